@@ -1,0 +1,96 @@
+"""Shared fixtures: the sample archive, and every corpus in shared/corpora laid out as an archive."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections import defaultdict
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from toolkit.sample import generator, incidents
+
+END_DAY = date(2025, 3, 31)
+SEED = 7
+CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
+
+
+def corpus_path(*parts: str) -> Path:
+    path = CORPORA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"corpus file {path} is not present")
+    return path
+
+
+@pytest.fixture(scope="session")
+def sample_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("sample")
+    generator.write_archive(root, days=130, seed=SEED, end_day=END_DAY)
+    return root
+
+
+@pytest.fixture(scope="session")
+def answers() -> incidents.AnswerKey:
+    return incidents.answer_key(END_DAY, SEED)
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _partition(record: dict[str, Any]) -> tuple[str, str, str]:
+    identity = record.get("userIdentity") if isinstance(record.get("userIdentity"), dict) else {}
+    account = str(record.get("recipientAccountId") or identity.get("accountId") or "")
+    if not re.fullmatch(r"\d{12}", account):
+        account = "000000000000"
+    region = str(record.get("awsRegion") or "us-east-1").lower()
+    if not re.fullmatch(r"[a-z0-9-]+", region):
+        region = "us-east-1"
+    stamp = str(record.get("eventTime") or record.get("@timestamp") or "")
+    day = stamp[:10] if re.match(r"\d{4}-\d{2}-\d{2}", stamp) else "2020-01-01"
+    return account, region, day
+
+
+def lay_out(records: list[dict[str, Any]], root: Path, per_file: int = 50) -> Path:
+    """Write records as CloudTrail would: grouped by account/region/day, `per_file` a file."""
+    groups: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
+    for record in records:
+        groups[_partition(record)].append(record)
+    for (account, region, day), group in sorted(groups.items()):
+        folder = f"AWSLogs/{account}/CloudTrail/{region}/{day.replace('-', '/')}"
+        for index in range(0, len(group), per_file):
+            name = f"{account}_CloudTrail_{region}_{day.replace('-', '')}T0000Z_{index:06d}.json.gz"
+            generator.write_log_file(root, f"{folder}/{name}", group[index : index + per_file])
+    return root
+
+
+@pytest.fixture(scope="session")
+def corpus_archives(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, int]]:
+    """Each corpus as an archive, with the number of events it holds."""
+    made: dict[str, tuple[Path, int]] = {}
+    for name, file in (
+        ("stratus", "stratus-red-team-detonations/events.jsonl"),
+        ("panther", "panther-rule-tests/events.jsonl"),
+        ("aws-docs", "aws-docs-examples/events.jsonl"),
+        ("otrf", "otrf-cloud-breach-s3/ec2_proxy_s3_exfiltration_2020-09-14011940.jsonl"),
+    ):
+        path = CORPORA / file
+        if not path.exists():
+            continue
+        records = read_jsonl(path)
+        if name == "panther":
+            for scenario in sorted((CORPORA / "panther-rule-tests" / "scenarios").glob("*.jsonl")):
+                records += read_jsonl(scenario)
+        made[name] = (lay_out(records, tmp_path_factory.mktemp(name)), len(records))
+    opensearch = CORPORA / "opensearch-catalog-real-sample" / "raw-large-samples.json.gz"
+    if opensearch.exists():
+        root = tmp_path_factory.mktemp("opensearch")
+        folder = root / "AWSLogs/347283850106/CloudTrail/eu-west-1/2021/12/02"
+        folder.mkdir(parents=True)
+        shutil.copy(opensearch, folder / "347283850106_CloudTrail_eu-west-1_20211202T2215Z_real.json.gz")
+        made["opensearch"] = (root, 840)
+    return made

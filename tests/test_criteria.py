@@ -1,0 +1,144 @@
+"""Criteria semantics on a small hand-made archive: OR within a flag, AND across flags, case, CIDR."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import lay_out
+from toolkit import search, window
+from toolkit.criteria import Criteria
+from toolkit.engines.local import LocalEngine
+from toolkit.errors import UsageError
+
+ALL = window.parse(all_time=True)
+
+
+def rec(event_id, name="DescribeInstances", **extra):
+    record = {
+        "eventVersion": "1.10",
+        "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::111122223333:user/alice", "userName": "alice",
+                         "accountId": "111122223333", "accessKeyId": "AKIAALICE"},
+        "eventTime": "2024-05-01T10:00:00Z",
+        "eventSource": "ec2.amazonaws.com",
+        "eventName": name,
+        "awsRegion": "us-east-1",
+        "sourceIPAddress": "198.51.100.7",
+        "userAgent": "aws-cli/2.15.0 Python/3.11",
+        "eventID": event_id,
+        "readOnly": True,
+        "recipientAccountId": "111122223333",
+    }
+    record.update(extra)
+    return record
+
+
+ROLE = {
+    "type": "AssumedRole",
+    "principalId": "AROAEXAMPLE:deploy-session",
+    "arn": "arn:aws:sts::111122223333:assumed-role/ci-deploy/deploy-session",
+    "accountId": "111122223333",
+    "accessKeyId": "ASIAROLE",
+    "sessionContext": {"sessionIssuer": {"type": "Role", "userName": "ci-deploy",
+                                         "arn": "arn:aws:iam::111122223333:role/ci-deploy"}},
+}
+
+RECORDS = [
+    rec("e1"),
+    rec("e2", "CreateUser", eventSource="iam.amazonaws.com", readOnly=False,
+        requestParameters={"userName": "mallory"}, sourceIPAddress="203.0.113.9"),
+    rec("e3", "AuthorizeSecurityGroupIngress", readOnly=False, userIdentity=ROLE,
+        requestParameters={"groupId": "sg-0123", "ipPermissions": {"items": []}}, sourceIPAddress="203.0.113.200",
+        userAgent="Terraform/1.7.5"),
+    rec("e4", "GetObject", eventSource="s3.amazonaws.com", userIdentity=ROLE, errorCode="AccessDenied",
+        resources=[{"type": "AWS::S3::Object", "ARN": "arn:aws:s3:::bucket-a/secret.txt"},
+                   {"type": "AWS::S3::Bucket", "ARN": "arn:aws:s3:::bucket-a", "accountId": "111122223333"}],
+        sourceIPAddress="10.1.2.3"),
+    rec("e5", "ConsoleLogin", eventSource="signin.amazonaws.com", awsRegion="us-east-1", sourceIPAddress="2001:db8::1"),
+    rec("e6", "DescribeInstances", awsRegion="eu-west-1", sourceIPAddress="ec2.amazonaws.com",
+        recipientAccountId="444455556666"),
+    rec("e7", "RunInstances", readOnly=False, errorCode="Client.UnauthorizedOperation",
+        sourceIPAddress="203.000.113.010"),  # leading zeros, as anonymizers write them
+]
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory):
+    root = lay_out(RECORDS, tmp_path_factory.mktemp("criteria"), per_file=2)
+    with_engine = LocalEngine(root)
+    yield with_engine
+    with_engine.close()
+
+
+def ids(engine, **criteria):
+    result = engine.run(search.build(Criteria(**criteria), ALL, ["eventid"]))
+    return sorted(r[0] for r in result.rows)
+
+
+def test_no_criteria_returns_everything(engine):
+    assert ids(engine) == ["e1", "e2", "e3", "e4", "e5", "e6", "e7"]
+
+
+def test_values_of_one_flag_are_ored_and_flags_are_anded(engine):
+    assert ids(engine, event_name=["CreateUser", "GetObject"]) == ["e2", "e4"]
+    assert ids(engine, event_name=["CreateUser", "GetObject"], user=["ci-deploy"]) == ["e4"]
+
+
+def test_matching_ignores_case(engine):
+    assert ids(engine, event_name=["createuser"]) == ["e2"]
+    assert ids(engine, user=["ALICE"]) == ["e1", "e2", "e5", "e6", "e7"]
+
+
+def test_user_matches_name_session_role_arn_and_principal(engine):
+    assert ids(engine, user=["deploy-session"]) == ["e3", "e4"]
+    assert ids(engine, user=["arn:aws:sts::111122223333:assumed-role/ci-deploy/deploy-session"]) == ["e3", "e4"]
+    assert ids(engine, user=["AROAEXAMPLE:deploy-session"]) == ["e3", "e4"]
+    assert ids(engine, user=["nobody"]) == []
+
+
+def test_resource_name_matches_arn_last_segment_and_parameters(engine):
+    assert ids(engine, resource_name=["arn:aws:s3:::bucket-a"]) == ["e4"]
+    assert ids(engine, resource_name=["bucket-a"]) == ["e4"]
+    assert ids(engine, resource_name=["secret.txt"]) == ["e4"]
+    assert ids(engine, resource_name=["sg-0123"]) == ["e3"]
+    assert ids(engine, resource_name=["mallory"]) == ["e2"]
+    assert ids(engine, resource_name=["sg-01"]) == []  # whole values only
+
+
+def test_resource_type_and_access_key(engine):
+    assert ids(engine, resource_type=["AWS::S3::Bucket"]) == ["e4"]
+    assert ids(engine, access_key_id=["asiarole"]) == ["e3", "e4"]
+
+
+def test_source_ip_addresses_and_cidr_ranges(engine):
+    assert ids(engine, source_ip=["203.0.113.9"]) == ["e2"]
+    assert ids(engine, source_ip=["203.0.113.0/24"]) == ["e2", "e3", "e7"]
+    assert ids(engine, source_ip=["203.0.113.0/25"]) == ["e2", "e7"]
+    assert ids(engine, source_ip=["10.0.0.0/8", "2001:db8::1"]) == ["e4", "e5"]
+
+
+def test_user_agent_substring_read_write_and_errors(engine):
+    assert ids(engine, user_agent=["terraform"]) == ["e3"]
+    assert ids(engine, read_only=True) == ["e1", "e4", "e5", "e6"]
+    assert ids(engine, write_only=True) == ["e2", "e3", "e7"]
+    assert ids(engine, errors_only=True) == ["e4", "e7"]
+    assert ids(engine, error_code=["accessdenied"]) == ["e4"]
+
+
+def test_region_and_account_prune_files(engine):
+    result = engine.run(search.build(Criteria(region=["eu-west-1"]), ALL, ["eventid"]))
+    assert [r[0] for r in result.rows] == ["e6"]
+    assert result.report.files_selected < result.report.files_total
+    assert ids(engine, account=["444455556666"]) == ["e6"]
+    assert ids(engine, identity_type=["assumedrole"]) == ["e3", "e4"]
+    assert ids(engine, event_source=["s3"]) == ["e4"]
+    assert ids(engine, event_id=["E5"]) == ["e5"]
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"source_ip": ["300.1.1.1"]}, {"source_ip": ["2001:db8::/32"]}, {"user": [" "]},
+     {"read_only": True, "write_only": True}],
+)
+def test_bad_criteria_are_usage_errors(kwargs):
+    with pytest.raises(UsageError):
+        Criteria(**kwargs)

@@ -1,0 +1,56 @@
+"""The transpile fixes give DuckDB Athena's answers (Trino semantics stated in each test)."""
+
+import duckdb
+import pytest
+import sqlglot
+
+from toolkit.transpile import to_duckdb
+
+
+@pytest.fixture(scope="module")
+def con():
+    connection = duckdb.connect()
+    connection.execute("SET TimeZone = 'UTC'")
+    yield connection
+    connection.close()
+
+
+def run(con, athena_sql):
+    return con.execute(to_duckdb(sqlglot.parse_one(athena_sql, read="athena"))).fetchall()
+
+
+def test_json_extract_scalar_on_object_or_array_is_null(con):
+    # Trino: json_extract_scalar returns NULL unless the value is a scalar.
+    row = run(
+        con,
+        """SELECT json_extract_scalar(j, '$.a'), json_extract_scalar(j, '$.b'), json_extract_scalar(j, '$.c'),
+                  json_extract_scalar(j, '$.d'), json_extract_scalar(j, '$.missing')
+           FROM (SELECT '{"a": {"x": 1}, "b": [1, 2], "c": "text", "d": 5}' AS j)""",
+    )
+    assert row == [(None, None, "text", "5", None)]
+
+
+def test_date_diff_counts_whole_elapsed_units(con):
+    # Trino: date_diff('minute', 10:00:59, 10:01:01) = 0 (two seconds elapsed); DuckDB's date_diff says 1.
+    row = run(
+        con,
+        "SELECT date_diff('minute', from_iso8601_timestamp('2024-01-01T10:00:59Z'), "
+        "from_iso8601_timestamp('2024-01-01T10:01:01Z')), "
+        "date_diff('hour', from_iso8601_timestamp('2024-01-01T10:00:00Z'), "
+        "from_iso8601_timestamp('2024-01-01T12:59:59Z'))",
+    )
+    assert row == [(0, 2)]
+
+
+def test_any_all_none_match(con):
+    row = run(
+        con,
+        "SELECT any_match(a, x -> x > 2), all_match(a, x -> x > 0), none_match(a, x -> x > 5) "
+        "FROM (SELECT ARRAY[1, 2, 3] AS a)",
+    )
+    assert row == [(True, True, True)]
+
+
+def test_session_time_zone_is_utc(con):
+    row = run(con, "SELECT hour(from_iso8601_timestamp('2024-01-01T23:30:00Z'))")
+    assert row == [(23,)]

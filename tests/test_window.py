@@ -1,0 +1,54 @@
+from datetime import UTC, date, datetime
+
+import pytest
+
+from toolkit import window
+from toolkit.errors import UsageError
+
+NOW = datetime(2025, 3, 31, 12, 0, 0, tzinfo=UTC)
+
+
+def test_default_is_last_seven_days_and_says_so():
+    w = window.parse(now=NOW)
+    assert w.start == datetime(2025, 3, 24, 12, tzinfo=UTC) and w.end is None
+    assert "default" in w.description and "7 days" in w.description
+
+
+@pytest.mark.parametrize(("text", "start"), [("7d", datetime(2025, 3, 24, 12, tzinfo=UTC)),
+                                              ("36h", datetime(2025, 3, 30, 0, tzinfo=UTC)),
+                                              ("90m", datetime(2025, 3, 31, 10, 30, tzinfo=UTC))])
+def test_since(text, start):
+    assert window.parse(since=text, now=NOW).start == start
+
+
+def test_date_only_end_includes_that_whole_day():
+    w = window.parse(start="2024-01-01", end="2024-01-31")
+    assert w.eventtime_bounds() == ("2024-01-01T00:00:00Z", "2024-02-01T00:00:00Z")
+
+
+def test_offsets_are_converted_to_utc():
+    w = window.parse(start="2024-01-01T10:00:00+02:00", end="2024-01-01T12:00:00Z")
+    assert w.eventtime_bounds() == ("2024-01-01T08:00:00Z", "2024-01-01T12:00:00Z")
+
+
+def test_days_are_widened_by_one_for_files_near_midnight():
+    w = window.parse(start="2024-01-10", end="2024-01-12")
+    assert w.days() == (date(2024, 1, 9), date(2024, 1, 13))
+    assert window.parse(all_time=True).days() is None
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"since": "7 weeks"}, "is not a duration"),
+        ({"since": "0d"}, "is not a duration"),
+        ({"start": "2024-13-01"}, "is not a date or time"),
+        ({"start": "yesterday"}, "is not a date or time"),
+        ({"start": "2024-02-01", "end": "2024-01-01"}, "is not before"),
+        ({"since": "7d", "start": "2024-01-01"}, "cannot be combined"),
+        ({"all_time": True, "since": "7d"}, "cannot be combined"),
+    ],
+)
+def test_malformed_windows_are_usage_errors(kwargs, message):
+    with pytest.raises(UsageError, match=message):
+        window.parse(**kwargs, now=NOW)

@@ -1,0 +1,146 @@
+"""Find CloudTrail log files on disk in CloudTrail's own layout and pick the ones a query needs.
+
+Layout, under any prefix: `AWSLogs/[<o-id>/]<account>/CloudTrail/<region>/YYYY/MM/DD/<name>.json.gz`.
+Digest (`CloudTrail-Digest/`), Insight (`CloudTrail-Insight/`) and any other file are never
+read as events; they are counted as ignored. Reading is by path only: which files a query opens
+is decided by their account, region and day folders.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from toolkit.errors import SourceError
+
+_LOG_PATH = re.compile(
+    r"(?:^|/)AWSLogs/(?:(?P<org>o-[a-z0-9]{10,32})/)?(?P<account>\d{12})/CloudTrail/"
+    r"(?P<region>[a-z0-9-]+)/(?P<y>\d{4})/(?P<m>\d{2})/(?P<d>\d{2})/[^/]+\.json(?:\.gz)?$"
+)
+
+
+@dataclass(frozen=True)
+class LogFile:
+    path: str
+    account: str
+    region: str
+    day: date
+    org_id: str | None = None
+
+
+@dataclass
+class Archive:
+    """Every log file found under `root`, and how many other files were passed over."""
+
+    root: Path
+    files: list[LogFile]
+    ignored: int = 0
+    org_ids: set[str] = field(default_factory=set)
+
+    def select(
+        self,
+        days: tuple[date, date] | None = None,
+        accounts: Iterable[str] = (),
+        regions: Iterable[str] = (),
+    ) -> list[LogFile]:
+        """The files of the given day range (inclusive), accounts and regions (empty = all)."""
+        wanted_accounts, wanted_regions = set(accounts), {r.lower() for r in regions}
+        chosen = []
+        for log in self.files:
+            if days and not days[0] <= log.day <= days[1]:
+                continue
+            if wanted_accounts and log.account not in wanted_accounts:
+                continue
+            if wanted_regions and log.region not in wanted_regions:
+                continue
+            chosen.append(log)
+        return chosen
+
+    def accounts(self) -> list[str]:
+        return sorted({f.account for f in self.files})
+
+    def regions(self) -> list[str]:
+        return sorted({f.region for f in self.files})
+
+
+def parse_log_path(path: str) -> LogFile | None:
+    """The partition values of a log file's path, or None when it is not a log file's path."""
+    match = _LOG_PATH.search(path.replace(os.sep, "/"))
+    if not match:
+        return None
+    try:
+        day = date(int(match["y"]), int(match["m"]), int(match["d"]))
+    except ValueError:
+        return None
+    return LogFile(path, match["account"], match["region"], day, match["org"])
+
+
+def scan(root: str | os.PathLike[str]) -> Archive:
+    """Walk `root` and classify every file; raises SourceError if it holds no CloudTrail logs."""
+    base = Path(root).expanduser()
+    if not base.exists():
+        raise SourceError(
+            f"source {str(base)!r} does not exist",
+            "give the directory holding AWSLogs/",
+        )
+    if not base.is_dir():
+        raise SourceError(
+            f"source {str(base)!r} is not a directory",
+            "give the directory holding AWSLogs/",
+        )
+    files: list[LogFile] = []
+    ignored = 0
+    for directory, _dirs, names in os.walk(base.resolve()):
+        for name in names:
+            log = parse_log_path(os.path.join(directory, name))
+            if log is None:
+                ignored += 1
+            else:
+                files.append(log)
+    if not files:
+        raise SourceError(
+            f"no CloudTrail log files under {str(base)!r} ({ignored} other files)",
+            "expected AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/*.json.gz",
+        )
+    files.sort(key=lambda f: (f.day, f.account, f.region, f.path))
+    return Archive(base, files, ignored, {f.org_id for f in files if f.org_id})
+
+
+def inspect(path: str) -> tuple[str | None, int]:
+    """Check a log file from its first bytes, and tell its uncompressed size.
+
+    Returns (why the file is not a CloudTrail log file or None, uncompressed bytes). A log file
+    is gzip (or plain JSON) whose top-level object starts with the `Records` key; the size comes
+    from the gzip trailer. Corruption further in is left to the reader, which names the file.
+    """
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(4096)
+            size = handle.seek(0, os.SEEK_END)
+            if head[:2] == b"\x1f\x8b" and size >= 18:
+                handle.seek(-4, os.SEEK_END)
+                size = int.from_bytes(handle.read(4), "little")
+    except OSError as error:
+        return f"cannot be opened: {error.strerror}", 0
+    if head[:2] == b"\x1f\x8b":
+        try:
+            text = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, 256)
+        except zlib.error:
+            return "corrupt gzip data", size
+    elif path.endswith(".gz"):
+        return "not gzip-compressed although named .gz", size
+    else:
+        text = head[:256]
+    stripped = text.lstrip()
+    if not stripped:
+        return "empty", size
+    if not stripped.startswith(b"{"):
+        return 'not a CloudTrail log file (expected a JSON object {"Records": [...]})', size
+    if not re.match(rb'\{\s*"Records"\s*:\s*\[', stripped):
+        return 'not a CloudTrail log file (its JSON object does not start with "Records")', size
+    return None, size

@@ -1,0 +1,215 @@
+"""The `trailcsi` command line: each command parses flags, makes one library call, writes data to
+stdout (or --output) and diagnostics to stderr. Library errors become one line and an exit code.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from toolkit import __version__, export, search as search_module
+from toolkit.cli_options import (
+    OutputOptions,
+    SourceOptions,
+    criteria_options,
+    options,
+    output_options,
+    source_options,
+    window_options,
+)
+from toolkit.criteria import Criteria
+from toolkit.engines import Result, ScanReport
+from toolkit.engines.local import LocalEngine
+from toolkit.errors import ExitCode, NotFoundError, TrailcsiError, UsageError
+from toolkit.query import TrailQuery
+from toolkit.window import Window
+
+app = typer.Typer(
+    name="trailcsi",
+    help="Investigate AWS CloudTrail trail archives: multi-criteria search and SQL over years of logs.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def say(message: str) -> None:
+    """A diagnostic line on stderr (stdout carries data only)."""
+    print(f"trailcsi: {message}", file=sys.stderr, flush=True)
+
+
+def _progress_reporter() -> Any:
+    if not sys.stderr.isatty():
+        return None
+    from toolkit.progress import QueryProgress
+
+    return QueryProgress()
+
+
+@contextmanager
+def _engine(source: SourceOptions) -> Iterator[LocalEngine]:
+    progress = _progress_reporter()
+    engine = LocalEngine(source.source, strict=source.strict, progress=progress)
+    try:
+        yield engine
+    finally:
+        if progress is not None:
+            progress.stop()
+        engine.close()
+
+
+def _report(report: ScanReport) -> None:
+    say(f"read {report.files_read:,} of {report.files_total:,} log files in the archive")
+    for skipped in report.skipped:
+        say(f"skipped {skipped.path}: {skipped.reason}")
+    if report.skipped:
+        say(f"{len(report.skipped)} unreadable file(s) skipped; use --strict to stop on them instead")
+
+
+def _emit(result: Result, out: OutputOptions, title: str | None = None) -> None:
+    fmt = export.choose_format(out.format, out.output)
+    if out.output:
+        path = Path(out.output)
+        try:
+            with path.open("w", encoding="utf-8", newline="") as stream:
+                count = export.write(result.columns, result.rows, fmt, stream, title=title)
+        except OSError as error:
+            raise UsageError(f"cannot write {out.output}: {error.strerror}") from None
+        say(f"{count:,} rows written to {out.output} ({fmt})")
+    else:
+        count = export.write(result.columns, result.rows, fmt, sys.stdout, title=title)
+        say(f"{count:,} rows")
+
+
+def _run(query: TrailQuery, source: SourceOptions, out: OutputOptions, title: str | None = None) -> None:
+    say(f"window: {query.window.description}")
+    if not query.criteria.is_empty():
+        say(f"criteria: {query.criteria.describe()}")
+    with _engine(source) as engine:
+        if out.dry_run:
+            print(engine.render(query))
+            return
+        result = engine.run(query)
+    _report(result.report)
+    _emit(result, out, title)
+
+
+@app.command()
+@options(criteria=criteria_options, window=window_options, out=output_options, source=source_options)
+def search(criteria: Criteria, window: Window, out: OutputOptions, source: SourceOptions) -> None:
+    """Find events by any mix of criteria, newest first (the console's lookup, without its limits)."""
+    fmt = export.choose_format(out.format, out.output)
+    columns = search_module.parse_columns(out.columns)
+    if columns is None and fmt == "table":
+        columns = list(search_module.SUMMARY_COLUMNS)
+    _run(search_module.build(criteria, window, columns, out.limit), source, out)
+
+
+@app.command()
+@options(criteria=criteria_options, window=window_options, out=output_options, source=source_options)
+def sql(
+    statement: Annotated[
+        str, typer.Argument(help="One SELECT/WITH query in Athena SQL, reading from `trail`.")
+    ],
+    criteria: Criteria,
+    window: Window,
+    out: OutputOptions,
+    source: SourceOptions,
+) -> None:
+    """Run ad-hoc Athena-dialect SQL against `trail` (read-only: SELECT or WITH only)."""
+    if out.columns:
+        raise UsageError("--columns does not apply to sql", "choose the columns in the SELECT")
+    query = TrailQuery.parse(statement, window, criteria)
+    if out.limit is not None:
+        query.ast = query.ast.limit(out.limit)
+    _run(query, source, out)
+
+
+@app.command()
+@options(window=window_options, source=source_options)
+def event(
+    event_id: Annotated[str, typer.Argument(help="The eventID to show.")],
+    window: Window,
+    source: SourceOptions,
+) -> None:
+    """Print the full original JSON record of one event (the console's event detail view)."""
+    say(f"window: {window.description}")
+    query = search_module.build(Criteria(), window)
+    with _engine(source) as engine:
+        records, report = engine.find_event(query, event_id)
+    _report(report)
+    if not records:
+        raise NotFoundError(
+            f"no event {event_id!r} in {window.description}", "widen the window, e.g. --all-time"
+        )
+    if len(records) > 1:
+        say(f"{len(records)} records carry this event id (delivered more than once); all are shown")
+    for record in records:
+        print(json.dumps(record, indent=2, ensure_ascii=False))
+
+
+@app.command()
+def sample(
+    directory: Annotated[Path, typer.Argument(help="Where to write the archive (created if missing).")],
+    days: Annotated[int, typer.Option("--days", help="Days of logs, ending today (at least 14).")] = 130,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Random seed: the same seed, days and end give the same archive.")
+    ] = 7,
+    end: Annotated[str | None, typer.Option("--end", help="Last day of logs (default: today, UTC).")] = None,
+) -> None:
+    """Write a deterministic synthetic archive with planted incidents, in the real S3 layout."""
+    from toolkit.sample import generator
+
+    end_day = generator.parse_end_day(end)
+    summary = generator.write_archive(directory, days=days, seed=seed, end_day=end_day)
+    say(
+        f"wrote {summary.events:,} events in {summary.files:,} log files under {directory} ({summary.first_day} to {summary.last_day})"
+    )
+
+
+@app.command()
+def demo(
+    directory: Annotated[
+        Path | None,
+        typer.Option("--dir", help="Where the sample archive lives (default: a cache directory)."),
+    ] = None,
+) -> None:
+    """Build the sample archive (cached) and walk through the seed investigations on it."""
+    from toolkit import demo as demo_module
+
+    if not demo_module.run(directory, say=say):
+        raise typer.Exit(int(ExitCode.FINDINGS))
+
+
+@app.callback(invoke_without_command=True)
+def main_options(
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+) -> None:
+    if version:
+        print(__version__)
+        raise typer.Exit()
+
+
+def main() -> None:
+    """Entry point: a TrailcsiError becomes one line on stderr and its exit code, never a traceback.
+
+    typer (click) itself handles usage errors (exit 2), --help and Ctrl-C outside a query.
+    """
+    try:
+        app()
+    except TrailcsiError as error:
+        say(f"error: {error.message}" + (f" ({error.hint})" if error.hint else ""))
+        sys.exit(int(error.exit_code))
+    except BrokenPipeError:
+        sys.stderr.close()
+        sys.exit(int(ExitCode.OK))
+
+
+if __name__ == "__main__":
+    main()

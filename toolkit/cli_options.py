@@ -1,0 +1,263 @@
+"""Reusable option bundles for the typer commands: CRITERIA, WINDOW, OUTPUT and SOURCE.
+
+A bundle is a function whose parameters are the typer options and whose return value is the
+library object (`Criteria`, `Window`, ...). `@options(criteria=..., window=...)` adds a bundle's
+options to a command's signature and hands the command the built object instead, so commands
+stay short and every command spells a flag the same way.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import os
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import typer
+
+from toolkit import window as window_module
+from toolkit.criteria import Criteria
+
+CRITERIA = "Criteria (repeat a flag to OR its values; different flags AND)"
+WINDOW = "Time window (default: the last 7 days)"
+OUTPUT = "Output"
+SOURCE = "Source"
+
+_Many = list[str] | None
+
+
+def criteria_options(
+    event_name: Annotated[
+        _Many, typer.Option("--event-name", help="eventName, e.g. CreateUser.", rich_help_panel=CRITERIA)
+    ] = None,
+    event_source: Annotated[
+        _Many,
+        typer.Option(
+            "--event-source", help="eventSource; 's3' means s3.amazonaws.com.", rich_help_panel=CRITERIA
+        ),
+    ] = None,
+    user: Annotated[
+        _Many,
+        typer.Option(
+            "--user",
+            help="User name, role session name, role name, principal ID or ARN.",
+            rich_help_panel=CRITERIA,
+        ),
+    ] = None,
+    resource_name: Annotated[
+        _Many,
+        typer.Option(
+            "--resource-name",
+            help="A resource ARN or its last segment, or any request/response value equal to it (sg-…, i-…, a user name).",
+            rich_help_panel=CRITERIA,
+        ),
+    ] = None,
+    resource_type: Annotated[
+        _Many,
+        typer.Option(
+            "--resource-type", help="resources[].type, e.g. AWS::S3::Bucket.", rich_help_panel=CRITERIA
+        ),
+    ] = None,
+    access_key_id: Annotated[
+        _Many, typer.Option("--access-key-id", help="Access key ID used.", rich_help_panel=CRITERIA)
+    ] = None,
+    event_id: Annotated[_Many, typer.Option("--event-id", help="eventID.", rich_help_panel=CRITERIA)] = None,
+    read_only: Annotated[
+        bool, typer.Option("--read-only", help="Only read-only events.", rich_help_panel=CRITERIA)
+    ] = False,
+    write_only: Annotated[
+        bool,
+        typer.Option("--write-only", help="Only events that change something.", rich_help_panel=CRITERIA),
+    ] = False,
+    source_ip: Annotated[
+        _Many,
+        typer.Option("--source-ip", help="Source IP address or IPv4 CIDR range.", rich_help_panel=CRITERIA),
+    ] = None,
+    user_agent: Annotated[
+        _Many, typer.Option("--user-agent", help="Substring of userAgent.", rich_help_panel=CRITERIA)
+    ] = None,
+    error_code: Annotated[
+        _Many, typer.Option("--error-code", help="errorCode, e.g. AccessDenied.", rich_help_panel=CRITERIA)
+    ] = None,
+    errors_only: Annotated[
+        bool, typer.Option("--errors-only", help="Only events with an errorCode.", rich_help_panel=CRITERIA)
+    ] = False,
+    region: Annotated[
+        _Many,
+        typer.Option("--region", help="awsRegion (and only that region's files).", rich_help_panel=CRITERIA),
+    ] = None,
+    account: Annotated[
+        _Many,
+        typer.Option(
+            "--account", help="Account the event was logged in (its files only).", rich_help_panel=CRITERIA
+        ),
+    ] = None,
+    identity_type: Annotated[
+        _Many,
+        typer.Option(
+            "--identity-type",
+            help="userIdentity.type: IAMUser, AssumedRole, Root, …",
+            rich_help_panel=CRITERIA,
+        ),
+    ] = None,
+) -> Criteria:
+    return Criteria(
+        event_name=event_name or [],
+        event_source=event_source or [],
+        user=user or [],
+        resource_name=resource_name or [],
+        resource_type=resource_type or [],
+        access_key_id=access_key_id or [],
+        event_id=event_id or [],
+        source_ip=source_ip or [],
+        user_agent=user_agent or [],
+        error_code=error_code or [],
+        region=region or [],
+        account=account or [],
+        identity_type=identity_type or [],
+        read_only=read_only,
+        write_only=write_only,
+        errors_only=errors_only,
+    )
+
+
+def window_options(
+    since: Annotated[
+        str | None, typer.Option("--since", help="Relative window: 7d, 36h, 90m.", rich_help_panel=WINDOW)
+    ] = None,
+    start: Annotated[
+        str | None,
+        typer.Option(
+            "--start",
+            help="Start: 2024-01-31 or ISO datetime (UTC unless an offset is given).",
+            rich_help_panel=WINDOW,
+        ),
+    ] = None,
+    end: Annotated[
+        str | None,
+        typer.Option(
+            "--end", help="End (exclusive); a date alone includes that whole day.", rich_help_panel=WINDOW
+        ),
+    ] = None,
+    all_time: Annotated[
+        bool, typer.Option("--all-time", help="Scan the whole archive.", rich_help_panel=WINDOW)
+    ] = False,
+) -> window_module.Window:
+    return window_module.parse(since, start, end, all_time)
+
+
+@dataclass
+class OutputOptions:
+    format: str | None
+    output: str | None
+    columns: str | None
+    limit: int | None
+    dry_run: bool
+
+
+def output_options(
+    format: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="table, csv, json or jsonl (default: table on a terminal, else CSV).",
+            rich_help_panel=OUTPUT,
+        ),
+    ] = None,
+    output: Annotated[
+        str | None,
+        typer.Option("--output", "-o", help="Write to this file instead of stdout.", rich_help_panel=OUTPUT),
+    ] = None,
+    columns: Annotated[
+        str | None,
+        typer.Option(
+            "--columns",
+            help="Comma-separated columns, e.g. eventtime,eventname,useridentity.arn.",
+            rich_help_panel=OUTPUT,
+        ),
+    ] = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", help="At most this many rows.", rich_help_panel=OUTPUT)
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run", help="Print the SQL the engine would run; execute nothing.", rich_help_panel=OUTPUT
+        ),
+    ] = False,
+) -> OutputOptions:
+    return OutputOptions(format, output, columns, limit, dry_run)
+
+
+@dataclass
+class SourceOptions:
+    source: str
+    strict: bool
+
+
+def source_options(
+    source: Annotated[
+        str | None,
+        typer.Option(
+            "--source",
+            "-s",
+            help="Directory holding the trail's AWSLogs/ (env TRAILCSI_SOURCE).",
+            rich_help_panel=SOURCE,
+        ),
+    ] = None,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Stop at the first unreadable log file instead of skipping it.",
+            rich_help_panel=SOURCE,
+        ),
+    ] = False,
+) -> SourceOptions:
+    from toolkit.errors import UsageError
+
+    chosen = source or os.environ.get("TRAILCSI_SOURCE")
+    if not chosen:
+        raise UsageError(
+            "no source given", "pass --source DIR (a copy of the trail bucket) or set TRAILCSI_SOURCE"
+        )
+    return SourceOptions(chosen, strict)
+
+
+def options(**bundles: Callable[..., Any]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Add each bundle's options to the command; the command receives the built objects by name."""
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        own = inspect.signature(command)
+        hints = typing.get_type_hints(command, include_extras=True)
+        params = [
+            p.replace(annotation=hints.get(p.name, p.annotation))
+            for p in own.parameters.values()
+            if p.name not in bundles
+        ]
+        owners: dict[str, list[str]] = {}
+        for name, bundle in bundles.items():
+            bundle_hints = typing.get_type_hints(bundle, include_extras=True)
+            owners[name] = []
+            for param in inspect.signature(bundle).parameters.values():
+                params.append(
+                    param.replace(annotation=bundle_hints[param.name], kind=inspect.Parameter.KEYWORD_ONLY)
+                )
+                owners[name].append(param.name)
+        params.sort(key=lambda p: p.kind)
+
+        @functools.wraps(command)
+        def wrapper(**kwargs: Any) -> Any:
+            for name, bundle in bundles.items():
+                kwargs[name] = bundle(**{p: kwargs.pop(p) for p in owners[name]})
+            return command(**kwargs)
+
+        wrapper.__signature__ = own.replace(parameters=params)  # type: ignore[attr-defined]
+        wrapper.__annotations__ = {p.name: p.annotation for p in params}
+        return wrapper
+
+    return decorate

@@ -1,0 +1,120 @@
+"""`trailcsi demo`: build the sample archive (cached) and answer the seed questions on it.
+
+Each step prints the question, the criteria or SQL used, and the answer, then checks the answer
+against the sample's answer key, so the demo also proves the engine finds what was planted.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from toolkit import export, search
+from toolkit.criteria import Criteria
+from toolkit.engines.local import LocalEngine
+from toolkit.query import TrailQuery
+from toolkit.sample import generator, incidents
+from toolkit.window import Window, parse as parse_window
+
+SEED = 7
+DAYS = 130
+_COMPLETE = ".trailcsi-sample-complete"
+
+
+@dataclass
+class Step:
+    question: str
+    how: str
+    query: TrailQuery
+    check: Callable[[list[tuple[object, ...]]], bool]
+
+
+def ensure_sample(directory: Path | None, say: Callable[[str], None]) -> tuple[Path, incidents.AnswerKey]:
+    """The sample archive ending today, written once and reused (a marker says it is complete)."""
+    end_day = datetime.now(UTC).date()
+    root = directory or generator.default_dir(SEED, DAYS, end_day)
+    if not (root / _COMPLETE).exists():
+        say(f"writing the sample archive ({DAYS} days, 3 accounts, 5 account-regions) to {root}")
+        summary = generator.write_archive(root, days=DAYS, seed=SEED, end_day=end_day)
+        (root / _COMPLETE).write_text(f"{summary.events} events in {summary.files} files\n")
+    else:
+        say(f"using the sample archive in {root}")
+    return root, incidents.answer_key(end_day, SEED)
+
+
+def steps(key: incidents.AnswerKey) -> list[Step]:
+    outage = datetime.strptime(key.outage_time, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    before_outage = Window(outage - timedelta(hours=2), outage, "the two hours before the outage")
+    brute_force_sql = (
+        "SELECT sourceipaddress, useragent, count(*) AS failures, min(eventtime) AS first_attempt, "
+        "max(eventtime) AS last_attempt, array_join(array_agg(DISTINCT useridentity.username), ',') AS users "
+        "FROM trail WHERE eventname = 'ConsoleLogin' AND errormessage = 'Failed authentication' "
+        "GROUP BY 1, 2 HAVING count(*) >= 3 ORDER BY failures DESC"
+    )
+    after_sql = (
+        "SELECT eventtime, eventname, useridentity.arn AS principal, responseelements, eventid FROM trail "
+        "WHERE coalesce(errormessage, '') <> 'Failed authentication' ORDER BY eventtime"
+    )
+    return [
+        Step(
+            "Who created IAM users, when and from where? (100 days back: beyond the console's 90 days)",
+            "search --event-name CreateUser --all-time",
+            search.build(
+                Criteria(event_name=["CreateUser"]),
+                parse_window(all_time=True),
+                ["eventtime", "principal", "sourceipaddress", "useragent", "requestparameters", "eventid"],
+            ),
+            lambda rows: any(r[-1] == key.rogue_user_event_id for r in rows),
+        ),
+        Step(
+            "Is this spike of failed console logins a brute force? (source IP, user agent, rate, users)",
+            f"sql {brute_force_sql!r} --since 7d",
+            TrailQuery.parse(brute_force_sql, parse_window("7d")),
+            lambda rows: bool(rows) and rows[0][0] == key.brute_force_ip and rows[0][2] == key.brute_force_failures,
+        ),
+        Step(
+            "Did a login from that address succeed, and what did the session do next?",
+            f"sql {after_sql!r} --source-ip {key.brute_force_ip} --since 7d",
+            TrailQuery.parse(after_sql, parse_window("7d"), Criteria(source_ip=[key.brute_force_ip])),
+            lambda rows: [r[-1] for r in rows]
+            == [key.brute_force_success_id, key.eip_allocate_event_id, key.eip_associate_event_id],
+        ),
+        Step(
+            "What changed on the app's security group, instance and role before it broke at "
+            f"{key.outage_time}?",
+            f"search --resource-name {key.security_group_id} --resource-name {key.instance_id} "
+            f"--resource-name {key.role_name} --write-only --start <outage-2h> --end <outage>",
+            search.build(
+                Criteria(
+                    resource_name=[key.security_group_id, key.instance_id, key.role_name], write_only=True
+                ),
+                before_outage,
+                ["eventtime", "eventname", "principal", "requestparameters", "eventid"],
+            ),
+            lambda rows: [r[-1] for r in reversed(rows) if r[-1] in key.change_event_ids]
+            == list(key.change_event_ids),
+        ),
+    ]
+
+
+def run(directory: Path | None, say: Callable[[str], None]) -> bool:
+    """Walk through the investigations; returns whether every answer matched the answer key."""
+    root, key = ensure_sample(directory, say)
+    engine = LocalEngine(root)
+    all_found = True
+    try:
+        for number, step in enumerate(steps(key), start=1):
+            print(f"\n{number}. {step.question}")
+            print(f"   trailcsi {step.how}")
+            result = engine.run(step.query)
+            export.write(result.columns, result.rows, "table", sys.stdout)
+            found = step.check(result.rows)
+            all_found &= found
+            print("   → planted incident found" if found else "   → NOT the planted answer")
+    finally:
+        engine.close()
+    say(f"sample archive: {root} (try: trailcsi search --source {root} --event-name ConsoleLogin --since 7d)")
+    return all_found

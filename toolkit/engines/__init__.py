@@ -1,0 +1,65 @@
+"""The engine interface: one small protocol every engine implements, and a dict registry.
+
+An engine runs a `TrailQuery` (Athena SQL over `trail`, a window and criteria) and returns a
+`Result`. The CLI never branches on engine type: it calls `run`, `render` (for --dry-run),
+`find_event`, `close`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from toolkit.query import TrailQuery
+
+
+@dataclass
+class SkippedFile:
+    path: str
+    reason: str
+
+
+@dataclass
+class ScanReport:
+    """What a query read: files opened out of those in the archive, and what was skipped, why."""
+
+    files_total: int = 0
+    files_selected: int = 0
+    skipped: list[SkippedFile] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def files_read(self) -> int:
+        return self.files_selected - len(self.skipped)
+
+
+@dataclass
+class Result:
+    columns: list[str]
+    rows: list[tuple[Any, ...]]
+    report: ScanReport = field(default_factory=ScanReport)
+
+
+#: Called with a fraction in [0, 1] (or -1 when unknown) while a query runs.
+ProgressCallback = Callable[[float], None]
+
+
+class Engine(Protocol):
+    dialect: str
+
+    def run(self, query: TrailQuery) -> Result:
+        """Execute; raises UsageError for the user's SQL, SourceError / EngineError otherwise."""
+        ...
+
+    def render(self, query: TrailQuery) -> str:
+        """The SQL this engine would execute for `query`, without executing it."""
+        ...
+
+    def find_event(self, query: TrailQuery, event_id: str) -> tuple[list[dict[str, Any]], ScanReport]:
+        """The original records with this event id in the query's window (usually one)."""
+        ...
+
+    def cancel(self) -> None: ...
+
+    def close(self) -> None: ...

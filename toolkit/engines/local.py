@@ -1,0 +1,303 @@
+"""The local engine: DuckDB over a directory of CloudTrail log files (the embedded default).
+
+Only the files of the window's days and the criteria's accounts/regions are opened. The `trail`
+relation is built per query from DuckDB's JSON reader with just the columns the query needs
+(CloudTrail's camelCase keys in, Athena's lowercase names out). A file DuckDB cannot read is
+skipped and reported, unless `strict`; the query is then rerun without it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import re
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import duckdb
+from sqlglot import exp
+
+from toolkit import archive, schema, transpile
+from toolkit.engines import ProgressCallback, Result, ScanReport, SkippedFile
+from toolkit.errors import EngineError, Interrupted, SourceError, UsageError
+from toolkit.query import TrailQuery
+
+SOURCE_VIEW = "trail_source"
+#: DuckDB's JSON reader needs a buffer as large as the largest file (one JSON object each); it is
+#: sized from the files' gzip trailers, since an oversized buffer slows every file down.
+MIN_OBJECT_BYTES = 1 << 20
+MAX_OBJECT_BYTES = 1 << 31
+
+_PARTITION_SQL = {
+    "account": r"regexp_extract(filename, '/(\d{12})/CloudTrail/', 1)",
+    "region": r"regexp_extract(filename, '/CloudTrail/([^/]+)/', 1)",
+    "day": r"regexp_extract(filename, '/CloudTrail/[^/]+/(\d{4}/\d{2}/\d{2})/', 1)",
+}
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def object_size_for(largest: int) -> int:
+    """The reader buffer for files of at most `largest` bytes: a power of two with headroom."""
+    size = MIN_OBJECT_BYTES
+    while size < largest + 4096 and size < MAX_OBJECT_BYTES:
+        size *= 2
+    return size
+
+
+def reader_sql(paths: list[str], record_type: str, object_bytes: int = 16 << 20) -> str:
+    """DuckDB's JSON reader over `paths`: one row per file with `Records` and `filename`."""
+    if not paths:
+        return f"(SELECT CAST(NULL AS {record_type}) AS Records, '' AS filename WHERE false)"
+    return (
+        f"read_json([{', '.join(_quote(p) for p in paths)}], "
+        f"columns={{'Records': {_quote(record_type)}}}, format='unstructured', "
+        f"ignore_errors=true, filename=true, maximum_object_size={object_bytes})"
+    )
+
+
+def source_sql(paths: list[str], columns: list[str], object_bytes: int = 16 << 20) -> str:
+    """A DuckDB SELECT giving `trail`'s `columns` (event and partition) from these log files."""
+    fields = [schema.BY_NAME[c] for c in columns if c in schema.BY_NAME] or [schema.BY_NAME["eventid"]]
+    members = ", ".join(f"{_identifier(f.key)} {f.duckdb_read_type()}" for f in fields)
+    select = [f"{f.duckdb_expose(f'r.{_identifier(f.key)}')} AS {f.name}" for f in fields]
+    select += list(schema.PARTITION_COLUMNS)
+    partitions = ", ".join(f"{sql} AS {name}" for name, sql in _PARTITION_SQL.items())
+    reader = reader_sql(paths, f"STRUCT({members})[]", object_bytes)
+    # unnest in the select list, not a lateral join: DuckDB plans the join form far slower.
+    return f"SELECT {', '.join(select)}\nFROM (SELECT unnest(Records) AS r, {partitions} FROM {reader})"
+
+
+def _identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+class LocalEngine:
+    """Run `trail` queries with DuckDB over log files in CloudTrail's layout under `source`."""
+
+    dialect = "duckdb"
+
+    def __init__(
+        self,
+        source: str | os.PathLike[str],
+        *,
+        strict: bool = False,
+        threads: int | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> None:
+        self.archive = archive.scan(source)
+        self.strict = strict
+        self.progress = progress
+        self._bad: dict[str, str] = {}  # path -> why it cannot be read
+        self._sizes: dict[str, int] = {}  # path -> uncompressed bytes
+        self._con = duckdb.connect(config={"threads": threads or os.cpu_count() or 1})
+        self._con.execute("SET TimeZone = 'UTC'")
+
+    # -- the engine interface -------------------------------------------------------------
+
+    def run(self, query: TrailQuery) -> Result:
+        paths, report = self._files(query)
+        columns = query.columns_needed()
+        sql = self._query_sql(query)
+
+        def statements(readable: list[str], object_bytes: int) -> list[str]:
+            view = source_sql(readable, columns, object_bytes)
+            return [f"CREATE OR REPLACE TEMP VIEW {SOURCE_VIEW} AS {view}", sql]
+
+        names, rows = self._run_reading(paths, report, statements)
+        return Result(names, rows, report)
+
+    def render(self, query: TrailQuery) -> str:
+        paths, _report = self._files(query)
+        view = source_sql(paths, query.columns_needed(), self._object_bytes(paths))
+        return f"CREATE OR REPLACE TEMP VIEW {SOURCE_VIEW} AS\n{view};\n\n{self._query_sql(query)};"
+
+    def find_event(self, query: TrailQuery, event_id: str) -> tuple[list[dict[str, Any]], ScanReport]:
+        """The full original records (every key, as written) with this event id, in the window."""
+        paths, report = self._files(query)
+        wanted = event_id.strip().lower()
+
+        def statements(readable: list[str], object_bytes: int) -> list[str]:
+            reader = reader_sql(readable, 'STRUCT("eventID" VARCHAR)[]', object_bytes)
+            return [
+                f"SELECT DISTINCT filename FROM (SELECT unnest(Records) AS r, filename FROM {reader}) "
+                f"WHERE lower(r.eventID) = {_quote(wanted)}"
+            ]
+
+        _names, rows = self._run_reading(paths, report, statements)
+        start, end = query.window.eventtime_bounds()
+        records = []
+        for (path,) in sorted(rows):
+            for record in _records(path):
+                stamp = str(record.get("eventTime", ""))
+                if str(record.get("eventID", "")).lower() != wanted:
+                    continue
+                if (start and stamp < start) or (end and stamp >= end):
+                    continue
+                records.append(record)
+        return records, report
+
+    def cancel(self) -> None:
+        self._con.interrupt()
+
+    def close(self) -> None:
+        self._con.close()
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _run_reading(
+        self,
+        paths: list[str],
+        report: ScanReport,
+        statements: Callable[[list[str], int], list[str]],
+    ) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Run the statements built for `paths`; a file DuckDB cannot read is skipped, then rerun."""
+        readable = list(paths)
+        object_bytes = self._object_bytes(readable)
+        while True:
+            try:
+                *setup, final = statements(readable, object_bytes)
+                for statement in setup:
+                    self._con.execute(statement)
+                return self._execute(final)
+            except (duckdb.IOException, duckdb.InvalidInputException) as error:
+                if "maximum_object_size" in str(error) and object_bytes < MAX_OBJECT_BYTES:
+                    object_bytes *= 4  # a file larger than its gzip trailer said (multi-member gzip)
+                    continue
+                culprit = self._culprit(error, readable, object_bytes)
+                if culprit is None:
+                    raise _translate(error) from None
+                self._skip(report, *culprit)
+                readable.remove(culprit[0])
+
+    def _files(self, query: TrailQuery) -> tuple[list[str], ScanReport]:
+        """The readable log files the query needs: pruned by path, then checked by their first bytes."""
+        accounts, regions = query.criteria.partitions()
+        selected = self.archive.select(query.window.days(), accounts, regions)
+        report = ScanReport(files_total=len(self.archive.files), files_selected=len(selected))
+        paths = []
+        for log in selected:
+            if log.path not in self._sizes and log.path not in self._bad:
+                reason, self._sizes[log.path] = archive.inspect(log.path)
+                if reason:
+                    self._bad[log.path] = reason
+            if log.path in self._bad:
+                self._skip(report, log.path, self._bad[log.path])
+            else:
+                paths.append(log.path)
+        return paths, report
+
+    def _object_bytes(self, paths: list[str]) -> int:
+        return object_size_for(max((self._sizes.get(p, 0) for p in paths), default=0))
+
+    def _skip(self, report: ScanReport, path: str, reason: str) -> None:
+        self._bad[path] = reason
+        if self.strict:
+            raise SourceError(f"{path}: {reason}", "fix or remove the file, or drop --strict to skip it")
+        report.skipped.append(SkippedFile(path, reason))
+
+    def _query_sql(self, query: TrailQuery) -> str:
+        return transpile.to_duckdb(query.bind(exp.to_table(SOURCE_VIEW)))
+
+    def _culprit(self, error: duckdb.Error, paths: list[str], object_bytes: int) -> tuple[str, str] | None:
+        """The file a reading error came from, with the reason; None if no file is at fault."""
+        message = str(error)
+        named = [p for p in paths if p in message]
+        if named:
+            path = max(named, key=len)
+            return path, _reason(message, path)
+        if not isinstance(error, duckdb.IOException):
+            return None
+        for path in paths:  # an I/O error that names no file: try each on its own
+            try:
+                self._con.execute(f"SELECT count(*) FROM ({source_sql([path], ['eventid'], object_bytes)})")
+            except (duckdb.IOException, duckdb.InvalidInputException) as single:
+                return path, _reason(str(single), path)
+        return None
+
+    def _execute(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+        outcome: dict[str, Any] = {}
+
+        def work() -> None:
+            try:
+                self._con.execute(sql)
+                outcome["columns"] = [d[0] for d in self._con.description or []]
+                outcome["rows"] = self._con.fetchall()
+            except BaseException as error:  # handed to the calling thread below
+                outcome["error"] = error
+
+        worker = threading.Thread(target=work, name="trailcsi-duckdb", daemon=True)
+        worker.start()
+        try:
+            while worker.is_alive():
+                worker.join(0.2)
+                if self.progress and worker.is_alive():
+                    self.progress(self._con.query_progress())
+        except KeyboardInterrupt:
+            self._con.interrupt()
+            worker.join()
+            raise Interrupted("interrupted; the query was stopped") from None
+        error = outcome.get("error")
+        if isinstance(error, (duckdb.IOException, duckdb.InvalidInputException)):
+            raise error  # possibly one bad file: the caller skips it and reruns
+        if error is not None:
+            raise _translate(error)
+        return outcome["columns"], outcome["rows"]
+
+
+def _records(path: str) -> list[dict[str, Any]]:
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8") as handle:  # type: ignore[operator]
+        return json.load(handle).get("Records", [])
+
+
+def _first_line(message: str) -> str:
+    return message.strip().splitlines()[0] if message.strip() else "unknown error"
+
+
+def _reason(message: str, path: str) -> str:
+    line = _first_line(message)
+    line = re.sub(r"^(Invalid Input Error|IO Error): ", "", line)
+    line = line.replace(f' in file "{path}"', "").replace(f": {path}", "").replace(path, "the file")
+    line = line.replace(
+        "Parse errors cannot be ignored for JSON formats other than 'newline_delimited'",
+        "",
+    )
+    return line.strip().rstrip(".") or "unreadable"
+
+
+_UNKNOWN_COLUMN = re.compile(r'Referenced column "([^"]+)" not found')
+
+
+def _translate(error: BaseException) -> BaseException:
+    """DuckDB's errors about the user's SQL become one-line UsageErrors; others pass through."""
+    if not isinstance(error, duckdb.Error):
+        return error
+    message = _first_line(str(error))
+    if isinstance(error, duckdb.BinderException):
+        match = _UNKNOWN_COLUMN.search(str(error))
+        if match:
+            name = match.group(1)
+            guess = schema.suggest(name)
+            return UsageError(
+                f"unknown column {name!r}",
+                f"did you mean {guess!r}?" if guess else "see trail's columns in the README",
+            )
+    if isinstance(error, duckdb.InterruptException):
+        return Interrupted("interrupted; the query was stopped")
+    if isinstance(
+        error,
+        (
+            duckdb.BinderException,
+            duckdb.ParserException,
+            duckdb.CatalogException,
+            duckdb.ConversionException,
+            duckdb.InvalidInputException,
+        ),
+    ):
+        return UsageError(f"the query failed on DuckDB: {message}", "check the SQL")
+    return EngineError(f"DuckDB failed: {message}")

@@ -1,0 +1,130 @@
+"""Write query results as a terminal table, CSV, JSON (an array) or JSONL (one object a line).
+
+CSV and JSON are loss-free: in CSV nested values (structs, arrays) are compact JSON text; in JSON
+they keep their structure, and the JSON-text columns of `trail` (`requestparameters`, ...) are
+emitted as the JSON they contain. Empty values are an empty CSV cell and `null` in JSON.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import decimal
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+from toolkit.errors import UsageError
+from toolkit.schema import JSON_TEXT_COLUMNS
+
+FORMATS = ("table", "csv", "json", "jsonl")
+_BY_SUFFIX = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".txt": "table"}
+
+
+def choose_format(requested: str | None, output: str | None, stream: IO[str] | None = None) -> str:
+    """The explicit format, else the output file's suffix, else a table on a terminal and CSV elsewhere."""
+    if requested:
+        if requested not in FORMATS:
+            raise UsageError(f"--format {requested!r} is not known", f"use one of {', '.join(FORMATS)}")
+        return requested
+    if output:
+        return _BY_SUFFIX.get(Path(output).suffix.lower(), "csv")
+    stream = stream or sys.stdout
+    return "table" if stream.isatty() else "csv"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, (bytes, bytearray)):
+        return value.hex()
+    if isinstance(value, dt.timedelta):
+        return str(value)
+    return value
+
+
+def json_value(column: str, value: Any) -> Any:
+    """A value as it appears in JSON output: structure kept, JSON-text columns parsed."""
+    if column in JSON_TEXT_COLUMNS and isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return _plain(value)
+
+
+def text_value(value: Any) -> str:
+    """A value as one CSV cell or table cell."""
+    if value is None:
+        return ""
+    value = _plain(value)
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def write(
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    fmt: str,
+    stream: IO[str],
+    *,
+    title: str | None = None,
+) -> int:
+    """Write rows in `fmt` to `stream`; returns the number of rows written."""
+    count = 0
+    if fmt == "csv":
+        writer = csv.writer(stream, lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([text_value(v) for v in row])
+            count += 1
+    elif fmt == "jsonl":
+        for row in rows:
+            record = {c: json_value(c, v) for c, v in zip(columns, row, strict=True)}
+            stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+            count += 1
+    elif fmt == "json":
+        stream.write("[")
+        for row in rows:
+            record = {c: json_value(c, v) for c, v in zip(columns, row, strict=True)}
+            stream.write(("\n  " if count == 0 else ",\n  ") + json.dumps(record, ensure_ascii=False))
+            count += 1
+        stream.write("\n]\n" if count else "]\n")
+    elif fmt == "table":
+        count = _table(columns, rows, stream, title)
+    else:
+        raise UsageError(f"unknown format {fmt!r}", f"use one of {', '.join(FORMATS)}")
+    return count
+
+
+def _table(columns: Sequence[str], rows: Iterable[Sequence[Any]], stream: IO[str], title: str | None) -> int:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=title, show_lines=False, header_style="bold")
+    for column in columns:
+        table.add_column(Text(column), overflow="fold")
+    count = 0
+    for row in rows:
+        table.add_row(*(Text(_cell(v)) for v in row))  # Text: values are never markup
+        count += 1
+    console = Console(file=stream, soft_wrap=False, highlight=False)
+    console.print(table)
+    return count
+
+
+def _cell(value: Any, limit: int = 120) -> str:
+    text = text_value(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

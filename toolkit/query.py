@@ -1,0 +1,127 @@
+"""A query over `trail`: parsed Athena SQL, checked read-only, scoped by a window and criteria.
+
+`TrailQuery.parse(sql)` refuses anything but one SELECT/WITH statement reading `trail` (and its
+own WITH names). `bind(source)` gives the tree an engine runs: `trail` becomes a leading CTE that
+selects from the engine's source with the window's `eventtime` bounds and the criteria applied,
+so every query - ad hoc, search or template - is multi-criteria and time-bounded the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ParseError
+
+from toolkit import schema
+from toolkit.criteria import Criteria
+from toolkit.errors import UsageError
+from toolkit.window import Window
+
+TRAIL = "trail"
+
+
+@dataclass
+class TrailQuery:
+    ast: exp.Query
+    window: Window
+    criteria: Criteria = field(default_factory=Criteria)
+
+    @classmethod
+    def parse(cls, sql: str, window: Window, criteria: Criteria | None = None) -> TrailQuery:
+        return cls(parse_select(sql), window, criteria or Criteria())
+
+    def scope_condition(self) -> exp.Expression | None:
+        """The window's exact `eventtime` bounds ANDed with the criteria."""
+        parts: list[exp.Expression] = []
+        start, end = self.window.eventtime_bounds()
+        if start:
+            parts.append(exp.GTE(this=exp.column("eventtime"), expression=exp.Literal.string(start)))
+        if end:
+            parts.append(exp.LT(this=exp.column("eventtime"), expression=exp.Literal.string(end)))
+        condition = self.criteria.condition()
+        if condition is not None:
+            parts.append(condition)
+        return exp.and_(*parts, copy=False) if parts else None
+
+    def columns_needed(self) -> list[str]:
+        """The `trail` columns the query, window and criteria can touch (all of them for a `*`).
+
+        A superset is harmless; engines that can read fewer columns (DuckDB's JSON reader) use
+        it to skip parsing the rest.
+        """
+        trees = [self.ast]
+        condition = self.scope_condition()
+        if condition is not None:
+            trees.append(condition)
+        names: set[str] = set()
+        for tree in trees:
+            if any(not isinstance(star.parent, exp.Func) for star in tree.find_all(exp.Star)):
+                return list(schema.COLUMN_NAMES)  # SELECT * or t.*; count(*) needs no column
+            names.update(i.name.lower() for i in tree.find_all(exp.Identifier))
+        return [c for c in schema.COLUMN_NAMES if c in names]
+
+    def bind(self, source: exp.Expression) -> exp.Query:
+        """The query with `trail` defined as a CTE over `source`, restricted to the scope."""
+        inner = exp.select("*").from_(source.copy())
+        condition = self.scope_condition()
+        if condition is not None:
+            inner = inner.where(condition)
+        tree = self.ast.copy()
+        cte = exp.CTE(this=inner, alias=exp.TableAlias(this=exp.to_identifier(TRAIL)))
+        existing = tree.args.get("with_")
+        if existing is None:
+            tree.set("with_", exp.With(expressions=[cte]))
+        else:
+            existing.set("expressions", [cte, *existing.expressions])
+        return tree
+
+
+def parse_select(sql: str) -> exp.Query:
+    """Parse one read-only Athena statement reading only `trail`; anything else is a UsageError."""
+    try:
+        statements = [s for s in sqlglot.parse(sql, read="athena") if s is not None]
+    except ParseError as error:
+        first = str(error).splitlines()[0] if str(error) else "syntax error"
+        raise UsageError(f"the SQL does not parse as Athena SQL: {first}", "check the statement") from None
+    if len(statements) != 1:
+        raise UsageError(
+            f"expected one SQL statement, got {len(statements)}",
+            "run statements one at a time",
+        )
+    tree = statements[0]
+    if not isinstance(tree, exp.Query) or tree.find(exp.Into) is not None:
+        kind = tree.key.upper()
+        raise UsageError(
+            f"only SELECT or WITH queries are run, not {kind}",
+            "trailcsi never changes the archive or the Athena catalog",
+        )
+    for node in tree.walk():
+        if isinstance(
+            node,
+            (
+                exp.Insert,
+                exp.Delete,
+                exp.Update,
+                exp.Drop,
+                exp.Create,
+                exp.Merge,
+                exp.Alter,
+            ),
+        ):
+            raise UsageError(f"only SELECT or WITH queries are run, not {node.key.upper()}")
+    cte_names = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
+    if TRAIL in cte_names:
+        raise UsageError("a WITH clause may not redefine `trail`", "name the CTE something else")
+    for table in tree.find_all(exp.Table):
+        name = table.name.lower()
+        if table.args.get("db") or table.args.get("catalog") or not isinstance(table.this, exp.Identifier):
+            raise UsageError(
+                f"queries read from `trail` only, not {table.sql('athena')}",
+                "the engine decides where `trail` comes from",
+            )
+        if name != TRAIL and name not in cte_names:
+            hint = "queries read from `trail` and their own WITH names"
+            raise UsageError(f"unknown table {table.name!r}", hint)
+    return tree
