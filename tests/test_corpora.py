@@ -8,8 +8,8 @@ import json
 import shutil
 
 import pytest
-
 from conftest import corpus_path, lay_out, read_jsonl
+
 from toolkit import window
 from toolkit.engines.local import LocalEngine
 from toolkit.errors import SourceError
@@ -41,10 +41,14 @@ def test_every_event_of_every_corpus_is_queried(corpus_archives, name):
 def test_corpus_fields_land_in_athena_columns(corpus_archives):
     root, _ = corpus_archives["stratus"]
     engine = LocalEngine(root)
-    result = engine.run(TrailQuery.parse(
-        "SELECT count_if(tlsdetails.tlsversion IS NOT NULL), count_if(cardinality(resources) > 0), "
-        "count_if(useridentity.sessioncontext.sessionissuer.username IS NOT NULL), "
-        "count(DISTINCT json_extract_scalar(requestparameters, '$.instanceId')) FROM trail", ALL))
+    result = engine.run(
+        TrailQuery.parse(
+            "SELECT count_if(tlsdetails.tlsversion IS NOT NULL), count_if(cardinality(resources) > 0), "
+            "count_if(useridentity.sessioncontext.sessionissuer.username IS NOT NULL), "
+            "count(DISTINCT json_extract_scalar(requestparameters, '$.instanceId')) FROM trail",
+            ALL,
+        )
+    )
     engine.close()
     tls, with_resources, role_sessions, instances = result.rows[0]
     assert tls == 310 and with_resources == 13  # per the corpus's SOURCE.md
@@ -55,8 +59,12 @@ def test_odd_types_keep_the_record(corpus_archives):
     # panther: userIdentity as a string, readOnly "True", requestParameters as JSON-encoded strings.
     root, expected = corpus_archives["panther"]
     engine = LocalEngine(root)
-    result = engine.run(TrailQuery.parse(
-        "SELECT count(*), count_if(useridentity IS NULL), count_if(lower(readonly) = 'true') FROM trail", ALL))
+    result = engine.run(
+        TrailQuery.parse(
+            "SELECT count(*), count_if(useridentity IS NULL), count_if(lower(readonly) = 'true') FROM trail",
+            ALL,
+        )
+    )
     engine.close()
     total, no_identity, read_only = result.rows[0]
     assert total == expected and no_identity >= 20 and read_only > 0
@@ -68,19 +76,28 @@ def damaged_archive(tmp_path):
     root = lay_out(records, tmp_path / "archive", per_file=1000)
     folder = next(root.rglob("*.json.gz")).parent
     good = len(records)
-    malformed = corpus_path("opensearch-catalog-real-sample", "malformed", "samples-large.main-branch.json.gz")
+    malformed = corpus_path(
+        "opensearch-catalog-real-sample", "malformed", "samples-large.main-branch.json.gz"
+    )
     shutil.copy(malformed, folder / "111111111111_CloudTrail_x_20240101T0000Z_malformed.json.gz")
     whole = gzip.compress(json.dumps({"Records": records[:5]}).encode())
-    (folder / "111111111111_CloudTrail_x_20240101T0000Z_truncated.json.gz").write_bytes(whole[: len(whole) // 2])
+    (folder / "111111111111_CloudTrail_x_20240101T0000Z_truncated.json.gz").write_bytes(
+        whole[: len(whole) // 2]
+    )
     (folder / "111111111111_CloudTrail_x_20240101T0000Z_notgzip.json.gz").write_bytes(b"hello")
     text = json.dumps({"Records": records[:5]})
     cut = text.index('"eventSource": ', len(text) // 2)
     broken = text[:cut] + '"eventSource" ' + text[cut + len('"eventSource": ') :]  # a missing colon
-    (folder / "111111111111_CloudTrail_x_20240101T0000Z_corrupt.json.gz").write_bytes(gzip.compress(broken.encode()))
+    (folder / "111111111111_CloudTrail_x_20240101T0000Z_corrupt.json.gz").write_bytes(
+        gzip.compress(broken.encode())
+    )
     write_log_file(folder, "111111111111_CloudTrail_x_20240101T0000Z_array.json.gz", records[:3])  # valid
     (folder / "111111111111_CloudTrail_x_20240101T0000Z_array.json.gz").write_bytes(
-        gzip.compress(json.dumps(records[:3]).encode()))  # a bare array: not CloudTrail's shape
-    digest = root / "AWSLogs/111111111111/CloudTrail-Digest/us-east-1/2024/01/01/x_CloudTrail-Digest_x.json.gz"
+        gzip.compress(json.dumps(records[:3]).encode())
+    )  # a bare array: not CloudTrail's shape
+    digest = (
+        root / "AWSLogs/111111111111/CloudTrail-Digest/us-east-1/2024/01/01/x_CloudTrail-Digest_x.json.gz"
+    )
     digest.parent.mkdir(parents=True)
     digest.write_bytes(gzip.compress(b'{"awsAccountId":"111111111111","logFiles":[]}'))
     (root / "notes.txt").write_text("not a log")
@@ -93,7 +110,12 @@ def test_bad_files_are_skipped_counted_and_explained(damaged_archive):
     assert events == good
     reasons = {p.rsplit("_", 1)[-1]: r for p, r in ((s.path, s.reason) for s in report.skipped)}
     assert set(reasons) == {
-        "malformed.json.gz", "truncated.json.gz", "notgzip.json.gz", "array.json.gz", "corrupt.json.gz"}
+        "malformed.json.gz",
+        "truncated.json.gz",
+        "notgzip.json.gz",
+        "array.json.gz",
+        "corrupt.json.gz",
+    }
     assert "not a CloudTrail log file" in reasons["malformed.json.gz"]
     assert "Malformed JSON" in reasons["corrupt.json.gz"]
     assert "GZIP" in reasons["truncated.json.gz"] or "gzip" in reasons["truncated.json.gz"]

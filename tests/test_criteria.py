@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import lay_out
+
 from toolkit import search, window
 from toolkit.criteria import Criteria
 from toolkit.engines.local import LocalEngine
@@ -16,8 +16,13 @@ ALL = window.parse(all_time=True)
 def rec(event_id, name="DescribeInstances", **extra):
     record = {
         "eventVersion": "1.10",
-        "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::111122223333:user/alice", "userName": "alice",
-                         "accountId": "111122223333", "accessKeyId": "AKIAALICE"},
+        "userIdentity": {
+            "type": "IAMUser",
+            "arn": "arn:aws:iam::111122223333:user/alice",
+            "userName": "alice",
+            "accountId": "111122223333",
+            "accessKeyId": "AKIAALICE",
+        },
         "eventTime": "2024-05-01T10:00:00Z",
         "eventSource": "ec2.amazonaws.com",
         "eventName": name,
@@ -38,26 +43,67 @@ ROLE = {
     "arn": "arn:aws:sts::111122223333:assumed-role/ci-deploy/deploy-session",
     "accountId": "111122223333",
     "accessKeyId": "ASIAROLE",
-    "sessionContext": {"sessionIssuer": {"type": "Role", "userName": "ci-deploy",
-                                         "arn": "arn:aws:iam::111122223333:role/ci-deploy"}},
+    "sessionContext": {
+        "sessionIssuer": {
+            "type": "Role",
+            "userName": "ci-deploy",
+            "arn": "arn:aws:iam::111122223333:role/ci-deploy",
+        }
+    },
 }
 
 RECORDS = [
     rec("e1"),
-    rec("e2", "CreateUser", eventSource="iam.amazonaws.com", readOnly=False,
-        requestParameters={"userName": "mallory"}, sourceIPAddress="203.0.113.9"),
-    rec("e3", "AuthorizeSecurityGroupIngress", readOnly=False, userIdentity=ROLE,
-        requestParameters={"groupId": "sg-0123", "ipPermissions": {"items": []}}, sourceIPAddress="203.0.113.200",
-        userAgent="Terraform/1.7.5"),
-    rec("e4", "GetObject", eventSource="s3.amazonaws.com", userIdentity=ROLE, errorCode="AccessDenied",
-        resources=[{"type": "AWS::S3::Object", "ARN": "arn:aws:s3:::bucket-a/secret.txt"},
-                   {"type": "AWS::S3::Bucket", "ARN": "arn:aws:s3:::bucket-a", "accountId": "111122223333"}],
-        sourceIPAddress="10.1.2.3"),
-    rec("e5", "ConsoleLogin", eventSource="signin.amazonaws.com", awsRegion="us-east-1", sourceIPAddress="2001:db8::1"),
-    rec("e6", "DescribeInstances", awsRegion="eu-west-1", sourceIPAddress="ec2.amazonaws.com",
-        recipientAccountId="444455556666"),
-    rec("e7", "RunInstances", readOnly=False, errorCode="Client.UnauthorizedOperation",
-        sourceIPAddress="203.000.113.010"),  # leading zeros, as anonymizers write them
+    rec(
+        "e2",
+        "CreateUser",
+        eventSource="iam.amazonaws.com",
+        readOnly=False,
+        requestParameters={"userName": "mallory"},
+        sourceIPAddress="203.0.113.9",
+    ),
+    rec(
+        "e3",
+        "AuthorizeSecurityGroupIngress",
+        readOnly=False,
+        userIdentity=ROLE,
+        requestParameters={"groupId": "sg-0123", "ipPermissions": {"items": []}},
+        sourceIPAddress="203.0.113.200",
+        userAgent="Terraform/1.7.5",
+    ),
+    rec(
+        "e4",
+        "GetObject",
+        eventSource="s3.amazonaws.com",
+        userIdentity=ROLE,
+        errorCode="AccessDenied",
+        resources=[
+            {"type": "AWS::S3::Object", "ARN": "arn:aws:s3:::bucket-a/secret.txt"},
+            {"type": "AWS::S3::Bucket", "ARN": "arn:aws:s3:::bucket-a", "accountId": "111122223333"},
+        ],
+        sourceIPAddress="10.1.2.3",
+    ),
+    rec(
+        "e5",
+        "ConsoleLogin",
+        eventSource="signin.amazonaws.com",
+        awsRegion="us-east-1",
+        sourceIPAddress="2001:db8::1",
+    ),
+    rec(
+        "e6",
+        "DescribeInstances",
+        awsRegion="eu-west-1",
+        sourceIPAddress="ec2.amazonaws.com",
+        recipientAccountId="444455556666",
+    ),
+    rec(
+        "e7",
+        "RunInstances",
+        readOnly=False,
+        errorCode="Client.UnauthorizedOperation",
+        sourceIPAddress="203.000.113.010",
+    ),  # leading zeros, as anonymizers write them
 ]
 
 
@@ -90,7 +136,10 @@ def test_matching_ignores_case(engine):
 
 def test_user_matches_name_session_role_arn_and_principal(engine):
     assert ids(engine, user=["deploy-session"]) == ["e3", "e4"]
-    assert ids(engine, user=["arn:aws:sts::111122223333:assumed-role/ci-deploy/deploy-session"]) == ["e3", "e4"]
+    assert ids(engine, user=["arn:aws:sts::111122223333:assumed-role/ci-deploy/deploy-session"]) == [
+        "e3",
+        "e4",
+    ]
     assert ids(engine, user=["AROAEXAMPLE:deploy-session"]) == ["e3", "e4"]
     assert ids(engine, user=["nobody"]) == []
 
@@ -136,8 +185,12 @@ def test_region_and_account_prune_files(engine):
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"source_ip": ["300.1.1.1"]}, {"source_ip": ["2001:db8::/32"]}, {"user": [" "]},
-     {"read_only": True, "write_only": True}],
+    [
+        {"source_ip": ["300.1.1.1"]},
+        {"source_ip": ["2001:db8::/32"]},
+        {"user": [" "]},
+        {"read_only": True, "write_only": True},
+    ],
 )
 def test_bad_criteria_are_usage_errors(kwargs):
     with pytest.raises(UsageError):

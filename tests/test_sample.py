@@ -6,8 +6,8 @@ import hashlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
-
 from conftest import END_DAY, SEED
+
 from toolkit import search, window
 from toolkit.criteria import Criteria
 from toolkit.engines.local import LocalEngine
@@ -16,7 +16,9 @@ from toolkit.query import TrailQuery
 from toolkit.sample import generator
 
 ALL = window.parse(all_time=True)
-LAST_WEEK = window.parse(since="7d", now=datetime(END_DAY.year, END_DAY.month, END_DAY.day, 23, 59, tzinfo=UTC))
+LAST_WEEK = window.parse(
+    since="7d", now=datetime(END_DAY.year, END_DAY.month, END_DAY.day, 23, 59, tzinfo=UTC)
+)
 
 
 @pytest.fixture(scope="module")
@@ -31,8 +33,12 @@ def rows(engine, criteria, window_, columns):
 
 
 def test_sample_spans_more_than_ninety_days_in_several_accounts_and_regions(engine):
-    result = engine.run(TrailQuery.parse(
-        "SELECT count(DISTINCT account), count(DISTINCT region), min(day), max(day), count(*) FROM trail", ALL))
+    result = engine.run(
+        TrailQuery.parse(
+            "SELECT count(DISTINCT account), count(DISTINCT region), min(day), max(day), count(*) FROM trail",
+            ALL,
+        )
+    )
     accounts, regions, first, last, events = result.rows[0]
     assert accounts == 3 and regions == 3
     first_day = datetime.strptime(first, "%Y/%m/%d").date()
@@ -42,40 +48,56 @@ def test_sample_spans_more_than_ninety_days_in_several_accounts_and_regions(engi
 
 
 def test_background_has_the_variety_a_real_trail_has(engine):
-    result = engine.run(TrailQuery.parse(
-        "SELECT count(DISTINCT eventsource), count(DISTINCT useridentity.type), "
-        "count_if(eventcategory = 'Data'), count_if(eventtype = 'AwsServiceEvent'), count_if(errorcode IS NOT NULL), "
-        "count_if(eventname = 'ConsoleLogin') FROM trail", ALL))
+    result = engine.run(
+        TrailQuery.parse(
+            "SELECT count(DISTINCT eventsource), count(DISTINCT useridentity.type), "
+            "count_if(eventcategory = 'Data'), count_if(eventtype = 'AwsServiceEvent'), count_if(errorcode IS NOT NULL), "
+            "count_if(eventname = 'ConsoleLogin') FROM trail",
+            ALL,
+        )
+    )
     sources, identity_types, data, service_events, errors, logins = result.rows[0]
     assert sources >= 10 and identity_types == 3
     assert min(data, service_events, errors, logins) > 0
 
 
 def test_brute_force_found_by_search(engine, answers):
-    found = rows(engine, Criteria(event_name=["ConsoleLogin"], source_ip=[answers.brute_force_ip], errors_only=False),
-                 LAST_WEEK, ["eventid", "errormessage", "useridentity.username"])
+    found = rows(
+        engine,
+        Criteria(event_name=["ConsoleLogin"], source_ip=[answers.brute_force_ip], errors_only=False),
+        LAST_WEEK,
+        ["eventid", "errormessage", "useridentity.username"],
+    )
     failures = [r for r in found if r[1] == "Failed authentication"]
     assert sorted(r[0] for r in failures) == sorted(answers.brute_force_failure_ids)
     assert {r[2] for r in failures} == {answers.brute_force_user}
     successes = [r[0] for r in found if r[1] is None]
     assert successes == [answers.brute_force_success_id]
     # The /24 also holds the second address's three failures against another user.
-    wider = rows(engine, Criteria(event_name=["ConsoleLogin"], source_ip=["203.0.113.0/24"]), LAST_WEEK, ["eventid"])
+    wider = rows(
+        engine, Criteria(event_name=["ConsoleLogin"], source_ip=["203.0.113.0/24"]), LAST_WEEK, ["eventid"]
+    )
     assert len(wider) == answers.brute_force_failures + 1 + answers.second_ip_failures
 
 
 def test_rogue_user_creation_found_beyond_ninety_days(engine, answers):
-    found = rows(engine, Criteria(event_name=["CreateUser"]), ALL, ["eventid", "useridentity.arn", "sourceipaddress"])
+    found = rows(
+        engine, Criteria(event_name=["CreateUser"]), ALL, ["eventid", "useridentity.arn", "sourceipaddress"]
+    )
     assert len(found) == 1 + len(answers.expected_user_creations)
     rogue = [r for r in found if r[0] == answers.rogue_user_event_id]
-    assert rogue == [(answers.rogue_user_event_id, answers.rogue_user_creator_arn, answers.rogue_user_creator_ip)]
+    assert rogue == [
+        (answers.rogue_user_event_id, answers.rogue_user_creator_arn, answers.rogue_user_creator_ip)
+    ]
     by_name = rows(engine, Criteria(resource_name=[answers.rogue_user]), ALL, ["eventname"])
     assert {r[0] for r in by_name} == {"CreateUser", "CreateAccessKey", "AttachUserPolicy"}
 
 
 def test_elastic_ip_found(engine, answers):
     found = rows(engine, Criteria(event_name=["AllocateAddress", "AssociateAddress"]), LAST_WEEK, ["eventid"])
-    assert sorted(r[0] for r in found) == sorted([answers.eip_allocate_event_id, answers.eip_associate_event_id])
+    assert sorted(r[0] for r in found) == sorted(
+        [answers.eip_allocate_event_id, answers.eip_associate_event_id]
+    )
     by_allocation = rows(engine, Criteria(resource_name=[answers.eip_allocation_id]), ALL, ["eventid"])
     assert len(by_allocation) == 2
 
@@ -83,18 +105,29 @@ def test_elastic_ip_found(engine, answers):
 def test_changes_before_the_outage_found_in_order(engine, answers):
     outage = datetime.strptime(answers.outage_time, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
     before = window.Window(outage - timedelta(hours=1), outage)
-    found = rows(engine, Criteria(resource_name=[answers.security_group_id, answers.role_name], write_only=True),
-                 before, ["eventid", "eventname"])
+    found = rows(
+        engine,
+        Criteria(resource_name=[answers.security_group_id, answers.role_name], write_only=True),
+        before,
+        ["eventid", "eventname"],
+    )
     planted = [r[0] for r in reversed(found)]
-    expected = [i for i, n in zip(answers.change_event_ids, answers.change_event_names, strict=True)
-                if n != "ModifyInstanceAttribute"]
+    expected = [
+        i
+        for i, n in zip(answers.change_event_ids, answers.change_event_names, strict=True)
+        if n != "ModifyInstanceAttribute"
+    ]
     assert planted == expected
-    instance = rows(engine, Criteria(resource_name=[answers.instance_id], write_only=True), before, ["eventname"])
+    instance = rows(
+        engine, Criteria(resource_name=[answers.instance_id], write_only=True), before, ["eventname"]
+    )
     assert "ModifyInstanceAttribute" in {r[0] for r in instance}
 
 
 def test_window_reads_only_the_files_of_its_days(engine):
-    result = engine.run(search.build(Criteria(), window.parse(start="2025-03-10", end="2025-03-12"), ["eventtime"]))
+    result = engine.run(
+        search.build(Criteria(), window.parse(start="2025-03-10", end="2025-03-12"), ["eventtime"])
+    )
     report = result.report
     assert 0 < report.files_selected < report.files_total / 20
     stamps = sorted(r[0] for r in result.rows)

@@ -14,9 +14,14 @@ def test_default_is_last_seven_days_and_says_so():
     assert "default" in w.description and "7 days" in w.description
 
 
-@pytest.mark.parametrize(("text", "start"), [("7d", datetime(2025, 3, 24, 12, tzinfo=UTC)),
-                                              ("36h", datetime(2025, 3, 30, 0, tzinfo=UTC)),
-                                              ("90m", datetime(2025, 3, 31, 10, 30, tzinfo=UTC))])
+@pytest.mark.parametrize(
+    ("text", "start"),
+    [
+        ("7d", datetime(2025, 3, 24, 12, tzinfo=UTC)),
+        ("36h", datetime(2025, 3, 30, 0, tzinfo=UTC)),
+        ("90m", datetime(2025, 3, 31, 10, 30, tzinfo=UTC)),
+    ],
+)
 def test_since(text, start):
     assert window.parse(since=text, now=NOW).start == start
 

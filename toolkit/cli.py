@@ -13,7 +13,8 @@ from typing import Annotated, Any
 
 import typer
 
-from toolkit import __version__, export, search as search_module
+from toolkit import __version__, export
+from toolkit import search as search_module
 from toolkit.cli_options import (
     OutputOptions,
     SourceOptions,
@@ -66,6 +67,8 @@ def _engine(source: SourceOptions) -> Iterator[LocalEngine]:
 
 def _report(report: ScanReport) -> None:
     say(f"read {report.files_read:,} of {report.files_total:,} log files in the archive")
+    for note in report.notes:
+        say(note)
     for skipped in report.skipped:
         say(f"skipped {skipped.path}: {skipped.reason}")
     if report.skipped:

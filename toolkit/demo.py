@@ -17,7 +17,8 @@ from toolkit.criteria import Criteria
 from toolkit.engines.local import LocalEngine
 from toolkit.query import TrailQuery
 from toolkit.sample import generator, incidents
-from toolkit.window import Window, parse as parse_window
+from toolkit.window import Window
+from toolkit.window import parse as parse_window
 
 SEED = 7
 DAYS = 130
@@ -73,14 +74,18 @@ def steps(key: incidents.AnswerKey) -> list[Step]:
             "Is this spike of failed console logins a brute force? (source IP, user agent, rate, users)",
             f"sql {brute_force_sql!r} --since 7d",
             TrailQuery.parse(brute_force_sql, parse_window("7d")),
-            lambda rows: bool(rows) and rows[0][0] == key.brute_force_ip and rows[0][2] == key.brute_force_failures,
+            lambda rows: (
+                bool(rows) and rows[0][0] == key.brute_force_ip and rows[0][2] == key.brute_force_failures
+            ),
         ),
         Step(
             "Did a login from that address succeed, and what did the session do next?",
             f"sql {after_sql!r} --source-ip {key.brute_force_ip} --since 7d",
             TrailQuery.parse(after_sql, parse_window("7d"), Criteria(source_ip=[key.brute_force_ip])),
-            lambda rows: [r[-1] for r in rows]
-            == [key.brute_force_success_id, key.eip_allocate_event_id, key.eip_associate_event_id],
+            lambda rows: (
+                [r[-1] for r in rows]
+                == [key.brute_force_success_id, key.eip_allocate_event_id, key.eip_associate_event_id]
+            ),
         ),
         Step(
             "What changed on the app's security group, instance and role before it broke at "
@@ -94,8 +99,9 @@ def steps(key: incidents.AnswerKey) -> list[Step]:
                 before_outage,
                 ["eventtime", "eventname", "principal", "requestparameters", "eventid"],
             ),
-            lambda rows: [r[-1] for r in reversed(rows) if r[-1] in key.change_event_ids]
-            == list(key.change_event_ids),
+            lambda rows: (
+                [r[-1] for r in reversed(rows) if r[-1] in key.change_event_ids] == list(key.change_event_ids)
+            ),
         ),
     ]
 

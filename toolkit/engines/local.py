@@ -55,7 +55,7 @@ def reader_sql(paths: list[str], record_type: str, object_bytes: int = 16 << 20)
         return f"(SELECT CAST(NULL AS {record_type}) AS Records, '' AS filename WHERE false)"
     return (
         f"read_json([{', '.join(_quote(p) for p in paths)}], "
-        f"columns={{'Records': {_quote(record_type)}}}, format='unstructured', "
+        f"columns={{'Records': {_quote(record_type)}}}, format='unstructured', records=true, "
         f"ignore_errors=true, filename=true, maximum_object_size={object_bytes})"
     )
 
@@ -179,6 +179,11 @@ class LocalEngine:
         accounts, regions = query.criteria.partitions()
         selected = self.archive.select(query.window.days(), accounts, regions)
         report = ScanReport(files_total=len(self.archive.files), files_selected=len(selected))
+        if not selected:
+            first, last = self.archive.files[0].day, self.archive.files[-1].day
+            report.notes.append(
+                f"no log files match this window, account and region; the archive holds {first} to {last}"
+            )
         paths = []
         for log in selected:
             if log.path not in self._sizes and log.path not in self._bad:

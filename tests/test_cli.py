@@ -1,0 +1,129 @@
+"""The command line end to end: data on stdout, one-line errors on stderr, documented exit codes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+
+from toolkit.errors import ExitCode
+
+
+def trailcsi(*args: str, cwd=None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "toolkit.cli", *args], capture_output=True, text=True, cwd=cwd
+    )
+
+
+def test_search_csv_and_json_are_loss_free_and_agree(sample_root, answers):
+    base = [
+        "search",
+        "--source",
+        str(sample_root),
+        "--event-name",
+        "ConsoleLogin",
+        "--user",
+        "alice",
+        "--source-ip",
+        "203.0.113.0/24",
+        "--all-time",
+    ]
+    as_csv = trailcsi(*base, "--format", "csv")
+    as_json = trailcsi(*base, "--format", "json")
+    assert as_csv.returncode == 0 and as_json.returncode == 0, as_csv.stderr + as_json.stderr
+    rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
+    objects = json.loads(as_json.stdout)
+    assert len(rows) == len(objects) == answers.brute_force_failures + 1
+    assert [r["eventid"] for r in rows] == [o["eventid"] for o in objects]
+    assert rows[0]["eventtime"] >= rows[-1]["eventtime"]  # newest first
+    for row, obj in zip(rows, objects, strict=True):
+        assert json.loads(row["useridentity"]) == obj["useridentity"]  # structs: JSON text in CSV
+        assert json.loads(row["responseelements"]) == obj["responseelements"]  # JSON text → structure
+        assert obj["requestparameters"] is None and row["requestparameters"] == ""
+    assert "read " in as_csv.stderr and "window: all time" in as_csv.stderr
+    assert "trailcsi:" not in as_csv.stdout
+
+
+def test_jsonl_columns_limit_and_output_file(sample_root, tmp_path):
+    target = tmp_path / "out.jsonl"
+    done = trailcsi(
+        "search",
+        "--source",
+        str(sample_root),
+        "--all-time",
+        "--columns",
+        "eventtime,useridentity.arn,principal",
+        "--limit",
+        "5",
+        "--output",
+        str(target),
+    )
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(x) for x in target.read_text().splitlines()]
+    assert len(lines) == 5 and set(lines[0]) == {"eventtime", "useridentity.arn", "principal"}
+    assert done.stdout == ""
+
+
+def test_event_prints_the_original_record(sample_root, answers):
+    done = trailcsi("event", answers.rogue_user_event_id, "--source", str(sample_root), "--all-time")
+    assert done.returncode == 0, done.stderr
+    record = json.loads(done.stdout)
+    assert record["eventID"] == answers.rogue_user_event_id
+    assert record["requestParameters"] == {"userName": answers.rogue_user}
+    assert record["managementEvent"] is True  # keys outside the Athena schema are kept
+
+
+def test_sql_runs_athena_sql_and_dry_run_shows_both_engines_sql(sample_root):
+    statement = "SELECT eventname, count(*) AS n FROM trail GROUP BY 1 ORDER BY 2 DESC, 1"
+    done = trailcsi(
+        "sql", statement, "--source", str(sample_root), "--all-time", "--format", "csv", "--limit", "3"
+    )
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.reader(io.StringIO(done.stdout)))
+    assert rows[0] == ["eventname", "n"] and len(rows) == 4
+    dry = trailcsi("sql", statement, "--source", str(sample_root), "--start", "2025-03-28", "--dry-run")
+    assert dry.returncode == 0 and "read_json" in dry.stdout and "WITH trail AS" in dry.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["sql", "DROP TABLE trail"], ExitCode.USAGE, "only SELECT or WITH"),
+        (["sql", "SELECT 1 FROM trail; DELETE FROM trail"], ExitCode.USAGE, "one SQL statement"),
+        (["sql", "SELECT evnetname FROM trail"], ExitCode.USAGE, "did you mean 'eventname'"),
+        (["search", "--columns", "eventnme"], ExitCode.USAGE, "did you mean 'eventname'"),
+        (["search", "--since", "7 weeks"], ExitCode.USAGE, "is not a duration"),
+        (["search", "--start", "2024-02-01", "--end", "2024-01-01"], ExitCode.USAGE, "is not before"),
+        (["search", "--source-ip", "999.1.1.1"], ExitCode.USAGE, "not an IP address"),
+        (["search", "--format", "xml"], ExitCode.USAGE, "is not known"),
+        (["event", "no-such-id", "--since", "2d"], ExitCode.NOT_FOUND, "no event"),
+    ],
+)
+def test_user_mistakes_are_one_line_errors(sample_root, args, code, message):
+    done = trailcsi(*args, "--source", str(sample_root))
+    assert done.returncode == code
+    errors = [line for line in done.stderr.splitlines() if "error:" in line]
+    assert len(errors) == 1 and message in errors[0]
+    assert "Traceback" not in done.stderr
+
+
+def test_a_window_outside_the_archive_says_so(sample_root):
+    done = trailcsi("search", "--source", str(sample_root), "--since", "1d", "--format", "csv")
+    assert done.returncode == 0 and "the archive holds" in done.stderr
+    assert done.stdout.count("\n") == 1  # the header only
+
+
+def test_missing_source_directory(tmp_path):
+    done = trailcsi("search", "--source", str(tmp_path / "missing"))
+    assert done.returncode == ExitCode.BAD_DATA and "does not exist" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_every_command_has_help():
+    for command in ("search", "sql", "event", "sample", "demo"):
+        done = trailcsi(command, "--help")
+        assert done.returncode == 0 and "Usage" in done.stdout
