@@ -13,7 +13,7 @@ import re
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from toolkit.errors import SourceError
@@ -22,6 +22,8 @@ _LOG_PATH = re.compile(
     r"(?:^|/)AWSLogs/(?:(?P<org>o-[a-z0-9]{10,32})/)?(?P<account>\d{12})/CloudTrail/"
     r"(?P<region>[a-z0-9-]+)/(?P<y>\d{4})/(?P<m>\d{2})/(?P<d>\d{2})/[^/]+\.json(?:\.gz)?$"
 )
+#: CloudTrail names a file `<account>_CloudTrail_<region>_<YYYYMMDDTHHmmZ>_<unique>.json.gz`: its delivery time.
+_DELIVERED = re.compile(r"_CloudTrail_[^_/]+_(\d{8}T\d{4})Z_[^/]*$")
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ class LogFile:
     region: str
     day: date
     org_id: str | None = None
+    delivered: datetime | None = None  # from the file name; every event in the file is older
 
 
 @dataclass
@@ -47,8 +50,13 @@ class Archive:
         days: tuple[date, date] | None = None,
         accounts: Iterable[str] = (),
         regions: Iterable[str] = (),
+        since: datetime | None = None,
     ) -> list[LogFile]:
-        """The files of the given day range (inclusive), accounts and regions (empty = all)."""
+        """The files of the given day range (inclusive), accounts and regions (empty = all).
+
+        With `since`, a file whose name says it was delivered before that moment is left out too:
+        a file holds only events that happened before its delivery.
+        """
         wanted_accounts, wanted_regions = set(accounts), {r.lower() for r in regions}
         chosen = []
         for log in self.files:
@@ -57,6 +65,8 @@ class Archive:
             if wanted_accounts and log.account not in wanted_accounts:
                 continue
             if wanted_regions and log.region not in wanted_regions:
+                continue
+            if since and log.delivered and log.delivered + timedelta(minutes=1) <= since:
                 continue
             chosen.append(log)
         return chosen
@@ -77,7 +87,14 @@ def parse_log_path(path: str) -> LogFile | None:
         day = date(int(match["y"]), int(match["m"]), int(match["d"]))
     except ValueError:
         return None
-    return LogFile(path, match["account"], match["region"], day, match["org"])
+    stamp = _DELIVERED.search(path)
+    delivered = None
+    if stamp:
+        try:
+            delivered = datetime.strptime(stamp.group(1), "%Y%m%dT%H%M").replace(tzinfo=UTC)
+        except ValueError:
+            delivered = None
+    return LogFile(path, match["account"], match["region"], day, match["org"], delivered)
 
 
 def scan(root: str | os.PathLike[str]) -> Archive:

@@ -225,6 +225,11 @@ def source_options(
         raise UsageError(
             "no source given", "pass --source DIR (a copy of the trail bucket) or set TRAILCSI_SOURCE"
         )
+    if chosen.startswith("s3://"):
+        raise UsageError(
+            f"--source {chosen}: reading S3 directly is not supported yet",
+            "copy the prefix first (aws s3 sync s3://bucket/AWSLogs ./trail/AWSLogs) and pass the directory",
+        )
     return SourceOptions(chosen, strict)
 
 

@@ -177,7 +177,7 @@ class LocalEngine:
     def _files(self, query: TrailQuery) -> tuple[list[str], ScanReport]:
         """The readable log files the query needs: pruned by path, then checked by their first bytes."""
         accounts, regions = query.criteria.partitions()
-        selected = self.archive.select(query.window.days(), accounts, regions)
+        selected = self.archive.select(query.window.days(), accounts, regions, since=query.window.start)
         report = ScanReport(files_total=len(self.archive.files), files_selected=len(selected))
         if not selected:
             first, last = self.archive.files[0].day, self.archive.files[-1].day
