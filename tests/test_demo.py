@@ -1,0 +1,12 @@
+from toolkit import demo
+
+
+def test_demo_finds_every_planted_incident_and_reuses_its_archive(tmp_path, capsys):
+    said: list[str] = []
+    assert demo.run(tmp_path / "sample", say=said.append)
+    out = capsys.readouterr().out
+    assert out.count("planted incident found") == 4 and "NOT the planted answer" not in out
+    assert any("writing the sample archive" in line for line in said)
+    said.clear()
+    assert demo.run(tmp_path / "sample", say=said.append)
+    assert any("using the sample archive" in line for line in said)
