@@ -71,12 +71,6 @@ class Archive:
             chosen.append(log)
         return chosen
 
-    def accounts(self) -> list[str]:
-        return sorted({f.account for f in self.files})
-
-    def regions(self) -> list[str]:
-        return sorted({f.region for f in self.files})
-
 
 def parse_log_path(path: str) -> LogFile | None:
     """The partition values of a log file's path, or None when it is not a log file's path."""

@@ -9,7 +9,7 @@ DuckDB (after `toolkit.transpile`) both have: no IP-address functions, no DuckDB
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from functools import cache
 
 import sqlglot
@@ -193,7 +193,3 @@ def _ip_predicate(value: str) -> exp.Expression:
     low = int(network.network_address)
     high = int(network.broadcast_address)
     return _bind(_PREDICATES["ipv4"], lo=exp.Literal.number(low), hi=exp.Literal.number(high))
-
-
-def field_names() -> list[str]:
-    return [f.name for f in fields(Criteria)]
