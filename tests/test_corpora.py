@@ -14,7 +14,6 @@ from toolkit import window
 from toolkit.engines.local import LocalEngine
 from toolkit.errors import SourceError
 from toolkit.query import TrailQuery
-from toolkit.sample.generator import write_log_file
 
 ALL = window.parse(all_time=True)
 
@@ -91,7 +90,6 @@ def damaged_archive(tmp_path):
     (folder / "111111111111_CloudTrail_x_20240101T0000Z_corrupt.json.gz").write_bytes(
         gzip.compress(broken.encode())
     )
-    write_log_file(folder, "111111111111_CloudTrail_x_20240101T0000Z_array.json.gz", records[:3])  # valid
     (folder / "111111111111_CloudTrail_x_20240101T0000Z_array.json.gz").write_bytes(
         gzip.compress(json.dumps(records[:3]).encode())
     )  # a bare array: not CloudTrail's shape

@@ -75,22 +75,22 @@ def _report(report: ScanReport) -> None:
         say(f"{len(report.skipped)} unreadable file(s) skipped; use --strict to stop on them instead")
 
 
-def _emit(result: Result, out: OutputOptions, title: str | None = None) -> None:
+def _emit(result: Result, out: OutputOptions) -> None:
     fmt = export.choose_format(out.format, out.output)
     if out.output:
         path = Path(out.output)
         try:
             with path.open("w", encoding="utf-8", newline="") as stream:
-                count = export.write(result.columns, result.rows, fmt, stream, title=title)
+                count = export.write(result.columns, result.rows, fmt, stream)
         except OSError as error:
             raise UsageError(f"cannot write {out.output}: {error.strerror}") from None
         say(f"{count:,} rows written to {out.output} ({fmt})")
     else:
-        count = export.write(result.columns, result.rows, fmt, sys.stdout, title=title)
+        count = export.write(result.columns, result.rows, fmt, sys.stdout)
         say(f"{count:,} rows")
 
 
-def _run(query: TrailQuery, source: SourceOptions, out: OutputOptions, title: str | None = None) -> None:
+def _run(query: TrailQuery, source: SourceOptions, out: OutputOptions) -> None:
     say(f"window: {query.window.description}")
     if not query.criteria.is_empty():
         say(f"criteria: {query.criteria.describe()}")
@@ -100,7 +100,7 @@ def _run(query: TrailQuery, source: SourceOptions, out: OutputOptions, title: st
             return
         result = engine.run(query)
     _report(result.report)
-    _emit(result, out, title)
+    _emit(result, out)
 
 
 @app.command()

@@ -41,7 +41,7 @@ class Field:
             return "JSON"
         if self.kind == "map":
             return "MAP(VARCHAR, VARCHAR)"
-        members = ", ".join(f'"{f.key}" {f.duckdb_read_type()}' for f in self.fields)
+        members = ", ".join(f"{quote_identifier(f.key)} {f.duckdb_read_type()}" for f in self.fields)
         struct = f"STRUCT({members})"
         return f"{struct}[]" if self.kind == "array" else struct
 
@@ -51,7 +51,7 @@ class Field:
             return "VARCHAR"
         if self.kind == "map":
             return "MAP(VARCHAR, VARCHAR)"
-        members = ", ".join(f'"{f.name}" {f.duckdb_type()}' for f in self.fields)
+        members = ", ".join(f"{quote_identifier(f.name)} {f.duckdb_type()}" for f in self.fields)
         return f"STRUCT({members})[]" if self.kind == "array" else f"STRUCT({members})"
 
     def duckdb_expose(self, source: str) -> str:
@@ -74,12 +74,16 @@ class Field:
 
 
 def _struct_pack(fields: tuple[Field, ...], source: str) -> str:
-    members = ", ".join(f'"{f.name}" := {f.duckdb_expose(f"{source}.{_q(f.key)}")}' for f in fields)
+    members = ", ".join(
+        f"{quote_identifier(f.name)} := {f.duckdb_expose(source + '.' + quote_identifier(f.key))}"
+        for f in fields
+    )
     return f"struct_pack({members})"
 
 
-def _q(key: str) -> str:
-    return f'"{key}"'
+def quote_identifier(name: str) -> str:
+    """A DuckDB identifier for a JSON key or column name, quoted so any spelling is safe."""
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _s(name: str, key: str, kind: str = "string", *fields: Field) -> Field:

@@ -64,17 +64,14 @@ def _date_diff(node: exp.DateDiff) -> exp.Expression:
     )
 
 
-_MATCHES = {
-    "any_match": "list_bool_or",
-    "all_match": "list_bool_and",
-    "none_match": "none",
-}
+_MATCHES = ("any_match", "all_match", "none_match")
 
 
 def _match(node: exp.Anonymous) -> exp.Expression:
     array, predicate = node.expressions
     transformed = exp.Anonymous(this="list_transform", expressions=[array, predicate])
     name = node.name.lower()
-    if name == "none_match":
-        return exp.Not(this=exp.Anonymous(this="list_bool_or", expressions=[transformed]))
-    return exp.Anonymous(this=_MATCHES[name], expressions=[transformed])
+    if name == "all_match":
+        return exp.Anonymous(this="list_bool_and", expressions=[transformed])
+    any_match = exp.Anonymous(this="list_bool_or", expressions=[transformed])
+    return exp.Not(this=any_match) if name == "none_match" else any_match

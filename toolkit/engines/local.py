@@ -63,17 +63,13 @@ def reader_sql(paths: list[str], record_type: str, object_bytes: int = 16 << 20)
 def source_sql(paths: list[str], columns: list[str], object_bytes: int = 16 << 20) -> str:
     """A DuckDB SELECT giving `trail`'s `columns` (event and partition) from these log files."""
     fields = [schema.BY_NAME[c] for c in columns if c in schema.BY_NAME] or [schema.BY_NAME["eventid"]]
-    members = ", ".join(f"{_identifier(f.key)} {f.duckdb_read_type()}" for f in fields)
-    select = [f"{f.duckdb_expose(f'r.{_identifier(f.key)}')} AS {f.name}" for f in fields]
+    members = ", ".join(f"{schema.quote_identifier(f.key)} {f.duckdb_read_type()}" for f in fields)
+    select = [f"{f.duckdb_expose(f'r.{schema.quote_identifier(f.key)}')} AS {f.name}" for f in fields]
     select += list(schema.PARTITION_COLUMNS)
     partitions = ", ".join(f"{sql} AS {name}" for name, sql in _PARTITION_SQL.items())
     reader = reader_sql(paths, f"STRUCT({members})[]", object_bytes)
     # unnest in the select list, not a lateral join: DuckDB plans the join form far slower.
     return f"SELECT {', '.join(select)}\nFROM (SELECT unnest(Records) AS r, {partitions} FROM {reader})"
-
-
-def _identifier(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 class LocalEngine:
