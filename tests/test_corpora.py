@@ -156,3 +156,20 @@ def test_log_files_over_sixteen_mib_are_read(tmp_path):
     assert size > 16 * 1024 * 1024
     events, report = count(root)
     assert events == len(records) and not report.skipped
+
+
+def test_files_are_chosen_by_delivery_time(tmp_path):
+    from datetime import UTC, datetime
+
+    from toolkit.archive import scan
+
+    folder = tmp_path / "AWSLogs/111111111111/CloudTrail/us-east-1/2024/01/02"
+    folder.mkdir(parents=True)
+    for stamp in ("20240102T0005Z", "20240102T0555Z", "20240102T0700Z", "20240102T2355Z"):
+        (folder / f"111111111111_CloudTrail_us-east-1_{stamp}_x.json.gz").write_bytes(b"")
+    archive = scan(tmp_path)
+    window_ = window.parse(start="2024-01-01", end="2024-01-01")  # all of Jan 1, 6h late allowed
+    chosen = [f.path.rsplit("_", 2)[-2] for f in archive.select(window_.delivery_span())]
+    assert chosen == ["20240102T0005Z", "20240102T0555Z"]
+    later = archive.select((datetime(2024, 1, 2, 7, 0, 30, tzinfo=UTC), None))
+    assert [f.path.rsplit("_", 2)[-2] for f in later] == ["20240102T0700Z", "20240102T2355Z"]

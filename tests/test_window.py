@@ -57,3 +57,14 @@ def test_days_are_widened_by_one_for_files_near_midnight():
 def test_malformed_windows_are_usage_errors(kwargs, message):
     with pytest.raises(UsageError, match=message):
         window.parse(**kwargs, now=NOW)
+
+
+def test_delivery_span_reaches_late_delivery_past_the_end():
+    w = window.parse(start="2024-01-10", end="2024-01-11")
+    assert w.delivery_span() == (datetime(2024, 1, 10, tzinfo=UTC), datetime(2024, 1, 12, 6, tzinfo=UTC))
+    w = window.parse(start="2024-01-10", end="2024-01-11", late_delivery="1d")
+    assert w.delivery_span()[1] == datetime(2024, 1, 13, tzinfo=UTC)
+    assert window.parse(since="7d", now=NOW).delivery_span() == (datetime(2025, 3, 24, 12, tzinfo=UTC), None)
+    assert window.parse(all_time=True).delivery_span() == (None, None)
+    with pytest.raises(UsageError, match="--late-delivery"):
+        window.parse(late_delivery="soon")

@@ -47,26 +47,30 @@ class Archive:
 
     def select(
         self,
-        days: tuple[date, date] | None = None,
+        delivered: tuple[datetime | None, datetime | None] = (None, None),
         accounts: Iterable[str] = (),
         regions: Iterable[str] = (),
-        since: datetime | None = None,
     ) -> list[LogFile]:
-        """The files of the given day range (inclusive), accounts and regions (empty = all).
+        """The files of these accounts and regions (empty = all) delivered within `delivered`.
 
-        With `since`, a file whose name says it was delivered before that moment is left out too:
-        a file holds only events that happened before its delivery.
+        Delivery is read from the file name, or else bounded by the day folder (the UTC day of
+        delivery). A file holds only events that happened before its delivery.
         """
+        earliest, latest = delivered
+        first_day = earliest.date() if earliest else None
+        last_day = latest.date() if latest else None
         wanted_accounts, wanted_regions = set(accounts), {r.lower() for r in regions}
         chosen = []
         for log in self.files:
-            if days and not days[0] <= log.day <= days[1]:
+            if (first_day and log.day < first_day) or (last_day and log.day > last_day):
                 continue
             if wanted_accounts and log.account not in wanted_accounts:
                 continue
             if wanted_regions and log.region not in wanted_regions:
                 continue
-            if since and log.delivered and log.delivered + timedelta(minutes=1) <= since:
+            if log.delivered and earliest and log.delivered + timedelta(minutes=1) <= earliest:
+                continue  # delivered (to the minute) before the window began
+            if log.delivered and latest and log.delivered > latest:
                 continue
             chosen.append(log)
         return chosen

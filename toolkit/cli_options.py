@@ -145,8 +145,16 @@ def window_options(
     all_time: Annotated[
         bool, typer.Option("--all-time", help="Scan the whole archive.", rich_help_panel=WINDOW)
     ] = False,
+    late_delivery: Annotated[
+        str,
+        typer.Option(
+            "--late-delivery",
+            help="Also read log files delivered up to this long after the window's end (1d: the whole next day).",
+            rich_help_panel=WINDOW,
+        ),
+    ] = "6h",
 ) -> window_module.Window:
-    return window_module.parse(since, start, end, all_time)
+    return window_module.parse(since, start, end, all_time, late_delivery=late_delivery)
 
 
 @dataclass

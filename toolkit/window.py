@@ -1,6 +1,7 @@
 """Time windows: `--since 7d|36h|90m`, `--start/--end` (date or ISO-8601, UTC unless an offset is
-given), or all time. A window yields exact `eventtime` bounds (start inclusive, end exclusive)
-and the days of log files it needs, widened by one day each side for files written near midnight.
+given), or all time. A window yields exact `eventtime` bounds (start inclusive, end exclusive),
+the span in which log files holding its events can have been delivered (from its start until
+`late` after its end), and the day partitions an engine without file names must read.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ from datetime import UTC, date, datetime, timedelta
 from toolkit.errors import UsageError
 
 DEFAULT_SINCE = "7d"
+#: How long after an event its log file may still be delivered. CloudTrail delivers within about
+#: five minutes on average, without a guarantee; `--late-delivery 1d` reads the whole next day.
+DEFAULT_LATE_DELIVERY = timedelta(hours=6)
 _RELATIVE = re.compile(r"^\s*(\d+)\s*([dhm])\s*$", re.IGNORECASE)
 _UNITS = {"d": "days", "h": "hours", "m": "minutes"}
 
@@ -23,18 +27,31 @@ class Window:
     start: datetime | None
     end: datetime | None
     description: str = ""
+    late: timedelta = DEFAULT_LATE_DELIVERY
 
     @property
     def is_all_time(self) -> bool:
         return self.start is None and self.end is None
 
     def days(self, widen: int = 1) -> tuple[date, date] | None:
-        """First and last day (inclusive) of log-file folders to read, or None for every day."""
+        """First and last day partitions (inclusive) to read, or None for every day.
+
+        For engines that can prune only by day (Athena's partitions); the local engine prunes
+        files by their delivery time instead (`delivery_span`).
+        """
         if self.is_all_time:
             return None
         first = (self.start.date() if self.start else date(2013, 1, 1)) - timedelta(days=widen)
         last_instant = (self.end or datetime.now(UTC)) - timedelta(microseconds=1)
         return first, last_instant.date() + timedelta(days=widen)
+
+    def delivery_span(self) -> tuple[datetime | None, datetime | None]:
+        """When files holding the window's events can have been delivered (None: unbounded).
+
+        A file holds only events older than its delivery, so none delivered before the start
+        matters; after the end, files are read for `late` more.
+        """
+        return self.start, (self.end + self.late) if self.end else None
 
     def eventtime_bounds(self) -> tuple[str | None, str | None]:
         """The bounds as CloudTrail writes `eventTime` (`2024-01-31T23:59:59Z`), for string compares."""
@@ -69,17 +86,19 @@ def parse_instant(text: str, *, flag: str, end_of_day: bool = False) -> datetime
     return moment.astimezone(UTC)
 
 
-def parse_since(text: str, *, now: datetime | None = None) -> Window:
+def parse_duration(text: str, *, flag: str, allow_zero: bool = False) -> timedelta:
+    """`7d`, `36h`, `90m` → a timedelta."""
     match = _RELATIVE.match(text)
-    if not match or int(match.group(1)) == 0:
-        raise UsageError(
-            f"--since {text!r} is not a duration",
-            "use a number and d, h or m: 7d, 36h, 90m",
-        )
-    amount, unit = int(match.group(1)), match.group(2).lower()
+    if not match or (int(match.group(1)) == 0 and not allow_zero):
+        raise UsageError(f"{flag} {text!r} is not a duration", "use a number and d, h or m: 7d, 36h, 90m")
+    return timedelta(**{_UNITS[match.group(2).lower()]: int(match.group(1))})
+
+
+def parse_since(text: str, *, now: datetime | None = None) -> Window:
     end = now or datetime.now(UTC).replace(microsecond=0)
-    start = end - timedelta(**{_UNITS[unit]: amount})
-    return Window(start, None, f"the last {amount}{unit} (since {_stamp(start)})")
+    start = end - parse_duration(text, flag="--since")
+    amount = text.strip().lower().replace(" ", "")
+    return Window(start, None, f"the last {amount} (since {_stamp(start)})")
 
 
 def parse(
@@ -88,9 +107,20 @@ def parse(
     end: str | None = None,
     all_time: bool = False,
     *,
+    late_delivery: str | None = None,
     now: datetime | None = None,
 ) -> Window:
     """Build the window from the CLI's flags; no flag at all means the last 7 days."""
+    window = _parse(since, start, end, all_time, now)
+    if late_delivery is not None:
+        late = parse_duration(late_delivery, flag="--late-delivery", allow_zero=True)
+        window = Window(window.start, window.end, window.description, late)
+    return window
+
+
+def _parse(
+    since: str | None, start: str | None, end: str | None, all_time: bool, now: datetime | None
+) -> Window:
     if all_time and (since or start or end):
         raise UsageError("--all-time cannot be combined with --since, --start or --end")
     if since and (start or end):

@@ -61,15 +61,40 @@ def reader_sql(paths: list[str], record_type: str, object_bytes: int = 16 << 20)
 
 
 def source_sql(paths: list[str], columns: list[str], object_bytes: int = 16 << 20) -> str:
-    """A DuckDB SELECT giving `trail`'s `columns` (event and partition) from these log files."""
+    """A DuckDB SELECT giving `trail`'s `columns` (event and partition) from these log files.
+
+    Three layers: the reader unnests records; nested fields, read as JSON, are cast once to
+    their CloudTrail-keyed struct type (`TRY_CAST`: a mistyped value becomes NULL, the record
+    stays); the outer layer renames members to the Athena names.
+    """
     fields = [schema.BY_NAME[c] for c in columns if c in schema.BY_NAME] or [schema.BY_NAME["eventid"]]
-    members = ", ".join(f"{schema.quote_identifier(f.key)} {f.duckdb_read_type()}" for f in fields)
-    select = [f"{f.duckdb_expose(f'r.{schema.quote_identifier(f.key)}')} AS {f.name}" for f in fields]
-    select += list(schema.PARTITION_COLUMNS)
+    members = ", ".join(f"{schema.quote_identifier(f.key)} {_reader_type(f)}" for f in fields)
+    typed = [f"{_typed(f)} AS {schema.quote_identifier(f.key)}" for f in fields]
+    exposed = [f"{f.duckdb_expose(schema.quote_identifier(f.key))} AS {f.name}" for f in fields]
     partitions = ", ".join(f"{sql} AS {name}" for name, sql in _PARTITION_SQL.items())
     reader = reader_sql(paths, f"STRUCT({members})[]", object_bytes)
+    keep = ", ".join(schema.PARTITION_COLUMNS)
     # unnest in the select list, not a lateral join: DuckDB plans the join form far slower.
-    return f"SELECT {', '.join(select)}\nFROM (SELECT unnest(Records) AS r, {partitions} FROM {reader})"
+    return (
+        f"SELECT {', '.join(exposed)}, {keep}\n"
+        f"FROM (SELECT {', '.join(typed)}, {keep}\n"
+        f"      FROM (SELECT unnest(Records) AS r, {partitions} FROM {reader}))"
+    )
+
+
+def _nested(field: schema.Field) -> bool:
+    return field.kind in ("struct", "array", "map")
+
+
+def _reader_type(field: schema.Field) -> str:
+    # DuckDB's JSON reader pays per file for every nested type it builds; JSON then a cast is
+    # faster on small files and large ones alike (benchmarked in benchmarks/scan.py's archive).
+    return "JSON" if _nested(field) else field.duckdb_read_type()
+
+
+def _typed(field: schema.Field) -> str:
+    value = f"r.{schema.quote_identifier(field.key)}"
+    return f"TRY_CAST({value} AS {field.duckdb_read_type()})" if _nested(field) else value
 
 
 class LocalEngine:
@@ -173,7 +198,7 @@ class LocalEngine:
     def _files(self, query: TrailQuery) -> tuple[list[str], ScanReport]:
         """The readable log files the query needs: pruned by path, then checked by their first bytes."""
         accounts, regions = query.criteria.partitions()
-        selected = self.archive.select(query.window.days(), accounts, regions, since=query.window.start)
+        selected = self.archive.select(query.window.delivery_span(), accounts, regions)
         report = ScanReport(files_total=len(self.archive.files), files_selected=len(selected))
         if not selected:
             first, last = self.archive.files[0].day, self.archive.files[-1].day

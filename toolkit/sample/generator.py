@@ -74,7 +74,7 @@ def _partitions() -> list[tuple[str, str]]:
 
 
 def _files_for(count: int) -> int:
-    return max(2, min(96, -(-count // 400)))
+    return max(24, min(288, -(-count // 400)))  # hourly at least; CloudTrail writes every ~5 min
 
 
 def _write_day(args: tuple[str, int, str, str, date, float, list[dict[str, Any]]]) -> tuple[int, int]:
