@@ -51,9 +51,11 @@ from toolkit.query import TrailQuery
 root, sql, start, end = sys.argv[1:5]
 engine = LocalEngine(root)
 scope = window.parse(all_time=True) if start == "-" else window.parse(start=start, end=end)
-began = time.perf_counter()
-engine.run(TrailQuery.parse(sql, scope))
-print(time.perf_counter() - began)
+query = TrailQuery.parse(sql, scope)
+for _ in range(2):  # the first query pays once for checking files; the second re-uses the engine
+    began = time.perf_counter()
+    engine.run(query)
+    print(time.perf_counter() - began)
 """
 
 
@@ -102,6 +104,14 @@ def timed(command: str) -> tuple[float, int, str]:
     if done.returncode != 0:
         raise SystemExit(f"benchmark command failed ({done.returncode}): {command}\n{done.stderr[-2000:]}")
     return elapsed, int(rss_file.read_text().split()[-1]), done.stdout
+
+
+def _baseline(label: str, whole: float, in_process: dict[str, float]) -> float:
+    """The whole-archive time of the same kind as `label` (command or in-process query)."""
+    for kind, seconds in in_process.items():
+        if label.startswith("in-process") and label.endswith(kind):
+            return seconds
+    return whole
 
 
 def main() -> None:
@@ -160,20 +170,29 @@ def main() -> None:
         cases = [c for c in cases if "jq" not in c[0]]
         print("jq not found: the zcat | jq baseline is skipped", file=sys.stderr)
     timed(f"{files_glob} | xargs -0 cat > /dev/null")  # warm the page cache
-    results = {}
+    results: dict[str, tuple[float, int]] = {}
     for label, command in cases:
-        best = None
+        runs: dict[str, list[tuple[float, int]]] = {}
         for _ in range(args.repeat):
             elapsed, rss, out = timed(command)
-            if label.startswith("in-process"):
-                elapsed = float(out.split()[-1])  # the query alone, as a notebook would see it
-            if best is None or elapsed < best[0]:
-                best = (elapsed, rss)
-        results[label] = best
-        print(f"{label}: {best[0]:.2f}s, peak RSS {best[1] / 1024:.0f} MiB", file=sys.stderr)
+            if label.startswith("in-process"):  # the query alone: first, then with the engine re-used
+                first, again = (float(x) for x in out.split()[-2:])
+                runs.setdefault(f"{label}, first query", []).append((first, rss))
+                runs.setdefault(f"{label}, repeated query", []).append((again, rss))
+            else:
+                runs.setdefault(label, []).append((elapsed, rss))
+        for name, measured in runs.items():
+            results[name] = min(measured)
+            print(
+                f"{name}: {results[name][0]:.2f}s, peak RSS {results[name][1] / 1024:.0f} MiB",
+                file=sys.stderr,
+            )
 
     whole = results["trailcsi sql, whole archive (30 days)"][0]
-    in_process = results["in-process query (engine.run), whole archive"][0]
+    in_process = {
+        kind: results[f"in-process query (engine.run), whole archive, {kind}"][0]
+        for kind in ("first query", "repeated query")
+    }
     lines = [
         f"# Scan benchmark, {date.today()}",
         "",
@@ -182,8 +201,9 @@ def main() -> None:
         f"Archive: {events:,} events, {mb:,.0f} MB uncompressed JSON, {files:,} log files, {DAYS} days "
         f"({first} to {last}); warm page cache; best of {args.repeat}.",
         f"Query: `{QUERY}`",
-        "Seconds are the whole command's wall time, except the in-process rows: `engine.run` alone "
-        "(file checks and DuckDB), as a notebook re-using an engine sees it. The 3-day window reads "
+        "Seconds are the whole command's wall time, except the in-process rows: `engine.run` alone, "
+        "the first query of a new engine (it checks each file's first bytes) and the same query "
+        "again on that engine, as a notebook sees them. The ratio compares like with like. The 3-day window reads "
         "the files delivered from its start to 6 hours after its end (`--late-delivery`).",
         "",
         "| measurement | s | events/s | MB/s | peak RSS MiB | whole archive (same kind) ÷ this |",
@@ -193,7 +213,7 @@ def main() -> None:
         scanned = 3 / DAYS if "3-day" in label else 1.0
         lines.append(
             f"| {label} | {elapsed:.2f} | {events * scanned / elapsed:,.0f} | {mb * scanned / elapsed:,.0f} | "
-            f"{rss / 1024:,.0f} | {(in_process if label.startswith('in-process') else whole) / elapsed:.2f} |"
+            f"{rss / 1024:,.0f} | {_baseline(label, whole, in_process) / elapsed:.2f} |"
         )
     report = "\n".join(lines) + "\n"
     print(report)
