@@ -1,38 +1,37 @@
-"""Progress on stderr for long queries (only when stderr is a terminal)."""
+"""Progress on stderr for long queries (only when stderr is a terminal): a spinner with the number
+of files being read and the time elapsed. DuckDB's own progress figures are not used: asking for
+them makes reads of compressed files fail intermittently (see toolkit/engines/local.py).
+"""
 
 from __future__ import annotations
 
-import time
-
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 
 class QueryProgress:
-    """A callable taking DuckDB's progress fraction (or -1 when unknown); shown after half a second."""
+    """A callable taking (files being read, seconds elapsed); it shows itself after half a second."""
 
-    def __init__(self, label: str = "querying") -> None:
-        self._label = label
-        self._began = time.monotonic()
+    def __init__(self) -> None:
         self._progress: Progress | None = None
         self._task: int | None = None
 
-    def __call__(self, fraction: float) -> None:
+    def __call__(self, files: int, elapsed: float) -> None:
+        if elapsed < 0.5:
+            return
+        description = f"reading {files:,} log files"
         if self._progress is None:
-            if time.monotonic() - self._began < 0.5:
-                return
             self._progress = Progress(
+                SpinnerColumn(),
                 TextColumn("{task.description}"),
-                BarColumn(),
-                TextColumn("{task.percentage:>3.0f}%"),
                 TimeElapsedColumn(),
                 console=Console(stderr=True),
                 transient=True,
             )
             self._progress.start()
-            self._task = self._progress.add_task(self._label, total=100)
-        if fraction >= 0 and self._task is not None:
-            self._progress.update(self._task, completed=min(fraction, 1.0) * 100)
+            self._task = self._progress.add_task(description, total=None)
+        if self._task is not None:
+            self._progress.update(self._task, description=description)
 
     def stop(self) -> None:
         if self._progress is not None:

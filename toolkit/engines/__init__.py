@@ -41,8 +41,8 @@ class Result:
     report: ScanReport = field(default_factory=ScanReport)
 
 
-#: Called with a fraction in [0, 1] (or -1 when unknown) while a query runs.
-ProgressCallback = Callable[[float], None]
+#: Called while a query runs with the number of files being read and the seconds elapsed.
+ProgressCallback = Callable[[int, float], None]
 
 
 class Engine(Protocol):
