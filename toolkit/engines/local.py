@@ -210,13 +210,12 @@ class LocalEngine:
             report.notes.append(
                 f"no log files match this window, account and region; the archive holds {first} to {last}"
             )
+        paths = []
         for log in selected:
             if log.path not in self._sizes and log.path not in self._bad:
                 reason, self._sizes[log.path] = archive.inspect(log.path)  # ~20 µs a file, warm
                 if reason:
                     self._bad[log.path] = reason
-        paths = []
-        for log in selected:
             if log.path in self._bad:
                 self._skip(report, log.path, self._bad[log.path])
             else:
