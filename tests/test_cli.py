@@ -124,6 +124,6 @@ def test_missing_source_directory(tmp_path):
 
 
 def test_every_command_has_help():
-    for command in ("search", "sql", "event", "sample", "demo"):
+    for command in ("search", "sql", "event", "sample", "demo", "run", "queries"):
         done = trailcsi(command, "--help")
         assert done.returncode == 0 and "Usage" in done.stdout

@@ -54,3 +54,10 @@ def test_any_all_none_match(con):
 def test_session_time_zone_is_utc(con):
     row = run(con, "SELECT hour(from_iso8601_timestamp('2024-01-01T23:30:00Z'))")
     assert row == [(23,)]
+
+
+def test_count_if_counts_zero_not_null(con):
+    # Trino: count_if over an empty group or only NULLs is 0.
+    row = run(con, "SELECT count_if(x), count_if(x) > 0 FROM (SELECT CAST(NULL AS boolean) AS x)")
+    assert row == [(0, False)]
+    assert run(con, "SELECT count_if(x > 1) FROM (SELECT 2 AS x)") == [(1,)]

@@ -13,8 +13,9 @@ from typing import Annotated, Any
 
 import typer
 
-from toolkit import __version__, export
+from toolkit import __version__, export, transpile
 from toolkit import search as search_module
+from toolkit.catalog import Catalog
 from toolkit.cli_options import (
     OutputOptions,
     SourceOptions,
@@ -28,7 +29,8 @@ from toolkit.criteria import Criteria
 from toolkit.engines import Result, ScanReport
 from toolkit.engines.local import LocalEngine
 from toolkit.errors import ExitCode, NotFoundError, TrailcsiError, UsageError
-from toolkit.query import TrailQuery
+from toolkit.query import TrailQuery, parse_select
+from toolkit.render import parse_assignments, render
 from toolkit.window import Window
 
 app = typer.Typer(
@@ -155,6 +157,100 @@ def event(
         say(f"{len(records)} records carry this event id (delivered more than once); all are shown")
     for record in records:
         print(json.dumps(record, indent=2, ensure_ascii=False))
+
+
+queries_app = typer.Typer(help="The investigation template catalog.", no_args_is_help=True)
+app.add_typer(queries_app, name="queries")
+
+_QueriesDir = Annotated[
+    list[Path] | None,
+    typer.Option("--queries-dir", help="Another directory of templates (searched after the built-in ones)."),
+]
+
+
+def _catalog(extra: list[Path] | None) -> Catalog:
+    for directory in extra or []:
+        if not directory.is_dir():
+            raise UsageError(f"--queries-dir {directory} is not a directory")
+    return Catalog.load(extra)
+
+
+@queries_app.command("list")
+def queries_list(
+    tag: Annotated[
+        str | None, typer.Option("--tag", help="Only templates with this tag (e.g. iam, T1110).")
+    ] = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+    queries_dir: _QueriesDir = None,
+) -> None:
+    """List the templates: name, kind, severity, tags, title, parameters."""
+    templates = _catalog(queries_dir).select(tag=tag)
+    if format == "json":
+        print(json.dumps([t.as_dict() for t in templates], indent=2))
+        return
+    if format != "table":
+        raise UsageError(f"--format {format!r} is not known here", "use table or json")
+    rows = [
+        (t.name, t.kind, t.severity or "", ", ".join(t.tags), t.title, ", ".join(p.name for p in t.params))
+        for t in templates
+    ]
+    export.write(["name", "kind", "severity", "tags", "title", "params"], rows, "table", sys.stdout)
+
+
+@queries_app.command("show")
+def queries_show(
+    name: Annotated[str, typer.Argument(help="Template name.")],
+    dialect: Annotated[
+        str, typer.Option("--dialect", help="athena (as written) or duckdb (as the local engine runs it).")
+    ] = "athena",
+    format: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    queries_dir: _QueriesDir = None,
+) -> None:
+    """Show one template: its description, parameters and SQL."""
+    template = _catalog(queries_dir).get(name)
+    if dialect not in ("athena", "duckdb"):
+        raise UsageError(f"--dialect {dialect!r} is not known", "use athena or duckdb")
+    sql = template.sql if dialect == "athena" else transpile.to_duckdb(parse_select(template.sql))
+    if format == "json":
+        data = template.as_dict(with_sql=True)
+        data["sql"] = sql
+        print(json.dumps(data, indent=2))
+        return
+    if format != "text":
+        raise UsageError(f"--format {format!r} is not known here", "use text or json")
+    print(f"{template.name}: {template.title}\n")
+    print(f"kind: {template.kind}" + (f", severity: {template.severity}" if template.severity else ""))
+    print(f"tags: {', '.join(template.tags)}\n")
+    print(template.description + "\n")
+    for param in template.params:
+        default = f", default {param.default!r}" if param.default is not None else ""
+        need = "required" if param.required else "optional"
+        print(f"  --param {param.name}=<{param.type}>  ({need}{default}) {param.description}")
+    print(f"\n{sql}")
+
+
+@app.command()
+@options(criteria=criteria_options, window=window_options, out=output_options, source=source_options)
+def run(
+    name: Annotated[str, typer.Argument(help="Template name (see trailcsi queries list).")],
+    criteria: Criteria,
+    window: Window,
+    out: OutputOptions,
+    source: SourceOptions,
+    param: Annotated[
+        list[str] | None, typer.Option("--param", "-p", help="A template parameter: name=value (repeat).")
+    ] = None,
+    queries_dir: _QueriesDir = None,
+) -> None:
+    """Run an investigation template; CRITERIA and WINDOW narrow `trail` as for any query."""
+    if out.columns:
+        raise UsageError("--columns does not apply to run", "the template chooses its columns")
+    template = _catalog(queries_dir).get(name)
+    query = render(template, parse_assignments(param or []), window, criteria)
+    if out.limit is not None:
+        query.ast = query.ast.limit(out.limit)
+    say(f"template: {template.name} - {template.title}")
+    _run(query, source, out)
 
 
 @app.command()

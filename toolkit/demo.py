@@ -13,9 +13,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from toolkit import export, search
+from toolkit.catalog import Catalog
 from toolkit.criteria import Criteria
 from toolkit.engines.local import LocalEngine
 from toolkit.query import TrailQuery
+from toolkit.render import render
 from toolkit.sample import generator, incidents
 from toolkit.window import Window
 from toolkit.window import parse as parse_window
@@ -47,14 +49,9 @@ def ensure_sample(directory: Path | None, say: Callable[[str], None]) -> tuple[P
 
 
 def steps(key: incidents.AnswerKey) -> list[Step]:
+    catalog = Catalog.load()
     outage = datetime.strptime(key.outage_time, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
     before_outage = Window(outage - timedelta(hours=2), outage, "the two hours before the outage")
-    brute_force_sql = (
-        "SELECT sourceipaddress, useragent, count(*) AS failures, min(eventtime) AS first_attempt, "
-        "max(eventtime) AS last_attempt, array_join(array_agg(DISTINCT useridentity.username), ',') AS users "
-        "FROM trail WHERE eventname = 'ConsoleLogin' AND errormessage = 'Failed authentication' "
-        "GROUP BY 1, 2 HAVING count(*) >= 3 ORDER BY failures DESC"
-    )
     after_sql = (
         "SELECT eventtime, eventname, useridentity.arn AS principal, responseelements, eventid FROM trail "
         "WHERE coalesce(errormessage, '') <> 'Failed authentication' ORDER BY eventtime"
@@ -62,18 +59,14 @@ def steps(key: incidents.AnswerKey) -> list[Step]:
     return [
         Step(
             "Who created IAM users, when and from where? (100 days back: beyond the console's 90 days)",
-            "search --event-name CreateUser --all-time",
-            search.build(
-                Criteria(event_name=["CreateUser"]),
-                parse_window(all_time=True),
-                ["eventtime", "principal", "sourceipaddress", "useragent", "requestparameters", "eventid"],
-            ),
+            "run user-created --all-time",
+            render(catalog.get("user-created"), {}, parse_window(all_time=True)),
             lambda rows: any(r[-1] == key.rogue_user_event_id for r in rows),
         ),
         Step(
             "Is this spike of failed console logins a brute force? (source IP, user agent, rate, users)",
-            f"sql {brute_force_sql!r} --since 7d",
-            TrailQuery.parse(brute_force_sql, parse_window("7d")),
+            "run console-login-failures --since 7d",
+            render(catalog.get("console-login-failures"), {}, parse_window("7d")),
             lambda rows: (
                 bool(rows) and rows[0][0] == key.brute_force_ip and rows[0][2] == key.brute_force_failures
             ),

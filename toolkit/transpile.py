@@ -7,6 +7,7 @@ rewrites the tree so DuckDB computes what Athena would (tested in tests/test_tra
 - `date_diff(unit, a, b)`: Trino counts whole elapsed units, DuckDB's `date_diff` counts unit
   boundaries crossed; DuckDB's `date_sub` counts whole units.
 - `any_match` / `all_match` / `none_match`: DuckDB has no such functions.
+- `count_if` over no true-or-false values (empty group, all NULL): Trino counts 0, DuckDB says NULL.
 
 Not fixed, so templates keep off them: `CAST(timestamp AS varchar)` (the text differs),
 `format_datetime`, `parse_datetime`, `at_timezone`, `url_extract_host`, `map_agg`, IP functions.
@@ -33,6 +34,8 @@ def _fix(node: exp.Expression) -> exp.Expression:
         return _json_extract_scalar(node)
     if isinstance(node, exp.DateDiff):
         return _date_diff(node)
+    if isinstance(node, exp.CountIf) and not isinstance(node.parent, exp.Coalesce):
+        return exp.Coalesce(this=node, expressions=[exp.Literal.number(0)])
     if isinstance(node, exp.Anonymous) and node.name.lower() in _MATCHES:
         return _match(node)
     return node

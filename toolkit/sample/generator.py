@@ -9,6 +9,7 @@ folder, as in real trails.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import os
 import random
@@ -147,7 +148,16 @@ def write_archive(
     return Summary(total_events, total_files, first, end)
 
 
+def version() -> str:
+    """A fingerprint of the generator's code: archives written by another version differ."""
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for module in ("actors.py", "events.py", "incidents.py", "generator.py"):
+        digest.update((here / module).read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def default_dir(seed: int, days: int, end_day: date) -> Path:
     """Where `demo` keeps its sample archive: the user's cache directory."""
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "trailcsi" / "sample" / f"seed{seed}-days{days}-{end_day.isoformat()}"
+    return base / "trailcsi" / "sample" / f"seed{seed}-days{days}-{end_day.isoformat()}-{version()}"

@@ -25,6 +25,7 @@ SECURITY_GROUP = "sg-0a1b2c3d4e5f67890"
 EIP_ALLOCATION = "eipalloc-0f1e2d3c4b5a69788"
 EIP_ADDRESS = "198.51.100.250"
 APP_POLICY = f"arn:aws:iam::{a.PROD}:policy/AppAssetsRead"
+ROUTE_TABLE = "rtb-0c1d2e3f4a5b6c7d8"
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,8 @@ class AnswerKey:
     role_name: str
     change_event_ids: tuple[str, ...]  # in time order
     change_event_names: tuple[str, ...]
+    route_table_id: str
+    route_change_event_id: str  # the same pipeline run also re-routes the app's subnet
 
 
 def _at(day: date, hh: int, mm: int, ss: int) -> datetime:
@@ -313,6 +316,23 @@ def plant(end_day: date, seed: int) -> tuple[list[Planted], AnswerKey]:
     ]
     for change in changes:
         put(change)
+    route = put(
+        api_call(
+            rng,
+            ci,
+            _at(day, 13, 38, 2),
+            "us-east-1",
+            "ec2.amazonaws.com",
+            "ReplaceRoute",
+            read_only=False,
+            params={
+                "routeTableId": ROUTE_TABLE,
+                "destinationCidrBlock": "0.0.0.0/0",
+                "natGatewayId": "nat-0f9e8d7c6b5a43210",
+            },
+            response={"_return": True},
+        )
+    )
     # The symptom: from then on the application is denied its assets.
     for minute in range(46, 60, 3):
         denied = api_call(
@@ -359,6 +379,8 @@ def plant(end_day: date, seed: int) -> tuple[list[Planted], AnswerKey]:
         role_name="app-web-role",
         change_event_ids=tuple(c["eventID"] for c in changes),
         change_event_names=tuple(c["eventName"] for c in changes),
+        route_table_id=ROUTE_TABLE,
+        route_change_event_id=route["eventID"],
     )
     return planted, key
 

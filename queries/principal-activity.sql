@@ -1,0 +1,37 @@
+/*
+title = "Everything one principal did, in time order"
+kind = "investigation"
+tags = ["triage", "all-services"]
+description = """
+All events of one user, role session, role, principal ID or access key in the window, oldest
+first: what was called, where from, with which agent, and whether it failed. The principal
+matches as --user does (user name, session name, role name, principal ID, ARN), plus an access
+key ID.
+"""
+
+[params.principal]
+type = "string"
+description = "User name, role session or role name, principal ID, ARN or access key ID."
+*/
+SELECT
+    eventtime,
+    eventsource,
+    eventname,
+    awsregion,
+    sourceipaddress,
+    useragent,
+    errorcode,
+    readonly,
+    useridentity.arn AS principal,
+    useridentity.accesskeyid AS access_key,
+    eventid
+FROM trail
+WHERE lower(:principal) IN (
+    lower(useridentity.username),
+    lower(useridentity.arn),
+    lower(regexp_extract(useridentity.arn, '[^/]+$')),
+    lower(useridentity.sessioncontext.sessionissuer.username),
+    lower(useridentity.principalid),
+    lower(useridentity.accesskeyid)
+)
+ORDER BY eventtime

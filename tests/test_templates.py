@@ -1,0 +1,303 @@
+"""The template catalog: format checks, safe rendering, and the seed templates' answers on the sample."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlglot
+from conftest import END_DAY
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlglot import exp
+
+from toolkit import window
+from toolkit.catalog import Catalog, TemplateError, parse_template
+from toolkit.criteria import Criteria
+from toolkit.engines.local import LocalEngine
+from toolkit.errors import UsageError
+from toolkit.render import render
+from toolkit.transpile import to_duckdb
+
+ALL = window.parse(all_time=True)
+LAST_WEEK = window.parse(
+    since="7d", now=datetime(END_DAY.year, END_DAY.month, END_DAY.day, 23, 59, tzinfo=UTC)
+)
+SEED_TEMPLATES = {
+    "user-created",
+    "principal-activity",
+    "eip-allocations",
+    "service-activity",
+    "console-login-failures",
+    "security-group-changes",
+    "instance-changes",
+    "network-changes",
+    "role-changes",
+}
+REQUIRED_EXAMPLES = {"principal": "alice", "service": "s3"}
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return Catalog.load()
+
+
+@pytest.fixture(scope="module")
+def engine(sample_root):
+    local = LocalEngine(sample_root)
+    yield local
+    local.close()
+
+
+def rows(engine, catalog, name, scope=ALL, criteria=None, **params):
+    result = engine.run(render(catalog.get(name), params, scope, criteria))
+    return [dict(zip(result.columns, row, strict=True)) for row in result.rows]
+
+
+def test_the_seed_templates_are_in_the_catalog(catalog):
+    assert SEED_TEMPLATES <= set(catalog.templates)
+
+
+def test_every_template_parses_renders_for_duckdb_and_runs(catalog, engine):
+    for template in catalog.select():
+        values = {p.name: REQUIRED_EXAMPLES[p.name] for p in template.params if p.required}
+        query = render(template, values, ALL)
+        sqlglot.parse_one(query.ast.sql("athena"), read="athena")
+        assert "trail" in to_duckdb(query.ast)
+        engine.run(query)  # executes on DuckDB over the sample archive
+        if template.kind == "detection":
+            assert template.severity in ("low", "medium", "high", "critical")
+
+
+def test_user_created_finds_the_rogue_user(catalog, engine, answers):
+    found = rows(engine, catalog, "user-created", user_name=answers.rogue_user)
+    assert [(r["eventid"], r["creator"]) for r in found] == [
+        (answers.rogue_user_event_id, answers.rogue_user_creator_arn)
+    ]
+    everyone = rows(engine, catalog, "user-created")
+    assert [r["new_user"] for r in everyone] == [answers.rogue_user, *answers.expected_user_creations]
+
+
+def test_console_login_failures_ranks_the_brute_force(catalog, engine, answers):
+    found = rows(engine, catalog, "console-login-failures", LAST_WEEK)
+    assert len(found) == 1
+    top = found[0]
+    assert (top["sourceipaddress"], top["failures"], top["users_targeted"]) == (
+        answers.brute_force_ip,
+        answers.brute_force_failures,
+        answers.brute_force_user,
+    )
+    assert (top["first_attempt"], top["last_attempt"]) == (
+        answers.brute_force_first,
+        answers.brute_force_last,
+    )
+    assert top["success_followed"] is True and top["known_ip"] is False and top["known_agent"] is False
+    assert top["attempts_per_minute"] > 3
+    both = rows(engine, catalog, "console-login-failures", LAST_WEEK, min_failures="3")
+    assert [r["failures"] for r in both] == [answers.brute_force_failures, answers.second_ip_failures]
+    assert both[1]["success_followed"] is False
+
+
+def test_principal_activity_follows_the_compromised_session(catalog, engine, answers):
+    found = rows(
+        engine,
+        catalog,
+        "principal-activity",
+        LAST_WEEK,
+        Criteria(source_ip=[answers.brute_force_ip]),
+        principal="alice",
+    )
+    ids = [r["eventid"] for r in found]
+    assert ids[-3:] == [
+        answers.brute_force_success_id,
+        answers.eip_allocate_event_id,
+        answers.eip_associate_event_id,
+    ]
+    assert len(ids) == answers.brute_force_failures + 3
+
+
+def test_eip_allocations(catalog, engine, answers):
+    found = rows(engine, catalog, "eip-allocations", LAST_WEEK)
+    assert [(r["eventid"], r["allocation_id"]) for r in found] == [
+        (answers.eip_allocate_event_id, answers.eip_allocation_id),
+        (answers.eip_associate_event_id, answers.eip_allocation_id),
+    ]
+    assert found[0]["public_ip"] == answers.eip_address and found[1]["instance_id"] == answers.instance_id
+
+
+def test_service_activity_splits_reads_and_writes(catalog, engine, answers):
+    found = {r["eventname"]: r for r in rows(engine, catalog, "service-activity", service="iam")}
+    assert (
+        found["CreateUser"]["events"]
+        == found["CreateUser"]["writes"]
+        == 1 + len(answers.expected_user_creations)
+    )
+    assert found["ListUsers"]["reads"] == found["ListUsers"]["events"] > 0
+    assert found["ListAccessKeys"]["errors"] == found["ListAccessKeys"]["events"]
+    same = rows(engine, catalog, "service-activity", service="iam.amazonaws.com")
+    assert len(same) == len(found)
+
+
+def test_change_templates_find_the_changes_before_the_outage(catalog, engine, answers):
+    outage = datetime.strptime(answers.outage_time, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    before = window.Window(outage - timedelta(hours=2), outage)
+    changes = dict(zip(answers.change_event_names, answers.change_event_ids, strict=True))
+    groups = rows(engine, catalog, "security-group-changes", before, resource_id=answers.security_group_id)
+    assert [r["eventid"] for r in groups] == [
+        changes["AuthorizeSecurityGroupIngress"],
+        changes["RevokeSecurityGroupIngress"],
+    ]
+    assert {r["group_id"] for r in groups} == {answers.security_group_id}
+    instance = rows(engine, catalog, "instance-changes", before, resource_id=answers.instance_id)
+    assert [r["eventid"] for r in instance] == [changes["ModifyInstanceAttribute"]]
+    roles = rows(engine, catalog, "role-changes", before, resource_id=answers.role_name)
+    assert [(r["eventid"], r["resource"]) for r in roles] == [
+        (changes["DetachRolePolicy"], answers.role_name)
+    ]
+    network = rows(engine, catalog, "network-changes", before)
+    assert [r["eventid"] for r in network] == [answers.route_change_event_id]
+    assert rows(engine, catalog, "security-group-changes", before, resource_id="sg-0000000000000000") == []
+
+
+def test_parameter_mistakes_are_usage_errors(catalog):
+    with pytest.raises(UsageError, match="did you mean 'user_name'"):
+        render(catalog.get("user-created"), {"usr_name": "x"}, ALL)
+    with pytest.raises(UsageError, match="needs --param principal"):
+        render(catalog.get("principal-activity"), {}, ALL)
+    with pytest.raises(UsageError, match="not a valid int"):
+        render(catalog.get("console-login-failures"), {"min_failures": "many"}, ALL)
+    with pytest.raises(UsageError, match="did you mean 'user-created'"):
+        catalog.get("user-creatd")
+
+
+def write(directory: Path, name: str, text: str) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{name}.sql"
+    path.write_text(text)
+    return path
+
+
+HEADER = '/*\ntitle = "t"\nkind = "investigation"\ndescription = "d"\n%s*/\n'
+
+
+@pytest.mark.parametrize(
+    ("header", "sql", "message"),
+    [
+        ("", "SELECT eventid FROM trail WHERE eventname = :name", "undeclared: name"),
+        ('[params.name]\ntype = "string"\n', "SELECT eventid FROM trail", "unused: name"),
+        ('[params.name]\ntype = "blob"\n', "SELECT :name FROM trail", "is not one of"),
+        ("", "DELETE FROM trail", "only SELECT"),
+        ("", "SELECT * FROM cloudtrail_logs", "unknown table"),
+    ],
+)
+def test_broken_templates_are_refused_naming_the_file(tmp_path, header, sql, message):
+    path = write(tmp_path, "broken", HEADER % header + sql)
+    with pytest.raises(TemplateError, match=message) as caught:
+        parse_template(path)
+    assert "broken.sql" in caught.value.message
+
+
+def test_a_detection_needs_a_severity(tmp_path):
+    path = write(
+        tmp_path, "d", HEADER.replace("investigation", "detection") % "" + "SELECT eventid FROM trail"
+    )
+    with pytest.raises(TemplateError, match="severity"):
+        parse_template(path)
+
+
+def test_user_templates_override_built_in_ones(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    write(
+        tmp_path / "config" / "trailcsi" / "queries",
+        "eip-allocations",
+        HEADER % "" + "SELECT eventid FROM trail WHERE eventname = 'AllocateAddress'",
+    )
+    write(tmp_path / "mine", "my-check", HEADER % "" + "SELECT count(*) AS n FROM trail")
+    catalog = Catalog.load([tmp_path / "mine"])
+    assert catalog.get("eip-allocations").title == "t"
+    assert "my-check" in catalog.templates and "user-created" in catalog.templates
+
+
+def _shape(tree: exp.Expression) -> str:
+    """The tree with every literal blanked: what a value must never change."""
+    return tree.transform(lambda n: exp.Literal.string("?") if isinstance(n, exp.Literal) else n).sql(
+        "athena"
+    )
+
+
+HOSTILE = st.one_of(
+    st.sampled_from(
+        ["x' OR '1'='1", "a'; DROP TABLE trail; --", "*/ SELECT 1 /*", "\\' \\\\", "é\u202e\x00☃", "x" * 5000]
+    ),
+    st.text(min_size=1, max_size=200),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=HOSTILE)
+def test_a_value_never_changes_the_query_structure(value):
+    template = Catalog.load().get("user-created")
+    benign = render(template, {"user_name": "alice"}, ALL).ast
+    hostile = render(template, {"user_name": value}, ALL).ast
+    assert _shape(hostile) == _shape(benign)
+    literals = [lit.this for lit in hostile.find_all(exp.Literal) if lit.is_string]
+    assert literals.count(value) == 2  # both uses of :user_name, verbatim
+    reparsed = sqlglot.parse_one(hostile.sql("athena"), read="athena")
+    assert [lit.this for lit in reparsed.find_all(exp.Literal) if lit.is_string].count(value) == 2
+
+
+def cli(*args):
+    return subprocess.run([sys.executable, "-m", "toolkit.cli", *args], capture_output=True, text=True)
+
+
+def test_queries_list_and_show_as_json():
+    listed = json.loads(cli("queries", "list", "--format", "json").stdout)
+    names = {t["name"] for t in listed}
+    assert SEED_TEMPLATES <= names
+    entry = next(t for t in listed if t["name"] == "console-login-failures")
+    assert entry["params"] == [
+        {
+            "name": "min_failures",
+            "type": "int",
+            "required": False,
+            "default": 5,
+            "description": "Only sources with at least this many failures.",
+        }
+    ]
+    assert {"name", "title", "kind", "tags", "params"} <= set(entry)
+    tagged = json.loads(cli("queries", "list", "--tag", "T1110", "--format", "json").stdout)
+    assert [t["name"] for t in tagged] == ["console-login-failures"]
+    shown = json.loads(
+        cli("queries", "show", "user-created", "--format", "json", "--dialect", "duckdb").stdout
+    )
+    assert "->>" in shown["sql"] and shown["name"] == "user-created"
+
+
+def test_run_from_the_command_line(sample_root, answers):
+    done = cli(
+        "run",
+        "user-created",
+        "--param",
+        f"user_name={answers.rogue_user}",
+        "--source",
+        str(sample_root),
+        "--all-time",
+        "--format",
+        "json",
+    )
+    assert done.returncode == 0, done.stderr
+    assert [r["eventid"] for r in json.loads(done.stdout)] == [answers.rogue_user_event_id]
+    dry = cli(
+        "run", "console-login-failures", "--source", str(sample_root), "--start", "2025-03-28", "--dry-run"
+    )
+    assert dry.returncode == 0 and "read_json" in dry.stdout and "HAVING COUNT(*) >= 5" in dry.stdout
+    wrong = cli("run", "user-created", "--param", "nope=1", "--source", str(sample_root))
+    assert (
+        wrong.returncode == 2
+        and "has no parameter 'nope'" in wrong.stderr
+        and "Traceback" not in wrong.stderr
+    )

@@ -1,0 +1,198 @@
+"""Investigation templates: one `.sql` file each, Athena SQL over `trail`, with a TOML header.
+
+A template starts with a block comment holding TOML, then the query; parameters are `:name`
+placeholders:
+
+    /*
+    title = "Who created IAM users, when and from where"
+    kind = "investigation"            # or "detection" (then also: severity = "high")
+    tags = ["iam", "T1136.003"]
+    description = "What question it answers and how to read the result."
+
+    [params.user_name]
+    type = "string"                   # string, int, float, bool, timestamp, string_list
+    required = false                  # optional without a default: NULL
+    description = "Only this new user."
+    */
+    SELECT ... FROM trail WHERE (:user_name IS NULL OR ...)
+
+The catalog is the built-in `queries/` directory, then the user's directory
+($XDG_CONFIG_HOME/trailcsi/queries), then any `--queries-dir`; a later template of the same name
+replaces an earlier one.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlglot import exp
+
+from toolkit.errors import UsageError
+from toolkit.query import parse_select
+from toolkit.schema import suggest
+
+KINDS = ("detection", "investigation")
+SEVERITIES = ("low", "medium", "high", "critical")
+TYPES = ("string", "int", "float", "bool", "timestamp", "string_list")
+_HEADER = re.compile(r"\A\s*/\*(?P<header>.*?)\*/(?P<sql>.*)\Z", re.DOTALL)
+
+
+class TemplateError(UsageError):
+    """A template file that cannot be used; the message names the file."""
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: str
+    required: bool
+    default: Any
+    description: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "type": self.type,
+            "required": self.required,
+            "default": self.default,
+            "description": self.description,
+        }
+
+
+@dataclass(frozen=True)
+class Template:
+    name: str
+    title: str
+    description: str
+    kind: str
+    severity: str | None
+    tags: tuple[str, ...]
+    params: tuple[Param, ...]
+    sql: str
+    path: Path
+
+    def param(self, name: str) -> Param | None:
+        return next((p for p in self.params if p.name == name), None)
+
+    def as_dict(self, with_sql: bool = False) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "name": self.name,
+            "title": self.title,
+            "kind": self.kind,
+            "severity": self.severity,
+            "tags": list(self.tags),
+            "description": self.description,
+            "params": [p.as_dict() for p in self.params],
+            "path": str(self.path),
+        }
+        if with_sql:
+            data["sql"] = self.sql
+        return data
+
+
+def builtin_dir() -> Path:
+    """`toolkit/queries` in an installed wheel; the repository's `queries/` in a checkout."""
+    packaged = Path(__file__).resolve().parent / "queries"
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parents[1] / "queries"
+
+
+def user_dir() -> Path:
+    base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return base / "trailcsi" / "queries"
+
+
+def parse_template(path: Path) -> Template:
+    """Read and check one template file; raises TemplateError saying what is wrong and where."""
+    text = path.read_text(encoding="utf-8")
+    match = _HEADER.match(text)
+    if not match:
+        raise TemplateError(f"{path}: no header", "start the file with a /* ... */ block of TOML")
+    try:
+        header = tomllib.loads(match["header"])
+    except tomllib.TOMLDecodeError as error:
+        raise TemplateError(f"{path}: the header is not valid TOML: {error}") from None
+    name = path.stem
+    if header.get("name", name) != name:
+        raise TemplateError(f"{path}: header name {header['name']!r} differs from the file name {name!r}")
+
+    def need(key: str) -> str:
+        value = header.get(key)
+        if not isinstance(value, str) or not value.strip():
+            raise TemplateError(f'{path}: the header needs {key} = "..."')
+        return value.strip()
+
+    title, description, kind = need("title"), need("description"), need("kind")
+    if kind not in KINDS:
+        raise TemplateError(f"{path}: kind {kind!r} is not one of {', '.join(KINDS)}")
+    severity = header.get("severity")
+    if kind == "detection" and severity not in SEVERITIES:
+        raise TemplateError(f"{path}: a detection needs severity = one of {', '.join(SEVERITIES)}")
+    tags = header.get("tags", [])
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise TemplateError(f"{path}: tags must be a list of strings")
+    params = tuple(_param(path, n, spec) for n, spec in (header.get("params") or {}).items())
+    sql = match["sql"].strip().rstrip(";").strip()
+    try:
+        tree = parse_select(sql)
+    except UsageError as error:
+        raise TemplateError(f"{path}: {error.message}", error.hint) from None
+    used = {p.name for p in tree.find_all(exp.Placeholder)}
+    declared = {p.name for p in params}
+    if used != declared:
+        missing, unused = sorted(used - declared), sorted(declared - used)
+        raise TemplateError(
+            f"{path}: placeholders and declared params differ"
+            + (f"; undeclared: {', '.join(missing)}" if missing else "")
+            + (f"; unused: {', '.join(unused)}" if unused else "")
+        )
+    return Template(name, title, description, kind, severity, tuple(tags), params, sql, path)
+
+
+def _param(path: Path, name: str, spec: Any) -> Param:
+    if not isinstance(spec, dict):
+        raise TemplateError(f"{path}: params.{name} must be a table")
+    kind = spec.get("type", "string")
+    if kind not in TYPES:
+        raise TemplateError(f"{path}: params.{name}.type {kind!r} is not one of {', '.join(TYPES)}")
+    has_default = "default" in spec
+    required = bool(spec.get("required", not has_default))
+    if kind == "string_list" and not required and not has_default:
+        raise TemplateError(f"{path}: params.{name}: an optional string_list needs a default")
+    return Param(name, kind, required, spec.get("default"), str(spec.get("description", "")).strip())
+
+
+class Catalog:
+    """Templates by name, from the built-in directory then user directories (later ones win)."""
+
+    def __init__(self, directories: list[Path]) -> None:
+        self.templates: dict[str, Template] = {}
+        for directory in directories:
+            if directory.is_dir():
+                for path in sorted(directory.glob("*.sql")):
+                    self.templates[path.stem] = parse_template(path)
+
+    @classmethod
+    def load(cls, extra: list[Path] | None = None) -> Catalog:
+        return cls([builtin_dir(), user_dir(), *(extra or [])])
+
+    def get(self, name: str) -> Template:
+        if name in self.templates:
+            return self.templates[name]
+        guess = suggest(name, sorted(self.templates))
+        hint = f"did you mean {guess!r}?" if guess else "see trailcsi queries list"
+        raise UsageError(f"no template named {name!r}", hint)
+
+    def select(self, tag: str | None = None, kind: str | None = None) -> list[Template]:
+        chosen = []
+        for template in sorted(self.templates.values(), key=lambda t: t.name):
+            if tag and tag.lower() not in {t.lower() for t in template.tags}:
+                continue
+            if kind and template.kind != kind:
+                continue
+            chosen.append(template)
+        return chosen
