@@ -17,6 +17,8 @@ LIBRARY = [
     "toolkit.search",
     "toolkit.demo",
     "toolkit.sample.generator",
+    "toolkit.catalog",
+    "toolkit.render",
 ]
 
 
