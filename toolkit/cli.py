@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -254,13 +255,70 @@ def run(
 
 
 @app.command()
+@options(criteria=criteria_options, window=window_options, out=output_options, source=source_options)
+def sweep(
+    criteria: Criteria,
+    window: Window,
+    out: OutputOptions,
+    source: SourceOptions,
+    tag: Annotated[
+        str | None, typer.Option("--tag", help="Only detections with this tag (e.g. iam, T1098).")
+    ] = None,
+    queries_dir: _QueriesDir = None,
+) -> None:
+    """Run every detection template; one row per finding, severest and newest first."""
+    if out.columns or out.dry_run:
+        raise UsageError(
+            "--columns and --dry-run do not apply to sweep", "use run NAME --dry-run for one detection"
+        )
+    from toolkit import sweep as sweep_module
+
+    say(f"window: {window.description}")
+    if not criteria.is_empty():
+        say(f"criteria: {criteria.describe()}")
+    with _engine(source) as engine:
+        outcome = sweep_module.run(engine, _catalog(queries_dir), window, criteria, tag)
+    _report(outcome.report)
+    counts = Counter(f.severity for f in outcome.findings)
+    summary = ", ".join(f"{counts[s]} {s}" for s in sweep_module.SEVERITY_RANK if counts[s]) or "no findings"
+    say(f"{len(outcome.templates)} detections: {summary}")
+    findings = outcome.findings[: out.limit] if out.limit else outcome.findings
+    fmt = export.choose_format(out.format, out.output)
+    if fmt in ("json", "jsonl"):
+        columns = sorted({k for f in findings for k in f.as_dict()}, key=_finding_order)
+        rows = [tuple(f.as_dict().get(c) for c in columns) for f in findings]
+    else:
+        columns = [
+            "template",
+            "severity",
+            "eventtime",
+            "eventname",
+            "principal",
+            "sourceipaddress",
+            "eventid",
+        ]
+        rows = [
+            (f.template, f.severity, *(f.record.get(c) for c in columns[2:]), f.details()) for f in findings
+        ]
+        columns.append("details")
+    _emit(Result(columns, rows), out)
+
+
+def _finding_order(column: str) -> tuple[int, str]:
+    first = ("template", "severity", "eventtime", "eventname", "principal", "sourceipaddress", "eventid")
+    return (first.index(column), "") if column in first else (len(first), column)
+
+
+@app.command()
 def sample(
     directory: Annotated[Path, typer.Argument(help="Where to write the archive (created if missing).")],
-    days: Annotated[int, typer.Option("--days", help="Days of logs, ending today (at least 14).")] = 130,
+    days: Annotated[int, typer.Option("--days", help="Days of logs, ending yesterday (at least 120).")] = 130,
     seed: Annotated[
         int, typer.Option("--seed", help="Random seed: the same seed, days and end give the same archive.")
     ] = 7,
-    end: Annotated[str | None, typer.Option("--end", help="Last day of logs (default: today, UTC).")] = None,
+    end: Annotated[
+        str | None, typer.Option("--end", help="Last day of logs (default: yesterday, UTC).")
+    ] = None,
 ) -> None:
     """Write a deterministic synthetic archive with planted incidents, in the real S3 layout."""
     from toolkit.sample import generator

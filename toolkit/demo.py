@@ -37,7 +37,7 @@ class Step:
 
 def ensure_sample(directory: Path | None, say: Callable[[str], None]) -> tuple[Path, incidents.AnswerKey]:
     """The sample archive ending today, written once and reused (a marker says it is complete)."""
-    end_day = datetime.now(UTC).date()
+    end_day = generator.last_full_day()
     root = directory or generator.default_dir(SEED, DAYS, end_day)
     if not (root / _COMPLETE).exists():
         say(f"writing the sample archive ({DAYS} days, 3 accounts, 5 account-regions) to {root}")

@@ -36,9 +36,14 @@ class Summary:
     last_day: date
 
 
+def last_full_day() -> date:
+    """Yesterday in UTC: the newest day whose logs are complete, so no event lies in the future."""
+    return datetime.now(UTC).date() - timedelta(days=1)
+
+
 def parse_end_day(text: str | None) -> date:
     if text is None:
-        return datetime.now(UTC).date()
+        return last_full_day()
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
@@ -110,12 +115,12 @@ def write_archive(
     plant_incidents: bool = True,
     workers: int = 1,
 ) -> Summary:
-    """Write `days` days of logs ending on `end_day` (default today, UTC) under `root`."""
+    """Write `days` days of logs ending on `end_day` (default yesterday, UTC) under `root`."""
     if plant_incidents and days < MIN_DAYS:
         raise UsageError(f"--days {days} is too few", f"the planted incidents need at least {MIN_DAYS} days")
     if days < 1 or volume <= 0:
         raise UsageError("--days and the volume must be positive")
-    end = end_day or datetime.now(UTC).date()
+    end = end_day or last_full_day()
     first = end - timedelta(days=days - 1)
     planted: dict[tuple[str, str, date], list[dict[str, Any]]] = defaultdict(list)
     if plant_incidents:
