@@ -1,7 +1,7 @@
 /*
 title = "Everything one principal did, in time order"
 kind = "investigation"
-tags = ["triage", "all-services"]
+tags = ["triage", "all-services", "T1078"]
 description = """
 All events of one user, role session, role, principal ID or access key in the window, oldest
 first: what was called, where from, with which agent, and whether it failed. The principal

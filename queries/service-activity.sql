@@ -1,7 +1,7 @@
 /*
 title = "Activity on one service, by API call, reads and writes apart"
 kind = "investigation"
-tags = ["triage", "all-services"]
+tags = ["triage", "all-services", "T1526"]
 description = """
 For one event source (s3, iam, ec2, ... or a full name such as s3.amazonaws.com): each API call
 with its count, how many were reads and writes, how many failed, how many principals made it,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -302,3 +303,59 @@ def test_run_from_the_command_line(sample_root, answers):
         and "has no parameter 'nope'" in wrong.stderr
         and "Traceback" not in wrong.stderr
     )
+
+
+def test_every_template_carries_a_mitre_technique(catalog):
+    untagged = [t.name for t in catalog.select() if not any(tag.startswith("T1") for tag in t.tags)]
+    assert untagged == []
+
+
+def test_a_string_list_fills_its_in_list(tmp_path, engine, answers):
+    write(
+        tmp_path,
+        "by-names",
+        HEADER % '[params.names]\ntype = "string_list"\ndefault = ["CreateUser"]\n'
+        + "SELECT eventname, count(*) AS n FROM trail WHERE eventname IN (:names) GROUP BY 1 ORDER BY 1",
+    )
+    template = Catalog([tmp_path]).get("by-names")
+    query = render(template, {"names": "CreateUser, CreateAccessKey"}, ALL)
+    in_list = query.ast.find(exp.In)
+    assert [lit.this for lit in in_list.expressions] == ["CreateUser", "CreateAccessKey"]
+    assert engine.run(query).rows == [
+        ("CreateAccessKey", 1),
+        ("CreateUser", 1 + len(answers.expected_user_creations)),
+    ]
+    assert engine.run(render(template, {}, ALL)).rows == [
+        ("CreateUser", 1 + len(answers.expected_user_creations))
+    ]
+
+
+GOLDEN = Path(__file__).parent / "golden"
+GOLDEN_CASES = [
+    ("user-created", {"user_name": "svc-backup"}),
+    ("console-login-failures", {}),
+    ("security-group-changes", {"resource_id": "sg-0a1b2c3d4e5f67890"}),
+    ("secrets-read-in-bulk", {"min_secrets": "3"}),
+    ("activity-in-unused-region", {}),
+]
+
+
+@pytest.mark.parametrize(("name", "params"), GOLDEN_CASES, ids=[c[0] for c in GOLDEN_CASES])
+@pytest.mark.parametrize("dialect", ["athena", "duckdb"])
+def test_rendered_sql_matches_the_golden_file(catalog, name, params, dialect):
+    """Rendered SQL, bound to a source named trail_source, for a fixed window and criteria.
+
+    After an intended change, regenerate with TRAILCSI_UPDATE_GOLDEN=1 and read the diff.
+    """
+    scope = window.parse(start="2024-05-01T00:00:00Z", end="2024-05-02T00:00:00Z")
+    query = render(catalog.get(name), params, scope, Criteria(region=["us-east-1"]))
+    tree = query.bind(exp.to_table("trail_source"))
+    sql = (
+        tree.sql("athena", pretty=True)
+        if dialect == "athena"
+        else sqlglot.transpile(to_duckdb(tree), read="duckdb", write="duckdb", pretty=True)[0]
+    )
+    path = GOLDEN / f"{name}.{dialect}.sql"
+    if os.environ.get("TRAILCSI_UPDATE_GOLDEN"):
+        path.write_text(sql + "\n")
+    assert sql + "\n" == path.read_text()

@@ -1,0 +1,52 @@
+WITH trail AS (
+  SELECT
+    *
+  FROM trail_source
+  WHERE
+    eventtime >= '2024-05-01T00:00:00Z'
+    AND eventtime < '2024-05-02T00:00:00Z'
+    AND (
+      (
+        LOWER(awsregion) = 'us-east-1'
+      )
+    )
+), reads AS (
+  SELECT
+    *,
+    COALESCE(useridentity.arn, useridentity.invokedby, useridentity.type) AS reader
+  FROM trail
+  WHERE
+    eventsource = 'secretsmanager.amazonaws.com'
+    AND eventname IN ('GetSecretValue', 'BatchGetSecretValue')
+), bulk AS (
+  SELECT
+    reader
+  FROM reads
+  WHERE
+    eventname = 'GetSecretValue'
+  GROUP BY
+    reader
+  HAVING
+    COUNT(DISTINCT JSON_EXTRACT_SCALAR(requestparameters, '$.secretId')) >= 3
+)
+SELECT
+  eventtime,
+  eventname,
+  COALESCE(useridentity.arn, useridentity.invokedby, useridentity.type) AS principal,
+  sourceipaddress,
+  useragent,
+  awsregion,
+  account,
+  errorcode,
+  JSON_EXTRACT_SCALAR(requestparameters, '$.secretId') AS secret_id,
+  eventid
+FROM reads
+WHERE
+  eventname = 'BatchGetSecretValue'
+  OR reader IN (
+    SELECT
+      reader
+    FROM bulk
+  )
+ORDER BY
+  eventtime

@@ -1,0 +1,46 @@
+WITH trail AS (
+  SELECT
+    *
+  FROM trail_source
+  WHERE
+    eventtime >= '2024-05-01T00:00:00Z'
+    AND eventtime < '2024-05-02T00:00:00Z'
+    AND (
+      (
+        LOWER(awsregion) = 'us-east-1'
+      )
+    )
+)
+SELECT
+  eventtime,
+  eventname,
+  COALESCE(
+    JSON_EXTRACT_SCALAR(requestparameters, '$.groupId'),
+    JSON_EXTRACT_SCALAR(responseelements, '$.groupId')
+  ) AS group_id,
+  useridentity.arn AS principal,
+  sourceipaddress,
+  requestparameters,
+  errorcode,
+  eventid
+FROM trail
+WHERE
+  eventsource = 'ec2.amazonaws.com'
+  AND eventname IN (
+    'AuthorizeSecurityGroupIngress',
+    'AuthorizeSecurityGroupEgress',
+    'RevokeSecurityGroupIngress',
+    'RevokeSecurityGroupEgress',
+    'CreateSecurityGroup',
+    'DeleteSecurityGroup',
+    'ModifySecurityGroupRules',
+    'UpdateSecurityGroupRuleDescriptionsIngress',
+    'UpdateSecurityGroupRuleDescriptionsEgress'
+  )
+  AND (
+    'sg-0a1b2c3d4e5f67890' IS NULL
+    OR STRPOS(requestparameters, CONCAT('"', 'sg-0a1b2c3d4e5f67890', '"')) > 0
+    OR STRPOS(responseelements, CONCAT('"', 'sg-0a1b2c3d4e5f67890', '"')) > 0
+  )
+ORDER BY
+  eventtime
