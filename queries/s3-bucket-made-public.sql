@@ -20,11 +20,11 @@ SELECT
     json_extract_scalar(requestparameters, '$.bucketName') AS bucket,
     eventid
 FROM trail
-WHERE ((eventsource = 's3.amazonaws.com' AND eventname IN ('PutBucketPolicy', 'PutBucketAcl', 'DeletePublicAccessBlock', 'PutPublicAccessBlock', 'DeleteBucketPublicAccessBlock'))
+WHERE ((eventsource = 's3.amazonaws.com' AND eventname IN ('PutBucketPolicy', 'PutBucketAcl', 'PutBucketPublicAccessBlock', 'DeleteBucketPublicAccessBlock'))
     OR (eventsource = 's3-control.amazonaws.com' AND eventname IN ('DeletePublicAccessBlock', 'PutPublicAccessBlock')))
     AND (
         eventname IN ('DeletePublicAccessBlock', 'DeleteBucketPublicAccessBlock')
-        OR (eventname = 'PutPublicAccessBlock' AND strpos(lower(coalesce(requestparameters, '')), 'false') > 0)
+        OR (eventname IN ('PutPublicAccessBlock', 'PutBucketPublicAccessBlock') AND strpos(lower(coalesce(requestparameters, '')), 'false') > 0)
         OR (eventname = 'PutBucketAcl' AND regexp_like(coalesce(requestparameters, ''), 'acs.amazonaws.com/groups/global/(AllUsers|AuthenticatedUsers)'))
         OR (eventname = 'PutBucketPolicy' AND regexp_like(replace(coalesce(requestparameters, ''), ' ', ''), '"Principal":(\{"AWS":)?(\[)?"\*"'))
     )

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import tempfile
 from collections import defaultdict
 from datetime import date
 from pathlib import Path
@@ -13,6 +15,15 @@ from typing import Any
 import pytest
 
 from toolkit.sample import generator, incidents
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Tests (and the CLI processes they start) use their own cache and config directories: nothing
+    is written to the user's home, and the user's own templates cannot change the results."""
+    scratch = Path(tempfile.mkdtemp(prefix="trailcsi-tests-"))
+    os.environ["XDG_CACHE_HOME"] = str(scratch / "cache")
+    os.environ["XDG_CONFIG_HOME"] = str(scratch / "config")
+
 
 END_DAY = date(2025, 3, 31)
 SEED = 7

@@ -30,10 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlglot import exp
-
 from toolkit.errors import UsageError
-from toolkit.query import parse_select
 from toolkit.schema import suggest
 
 KINDS = ("detection", "investigation")
@@ -106,6 +103,25 @@ def user_dir() -> Path:
     return base / "trailcsi" / "queries"
 
 
+def template_paths(extra: list[Path] | None = None) -> dict[str, Path]:
+    """Template names and files (later directories win), without reading them: for completion."""
+    found: dict[str, Path] = {}
+    for directory in [builtin_dir(), user_dir(), *(extra or [])]:
+        if directory.is_dir():
+            found.update({path.stem: path for path in sorted(directory.glob("*.sql"))})
+    return found
+
+
+def param_names(path: Path) -> list[str]:
+    """The parameter names a template file declares, from its header alone (no SQL parsing)."""
+    match = _HEADER.match(path.read_text(encoding="utf-8"))
+    try:
+        header = tomllib.loads(match["header"]) if match else {}
+    except tomllib.TOMLDecodeError:
+        return []
+    return list((header.get("params") or {}).keys())
+
+
 def parse_template(path: Path) -> Template:
     """Read and check one template file; raises TemplateError saying what is wrong and where."""
     text = path.read_text(encoding="utf-8")
@@ -137,6 +153,10 @@ def parse_template(path: Path) -> Template:
         raise TemplateError(f"{path}: tags must be a list of strings")
     params = tuple(_param(path, n, spec) for n, spec in (header.get("params") or {}).items())
     sql = match["sql"].strip().rstrip(";").strip()
+    from sqlglot import exp  # here, not at import: listing and completing templates need no parser
+
+    from toolkit.query import parse_select
+
     try:
         tree = parse_select(sql)
     except UsageError as error:

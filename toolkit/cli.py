@@ -5,17 +5,17 @@ stdout (or --output) and diagnostics to stderr. Library errors become one line a
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from toolkit import __version__, export, transpile
-from toolkit import search as search_module
+from toolkit import __version__, export
 from toolkit.catalog import Catalog
 from toolkit.cli_options import (
     OutputOptions,
@@ -28,17 +28,21 @@ from toolkit.cli_options import (
 )
 from toolkit.criteria import Criteria
 from toolkit.engines import Result, ScanReport
-from toolkit.engines.local import LocalEngine
 from toolkit.errors import ExitCode, NotFoundError, TrailcsiError, UsageError
-from toolkit.query import TrailQuery, parse_select
-from toolkit.render import parse_assignments, render
 from toolkit.window import Window
+
+if TYPE_CHECKING:
+    from toolkit.engines.local import LocalEngine
+    from toolkit.query import TrailQuery
+
+# duckdb and sqlglot are imported inside the commands that use them, so that shell completion
+# (which imports this module on every key press) answers quickly.
 
 app = typer.Typer(
     name="trailcsi",
     help="Investigate AWS CloudTrail trail archives: multi-criteria search and SQL over years of logs.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
 )
 
@@ -58,6 +62,8 @@ def _progress_reporter() -> Any:
 
 @contextmanager
 def _engine(source: SourceOptions) -> Iterator[LocalEngine]:
+    from toolkit.engines.local import LocalEngine
+
     progress = _progress_reporter()
     engine = LocalEngine(source.source, strict=source.strict, progress=progress)
     try:
@@ -110,6 +116,8 @@ def _run(query: TrailQuery, source: SourceOptions, out: OutputOptions) -> None:
 @options(criteria=criteria_options, window=window_options, out=output_options, source=source_options)
 def search(criteria: Criteria, window: Window, out: OutputOptions, source: SourceOptions) -> None:
     """Find events by any mix of criteria, newest first (the console's lookup, without its limits)."""
+    from toolkit import search as search_module
+
     fmt = export.choose_format(out.format, out.output)
     columns = search_module.parse_columns(out.columns)
     if columns is None and fmt == "table":
@@ -131,6 +139,8 @@ def sql(
     """Run ad-hoc Athena-dialect SQL against `trail` (read-only: SELECT or WITH only)."""
     if out.columns:
         raise UsageError("--columns does not apply to sql", "choose the columns in the SELECT")
+    from toolkit.query import TrailQuery
+
     query = TrailQuery.parse(statement, window, criteria)
     if out.limit is not None:
         query.ast = query.ast.limit(out.limit)
@@ -146,6 +156,8 @@ def event(
 ) -> None:
     """Print the full original JSON record of one event (the console's event detail view)."""
     say(f"window: {window.description}")
+    from toolkit import search as search_module
+
     query = search_module.build(Criteria(), window)
     with _engine(source) as engine:
         records, report = engine.find_event(query, event_id)
@@ -211,6 +223,9 @@ def queries_show(
     template = _catalog(queries_dir).get(name)
     if dialect not in ("athena", "duckdb"):
         raise UsageError(f"--dialect {dialect!r} is not known", "use athena or duckdb")
+    from toolkit import transpile
+    from toolkit.query import parse_select
+
     sql = template.sql if dialect == "athena" else transpile.to_duckdb(parse_select(template.sql))
     if format == "json":
         data = template.as_dict(with_sql=True)
@@ -230,16 +245,42 @@ def queries_show(
     print(f"\n{sql}")
 
 
+def _complete_template(incomplete: str) -> list[str]:
+    from toolkit.catalog import template_paths
+
+    return sorted(n for n in template_paths() if n.startswith(incomplete))
+
+
+def _complete_param(ctx: typer.Context, incomplete: str) -> list[str]:
+    from toolkit.catalog import param_names, template_paths
+
+    name = ctx.params.get("name")
+    if not name:  # typer does not always parse the argument while completing: read the shell's words
+        words = (os.environ.get("COMP_WORDS") or os.environ.get("_TYPER_COMPLETE_ARGS") or "").split()
+        after_run = words[words.index("run") + 1 :] if "run" in words else []
+        name = next((w for w in after_run if not w.startswith("-")), "")
+    path = template_paths().get(name)
+    if path is None:
+        return []
+    return [f"{p}=" for p in param_names(path) if p.startswith(incomplete.partition("=")[0])]
+
+
 @app.command()
 @options(criteria=criteria_options, window=window_options, out=output_options, source=source_options)
 def run(
-    name: Annotated[str, typer.Argument(help="Template name (see trailcsi queries list).")],
+    name: Annotated[
+        str,
+        typer.Argument(help="Template name (see trailcsi queries list).", autocompletion=_complete_template),
+    ],
     criteria: Criteria,
     window: Window,
     out: OutputOptions,
     source: SourceOptions,
     param: Annotated[
-        list[str] | None, typer.Option("--param", "-p", help="A template parameter: name=value (repeat).")
+        list[str] | None,
+        typer.Option(
+            "--param", "-p", help="A template parameter: name=value (repeat).", autocompletion=_complete_param
+        ),
     ] = None,
     queries_dir: _QueriesDir = None,
 ) -> None:
@@ -247,6 +288,8 @@ def run(
     if out.columns:
         raise UsageError("--columns does not apply to run", "the template chooses its columns")
     template = _catalog(queries_dir).get(name)
+    from toolkit.render import parse_assignments, render
+
     query = render(template, parse_assignments(param or []), window, criteria)
     if out.limit is not None:
         query.ast = query.ast.limit(out.limit)
@@ -310,6 +353,95 @@ def _finding_order(column: str) -> tuple[int, str]:
 
 
 @app.command()
+@options(window=window_options)
+def names(
+    window: Window,
+    service: Annotated[
+        str | None, typer.Argument(help="A service: ec2, EC2, ec2.amazonaws.com or Amazon EC2.")
+    ] = None,
+    search_text: Annotated[
+        str | None, typer.Option("--search", help="Event names containing this text, any service.")
+    ] = None,
+    source: Annotated[
+        str | None, typer.Option("--source", "-s", help="Count how often each name occurs in this archive.")
+    ] = None,
+    seen_only: Annotated[
+        bool, typer.Option("--seen-only", help="Only names that occur in the archive (needs --source).")
+    ] = False,
+    format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+) -> None:
+    """Event sources, and the event names each records (from botocore's models, offline)."""
+    from toolkit.cli_options import _name_index
+
+    if format not in ("table", "json"):
+        raise UsageError(f"--format {format!r} is not known here", "use table or json")
+    if seen_only and not source:
+        raise UsageError("--seen-only needs --source", "give the archive whose names to count")
+    index = _name_index()
+    counts: dict[tuple[str, str], int] | None = None
+    if source:
+        counts = _name_counts(SourceOptions(source, False), window)
+    if service is None and search_text is None:
+        columns = ["eventsource", "title", "event_names"]
+        rows = [
+            (s.name, s.title, len(s.events)) for s in sorted(index.sources.values(), key=lambda s: s.name)
+        ]
+        if counts is not None:
+            seen: Counter[str] = Counter()
+            for (event_source, _name), n in counts.items():
+                seen[event_source] += n
+            columns.append("events_in_archive")
+            rows = [(*row, seen.get(row[0], 0)) for row in rows if not seen_only or seen.get(row[0])]
+    else:
+        if search_text is not None:
+            pairs = index.search(search_text)
+            if service is not None:
+                wanted = index.resolve_source(service)
+                pairs = [p for p in pairs if p[0] == wanted]
+        else:
+            wanted = index.resolve_source(service or "")
+            if wanted is None:
+                guess = index.suggest_source(service or "")
+                raise UsageError(
+                    f"unknown service {service!r}",
+                    f"did you mean {guess!r}?" if guess else "see trailcsi names",
+                )
+            pairs = [(wanted, e) for e in sorted(index.sources[wanted].events)]
+        columns = ["eventsource", "eventname", "access", "description"]
+        rows = [
+            (src, e, "read" if index.sources[src].events[e][0] else "write", index.sources[src].events[e][1])
+            for src, e in pairs
+        ]
+        if counts is not None:
+            columns.append("events_in_archive")
+            rows = [(*row, _count_of(counts, row[0], row[1])) for row in rows]
+            if seen_only:
+                rows = [row for row in rows if row[-1]]
+    if format == "json":
+        print(json.dumps([dict(zip(columns, row, strict=True)) for row in rows], indent=2))
+    else:
+        export.write(columns, rows, "table", sys.stdout)
+
+
+def _name_counts(source: SourceOptions, window: Window) -> dict[tuple[str, str], int]:
+    from toolkit.query import TrailQuery
+
+    query = TrailQuery.parse("SELECT eventsource, eventname, count(*) AS n FROM trail GROUP BY 1, 2", window)
+    say(f"window: {window.description}")
+    with _engine(source) as engine:
+        result = engine.run(query)
+    _report(result.report)
+    return {(str(s), str(e)): int(n) for s, e, n in result.rows}
+
+
+def _count_of(counts: dict[tuple[str, str], int], event_source: str, event_name: str) -> int:
+    """Occurrences of the API name, whatever version suffix CloudTrail wrote (Lambda's 20150331v2)."""
+    from toolkit.names import base_name
+
+    return sum(n for (s, e), n in counts.items() if s == event_source and base_name(e) == event_name)
+
+
+@app.command()
 def sample(
     directory: Annotated[Path, typer.Argument(help="Where to write the archive (created if missing).")],
     days: Annotated[int, typer.Option("--days", help="Days of logs, ending yesterday (at least 120).")] = 130,
@@ -359,7 +491,7 @@ def main() -> None:
     typer (click) itself handles usage errors (exit 2), --help and Ctrl-C outside a query.
     """
     try:
-        app()
+        app(prog_name="trailcsi")
     except TrailcsiError as error:
         say(f"error: {error.message}" + (f" ({error.hint})" if error.hint else ""))
         sys.exit(int(error.exit_code))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import inspect
 import os
+import sys
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ import typer
 
 from toolkit import window as window_module
 from toolkit.criteria import Criteria
+from toolkit.criteria import event_source as event_source_name
 
 CRITERIA = "Criteria (repeat a flag to OR its values; different flags AND)"
 WINDOW = "Time window (default: the last 7 days)"
@@ -29,14 +31,58 @@ SOURCE = "Source"
 _Many = list[str] | None
 
 
+def _name_index() -> Any:
+    from toolkit.names import NameIndex
+
+    def building() -> None:
+        print(
+            "trailcsi: indexing event names from botocore's models (once per botocore version)",
+            file=sys.stderr,
+        )
+
+    return NameIndex.load(on_build=building)
+
+
+def _check_names(event_names: list[str], event_sources: list[str]) -> list[str]:
+    """Resolve event-source spellings (`EC2`, `Amazon EC2`) and warn about unknown names; never refuse."""
+    index = _name_index()
+    resolved = [index.resolve_source(s) or s for s in event_sources]
+    for warning in index.check(event_names, [event_source_name(s) for s in resolved]):
+        print(f"trailcsi: warning: {warning} (searching anyway)", file=sys.stderr)
+    return resolved
+
+
+def complete_event_source(incomplete: str) -> list[str]:
+    index = _name_index()
+    needle = incomplete.lower()
+    return sorted(name for name in index.sources if name.startswith(needle))[:200]
+
+
+def complete_event_name(ctx: typer.Context, incomplete: str) -> list[str]:
+    index = _name_index()
+    chosen = [index.resolve_source(s) or s for s in (ctx.params.get("event_source") or [])]
+    sources = [index.sources[c] for c in chosen if c in index.sources] or list(index.sources.values())
+    needle = incomplete.lower()
+    return sorted({e for source in sources for e in source.events if e.lower().startswith(needle)})[:200]
+
+
 def criteria_options(
     event_name: Annotated[
-        _Many, typer.Option("--event-name", help="eventName, e.g. CreateUser.", rich_help_panel=CRITERIA)
+        _Many,
+        typer.Option(
+            "--event-name",
+            help="eventName, e.g. CreateUser.",
+            rich_help_panel=CRITERIA,
+            autocompletion=complete_event_name,
+        ),
     ] = None,
     event_source: Annotated[
         _Many,
         typer.Option(
-            "--event-source", help="eventSource; 's3' means s3.amazonaws.com.", rich_help_panel=CRITERIA
+            "--event-source",
+            help="eventSource; 's3', 'S3' or 'Amazon S3' mean s3.amazonaws.com.",
+            rich_help_panel=CRITERIA,
+            autocompletion=complete_event_source,
         ),
     ] = None,
     user: Annotated[
@@ -104,6 +150,8 @@ def criteria_options(
         ),
     ] = None,
 ) -> Criteria:
+    if event_name or event_source:
+        event_source = _check_names(event_name or [], event_source or [])
     return Criteria(
         event_name=event_name or [],
         event_source=event_source or [],

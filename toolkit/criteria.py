@@ -11,11 +11,12 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, field
 from functools import cache
-
-import sqlglot
-from sqlglot import exp
+from typing import TYPE_CHECKING
 
 from toolkit.errors import UsageError
+
+if TYPE_CHECKING:  # sqlglot is imported where it is used: `import toolkit.criteria` stays cheap
+    from sqlglot import exp
 
 # Predicates in Athena SQL; `__v__` stands for one value and becomes a literal.
 _PREDICATES: dict[str, str] = {
@@ -70,11 +71,14 @@ _LABELS = {
 
 @cache
 def _template(sql: str) -> exp.Expression:
+    import sqlglot
+
     return sqlglot.parse_one(sql, read="athena")
 
 
 def _bind(sql: str, **values: exp.Expression) -> exp.Expression:
     """The predicate `sql` with each `__name__` placeholder column replaced by a literal."""
+    from sqlglot import exp
 
     def substitute(node: exp.Expression) -> exp.Expression:
         if isinstance(node, exp.Column) and not node.table and node.name.startswith("__"):
@@ -128,6 +132,9 @@ class Criteria:
 
     def condition(self) -> exp.Expression | None:
         """The whole filter as one predicate over `trail`'s columns, or None when nothing is set."""
+        import sqlglot
+        from sqlglot import exp
+
         parts: list[exp.Expression] = []
         for name in _LABELS:
             values = getattr(self, name)
@@ -148,6 +155,8 @@ class Criteria:
 
     @staticmethod
     def _value_predicate(name: str, value: str) -> exp.Expression:
+        from sqlglot import exp
+
         text = value if name == "account" else value.lower()
         return _bind(
             _PREDICATES[name],
@@ -172,6 +181,8 @@ class Criteria:
 
 
 def _ip_predicate(value: str) -> exp.Expression:
+    from sqlglot import exp
+
     text = value.strip()
     try:
         network = ipaddress.ip_network(text, strict=False)

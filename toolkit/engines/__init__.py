@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from toolkit.query import TrailQuery
+if TYPE_CHECKING:
+    from toolkit.query import TrailQuery
 
 
 @dataclass

@@ -1,0 +1,308 @@
+"""The event sources and event names CloudTrail records, known offline from botocore's models.
+
+An event source is `<endpoint prefix>.amazonaws.com`; its event names are the API operations of
+every botocore service with that prefix, plus a curated list of names that are not API calls
+(console sign-in, service events, a few console-only calls). The index is built once per
+botocore version (a few seconds) and kept as JSON in the user's cache directory, so lookups and
+shell completion load only the index.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass
+from difflib import get_close_matches
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+INDEX_FORMAT = 2  # raise when the index content or CURATED changes
+_READ_VERBS = (
+    "Get",
+    "List",
+    "Describe",
+    "Head",
+    "Lookup",
+    "Search",
+    "Scan",
+    "Query",
+    "Select",
+    "View",
+    "BatchGet",
+    "Check",
+    "Preview",
+    "Estimate",
+    "Validate",
+    "Test",
+    "Simulate",
+    "Discover",
+)
+#: CloudTrail names of some APIs carry the API version (Lambda's UpdateFunctionCode20150331v2).
+_VERSION_SUFFIX = re.compile(r"\d{8}(v\d+)?$")
+
+#: Event names CloudTrail records that no botocore operation has, with what they mean.
+CURATED: dict[str, dict[str, str]] = {
+    "signin.amazonaws.com": {
+        "ConsoleLogin": "A sign-in to the AWS Management Console (success or failure).",
+        "CheckMfa": "The MFA check during a console sign-in.",
+        "SwitchRole": "A console user switched to a role.",
+        "ExitRole": "A console user left a switched role.",
+        "RenewRole": "The console renewed a switched role's session.",
+        "ConsoleLogout": "A sign-out from the console.",
+        "PasswordUpdated": "A user changed their password at sign-in.",
+        "CredentialChallenge": "A sign-in asked for a credential.",
+        "CredentialVerification": "A sign-in verified a credential.",
+        "UserAuthentication": "A sign-in authentication step.",
+        "GetSigninToken": "A federated console sign-in token was issued.",
+    },
+    "bedrock.amazonaws.com": {
+        "InvokeModel": "A model was run (recorded under bedrock, served by bedrock-runtime).",
+        "InvokeModelWithResponseStream": "A model was run with a streamed response.",
+        "Converse": "A conversation turn with a model.",
+        "ConverseStream": "A streamed conversation turn with a model.",
+        "PutFoundationModelEntitlement": "Access to a foundation model was requested (console).",
+        "CreateFoundationModelAgreement": "A model's offer was accepted (console).",
+        "PutUseCaseForModelAccess": "A use case for model access was submitted (console).",
+        "GetFoundationModelAvailability": "A model's availability was checked (console).",
+        "ListFoundationModelAgreementOffers": "A model's offers were listed (console).",
+    },
+    "kms.amazonaws.com": {
+        "RotateKey": "AWS rotated a key's material (service event).",
+        "DeleteExpiredKeyMaterial": "AWS deleted expired imported key material (service event).",
+    },
+    "cloudtrail.amazonaws.com": {
+        "CreateServiceLinkedChannel": "A service created a service-linked channel (service event).",
+    },
+    "s3.amazonaws.com": {
+        "JobStatusChanged": "An S3 Batch Operations job changed status (service event).",
+        # CloudTrail names the bucket-level public access block calls differently from the API.
+        "GetBucketPublicAccessBlock": "A bucket's public access block was read (API: GetPublicAccessBlock).",
+        "PutBucketPublicAccessBlock": "A bucket's public access block was set (API: PutPublicAccessBlock).",
+        "DeleteBucketPublicAccessBlock": "A bucket's public access block was removed (API: DeletePublicAccessBlock).",
+    },
+    "health.amazonaws.com": {"AWSHealthEvent": "An AWS Health event (service event)."},
+}
+
+
+#: Services responders meet most; their sources come first in suggestions.
+COMMON = (
+    "iam",
+    "sts",
+    "signin",
+    "ec2",
+    "s3",
+    "lambda",
+    "kms",
+    "cloudtrail",
+    "ssm",
+    "secretsmanager",
+    "rds",
+    "logs",
+    "organizations",
+    "guardduty",
+    "config",
+    "sso",
+    "ecs",
+    "eks",
+    "dynamodb",
+    "sns",
+    "sqs",
+)
+
+
+def _rank(source: str) -> tuple[int, str]:
+    prefix = source.removesuffix(".amazonaws.com")
+    return (COMMON.index(prefix) if prefix in COMMON else len(COMMON), source)
+
+
+def _cache_dir() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "trailcsi"
+
+
+def base_name(event_name: str) -> str:
+    """The API name behind a CloudTrail event name (version suffix removed)."""
+    return _VERSION_SUFFIX.sub("", event_name)
+
+
+def is_read(operation: str) -> bool:
+    return operation.startswith(_READ_VERBS)
+
+
+def _first_sentence(html: str) -> str:
+    text = re.sub(r"<[^>]+>", " ", html or "")
+    text = re.sub(r"\s+", " ", text).strip()
+    sentence = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0]
+    return sentence if len(sentence) <= 120 else sentence[:119] + "…"
+
+
+@dataclass
+class Source:
+    name: str  # e.g. ec2.amazonaws.com
+    title: str  # e.g. Amazon Elastic Compute Cloud
+    aliases: list[str]  # service names and abbreviations that mean this source
+    events: dict[str, tuple[bool, str]]  # event name -> (read-only, one-line description)
+
+
+class NameIndex:
+    """Event sources and their event names; `load()` reads the cache or builds it."""
+
+    def __init__(self, sources: dict[str, Source]) -> None:
+        self.sources = sources
+
+    @cached_property
+    def _by_event(self) -> dict[str, list[str]]:
+        by_event: dict[str, list[str]] = {}
+        for source in self.sources.values():
+            for event in source.events:
+                by_event.setdefault(event.lower(), []).append(source.name)
+        return by_event
+
+    @cached_property
+    def _aliases(self) -> dict[str, str]:
+        aliases: dict[str, str] = {}
+        for source in self.sources.values():
+            for alias in [
+                source.name,
+                source.name.removesuffix(".amazonaws.com"),
+                source.title,
+                *source.aliases,
+            ]:
+                aliases.setdefault(alias.lower(), source.name)
+        return aliases
+
+    # -- building and caching ---------------------------------------------------------------
+
+    @staticmethod
+    def botocore_version() -> str:
+        import botocore
+
+        return str(botocore.__version__)
+
+    @classmethod
+    def cache_path(cls) -> Path:
+        return _cache_dir() / f"names-botocore-{cls.botocore_version()}-v{INDEX_FORMAT}.json"
+
+    @classmethod
+    def load(cls, on_build: Any = None) -> NameIndex:
+        """The cached index for this botocore version, built (and cached) when missing."""
+        path = cls.cache_path()
+        try:
+            return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError):
+            pass
+        if on_build:
+            on_build()
+        index = cls.build()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(index.to_json()), encoding="utf-8")
+            tmp.replace(path)  # never a half-written cache
+        except OSError:
+            pass  # a read-only home still gets names, only slower
+        return index
+
+    @classmethod
+    def build(cls) -> NameIndex:
+        import botocore.session
+
+        session = botocore.session.get_session()
+        sources: dict[str, Source] = {}
+        for service in session.get_available_services():
+            model = session.get_service_model(service)
+            prefix = model.metadata.get("endpointPrefix") or service
+            name = f"{prefix}.amazonaws.com"
+            source = sources.setdefault(
+                name, Source(name, model.metadata.get("serviceFullName", service), [], {})
+            )
+            source.aliases.extend(
+                a
+                for a in (service, model.metadata.get("serviceAbbreviation"))
+                if a and a not in source.aliases
+            )
+            for operation in model.operation_names:
+                if operation not in source.events:
+                    doc = _first_sentence(model.operation_model(operation).documentation)
+                    source.events[operation] = (is_read(operation), doc)
+        for name, events in CURATED.items():
+            source = sources.setdefault(name, Source(name, name.split(".")[0], [], {}))
+            for event, doc in events.items():
+                source.events.setdefault(event, (is_read(event), doc))
+        return cls(sources)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": INDEX_FORMAT,
+            "botocore": self.botocore_version(),
+            "sources": {
+                s.name: {
+                    "title": s.title,
+                    "aliases": s.aliases,
+                    "events": {e: list(v) for e, v in s.events.items()},
+                }
+                for s in self.sources.values()
+            },
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> NameIndex:
+        if data.get("format") != INDEX_FORMAT or data.get("botocore") != cls.botocore_version():
+            raise KeyError("stale index")
+        return cls(
+            {
+                name: Source(
+                    name, s["title"], s["aliases"], {e: (bool(v[0]), v[1]) for e, v in s["events"].items()}
+                )
+                for name, s in data["sources"].items()
+            }
+        )
+
+    # -- lookups ------------------------------------------------------------------------------
+
+    def resolve_source(self, text: str) -> str | None:
+        """`ec2`, `EC2`, `ec2.amazonaws.com`, `Amazon EC2` → `ec2.amazonaws.com` (None if unknown)."""
+        return self._aliases.get(text.strip().lower())
+
+    def suggest_source(self, text: str) -> str | None:
+        """The source whose short name or alias is closest to `text`, for "did you mean"."""
+        guesses = get_close_matches(text.strip().lower(), list(self._aliases), n=1, cutoff=0.6)
+        return self._aliases[guesses[0]] if guesses else None
+
+    def sources_of(self, event_name: str) -> list[str]:
+        """The sources recording this event name, the most common services first."""
+        return sorted(self._by_event.get(base_name(event_name).lower(), []), key=_rank)
+
+    def suggest(self, event_name: str) -> tuple[str, list[str]] | None:
+        """The closest known event name and the sources recording it, for "did you mean"."""
+        guesses = get_close_matches(base_name(event_name).lower(), list(self._by_event), n=1, cutoff=0.75)
+        if not guesses:
+            return None
+        sources = self.sources_of(guesses[0])
+        spelled = next(e for e in self.sources[sources[0]].events if e.lower() == guesses[0])
+        return spelled, sources
+
+    def search(self, text: str) -> list[tuple[str, str]]:
+        """(source, event name) pairs whose event name contains `text` (case-insensitive)."""
+        needle = text.lower()
+        return sorted((s.name, e) for s in self.sources.values() for e in s.events if needle in e.lower())
+
+    def check(self, event_names: list[str], event_sources: list[str]) -> list[str]:
+        """Warnings for names no service records, and for names outside the chosen sources."""
+        warnings = []
+        for name in event_names:
+            sources = self.sources_of(name)
+            if not sources:
+                guess = self.suggest(name)
+                hint = ""
+                if guess:
+                    shown = [s.removesuffix(".amazonaws.com") for s in guess[1][:3]]
+                    more = ", ..." if len(guess[1]) > 3 else ""
+                    hint = f"; did you mean {guess[0]} ({', '.join(shown)}{more})?"
+                warnings.append(f"--event-name {name}: not an event name of any known service{hint}")
+            elif event_sources and not set(sources) & set(event_sources):
+                warnings.append(
+                    f"--event-name {name} is recorded by {', '.join(sources)}, not by {', '.join(event_sources)}"
+                )
+        return warnings
