@@ -119,3 +119,24 @@ def test_sweep_json_from_the_command_line(corpus_archives):
     assert {f["eventname"] for f in findings} == {"StopLogging", "DeleteTrail", "PutEventSelectors"}
     assert all({"template", "severity", "eventid", "eventtime", "principal"} <= set(f) for f in findings)
     assert "3 high" in done.stderr
+
+
+@pytest.mark.parametrize("scope", ["sample, last week", "stratus, all time"])
+def test_reading_the_scope_once_gives_the_same_findings(sample_root, corpus_archives, catalog, scope):
+    if scope.startswith("stratus"):
+        root, chosen = corpus_archives["stratus"][0], ALL
+    else:
+        root = sample_root
+        chosen = window.parse(
+            since="7d", now=datetime(END_DAY.year, END_DAY.month, END_DAY.day, 23, 59, tzinfo=UTC)
+        )
+    engine = LocalEngine(root)
+    try:
+        pinned = sweep.run(engine, catalog, chosen)
+        engine.pin_budget = 0  # too small to pin: every detection reads the files itself
+        unpinned = sweep.run(engine, catalog, chosen)
+    finally:
+        engine.close()
+    assert [f.as_dict() for f in pinned.findings] == [f.as_dict() for f in unpinned.findings]
+    assert len(pinned.findings) > 10
+    assert pinned.report.files_read == unpinned.report.files_read

@@ -6,6 +6,7 @@ A detection's rows always carry `eventid`, `eventtime`, `principal`, `sourceipad
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,14 +54,17 @@ def run(
 ) -> SweepResult:
     """Every detection (with a tag, only those) over the window and criteria; severest, newest first."""
     outcome = SweepResult()
-    for template in catalog.select(tag=tag, kind="detection"):
-        result = engine.run(render(template, {}, window, criteria))
-        _check_shape(template, result.columns)
-        outcome.templates.append(template.name)
-        outcome.report = result.report
-        for row in result.rows:
-            record = dict(zip(result.columns, row, strict=True))
-            outcome.findings.append(Finding(template.name, template.severity or "low", record))
+    queries = [(t, render(t, {}, window, criteria)) for t in catalog.select(tag=tag, kind="detection")]
+    pin = getattr(engine, "pinned", None)  # engines that can read the scope once say so
+    with pin(queries[0][1]) if pin and queries else nullcontext():
+        for template, query in queries:
+            result = engine.run(query)
+            _check_shape(template, result.columns)
+            outcome.templates.append(template.name)
+            outcome.report = result.report
+            for row in result.rows:
+                record = dict(zip(result.columns, row, strict=True))
+                outcome.findings.append(Finding(template.name, template.severity or "low", record))
     outcome.findings.sort(key=lambda f: str(f.record.get("eventtime") or ""), reverse=True)
     outcome.findings.sort(key=lambda f: SEVERITY_RANK.get(f.severity, 9))
     return outcome

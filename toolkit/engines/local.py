@@ -12,9 +12,12 @@ import gzip
 import json
 import os
 import re
+import shutil
+import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import duckdb
@@ -26,6 +29,9 @@ from toolkit.errors import EngineError, Interrupted, SourceError, UsageError
 from toolkit.query import TrailQuery
 
 SOURCE_VIEW = "trail_source"
+PINNED_TABLE = "trail_pinned"
+#: Largest scope (uncompressed JSON) `pinned` copies into memory; DuckDB spills past its memory limit.
+PIN_BUDGET_BYTES = 2 << 30
 #: DuckDB's JSON reader needs a buffer as large as the largest file (one JSON object each); it is
 #: sized from the files' gzip trailers, since an oversized buffer slows every file down.
 MIN_OBJECT_BYTES = 1 << 20
@@ -114,6 +120,8 @@ class LocalEngine:
         self.archive = archive.scan(source)
         self.strict = strict
         self.progress = progress
+        self._pinned: tuple[tuple[Any, Any], ScanReport] | None = None  # see pinned()
+        self.pin_budget = PIN_BUDGET_BYTES
         self._bad: dict[str, str] = {}  # path -> why it cannot be read
         self._sizes: dict[str, int] = {}  # path -> uncompressed bytes
         self._con = duckdb.connect(config={"threads": threads or os.cpu_count() or 1})
@@ -122,10 +130,17 @@ class LocalEngine:
         # inputs that once failed a query ("GetProgress is not implemented for this file
         # handle"). trailcsi shows its own progress, so DuckDB's is switched off.
         self._con.execute("SET enable_progress_bar = false")
+        self._scratch = tempfile.mkdtemp(prefix="trailcsi-duckdb-")  # where a pinned table may spill
+        self._con.execute(f"SET temp_directory = {_quote(self._scratch)}")
 
     # -- the engine interface -------------------------------------------------------------
 
     def run(self, query: TrailQuery) -> Result:
+        if self._pinned is not None and self._pinned[0] == (query.window, query.criteria):
+            report = self._pinned[1]
+            sql = transpile.to_duckdb(query.bind(exp.to_table(PINNED_TABLE)))
+            names, rows = self._execute(sql, report.files_read)
+            return Result(names, rows, report)
         paths, report = self._files(query)
         columns = query.columns_needed()
         sql = self._query_sql(query)
@@ -167,11 +182,43 @@ class LocalEngine:
                 records.append(record)
         return records, report
 
+    @contextmanager
+    def pinned(self, scope: TrailQuery) -> Iterator[bool]:
+        """Read the scope's files once into a temporary table for the queries run inside the block.
+
+        Queries with the same window and criteria then read the table instead of the files
+        (a sweep runs dozens over one scope). Yields False, and changes nothing, when the files
+        hold more than `pin_budget` bytes of JSON: each query then reads the files as usual.
+        """
+        paths, report = self._files(scope)
+        if sum(self._sizes.get(p, 0) for p in paths) > self.pin_budget:
+            yield False
+            return
+        everything = TrailQuery.parse("SELECT * FROM trail", scope.window, scope.criteria)
+        sql = self._query_sql(everything)
+
+        def statements(readable: list[str], object_bytes: int) -> list[str]:
+            view = source_sql(readable, list(schema.COLUMN_NAMES), object_bytes)
+            return [
+                f"CREATE OR REPLACE TEMP VIEW {SOURCE_VIEW} AS {view}",
+                f"CREATE OR REPLACE TEMP TABLE {PINNED_TABLE} AS {sql}",
+                f"SELECT count(*) FROM {PINNED_TABLE}",
+            ]
+
+        self._run_reading(paths, report, statements)
+        self._pinned = ((scope.window, scope.criteria), report)
+        try:
+            yield True
+        finally:
+            self._pinned = None
+            self._con.execute(f"DROP TABLE IF EXISTS {PINNED_TABLE}")
+
     def cancel(self) -> None:
         self._con.interrupt()
 
     def close(self) -> None:
         self._con.close()
+        shutil.rmtree(self._scratch, ignore_errors=True)
 
     # -- internals --------------------------------------------------------------------------
 
