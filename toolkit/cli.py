@@ -28,7 +28,7 @@ from toolkit.cli_options import (
 )
 from toolkit.criteria import Criteria
 from toolkit.engines import Result, ScanReport
-from toolkit.errors import ExitCode, NotFoundError, TrailcsiError, UsageError
+from toolkit.errors import EngineError, ExitCode, NotFoundError, SourceError, TrailcsiError, UsageError
 from toolkit.window import Window
 
 if TYPE_CHECKING:
@@ -439,6 +439,118 @@ def _count_of(counts: dict[tuple[str, str], int], event_source: str, event_name:
     from toolkit.names import base_name
 
     return sum(n for (s, e), n in counts.items() if s == event_source and base_name(e) == event_name)
+
+
+athena_app = typer.Typer(
+    help="Athena: discover a trail bucket's layout, print the partition-projected table."
+)
+app.add_typer(athena_app, name="athena")
+
+_Bucket = Annotated[str, typer.Option("--bucket", help="The trail's S3 bucket (name only).")]
+_Prefix = Annotated[str, typer.Option("--prefix", help="Key prefix before AWSLogs/, if the trail has one.")]
+_Profile = Annotated[
+    str | None, typer.Option("--profile", help="AWS profile (default: the usual AWS environment).")
+]
+_AwsRegion = Annotated[str | None, typer.Option("--aws-region", help="AWS region for the API calls.")]
+
+
+def _s3_client(profile: str | None, region: str | None) -> Any:
+    import boto3
+    import botocore.exceptions
+
+    try:
+        return boto3.Session(profile_name=profile, region_name=region).client("s3")
+    except botocore.exceptions.ProfileNotFound as error:
+        raise UsageError(str(error), "check --profile or AWS_PROFILE") from None
+
+
+def _discover(bucket: str, prefix: str, profile: str | None, region: str | None) -> Any:
+    import botocore.exceptions
+
+    from toolkit.bucket import discover
+
+    try:
+        return discover(_s3_client(profile, region), bucket, prefix)
+    except botocore.exceptions.NoCredentialsError:
+        raise UsageError("no AWS credentials found", "set AWS_PROFILE or pass --profile") from None
+    except botocore.exceptions.ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "error")
+        raise SourceError(
+            f"s3://{bucket}: {code}: {error.response.get('Error', {}).get('Message', '')}".rstrip(": "),
+            "check the bucket name and your read access to it",
+        ) from None
+    except botocore.exceptions.BotoCoreError as error:
+        raise EngineError(f"cannot reach S3: {error}") from None
+
+
+@athena_app.command("discover")
+def athena_discover(
+    bucket: _Bucket,
+    prefix: _Prefix = "",
+    format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+    profile: _Profile = None,
+    aws_region: _AwsRegion = None,
+) -> None:
+    """List the bucket's CloudTrail layout (org id, accounts, regions, first and last day) from folder listings."""
+    layout = _discover(bucket, prefix, profile, aws_region)
+    data = layout.as_dict()
+    if format == "json":
+        print(json.dumps(data, indent=2))
+    elif format == "table":
+        rows = [
+            (k, ", ".join(v) if isinstance(v, list) else ("" if v is None else str(v)))
+            for k, v in data.items()
+        ]
+        export.write(["field", "value"], rows, "table", sys.stdout)
+    else:
+        raise UsageError(f"--format {format!r} is not known here", "use table or json")
+
+
+@athena_app.command("ddl")
+def athena_ddl(
+    bucket: _Bucket,
+    prefix: _Prefix = "",
+    org_id: Annotated[
+        str | None, typer.Option("--org-id", help="Organization id of an organization trail.")
+    ] = None,
+    accounts: Annotated[str | None, typer.Option("--accounts", help="Comma-separated account ids.")] = None,
+    regions: Annotated[str | None, typer.Option("--regions", help="Comma-separated regions.")] = None,
+    start_day: Annotated[
+        str | None, typer.Option("--start-day", help="First day of logs, YYYY/MM/DD or YYYY-MM-DD.")
+    ] = None,
+    database: Annotated[str, typer.Option("--database", help="Glue database.")] = "trailcsi",
+    table: Annotated[str, typer.Option("--table", help="Table name.")] = "cloudtrail",
+    profile: _Profile = None,
+    aws_region: _AwsRegion = None,
+) -> None:
+    """Print the CREATE DATABASE and partition-projected CREATE EXTERNAL TABLE statements.
+
+    Accounts, regions, first day and org id come from the bucket (as `discover` finds them) unless
+    all of --accounts, --regions and --start-day are given.
+    """
+    from datetime import date
+
+    from toolkit.ddl import TableSpec, create_database_sql, create_table_sql
+
+    if accounts and regions and start_day:
+        found_org, found_accounts, found_regions, found_day = org_id, [accounts], [regions], None
+    else:
+        layout = _discover(bucket, prefix, profile, aws_region)
+        found_org = org_id if org_id is not None else layout.org_id
+        found_accounts = [accounts] if accounts else layout.accounts
+        found_regions = [regions] if regions else layout.regions
+        found_day = layout.first_day
+    if start_day:
+        try:
+            found_day = date.fromisoformat(start_day.strip().replace("/", "-"))
+        except ValueError:
+            raise UsageError(f"--start-day {start_day!r} is not a date", "use YYYY/MM/DD") from None
+    if found_day is None:
+        raise UsageError("no first day found in the bucket", "give --start-day")
+    spec = TableSpec(bucket, found_accounts, found_regions, found_day, prefix, found_org, database, table)
+    table_sql = create_table_sql(spec)  # checks the inputs before anything is printed
+    print(create_database_sql(spec) + ";\n")
+    print(table_sql + ";")
 
 
 @app.command()
