@@ -131,3 +131,17 @@ def test_names_command(index):
         [sys.executable, "-m", "toolkit.cli", "names", "ec3"], capture_output=True, text=True
     )
     assert unknown.returncode == 2 and "did you mean" in unknown.stderr
+
+
+def test_listing_counts_an_api_under_every_version_suffix(index):
+    counts = {
+        ("lambda.amazonaws.com", "UpdateFunctionCode20150331v2"): 3,
+        ("lambda.amazonaws.com", "Invoke"): 2,
+    }
+    columns, rows = names.listing(index, "lambda", counts=counts, seen_only=True)
+    assert columns[-1] == "events_in_archive"
+    assert {(r[1], r[-1]) for r in rows} == {("UpdateFunctionCode", 3), ("Invoke", 2)}
+    _columns, sources = names.listing(index, counts=counts, seen_only=True)
+    assert [(r[0], r[-1]) for r in sources] == [("lambda.amazonaws.com", 5)]
+    with pytest.raises(Exception, match="unknown service"):
+        names.listing(index, "no-such-service-at-all")

@@ -371,52 +371,15 @@ def names(
     format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
 ) -> None:
     """Event sources, and the event names each records (from botocore's models, offline)."""
-    from toolkit.cli_options import _name_index
+    from toolkit.cli_options import name_index
+    from toolkit.names import listing
 
     if format not in ("table", "json"):
         raise UsageError(f"--format {format!r} is not known here", "use table or json")
     if seen_only and not source:
         raise UsageError("--seen-only needs --source", "give the archive whose names to count")
-    index = _name_index()
-    counts: dict[tuple[str, str], int] | None = None
-    if source:
-        counts = _name_counts(SourceOptions(source, False), window)
-    if service is None and search_text is None:
-        columns = ["eventsource", "title", "event_names"]
-        rows = [
-            (s.name, s.title, len(s.events)) for s in sorted(index.sources.values(), key=lambda s: s.name)
-        ]
-        if counts is not None:
-            seen: Counter[str] = Counter()
-            for (event_source, _name), n in counts.items():
-                seen[event_source] += n
-            columns.append("events_in_archive")
-            rows = [(*row, seen.get(row[0], 0)) for row in rows if not seen_only or seen.get(row[0])]
-    else:
-        if search_text is not None:
-            pairs = index.search(search_text)
-            if service is not None:
-                wanted = index.resolve_source(service)
-                pairs = [p for p in pairs if p[0] == wanted]
-        else:
-            wanted = index.resolve_source(service or "")
-            if wanted is None:
-                guess = index.suggest_source(service or "")
-                raise UsageError(
-                    f"unknown service {service!r}",
-                    f"did you mean {guess!r}?" if guess else "see trailcsi names",
-                )
-            pairs = [(wanted, e) for e in sorted(index.sources[wanted].events)]
-        columns = ["eventsource", "eventname", "access", "description"]
-        rows = [
-            (src, e, "read" if index.sources[src].events[e][0] else "write", index.sources[src].events[e][1])
-            for src, e in pairs
-        ]
-        if counts is not None:
-            columns.append("events_in_archive")
-            rows = [(*row, _count_of(counts, row[0], row[1])) for row in rows]
-            if seen_only:
-                rows = [row for row in rows if row[-1]]
+    counts = _name_counts(SourceOptions(source, False), window) if source else None
+    columns, rows = listing(name_index(), service, search_text, counts, seen_only)
     if format == "json":
         print(json.dumps([dict(zip(columns, row, strict=True)) for row in rows], indent=2))
     else:
@@ -432,13 +395,6 @@ def _name_counts(source: SourceOptions, window: Window) -> dict[tuple[str, str],
         result = engine.run(query)
     _report(result.report)
     return {(str(s), str(e)): int(n) for s, e, n in result.rows}
-
-
-def _count_of(counts: dict[tuple[str, str], int], event_source: str, event_name: str) -> int:
-    """Occurrences of the API name, whatever version suffix CloudTrail wrote (Lambda's 20150331v2)."""
-    from toolkit.names import base_name
-
-    return sum(n for (s, e), n in counts.items() if s == event_source and base_name(e) == event_name)
 
 
 athena_app = typer.Typer(

@@ -31,7 +31,8 @@ SOURCE = "Source"
 _Many = list[str] | None
 
 
-def _name_index() -> Any:
+def name_index() -> Any:
+    """The event-name index, built on first use with a note on stderr."""
     from toolkit.names import NameIndex
 
     def building() -> None:
@@ -45,7 +46,7 @@ def _name_index() -> Any:
 
 def _check_names(event_names: list[str], event_sources: list[str]) -> list[str]:
     """Resolve event-source spellings (`EC2`, `Amazon EC2`) and warn about unknown names; never refuse."""
-    index = _name_index()
+    index = name_index()
     resolved = [index.resolve_source(s) or s for s in event_sources]
     for warning in index.check(event_names, [event_source_name(s) for s in resolved]):
         print(f"trailcsi: warning: {warning} (searching anyway)", file=sys.stderr)
@@ -53,13 +54,13 @@ def _check_names(event_names: list[str], event_sources: list[str]) -> list[str]:
 
 
 def complete_event_source(incomplete: str) -> list[str]:
-    index = _name_index()
+    index = name_index()
     needle = incomplete.lower()
     return sorted(name for name in index.sources if name.startswith(needle))[:200]
 
 
 def complete_event_name(ctx: typer.Context, incomplete: str) -> list[str]:
-    index = _name_index()
+    index = name_index()
     chosen = [index.resolve_source(s) or s for s in (ctx.params.get("event_source") or [])]
     sources = [index.sources[c] for c in chosen if c in index.sources] or list(index.sources.values())
     needle = incomplete.lower()

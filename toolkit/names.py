@@ -18,6 +18,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from toolkit.errors import UsageError
+
 INDEX_FORMAT = 2  # raise when the index content or CURATED changes
 _READ_VERBS = (
     "Get",
@@ -306,3 +308,57 @@ class NameIndex:
                     f"--event-name {name} is recorded by {', '.join(sources)}, not by {', '.join(event_sources)}"
                 )
         return warnings
+
+
+def listing(
+    index: NameIndex,
+    service: str | None = None,
+    search: str | None = None,
+    counts: dict[tuple[str, str], int] | None = None,
+    seen_only: bool = False,
+) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """What `trailcsi names` shows: sources, or one service's (or a search's) event names.
+
+    `counts` maps (event source, event name as CloudTrail wrote it) to occurrences in an
+    archive; it adds an `events_in_archive` column, and `seen_only` keeps the rows that occur.
+    """
+    if service is None and search is None:
+        columns = ["eventsource", "title", "event_names"]
+        rows: list[tuple[Any, ...]] = [
+            (s.name, s.title, len(s.events)) for s in sorted(index.sources.values(), key=lambda s: s.name)
+        ]
+        if counts is not None:
+            per_source: dict[str, int] = {}
+            for (event_source, _name), n in counts.items():
+                per_source[event_source] = per_source.get(event_source, 0) + n
+            columns.append("events_in_archive")
+            rows = [(*row, per_source.get(row[0], 0)) for row in rows]
+    else:
+        wanted = index.resolve_source(service) if service is not None else None
+        if service is not None and wanted is None:
+            guess = index.suggest_source(service)
+            raise UsageError(
+                f"unknown service {service!r}", f"did you mean {guess!r}?" if guess else "see trailcsi names"
+            )
+        if search is not None:
+            pairs = [p for p in index.search(search) if wanted is None or p[0] == wanted]
+        else:
+            pairs = [(wanted, e) for e in sorted(index.sources[wanted].events)] if wanted else []
+        columns = ["eventsource", "eventname", "access", "description"]
+        rows = [
+            (src, e, "read" if index.sources[src].events[e][0] else "write", index.sources[src].events[e][1])
+            for src, e in pairs
+        ]
+        if counts is not None:
+            by_api: dict[tuple[str, str], int] = {}
+            for (
+                event_source,
+                name,
+            ), n in counts.items():  # Lambda's UpdateFunctionCode20150331v2 counts as its API
+                key = (event_source, base_name(name))
+                by_api[key] = by_api.get(key, 0) + n
+            columns.append("events_in_archive")
+            rows = [(*row, by_api.get((row[0], row[1]), 0)) for row in rows]
+    if counts is not None and seen_only:
+        rows = [row for row in rows if row[-1]]
+    return columns, rows
