@@ -26,6 +26,7 @@ LIBRARY = [
     "toolkit.names",
     "toolkit.bucket",
     "toolkit.ddl",
+    "toolkit.s3source",
 ]
 
 

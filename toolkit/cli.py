@@ -61,17 +61,46 @@ def _progress_reporter() -> Any:
 
 
 @contextmanager
-def _engine(source: SourceOptions) -> Iterator[LocalEngine]:
+def _engine(source: SourceOptions, window: Window, criteria: Criteria | None = None) -> Iterator[LocalEngine]:
+    """The local engine over the source; an s3:// source is first synced for this scope."""
     from toolkit.engines.local import LocalEngine
 
+    directory = (
+        _local_copy(source.source, window, criteria) if source.source.startswith("s3://") else source.source
+    )
     progress = _progress_reporter()
-    engine = LocalEngine(source.source, strict=source.strict, progress=progress)
+    engine = LocalEngine(directory, strict=source.strict, progress=progress)
     try:
         yield engine
     finally:
         if progress is not None:
             progress.stop()
         engine.close()
+
+
+def _local_copy(url: str, window: Window, criteria: Criteria | None) -> str:
+    import botocore.exceptions
+
+    from toolkit import s3source
+
+    accounts, regions = criteria.partitions() if criteria else ([], [])
+    try:
+        directory, done = s3source.sync(_s3_client(None, None), url, window, accounts, regions)
+    except botocore.exceptions.NoCredentialsError:
+        raise UsageError("no AWS credentials found", "set AWS_PROFILE or the AWS_* variables") from None
+    except botocore.exceptions.ClientError as error:
+        info = error.response.get("Error", {})
+        raise SourceError(
+            f"{url}: {info.get('Code', 'error')}: {info.get('Message', '')}".rstrip(": "),
+            "check the address and your read access",
+        ) from None
+    except botocore.exceptions.BotoCoreError as error:
+        raise EngineError(f"cannot reach S3: {error}") from None
+    say(
+        f"{url}: {done.listed:,} log files for this scope; {done.downloaded:,} downloaded "
+        f"({done.bytes_downloaded / 1e6:,.1f} MB), {done.reused:,} reused from {s3source.cache_root()}"
+    )
+    return str(directory)
 
 
 def _report(report: ScanReport) -> None:
@@ -103,7 +132,7 @@ def _run(query: TrailQuery, source: SourceOptions, out: OutputOptions) -> None:
     say(f"window: {query.window.description}")
     if not query.criteria.is_empty():
         say(f"criteria: {query.criteria.describe()}")
-    with _engine(source) as engine:
+    with _engine(source, query.window, query.criteria) as engine:
         if out.dry_run:
             print(engine.render(query))
             return
@@ -159,7 +188,7 @@ def event(
     from toolkit import search as search_module
 
     query = search_module.build(Criteria(), window)
-    with _engine(source) as engine:
+    with _engine(source, window) as engine:
         records, report = engine.find_event(query, event_id)
     _report(report)
     if not records:
@@ -319,7 +348,7 @@ def sweep(
     say(f"window: {window.description}")
     if not criteria.is_empty():
         say(f"criteria: {criteria.describe()}")
-    with _engine(source) as engine:
+    with _engine(source, window, criteria) as engine:
         outcome = sweep_module.run(engine, _catalog(queries_dir), window, criteria, tag)
     _report(outcome.report)
     counts = Counter(f.severity for f in outcome.findings)
@@ -391,7 +420,7 @@ def _name_counts(source: SourceOptions, window: Window) -> dict[tuple[str, str],
 
     query = TrailQuery.parse("SELECT eventsource, eventname, count(*) AS n FROM trail GROUP BY 1, 2", window)
     say(f"window: {window.description}")
-    with _engine(source) as engine:
+    with _engine(source, window) as engine:
         result = engine.run(query)
     _report(result.report)
     return {(str(s), str(e)): int(n) for s, e, n in result.rows}

@@ -262,7 +262,7 @@ def source_options(
         typer.Option(
             "--source",
             "-s",
-            help="Directory holding the trail's AWSLogs/ (env TRAILCSI_SOURCE).",
+            help="Directory holding the trail's AWSLogs/, or s3://bucket/prefix (env TRAILCSI_SOURCE).",
             rich_help_panel=SOURCE,
         ),
     ] = None,
@@ -281,11 +281,6 @@ def source_options(
     if not chosen:
         raise UsageError(
             "no source given", "pass --source DIR (a copy of the trail bucket) or set TRAILCSI_SOURCE"
-        )
-    if chosen.startswith("s3://"):
-        raise UsageError(
-            f"--source {chosen}: reading S3 directly is not supported yet",
-            "copy the prefix first (aws s3 sync s3://bucket/AWSLogs ./trail/AWSLogs) and pass the directory",
         )
     return SourceOptions(chosen, strict)
 

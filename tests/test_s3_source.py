@@ -1,0 +1,85 @@
+"""`--source s3://...` on the local engine, against moto's S3: only the needed day folders are
+fetched, results equal the local archive's, a second run downloads nothing, the bucket is only read."""
+
+from __future__ import annotations
+
+import os
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from toolkit import s3source, window
+from toolkit.engines.local import LocalEngine
+from toolkit.errors import UsageError
+from toolkit.query import TrailQuery
+
+DAYS = ("2025/03/28", "2025/03/29", "2025/03/30", "2025/03/31", "2025/01/15")
+
+
+@pytest.fixture
+def bucket(sample_root):
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    with mock_aws():
+        client = boto3.client("s3", region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t")
+        client.create_bucket(Bucket="trail-copy")
+        uploaded = 0
+        for path in sorted(sample_root.rglob("*.json.gz")):
+            key = "mirror/" + path.relative_to(sample_root).as_posix()
+            if any(f"/{day}/" in key for day in DAYS):
+                client.put_object(Bucket="trail-copy", Key=key, Body=path.read_bytes())
+                uploaded += 1
+        yield client, uploaded
+
+
+def count(root, scope) -> int:
+    engine = LocalEngine(root)
+    try:
+        return engine.run(TrailQuery.parse("SELECT count(*) FROM trail", scope)).rows[0][0]
+    finally:
+        engine.close()
+
+
+def test_sync_fetches_the_window_reuses_the_cache_and_only_reads(bucket, sample_root, tmp_path):
+    client, uploaded = bucket
+    calls: list[str] = []
+    client.meta.events.register("before-call.s3", lambda model, **_: calls.append(model.name))
+    scope = window.parse(start="2025-03-29", end="2025-03-30")
+    local, first = s3source.sync(client, "s3://trail-copy/mirror", scope, root=tmp_path)
+    expected_files = sum(
+        1
+        for p in sample_root.rglob("*.json.gz")
+        if any(f"/{d}/" in p.as_posix() for d in ("2025/03/29", "2025/03/30", "2025/03/31"))
+    )
+    assert first.listed == first.downloaded == expected_files < uploaded
+    assert count(local, scope) == count(sample_root, scope) > 0
+    again = s3source.sync(client, "s3://trail-copy/mirror", scope, root=tmp_path)[1]
+    assert (again.downloaded, again.reused) == (0, first.listed)
+    assert set(calls) <= {"ListObjectsV2", "HeadObject", "GetObject"}
+    narrowed = s3source.sync(client, "s3://trail-copy/mirror", scope, regions=["eu-west-1"], root=tmp_path)[1]
+    assert 0 < narrowed.listed < first.listed
+
+
+def test_a_changed_object_is_fetched_again(bucket, tmp_path):
+    client, _ = bucket
+    scope = window.parse(start="2025-03-31", end="2025-03-31")
+    local, first = s3source.sync(client, "s3://trail-copy/mirror", scope, root=tmp_path)
+    key = next(
+        k for k in (p.relative_to(tmp_path / "trail-copy").as_posix() for p in local.rglob("*.json.gz"))
+    )
+    body = client.get_object(Bucket="trail-copy", Key=key)["Body"].read()
+    client.put_object(Bucket="trail-copy", Key=key, Body=body + b"")  # same bytes: same ETag, reused
+    assert s3source.sync(client, "s3://trail-copy/mirror", scope, root=tmp_path)[1].downloaded == 0
+    import gzip
+    import json
+
+    records = json.loads(gzip.decompress(body))
+    records["Records"] = records["Records"][:1]
+    client.put_object(Bucket="trail-copy", Key=key, Body=gzip.compress(json.dumps(records).encode()))
+    assert s3source.sync(client, "s3://trail-copy/mirror", scope, root=tmp_path)[1].downloaded == 1
+
+
+def test_a_bad_address_is_a_usage_error():
+    with pytest.raises(UsageError):
+        s3source.parse_url("s3:///nothing")
+    assert s3source.parse_url("s3://b/logs/") == ("b", "logs/")

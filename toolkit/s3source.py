@@ -1,0 +1,131 @@
+"""`--source s3://bucket/prefix` for the local engine: fetch only the log files a query needs.
+
+The window's delivery days, and the accounts and regions the criteria name, decide which day
+folders are listed; their files are downloaded in parallel into a cache directory that mirrors
+the bucket's keys, and kept: a file whose ETag has not changed is never fetched again. Downloads
+land under a temporary name and are renamed into place, so an interrupted sync leaves no
+half-written file and the next one resumes. The bucket is only read.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from toolkit.bucket import discover
+from toolkit.errors import UsageError
+from toolkit.window import Window
+
+_URL = re.compile(r"^s3://(?P<bucket>[^/]+)/?(?P<prefix>.*)$")
+
+
+@dataclass
+class SyncReport:
+    listed: int = 0  # log files in the day folders the query needs
+    downloaded: int = 0
+    reused: int = 0
+    bytes_downloaded: int = 0
+
+
+def parse_url(url: str) -> tuple[str, str]:
+    match = _URL.match(url.strip())
+    if not match or not match["bucket"]:
+        raise UsageError(f"--source {url!r} is not an s3://bucket/prefix address")
+    return match["bucket"], match["prefix"]
+
+
+def cache_root() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "trailcsi" / "s3"
+
+
+def sync(
+    client: Any,
+    url: str,
+    window: Window,
+    accounts: list[str] | None = None,
+    regions: list[str] | None = None,
+    root: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[Path, SyncReport]:
+    """Download what the scope needs; returns the local directory to query and what was done."""
+    bucket, prefix = parse_url(url)
+    layout = discover(client, bucket, prefix)
+    local = (root or cache_root()) / bucket
+    report = SyncReport()
+    wanted = _keys(client, bucket, layout, window, accounts or [], [r.lower() for r in regions or []])
+    report.listed = len(wanted)
+    etags_path = local / ".etags.json"
+    try:
+        etags: dict[str, str] = json.loads(etags_path.read_text())
+    except (OSError, ValueError):
+        etags = {}
+    todo = []
+    for key, etag, size in wanted:
+        target = local / key
+        if etags.get(key) == etag and target.exists() and target.stat().st_size == size:
+            report.reused += 1
+        else:
+            todo.append((key, etag, size))
+
+    def fetch(item: tuple[str, str, int]) -> tuple[str, str, int]:
+        key, etag, size = item
+        target = local / key
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(target.name + ".part")
+        client.download_file(bucket, key, str(partial))
+        partial.replace(target)
+        return key, etag, size
+
+    done = 0
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for key, etag, size in pool.map(fetch, todo):
+            etags[key] = etag
+            report.downloaded += 1
+            report.bytes_downloaded += size
+            done += 1
+            if progress:
+                progress(done, len(todo))
+    if todo:
+        local.mkdir(parents=True, exist_ok=True)
+        tmp = etags_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(etags))
+        tmp.replace(etags_path)
+    return local / layout.prefix, report
+
+
+def _keys(
+    client: Any, bucket: str, layout: Any, window: Window, accounts: list[str], regions: list[str]
+) -> list[tuple[str, str, int]]:
+    """(key, ETag, size) of the log files in the needed day folders (all days for all time)."""
+    base = f"{layout.prefix}AWSLogs/" + (f"{layout.org_id}/" if layout.org_id else "")
+    earliest, latest = window.delivery_span()
+    first = earliest.date() if earliest else layout.first_day
+    last = latest.date() if latest else layout.last_day
+    chosen_accounts = [a for a in layout.accounts if not accounts or a in accounts]
+    chosen_regions = [r for r in layout.regions if not regions or r in regions]
+    prefixes = []
+    for account in chosen_accounts:
+        for region in chosen_regions:
+            region_base = f"{base}{account}/CloudTrail/{region}/"
+            if window.is_all_time or first is None or last is None:
+                prefixes.append(region_base)
+                continue
+            day = max(first, layout.first_day or first)
+            while day <= min(last, layout.last_day or last):
+                prefixes.append(f"{region_base}{day:%Y/%m/%d}/")
+                day += timedelta(days=1)
+    found = []
+    paginator = client.get_paginator("list_objects_v2")
+    for prefix in prefixes:
+        for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
+            for item in page.get("Contents", []):
+                if item["Key"].endswith((".json.gz", ".json")):
+                    found.append((item["Key"], item["ETag"].strip('"'), int(item["Size"])))
+    return found
