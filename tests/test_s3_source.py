@@ -83,3 +83,17 @@ def test_a_bad_address_is_a_usage_error():
     with pytest.raises(UsageError):
         s3source.parse_url("s3:///nothing")
     assert s3source.parse_url("s3://b/logs/") == ("b", "logs/")
+
+
+def test_progress_is_told_files_and_bytes(bucket, tmp_path):
+    client, _ = bucket
+    seen: list[tuple[int, int, int]] = []
+    _, done = s3source.sync(
+        client,
+        "s3://trail-copy/mirror",
+        window.parse(start="2025-03-31", end="2025-03-31"),
+        root=tmp_path,
+        progress=lambda *step: seen.append(step),
+    )
+    assert len(seen) == done.downloaded > 0
+    assert seen[-1] == (done.downloaded, done.downloaded, done.bytes_downloaded)

@@ -37,3 +37,35 @@ class QueryProgress:
         if self._progress is not None:
             self._progress.stop()
             self._progress = None
+
+
+class DownloadProgress:
+    """A bar of files downloaded, with megabytes, on stderr; shown only when there is something to fetch."""
+
+    def __init__(self, label: str) -> None:
+        self._label = label
+        self._progress: Progress | None = None
+        self._task: int | None = None
+
+    def __call__(self, done: int, total: int, downloaded: int) -> None:
+        if self._progress is None:
+            from rich.progress import BarColumn, MofNCompleteColumn
+
+            self._progress = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[mb]:,.1f} MB"),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self._progress.start()
+            self._task = self._progress.add_task(self._label, total=total, mb=0.0)
+        if self._task is not None:
+            self._progress.update(self._task, completed=done, mb=downloaded / 1e6)
+
+    def stop(self) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+            self._progress = None

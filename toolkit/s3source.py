@@ -52,9 +52,12 @@ def sync(
     accounts: list[str] | None = None,
     regions: list[str] | None = None,
     root: Path | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, int, int], None] | None = None,
 ) -> tuple[Path, SyncReport]:
-    """Download what the scope needs; returns the local directory to query and what was done."""
+    """Download what the scope needs; returns the local directory to query and what was done.
+
+    `progress`, if given, is called after each download with (files done, files to fetch, bytes).
+    """
     bucket, prefix = parse_url(url)
     layout = discover(client, bucket, prefix)
     local = (root or cache_root()) / bucket
@@ -90,8 +93,8 @@ def sync(
             report.downloaded += 1
             report.bytes_downloaded += size
             done += 1
-            if progress:
-                progress(done, len(todo))
+            if progress:  # files done, files to do, bytes so far
+                progress(done, len(todo), report.bytes_downloaded)
     if todo:
         local.mkdir(parents=True, exist_ok=True)
         tmp = etags_path.with_suffix(".tmp")
