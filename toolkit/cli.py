@@ -84,8 +84,13 @@ def _local_copy(url: str, window: Window, criteria: Criteria | None) -> str:
     from toolkit import s3source
 
     accounts, regions = criteria.partitions() if criteria else ([], [])
+    bar = None
+    if sys.stderr.isatty():
+        from toolkit.progress import DownloadProgress
+
+        bar = DownloadProgress(f"fetching {url}")
     try:
-        directory, done = s3source.sync(_s3_client(None, None), url, window, accounts, regions)
+        directory, done = s3source.sync(_s3_client(None, None), url, window, accounts, regions, progress=bar)
     except botocore.exceptions.NoCredentialsError:
         raise UsageError("no AWS credentials found", "set AWS_PROFILE or the AWS_* variables") from None
     except botocore.exceptions.ClientError as error:
@@ -96,6 +101,9 @@ def _local_copy(url: str, window: Window, criteria: Criteria | None) -> str:
         ) from None
     except botocore.exceptions.BotoCoreError as error:
         raise EngineError(f"cannot reach S3: {error}") from None
+    finally:
+        if bar is not None:
+            bar.stop()
     say(
         f"{url}: {done.listed:,} log files for this scope; {done.downloaded:,} downloaded "
         f"({done.bytes_downloaded / 1e6:,.1f} MB), {done.reused:,} reused from {s3source.cache_root()}"
