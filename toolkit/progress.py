@@ -69,3 +69,33 @@ class DownloadProgress:
         if self._progress is not None:
             self._progress.stop()
             self._progress = None
+
+
+class AthenaQueryProgress:
+    """A spinner with Athena's state, the time elapsed and the data scanned so far, on stderr."""
+
+    def __init__(self) -> None:
+        self._progress: Progress | None = None
+        self._task: int | None = None
+
+    def __call__(self, state: str, elapsed: float, scanned: int) -> None:
+        from toolkit.engines.athena import human_bytes
+
+        description = f"Athena: {state.lower()}, {human_bytes(scanned)} scanned"
+        if self._progress is None:
+            self._progress = Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self._progress.start()
+            self._task = self._progress.add_task(description, total=None)
+        if self._task is not None:
+            self._progress.update(self._task, description=description)
+
+    def stop(self) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+            self._progress = None

@@ -62,10 +62,15 @@ class TrailQuery:
             names.update(i.name.lower() for i in tree.find_all(exp.Identifier))
         return [c for c in schema.COLUMN_NAMES if c in names]
 
-    def bind(self, source: exp.Expression) -> exp.Query:
-        """The query with `trail` defined as a CTE over `source`, restricted to the scope."""
+    def bind(self, source: exp.Expression, partitions: exp.Expression | None = None) -> exp.Query:
+        """The query with `trail` defined as a CTE over `source`, restricted to the scope.
+
+        `partitions` (an engine's partition predicates, e.g. Athena's `day` range) comes first.
+        """
         inner = exp.select("*").from_(source.copy())
         condition = self.scope_condition()
+        if partitions is not None:
+            condition = partitions if condition is None else exp.and_(partitions, condition, copy=False)
         if condition is not None:
             inner = inner.where(condition)
         tree = self.ast.copy()

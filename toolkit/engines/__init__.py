@@ -7,7 +7,7 @@ An engine runs a `TrailQuery` (Athena SQL over `trail`, a window and criteria) a
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -29,6 +29,10 @@ class ScanReport:
     files_selected: int = 0
     skipped: list[SkippedFile] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: Engines that bill by bytes scanned (Athena) say how much, and what it cost.
+    scanned_bytes: int | None = None
+    cost_usd: float | None = None
+    query_ids: list[str] = field(default_factory=list)
 
     @property
     def files_read(self) -> int:
@@ -38,7 +42,8 @@ class ScanReport:
 @dataclass
 class Result:
     columns: list[str]
-    rows: list[tuple[Any, ...]]
+    #: A list, except when an engine streams a large export (then iterate it once, in the block).
+    rows: list[tuple[Any, ...]] | Iterable[tuple[Any, ...]]
     report: ScanReport = field(default_factory=ScanReport)
 
 

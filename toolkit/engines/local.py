@@ -67,7 +67,9 @@ def reader_sql(paths: list[str], record_type: str, object_bytes: int = 16 << 20)
     )
 
 
-def source_sql(paths: list[str], columns: list[str], object_bytes: int = 16 << 20) -> str:
+def source_sql(
+    paths: list[str], columns: list[str], object_bytes: int = 16 << 20, *, with_filename: bool = False
+) -> str:
     """A DuckDB SELECT giving `trail`'s `columns` (event and partition) from these log files.
 
     Three layers: the reader unnests records; nested fields, read as JSON, are cast once to
@@ -81,6 +83,8 @@ def source_sql(paths: list[str], columns: list[str], object_bytes: int = 16 << 2
     partitions = ", ".join(f"{sql} AS {name}" for name, sql in _PARTITION_SQL.items())
     reader = reader_sql(paths, f"STRUCT({members})[]", object_bytes)
     keep = ", ".join(schema.PARTITION_COLUMNS)
+    if with_filename:  # the file each record came from, as a last column `filename`
+        partitions, keep = f"{partitions}, filename", f"{keep}, filename"
     # unnest in the select list, not a lateral join: DuckDB plans the join form far slower.
     return (
         f"SELECT {', '.join(exposed)}, {keep}\n"

@@ -1,0 +1,330 @@
+"""The Athena engine: the same `trail` queries, run by Athena over the partition-projected table.
+
+`trail` becomes a CTE over `<database>.<table>` whose WHERE always carries partition predicates:
+the window's `day` range widened by a day at each end (a file near midnight holds events of the
+neighbouring day), `account` / `region` when the criteria name them, then the exact `eventtime`
+bounds. SQL goes to pyathena already rendered, with no parameters.
+
+While a query runs, `progress(state, seconds, bytes scanned)` is called on every poll; Ctrl-C
+stops the query in Athena (StopQueryExecution); throttled API calls are retried with backoff; a
+FAILED query raises with Athena's reason and the query id. Results page through GetQueryResults
+(`fetch="api"`), or are streamed from the CSV file Athena wrote to S3 (`fetch="s3"`, for exports).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from sqlglot import exp
+
+from toolkit.config import AthenaSettings
+from toolkit.engines import Result, ScanReport
+from toolkit.errors import EngineError, Interrupted, UsageError
+from toolkit.query import TrailQuery
+
+#: Called on every poll with Athena's state, the seconds since the query started and bytes scanned.
+AthenaProgress = Callable[[str, float, int], None]
+#: Athena bills at least 10 MB a query.
+MINIMUM_BILLED_BYTES = 10 * 10**6
+THROTTLING = ("ThrottlingException", "TooManyRequestsException", "SlowDown")
+#: Error prefixes in Athena's reasons that mean the query itself is wrong (the user's to fix).
+_USER_ERRORS = (
+    "SYNTAX_ERROR",
+    "COLUMN_NOT_FOUND",
+    "TYPE_MISMATCH",
+    "FUNCTION_NOT_FOUND",
+    "INVALID_FUNCTION_ARGUMENT",
+    "TABLE_NOT_FOUND",
+    "SCHEMA_NOT_FOUND",
+    "AMBIGUOUS_NAME",
+    "MISSING_ATTRIBUTE",
+    "NOT_SUPPORTED",
+)
+
+
+class _OverBudget(Exception):
+    def __init__(self, scanned: int) -> None:
+        self.scanned = scanned
+
+
+def human_bytes(count: int) -> str:
+    size = float(count)
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if size < 1000 or unit == "TB":
+            return f"{size:,.0f} {unit}" if unit == "B" else f"{size:,.2f} {unit}"
+        size /= 1000
+    return f"{count} B"
+
+
+def cost_usd(scanned: int, price_per_tb: float) -> float:
+    """What Athena bills for a query that scanned `scanned` bytes (rounded up to 10 MB)."""
+    return max(scanned, MINIMUM_BILLED_BYTES) / 10**12 * price_per_tb
+
+
+class AthenaEngine:
+    """Run `trail` queries on Athena through pyathena."""
+
+    dialect = "athena"
+
+    def __init__(
+        self,
+        settings: AthenaSettings,
+        *,
+        session: Any = None,
+        progress: AthenaProgress | None = None,
+        notify: Callable[[str], None] | None = None,
+        reuse_minutes: int | None = None,
+        fetch: str = "api",
+        poll_interval: float = 1.0,
+        retry_attempts: int = 6,
+        retry_backoff: float = 1.0,
+    ) -> None:
+        if fetch not in ("api", "s3"):
+            raise ValueError(f"fetch must be 'api' or 's3', not {fetch!r}")
+        self.settings = settings
+        self.max_scan = settings.max_scan_bytes()
+        self.progress = progress
+        self.notify = notify or (lambda _message: None)
+        self.reuse_minutes = reuse_minutes
+        self.fetch = fetch
+        self._session = session
+        self._poll_interval = poll_interval
+        self._retry = (retry_attempts, retry_backoff)
+        self._connection: Any = None
+        self._cursors: list[Any] = []
+
+    # -- the engine interface -------------------------------------------------------------
+
+    def render(self, query: TrailQuery) -> str:
+        """The exact SQL sent to Athena for `query`."""
+        return query.bind(self.table(), self.partition_condition(query)).sql(dialect="athena", pretty=True)
+
+    def run(self, query: TrailQuery) -> Result:
+        return self.execute(self.render(query))
+
+    def find_event(self, query: TrailQuery, event_id: str) -> tuple[list[dict[str, Any]], ScanReport]:
+        """The full original records: Athena finds the files (`$path`), S3 gives the records."""
+        wanted = event_id.strip().lower()
+        condition = exp.EQ(
+            this=exp.func("lower", exp.column("eventid")), expression=exp.Literal.string(wanted)
+        )
+        scope = query.scope_condition()
+        partitions = self.partition_condition(query)
+        where = exp.and_(*(c for c in (partitions, scope, condition) if c is not None), copy=False)
+        tree = (
+            exp.select(exp.alias_(exp.column("$path", quoted=True), "path"))
+            .distinct()
+            .from_(self.table())
+            .where(where)
+        )
+        result = self.execute(tree.sql(dialect="athena"))
+        start, end = query.window.eventtime_bounds()
+        records = []
+        for (path,) in sorted(result.rows):
+            for record in self._records(str(path)):
+                stamp = str(record.get("eventTime", ""))
+                if str(record.get("eventID", "")).lower() != wanted:
+                    continue
+                if (start and stamp < start) or (end and stamp >= end):
+                    continue
+                records.append(record)
+        return records, result.report
+
+    def cancel(self) -> None:
+        for cursor in self._cursors:
+            if getattr(cursor, "query_id", None):
+                cursor.cancel()
+
+    def close(self) -> None:
+        for cursor in self._cursors:
+            cursor.close()
+        self._cursors.clear()
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    # -- SQL ----------------------------------------------------------------------------------
+
+    def table(self) -> exp.Table:
+        return exp.table_(self.settings.table, db=self.settings.database, quoted=False)
+
+    def partition_condition(self, query: TrailQuery) -> exp.Expression | None:
+        """`day` range (widened by a day each side), and account / region when the criteria name them."""
+        parts: list[exp.Expression] = []
+        days = query.window.days(widen=1)
+        if days is not None:
+            first, last = days
+            parts.append(exp.GTE(this=exp.column("day"), expression=exp.Literal.string(f"{first:%Y/%m/%d}")))
+            parts.append(exp.LTE(this=exp.column("day"), expression=exp.Literal.string(f"{last:%Y/%m/%d}")))
+        accounts, regions = query.criteria.partitions()
+        for column, values in (("account", accounts), ("region", regions)):
+            if values:
+                literals = [exp.Literal.string(v) for v in sorted(set(values))]
+                parts.append(exp.In(this=exp.column(column), expressions=literals))
+        return exp.and_(*parts, copy=False) if parts else None
+
+    # -- execution ------------------------------------------------------------------------------
+
+    def _connect(self) -> Any:
+        if self._connection is None:
+            import botocore.config
+            from pyathena import connect
+            from pyathena.util import RetryConfig
+
+            attempts, backoff = self._retry
+            kwargs: dict[str, Any] = {
+                "work_group": self.settings.workgroup,
+                "schema_name": self.settings.database,
+                "poll_interval": self._poll_interval,
+                "kill_on_interrupt": True,
+                # pyathena retries throttling with exponential backoff and jitter; botocore's own
+                # retries are off so that the two do not multiply.
+                "retry_config": RetryConfig(
+                    exceptions=THROTTLING, attempt=attempts, multiplier=backoff, max_delay=30
+                ),
+                "config": botocore.config.Config(retries={"mode": "standard", "max_attempts": 1}),
+                "on_poll": self._on_poll,
+            }
+            if self.settings.output_location:
+                kwargs["s3_staging_dir"] = self.settings.output_location
+            if self._session is not None:
+                kwargs["session"] = self._session
+                kwargs["region_name"] = self._session.region_name
+            else:
+                kwargs["region_name"] = self.settings.region
+                kwargs["profile_name"] = self.settings.profile
+            try:
+                self._connection = connect(**kwargs)
+            except Exception as error:  # botocore's profile and region errors
+                raise _aws_error(error) from None
+        return self._connection
+
+    def _on_poll(self, execution: Any) -> None:
+        scanned = execution.data_scanned_in_bytes or 0
+        elapsed = time.monotonic() - self._began
+        if self.progress is not None:
+            self.progress(str(execution.state), elapsed, scanned)
+        running = execution.state in ("QUEUED", "RUNNING")
+        if running and self.max_scan is not None and scanned > self.max_scan:
+            raise _OverBudget(scanned)  # stopped now; a finished query is refused in _result
+
+    def execute(self, sql: str) -> Result:
+        """Run one statement as given (the setup DDL, or SQL already rendered)."""
+        connection = self._connect()
+        cursor_class = None
+        if self.fetch == "s3":
+            from pyathena.s3fs.cursor import S3FSCursor
+
+            cursor_class = S3FSCursor
+        cursor = connection.cursor(cursor_class) if cursor_class else connection.cursor()
+        cursor.arraysize = 1000  # GetQueryResults' largest page
+        self._cursors.append(cursor)
+        started: list[str] = []
+
+        def on_start(query_id: str) -> None:
+            started.append(query_id)
+            self.notify(f"Athena query {query_id} started (workgroup {self.settings.workgroup})")
+
+        reuse = {}
+        if self.reuse_minutes:
+            reuse = {"result_reuse_enable": True, "result_reuse_minutes": self.reuse_minutes}
+        self._began = time.monotonic()
+        try:
+            cursor.execute(sql, on_start_query_execution=on_start, **reuse)
+        except KeyboardInterrupt:
+            which = f" {started[0]}" if started else ""
+            raise Interrupted(f"interrupted; Athena query{which} was stopped") from None
+        except _OverBudget as over:
+            try:
+                cursor.cancel()
+            except Exception:  # it may have finished meanwhile; nothing is fetched either way
+                pass
+            raise EngineError(
+                f"Athena query {started[0]} stopped: it had scanned {human_bytes(over.scanned)}, "
+                f"past --max-scan {self.settings.max_scan}",
+                "narrow the window or the criteria, or raise --max-scan",
+            ) from None
+        except Exception as error:
+            raise _query_error(error, started[0] if started else None) from None
+        return self._result(cursor, started[0] if started else str(cursor.query_id))
+
+    def _result(self, cursor: Any, query_id: str) -> Result:
+        scanned = int(cursor.data_scanned_in_bytes or 0)
+        cost = cost_usd(scanned, self.settings.price_per_tb)
+        seconds = (cursor.total_execution_time_in_millis or 0) / 1000
+        reused = " (reused a previous result, nothing scanned)" if cursor.reused_previous_result else ""
+        self.notify(
+            f"Athena query {query_id} succeeded in {seconds:,.1f} s: scanned {human_bytes(scanned)}, "
+            f"about ${cost:,.4f} at ${self.settings.price_per_tb:,.2f}/TB{reused}"
+        )
+        report = ScanReport(scanned_bytes=scanned, cost_usd=cost, query_ids=[query_id])
+        if self.max_scan is not None and scanned > self.max_scan:
+            raise EngineError(
+                f"Athena query {query_id} scanned {human_bytes(scanned)}, past --max-scan "
+                f"{self.settings.max_scan}; its results are not fetched",
+                "narrow the window or the criteria, or raise --max-scan",
+            )
+        columns = [d[0] for d in cursor.description or []]
+        rows: Any = cursor.fetchall() if self.fetch == "api" else _stream(cursor)
+        return Result(columns, rows, report)
+
+    def _records(self, url: str) -> list[dict[str, Any]]:
+        """The records of one log file in S3 (read only)."""
+        bucket, _, key = url.removeprefix("s3://").partition("/")
+        client = self._connect().session.client("s3", region_name=self._connect().region_name)
+        try:
+            body = client.get_object(Bucket=bucket, Key=key)["Body"].read()
+            text = gzip.decompress(body) if key.endswith(".gz") else body
+            return list(json.loads(text).get("Records", []))
+        except Exception as error:
+            raise EngineError(
+                f"cannot read {url}: {error}", "check your read access to the trail bucket"
+            ) from None
+
+
+def _stream(cursor: Any) -> Iterator[tuple[Any, ...]]:
+    while True:
+        batch = cursor.fetchmany(10_000)
+        if not batch:
+            return
+        yield from batch
+
+
+def _aws_error(error: BaseException) -> BaseException:
+    import botocore.exceptions
+
+    if isinstance(error, botocore.exceptions.NoCredentialsError):
+        return UsageError("no AWS credentials found", "set AWS_PROFILE or pass --profile")
+    if isinstance(error, botocore.exceptions.ProfileNotFound):
+        return UsageError(str(error), "check --profile or AWS_PROFILE")
+    if isinstance(error, botocore.exceptions.NoRegionError):
+        return UsageError(
+            "no AWS region set", "pass --aws-region or set AWS_REGION (or region in trailcsi.toml)"
+        )
+    return EngineError(f"cannot reach Athena: {_first_line(str(error))}")
+
+
+def _query_error(error: BaseException, query_id: str | None) -> BaseException:
+    """pyathena's and botocore's errors as one line, with the query id when there is one."""
+    import botocore.exceptions
+
+    if isinstance(error, botocore.exceptions.BotoCoreError | botocore.exceptions.ClientError):
+        return _aws_error(error)
+    cause = error.__cause__ or error.__context__
+    if isinstance(cause, botocore.exceptions.NoCredentialsError | botocore.exceptions.NoRegionError):
+        return _aws_error(cause)
+    reason = _first_line(str(error)) or type(error).__name__
+    where = f"Athena query {query_id}" if query_id else "Athena refused the query"
+    if any(reason.startswith(code) for code in _USER_ERRORS):
+        return UsageError(f"{where} failed: {reason}", "check the SQL (trailcsi ... --dry-run shows it)")
+    if query_id is None:
+        return EngineError(f"{where}: {reason}", "check the workgroup, output location and your permissions")
+    return EngineError(f"{where} failed: {reason}")
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else ""
