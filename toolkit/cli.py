@@ -32,7 +32,6 @@ from toolkit.errors import EngineError, ExitCode, NotFoundError, SourceError, Tr
 from toolkit.window import Window
 
 if TYPE_CHECKING:
-    from toolkit.engines.local import LocalEngine
     from toolkit.query import TrailQuery
 
 # duckdb and sqlglot are imported inside the commands that use them, so that shell completion
@@ -61,13 +60,25 @@ def _progress_reporter() -> Any:
 
 
 @contextmanager
-def _engine(source: SourceOptions, window: Window, criteria: Criteria | None = None) -> Iterator[LocalEngine]:
-    """The local engine over the source; an s3:// source is first synced for this scope."""
+def _engine(
+    source: SourceOptions,
+    window: Window,
+    criteria: Criteria | None = None,
+    *,
+    fetch: str = "api",
+    dry_run: bool = False,
+) -> Iterator[Any]:
+    """The engine the options choose: DuckDB over a directory (an s3:// source is synced first) or Athena."""
+    if source.engine == "athena":
+        if not dry_run:
+            _confirm_cost(source, window)
+        with _athena_engine(source, fetch) as engine:
+            yield engine
+        return
     from toolkit.engines.local import LocalEngine
 
-    directory = (
-        _local_copy(source.source, window, criteria) if source.source.startswith("s3://") else source.source
-    )
+    assert source.source is not None
+    directory = _local_copy(source, window, criteria) if source.source.startswith("s3://") else source.source
     progress = _progress_reporter()
     engine = LocalEngine(directory, strict=source.strict, progress=progress)
     try:
@@ -78,10 +89,84 @@ def _engine(source: SourceOptions, window: Window, criteria: Criteria | None = N
         engine.close()
 
 
-def _local_copy(url: str, window: Window, criteria: Criteria | None) -> str:
+#: Windows longer than this ask before running on Athena (cost is bytes scanned).
+ATHENA_CONFIRM_DAYS = 90
+
+
+@contextmanager
+def _athena_engine(source: SourceOptions, fetch: str) -> Iterator[Any]:
+    from toolkit.engines.athena import AthenaEngine
+
+    settings = source.athena
+    progress = None
+    if sys.stderr.isatty():
+        from toolkit.progress import AthenaQueryProgress
+
+        progress = AthenaQueryProgress()
+
+    def notify(message: str) -> None:
+        if progress is not None:
+            progress.stop()
+        say(message)
+
+    engine = AthenaEngine(
+        settings,
+        session=_aws_session(settings.profile, settings.region),
+        progress=progress,
+        notify=notify,
+        reuse_minutes=source.reuse_minutes,
+        fetch=fetch,
+    )
+    try:
+        yield engine
+    finally:
+        if progress is not None:
+            progress.stop()
+        engine.close()
+
+
+def _confirm_cost(source: SourceOptions, window: Window) -> None:
+    """All time, or more than 90 days, on Athena: ask on a terminal; elsewhere require --yes."""
+    from datetime import UTC, datetime
+
+    if window.is_all_time or window.start is None:
+        span = "the whole archive (all time)"
+    else:
+        days = ((window.end or datetime.now(UTC)) - window.start).days
+        if days <= ATHENA_CONFIRM_DAYS:
+            return
+        span = f"{days} days"
+    if source.yes:
+        return
+    budget = (
+        f" (--max-scan {source.athena.max_scan})" if source.athena.max_scan else " and no --max-scan is set"
+    )
+    if sys.stdin.isatty() and sys.stderr.isatty():
+        if typer.confirm(f"trailcsi: this Athena query reads {span}{budget}; run it?", err=True):
+            return
+        raise UsageError("not run", "narrow the window, or pass --yes")
+    raise UsageError(
+        f"this Athena query would read {span}{budget}",
+        "pass --yes to run it anyway, or narrow the window",
+    )
+
+
+def _aws_session(profile: str | None, region: str | None) -> Any:
+    import boto3
+    import botocore.exceptions
+
+    try:
+        return boto3.Session(profile_name=profile, region_name=region)
+    except botocore.exceptions.ProfileNotFound as error:
+        raise UsageError(str(error), "check --profile or AWS_PROFILE") from None
+
+
+def _local_copy(source: SourceOptions, window: Window, criteria: Criteria | None) -> str:
     import botocore.exceptions
 
     from toolkit import s3source
+
+    url = str(source.source)
 
     accounts, regions = criteria.partitions() if criteria else ([], [])
     bar = None
@@ -90,7 +175,9 @@ def _local_copy(url: str, window: Window, criteria: Criteria | None) -> str:
 
         bar = DownloadProgress(f"fetching {url}")
     try:
-        directory, done = s3source.sync(_s3_client(None, None), url, window, accounts, regions, progress=bar)
+        directory, done = s3source.sync(
+            _s3_client(source.profile, source.aws_region), url, window, accounts, regions, progress=bar
+        )
     except botocore.exceptions.NoCredentialsError:
         raise UsageError("no AWS credentials found", "set AWS_PROFILE or the AWS_* variables") from None
     except botocore.exceptions.ClientError as error:
@@ -112,7 +199,14 @@ def _local_copy(url: str, window: Window, criteria: Criteria | None) -> str:
 
 
 def _report(report: ScanReport) -> None:
-    say(f"read {report.files_read:,} of {report.files_total:,} log files in the archive")
+    if report.scanned_bytes is not None:  # Athena: bytes scanned are what a query costs
+        from toolkit.engines.athena import human_bytes
+
+        queries = len(report.query_ids)
+        said = f"{queries} Athena queries" if queries > 1 else "Athena"
+        say(f"{said} scanned {human_bytes(report.scanned_bytes)}, about ${report.cost_usd or 0:,.4f}")
+    else:
+        say(f"read {report.files_read:,} of {report.files_total:,} log files in the archive")
     for note in report.notes:
         say(note)
     for skipped in report.skipped:
@@ -140,13 +234,14 @@ def _run(query: TrailQuery, source: SourceOptions, out: OutputOptions) -> None:
     say(f"window: {query.window.description}")
     if not query.criteria.is_empty():
         say(f"criteria: {query.criteria.describe()}")
-    with _engine(source, query.window, query.criteria) as engine:
+    fetch = "s3" if out.output else "api"  # Athena: an export streams the result file from S3
+    with _engine(source, query.window, query.criteria, fetch=fetch, dry_run=out.dry_run) as engine:
         if out.dry_run:
             print(engine.render(query))
             return
         result = engine.run(query)
-    _report(result.report)
-    _emit(result, out)
+        _report(result.report)
+        _emit(result, out)  # inside the block: streamed rows are read while the engine is open
 
 
 @app.command()
@@ -499,31 +594,32 @@ def athena_discover(
         raise UsageError(f"--format {format!r} is not known here", "use table or json")
 
 
-@athena_app.command("ddl")
-def athena_ddl(
-    bucket: _Bucket,
-    prefix: _Prefix = "",
-    org_id: Annotated[
-        str | None, typer.Option("--org-id", help="Organization id of an organization trail.")
-    ] = None,
-    accounts: Annotated[str | None, typer.Option("--accounts", help="Comma-separated account ids.")] = None,
-    regions: Annotated[str | None, typer.Option("--regions", help="Comma-separated regions.")] = None,
-    start_day: Annotated[
-        str | None, typer.Option("--start-day", help="First day of logs, YYYY/MM/DD or YYYY-MM-DD.")
-    ] = None,
-    database: Annotated[str, typer.Option("--database", help="Glue database.")] = "trailcsi",
-    table: Annotated[str, typer.Option("--table", help="Table name.")] = "cloudtrail",
-    profile: _Profile = None,
-    aws_region: _AwsRegion = None,
-) -> None:
-    """Print the CREATE DATABASE and partition-projected CREATE EXTERNAL TABLE statements.
+_OrgId = Annotated[str | None, typer.Option("--org-id", help="Organization id of an organization trail.")]
+_Accounts = Annotated[str | None, typer.Option("--accounts", help="Comma-separated account ids.")]
+_Regions = Annotated[str | None, typer.Option("--regions", help="Comma-separated regions.")]
+_StartDay = Annotated[
+    str | None, typer.Option("--start-day", help="First day of logs, YYYY/MM/DD or YYYY-MM-DD.")
+]
+_Database = Annotated[str, typer.Option("--database", help="Glue database.")]
+_Table = Annotated[str, typer.Option("--table", help="Table name.")]
 
-    Accounts, regions, first day and org id come from the bucket (as `discover` finds them) unless
-    all of --accounts, --regions and --start-day are given.
-    """
+
+def _table_spec(
+    bucket: str,
+    prefix: str,
+    org_id: str | None,
+    accounts: str | None,
+    regions: str | None,
+    start_day: str | None,
+    database: str,
+    table: str,
+    profile: str | None,
+    aws_region: str | None,
+) -> Any:
+    """The table to create: flags first, the rest from the bucket's layout (as `discover` finds it)."""
     from datetime import date
 
-    from toolkit.ddl import TableSpec, create_database_sql, create_table_sql
+    from toolkit.ddl import TableSpec
 
     if accounts and regions and start_day:
         found_org, found_accounts, found_regions, found_day = org_id, [accounts], [regions], None
@@ -541,9 +637,102 @@ def athena_ddl(
     if found_day is None:
         raise UsageError("no first day found in the bucket", "give --start-day")
     spec = TableSpec(bucket, found_accounts, found_regions, found_day, prefix, found_org, database, table)
-    table_sql = create_table_sql(spec)  # checks the inputs before anything is printed
+    return spec.check()
+
+
+@athena_app.command("ddl")
+def athena_ddl(
+    bucket: _Bucket,
+    prefix: _Prefix = "",
+    org_id: _OrgId = None,
+    accounts: _Accounts = None,
+    regions: _Regions = None,
+    start_day: _StartDay = None,
+    database: _Database = "trailcsi",
+    table: _Table = "cloudtrail",
+    profile: _Profile = None,
+    aws_region: _AwsRegion = None,
+) -> None:
+    """Print the CREATE DATABASE and partition-projected CREATE EXTERNAL TABLE statements.
+
+    Accounts, regions, first day and org id come from the bucket (as `discover` finds them) unless
+    all of --accounts, --regions and --start-day are given.
+    """
+    from toolkit.ddl import create_database_sql, create_table_sql
+
+    spec = _table_spec(
+        bucket, prefix, org_id, accounts, regions, start_day, database, table, profile, aws_region
+    )
     print(create_database_sql(spec) + ";\n")
-    print(table_sql + ";")
+    print(create_table_sql(spec) + ";")
+
+
+@athena_app.command("setup")
+def athena_setup(
+    bucket: _Bucket,
+    output_location: Annotated[
+        str | None,
+        typer.Option("--output-location", help="s3:// prefix for query results (or the workgroup's)."),
+    ] = None,
+    workgroup: Annotated[str, typer.Option("--workgroup", help="Athena workgroup.")] = "primary",
+    prefix: _Prefix = "",
+    org_id: _OrgId = None,
+    accounts: _Accounts = None,
+    regions: _Regions = None,
+    start_day: _StartDay = None,
+    database: _Database = "trailcsi",
+    table: _Table = "cloudtrail",
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace", help="Recreate the table definition if it differs (log files are untouched)."
+        ),
+    ] = False,
+    config: Annotated[Path, typer.Option("--config", help="Where to write the settings.")] = Path(
+        "trailcsi.toml"
+    ),
+    profile: _Profile = None,
+    aws_region: _AwsRegion = None,
+) -> None:
+    """Create the database and the partition-projected table, and write trailcsi.toml.
+
+    Idempotent: an identical table is left alone; a different one is reported and changed only
+    with --replace. Afterwards `trailcsi run NAME --engine athena` needs no more flags.
+    """
+    from toolkit import config as config_module
+    from toolkit import provision
+    from toolkit.engines.athena import AthenaEngine
+
+    if output_location is not None and not output_location.startswith("s3://"):
+        raise UsageError(
+            f"--output-location {output_location!r} is not an s3:// address", "e.g. s3://my-results/athena/"
+        )
+    spec = _table_spec(
+        bucket, prefix, org_id, accounts, regions, start_day, database, table, profile, aws_region
+    )
+    session = _aws_session(profile, aws_region)
+    settings = config_module.AthenaSettings(
+        database=spec.database,
+        table=spec.table,
+        workgroup=workgroup,
+        output_location=output_location,
+        region=session.region_name,
+        profile=profile,
+    )
+    engine = AthenaEngine(settings, session=session, notify=say)
+    try:
+        outcome = provision.setup(spec, engine.execute, session.client("glue"), replace=replace)
+    finally:
+        engine.close()
+    for difference in outcome.differences:
+        say(f"changed: {difference}")
+    said = {"created": "created", "replaced": "recreated", "unchanged": "already up to date:"}[outcome.action]
+    say(f"{said} table {spec.database}.{spec.table} over {spec.location()}")
+    record = config_module.TableRecord(
+        spec.bucket, spec.prefix, spec.org_id, spec.accounts, spec.regions, f"{spec.start_day:%Y/%m/%d}"
+    )
+    config_module.save(config_module.Config(settings, record), config)
+    say(f"wrote {config}; now: trailcsi run NAME --engine athena (or sql, search, sweep)")
 
 
 @app.command()

@@ -252,8 +252,16 @@ def output_options(
 
 @dataclass
 class SourceOptions:
-    source: str
-    strict: bool
+    """Where `trail` comes from: a local archive (DuckDB) or the Athena table."""
+
+    source: str | None
+    strict: bool = False
+    engine: str = "local"
+    athena: Any = None  # toolkit.config.AthenaSettings for the athena engine
+    reuse_minutes: int | None = None
+    yes: bool = False
+    profile: str | None = None  # for an s3:// source
+    aws_region: str | None = None
 
 
 def source_options(
@@ -274,15 +282,113 @@ def source_options(
             rich_help_panel=SOURCE,
         ),
     ] = False,
+    engine: Annotated[
+        str | None,
+        typer.Option(
+            "--engine",
+            help="local (DuckDB over --source, the default) or athena (the table from athena setup); env TRAILCSI_ENGINE.",
+            rich_help_panel=SOURCE,
+        ),
+    ] = None,
+    config: Annotated[
+        str | None,
+        typer.Option(
+            "--config",
+            help="trailcsi.toml to use (default: ./trailcsi.toml, then the user's).",
+            rich_help_panel=SOURCE,
+        ),
+    ] = None,
+    database: Annotated[
+        str | None, typer.Option("--database", help="Athena: Glue database.", rich_help_panel=SOURCE)
+    ] = None,
+    table: Annotated[
+        str | None, typer.Option("--table", help="Athena: table name.", rich_help_panel=SOURCE)
+    ] = None,
+    workgroup: Annotated[
+        str | None, typer.Option("--workgroup", help="Athena: workgroup.", rich_help_panel=SOURCE)
+    ] = None,
+    output_location: Annotated[
+        str | None,
+        typer.Option(
+            "--output-location", help="Athena: s3:// prefix for query results.", rich_help_panel=SOURCE
+        ),
+    ] = None,
+    profile: Annotated[
+        str | None, typer.Option("--profile", help="AWS profile.", rich_help_panel=SOURCE)
+    ] = None,
+    aws_region: Annotated[
+        str | None,
+        typer.Option("--aws-region", help="AWS region of the Athena workgroup.", rich_help_panel=SOURCE),
+    ] = None,
+    max_scan: Annotated[
+        str | None,
+        typer.Option(
+            "--max-scan", help="Athena: stop past this many bytes scanned, e.g. 10GB.", rich_help_panel=SOURCE
+        ),
+    ] = None,
+    reuse: Annotated[
+        str | None,
+        typer.Option(
+            "--reuse",
+            help="Athena: reuse a result of the same query up to this old, e.g. 60m.",
+            rich_help_panel=SOURCE,
+        ),
+    ] = None,
+    yes: Annotated[
+        bool,
+        typer.Option(
+            "--yes",
+            "-y",
+            help="Athena: do not ask before scanning more than 90 days.",
+            rich_help_panel=SOURCE,
+        ),
+    ] = False,
 ) -> SourceOptions:
     from toolkit.errors import UsageError
 
+    chosen_engine = (engine or os.environ.get("TRAILCSI_ENGINE") or "local").strip().lower()
+    if chosen_engine not in ("local", "athena"):
+        raise UsageError(f"--engine {engine!r} is not known", "use local or athena")
+    if chosen_engine == "athena":
+        from toolkit import config as config_module
+        from toolkit.window import parse_duration
+
+        if source:
+            raise UsageError(
+                "--source is for the local engine", "drop it: Athena reads the table from athena setup"
+            )
+        settings = config_module.load(config).athena.overridden(
+            database=database,
+            table=table,
+            workgroup=workgroup,
+            output_location=output_location,
+            profile=profile,
+            region=aws_region,
+            max_scan=max_scan,
+        )
+        settings.max_scan_bytes()  # a malformed --max-scan is refused before anything runs
+        minutes = None
+        if reuse:
+            minutes = max(1, int(parse_duration(reuse, flag="--reuse").total_seconds() // 60))
+        return SourceOptions(None, strict, "athena", settings, minutes, yes)
+    athena_only = {
+        "--database": database,
+        "--table": table,
+        "--workgroup": workgroup,
+        "--output-location": output_location,
+        "--max-scan": max_scan,
+        "--reuse": reuse,
+    }
+    given = [flag for flag, value in athena_only.items() if value]
+    if given:
+        raise UsageError(f"{', '.join(given)} apply to the athena engine only", "add --engine athena")
     chosen = source or os.environ.get("TRAILCSI_SOURCE")
     if not chosen:
         raise UsageError(
-            "no source given", "pass --source DIR (a copy of the trail bucket) or set TRAILCSI_SOURCE"
+            "no source given",
+            "pass --source DIR (a copy of the trail bucket), set TRAILCSI_SOURCE, or use --engine athena",
         )
-    return SourceOptions(chosen, strict)
+    return SourceOptions(chosen, strict, profile=profile, aws_region=aws_region)
 
 
 def options(**bundles: Callable[..., Any]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

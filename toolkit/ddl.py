@@ -74,12 +74,15 @@ def create_database_sql(spec: TableSpec) -> str:
     return f"CREATE DATABASE IF NOT EXISTS {spec.database}"
 
 
-def create_table_sql(spec: TableSpec) -> str:
-    """The CREATE EXTERNAL TABLE statement for `spec` (checked first)."""
-    spec.check()
-    columns = ",\n  ".join(f"{f.name} {f.athena_type()}" for f in schema.EVENT_COLUMNS)
+def drop_table_sql(spec: TableSpec) -> str:
+    """Drops the table definition only: an external table's files are never touched."""
+    return f"DROP TABLE IF EXISTS {spec.database}.{spec.table}"
+
+
+def table_properties(spec: TableSpec) -> dict[str, str]:
+    """The TBLPROPERTIES: partition projection and the location template."""
     location = spec.location()
-    properties = {
+    return {
         "projection.enabled": "true",
         "projection.account.type": "enum",
         "projection.account.values": ",".join(spec.accounts),
@@ -92,6 +95,14 @@ def create_table_sql(spec: TableSpec) -> str:
         "projection.day.interval.unit": "DAYS",
         "storage.location.template": location + "${account}/CloudTrail/${region}/${day}",
     }
+
+
+def create_table_sql(spec: TableSpec) -> str:
+    """The CREATE EXTERNAL TABLE statement for `spec` (checked first)."""
+    spec.check()
+    columns = ",\n  ".join(f"{f.name} {f.athena_type()}" for f in schema.EVENT_COLUMNS)
+    location = spec.location()
+    properties = table_properties(spec)
     props = ",\n  ".join(f"'{k}'='{v}'" for k, v in properties.items())
     return (
         f"CREATE EXTERNAL TABLE IF NOT EXISTS {spec.database}.{spec.table} (\n  {columns}\n)\n"

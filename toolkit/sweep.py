@@ -61,13 +61,23 @@ def run(
             result = engine.run(query)
             _check_shape(template, result.columns)
             outcome.templates.append(template.name)
-            outcome.report = result.report
+            outcome.report = _combined(outcome.report, result.report)
             for row in result.rows:
                 record = dict(zip(result.columns, row, strict=True))
                 outcome.findings.append(Finding(template.name, template.severity or "low", record))
     outcome.findings.sort(key=lambda f: str(f.record.get("eventtime") or ""), reverse=True)
     outcome.findings.sort(key=lambda f: SEVERITY_RANK.get(f.severity, 9))
     return outcome
+
+
+def _combined(before: ScanReport, latest: ScanReport) -> ScanReport:
+    """The files report of the latest query (all read the same scope); bytes scanned and cost add up."""
+    if latest.scanned_bytes is None:
+        return latest
+    latest.scanned_bytes += before.scanned_bytes or 0
+    latest.cost_usd = (latest.cost_usd or 0) + (before.cost_usd or 0)
+    latest.query_ids = before.query_ids + latest.query_ids
+    return latest
 
 
 def _check_shape(template: Template, columns: list[str]) -> None:

@@ -1,0 +1,208 @@
+"""`trailcsi athena setup` and `--engine athena` end to end, in-process against moto and the
+DuckDB double (tests/athena_double.py): the API calls, the config file, idempotence, the cost
+guard, and output identical to the local engine's. It cannot prove Athena accepts the statements;
+each one sent is parsed with sqlglot's athena dialect by the double.
+"""
+
+from __future__ import annotations
+
+import sys
+import tomllib
+
+import boto3
+import pytest
+import sqlglot
+from athena_double import AthenaDouble
+from moto import mock_aws
+
+from toolkit import cli
+
+DAYS = ("2025/03/29", "2025/03/30", "2025/03/31")
+
+
+@pytest.fixture
+def double(sample_root, monkeypatch):
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    for name in ("AWS_PROFILE", "TRAILCSI_SOURCE", "TRAILCSI_ENGINE", "TRAILCSI_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    with mock_aws():
+        fake = AthenaDouble(sample_root, monkeypatch)
+        fake.upload(days=DAYS)
+        yield fake
+        fake.close()
+
+
+def trailcsi(capsys, *args: str) -> tuple[int, str, str]:
+    """Run the CLI in-process (moto lives in this process); returns exit code, stdout, stderr."""
+    capsys.readouterr()
+    saved = sys.argv
+    sys.argv = ["trailcsi", *args]
+    try:
+        cli.main()
+        code = 0
+    except SystemExit as done:
+        code = int(done.code or 0)
+    finally:
+        sys.argv = saved
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def setup_args(config, *extra: str) -> list[str]:
+    return [
+        "athena",
+        "setup",
+        "--bucket",
+        "trail-bucket",
+        "--output-location",
+        "s3://trailcsi-results/athena/",
+        "--config",
+        str(config),
+        *extra,
+    ]
+
+
+def test_setup_creates_the_table_writes_the_config_and_is_idempotent(double, capsys, tmp_path):
+    config = tmp_path / "trailcsi.toml"
+    code, _out, err = trailcsi(capsys, *setup_args(config))
+    assert code == 0, err
+    assert "created table trailcsi.cloudtrail over s3://trail-bucket/AWSLogs/" in err
+    assert [s.split("(")[0].split()[:3] for s in double.sent] == [
+        ["CREATE", "DATABASE", "IF"],
+        ["CREATE", "EXTERNAL", "TABLE"],
+    ]
+    glue = boto3.client("glue", region_name="us-east-1")
+    table = glue.get_table(DatabaseName="trailcsi", Name="cloudtrail")["Table"]
+    assert table["Parameters"]["projection.day.range"] == "2025/03/29,NOW"
+    assert [k["Name"] for k in table["PartitionKeys"]] == ["account", "region", "day"]
+    written = tomllib.loads(config.read_text())
+    assert written["athena"] | {"table_setup": None} == {
+        "database": "trailcsi",
+        "table": "cloudtrail",
+        "workgroup": "primary",
+        "output_location": "s3://trailcsi-results/athena/",
+        "region": "us-east-1",
+        "price_per_tb": 5.0,
+        "table_setup": None,
+    }
+    assert written["athena"]["table_setup"]["start_day"] == "2025/03/29"
+
+    again = trailcsi(capsys, *setup_args(config))
+    assert again[0] == 0 and "already up to date" in again[2]
+    assert len(double.sent) == 2  # nothing executed the second time
+
+    changed = trailcsi(capsys, *setup_args(config, "--start-day", "2025/01/01"))
+    assert changed[0] == 2
+    assert "exists and differs: projection.day.range" in changed[2] and "--replace" in changed[2]
+    assert len(changed[2].strip().splitlines()) == 1
+
+    replaced = trailcsi(capsys, *setup_args(config, "--start-day", "2025/01/01", "--replace"))
+    assert replaced[0] == 0 and "recreated table" in replaced[2]
+    assert double.sent[2].startswith("DROP TABLE IF EXISTS trailcsi.cloudtrail")
+    table = glue.get_table(DatabaseName="trailcsi", Name="cloudtrail")["Table"]
+    assert table["Parameters"]["projection.day.range"] == "2025/01/01,NOW"
+    for statement in double.sent:
+        sqlglot.parse_one(statement, read="athena")
+
+
+def test_run_on_athena_matches_the_local_engine(double, capsys, tmp_path, sample_root, answers):
+    config = tmp_path / "trailcsi.toml"
+    assert trailcsi(capsys, *setup_args(config))[0] == 0
+    window = ["--all-time", "--yes"]  # the rogue user was created months before the end
+    param = ["--param", f"user_name={answers.rogue_user}"]
+    code, remote, err = trailcsi(
+        capsys,
+        "run",
+        "user-created",
+        *param,
+        *window,
+        "--engine",
+        "athena",
+        "--config",
+        str(config),
+        "-f",
+        "csv",
+    )
+    assert code == 0, err
+    assert "Athena scanned" in err and "started (workgroup primary)" in err
+    local = trailcsi(
+        capsys, "run", "user-created", *param, *window, "--source", str(sample_root), "-f", "csv"
+    )
+    assert remote == local[1] and answers.rogue_user in remote
+
+    export = tmp_path / "events.json"
+    statement = "SELECT eventid, eventname, errorcode FROM trail ORDER BY eventid"
+    code, _out, err = trailcsi(
+        capsys, "sql", statement, *window, "--engine", "athena", "--config", str(config), "-o", str(export)
+    )
+    assert code == 0, err
+    here = tmp_path / "here.json"
+    assert trailcsi(capsys, "sql", statement, *window, "--source", str(sample_root), "-o", str(here))[0] == 0
+    assert export.read_text() == here.read_text()
+
+
+def test_dry_run_prints_the_athena_sql_with_its_day_range(double, capsys, tmp_path):
+    config = tmp_path / "trailcsi.toml"
+    assert trailcsi(capsys, *setup_args(config))[0] == 0
+    code, out, _err = trailcsi(
+        capsys,
+        "sql",
+        "SELECT count(*) FROM trail",
+        "--start",
+        "2025-03-30",
+        "--engine",
+        "athena",
+        "--config",
+        str(config),
+        "--dry-run",
+    )
+    assert code == 0
+    assert "FROM trailcsi.cloudtrail" in out and "day >= '2025/03/29'" in out
+    assert len(double.sent) == 2  # only setup's statements: nothing was run
+
+
+def test_the_cost_guard_asks_for_yes_on_long_windows(double, capsys, tmp_path):
+    config = tmp_path / "trailcsi.toml"
+    assert trailcsi(capsys, *setup_args(config))[0] == 0
+    base = ["sql", "SELECT count(*) FROM trail", "--engine", "athena", "--config", str(config)]
+    refused = trailcsi(capsys, *base, "--all-time")
+    assert (
+        refused[0] == 2 and "would read the whole archive (all time)" in refused[2] and "--yes" in refused[2]
+    )
+    long = trailcsi(capsys, *base, "--since", "120d")
+    assert long[0] == 2 and "would read 120 days" in long[2]
+    allowed = trailcsi(capsys, *base, "--all-time", "--yes", "-f", "csv")
+    assert allowed[0] == 0, allowed[2]
+    assert "day >=" not in double.sent[-1]  # all time: no day range, which is why it asks
+
+
+def test_athena_failures_are_one_line_with_the_query_id(double, capsys, tmp_path):
+    config = tmp_path / "trailcsi.toml"
+    assert trailcsi(capsys, *setup_args(config))[0] == 0
+    double.fail_next = "HIVE_CURSOR_ERROR: Unexpected end of input stream"
+    code, _out, err = trailcsi(
+        capsys, "search", "--since", "2d", "--engine", "athena", "--config", str(config)
+    )
+    assert code == 5
+    (line,) = [s for s in err.splitlines() if "error:" in s]
+    assert "failed: HIVE_CURSOR_ERROR: Unexpected end of input stream" in line and "Athena query " in line
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--engine", "athena", "--source", "x"], "--source is for the local engine"),
+        (["--engine", "presto"], "--engine 'presto' is not known"),
+        (["--source", "x", "--workgroup", "w"], "--workgroup apply to the athena engine only"),
+        (["--engine", "athena", "--max-scan", "lots"], "--max-scan 'lots' is not a size"),
+        (["--engine", "athena", "--reuse", "soon"], "--reuse 'soon' is not a duration"),
+    ],
+)
+def test_engine_flag_mistakes_are_usage_errors(capsys, args, message):
+    code, _out, err = trailcsi(capsys, "sql", "SELECT 1 FROM trail", *args)
+    assert code == 2 and message in err
