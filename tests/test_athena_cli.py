@@ -17,7 +17,7 @@ from moto import mock_aws
 
 from toolkit import cli
 
-DAYS = ("2025/03/29", "2025/03/30", "2025/03/31")
+DAYS = ("2025/03/29", "2025/03/30", "2025/03/31", "2025/04/01")
 
 
 @pytest.fixture
@@ -206,3 +206,33 @@ def test_athena_failures_are_one_line_with_the_query_id(double, capsys, tmp_path
 def test_engine_flag_mistakes_are_usage_errors(capsys, args, message):
     code, _out, err = trailcsi(capsys, "sql", "SELECT 1 FROM trail", *args)
     assert code == 2 and message in err
+
+
+def test_sweep_on_athena_finds_what_the_local_engine_finds(double, capsys, tmp_path, sample_root):
+    config = tmp_path / "trailcsi.toml"
+    assert trailcsi(capsys, *setup_args(config))[0] == 0
+    window = ["--start", "2025-03-20", "--end", "2025-03-31"]
+    code, remote, err = trailcsi(
+        capsys, "sweep", *window, "--engine", "athena", "--config", str(config), "-f", "json"
+    )
+    assert code == 0, err
+    detections = sum(1 for s in double.sent if s.startswith("WITH") or s.startswith("SELECT"))
+    assert f"{detections} Athena queries scanned" in err and detections > 30
+    local = trailcsi(capsys, "sweep", *window, "--source", str(sample_root), "-f", "json")
+    assert remote == local[1] and '"severity": "high"' in remote
+
+
+def test_event_on_athena_prints_the_original_record(double, capsys, tmp_path, sample_root):
+    config = tmp_path / "trailcsi.toml"
+    assert trailcsi(capsys, *setup_args(config))[0] == 0
+    window = ["--start", "2025-03-30", "--end", "2025-03-31"]
+    listed = trailcsi(
+        capsys, "search", *window, "--source", str(sample_root), "-f", "csv", "--columns", "eventid"
+    )
+    event_id = listed[1].splitlines()[1]
+    code, remote, err = trailcsi(
+        capsys, "event", event_id, *window, "--engine", "athena", "--config", str(config)
+    )
+    assert code == 0, err
+    local = trailcsi(capsys, "event", event_id, *window, "--source", str(sample_root))
+    assert remote == local[1] and event_id in remote

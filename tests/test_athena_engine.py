@@ -231,3 +231,12 @@ def test_find_event_reads_the_original_record_from_s3(double, local):
     assert records == expected and len(records) == 1
     assert '"$path"' in double.sent[-1]
     assert day_bounds(double.sent[-1]) == ("2025/03/29", "2025/04/01")
+
+
+def test_sql_reaches_athena_unformatted(double):
+    """pyathena's client-side `%` formatting must not touch the rendered SQL (LIKE '%...%')."""
+    engine = athena(double)
+    sql = "SELECT count(*) AS n FROM trail WHERE useragent LIKE '%aws-cli%' AND eventname <> '100%'"
+    result = engine.run(TrailQuery.parse(sql, RECENT))
+    assert "LIKE '%aws-cli%'" in double.sent[-1] and "'100%'" in double.sent[-1]
+    assert result.rows[0][0] >= 0
