@@ -34,6 +34,7 @@ class Summary:
     files: int
     first_day: date
     last_day: date
+    digests: int = 0
 
 
 def last_full_day() -> date:
@@ -114,6 +115,7 @@ def write_archive(
     volume: float = 1.0,
     plant_incidents: bool = True,
     workers: int = 1,
+    digests: bool = True,
 ) -> Summary:
     """Write `days` days of logs ending on `end_day` (default yesterday, UTC) under `root`."""
     if plant_incidents and days < MIN_DAYS:
@@ -150,14 +152,19 @@ def write_archive(
     for count, files in results:
         total_events += count
         total_files += files
-    return Summary(total_events, total_files, first, end)
+    written = 0
+    if digests:
+        from toolkit.sample.digests import write_digests
+
+        written = write_digests(Path(root), end, seed)
+    return Summary(total_events, total_files, first, end, written)
 
 
 def version() -> str:
     """A fingerprint of the generator's code: archives written by another version differ."""
     here = Path(__file__).resolve().parent
     digest = hashlib.sha256()
-    for module in ("actors.py", "events.py", "incidents.py", "generator.py"):
+    for module in ("actors.py", "events.py", "incidents.py", "generator.py", "digests.py", "../rsa.py"):
         digest.update((here / module).read_bytes())
     return digest.hexdigest()[:12]
 
