@@ -39,10 +39,11 @@ def ensure_sample(directory: Path | None, say: Callable[[str], None]) -> tuple[P
     """The sample archive ending today, written once and reused (a marker says it is complete)."""
     end_day = generator.last_full_day()
     root = directory or generator.default_dir(SEED, DAYS, end_day)
-    if not (root / _COMPLETE).exists():
+    marker = root / _COMPLETE
+    if not marker.exists() or not marker.read_text().startswith(f"version {generator.version()}"):
         say(f"writing the sample archive ({DAYS} days, 3 accounts, 5 account-regions) to {root}")
         summary = generator.write_archive(root, days=DAYS, seed=SEED, end_day=end_day)
-        (root / _COMPLETE).write_text(f"{summary.events} events in {summary.files} files\n")
+        marker.write_text(f"version {generator.version()}: {summary.events} events in {summary.files} files\n")
     else:
         say(f"using the sample archive in {root}")
     return root, incidents.answer_key(end_day, SEED)
@@ -99,6 +100,50 @@ def steps(key: incidents.AnswerKey) -> list[Step]:
     ]
 
 
+def _verify_step(root: Path, number: int) -> bool:
+    """Check the sample's signed digest chains over the hours log file validation was on."""
+    from toolkit import verify
+    from toolkit.publickeys import PublicKeys
+    from toolkit.sample import digests
+
+    validated = digests.validation_start(generator.last_full_day())
+    print(f"\n{number}. Can we show these logs were not tampered with? (signed digests, offline)")
+    print(
+        f"   trailcsi verify --source {root} --public-keys {root / digests.PUBLIC_KEYS} "
+        f"--start {validated:%Y-%m-%dT%H:%M:%SZ}"
+    )
+    report = verify.verify(
+        root,
+        Window(validated, None, "since validation was turned on"),
+        PublicKeys.load(root / digests.PUBLIC_KEYS),
+    )
+    totals = report.totals()
+    rows = [
+        (
+            c.account,
+            c.region,
+            c.digests_valid,
+            len(c.digests_unauthenticated),
+            c.logs_valid + c.logs_unvouched,
+            len(c.problems()),
+        )
+        for c in report.chains
+    ]
+    export.write(
+        ["account", "region", "digests valid", "not authenticated", "log files valid", "problems"],
+        rows,
+        "table",
+        sys.stdout,
+    )
+    found = report.ok() and totals["digests_valid"] > 0
+    print(
+        "   → every digest signature and log file hash checks out"
+        if found
+        else "   → integrity problems found"
+    )
+    return found
+
+
 def run(directory: Path | None, say: Callable[[str], None]) -> bool:
     """Walk through the investigations; returns whether every answer matched the answer key."""
     root, key = ensure_sample(directory, say)
@@ -115,5 +160,6 @@ def run(directory: Path | None, say: Callable[[str], None]) -> bool:
             print("   → planted incident found" if found else "   → NOT the planted answer")
     finally:
         engine.close()
+    all_found &= _verify_step(root, len(steps(key)) + 1)
     say(f"sample archive: {root} (try: trailcsi search --source {root} --event-name ConsoleLogin --since 7d)")
     return all_found

@@ -132,3 +132,97 @@ def _keys(
                 if item["Key"].endswith((".json.gz", ".json")):
                     found.append((item["Key"], item["ETag"].strip('"'), int(item["Size"])))
     return found
+
+
+def sync_digests(
+    client: Any,
+    url: str,
+    window: Window,
+    accounts: list[str] | None = None,
+    regions: list[str] | None = None,
+    root: Path | None = None,
+) -> tuple[Path, dict[str, str], SyncReport]:
+    """Fetch the digest files of the window (one hour past its end) and their signatures.
+
+    A digest's signature is its S3 object metadata (`signature`), which a download to disk loses,
+    so it is kept in the cache (`.signatures.json`, by key from `AWSLogs/`) next to the files.
+    """
+    bucket, prefix = parse_url(url)
+    layout = discover(client, bucket, prefix)
+    local = (root or cache_root()) / bucket
+    report = SyncReport()
+    base = f"{layout.prefix}AWSLogs/" + (f"{layout.org_id}/" if layout.org_id else "")
+    first = window.start.date() if window.start else None
+    last = (window.end + timedelta(hours=2)).date() if window.end else None
+    prefixes = []
+    for account in layout.accounts:
+        if accounts and account not in accounts:
+            continue
+        digest_base = f"{base}{account}/CloudTrail-Digest/"
+        for region in _folders(client, bucket, digest_base):
+            if regions and region not in [r.lower() for r in regions]:
+                continue
+            day_base = f"{digest_base}{region}/"
+            if first is None or last is None:
+                prefixes.append(day_base)
+                continue
+            day = first
+            while day <= last:
+                prefixes.append(f"{day_base}{day:%Y/%m/%d}/")
+                day += timedelta(days=1)
+    signatures_path = local / ".signatures.json"
+    try:
+        signatures: dict[str, str] = json.loads(signatures_path.read_text())
+    except (OSError, ValueError):
+        signatures = {}
+    etags_path = local / ".etags.json"
+    try:
+        etags: dict[str, str] = json.loads(etags_path.read_text())
+    except (OSError, ValueError):
+        etags = {}
+    paginator = client.get_paginator("list_objects_v2")
+    wanted = [
+        (item["Key"], item["ETag"].strip('"'))
+        for prefix_ in prefixes
+        for page in paginator.paginate(Bucket=bucket, Prefix=prefix_)
+        for item in page.get("Contents", [])
+        if item["Key"].endswith(".json.gz")
+    ]
+    report.listed = len(wanted)
+
+    def fetch(item: tuple[str, str]) -> tuple[str, str, str | None, int]:
+        key, etag = item
+        target = local / key
+        short = key[key.find("AWSLogs/") :]
+        if etags.get(key) == etag and target.exists() and short in signatures:
+            return key, etag, None, -1
+        answer = client.get_object(Bucket=bucket, Key=key)
+        body = answer["Body"].read()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(target.name + ".part")
+        partial.write_bytes(body)
+        partial.replace(target)
+        return key, etag, answer.get("Metadata", {}).get("signature"), len(body)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for key, etag, signature, size in pool.map(fetch, wanted):
+            if size < 0:
+                report.reused += 1
+                continue
+            etags[key] = etag
+            if signature:
+                signatures[key[key.find("AWSLogs/") :]] = signature
+            report.downloaded += 1
+            report.bytes_downloaded += size
+    if report.downloaded:
+        local.mkdir(parents=True, exist_ok=True)
+        for path, data in ((etags_path, etags), (signatures_path, signatures)):
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(data))
+            tmp.replace(path)
+    return local / layout.prefix, signatures, report
+
+
+def _folders(client: Any, bucket: str, prefix: str) -> list[str]:
+    answer = client.list_objects_v2(Bucket=bucket, Prefix=prefix, Delimiter="/")
+    return [p["Prefix"][len(prefix) :].strip("/") for p in answer.get("CommonPrefixes", [])]

@@ -1,0 +1,253 @@
+"""`trailcsi verify` on the sample's signed digest chains: untouched, then tampered one way at a time.
+
+Signatures are RSA (our own sample key); the RSA code is cross-checked against the `cryptography`
+package where it is installed. The S3 path (newest digest authenticated from object metadata)
+runs against moto; public keys come from the sample's `public-keys.json` or a stubbed fetcher,
+because moto has no ListPublicKeys.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import random
+import shutil
+from pathlib import Path
+
+import boto3
+import pytest
+from conftest import CORPORA, corpus_path
+from moto import mock_aws
+from test_athena_cli import trailcsi
+
+from toolkit import rsa, window
+from toolkit.publickeys import PublicKeys
+from toolkit.sample import digests as sample_digests
+from toolkit.verify import DigestFile, _authenticate, _load, verify
+
+DAYS = ("2025/03/29", "2025/03/30", "2025/03/31", "2025/04/01")
+WINDOW = window.parse(start="2025-03-29T01:00:00Z", end="2025-04-01T00:00:00Z")
+WINDOW_FLAGS = ["--start", "2025-03-29T01:00:00Z", "--end", "2025-04-01T00:00:00Z"]
+
+
+@pytest.fixture
+def copy(sample_root, tmp_path) -> Path:
+    """The sample's last days (logs and digests), as a local copy of the bucket."""
+    root = tmp_path / "archive"
+    for path in sample_root.rglob("*.json.gz"):
+        key = path.relative_to(sample_root).as_posix()
+        if any(f"/{day}/" in key for day in DAYS):
+            target = root / key
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+    for name in (sample_digests.PUBLIC_KEYS, sample_digests.METADATA):
+        shutil.copyfile(sample_root / name, root / name)
+    return root
+
+
+def keys(root: Path) -> PublicKeys:
+    return PublicKeys.load(root / sample_digests.PUBLIC_KEYS)
+
+
+def digest_paths(root: Path, account: str = "520123456789", region: str = "us-west-2") -> list[Path]:
+    return sorted((root / "AWSLogs").glob(f"*/{account}/CloudTrail-Digest/{region}/*/*/*/*.json.gz"))
+
+
+def key_of(root: Path, path: Path) -> str:
+    return path.relative_to(root).as_posix()
+
+
+def test_rsa_agrees_with_the_cryptography_package():
+    crypto = pytest.importorskip("cryptography.hazmat.primitives.asymmetric.rsa")
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    theirs = crypto.generate_private_key(public_exponent=65537, key_size=2048)
+    signature = theirs.sign(b"digest string", padding.PKCS1v15(), hashes.SHA256())
+    public = theirs.public_key()
+    for form in (serialization.PublicFormat.PKCS1, serialization.PublicFormat.SubjectPublicKeyInfo):
+        mine = rsa.load_public_key(public.public_bytes(serialization.Encoding.DER, form))
+        assert mine.verify(b"digest string", signature)
+        assert not mine.verify(b"digest strinG", signature)
+    ours = rsa.generate(random.Random(1))
+    ours_public = crypto.RSAPublicNumbers(ours.e, ours.n).public_key()
+    ours_public.verify(ours.sign(b"abc"), b"abc", padding.PKCS1v15(), hashes.SHA256())  # raises if wrong
+    assert ours.public().der() == ours_public.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.PKCS1
+    )
+
+
+def test_untouched_archive_is_valid(copy):
+    report = verify(copy, WINDOW, keys(copy))
+    totals = report.totals()
+    assert report.ok() and report.problems() == []
+    assert len(report.chains) == 6  # five account-regions with logs, one quiet region
+    assert totals["digests_unauthenticated"] == 6  # each chain's newest: signature only in S3 metadata
+    assert totals["digests_valid"] > 400 and totals["logs_valid"] > 150
+    assert totals["starts"] == 6 and totals["gaps"] == 0
+
+
+def test_the_cli_exits_0_on_a_valid_archive_and_1_with_problems_listed_first(copy, capsys):
+    flags = ["verify", "--source", str(copy), "--public-keys", str(copy / "public-keys.json"), *WINDOW_FLAGS]
+    code, out, err = trailcsi(capsys, *flags)
+    assert code == 0, err
+    assert "6 newest digest(s) not authenticated" in err and "0 hash mismatch" in err
+    log = next((copy / "AWSLogs").rglob("CloudTrail/us-east-1/2025/03/30/*.json.gz"))
+    log.unlink()
+    code, out, err = trailcsi(capsys, *flags, "--format", "json")
+    assert code == 1
+    data = json.loads(out)
+    assert not data["ok"] and data["problems"][0].endswith(f"log file {key_of(copy, log)} is missing")
+    code, out, _err = trailcsi(capsys, *flags)
+    assert code == 1 and out.startswith("PROBLEM ")
+
+
+def _rewrite_log(path: Path, change) -> None:
+    body = json.loads(gzip.decompress(path.read_bytes()))
+    change(body)
+    path.write_bytes(gzip.compress(json.dumps(body, separators=(",", ":")).encode()))
+
+
+def test_one_changed_byte_in_a_log_is_reported(copy):
+    log = sorted((copy / "AWSLogs").rglob("CloudTrail/eu-west-1/2025/03/30/*.json.gz"))[3]
+    raw = bytearray(gzip.decompress(log.read_bytes()))
+    at = raw.index(b'"sourceIPAddress":"') + len(b'"sourceIPAddress":"')
+    raw[at] = ord("9") if raw[at] != ord("9") else ord("8")
+    log.write_bytes(gzip.compress(bytes(raw)))
+    report = verify(copy, WINDOW, keys(copy))
+    assert [p.split(": ", 1)[1] for p in report.problems()] == [
+        f"log file {key_of(copy, log)} does not match its digest's hash"
+    ]
+
+
+def test_a_deleted_log_is_missing_and_a_stray_log_is_unreferenced(copy):
+    gone = sorted((copy / "AWSLogs").rglob("CloudTrail/us-east-1/2025/03/31/*.json.gz"))[0]
+    gone.unlink()
+    stray = gone.with_name(gone.name.replace("T", "T").replace(gone.name[-20:-8], "INJECTEDxxxx"))
+    shutil.copyfile(sorted(gone.parent.glob("*.json.gz"))[0], stray)
+    report = verify(copy, WINDOW, keys(copy))
+    problems = sorted(p.split(": ", 1)[1] for p in report.problems())
+    assert problems == sorted(
+        [
+            f"log file {key_of(copy, gone)} is missing",
+            f"log file {key_of(copy, stray)} is referenced by no digest",
+        ]
+    )
+
+
+def test_a_deleted_digest_is_missing_and_breaks_the_chain_at_that_hour(copy):
+    chain = digest_paths(copy)
+    removed, successor = chain[30], chain[31]
+    before = json.loads(gzip.decompress(chain[29].read_bytes()))
+    listed = json.loads(gzip.decompress(removed.read_bytes()))["logFiles"]
+    removed.unlink()
+    report = verify(copy, WINDOW, keys(copy))
+    (broken,) = [c for c in report.chains if not c.ok()]
+    assert (broken.account, broken.region) == ("520123456789", "us-west-2")
+    assert broken.digests_missing == [(key_of(copy, removed), key_of(copy, successor))]
+    successor_data = json.loads(gzip.decompress(successor.read_bytes()))
+    assert broken.gaps == [(before["digestEndTime"], successor_data["digestStartTime"])]
+    # its log files are now vouched for by nothing, and the digest before it lost its signature
+    assert sorted(broken.logs_unreferenced) == sorted(e["s3Object"] for e in listed)
+    assert key_of(copy, chain[29]) in broken.digests_unauthenticated
+
+
+def test_a_reserialised_digest_has_an_invalid_signature(copy):
+    chain = digest_paths(copy)
+    target = chain[10]
+    body = json.loads(gzip.decompress(target.read_bytes()))
+    target.write_bytes(gzip.compress(json.dumps(body, indent=2).encode()))  # same content, new whitespace
+    report = verify(copy, WINDOW, keys(copy))
+    (broken,) = [c for c in report.chains if not c.ok()]
+    assert broken.digests_invalid == [(key_of(copy, target), "bad signature")]
+    assert len(broken.logs_not_checked) == len(body["logFiles"])
+
+
+def test_a_digest_moved_to_another_key_is_reported_as_moved(copy):
+    chain = digest_paths(copy)
+    source = chain[5]
+    moved_to = Path(str(source).replace("520123456789", "630555000111").replace("us-west-2", "us-east-1"))
+    moved_to = moved_to.with_name(moved_to.name.replace("3000Z", "3100Z"))  # a key of its own in the other chain
+    moved_to.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(source, moved_to)
+    report = verify(copy, WINDOW, keys(copy))
+    invalid = [(k, why) for c in report.chains for k, why in c.digests_invalid]
+    assert (key_of(copy, moved_to), f"moved: it says it belongs at {key_of(copy, source)}") in invalid
+    assert any(missing == key_of(copy, source) for c in report.chains for missing, _by in c.digests_missing)
+
+
+def test_the_wrong_key_or_no_key(copy, tmp_path):
+    other = rsa.generate(random.Random(99)).public()
+    fingerprint = json.loads((copy / "public-keys.json").read_text())["PublicKeyList"][0]["Fingerprint"]
+    wrong = PublicKeys({fingerprint: {"Value": other.base64()}})
+    report = verify(copy, WINDOW, wrong)
+    reasons = {why for c in report.chains for _key, why in c.digests_invalid}
+    assert reasons == {"bad signature"} and report.totals()["digests_valid"] == 0
+    report = verify(copy, WINDOW, PublicKeys({}))
+    reasons = {why for c in report.chains for _key, why in c.digests_invalid}
+    assert reasons == {f"public key not found for fingerprint {fingerprint} (give --public-keys)"}
+
+
+def test_missing_keys_are_fetched_once_per_region_and_cached(copy):
+    listing = json.loads((copy / "public-keys.json").read_text())["PublicKeyList"]
+    asked: list[str] = []
+
+    def fetch(region, since):
+        asked.append(region)
+        return listing
+
+    report = verify(copy, WINDOW, PublicKeys({}, fetch))
+    assert report.ok() and asked == ["eu-west-1"]  # one key signs every region of the sample: asked once
+    offline = PublicKeys.load()  # the cache now answers without a fetcher
+    assert verify(copy, WINDOW, offline).ok()
+
+
+def test_the_parser_reads_awss_documented_digest(tmp_path):
+    corpus_path("aws-docs-examples", "digest-files.jsonl")
+    line = (CORPORA / "aws-docs-examples" / "digest-files.jsonl").read_text().splitlines()[0]
+    data = json.loads(line)
+    path = tmp_path / data["digestS3Object"]
+    path.parent.mkdir(parents=True)
+    path.write_bytes(gzip.compress(line.encode()))
+    digest = DigestFile(data["digestS3Object"], path, "111122223333", "us-east-2", "your-trail-name", None)
+    _load(digest)
+    assert digest.data is not None and digest.status == "unchecked"
+    assert digest.data["logFiles"][0]["hashAlgorithm"] == "SHA-256"
+    digest.signature = "00" * 256
+    _authenticate(digest, None, PublicKeys({}))
+    assert (
+        digest.reason
+        == "public key not found for fingerprint 31e8b5433410dfb61a9dc45cc65b22ff (give --public-keys)"
+    )
+
+
+def test_from_s3_the_newest_digests_are_authenticated_by_their_metadata(copy, tmp_path, monkeypatch, capsys):
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "t",
+        "AWS_SECRET_ACCESS_KEY": "t",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    metadata = json.loads((copy / sample_digests.METADATA).read_text())
+    with mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="trail")
+        for path in sorted((copy / "AWSLogs").rglob("*.json.gz")):
+            key = key_of(copy, path)
+            extra = {"Metadata": metadata[key]} if key in metadata else {}
+            s3.put_object(Bucket="trail", Key=f"logs/{key}", Body=path.read_bytes(), **extra)
+        code, out, err = trailcsi(
+            capsys,
+            "verify",
+            "--source",
+            "s3://trail/logs",
+            "--public-keys",
+            str(copy / "public-keys.json"),
+            *WINDOW_FLAGS,
+            "--format",
+            "json",
+        )
+        assert code == 0, err
+        totals = json.loads(out)["totals"]
+        assert totals["digests_unauthenticated"] == 0 and totals["digests_valid"] == 432
+        assert totals["logs_unvouched"] == 0 and totals["logs_unreferenced"] == 0

@@ -1,0 +1,155 @@
+"""CloudTrail's digest-signing public keys: from `aws cloudtrail list-public-keys` JSON, from the
+ListPublicKeys API, and a cache so that a later offline run needs neither.
+
+Keys are chosen by the fingerprint a digest names. The cache is
+`$XDG_CACHE_HOME/trailcsi/public-keys.json` (fingerprint → base64 DER and validity), written
+atomically. Values may be PKCS#1 or SubjectPublicKeyInfo DER.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from toolkit import rsa
+from toolkit.errors import UsageError
+
+#: Fetches ListPublicKeys entries: (region, keys valid since) -> entries (Value as bytes or base64).
+Fetcher = Callable[[str, datetime | None], list[dict[str, Any]]]
+
+
+def cache_path() -> Path:
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "trailcsi" / "public-keys.json"
+
+
+def parse_listing(text: str, source: str) -> dict[str, dict[str, Any]]:
+    """Entries by fingerprint from the JSON `aws cloudtrail list-public-keys` prints."""
+    try:
+        data = json.loads(text)
+    except ValueError as error:
+        raise UsageError(
+            f"{source}: not JSON ({error})", "give the output of aws cloudtrail list-public-keys"
+        ) from None
+    entries = data.get("PublicKeyList") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        raise UsageError(f"{source}: no PublicKeyList", "give the output of aws cloudtrail list-public-keys")
+    keys = {}
+    for number, entry in enumerate(entries, 1):
+        try:
+            keys[str(entry["Fingerprint"]).lower()] = _normalized(entry)
+        except (KeyError, TypeError, ValueError, rsa.KeyFormatError) as error:
+            raise UsageError(f"{source}: key {number} is unusable: {error}") from None
+    return keys
+
+
+def _normalized(entry: dict[str, Any]) -> dict[str, Any]:
+    value = entry["Value"]
+    der = value if isinstance(value, (bytes, bytearray)) else base64.b64decode(value, validate=True)
+    rsa.load_public_key(bytes(der))  # refuse what is not an RSA public key now, not mid-verification
+    return {
+        "Value": base64.b64encode(der).decode("ascii"),
+        "ValidityStartTime": _when(entry.get("ValidityStartTime")),
+        "ValidityEndTime": _when(entry.get("ValidityEndTime")),
+    }
+
+
+def _when(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(value, (int, float)):
+        return datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return str(value)
+
+
+class PublicKeys:
+    """Keys by fingerprint; a missing one is fetched from AWS once per region, if a fetcher is given."""
+
+    def __init__(self, keys: dict[str, dict[str, Any]] | None = None, fetch: Fetcher | None = None) -> None:
+        self._entries = dict(keys or {})
+        self._fetch = fetch
+        self._asked: set[str] = set()
+        self.notes: list[str] = []
+
+    @classmethod
+    def load(cls, listing: Path | None = None, fetch: Fetcher | None = None) -> PublicKeys:
+        """The cache, plus `listing` (which is added to the cache)."""
+        cached: dict[str, dict[str, Any]] = {}
+        path = cache_path()
+        if path.is_file():
+            try:
+                cached = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                cached = {}  # a damaged cache is rebuilt
+        keys = cls(cached, fetch)
+        if listing is not None:
+            try:
+                text = listing.read_text(encoding="utf-8")
+            except OSError as error:
+                raise UsageError(f"--public-keys {listing}: {error.strerror}") from None
+            keys._entries.update(parse_listing(text, f"--public-keys {listing}"))
+            keys.save()
+        return keys
+
+    def get(self, fingerprint: str, region: str, since: datetime | None = None) -> rsa.PublicKey | None:
+        """The key with this fingerprint; AWS is asked (keys valid since `since`) if it is unknown."""
+        entry = self._entries.get(fingerprint.lower())
+        if entry is None and self._fetch is not None and region not in self._asked:
+            self._asked.add(region)
+            try:
+                fetched = {str(e["Fingerprint"]).lower(): _normalized(e) for e in self._fetch(region, since)}
+            except Exception as error:  # offline, no credentials, no permission: say so once
+                self.notes.append(f"could not ask AWS for {region}'s public keys: {_first_line(error)}")
+            else:
+                self._entries.update(fetched)
+                self.save()
+            entry = self._entries.get(fingerprint.lower())
+        if entry is None:
+            return None
+        try:
+            return rsa.load_public_key(base64.b64decode(entry["Value"]))
+        except (binascii.Error, rsa.KeyFormatError):
+            return None
+
+    def save(self) -> None:
+        path = cache_path()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            scratch = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            scratch.write_text(json.dumps(self._entries, indent=1, sort_keys=True), encoding="utf-8")
+            os.replace(scratch, path)
+        except OSError:
+            pass  # the cache is a convenience; verification does not depend on writing it
+
+
+def aws_fetcher(session: Any) -> Fetcher:
+    """ListPublicKeys in a region, through a boto3 session."""
+
+    def fetch(region: str, since: datetime | None) -> list[dict[str, Any]]:
+        client = session.client("cloudtrail", region_name=region)
+        entries: list[dict[str, Any]] = []
+        token = None
+        while True:
+            request: dict[str, Any] = {"StartTime": since} if since else {}
+            if token:
+                request["NextToken"] = token
+            page = client.list_public_keys(**request)
+            entries += page.get("PublicKeyList", [])
+            token = page.get("NextToken")
+            if not token:
+                return entries
+
+    return fetch
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
