@@ -165,4 +165,6 @@ def test_pruned_reading_loses_no_event_of_the_window(engine, sample_root):
     result = engine.run(TrailQuery.parse("SELECT count(*) FROM trail", window.parse(start=start, end=end)))
     assert result.rows[0][0] == expected > 0
     # Day folders 03/10..03/12 hold the window; files delivered before its start are not opened.
-    assert result.report.files_selected < len(list(sample_root.rglob("CloudTrail/*/2025/03/1[012]/*.json.gz")))
+    assert result.report.files_selected < len(
+        list(sample_root.rglob("CloudTrail/*/2025/03/1[012]/*.json.gz"))
+    )

@@ -167,7 +167,9 @@ def test_a_digest_moved_to_another_key_is_reported_as_moved(copy):
     chain = digest_paths(copy)
     source = chain[5]
     moved_to = Path(str(source).replace("520123456789", "630555000111").replace("us-west-2", "us-east-1"))
-    moved_to = moved_to.with_name(moved_to.name.replace("3000Z", "3100Z"))  # a key of its own in the other chain
+    moved_to = moved_to.with_name(
+        moved_to.name.replace("3000Z", "3100Z")
+    )  # a key of its own in the other chain
     moved_to.parent.mkdir(parents=True, exist_ok=True)
     shutil.move(source, moved_to)
     report = verify(copy, WINDOW, keys(copy))

@@ -43,7 +43,9 @@ def ensure_sample(directory: Path | None, say: Callable[[str], None]) -> tuple[P
     if not marker.exists() or not marker.read_text().startswith(f"version {generator.version()}"):
         say(f"writing the sample archive ({DAYS} days, 3 accounts, 5 account-regions) to {root}")
         summary = generator.write_archive(root, days=DAYS, seed=SEED, end_day=end_day)
-        marker.write_text(f"version {generator.version()}: {summary.events} events in {summary.files} files\n")
+        marker.write_text(
+            f"version {generator.version()}: {summary.events} events in {summary.files} files\n"
+        )
     else:
         say(f"using the sample archive in {root}")
     return root, incidents.answer_key(end_day, SEED)
