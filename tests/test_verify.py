@@ -253,3 +253,15 @@ def test_from_s3_the_newest_digests_are_authenticated_by_their_metadata(copy, tm
         totals = json.loads(out)["totals"]
         assert totals["digests_unauthenticated"] == 0 and totals["digests_valid"] == 432
         assert totals["logs_unvouched"] == 0 and totals["logs_unreferenced"] == 0
+
+
+def test_truncated_files_are_unreadable_not_a_crash(copy):
+    log = sorted((copy / "AWSLogs").rglob("CloudTrail/us-east-1/2025/03/30/*.json.gz"))[2]
+    log.write_bytes(log.read_bytes()[:40])
+    digest = digest_paths(copy, "410987654321", "eu-west-1")[20]
+    digest.write_bytes(digest.read_bytes()[:30])
+    report = verify(copy, WINDOW, keys(copy))
+    unreadable = [key for c in report.chains for key, _why in c.logs_unreadable]
+    invalid = {key: why for c in report.chains for key, why in c.digests_invalid}
+    assert unreadable == [key_of(copy, log)]
+    assert invalid[key_of(copy, digest)].startswith("unreadable")

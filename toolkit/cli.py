@@ -798,7 +798,7 @@ def verify(
             accounts=account,
             regions=region,
             signatures=signatures,
-            progress=(lambda done, total: bar(done, total, 0)) if bar else None,
+            progress=bar,
         )
     finally:
         if bar is not None:

@@ -51,8 +51,8 @@ REQUIRED = (
     "logFiles",
 )
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-#: Called while log files are hashed: (files done, files to hash).
-Progress = Callable[[int, int], None]
+#: Called while log files are hashed: (files done, files to hash, uncompressed bytes hashed).
+Progress = Callable[[int, int, int], None]
 
 
 @dataclass
@@ -353,13 +353,14 @@ def _hash_logs(
     progress: Progress | None,
     workers: int | None,
 ) -> None:
-    def check(item: tuple[ChainReport, str, str, bool]) -> tuple[ChainReport, str, str, bool, str]:
+    def check(item: tuple[ChainReport, str, str, bool]) -> tuple[ChainReport, str, str, bool, str, int]:
         report, key, expected, vouched = item
-        return report, key, expected, vouched, _sha256_of_log(base / key)
+        return report, key, expected, vouched, *_sha256_of_log(base / key)
 
-    done = 0
+    done = hashed = 0
     with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 2) as pool:
-        for report, key, expected, vouched, outcome in pool.map(check, work):
+        for report, key, expected, vouched, outcome, size in pool.map(check, work):
+            hashed += size
             if outcome == "missing":
                 report.logs_missing.append(key)
             elif outcome.startswith("unreadable:"):
@@ -372,21 +373,23 @@ def _hash_logs(
                 report.logs_unvouched += 1
             done += 1
             if progress is not None:
-                progress(done, len(work))
+                progress(done, len(work), hashed)
 
 
-def _sha256_of_log(path: Path) -> str:
-    """SHA-256 of the uncompressed bytes, streamed (memory stays flat whatever the file size)."""
+def _sha256_of_log(path: Path) -> tuple[str, int]:
+    """SHA-256 of the uncompressed bytes (streamed: memory stays flat whatever the file size), and their count."""
     digest = hashlib.sha256()
+    size = 0
     try:
         with gzip.open(path, "rb") as handle:
             while chunk := handle.read(1 << 20):
                 digest.update(chunk)
+                size += len(chunk)
     except FileNotFoundError:
-        return "missing"
+        return "missing", 0
     except (OSError, EOFError, zlib.error) as error:
-        return f"unreadable: {error}"
-    return digest.hexdigest()
+        return f"unreadable: {error}", size
+    return digest.hexdigest(), size
 
 
 def _unreferenced(
