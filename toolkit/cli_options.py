@@ -262,6 +262,7 @@ class SourceOptions:
     yes: bool = False
     profile: str | None = None  # for an s3:// source
     aws_region: str | None = None
+    use_cache: bool = True  # the columnar cache, for the days it holds
 
 
 def source_options(
@@ -334,6 +335,14 @@ def source_options(
             rich_help_panel=SOURCE,
         ),
     ] = None,
+    no_cache: Annotated[
+        bool,
+        typer.Option(
+            "--no-cache",
+            help="Read raw log files even for days in the columnar cache.",
+            rich_help_panel=SOURCE,
+        ),
+    ] = False,
     yes: Annotated[
         bool,
         typer.Option(
@@ -388,7 +397,7 @@ def source_options(
             "no source given",
             "pass --source DIR (a copy of the trail bucket), set TRAILCSI_SOURCE, or use --engine athena",
         )
-    return SourceOptions(chosen, strict, profile=profile, aws_region=aws_region)
+    return SourceOptions(chosen, strict, profile=profile, aws_region=aws_region, use_cache=not no_cache)
 
 
 def options(**bundles: Callable[..., Any]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

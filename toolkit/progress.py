@@ -99,3 +99,34 @@ class AthenaQueryProgress:
         if self._progress is not None:
             self._progress.stop()
             self._progress = None
+
+
+class CacheProgress:
+    """A bar of day folders converted, with files and events, on stderr."""
+
+    def __init__(self) -> None:
+        self._progress: Progress | None = None
+        self._task: int | None = None
+
+    def __call__(self, done: int, total: int, files: int, events: int) -> None:
+        if self._progress is None:
+            from rich.progress import BarColumn, MofNCompleteColumn
+
+            self._progress = Progress(
+                TextColumn("caching day folders"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[files]:,} files, {task.fields[events]:,} events"),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self._progress.start()
+            self._task = self._progress.add_task("cache", total=total, files=0, events=0)
+        if self._task is not None:
+            self._progress.update(self._task, completed=done, files=files, events=events)
+
+    def stop(self) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+            self._progress = None

@@ -18,12 +18,13 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC
 from typing import Any
 
 import duckdb
 from sqlglot import exp
 
-from toolkit import archive, schema, transpile
+from toolkit import archive, columnar, schema, transpile
 from toolkit.engines import ProgressCallback, Result, ScanReport, SkippedFile
 from toolkit.errors import EngineError, Interrupted, SourceError, UsageError
 from toolkit.query import TrailQuery
@@ -93,6 +94,25 @@ def source_sql(
     )
 
 
+def _parquet_sql(paths: list[str], columns: list[str], window: Any) -> str:
+    """Cached days as `trail` rows, pruned by delivery time exactly as raw files are."""
+    fields = [schema.BY_NAME[c] for c in columns if c in schema.BY_NAME] or [schema.BY_NAME["eventid"]]
+    keep = ", ".join([f.name for f in fields] + list(schema.PARTITION_COLUMNS))
+    earliest, latest = window.delivery_span()
+    conditions = []
+    if earliest is not None:
+        conditions.append(f"{columnar.DELIVERED} + INTERVAL 1 MINUTE > {_timestamp(earliest)}")
+    if latest is not None:
+        conditions.append(f"{columnar.DELIVERED} <= {_timestamp(latest)}")
+    where = f" WHERE {columnar.DELIVERED} IS NULL OR ({' AND '.join(conditions)})" if conditions else ""
+    files = ", ".join(_quote(p) for p in paths)
+    return f"SELECT {keep} FROM read_parquet([{files}], hive_partitioning = false){where}"
+
+
+def _timestamp(moment: Any) -> str:
+    return f"TIMESTAMP '{moment.astimezone(UTC).replace(tzinfo=None):%Y-%m-%d %H:%M:%S}'"
+
+
 def _nested(field: schema.Field) -> bool:
     return field.kind in ("struct", "array", "map")
 
@@ -120,8 +140,12 @@ class LocalEngine:
         strict: bool = False,
         threads: int | None = None,
         progress: ProgressCallback | None = None,
+        cache: columnar.ColumnarCache | None = None,
     ) -> None:
         self.archive = archive.scan(source)
+        self.cache = cache  # days it holds (unchanged since) are read from Parquet
+        self._days: dict[columnar.DayKey, list[archive.LogFile]] | None = None
+        self._covered: dict[columnar.DayKey, dict[str, Any] | None] = {}
         self.strict = strict
         self.progress = progress
         self._pinned: tuple[tuple[Any, Any], ScanReport] | None = None  # see pinned()
@@ -146,15 +170,46 @@ class LocalEngine:
             names, rows = self._execute(sql, report.files_read)
             return Result(names, rows, report)
         paths, report = self._files(query)
+        paths, parquet = self._from_cache(query, paths, report)
         columns = query.columns_needed()
         sql = self._query_sql(query)
+        cached = _parquet_sql(parquet, columns, query.window) if parquet else None
 
         def statements(readable: list[str], object_bytes: int) -> list[str]:
-            view = source_sql(readable, columns, object_bytes)
-            return [f"CREATE OR REPLACE TEMP VIEW {SOURCE_VIEW} AS {view}", sql]
+            view = source_sql(readable, columns, object_bytes) if readable or not cached else None
+            both = " UNION ALL BY NAME ".join(f"({v})" for v in (view, cached) if v)
+            return [f"CREATE OR REPLACE TEMP VIEW {SOURCE_VIEW} AS {both}", sql]
 
         names, rows = self._run_reading(paths, report, statements)
         return Result(names, rows, report)
+
+    def write_parquet(
+        self, paths: list[str], target: str | os.PathLike[str]
+    ) -> tuple[int, list[tuple[str, str]]]:
+        """Convert log files to one Parquet file (every column, `_delivered`); returns (events, skipped)."""
+        report = ScanReport(files_selected=len(paths))
+        for path in paths:
+            if path not in self._sizes and path not in self._bad:
+                reason, self._sizes[path] = archive.inspect(path)
+                if reason:
+                    self._bad[path] = reason
+        readable = [p for p in paths if p not in self._bad]
+        for path in paths:
+            if path in self._bad:
+                self._skip(report, path, self._bad[path])
+        stamp = r"regexp_extract(filename, '_CloudTrail_[^_/]+_(\d{8}T\d{4})Z_[^/]*$', 1)"
+        delivered = f"CAST(try_strptime({stamp}, '%Y%m%dT%H%M') AS TIMESTAMP)"
+
+        def statements(files: list[str], object_bytes: int) -> list[str]:
+            body = source_sql(files, list(schema.COLUMN_NAMES), object_bytes, with_filename=True)
+            return [
+                f"COPY (SELECT * EXCLUDE (filename), {delivered} AS {columnar.DELIVERED} FROM ({body})) "
+                f"TO {_quote(str(target))} (FORMAT parquet, COMPRESSION zstd)"
+            ]
+
+        _names, rows = self._run_reading(readable, report, statements)
+        events = int(rows[0][0]) if rows else 0
+        return events, [(s.path, s.reason) for s in report.skipped]
 
     def render(self, query: TrailQuery) -> str:
         paths, _report = self._files(query)
@@ -261,8 +316,12 @@ class LocalEngine:
             report.notes.append(
                 f"no log files match this window, account and region; the archive holds {first} to {last}"
             )
+        covered = self._covered_days(selected) if self.cache is not None else set()
         paths = []
         for log in selected:
+            if (log.account, log.region, log.day) in covered:
+                paths.append(log.path)  # read from the cache: its build checked the file
+                continue
             if log.path not in self._sizes and log.path not in self._bad:
                 reason, self._sizes[log.path] = archive.inspect(log.path)  # ~20 µs a file, warm
                 if reason:
@@ -272,6 +331,43 @@ class LocalEngine:
             else:
                 paths.append(log.path)
         return paths, report
+
+    def _covered_days(self, selected: list[archive.LogFile]) -> set[columnar.DayKey]:
+        """The day folders of `selected` that the cache holds, unchanged since they were built."""
+        assert self.cache is not None
+        if self._days is None:
+            self._days = columnar.group(self.archive.files)
+        keys = {(log.account, log.region, log.day) for log in selected}
+        found = set()
+        for key in keys:
+            if key not in self._covered:
+                self._covered[key] = self.cache.covered(key, self._days[key])
+            if self._covered[key] is not None:
+                found.add(key)
+        return found
+
+    def _from_cache(
+        self, query: TrailQuery, paths: list[str], report: ScanReport
+    ) -> tuple[list[str], list[str]]:
+        """Split the files to read into raw files and cached days (Parquet files) covering the rest."""
+        if self.cache is None or not paths:
+            return paths, []
+        wanted = set(paths)
+        keys = {(log.account, log.region, log.day) for log in self.archive.files if log.path in wanted}
+        covered = sorted(k for k in keys if self._covered.get(k) is not None)
+        parquet = [str(self.cache.day_dir(key) / columnar.DATA) for key in covered]
+        already = {s.path for s in report.skipped}
+        cached_paths: set[str] = set()
+        for key in covered:
+            assert self._days is not None
+            cached_paths.update(log.path for log in self._days[key])
+            for relative, reason in self._covered[key].get("skipped", []):  # type: ignore[union-attr]
+                path = relative if os.path.isabs(relative) else str(self.cache.root / relative)
+                if path in wanted and path not in already:
+                    report.skipped.append(SkippedFile(path, reason))
+        if parquet:
+            report.notes.append(f"{len(parquet):,} day folders read from the columnar cache")
+        return [p for p in paths if p not in cached_paths], parquet
 
     def _object_bytes(self, paths: list[str]) -> int:
         return object_size_for(max((self._sizes.get(p, 0) for p in paths), default=0))

@@ -1,0 +1,194 @@
+"""The columnar cache: identical results with and without it (sample archive and every corpus),
+incremental builds, changed days rebuilt, partial coverage mixing cache and raw files in one query,
+and a build killed mid-way leaving nothing half-written that a query could read.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from toolkit import columnar, window
+from toolkit.catalog import Catalog
+from toolkit.engines.local import LocalEngine
+from toolkit.query import TrailQuery
+from toolkit.render import render
+
+ALL = window.parse(all_time=True)
+QUERIES = [
+    "SELECT * FROM trail ORDER BY eventid, eventtime",
+    "SELECT eventname, count(*) AS n, count(DISTINCT sourceipaddress) AS ips FROM trail GROUP BY 1 ORDER BY 1",
+    "SELECT useridentity.arn AS arn, resources, requestparameters, account, region, day FROM trail "
+    "ORDER BY eventid",
+]
+
+
+def build(root: Path, base: Path, scope=ALL) -> columnar.BuildReport:
+    engine = LocalEngine(root)
+    try:
+        days = columnar.group(engine.archive.select(scope.delivery_span()))
+        everything = columnar.group(engine.archive.files)
+        return columnar.ColumnarCache(root, base).build(
+            {k: everything[k] for k in days}, engine.write_parquet
+        )
+    finally:
+        engine.close()
+
+
+def rows(root: Path, sql: str, scope=ALL, cache: columnar.ColumnarCache | None = None):
+    """Columns, rows as a sorted multiset (corpora repeat event ids: ORDER BY leaves ties), report."""
+    engine = LocalEngine(root, cache=cache)
+    try:
+        result = engine.run(TrailQuery.parse(sql, scope))
+        return result.columns, sorted(map(repr, result.rows)), result.report
+    finally:
+        engine.close()
+
+
+@pytest.fixture(scope="module")
+def cached_sample(sample_root, tmp_path_factory):
+    base = tmp_path_factory.mktemp("columnar")
+    report = build(sample_root, base)
+    return columnar.ColumnarCache(sample_root, base), report
+
+
+def test_the_cache_gives_the_raw_results_on_the_sample(sample_root, cached_sample):
+    cache, report = cached_sample
+    assert report.days_built == report.days_total > 600 and report.events > 10_000
+    scope = window.parse(start="2025-03-10T12:00:00Z", end="2025-03-12T00:00:00Z")
+    for sql in QUERIES:
+        for span in (ALL, scope):
+            raw = rows(sample_root, sql, span)
+            fast = rows(sample_root, sql, span, cache)
+            assert fast[:2] == raw[:2], sql
+            assert "read from the columnar cache" in " ".join(fast[2].notes)
+
+
+def test_every_template_gives_the_same_rows_from_the_cache(sample_root, cached_sample):
+    cache, _ = cached_sample
+    recent = window.parse(start="2025-03-20", end="2025-03-31")
+    plain, fast = LocalEngine(sample_root), LocalEngine(sample_root, cache=cache)
+    try:
+        for template in Catalog.load().select():
+            values = {
+                p.name: {"principal": "alice", "service": "s3"}[p.name] for p in template.params if p.required
+            }
+            query = render(template, values, recent)
+            assert fast.run(query).rows == plain.run(query).rows, template.name
+    finally:
+        plain.close()
+        fast.close()
+
+
+def test_the_cache_gives_the_raw_results_on_every_corpus(corpus_archives, tmp_path):
+    for name, (root, count) in corpus_archives.items():
+        report = build(root, tmp_path / name)
+        cache = columnar.ColumnarCache(root, tmp_path / name)
+        assert report.events == count, name
+        for sql in QUERIES:
+            assert rows(root, sql, ALL, cache)[:2] == rows(root, sql)[:2], (name, sql)
+
+
+def test_builds_are_incremental_and_a_changed_day_is_rebuilt(sample_root, tmp_path):
+    root = tmp_path / "archive"
+    shutil.copytree(sample_root / "AWSLogs", root / "AWSLogs")
+    base = tmp_path / "cache"
+    scope = window.parse(start="2025-03-28", end="2025-03-31")
+    first = build(root, base, scope)
+    assert first.days_built == first.days_total > 10
+    again = build(root, base, scope)
+    assert (again.days_built, again.days_reused) == (0, first.days_total)
+    day = next(root.rglob("CloudTrail/us-east-1/2025/03/30"))
+    newest = sorted(day.glob("*.json.gz"))[-1]
+    shutil.copyfile(newest, newest.with_name(newest.name.replace("Z_", "Z_EXTRA", 1)))
+    cache = columnar.ColumnarCache(root, base)
+    # until rebuilt, the changed day is read raw (and so includes the new file) in the same query
+    sql = "SELECT count(*) FROM trail"
+    assert rows(root, sql, scope, cache)[1] == rows(root, sql, scope)[1]
+    third = build(root, base, scope)
+    assert third.days_built == 1 and third.days_reused == first.days_total - 1
+    assert rows(root, sql, scope, cache)[1] == rows(root, sql, scope)[1]
+
+
+def test_a_killed_build_leaves_no_half_written_day_and_the_next_resumes(sample_root, tmp_path):
+    root = tmp_path / "archive"
+    shutil.copytree(sample_root / "AWSLogs", root / "AWSLogs")
+    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "xdg"))
+    command = [sys.executable, "-m", "toolkit.cli", "cache", "build", "--source", str(root), "--all-time"]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    cache = columnar.ColumnarCache(root, tmp_path / "xdg" / "trailcsi" / "columnar")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(cache.days()) < 20:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    done = cache.days()
+    assert 20 <= len(done) < 600  # killed mid-way
+    for day in done:  # every day a query can see is complete: manifest and data, matching the files
+        assert (Path(day["path"]) / columnar.DATA).is_file()
+    sql = "SELECT eventname, count(*) FROM trail GROUP BY 1 ORDER BY 1"
+    assert rows(root, sql, ALL, cache)[1] == rows(root, sql)[1]  # cached days + raw for the rest
+    resumed = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"{len(done):,} already cached and unchanged" in resumed.stderr
+    assert not list(cache.dir.glob("account=*/region=*/day=*.*"))  # no scratch left behind
+    assert rows(root, sql, ALL, cache)[1] == rows(root, sql)[1]
+
+
+def test_cache_commands(sample_root, tmp_path):
+    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "xdg"))
+    trailcsi = [sys.executable, "-m", "toolkit.cli"]
+    built = subprocess.run(
+        [
+            *trailcsi,
+            "cache",
+            "build",
+            "--source",
+            str(sample_root),
+            "--start",
+            "2025-03-30",
+            "--end",
+            "2025-03-31",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert built.returncode == 0 and "day folders converted" in built.stderr
+    status = subprocess.run(
+        [*trailcsi, "cache", "status", "--format", "json"], env=env, capture_output=True, text=True
+    )
+    (entry,) = __import__("json").loads(status.stdout)
+    assert entry["source"] == str(sample_root.resolve()) and entry["first day"] == "2025-03-30"
+    query = [
+        *trailcsi,
+        "sql",
+        "SELECT count(*) FROM trail",
+        "--source",
+        str(sample_root),
+        "--start",
+        "2025-03-30",
+        "--end",
+        "2025-03-31",
+        "-f",
+        "csv",
+    ]
+    with_cache = subprocess.run(query, env=env, capture_output=True, text=True)
+    without = subprocess.run([*query, "--no-cache"], env=env, capture_output=True, text=True)
+    assert with_cache.stdout == without.stdout and "columnar cache" in with_cache.stderr
+    assert "columnar cache" not in without.stderr
+    cleared = subprocess.run(
+        [*trailcsi, "cache", "clear", "--source", str(sample_root)], env=env, capture_output=True, text=True
+    )
+    assert cleared.returncode == 0 and "removed" in cleared.stderr
+    status = subprocess.run(
+        [*trailcsi, "cache", "status", "--format", "json"], env=env, capture_output=True, text=True
+    )
+    assert __import__("json").loads(status.stdout) == []
