@@ -143,12 +143,12 @@ def main() -> None:
         ),
         (
             "trailcsi sql, whole archive (30 days)",
-            f"{trailcsi} sql {shlex.quote(QUERY)} --source {shlex.quote(str(root))} --all-time --format csv",
+            f"{trailcsi} sql {shlex.quote(QUERY)} --source {shlex.quote(str(root))} --all-time --format csv --no-cache",
         ),
         (
             "trailcsi sql, 3-day window",
             f"{trailcsi} sql {shlex.quote(QUERY)} --source {shlex.quote(str(root))} --start {mid} "
-            f"--end {mid + timedelta(days=2)} --format csv",
+            f"--end {mid + timedelta(days=2)} --format csv --no-cache",
         ),
         (
             "in-process query (engine.run), whole archive",

@@ -26,9 +26,8 @@ from typing import Any
 
 from toolkit import archive
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
-DATA = "data.parquet"
 #: The `_delivered` column: when each record's log file was delivered (from its name).
 DELIVERED = "_delivered"
 
@@ -70,101 +69,156 @@ class ColumnarCache:
         self.dir = (base or cache_base()) / archive_id(self.root)
 
     def day_dir(self, key: DayKey) -> Path:
+        return Path(self.day_path(key))
+
+    def day_path(self, key: DayKey) -> str:
         account, region, day = key
-        return self.dir / f"account={account}" / f"region={region}" / f"day={day:%Y-%m-%d}"
+        return os.path.join(str(self.dir), f"account={account}", f"region={region}", f"day={day:%Y-%m-%d}")
+
+    def parquet_files(self, key: DayKey, manifest: dict[str, Any]) -> list[str]:
+        """The day's Parquet files, as its manifest lists them."""
+        base = self.day_path(key)
+        return [os.path.join(base, name) for name in manifest.get("parquet", [])]
+
+    def names(self, files: list[archive.LogFile]) -> list[str]:
+        """The day's files as paths under the archive, sorted."""
+        prefix = str(self.root) + os.sep
+        return sorted(
+            log.path[len(prefix) :] if log.path.startswith(prefix) else os.path.relpath(log.path, self.root)
+            for log in files
+        )
 
     def fingerprint(self, files: list[archive.LogFile]) -> list[list[Any]]:
         """The day's files as (path under the archive, size): what a cached day must still match."""
         listed = []
+        prefix = str(self.root) + os.sep
         for log in sorted(files, key=lambda f: f.path):
             try:
                 size = os.stat(log.path).st_size
             except OSError:
                 size = -1
-            listed.append([os.path.relpath(log.path, self.root), size])
+            name = (
+                log.path[len(prefix) :]
+                if log.path.startswith(prefix)
+                else os.path.relpath(log.path, self.root)
+            )
+            listed.append([name, size])
         return listed
 
     def manifest(self, key: DayKey) -> dict[str, Any] | None:
         try:
-            data = json.loads((self.day_dir(key) / MANIFEST).read_text(encoding="utf-8"))
+            with open(os.path.join(self.day_path(key), MANIFEST), encoding="utf-8") as handle:
+                data = json.load(handle)
         except (OSError, ValueError):
             return None
         return data if data.get("version") == FORMAT_VERSION else None
 
-    def covered(self, key: DayKey, files: list[archive.LogFile]) -> dict[str, Any] | None:
-        """The day's manifest if the cached day is complete and its files are unchanged."""
+    def covered(
+        self, key: DayKey, files: list[archive.LogFile], *, sizes: bool = False
+    ) -> dict[str, Any] | None:
+        """The day's manifest if the cached day is complete and holds exactly these files.
+
+        Queries compare the file names (CloudTrail never rewrites a delivered file: a changed day
+        is one with files added or removed); builds also compare sizes.
+        """
         manifest = self.manifest(key)
-        if manifest is None or manifest.get("files") != self.fingerprint(files):
+        if manifest is None:
             return None
-        if not (self.day_dir(key) / DATA).is_file():
+        if sizes:
+            if manifest.get("files") != self.fingerprint(files):
+                return None
+        elif [name for name, _size in manifest.get("files", [])] != self.names(files):
+            return None
+        if manifest.get("events", 0) and not manifest.get("parquet"):
             return None
         return manifest
 
     def build(
         self,
         days: dict[DayKey, list[archive.LogFile]],
-        convert: Callable[[list[str], Path], tuple[int, list[tuple[str, str]]]],
+        convert: Callable[[list[str], Path], tuple[dict[str, int], list[tuple[str, str]]]],
         progress: Callable[[int, int, int, int], None] | None = None,
+        batch_files: int = 400,
     ) -> BuildReport:
-        """Convert every day not yet cached (or changed) with `convert(paths, parquet) -> (events, skipped)`.
+        """Convert every day not yet cached (or changed); `convert(paths, directory)` writes Parquet
+        into one `_part=<account>.<region>.<YYYY-MM-DD>` directory per day and returns (events per
+        part, skipped files). Days are converted in batches of about `batch_files` log files.
 
-        `progress(days done, days, files, events)` is called after each day.
+        `progress(days done, days, files, events)` is called after each batch.
         """
         self._remove_scratch()
         self.dir.mkdir(parents=True, exist_ok=True)
         (self.dir / "source.json").write_text(json.dumps({"source": str(self.root)}), encoding="utf-8")
         report = BuildReport(days_total=len(days))
-        for number, key in enumerate(sorted(days), 1):
-            files = days[key]
-            if self.covered(key, files) is not None:
+        todo = []
+        for key in sorted(days):
+            if self.covered(key, days[key], sizes=True) is not None:
                 report.days_reused += 1
             else:
-                self._build_day(key, files, convert, report)
+                todo.append(key)
+        batches: list[list[DayKey]] = []
+        for key in todo:
+            if not batches or sum(len(days[k]) for k in batches[-1]) >= batch_files:
+                batches.append([])
+            batches[-1].append(key)
+        done = report.days_reused
+        for batch in batches:
+            self._build_batch(batch, days, convert, report)
+            done += len(batch)
             if progress is not None:
-                progress(number, len(days), report.files, report.events)
+                progress(done, len(days), report.files, report.events)
         return report
 
-    def _build_day(
+    def _build_batch(
         self,
-        key: DayKey,
-        files: list[archive.LogFile],
-        convert: Callable[[list[str], Path], tuple[int, list[tuple[str, str]]]],
+        batch: list[DayKey],
+        days: dict[DayKey, list[archive.LogFile]],
+        convert: Callable[[list[str], Path], tuple[dict[str, int], list[tuple[str, str]]]],
         report: BuildReport,
     ) -> None:
-        final = self.day_dir(key)
-        scratch = final.with_name(final.name + f".building-{os.getpid()}")
+        scratch = self.dir / f".scratch-{os.getpid()}"
         shutil.rmtree(scratch, ignore_errors=True)
-        scratch.mkdir(parents=True)
-        fingerprint = self.fingerprint(files)
-        events, skipped = convert([f.path for f in files], scratch / DATA)
-        manifest = {
-            "version": FORMAT_VERSION,
-            "account": key[0],
-            "region": key[1],
-            "day": f"{key[2]:%Y-%m-%d}",
-            "files": fingerprint,
-            "events": events,
-            "skipped": [list(s) for s in skipped],
-        }
-        # The manifest goes into the scratch directory first; the directory is then swapped in.
-        (scratch / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
-        if final.exists():
-            retired = final.with_name(final.name + f".retired-{os.getpid()}")
-            os.replace(final, retired)
-            os.replace(scratch, final)
-            shutil.rmtree(retired, ignore_errors=True)
-        else:
-            os.replace(scratch, final)
-        report.days_built += 1
-        report.files += len(files)
-        report.events += events
+        fingerprints = {key: self.fingerprint(days[key]) for key in batch}  # as they were when read
+        counts, skipped = convert([f.path for key in batch for f in days[key]], scratch)
+        for key in batch:
+            account, region, day = key
+            part = scratch / f"_part={account}.{region}.{day:%Y-%m-%d}"
+            part.mkdir(parents=True, exist_ok=True)  # a day without events still gets its manifest
+            paths = {f.path for f in days[key]}
+            events = counts.get(part.name.removeprefix("_part="), 0)
+            manifest = {
+                "version": FORMAT_VERSION,
+                "account": account,
+                "region": region,
+                "day": f"{day:%Y-%m-%d}",
+                "files": fingerprints[key],
+                "events": events,
+                "parquet": sorted(p.name for p in part.glob("*.parquet")),
+                "skipped": [list(s) for s in skipped if s[0] in paths],
+            }
+            # The manifest is written inside the day's directory before it is renamed into place:
+            # a query sees a complete day or no day.
+            (part / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+            final = self.day_dir(key)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            if final.exists():
+                retired = final.with_name(final.name + f".retired-{os.getpid()}")
+                os.replace(final, retired)
+                os.replace(part, final)
+                shutil.rmtree(retired, ignore_errors=True)
+            else:
+                os.replace(part, final)
+            report.days_built += 1
+            report.files += len(days[key])
+            report.events += events
         report.skipped += skipped
+        shutil.rmtree(scratch, ignore_errors=True)
 
     def _remove_scratch(self) -> None:
         """Leftovers of an interrupted build: never read, removed before building."""
         if not self.dir.is_dir():
             return
-        for path in self.dir.glob("account=*/region=*/day=*.*-*"):
+        for path in [*self.dir.glob(".scratch-*"), *self.dir.glob("account=*/region=*/day=*.*-*")]:
             shutil.rmtree(path, ignore_errors=True)
 
     def days(self) -> list[dict[str, Any]]:

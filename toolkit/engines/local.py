@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -95,9 +96,12 @@ def source_sql(
 
 
 def _parquet_sql(paths: list[str], columns: list[str], window: Any) -> str:
-    """Cached days as `trail` rows, pruned by delivery time exactly as raw files are."""
+    """Cached days as `trail` rows: the same typing and renaming layers as raw files, over Parquet
+    columns that hold what the JSON reader produced, pruned by delivery time exactly as raw files are."""
     fields = [schema.BY_NAME[c] for c in columns if c in schema.BY_NAME] or [schema.BY_NAME["eventid"]]
-    keep = ", ".join([f.name for f in fields] + list(schema.PARTITION_COLUMNS))
+    typed = [f"{_typed(f, '')} AS {schema.quote_identifier(f.key)}" for f in fields]
+    exposed = [f"{f.duckdb_expose(schema.quote_identifier(f.key))} AS {f.name}" for f in fields]
+    keep = ", ".join(schema.PARTITION_COLUMNS)
     earliest, latest = window.delivery_span()
     conditions = []
     if earliest is not None:
@@ -106,7 +110,30 @@ def _parquet_sql(paths: list[str], columns: list[str], window: Any) -> str:
         conditions.append(f"{columnar.DELIVERED} <= {_timestamp(latest)}")
     where = f" WHERE {columnar.DELIVERED} IS NULL OR ({' AND '.join(conditions)})" if conditions else ""
     files = ", ".join(_quote(p) for p in paths)
-    return f"SELECT {keep} FROM read_parquet([{files}], hive_partitioning = false){where}"
+    return (
+        f"SELECT {', '.join(exposed)}, {keep}\n"
+        f"FROM (SELECT {', '.join(typed)}, {keep}\n"
+        f"      FROM read_parquet([{files}], hive_partitioning = false){where})"
+    )
+
+
+def parquet_build_sql(paths: list[str], object_bytes: int) -> str:
+    """Every record of these log files as the JSON reader gives it (nested fields as JSON text,
+    columns named by CloudTrail's keys), with the partition columns, `_delivered` and `_part`."""
+    fields = schema.EVENT_COLUMNS
+    members = ", ".join(f"{schema.quote_identifier(f.key)} {_reader_type(f)}" for f in fields)
+    keys = ", ".join(
+        f"r.{schema.quote_identifier(f.key)} AS {schema.quote_identifier(f.key)}" for f in fields
+    )
+    partitions = ", ".join(f"{sql} AS {name}" for name, sql in _PARTITION_SQL.items())
+    reader = reader_sql(paths, f"STRUCT({members})[]", object_bytes)
+    stamp = r"regexp_extract(filename, '_CloudTrail_[^_/]+_(\d{8}T\d{4})Z_[^/]*$', 1)"
+    delivered = f"CAST(try_strptime({stamp}, '%Y%m%dT%H%M') AS TIMESTAMP)"
+    part = "account || '.' || region || '.' || replace(day, '/', '-')"
+    return (
+        f"SELECT {keys}, account, region, day, {delivered} AS {columnar.DELIVERED}, {part} AS _part\n"
+        f"FROM (SELECT unnest(Records) AS r, {partitions}, filename FROM {reader})"
+    )
 
 
 def _timestamp(moment: Any) -> str:
@@ -123,8 +150,8 @@ def _reader_type(field: schema.Field) -> str:
     return "JSON" if _nested(field) else field.duckdb_read_type()
 
 
-def _typed(field: schema.Field) -> str:
-    value = f"r.{schema.quote_identifier(field.key)}"
+def _typed(field: schema.Field, record: str = "r.") -> str:
+    value = f"{record}{schema.quote_identifier(field.key)}"
     return f"TRY_CAST({value} AS {field.duckdb_read_type()})" if _nested(field) else value
 
 
@@ -152,7 +179,8 @@ class LocalEngine:
         self.pin_budget = PIN_BUDGET_BYTES
         self._bad: dict[str, str] = {}  # path -> why it cannot be read
         self._sizes: dict[str, int] = {}  # path -> uncompressed bytes
-        self._con = duckdb.connect(config={"threads": threads or os.cpu_count() or 1})
+        self._threads = threads or os.cpu_count() or 1
+        self._con = duckdb.connect(config={"threads": self._threads})
         self._con.execute("SET TimeZone = 'UTC'")
         # DuckDB computes progress for its own bar once a query passes two seconds; with gzip
         # inputs that once failed a query ("GetProgress is not implemented for this file
@@ -180,13 +208,22 @@ class LocalEngine:
             both = " UNION ALL BY NAME ".join(f"({v})" for v in (view, cached) if v)
             return [f"CREATE OR REPLACE TEMP VIEW {SOURCE_VIEW} AS {both}", sql]
 
-        names, rows = self._run_reading(paths, report, statements)
+        if cached and not paths:
+            # Only Parquet: DuckDB reads many small files faster on one thread (measured).
+            self._con.execute("SET threads = 1")
+            try:
+                names, rows = self._run_reading(paths, report, statements)
+            finally:
+                self._con.execute(f"SET threads = {self._threads}")
+        else:
+            names, rows = self._run_reading(paths, report, statements)
         return Result(names, rows, report)
 
     def write_parquet(
         self, paths: list[str], target: str | os.PathLike[str]
-    ) -> tuple[int, list[tuple[str, str]]]:
-        """Convert log files to one Parquet file (every column, `_delivered`); returns (events, skipped)."""
+    ) -> tuple[dict[str, int], list[tuple[str, str]]]:
+        """Convert log files to Parquet under `target`, one directory per account/region/day folder
+        (`_part=<account>.<region>.<YYYY-MM-DD>`); returns (events per directory name, skipped files)."""
         report = ScanReport(files_selected=len(paths))
         for path in paths:
             if path not in self._sizes and path not in self._bad:
@@ -197,19 +234,30 @@ class LocalEngine:
         for path in paths:
             if path in self._bad:
                 self._skip(report, path, self._bad[path])
-        stamp = r"regexp_extract(filename, '_CloudTrail_[^_/]+_(\d{8}T\d{4})Z_[^/]*$', 1)"
-        delivered = f"CAST(try_strptime({stamp}, '%Y%m%dT%H%M') AS TIMESTAMP)"
+        out = Path(target)
 
         def statements(files: list[str], object_bytes: int) -> list[str]:
-            body = source_sql(files, list(schema.COLUMN_NAMES), object_bytes, with_filename=True)
+            shutil.rmtree(out, ignore_errors=True)  # a retry without a bad file starts clean
             return [
-                f"COPY (SELECT * EXCLUDE (filename), {delivered} AS {columnar.DELIVERED} FROM ({body})) "
-                f"TO {_quote(str(target))} (FORMAT parquet, COMPRESSION zstd)"
+                f"COPY ({parquet_build_sql(files, object_bytes)}) TO {_quote(str(out))} "
+                "(FORMAT parquet, COMPRESSION zstd, PARTITION_BY (_part))"
             ]
 
-        _names, rows = self._run_reading(readable, report, statements)
-        events = int(rows[0][0]) if rows else 0
-        return events, [(s.path, s.reason) for s in report.skipped]
+        self._con.execute("SET preserve_insertion_order = false")  # lets DuckDB write in parallel
+        try:
+            if readable:
+                self._run_reading(readable, report, statements)
+        finally:
+            self._con.execute("SET preserve_insertion_order = true")
+        counts: dict[str, int] = {}
+        if out.is_dir() and any(out.rglob("*.parquet")):
+            pattern = _quote(str(out / "*" / "*.parquet"))
+            for name, rows in self._con.execute(
+                f"SELECT file_name, num_rows FROM parquet_file_metadata({pattern})"
+            ).fetchall():
+                part = Path(name).parent.name.removeprefix("_part=")
+                counts[part] = counts.get(part, 0) + int(rows)
+        return counts, [(s.path, s.reason) for s in report.skipped]
 
     def render(self, query: TrailQuery) -> str:
         paths, _report = self._files(query)
@@ -355,7 +403,9 @@ class LocalEngine:
         wanted = set(paths)
         keys = {(log.account, log.region, log.day) for log in self.archive.files if log.path in wanted}
         covered = sorted(k for k in keys if self._covered.get(k) is not None)
-        parquet = [str(self.cache.day_dir(key) / columnar.DATA) for key in covered]
+        parquet = [
+            path for key in covered for path in self.cache.parquet_files(key, self._covered[key] or {})
+        ]
         already = {s.path for s in report.skipped}
         cached_paths: set[str] = set()
         for key in covered:
@@ -365,8 +415,8 @@ class LocalEngine:
                 path = relative if os.path.isabs(relative) else str(self.cache.root / relative)
                 if path in wanted and path not in already:
                     report.skipped.append(SkippedFile(path, reason))
-        if parquet:
-            report.notes.append(f"{len(parquet):,} day folders read from the columnar cache")
+        if covered:
+            report.notes.append(f"{len(covered):,} day folders read from the columnar cache")
         return [p for p in paths if p not in cached_paths], parquet
 
     def _object_bytes(self, paths: list[str]) -> int:

@@ -1,0 +1,99 @@
+"""Columnar cache benchmark: building it, and the same query on the cache against the raw scan.
+
+    python benchmarks/cache.py            # the archive benchmarks/scan.py generates (run that first)
+
+In one run, on the same archive and query as benchmarks/scan.py (failed console logins grouped by
+source IP): the raw whole-archive scan in-process (the baseline), `trailcsi cache build` of every
+day (wall time and peak RSS, its own process), the same query on the cache in-process and as a
+whole `trailcsi sql` command, and a 3-day window on the cache (how many cached days it reads).
+The cache goes to a scratch XDG cache directory. Nothing is asserted; results are printed and
+written to benchmarks/results/cache-<date>.md.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import shlex
+import shutil
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from scan import DAYS, END_DAY, QUERY, timed  # noqa: E402
+
+REPEAT = 3
+
+
+def best_query(root: Path, cache, scope) -> tuple[float, int, list[str]]:
+    from toolkit.engines.local import LocalEngine
+    from toolkit.query import TrailQuery
+
+    times = []
+    for _ in range(REPEAT):
+        engine = LocalEngine(root, cache=cache)
+        began = time.perf_counter()
+        result = engine.run(TrailQuery.parse(QUERY, scope))
+        times.append(time.perf_counter() - began)
+        engine.close()
+    return min(times), len(result.rows), result.report.notes
+
+
+def main() -> None:
+    from toolkit import columnar, window
+
+    root = (HERE / "data" / "archive").resolve()
+    if not root.is_dir():
+        raise SystemExit("no benchmark archive: run python benchmarks/scan.py first")
+    scratch = Path(tempfile.mkdtemp(prefix="trailcsi-bench-cache-"))
+    env = dict(os.environ, XDG_CACHE_HOME=str(scratch))
+    python = shlex.quote(sys.executable)
+    everything = window.parse(all_time=True)
+    raw, raw_rows, _ = best_query(root, None, everything)
+    print(f"raw scan, in-process: {raw:.2f}s", file=sys.stderr)
+
+    build = f"{python} -m toolkit.cli cache build --source {shlex.quote(str(root))} --all-time"
+    os.environ["XDG_CACHE_HOME"] = str(scratch)
+    build_seconds, build_rss, _ = timed(build)
+    print(f"cache build: {build_seconds:.2f}s, peak RSS {build_rss / 1024:.0f} MiB", file=sys.stderr)
+    cache = columnar.ColumnarCache(root)
+    cached, cached_rows, notes = best_query(root, cache, everything)
+    assert cached_rows == raw_rows
+    command = f"{python} -m toolkit.cli sql {shlex.quote(QUERY)} --source {shlex.quote(str(root))} --all-time -f csv"
+    command_seconds = min(timed(command)[0] for _ in range(REPEAT))
+    mid = END_DAY - timedelta(days=DAYS // 2)
+    three = window.parse(start=str(mid), end=str(mid + timedelta(days=2)))
+    window_seconds, _, window_notes = best_query(root, cache, three)
+    size_mb = sum(p.stat().st_size for p in cache.dir.rglob("*") if p.is_file()) / 1e6
+    days = len(cache.days())
+    lines = [
+        f"# Columnar cache benchmark, {date.today()}",
+        "",
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+        f"archive: benchmarks/data/archive ({days} day folders); cache {size_mb:,.0f} MB of Parquet (zstd); "
+        f"best of {REPEAT}.",
+        f"Query: `{QUERY}`",
+        "",
+        "| measurement | s | ratio |",
+        "|---|---:|---:|",
+        f"| raw scan, whole archive, in-process (baseline) | {raw:.3f} | 1 |",
+        f"| cache build, every day (own process; peak RSS {build_rss / 1024:.0f} MiB) | {build_seconds:.2f} | "
+        f"{build_seconds / raw:.2f}× the raw scan |",
+        f"| same query on the cache, in-process | {cached:.4f} | {raw / cached:,.0f}× faster |",
+        f"| same query on the cache, whole `trailcsi sql` command | {command_seconds:.2f} | — |",
+        f"| 3-day window on the cache, in-process ({'; '.join(window_notes)}) | {window_seconds:.4f} | — |",
+    ]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    out = HERE / "results" / f"cache-{date.today()}.md"
+    out.write_text(text, encoding="utf-8")
+    shutil.rmtree(scratch, ignore_errors=True)
+    _ = env
+
+
+if __name__ == "__main__":
+    main()
