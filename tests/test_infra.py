@@ -66,3 +66,10 @@ def test_the_investigator_policy_is_least_privilege(template):
     glue = statements["GlueThisDatabaseOnly"]
     assert any("database/${DatabaseName}" in r["Fn::Sub"] for r in glue["Resource"])
     assert statements["DecryptTheTrailLogs"]["Action"] == ["kms:Decrypt"]
+
+
+def test_the_cli_prints_the_template(capsys):
+    from test_athena_cli import trailcsi
+
+    code, out, _err = trailcsi(capsys, "athena", "cloudformation")
+    assert code == 0 and out == TEMPLATE.read_text(encoding="utf-8")

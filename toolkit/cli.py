@@ -545,7 +545,7 @@ def _name_counts(source: SourceOptions, window: Window) -> dict[tuple[str, str],
 
 
 athena_app = typer.Typer(
-    help="Athena: discover a trail bucket's layout, print the partition-projected table."
+    help="Athena: discover a trail bucket's layout, create the partition-projected table, print the infrastructure."
 )
 app.add_typer(athena_app, name="athena")
 
@@ -653,6 +653,25 @@ def _table_spec(
         raise UsageError("no first day found in the bucket", "give --start-day")
     spec = TableSpec(bucket, found_accounts, found_regions, found_day, prefix, found_org, database, table)
     return spec.check()
+
+
+@athena_app.command("cloudformation")
+def athena_cloudformation() -> None:
+    """Print infra/trailcsi-athena.yaml: workgroup, results bucket, Glue database, investigator policy.
+
+    Deploy it with: trailcsi athena cloudformation > trailcsi-athena.yaml &&
+    aws cloudformation deploy --template-file trailcsi-athena.yaml --stack-name trailcsi
+    --capabilities CAPABILITY_IAM --parameter-overrides TrailBucketName=BUCKET
+    """
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "infra", here.parent / "infra"):  # installed wheel, then a checkout
+        template = candidate / "trailcsi-athena.yaml"
+        if template.is_file():
+            sys.stdout.write(template.read_text(encoding="utf-8"))
+            return
+    raise SourceError(
+        "the CloudFormation template is not installed", "take infra/ from the source distribution"
+    )
 
 
 @athena_app.command("ddl")
