@@ -6,6 +6,7 @@ import json
 import os
 import re
 import shutil
+import sys
 import tempfile
 from collections import defaultdict
 from datetime import date
@@ -105,3 +106,21 @@ def corpus_archives(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple
         shutil.copy(opensearch, folder / "347283850106_CloudTrail_eu-west-1_20211202T2215Z_real.json.gz")
         made["opensearch"] = (root, 840)
     return made
+
+
+def run_in_process(capsys, *args: str) -> tuple[int, str, str]:
+    """Run the CLI in-process (moto lives in this process); returns exit code, stdout, stderr."""
+    from toolkit import cli
+
+    capsys.readouterr()
+    saved = sys.argv
+    sys.argv = ["trailcsi", *args]
+    try:
+        cli.main()
+        code = 0
+    except SystemExit as done:
+        code = int(done.code or 0)
+    finally:
+        sys.argv = saved
+    out, err = capsys.readouterr()
+    return code, out, err

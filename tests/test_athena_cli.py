@@ -6,16 +6,14 @@ each one sent is parsed with sqlglot's athena dialect by the double.
 
 from __future__ import annotations
 
-import sys
 import tomllib
 
 import boto3
 import pytest
 import sqlglot
 from athena_double import AthenaDouble
+from conftest import run_in_process as trailcsi
 from moto import mock_aws
-
-from toolkit import cli
 
 DAYS = ("2025/03/29", "2025/03/30", "2025/03/31", "2025/04/01")
 
@@ -35,22 +33,6 @@ def double(sample_root, monkeypatch):
         fake.upload(days=DAYS)
         yield fake
         fake.close()
-
-
-def trailcsi(capsys, *args: str) -> tuple[int, str, str]:
-    """Run the CLI in-process (moto lives in this process); returns exit code, stdout, stderr."""
-    capsys.readouterr()
-    saved = sys.argv
-    sys.argv = ["trailcsi", *args]
-    try:
-        cli.main()
-        code = 0
-    except SystemExit as done:
-        code = int(done.code or 0)
-    finally:
-        sys.argv = saved
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def setup_args(config, *extra: str) -> list[str]:

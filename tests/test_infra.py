@@ -69,7 +69,7 @@ def test_the_investigator_policy_is_least_privilege(template):
 
 
 def test_the_cli_prints_the_template(capsys):
-    from test_athena_cli import trailcsi
+    from conftest import run_in_process as trailcsi
 
     code, out, _err = trailcsi(capsys, "athena", "cloudformation")
     assert code == 0 and out == TEMPLATE.read_text(encoding="utf-8")

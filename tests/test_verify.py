@@ -17,8 +17,8 @@ from pathlib import Path
 import boto3
 import pytest
 from conftest import CORPORA, corpus_path
+from conftest import run_in_process as trailcsi
 from moto import mock_aws
-from test_athena_cli import trailcsi
 
 from toolkit import rsa, window
 from toolkit.publickeys import PublicKeys
