@@ -218,3 +218,26 @@ def test_event_on_athena_prints_the_original_record(double, capsys, tmp_path, sa
     assert code == 0, err
     local = trailcsi(capsys, "event", event_id, *window, "--source", str(sample_root))
     assert remote == local[1] and event_id in remote
+
+
+def test_no_credentials_is_one_line_not_a_traceback(capsys, monkeypatch, tmp_path):
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    code, _out, err = trailcsi(
+        capsys,
+        "sql",
+        "SELECT 1 FROM trail",
+        "--engine",
+        "athena",
+        "--aws-region",
+        "us-east-1",
+        "--since",
+        "1d",
+    )
+    assert code == 2 and "Traceback" not in err
+    assert err.strip().splitlines()[-1] == (
+        "trailcsi: error: no AWS credentials found (set AWS_PROFILE or pass --profile)"
+    )

@@ -1010,10 +1010,10 @@ def cache_status(
     columns = ["source", "day folders", "first day", "last day", "events", "MB", "cache"]
     if format == "json":
         print(json.dumps([dict(zip(columns, row, strict=True)) for row in rows], indent=2))
-    elif format == "table":
-        export.write(columns, rows, "table", sys.stdout)
-    else:
+    elif format != "table":
         raise UsageError(f"--format {format!r} is not known here", "use table or json")
+    elif rows:
+        export.write(columns, rows, "table", sys.stdout)
     if not rows:
         say("nothing cached; build with: trailcsi cache build --source DIR --since 30d")
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -25,6 +26,11 @@ from toolkit.config import AthenaSettings
 from toolkit.engines import Result, ScanReport
 from toolkit.errors import EngineError, Interrupted, UsageError
 from toolkit.query import TrailQuery
+
+# pyathena logs each failure with its traceback before raising it; trailcsi reports the raised
+# error in one line, so pyathena's own log records are not printed.
+logging.getLogger("pyathena").addHandler(logging.NullHandler())
+logging.getLogger("pyathena").propagate = False
 
 #: Called on every poll with Athena's state, the seconds since the query started and bytes scanned.
 AthenaProgress = Callable[[str, float, int], None]
