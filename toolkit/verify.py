@@ -26,7 +26,7 @@ import re
 import zlib
 from collections import defaultdict
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -51,6 +51,8 @@ REQUIRED = (
     "logFiles",
 )
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+#: Compressed files smaller than this are decompressed in one call; larger ones are streamed.
+_WHOLE_FILE_BYTES = 8 << 20
 #: Called while log files are hashed: (files done, files to hash, uncompressed bytes hashed).
 Progress = Callable[[int, int, int], None]
 
@@ -225,22 +227,35 @@ def verify(
     chains: dict[tuple[str, str, str], list[DigestFile]] = defaultdict(list)
     for digest in digests:
         chains[(digest.account, digest.region, digest.trail)].append(digest)
+    for digest in digests:
+        if digest.status == "unchecked":
+            _load(digest)
+    listed = {
+        _from_awslogs(str(entry.get("s3Object", "")))
+        for digest in digests
+        if digest.data
+        for entry in digest.data.get("logFiles") or []
+    }
     reports: dict[tuple[str, str, str], ChainReport] = {}
     to_hash: list[tuple[ChainReport, str, str, bool]] = []  # report, key, expected hash, vouched
     referenced: set[str] = set()
-    for chain_key, members in sorted(chains.items()):
-        report = ChainReport(*chain_key)
-        reports[chain_key] = report
-        for key, expected, vouched in _check_chain(members, report, keys, start):
-            referenced.add(key)
-            to_hash.append((report, key, expected, vouched))
-        for digest in members:
-            if digest.status == "invalid" and digest.data:
-                for entry in digest.data.get("logFiles") or []:
-                    key = _from_awslogs(str(entry.get("s3Object", "")))
-                    referenced.add(key)
-                    report.logs_not_checked.append(key)
-    _hash_logs(base, to_hash, progress, workers)
+    # Log files are hashed on worker threads (zlib and hashlib release the GIL) while this thread
+    # checks the signatures.
+    with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 2) as pool:
+        hashes = {key: pool.submit(_sha256_of_log, base / key) for key in sorted(listed)}
+        for chain_key, members in sorted(chains.items()):
+            report = ChainReport(*chain_key)
+            reports[chain_key] = report
+            for key, expected, vouched in _check_chain(members, report, keys, start):
+                referenced.add(key)
+                to_hash.append((report, key, expected, vouched))
+            for digest in members:
+                if digest.status == "invalid" and digest.data:
+                    for entry in digest.data.get("logFiles") or []:
+                        key = _from_awslogs(str(entry.get("s3Object", "")))
+                        referenced.add(key)
+                        report.logs_not_checked.append(key)
+        _classify(to_hash, hashes, progress)
     _unreferenced(base, window, wanted_accounts, wanted_regions, referenced, reports)
     ordered = [reports[k] for k in sorted(reports)]
     return VerifyReport(ordered, list(keys.notes))
@@ -252,9 +267,6 @@ def _check_chain(
     """Check the digests of one chain; returns the log files to hash: (key, hash, vouched for)."""
     members.sort(key=lambda d: d.end)
     by_key = {d.key: d for d in members}
-    for digest in members:
-        if digest.status == "unchecked":
-            _load(digest)
     successors: dict[str, DigestFile] = {}
     for digest in members:
         if digest.data and digest.data.get("previousDigestS3Object"):
@@ -347,33 +359,28 @@ def _authenticate(digest: DigestFile, successor: DigestFile | None, keys: Public
         digest.status = "valid"
 
 
-def _hash_logs(
-    base: Path,
+def _classify(
     work: list[tuple[ChainReport, str, str, bool]],
+    hashes: dict[str, Future[tuple[str, int]]],
     progress: Progress | None,
-    workers: int | None,
 ) -> None:
-    def check(item: tuple[ChainReport, str, str, bool]) -> tuple[ChainReport, str, str, bool, str, int]:
-        report, key, expected, vouched = item
-        return report, key, expected, vouched, *_sha256_of_log(base / key)
-
     done = hashed = 0
-    with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 2) as pool:
-        for report, key, expected, vouched, outcome, size in pool.map(check, work):
-            hashed += size
-            if outcome == "missing":
-                report.logs_missing.append(key)
-            elif outcome.startswith("unreadable:"):
-                report.logs_unreadable.append((key, outcome.removeprefix("unreadable: ")))
-            elif outcome != expected:
-                report.logs_mismatch.append(key)
-            elif vouched:
-                report.logs_valid += 1
-            else:
-                report.logs_unvouched += 1
-            done += 1
-            if progress is not None:
-                progress(done, len(work), hashed)
+    for report, key, expected, vouched in work:
+        outcome, size = hashes[key].result()
+        hashed += size
+        if outcome == "missing":
+            report.logs_missing.append(key)
+        elif outcome.startswith("unreadable:"):
+            report.logs_unreadable.append((key, outcome.removeprefix("unreadable: ")))
+        elif outcome != expected:
+            report.logs_mismatch.append(key)
+        elif vouched:
+            report.logs_valid += 1
+        else:
+            report.logs_unvouched += 1
+        done += 1
+        if progress is not None:
+            progress(done, len(work), hashed)
 
 
 def _sha256_of_log(path: Path) -> tuple[str, int]:
@@ -381,6 +388,10 @@ def _sha256_of_log(path: Path) -> tuple[str, int]:
     digest = hashlib.sha256()
     size = 0
     try:
+        if path.stat().st_size < _WHOLE_FILE_BYTES:  # small (most): one read, one decompress
+            body = gzip.decompress(path.read_bytes())
+            digest.update(body)
+            return digest.hexdigest(), len(body)
         with gzip.open(path, "rb") as handle:
             while chunk := handle.read(1 << 20):
                 digest.update(chunk)
@@ -425,7 +436,11 @@ def _from_awslogs(key: str) -> str:
 
 
 def _parse_time(text: Any) -> datetime | None:
+    """`2025-03-29T01:30:00Z` as an aware datetime (None if it is not one)."""
+    value = str(text)
+    if len(value) != 20 or value[10] != "T" or not value.endswith("Z"):
+        return None
     try:
-        return datetime.strptime(str(text), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        return datetime.fromisoformat(value)
     except ValueError:
         return None
