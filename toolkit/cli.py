@@ -10,7 +10,6 @@ import sys
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -18,6 +17,9 @@ import typer
 
 from toolkit import __version__, export
 from toolkit.catalog import Catalog
+from toolkit.cli_athena import athena_app
+from toolkit.cli_cache import cache_app
+from toolkit.cli_common import aws_session, local_copy, say
 from toolkit.cli_options import (
     OutputOptions,
     SourceOptions,
@@ -27,14 +29,12 @@ from toolkit.cli_options import (
     source_options,
     window_options,
 )
+from toolkit.cli_verify import verify
 from toolkit.criteria import Criteria
 from toolkit.engines import Result, ScanReport
 from toolkit.errors import (
-    EngineError,
     ExitCode,
-    Interrupted,
     NotFoundError,
-    SourceError,
     TrailcsiError,
     UsageError,
 )
@@ -53,11 +53,6 @@ app = typer.Typer(
     add_completion=True,
     pretty_exceptions_enable=False,
 )
-
-
-def say(message: str) -> None:
-    """A diagnostic line on stderr (stdout carries data only)."""
-    print(f"trailcsi: {message}", file=sys.stderr, flush=True)
 
 
 def _progress_reporter() -> Any:
@@ -87,7 +82,7 @@ def _engine(
     from toolkit.engines.local import LocalEngine
 
     assert source.source is not None
-    directory = _local_copy(source, window, criteria) if source.source.startswith("s3://") else source.source
+    directory = local_copy(source, window, criteria) if source.source.startswith("s3://") else source.source
     progress = _progress_reporter()
     cache = None
     if source.use_cache:
@@ -126,7 +121,7 @@ def _athena_engine(source: SourceOptions, fetch: str) -> Iterator[Any]:
 
     engine = AthenaEngine(
         settings,
-        session=_aws_session(settings.profile, settings.region),
+        session=aws_session(settings.profile, settings.region),
         progress=progress,
         notify=notify,
         reuse_minutes=source.reuse_minutes,
@@ -164,53 +159,6 @@ def _confirm_cost(source: SourceOptions, window: Window) -> None:
         f"this Athena query would read {span}{budget}",
         "pass --yes to run it anyway, or narrow the window",
     )
-
-
-def _aws_session(profile: str | None, region: str | None) -> Any:
-    import boto3
-    import botocore.exceptions
-
-    try:
-        return boto3.Session(profile_name=profile, region_name=region)
-    except botocore.exceptions.ProfileNotFound as error:
-        raise UsageError(str(error), "check --profile or AWS_PROFILE") from None
-
-
-def _local_copy(source: SourceOptions, window: Window, criteria: Criteria | None) -> str:
-    import botocore.exceptions
-
-    from toolkit import s3source
-
-    url = str(source.source)
-
-    accounts, regions = criteria.partitions() if criteria else ([], [])
-    bar = None
-    if sys.stderr.isatty():
-        from toolkit.progress import DownloadProgress
-
-        bar = DownloadProgress(f"fetching {url}")
-    try:
-        directory, done = s3source.sync(
-            _s3_client(source.profile, source.aws_region), url, window, accounts, regions, progress=bar
-        )
-    except botocore.exceptions.NoCredentialsError:
-        raise UsageError("no AWS credentials found", "set AWS_PROFILE or the AWS_* variables") from None
-    except botocore.exceptions.ClientError as error:
-        info = error.response.get("Error", {})
-        raise SourceError(
-            f"{url}: {info.get('Code', 'error')}: {info.get('Message', '')}".rstrip(": "),
-            "check the address and your read access",
-        ) from None
-    except botocore.exceptions.BotoCoreError as error:
-        raise EngineError(f"cannot reach S3: {error}") from None
-    finally:
-        if bar is not None:
-            bar.stop()
-    say(
-        f"{url}: {done.listed:,} log files for this scope; {done.downloaded:,} downloaded "
-        f"({done.bytes_downloaded / 1e6:,.1f} MB), {done.reused:,} reused from {s3source.cache_root()}"
-    )
-    return str(directory)
 
 
 def _report(report: ScanReport) -> None:
@@ -544,513 +492,9 @@ def _name_counts(source: SourceOptions, window: Window) -> dict[tuple[str, str],
     return {(str(s), str(e)): int(n) for s, e, n in result.rows}
 
 
-athena_app = typer.Typer(
-    help="Athena: discover a trail bucket's layout, create the partition-projected table, print the infrastructure."
-)
 app.add_typer(athena_app, name="athena")
-
-_Bucket = Annotated[str, typer.Option("--bucket", help="The trail's S3 bucket (name only).")]
-_Prefix = Annotated[str, typer.Option("--prefix", help="Key prefix before AWSLogs/, if the trail has one.")]
-_Profile = Annotated[
-    str | None, typer.Option("--profile", help="AWS profile (default: the usual AWS environment).")
-]
-_AwsRegion = Annotated[str | None, typer.Option("--aws-region", help="AWS region for the API calls.")]
-
-
-def _s3_client(profile: str | None, region: str | None) -> Any:
-    import boto3
-    import botocore.exceptions
-
-    try:
-        return boto3.Session(profile_name=profile, region_name=region).client("s3")
-    except botocore.exceptions.ProfileNotFound as error:
-        raise UsageError(str(error), "check --profile or AWS_PROFILE") from None
-
-
-def _discover(bucket: str, prefix: str, profile: str | None, region: str | None) -> Any:
-    import botocore.exceptions
-
-    from toolkit.bucket import discover
-
-    try:
-        return discover(_s3_client(profile, region), bucket, prefix)
-    except botocore.exceptions.NoCredentialsError:
-        raise UsageError("no AWS credentials found", "set AWS_PROFILE or pass --profile") from None
-    except botocore.exceptions.ClientError as error:
-        code = error.response.get("Error", {}).get("Code", "error")
-        raise SourceError(
-            f"s3://{bucket}: {code}: {error.response.get('Error', {}).get('Message', '')}".rstrip(": "),
-            "check the bucket name and your read access to it",
-        ) from None
-    except botocore.exceptions.BotoCoreError as error:
-        raise EngineError(f"cannot reach S3: {error}") from None
-
-
-@athena_app.command("discover")
-def athena_discover(
-    bucket: _Bucket,
-    prefix: _Prefix = "",
-    format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
-    profile: _Profile = None,
-    aws_region: _AwsRegion = None,
-) -> None:
-    """List the bucket's CloudTrail layout (org id, accounts, regions, first and last day) from folder listings."""
-    layout = _discover(bucket, prefix, profile, aws_region)
-    data = layout.as_dict()
-    if format == "json":
-        print(json.dumps(data, indent=2))
-    elif format == "table":
-        rows = [
-            (k, ", ".join(v) if isinstance(v, list) else ("" if v is None else str(v)))
-            for k, v in data.items()
-        ]
-        export.write(["field", "value"], rows, "table", sys.stdout)
-    else:
-        raise UsageError(f"--format {format!r} is not known here", "use table or json")
-
-
-_OrgId = Annotated[str | None, typer.Option("--org-id", help="Organization id of an organization trail.")]
-_Accounts = Annotated[str | None, typer.Option("--accounts", help="Comma-separated account ids.")]
-_Regions = Annotated[str | None, typer.Option("--regions", help="Comma-separated regions.")]
-_StartDay = Annotated[
-    str | None, typer.Option("--start-day", help="First day of logs, YYYY/MM/DD or YYYY-MM-DD.")
-]
-_Database = Annotated[str, typer.Option("--database", help="Glue database.")]
-_Table = Annotated[str, typer.Option("--table", help="Table name.")]
-
-
-def _table_spec(
-    bucket: str,
-    prefix: str,
-    org_id: str | None,
-    accounts: str | None,
-    regions: str | None,
-    start_day: str | None,
-    database: str,
-    table: str,
-    profile: str | None,
-    aws_region: str | None,
-) -> Any:
-    """The table to create: flags first, the rest from the bucket's layout (as `discover` finds it)."""
-    from datetime import date
-
-    from toolkit.ddl import TableSpec
-
-    if accounts and regions and start_day:
-        found_org, found_accounts, found_regions, found_day = org_id, [accounts], [regions], None
-    else:
-        layout = _discover(bucket, prefix, profile, aws_region)
-        found_org = org_id if org_id is not None else layout.org_id
-        found_accounts = [accounts] if accounts else layout.accounts
-        found_regions = [regions] if regions else layout.regions
-        found_day = layout.first_day
-    if start_day:
-        try:
-            found_day = date.fromisoformat(start_day.strip().replace("/", "-"))
-        except ValueError:
-            raise UsageError(f"--start-day {start_day!r} is not a date", "use YYYY/MM/DD") from None
-    if found_day is None:
-        raise UsageError("no first day found in the bucket", "give --start-day")
-    spec = TableSpec(bucket, found_accounts, found_regions, found_day, prefix, found_org, database, table)
-    return spec.check()
-
-
-@athena_app.command("cloudformation")
-def athena_cloudformation() -> None:
-    """Print infra/trailcsi-athena.yaml: workgroup, results bucket, Glue database, investigator policy.
-
-    Deploy it with: trailcsi athena cloudformation > trailcsi-athena.yaml &&
-    aws cloudformation deploy --template-file trailcsi-athena.yaml --stack-name trailcsi
-    --capabilities CAPABILITY_IAM --parameter-overrides TrailBucketName=BUCKET
-    """
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "infra", here.parent / "infra"):  # installed wheel, then a checkout
-        template = candidate / "trailcsi-athena.yaml"
-        if template.is_file():
-            sys.stdout.write(template.read_text(encoding="utf-8"))
-            return
-    raise SourceError(
-        "the CloudFormation template is not installed", "take infra/ from the source distribution"
-    )
-
-
-@athena_app.command("ddl")
-def athena_ddl(
-    bucket: _Bucket,
-    prefix: _Prefix = "",
-    org_id: _OrgId = None,
-    accounts: _Accounts = None,
-    regions: _Regions = None,
-    start_day: _StartDay = None,
-    database: _Database = "trailcsi",
-    table: _Table = "cloudtrail",
-    profile: _Profile = None,
-    aws_region: _AwsRegion = None,
-) -> None:
-    """Print the CREATE DATABASE and partition-projected CREATE EXTERNAL TABLE statements.
-
-    Accounts, regions, first day and org id come from the bucket (as `discover` finds them) unless
-    all of --accounts, --regions and --start-day are given.
-    """
-    from toolkit.ddl import create_database_sql, create_table_sql
-
-    spec = _table_spec(
-        bucket, prefix, org_id, accounts, regions, start_day, database, table, profile, aws_region
-    )
-    print(create_database_sql(spec) + ";\n")
-    print(create_table_sql(spec) + ";")
-
-
-@athena_app.command("setup")
-def athena_setup(
-    bucket: _Bucket,
-    output_location: Annotated[
-        str | None,
-        typer.Option("--output-location", help="s3:// prefix for query results (or the workgroup's)."),
-    ] = None,
-    workgroup: Annotated[str, typer.Option("--workgroup", help="Athena workgroup.")] = "primary",
-    prefix: _Prefix = "",
-    org_id: _OrgId = None,
-    accounts: _Accounts = None,
-    regions: _Regions = None,
-    start_day: _StartDay = None,
-    database: _Database = "trailcsi",
-    table: _Table = "cloudtrail",
-    replace: Annotated[
-        bool,
-        typer.Option(
-            "--replace", help="Recreate the table definition if it differs (log files are untouched)."
-        ),
-    ] = False,
-    config: Annotated[Path, typer.Option("--config", help="Where to write the settings.")] = Path(
-        "trailcsi.toml"
-    ),
-    profile: _Profile = None,
-    aws_region: _AwsRegion = None,
-) -> None:
-    """Create the database and the partition-projected table, and write trailcsi.toml.
-
-    Idempotent: an identical table is left alone; a different one is reported and changed only
-    with --replace. Afterwards `trailcsi run NAME --engine athena` needs no more flags.
-    """
-    from toolkit import config as config_module
-    from toolkit import provision
-    from toolkit.engines.athena import AthenaEngine
-
-    if output_location is not None and not output_location.startswith("s3://"):
-        raise UsageError(
-            f"--output-location {output_location!r} is not an s3:// address", "e.g. s3://my-results/athena/"
-        )
-    spec = _table_spec(
-        bucket, prefix, org_id, accounts, regions, start_day, database, table, profile, aws_region
-    )
-    session = _aws_session(profile, aws_region)
-    settings = config_module.AthenaSettings(
-        database=spec.database,
-        table=spec.table,
-        workgroup=workgroup,
-        output_location=output_location,
-        region=session.region_name,
-        profile=profile,
-    )
-    engine = AthenaEngine(settings, session=session, notify=say)
-    try:
-        outcome = provision.setup(spec, engine.execute, session.client("glue"), replace=replace)
-    finally:
-        engine.close()
-    for difference in outcome.differences:
-        say(f"changed: {difference}")
-    said = {"created": "created", "replaced": "recreated", "unchanged": "already up to date:"}[outcome.action]
-    say(f"{said} table {spec.database}.{spec.table} over {spec.location()}")
-    record = config_module.TableRecord(
-        spec.bucket, spec.prefix, spec.org_id, spec.accounts, spec.regions, f"{spec.start_day:%Y/%m/%d}"
-    )
-    config_module.save(config_module.Config(settings, record), config)
-    say(f"wrote {config}; now: trailcsi run NAME --engine athena (or sql, search, sweep)")
-
-
-@app.command()
-@options(window=window_options)
-def verify(
-    window: Window,
-    source: Annotated[
-        str | None,
-        typer.Option(
-            "--source", "-s", help="Directory holding AWSLogs/, or s3://bucket/prefix (env TRAILCSI_SOURCE)."
-        ),
-    ] = None,
-    account: Annotated[
-        list[str] | None, typer.Option("--account", help="Only this account (repeat).")
-    ] = None,
-    region: Annotated[list[str] | None, typer.Option("--region", help="Only this region (repeat).")] = None,
-    public_keys: Annotated[
-        Path | None,
-        typer.Option(
-            "--public-keys", help="JSON from `aws cloudtrail list-public-keys` (kept in the cache)."
-        ),
-    ] = None,
-    offline: Annotated[
-        bool,
-        typer.Option("--offline", help="Never ask AWS for public keys (use --public-keys and the cache)."),
-    ] = False,
-    format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
-    profile: _Profile = None,
-    aws_region: _AwsRegion = None,
-) -> None:
-    """Prove the archive was not tampered with: digest chains, signatures, log hashes, unreferenced files.
-
-    Exit 0 only when everything checked is valid; 1 when anything is not (problems are listed first).
-    """
-    from toolkit import publickeys
-    from toolkit import verify as verify_module
-
-    if format not in ("table", "json"):
-        raise UsageError(f"--format {format!r} is not known here", "use table or json")
-    chosen = source or os.environ.get("TRAILCSI_SOURCE")
-    if not chosen:
-        raise UsageError("no source given", "pass --source DIR or s3://bucket/prefix")
-    fetch = None
-    if not offline and public_keys is None:
-        fetch = publickeys.aws_fetcher(_aws_session(profile, aws_region))
-    keys = publickeys.PublicKeys.load(public_keys, fetch)
-    say(f"window: {window.description}")
-    signatures: dict[str, str] = {}
-    if chosen.startswith("s3://"):
-        chosen, signatures = _verify_copy(chosen, window, account or [], region or [], profile, aws_region)
-    elif not Path(chosen).is_dir():
-        raise SourceError(f"source {chosen!r} is not a directory", "give the directory holding AWSLogs/")
-    bar = None
-    if sys.stderr.isatty():
-        from toolkit.progress import DownloadProgress
-
-        bar = DownloadProgress("hashing log files")
-    try:
-        report = verify_module.verify(
-            chosen,
-            window,
-            keys,
-            accounts=account,
-            regions=region,
-            signatures=signatures,
-            progress=bar,
-        )
-    finally:
-        if bar is not None:
-            bar.stop()
-    for note in report.notes:
-        say(note)
-    totals = report.totals()
-    if format == "json":
-        print(json.dumps(report.as_dict(), indent=2))
-    else:
-        problems = report.problems()
-        for line in problems[:50]:
-            print(f"PROBLEM {line}")
-        if len(problems) > 50:
-            print(f"PROBLEM ... and {len(problems) - 50} more (--format json lists them all)")
-        rows = [
-            (
-                c.account,
-                c.region,
-                c.trail,
-                c.digests_valid,
-                len(c.digests_unauthenticated),
-                len(c.digests_invalid),
-                len(c.digests_missing),
-                c.logs_valid + c.logs_unvouched,
-                len(c.logs_mismatch),
-                len(c.logs_missing) + len(c.logs_unreadable),
-                len(c.logs_unreferenced),
-                len(c.gaps),
-            )
-            for c in report.chains
-        ]
-        columns = [
-            "account",
-            "region",
-            "trail",
-            "digests ok",
-            "not auth.",
-            "invalid",
-            "missing",
-            "logs ok",
-            "bad hash",
-            "lost",
-            "unreferenced",
-            "gaps",
-        ]
-        export.write(columns, rows, "table", sys.stdout)
-    if totals["digests_unauthenticated"]:
-        say(
-            f"{totals['digests_unauthenticated']} newest digest(s) not authenticated: their signature lives "
-            f"only in S3 object metadata (verify from s3:// to check them); {totals['logs_unvouched']} log "
-            "file(s) match only those digests"
-        )
-    say(
-        f"digests: {totals['digests_valid']:,} valid, {totals['digests_invalid']:,} invalid, "
-        f"{totals['digests_missing']:,} missing; log files: {totals['logs_valid'] + totals['logs_unvouched']:,} "
-        f"valid, {totals['logs_mismatch']:,} hash mismatch, {totals['logs_missing']:,} missing, "
-        f"{totals['logs_unreadable']:,} unreadable, {totals['logs_unreferenced']:,} referenced by no digest; "
-        f"{totals['gaps']:,} gaps, {totals['starts']:,} chain starts"
-    )
-    if not report.chains:
-        say("no digest files in this window: is log file validation on for this trail?")
-    if not report.ok() or not report.chains:
-        raise typer.Exit(int(ExitCode.FINDINGS))
-
-
-def _verify_copy(
-    url: str, window: Window, accounts: list[str], regions: list[str], profile: str | None, region: str | None
-) -> tuple[str, dict[str, str]]:
-    """An s3:// source: fetch the window's digests (with their signatures) and log files."""
-    import botocore.exceptions
-
-    from toolkit import s3source
-
-    client = _s3_client(profile, region)
-    try:
-        directory, signatures, digests = s3source.sync_digests(client, url, window, accounts, regions)
-        s3source.sync(client, url, window, accounts, regions)
-    except botocore.exceptions.NoCredentialsError:
-        raise UsageError("no AWS credentials found", "set AWS_PROFILE or pass --profile") from None
-    except botocore.exceptions.ClientError as error:
-        info = error.response.get("Error", {})
-        raise SourceError(f"{url}: {info.get('Code', 'error')}: {info.get('Message', '')}") from None
-    say(f"{url}: {digests.listed:,} digest files in the window ({digests.downloaded:,} downloaded)")
-    return str(directory), signatures
-
-
-cache_app = typer.Typer(
-    help="The columnar cache: an archive's days as Parquet, for repeated investigations.",
-    no_args_is_help=True,
-)
 app.add_typer(cache_app, name="cache")
-
-
-@cache_app.command("build")
-@options(window=window_options)
-def cache_build(
-    window: Window,
-    source: Annotated[
-        str | None,
-        typer.Option(
-            "--source", "-s", help="Directory holding AWSLogs/, or s3://bucket/prefix (env TRAILCSI_SOURCE)."
-        ),
-    ] = None,
-    accounts: _Accounts = None,
-    regions: _Regions = None,
-    strict: Annotated[bool, typer.Option("--strict", help="Stop at the first unreadable log file.")] = False,
-) -> None:
-    """Convert the window's day folders to Parquet (days already converted and unchanged are skipped)."""
-    from toolkit import columnar
-    from toolkit.engines.local import LocalEngine
-
-    chosen = source or os.environ.get("TRAILCSI_SOURCE")
-    if not chosen:
-        raise UsageError("no source given", "pass --source DIR or s3://bucket/prefix")
-    wanted_accounts = [a.strip() for a in (accounts or "").split(",") if a.strip()]
-    wanted_regions = [r.strip() for r in (regions or "").split(",") if r.strip()]
-    say(f"window: {window.description}")
-    options = SourceOptions(chosen, strict)
-    directory = (
-        _local_copy(options, window, Criteria(account=wanted_accounts, region=wanted_regions))
-        if chosen.startswith("s3://")
-        else chosen
-    )
-    cache = columnar.ColumnarCache(directory)
-    engine = LocalEngine(directory, strict=strict)
-    selected = engine.archive.select(window.delivery_span(), wanted_accounts, wanted_regions)
-    chosen_days = {(f.account, f.region, f.day) for f in selected}
-    everything = columnar.group(engine.archive.files)
-    days = {key: everything[key] for key in chosen_days}
-    bar = None
-    if sys.stderr.isatty():
-        from toolkit.progress import CacheProgress
-
-        bar = CacheProgress()
-    try:
-        report = cache.build(days, engine.write_parquet, progress=bar)
-    except KeyboardInterrupt:
-        raise Interrupted("interrupted; the days converted so far are kept, the next build resumes") from None
-    finally:
-        if bar is not None:
-            bar.stop()
-        engine.close()
-    for path, reason in report.skipped:
-        say(f"skipped {path}: {reason}")
-    say(
-        f"{report.days_built:,} day folders converted ({report.files:,} log files, {report.events:,} events), "
-        f"{report.days_reused:,} already cached and unchanged; cache: {cache.dir}"
-    )
-
-
-@cache_app.command("status")
-def cache_status(
-    format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
-) -> None:
-    """What is cached: per archive, the days, events and size."""
-    from toolkit import columnar
-
-    rows = []
-    for cache in columnar.all_caches():
-        days = cache.days()
-        if not days:
-            continue
-        rows.append(
-            (
-                str(cache.root),
-                len(days),
-                min(d["day"] for d in days),
-                max(d["day"] for d in days),
-                sum(d["events"] for d in days),
-                round(sum(d["bytes"] for d in days) / 1e6, 1),
-                str(cache.dir),
-            )
-        )
-    columns = ["source", "day folders", "first day", "last day", "events", "MB", "cache"]
-    if format == "json":
-        print(json.dumps([dict(zip(columns, row, strict=True)) for row in rows], indent=2))
-    elif format != "table":
-        raise UsageError(f"--format {format!r} is not known here", "use table or json")
-    elif rows:
-        export.write(columns, rows, "table", sys.stdout)
-    if not rows:
-        say("nothing cached; build with: trailcsi cache build --source DIR --since 30d")
-
-
-@cache_app.command("clear")
-def cache_clear(
-    source: Annotated[
-        str | None, typer.Option("--source", "-s", help="Only this archive's cache (default: every archive).")
-    ] = None,
-    since: Annotated[str | None, typer.Option("--since", help="Only days in this window, e.g. 30d.")] = None,
-    start: Annotated[str | None, typer.Option("--start", help="Only days from this date.")] = None,
-    end: Annotated[str | None, typer.Option("--end", help="Only days up to this date (inclusive).")] = None,
-) -> None:
-    """Remove cached days (all, or those of an archive and window); raw log files are never touched."""
-    from toolkit import columnar
-    from toolkit.window import parse as parse_window
-
-    scoped = since or start or end
-    window = parse_window(since, start, end) if scoped else None
-    caches = columnar.all_caches()
-    if source:
-        wanted = columnar.ColumnarCache(source)
-        caches = [c for c in caches if c.dir == wanted.dir]
-    removed = 0
-    for cache in caches:
-        if window is None:
-            removed += cache.clear()
-            continue
-        first = window.start.date() if window.start else None
-        last = (window.end - timedelta(microseconds=1)).date() if window.end else None
-
-        def keep(day: dict[str, Any], first: Any = first, last: Any = last) -> bool:
-            moment = date.fromisoformat(day["day"])
-            return not ((first is None or moment >= first) and (last is None or moment <= last))
-
-        removed += cache.clear(keep)
-    say(f"removed {removed:,} cached day folders")
+app.command()(verify)
 
 
 @app.command()

@@ -1,0 +1,225 @@
+"""`trailcsi athena ...`: discover a trail bucket, print or create the partition-projected table,
+print the CloudFormation template."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from toolkit import export
+from toolkit.cli_common import (
+    AccountsOption,
+    AwsRegionOption,
+    BucketOption,
+    DatabaseOption,
+    OrgIdOption,
+    PrefixOption,
+    ProfileOption,
+    RegionsOption,
+    StartDayOption,
+    TableOption,
+    aws_session,
+    s3_client,
+    say,
+)
+from toolkit.errors import EngineError, SourceError, UsageError
+
+athena_app = typer.Typer(
+    help="Athena: discover a trail bucket's layout, create the partition-projected table, print the infrastructure."
+)
+
+
+def _discover(bucket: str, prefix: str, profile: str | None, region: str | None) -> Any:
+    import botocore.exceptions
+
+    from toolkit.bucket import discover
+
+    try:
+        return discover(s3_client(profile, region), bucket, prefix)
+    except botocore.exceptions.NoCredentialsError:
+        raise UsageError("no AWS credentials found", "set AWS_PROFILE or pass --profile") from None
+    except botocore.exceptions.ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "error")
+        raise SourceError(
+            f"s3://{bucket}: {code}: {error.response.get('Error', {}).get('Message', '')}".rstrip(": "),
+            "check the bucket name and your read access to it",
+        ) from None
+    except botocore.exceptions.BotoCoreError as error:
+        raise EngineError(f"cannot reach S3: {error}") from None
+
+
+@athena_app.command("discover")
+def athena_discover(
+    bucket: BucketOption,
+    prefix: PrefixOption = "",
+    format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+    profile: ProfileOption = None,
+    aws_region: AwsRegionOption = None,
+) -> None:
+    """List the bucket's CloudTrail layout (org id, accounts, regions, first and last day) from folder listings."""
+    layout = _discover(bucket, prefix, profile, aws_region)
+    data = layout.as_dict()
+    if format == "json":
+        print(json.dumps(data, indent=2))
+    elif format == "table":
+        rows = [
+            (k, ", ".join(v) if isinstance(v, list) else ("" if v is None else str(v)))
+            for k, v in data.items()
+        ]
+        export.write(["field", "value"], rows, "table", sys.stdout)
+    else:
+        raise UsageError(f"--format {format!r} is not known here", "use table or json")
+
+
+def _table_spec(
+    bucket: str,
+    prefix: str,
+    org_id: str | None,
+    accounts: str | None,
+    regions: str | None,
+    start_day: str | None,
+    database: str,
+    table: str,
+    profile: str | None,
+    aws_region: str | None,
+) -> Any:
+    """The table to create: flags first, the rest from the bucket's layout (as `discover` finds it)."""
+    from datetime import date
+
+    from toolkit.ddl import TableSpec
+
+    if accounts and regions and start_day:
+        found_org, found_accounts, found_regions, found_day = org_id, [accounts], [regions], None
+    else:
+        layout = _discover(bucket, prefix, profile, aws_region)
+        found_org = org_id if org_id is not None else layout.org_id
+        found_accounts = [accounts] if accounts else layout.accounts
+        found_regions = [regions] if regions else layout.regions
+        found_day = layout.first_day
+    if start_day:
+        try:
+            found_day = date.fromisoformat(start_day.strip().replace("/", "-"))
+        except ValueError:
+            raise UsageError(f"--start-day {start_day!r} is not a date", "use YYYY/MM/DD") from None
+    if found_day is None:
+        raise UsageError("no first day found in the bucket", "give --start-day")
+    spec = TableSpec(bucket, found_accounts, found_regions, found_day, prefix, found_org, database, table)
+    return spec.check()
+
+
+@athena_app.command("cloudformation")
+def athena_cloudformation() -> None:
+    """Print infra/trailcsi-athena.yaml: workgroup, results bucket, Glue database, investigator policy.
+
+    Deploy it with: trailcsi athena cloudformation > trailcsi-athena.yaml &&
+    aws cloudformation deploy --template-file trailcsi-athena.yaml --stack-name trailcsi
+    --capabilities CAPABILITY_IAM --parameter-overrides TrailBucketName=BUCKET
+    """
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "infra", here.parent / "infra"):  # installed wheel, then a checkout
+        template = candidate / "trailcsi-athena.yaml"
+        if template.is_file():
+            sys.stdout.write(template.read_text(encoding="utf-8"))
+            return
+    raise SourceError(
+        "the CloudFormation template is not installed", "take infra/ from the source distribution"
+    )
+
+
+@athena_app.command("ddl")
+def athena_ddl(
+    bucket: BucketOption,
+    prefix: PrefixOption = "",
+    org_id: OrgIdOption = None,
+    accounts: AccountsOption = None,
+    regions: RegionsOption = None,
+    start_day: StartDayOption = None,
+    database: DatabaseOption = "trailcsi",
+    table: TableOption = "cloudtrail",
+    profile: ProfileOption = None,
+    aws_region: AwsRegionOption = None,
+) -> None:
+    """Print the CREATE DATABASE and partition-projected CREATE EXTERNAL TABLE statements.
+
+    Accounts, regions, first day and org id come from the bucket (as `discover` finds them) unless
+    all of --accounts, --regions and --start-day are given.
+    """
+    from toolkit.ddl import create_database_sql, create_table_sql
+
+    spec = _table_spec(
+        bucket, prefix, org_id, accounts, regions, start_day, database, table, profile, aws_region
+    )
+    print(create_database_sql(spec) + ";\n")
+    print(create_table_sql(spec) + ";")
+
+
+@athena_app.command("setup")
+def athena_setup(
+    bucket: BucketOption,
+    output_location: Annotated[
+        str | None,
+        typer.Option("--output-location", help="s3:// prefix for query results (or the workgroup's)."),
+    ] = None,
+    workgroup: Annotated[str, typer.Option("--workgroup", help="Athena workgroup.")] = "primary",
+    prefix: PrefixOption = "",
+    org_id: OrgIdOption = None,
+    accounts: AccountsOption = None,
+    regions: RegionsOption = None,
+    start_day: StartDayOption = None,
+    database: DatabaseOption = "trailcsi",
+    table: TableOption = "cloudtrail",
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace", help="Recreate the table definition if it differs (log files are untouched)."
+        ),
+    ] = False,
+    config: Annotated[Path, typer.Option("--config", help="Where to write the settings.")] = Path(
+        "trailcsi.toml"
+    ),
+    profile: ProfileOption = None,
+    aws_region: AwsRegionOption = None,
+) -> None:
+    """Create the database and the partition-projected table, and write trailcsi.toml.
+
+    Idempotent: an identical table is left alone; a different one is reported and changed only
+    with --replace. Afterwards `trailcsi run NAME --engine athena` needs no more flags.
+    """
+    from toolkit import config as config_module
+    from toolkit import provision
+    from toolkit.engines.athena import AthenaEngine
+
+    if output_location is not None and not output_location.startswith("s3://"):
+        raise UsageError(
+            f"--output-location {output_location!r} is not an s3:// address", "e.g. s3://my-results/athena/"
+        )
+    spec = _table_spec(
+        bucket, prefix, org_id, accounts, regions, start_day, database, table, profile, aws_region
+    )
+    session = aws_session(profile, aws_region)
+    settings = config_module.AthenaSettings(
+        database=spec.database,
+        table=spec.table,
+        workgroup=workgroup,
+        output_location=output_location,
+        region=session.region_name,
+        profile=profile,
+    )
+    engine = AthenaEngine(settings, session=session, notify=say)
+    try:
+        outcome = provision.setup(spec, engine.execute, session.client("glue"), replace=replace)
+    finally:
+        engine.close()
+    for difference in outcome.differences:
+        say(f"changed: {difference}")
+    said = {"created": "created", "replaced": "recreated", "unchanged": "already up to date:"}[outcome.action]
+    say(f"{said} table {spec.database}.{spec.table} over {spec.location()}")
+    record = config_module.TableRecord(
+        spec.bucket, spec.prefix, spec.org_id, spec.accounts, spec.regions, f"{spec.start_day:%Y/%m/%d}"
+    )
+    config_module.save(config_module.Config(settings, record), config)
+    say(f"wrote {config}; now: trailcsi run NAME --engine athena (or sql, search, sweep)")

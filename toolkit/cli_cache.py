@@ -1,0 +1,149 @@
+"""`trailcsi cache ...`: the columnar cache of an archive (see toolkit/columnar.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import date, timedelta
+from typing import Annotated, Any
+
+import typer
+
+from toolkit import export
+from toolkit.cli_common import AccountsOption, RegionsOption, local_copy, say
+from toolkit.cli_options import SourceOptions, options, window_options
+from toolkit.criteria import Criteria
+from toolkit.errors import Interrupted, UsageError
+from toolkit.window import Window
+
+cache_app = typer.Typer(
+    help="The columnar cache: an archive's days as Parquet, for repeated investigations.",
+    no_args_is_help=True,
+)
+
+
+@cache_app.command("build")
+@options(window=window_options)
+def cache_build(
+    window: Window,
+    source: Annotated[
+        str | None,
+        typer.Option(
+            "--source", "-s", help="Directory holding AWSLogs/, or s3://bucket/prefix (env TRAILCSI_SOURCE)."
+        ),
+    ] = None,
+    accounts: AccountsOption = None,
+    regions: RegionsOption = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Stop at the first unreadable log file.")] = False,
+) -> None:
+    """Convert the window's day folders to Parquet (days already converted and unchanged are skipped)."""
+    from toolkit import columnar
+    from toolkit.engines.local import LocalEngine
+
+    chosen = source or os.environ.get("TRAILCSI_SOURCE")
+    if not chosen:
+        raise UsageError("no source given", "pass --source DIR or s3://bucket/prefix")
+    wanted_accounts = [a.strip() for a in (accounts or "").split(",") if a.strip()]
+    wanted_regions = [r.strip() for r in (regions or "").split(",") if r.strip()]
+    say(f"window: {window.description}")
+    options = SourceOptions(chosen, strict)
+    directory = (
+        local_copy(options, window, Criteria(account=wanted_accounts, region=wanted_regions))
+        if chosen.startswith("s3://")
+        else chosen
+    )
+    cache = columnar.ColumnarCache(directory)
+    engine = LocalEngine(directory, strict=strict)
+    selected = engine.archive.select(window.delivery_span(), wanted_accounts, wanted_regions)
+    chosen_days = {(f.account, f.region, f.day) for f in selected}
+    everything = columnar.group(engine.archive.files)
+    days = {key: everything[key] for key in chosen_days}
+    bar = None
+    if sys.stderr.isatty():
+        from toolkit.progress import CacheProgress
+
+        bar = CacheProgress()
+    try:
+        report = cache.build(days, engine.write_parquet, progress=bar)
+    except KeyboardInterrupt:
+        raise Interrupted("interrupted; the days converted so far are kept, the next build resumes") from None
+    finally:
+        if bar is not None:
+            bar.stop()
+        engine.close()
+    for path, reason in report.skipped:
+        say(f"skipped {path}: {reason}")
+    say(
+        f"{report.days_built:,} day folders converted ({report.files:,} log files, {report.events:,} events), "
+        f"{report.days_reused:,} already cached and unchanged; cache: {cache.dir}"
+    )
+
+
+@cache_app.command("status")
+def cache_status(
+    format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+) -> None:
+    """What is cached: per archive, the days, events and size."""
+    from toolkit import columnar
+
+    rows = []
+    for cache in columnar.all_caches():
+        days = cache.days()
+        if not days:
+            continue
+        rows.append(
+            (
+                str(cache.root),
+                len(days),
+                min(d["day"] for d in days),
+                max(d["day"] for d in days),
+                sum(d["events"] for d in days),
+                round(sum(d["bytes"] for d in days) / 1e6, 1),
+                str(cache.dir),
+            )
+        )
+    columns = ["source", "day folders", "first day", "last day", "events", "MB", "cache"]
+    if format == "json":
+        print(json.dumps([dict(zip(columns, row, strict=True)) for row in rows], indent=2))
+    elif format != "table":
+        raise UsageError(f"--format {format!r} is not known here", "use table or json")
+    elif rows:
+        export.write(columns, rows, "table", sys.stdout)
+    if not rows:
+        say("nothing cached; build with: trailcsi cache build --source DIR --since 30d")
+
+
+@cache_app.command("clear")
+def cache_clear(
+    source: Annotated[
+        str | None, typer.Option("--source", "-s", help="Only this archive's cache (default: every archive).")
+    ] = None,
+    since: Annotated[str | None, typer.Option("--since", help="Only days in this window, e.g. 30d.")] = None,
+    start: Annotated[str | None, typer.Option("--start", help="Only days from this date.")] = None,
+    end: Annotated[str | None, typer.Option("--end", help="Only days up to this date (inclusive).")] = None,
+) -> None:
+    """Remove cached days (all, or those of an archive and window); raw log files are never touched."""
+    from toolkit import columnar
+    from toolkit.window import parse as parse_window
+
+    scoped = since or start or end
+    window = parse_window(since, start, end) if scoped else None
+    caches = columnar.all_caches()
+    if source:
+        wanted = columnar.ColumnarCache(source)
+        caches = [c for c in caches if c.dir == wanted.dir]
+    removed = 0
+    for cache in caches:
+        if window is None:
+            removed += cache.clear()
+            continue
+        first = window.start.date() if window.start else None
+        last = (window.end - timedelta(microseconds=1)).date() if window.end else None
+
+        def keep(day: dict[str, Any], first: Any = first, last: Any = last) -> bool:
+            moment = date.fromisoformat(day["day"])
+            return not ((first is None or moment >= first) and (last is None or moment <= last))
+
+        removed += cache.clear(keep)
+    say(f"removed {removed:,} cached day folders")

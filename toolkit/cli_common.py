@@ -1,0 +1,98 @@
+"""What the CLI's command modules share: diagnostics on stderr, AWS sessions and clients, the
+local copy of an s3:// source, and the option types several commands spell the same way."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Any
+
+import typer
+
+from toolkit.cli_options import SourceOptions
+from toolkit.criteria import Criteria
+from toolkit.errors import EngineError, SourceError, UsageError
+from toolkit.window import Window
+
+
+def say(message: str) -> None:
+    """A diagnostic line on stderr (stdout carries data only)."""
+    print(f"trailcsi: {message}", file=sys.stderr, flush=True)
+
+
+BucketOption = Annotated[str, typer.Option("--bucket", help="The trail's S3 bucket (name only).")]
+PrefixOption = Annotated[
+    str, typer.Option("--prefix", help="Key prefix before AWSLogs/, if the trail has one.")
+]
+ProfileOption = Annotated[
+    str | None, typer.Option("--profile", help="AWS profile (default: the usual AWS environment).")
+]
+AwsRegionOption = Annotated[str | None, typer.Option("--aws-region", help="AWS region for the API calls.")]
+
+
+OrgIdOption = Annotated[
+    str | None, typer.Option("--org-id", help="Organization id of an organization trail.")
+]
+AccountsOption = Annotated[str | None, typer.Option("--accounts", help="Comma-separated account ids.")]
+RegionsOption = Annotated[str | None, typer.Option("--regions", help="Comma-separated regions.")]
+StartDayOption = Annotated[
+    str | None, typer.Option("--start-day", help="First day of logs, YYYY/MM/DD or YYYY-MM-DD.")
+]
+DatabaseOption = Annotated[str, typer.Option("--database", help="Glue database.")]
+TableOption = Annotated[str, typer.Option("--table", help="Table name.")]
+
+
+def aws_session(profile: str | None, region: str | None) -> Any:
+    import boto3
+    import botocore.exceptions
+
+    try:
+        return boto3.Session(profile_name=profile, region_name=region)
+    except botocore.exceptions.ProfileNotFound as error:
+        raise UsageError(str(error), "check --profile or AWS_PROFILE") from None
+
+
+def s3_client(profile: str | None, region: str | None) -> Any:
+    import boto3
+    import botocore.exceptions
+
+    try:
+        return boto3.Session(profile_name=profile, region_name=region).client("s3")
+    except botocore.exceptions.ProfileNotFound as error:
+        raise UsageError(str(error), "check --profile or AWS_PROFILE") from None
+
+
+def local_copy(source: SourceOptions, window: Window, criteria: Criteria | None) -> str:
+    import botocore.exceptions
+
+    from toolkit import s3source
+
+    url = str(source.source)
+
+    accounts, regions = criteria.partitions() if criteria else ([], [])
+    bar = None
+    if sys.stderr.isatty():
+        from toolkit.progress import DownloadProgress
+
+        bar = DownloadProgress(f"fetching {url}")
+    try:
+        directory, done = s3source.sync(
+            s3_client(source.profile, source.aws_region), url, window, accounts, regions, progress=bar
+        )
+    except botocore.exceptions.NoCredentialsError:
+        raise UsageError("no AWS credentials found", "set AWS_PROFILE or the AWS_* variables") from None
+    except botocore.exceptions.ClientError as error:
+        info = error.response.get("Error", {})
+        raise SourceError(
+            f"{url}: {info.get('Code', 'error')}: {info.get('Message', '')}".rstrip(": "),
+            "check the address and your read access",
+        ) from None
+    except botocore.exceptions.BotoCoreError as error:
+        raise EngineError(f"cannot reach S3: {error}") from None
+    finally:
+        if bar is not None:
+            bar.stop()
+    say(
+        f"{url}: {done.listed:,} log files for this scope; {done.downloaded:,} downloaded "
+        f"({done.bytes_downloaded / 1e6:,.1f} MB), {done.reused:,} reused from {s3source.cache_root()}"
+    )
+    return str(directory)

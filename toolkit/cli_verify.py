@@ -1,0 +1,167 @@
+"""`trailcsi verify`: the archive's digest chains, signatures and log hashes (see toolkit/verify.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from toolkit import export
+from toolkit.cli_common import AwsRegionOption, ProfileOption, aws_session, s3_client, say
+from toolkit.cli_options import options, window_options
+from toolkit.errors import ExitCode, SourceError, UsageError
+from toolkit.window import Window
+
+
+@options(window=window_options)
+def verify(
+    window: Window,
+    source: Annotated[
+        str | None,
+        typer.Option(
+            "--source", "-s", help="Directory holding AWSLogs/, or s3://bucket/prefix (env TRAILCSI_SOURCE)."
+        ),
+    ] = None,
+    account: Annotated[
+        list[str] | None, typer.Option("--account", help="Only this account (repeat).")
+    ] = None,
+    region: Annotated[list[str] | None, typer.Option("--region", help="Only this region (repeat).")] = None,
+    public_keys: Annotated[
+        Path | None,
+        typer.Option(
+            "--public-keys", help="JSON from `aws cloudtrail list-public-keys` (kept in the cache)."
+        ),
+    ] = None,
+    offline: Annotated[
+        bool,
+        typer.Option("--offline", help="Never ask AWS for public keys (use --public-keys and the cache)."),
+    ] = False,
+    format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+    profile: ProfileOption = None,
+    aws_region: AwsRegionOption = None,
+) -> None:
+    """Prove the archive was not tampered with: digest chains, signatures, log hashes, unreferenced files.
+
+    Exit 0 only when everything checked is valid; 1 when anything is not (problems are listed first).
+    """
+    from toolkit import publickeys
+    from toolkit import verify as verify_module
+
+    if format not in ("table", "json"):
+        raise UsageError(f"--format {format!r} is not known here", "use table or json")
+    chosen = source or os.environ.get("TRAILCSI_SOURCE")
+    if not chosen:
+        raise UsageError("no source given", "pass --source DIR or s3://bucket/prefix")
+    fetch = None
+    if not offline and public_keys is None:
+        fetch = publickeys.aws_fetcher(aws_session(profile, aws_region))
+    keys = publickeys.PublicKeys.load(public_keys, fetch)
+    say(f"window: {window.description}")
+    signatures: dict[str, str] = {}
+    if chosen.startswith("s3://"):
+        chosen, signatures = _verify_copy(chosen, window, account or [], region or [], profile, aws_region)
+    elif not Path(chosen).is_dir():
+        raise SourceError(f"source {chosen!r} is not a directory", "give the directory holding AWSLogs/")
+    bar = None
+    if sys.stderr.isatty():
+        from toolkit.progress import DownloadProgress
+
+        bar = DownloadProgress("hashing log files")
+    try:
+        report = verify_module.verify(
+            chosen,
+            window,
+            keys,
+            accounts=account,
+            regions=region,
+            signatures=signatures,
+            progress=bar,
+        )
+    finally:
+        if bar is not None:
+            bar.stop()
+    for note in report.notes:
+        say(note)
+    totals = report.totals()
+    if format == "json":
+        print(json.dumps(report.as_dict(), indent=2))
+    else:
+        problems = report.problems()
+        for line in problems[:50]:
+            print(f"PROBLEM {line}")
+        if len(problems) > 50:
+            print(f"PROBLEM ... and {len(problems) - 50} more (--format json lists them all)")
+        rows = [
+            (
+                c.account,
+                c.region,
+                c.trail,
+                c.digests_valid,
+                len(c.digests_unauthenticated),
+                len(c.digests_invalid),
+                len(c.digests_missing),
+                c.logs_valid + c.logs_unvouched,
+                len(c.logs_mismatch),
+                len(c.logs_missing) + len(c.logs_unreadable),
+                len(c.logs_unreferenced),
+                len(c.gaps),
+            )
+            for c in report.chains
+        ]
+        columns = [
+            "account",
+            "region",
+            "trail",
+            "digests ok",
+            "not auth.",
+            "invalid",
+            "missing",
+            "logs ok",
+            "bad hash",
+            "lost",
+            "unreferenced",
+            "gaps",
+        ]
+        export.write(columns, rows, "table", sys.stdout)
+    if totals["digests_unauthenticated"]:
+        say(
+            f"{totals['digests_unauthenticated']} newest digest(s) not authenticated: their signature lives "
+            f"only in S3 object metadata (verify from s3:// to check them); {totals['logs_unvouched']} log "
+            "file(s) match only those digests"
+        )
+    say(
+        f"digests: {totals['digests_valid']:,} valid, {totals['digests_invalid']:,} invalid, "
+        f"{totals['digests_missing']:,} missing; log files: {totals['logs_valid'] + totals['logs_unvouched']:,} "
+        f"valid, {totals['logs_mismatch']:,} hash mismatch, {totals['logs_missing']:,} missing, "
+        f"{totals['logs_unreadable']:,} unreadable, {totals['logs_unreferenced']:,} referenced by no digest; "
+        f"{totals['gaps']:,} gaps, {totals['starts']:,} chain starts"
+    )
+    if not report.chains:
+        say("no digest files in this window: is log file validation on for this trail?")
+    if not report.ok() or not report.chains:
+        raise typer.Exit(int(ExitCode.FINDINGS))
+
+
+def _verify_copy(
+    url: str, window: Window, accounts: list[str], regions: list[str], profile: str | None, region: str | None
+) -> tuple[str, dict[str, str]]:
+    """An s3:// source: fetch the window's digests (with their signatures) and log files."""
+    import botocore.exceptions
+
+    from toolkit import s3source
+
+    client = s3_client(profile, region)
+    try:
+        directory, signatures, digests = s3source.sync_digests(client, url, window, accounts, regions)
+        s3source.sync(client, url, window, accounts, regions)
+    except botocore.exceptions.NoCredentialsError:
+        raise UsageError("no AWS credentials found", "set AWS_PROFILE or pass --profile") from None
+    except botocore.exceptions.ClientError as error:
+        info = error.response.get("Error", {})
+        raise SourceError(f"{url}: {info.get('Code', 'error')}: {info.get('Message', '')}") from None
+    say(f"{url}: {digests.listed:,} digest files in the window ({digests.downloaded:,} downloaded)")
+    return str(directory), signatures
