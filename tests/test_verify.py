@@ -265,3 +265,13 @@ def test_truncated_files_are_unreadable_not_a_crash(copy):
     invalid = {key: why for c in report.chains for key, why in c.digests_invalid}
     assert unreadable == [key_of(copy, log)]
     assert invalid[key_of(copy, digest)].startswith("unreadable")
+
+
+def test_an_unknown_signature_algorithm_is_invalid_not_trusted(copy):
+    target = digest_paths(copy)[12]
+    body = json.loads(gzip.decompress(target.read_bytes()))
+    body["digestSignatureAlgorithm"] = "MD5withRSA"
+    target.write_bytes(gzip.compress(json.dumps(body, separators=(",", ":")).encode()))
+    report = verify(copy, WINDOW, keys(copy))
+    invalid = dict(kv for c in report.chains for kv in c.digests_invalid)
+    assert invalid[key_of(copy, target)] == "unsupported signature algorithm 'MD5withRSA'"

@@ -335,6 +335,10 @@ def _authenticate(digest: DigestFile, successor: DigestFile | None, keys: Public
         digest.status = "unauthenticated"
         digest.reason = "its signature lives only in S3 object metadata (the newest digest of a copy)"
         return
+    algorithm = data.get("digestSignatureAlgorithm", "SHA256withRSA")
+    if algorithm != "SHA256withRSA":
+        digest.status, digest.reason = "invalid", f"unsupported signature algorithm {algorithm!r}"
+        return
     fingerprint = str(data["digestPublicKeyFingerprint"])
     key = keys.get(fingerprint, digest.region, _parse_time(data.get("digestStartTime")))
     if key is None:
