@@ -124,3 +124,16 @@ def run_in_process(capsys, *args: str) -> tuple[int, str, str]:
         sys.argv = saved
     out, err = capsys.readouterr()
     return code, out, err
+
+
+@pytest.fixture
+def fake_aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Credentials and a region for moto, and none of the user's AWS or trailcsi settings."""
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    for name in ("AWS_PROFILE", "TRAILCSI_SOURCE", "TRAILCSI_ENGINE", "TRAILCSI_CONFIG"):
+        monkeypatch.delenv(name, raising=False)

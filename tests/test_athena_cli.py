@@ -19,15 +19,7 @@ DAYS = ("2025/03/29", "2025/03/30", "2025/03/31", "2025/04/01")
 
 
 @pytest.fixture
-def double(sample_root, monkeypatch):
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    for name in ("AWS_PROFILE", "TRAILCSI_SOURCE", "TRAILCSI_ENGINE", "TRAILCSI_CONFIG"):
-        monkeypatch.delenv(name, raising=False)
+def double(sample_root, monkeypatch, fake_aws_env):
     with mock_aws():
         fake = AthenaDouble(sample_root, monkeypatch)
         fake.upload(days=DAYS)

@@ -30,14 +30,7 @@ REQUIRED_EXAMPLES = {"principal": "alice", "service": "s3"}
 
 
 @pytest.fixture
-def double(sample_root, monkeypatch):
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
+def double(sample_root, monkeypatch, fake_aws_env):
     with mock_aws():
         fake = AthenaDouble(sample_root, monkeypatch)
         yield fake

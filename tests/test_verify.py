@@ -223,13 +223,7 @@ def test_the_parser_reads_awss_documented_digest(tmp_path):
     )
 
 
-def test_from_s3_the_newest_digests_are_authenticated_by_their_metadata(copy, tmp_path, monkeypatch, capsys):
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "t",
-        "AWS_SECRET_ACCESS_KEY": "t",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(name, value)
+def test_from_s3_the_newest_digests_are_authenticated_by_their_metadata(copy, capsys, fake_aws_env):
     metadata = json.loads((copy / sample_digests.METADATA).read_text())
     with mock_aws():
         s3 = boto3.client("s3", region_name="us-east-1")

@@ -24,9 +24,10 @@ from toolkit.cli_common import (
     TableOption,
     aws_session,
     s3_client,
+    s3_errors,
     say,
 )
-from toolkit.errors import EngineError, SourceError, UsageError
+from toolkit.errors import SourceError, UsageError
 
 athena_app = typer.Typer(
     help="Athena: discover a trail bucket's layout, create the partition-projected table, print the infrastructure."
@@ -34,22 +35,10 @@ athena_app = typer.Typer(
 
 
 def _discover(bucket: str, prefix: str, profile: str | None, region: str | None) -> Any:
-    import botocore.exceptions
-
     from toolkit.bucket import discover
 
-    try:
+    with s3_errors(f"s3://{bucket}", "check the bucket name and your read access to it"):
         return discover(s3_client(profile, region), bucket, prefix)
-    except botocore.exceptions.NoCredentialsError:
-        raise UsageError("no AWS credentials found", "set AWS_PROFILE or pass --profile") from None
-    except botocore.exceptions.ClientError as error:
-        code = error.response.get("Error", {}).get("Code", "error")
-        raise SourceError(
-            f"s3://{bucket}: {code}: {error.response.get('Error', {}).get('Message', '')}".rstrip(": "),
-            "check the bucket name and your read access to it",
-        ) from None
-    except botocore.exceptions.BotoCoreError as error:
-        raise EngineError(f"cannot reach S3: {error}") from None
 
 
 @athena_app.command("discover")

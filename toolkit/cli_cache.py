@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from datetime import date, timedelta
 from typing import Annotated, Any
@@ -11,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from toolkit import export
-from toolkit.cli_common import AccountsOption, RegionsOption, local_copy, say
+from toolkit.cli_common import AccountsOption, RegionsOption, SourceOption, local_copy, say, source_or_env
 from toolkit.cli_options import SourceOptions, options, window_options
 from toolkit.criteria import Criteria
 from toolkit.errors import Interrupted, UsageError
@@ -27,12 +26,7 @@ cache_app = typer.Typer(
 @options(window=window_options)
 def cache_build(
     window: Window,
-    source: Annotated[
-        str | None,
-        typer.Option(
-            "--source", "-s", help="Directory holding AWSLogs/, or s3://bucket/prefix (env TRAILCSI_SOURCE)."
-        ),
-    ] = None,
+    source: SourceOption = None,
     accounts: AccountsOption = None,
     regions: RegionsOption = None,
     strict: Annotated[bool, typer.Option("--strict", help="Stop at the first unreadable log file.")] = False,
@@ -41,9 +35,7 @@ def cache_build(
     from toolkit import columnar
     from toolkit.engines.local import LocalEngine
 
-    chosen = source or os.environ.get("TRAILCSI_SOURCE")
-    if not chosen:
-        raise UsageError("no source given", "pass --source DIR or s3://bucket/prefix")
+    chosen = source_or_env(source)
     wanted_accounts = [a.strip() for a in (accounts or "").split(",") if a.strip()]
     wanted_regions = [r.strip() for r in (regions or "").split(",") if r.strip()]
     say(f"window: {window.description}")

@@ -3,7 +3,10 @@ local copy of an s3:// source, and the option types several commands spell the s
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 import typer
@@ -41,6 +44,40 @@ DatabaseOption = Annotated[str, typer.Option("--database", help="Glue database."
 TableOption = Annotated[str, typer.Option("--table", help="Table name.")]
 
 
+SourceOption = Annotated[
+    str | None,
+    typer.Option(
+        "--source", "-s", help="Directory holding AWSLogs/, or s3://bucket/prefix (env TRAILCSI_SOURCE)."
+    ),
+]
+
+
+def source_or_env(source: str | None) -> str:
+    """`--source`, else `$TRAILCSI_SOURCE`; neither is a usage error."""
+    chosen = source or os.environ.get("TRAILCSI_SOURCE")
+    if not chosen:
+        raise UsageError("no source given", "pass --source DIR or s3://bucket/prefix")
+    return chosen
+
+
+@contextmanager
+def s3_errors(where: str, hint: str) -> Iterator[None]:
+    """botocore's failures while reading S3 as one-line trailcsi errors naming `where`."""
+    import botocore.exceptions
+
+    try:
+        yield
+    except botocore.exceptions.NoCredentialsError:
+        raise UsageError("no AWS credentials found", "set AWS_PROFILE or pass --profile") from None
+    except botocore.exceptions.ClientError as error:
+        info = error.response.get("Error", {})
+        raise SourceError(
+            f"{where}: {info.get('Code', 'error')}: {info.get('Message', '')}".rstrip(": "), hint
+        ) from None
+    except botocore.exceptions.BotoCoreError as error:
+        raise EngineError(f"cannot reach S3: {error}") from None
+
+
 def aws_session(profile: str | None, region: str | None) -> Any:
     import boto3
     import botocore.exceptions
@@ -62,7 +99,6 @@ def s3_client(profile: str | None, region: str | None) -> Any:
 
 
 def local_copy(source: SourceOptions, window: Window, criteria: Criteria | None) -> str:
-    import botocore.exceptions
 
     from toolkit import s3source
 
@@ -75,19 +111,10 @@ def local_copy(source: SourceOptions, window: Window, criteria: Criteria | None)
 
         bar = DownloadProgress(f"fetching {url}")
     try:
-        directory, done = s3source.sync(
-            s3_client(source.profile, source.aws_region), url, window, accounts, regions, progress=bar
-        )
-    except botocore.exceptions.NoCredentialsError:
-        raise UsageError("no AWS credentials found", "set AWS_PROFILE or the AWS_* variables") from None
-    except botocore.exceptions.ClientError as error:
-        info = error.response.get("Error", {})
-        raise SourceError(
-            f"{url}: {info.get('Code', 'error')}: {info.get('Message', '')}".rstrip(": "),
-            "check the address and your read access",
-        ) from None
-    except botocore.exceptions.BotoCoreError as error:
-        raise EngineError(f"cannot reach S3: {error}") from None
+        with s3_errors(url, "check the address and your read access"):
+            directory, done = s3source.sync(
+                s3_client(source.profile, source.aws_region), url, window, accounts, regions, progress=bar
+            )
     finally:
         if bar is not None:
             bar.stop()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -11,7 +10,16 @@ from typing import Annotated
 import typer
 
 from toolkit import export
-from toolkit.cli_common import AwsRegionOption, ProfileOption, aws_session, s3_client, say
+from toolkit.cli_common import (
+    AwsRegionOption,
+    ProfileOption,
+    SourceOption,
+    aws_session,
+    s3_client,
+    s3_errors,
+    say,
+    source_or_env,
+)
 from toolkit.cli_options import options, window_options
 from toolkit.errors import ExitCode, SourceError, UsageError
 from toolkit.window import Window
@@ -20,12 +28,7 @@ from toolkit.window import Window
 @options(window=window_options)
 def verify(
     window: Window,
-    source: Annotated[
-        str | None,
-        typer.Option(
-            "--source", "-s", help="Directory holding AWSLogs/, or s3://bucket/prefix (env TRAILCSI_SOURCE)."
-        ),
-    ] = None,
+    source: SourceOption = None,
     account: Annotated[
         list[str] | None, typer.Option("--account", help="Only this account (repeat).")
     ] = None,
@@ -53,9 +56,7 @@ def verify(
 
     if format not in ("table", "json"):
         raise UsageError(f"--format {format!r} is not known here", "use table or json")
-    chosen = source or os.environ.get("TRAILCSI_SOURCE")
-    if not chosen:
-        raise UsageError("no source given", "pass --source DIR or s3://bucket/prefix")
+    chosen = source_or_env(source)
     fetch = None
     if not offline and public_keys is None:
         fetch = publickeys.aws_fetcher(aws_session(profile, aws_region))
@@ -150,18 +151,11 @@ def _verify_copy(
     url: str, window: Window, accounts: list[str], regions: list[str], profile: str | None, region: str | None
 ) -> tuple[str, dict[str, str]]:
     """An s3:// source: fetch the window's digests (with their signatures) and log files."""
-    import botocore.exceptions
-
     from toolkit import s3source
 
     client = s3_client(profile, region)
-    try:
+    with s3_errors(url, "check the address and your read access"):
         directory, signatures, digests = s3source.sync_digests(client, url, window, accounts, regions)
         s3source.sync(client, url, window, accounts, regions)
-    except botocore.exceptions.NoCredentialsError:
-        raise UsageError("no AWS credentials found", "set AWS_PROFILE or pass --profile") from None
-    except botocore.exceptions.ClientError as error:
-        info = error.response.get("Error", {})
-        raise SourceError(f"{url}: {info.get('Code', 'error')}: {info.get('Message', '')}") from None
     say(f"{url}: {digests.listed:,} digest files in the window ({digests.downloaded:,} downloaded)")
     return str(directory), signatures

@@ -65,10 +65,7 @@ def sync(
     wanted = _keys(client, bucket, layout, window, accounts or [], [r.lower() for r in regions or []])
     report.listed = len(wanted)
     etags_path = local / ".etags.json"
-    try:
-        etags: dict[str, str] = json.loads(etags_path.read_text())
-    except (OSError, ValueError):
-        etags = {}
+    etags = _load_json(etags_path)
     todo = []
     for key, etag, size in wanted:
         target = local / key
@@ -171,15 +168,9 @@ def sync_digests(
                 prefixes.append(f"{day_base}{day:%Y/%m/%d}/")
                 day += timedelta(days=1)
     signatures_path = local / ".signatures.json"
-    try:
-        signatures: dict[str, str] = json.loads(signatures_path.read_text())
-    except (OSError, ValueError):
-        signatures = {}
+    signatures = _load_json(signatures_path)
     etags_path = local / ".etags.json"
-    try:
-        etags: dict[str, str] = json.loads(etags_path.read_text())
-    except (OSError, ValueError):
-        etags = {}
+    etags = _load_json(etags_path)
     paginator = client.get_paginator("list_objects_v2")
     wanted = [
         (item["Key"], item["ETag"].strip('"'))
@@ -221,6 +212,14 @@ def sync_digests(
             tmp.write_text(json.dumps(data))
             tmp.replace(path)
     return local / layout.prefix, signatures, report
+
+
+def _load_json(path: Path) -> dict[str, str]:
+    """A cache bookkeeping file (key → ETag or signature); missing or damaged reads as empty."""
+    try:
+        return dict(json.loads(path.read_text()))
+    except (OSError, ValueError, TypeError):
+        return {}
 
 
 def _folders(client: Any, bucket: str, prefix: str) -> list[str]:

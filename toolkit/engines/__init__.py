@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from toolkit.query import TrailQuery
+    from toolkit.window import Window
 
 
 @dataclass
@@ -45,6 +46,24 @@ class Result:
     #: A list, except when an engine streams a large export (then iterate it once, in the block).
     rows: list[tuple[Any, ...]] | Iterable[tuple[Any, ...]]
     report: ScanReport = field(default_factory=ScanReport)
+
+
+def records_with_id(
+    files: Iterable[Iterable[dict[str, Any]]], event_id: str, window: Window
+) -> list[dict[str, Any]]:
+    """The records of `files` (each a list of original records) with this event id, in the window."""
+    wanted = event_id.strip().lower()
+    start, end = window.eventtime_bounds()
+    found = []
+    for records in files:
+        for record in records:
+            stamp = str(record.get("eventTime", ""))
+            if str(record.get("eventID", "")).lower() != wanted:
+                continue
+            if (start and stamp < start) or (end and stamp >= end):
+                continue
+            found.append(record)
+    return found
 
 
 #: Called while a query runs with the number of files being read and the seconds elapsed.

@@ -23,7 +23,7 @@ from typing import Any
 from sqlglot import exp
 
 from toolkit.config import AthenaSettings
-from toolkit.engines import Result, ScanReport
+from toolkit.engines import Result, ScanReport, records_with_id
 from toolkit.errors import EngineError, Interrupted, UsageError
 from toolkit.query import TrailQuery
 
@@ -128,17 +128,8 @@ class AthenaEngine:
             .where(where)
         )
         result = self.execute(tree.sql(dialect="athena"))
-        start, end = query.window.eventtime_bounds()
-        records = []
-        for (path,) in sorted(result.rows):
-            for record in self._records(str(path)):
-                stamp = str(record.get("eventTime", ""))
-                if str(record.get("eventID", "")).lower() != wanted:
-                    continue
-                if (start and stamp < start) or (end and stamp >= end):
-                    continue
-                records.append(record)
-        return records, result.report
+        files = (self._records(str(path)) for (path,) in sorted(result.rows))
+        return records_with_id(files, wanted, query.window), result.report
 
     def cancel(self) -> None:
         for cursor in self._cursors:

@@ -26,7 +26,7 @@ import duckdb
 from sqlglot import exp
 
 from toolkit import archive, columnar, schema, transpile
-from toolkit.engines import ProgressCallback, Result, ScanReport, SkippedFile
+from toolkit.engines import ProgressCallback, Result, ScanReport, SkippedFile, records_with_id
 from toolkit.errors import EngineError, Interrupted, SourceError, UsageError
 from toolkit.query import TrailQuery
 
@@ -277,17 +277,7 @@ class LocalEngine:
             ]
 
         _names, rows = self._run_reading(paths, report, statements)
-        start, end = query.window.eventtime_bounds()
-        records = []
-        for (path,) in sorted(rows):
-            for record in _records(path):
-                stamp = str(record.get("eventTime", ""))
-                if str(record.get("eventID", "")).lower() != wanted:
-                    continue
-                if (start and stamp < start) or (end and stamp >= end):
-                    continue
-                records.append(record)
-        return records, report
+        return records_with_id((_records(path) for (path,) in sorted(rows)), wanted, query.window), report
 
     @contextmanager
     def pinned(self, scope: TrailQuery) -> Iterator[bool]:
