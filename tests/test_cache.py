@@ -5,6 +5,7 @@ and a build killed mid-way leaving nothing half-written that a query could read.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -13,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from toolkit import columnar, window
@@ -35,9 +37,7 @@ def build(root: Path, base: Path, scope=ALL) -> columnar.BuildReport:
     try:
         days = columnar.group(engine.archive.select(scope.delivery_span()))
         everything = columnar.group(engine.archive.files)
-        return columnar.ColumnarCache(root, base).build(
-            {k: everything[k] for k in days}, engine.write_parquet
-        )
+        return columnar.ColumnarCache(root, base).build({k: everything[k] for k in days}, [engine])
     finally:
         engine.close()
 
@@ -87,6 +87,44 @@ def test_every_template_gives_the_same_rows_from_the_cache(sample_root, cached_s
         fast.close()
 
 
+def test_each_row_group_holds_one_day_as_the_manifest_says(cached_sample):
+    """What lets a window read only its days: a row group never mixes days, so its `day`
+    statistics exclude it exactly (tests/test_parquet_splice.py shows DuckDB skipping it)."""
+    cache, report = cached_sample
+    con = duckdb.connect()
+    months = list(cache.dir.glob("account=*/region=*/month=*"))
+    assert len(months) < report.days_total / 10  # a file per month, not per day
+    for directory in months:
+        manifest = json.loads((directory / "manifest.json").read_text())
+        stats = con.execute(
+            "SELECT stats_min, stats_max, row_group_num_rows FROM "
+            f"parquet_metadata('{directory / manifest['parquet']}') WHERE path_in_schema = 'day' "
+            "ORDER BY row_group_id"
+        ).fetchall()
+        for day, entry in manifest["days"].items():
+            first, count = entry["row_groups"]
+            chosen = stats[first : first + count]
+            assert all(low == high == day.replace("-", "/") for low, high, _rows in chosen)
+            assert sum(rows for *_stats, rows in chosen) == entry["events"]
+        assert sum(e["row_groups"][1] for e in manifest["days"].values()) == len(stats)
+    con.close()
+
+
+def test_clearing_days_keeps_the_rest_of_their_month(sample_root, tmp_path):
+    base = tmp_path / "cache"
+    scope = window.parse(start="2025-03-20", end="2025-03-31")
+    build(sample_root, base, scope)
+    cache = columnar.ColumnarCache(sample_root, base)
+    before = cache.days()
+    removed = cache.clear(lambda day: day["day"] != "2025-03-25")
+    assert removed == sum(1 for d in before if d["day"] == "2025-03-25") > 0
+    after = cache.days()
+    assert len(after) == len(before) - removed and all(d["day"] != "2025-03-25" for d in after)
+    fast, raw = rows(sample_root, QUERIES[1], scope, cache), rows(sample_root, QUERIES[1], scope)
+    assert fast[:2] == raw[:2]
+    assert f"{len(after):,} day folders read from the columnar cache" in fast[2].notes
+
+
 def test_the_cache_gives_the_raw_results_on_every_corpus(corpus_archives, tmp_path):
     for name, (root, count) in corpus_archives.items():
         report = build(root, tmp_path / name)
@@ -131,14 +169,19 @@ def test_a_killed_build_leaves_no_half_written_day_and_the_next_resumes(sample_r
     process.wait()
     done = cache.days()
     assert 20 <= len(done) < 600  # killed mid-way
-    for day in done:  # every day a query can see is complete: manifest and data, matching the files
-        assert day["events"] == 0 or list(Path(day["path"]).glob("*.parquet"))
+    for day in done:  # every day a query can see is complete: its manifest names data that exists
+        month = (day["account"], day["region"], day["day"][:7])
+        manifest = cache.manifest(month)
+        assert day["events"] == 0 or Path(cache.parquet_file(month, manifest)).is_file()
     sql = "SELECT eventname, count(*) FROM trail GROUP BY 1 ORDER BY 1"
     assert rows(root, sql, ALL, cache)[1] == rows(root, sql)[1]  # cached days + raw for the rest
     resumed = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stderr
     assert f"{len(done):,} already cached and unchanged" in resumed.stderr
-    assert not list(cache.dir.glob("account=*/region=*/day=*.*"))  # no scratch left behind
+    assert not list(cache.dir.glob(".scratch-*"))  # no scratch left behind, no unnamed month file
+    for directory in cache.dir.glob("account=*/region=*/month=*"):
+        named = json.loads((directory / "manifest.json").read_text())["parquet"]
+        assert {p.name for p in directory.iterdir()} <= {"manifest.json", named}
     assert rows(root, sql, ALL, cache)[1] == rows(root, sql)[1]
 
 

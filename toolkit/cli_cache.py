@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from datetime import date, timedelta
 from typing import Annotated, Any
@@ -46,7 +47,7 @@ def cache_build(
         else chosen
     )
     cache = columnar.ColumnarCache(directory)
-    engine = LocalEngine(directory, strict=strict)
+    engine = LocalEngine(directory, strict=strict, threads=1)
     selected = engine.archive.select(window.delivery_span(), wanted_accounts, wanted_regions)
     chosen_days = {(f.account, f.region, f.day) for f in selected}
     everything = columnar.group(engine.archive.files)
@@ -56,14 +57,20 @@ def cache_build(
         from toolkit.progress import CacheProgress
 
         bar = CacheProgress()
+    # One single-threaded conversion per core: days convert side by side, each on its own.
+    converters = [engine] + [
+        LocalEngine(engine.archive, strict=strict, threads=1)
+        for _ in range(max(0, (os.cpu_count() or 1) - 1))
+    ]
     try:
-        report = cache.build(days, engine.write_parquet, progress=bar)
+        report = cache.build(days, converters, progress=bar)
     except KeyboardInterrupt:
         raise Interrupted("interrupted; the days converted so far are kept, the next build resumes") from None
     finally:
         if bar is not None:
             bar.stop()
-        engine.close()
+        for converter in converters:
+            converter.close()
     for path, reason in report.skipped:
         say(f"skipped {path}: {reason}")
     say(

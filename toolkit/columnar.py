@@ -1,14 +1,21 @@
 """The columnar cache: an archive's day folders converted to Parquet for repeated investigations.
 
-One Parquet file (zstd) per account / region / day folder, holding every `trail` column plus the
-partition columns and `_delivered` (the delivery time from each record's file name, so that the
-engine applies the same file-level window pruning to cached rows as to raw files). Beside it, a
-manifest lists the day's log files with their sizes: a day is served from the cache only while
-its files are exactly those, otherwise it is read raw (and `cache build` rebuilds it).
+Layout: one Parquet file (zstd) per account / region / month, whose row groups each hold a single
+day folder's events (every `trail` column plus the partition columns and `_delivered`, the
+delivery time from each record's file name, so that the engine prunes cached rows by delivery
+time exactly as it prunes raw files). A day is the unit of everything: converted on its own,
+replaced on its own, and skipped by queries through its row groups' `day` statistics. Few files
+keep queries fast (a Parquet file costs a reader far more than a row group).
 
-Crash safety: a day is written into a scratch directory and renamed into place with its manifest
-last, so a query sees a complete day or none; an interrupted build leaves scratch directories
-that the next build removes, and it resumes with the days not yet converted.
+Beside each month file, a manifest lists every day's log files with their sizes and the day's
+row groups: a day is served from the cache only while its files are exactly those, otherwise it
+is read raw (and `cache build` rebuilds it).
+
+A build converts each new or changed day into its own file (in parallel, one conversion per
+core), then splices the month's days, old and new, into a new month file without decoding them
+(`parquet_splice`), and commits it by replacing the manifest atomically: a query sees the old
+month or the new one, never a half-written one. An interrupted build leaves scratch files that
+the next build removes, and it resumes with the days not yet converted.
 """
 
 from __future__ import annotations
@@ -18,20 +25,38 @@ import json
 import os
 import shutil
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from toolkit import archive
 
-FORMAT_VERSION = 2
+if TYPE_CHECKING:  # building and splicing modules are imported by builds only: queries start faster
+    from concurrent.futures import Future
+
+    from toolkit import parquet_splice
+
+FORMAT_VERSION = 3
 MANIFEST = "manifest.json"
 #: The `_delivered` column: when each record's log file was delivered (from its name).
 DELIVERED = "_delivered"
 
 DayKey = tuple[str, str, date]  # account, region, day folder
+MonthKey = tuple[str, str, str]  # account, region, "YYYY-MM"
+
+
+class Converter(Protocol):
+    """What converts a day's log files into one Parquet file (the local engine)."""
+
+    def write_parquet(
+        self, paths: list[str], target: str | os.PathLike[str]
+    ) -> tuple[int, list[tuple[str, str]]]:
+        """Write `target` (no file when there are no events); returns (events, skipped files)."""
+        ...
+
+    def cancel(self) -> None: ...
 
 
 def cache_base() -> Path:
@@ -51,6 +76,15 @@ def group(files: Iterable[archive.LogFile]) -> dict[DayKey, list[archive.LogFile
     return days
 
 
+def month_of(key: DayKey) -> MonthKey:
+    return key[0], key[1], f"{key[2]:%Y-%m}"
+
+
+def day_value(day: date) -> str:
+    """A day as the `day` partition column holds it (CloudTrail's path form)."""
+    return f"{day:%Y/%m/%d}"
+
+
 @dataclass
 class BuildReport:
     days_total: int = 0
@@ -61,6 +95,16 @@ class BuildReport:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # path, why
 
 
+@dataclass
+class _Converted:
+    key: DayKey
+    fingerprint: list[list[Any]]
+    events: int
+    skipped: list[tuple[str, str]]
+    target: Path
+    files: int
+
+
 class ColumnarCache:
     """The cache of one archive (a directory in CloudTrail's layout)."""
 
@@ -68,17 +112,24 @@ class ColumnarCache:
         self.root = Path(root).expanduser().resolve()
         self.dir = (base or cache_base()) / archive_id(self.root)
 
-    def day_dir(self, key: DayKey) -> Path:
-        return Path(self.day_path(key))
+    # -- reading --------------------------------------------------------------------------
 
-    def day_path(self, key: DayKey) -> str:
-        account, region, day = key
-        return os.path.join(str(self.dir), f"account={account}", f"region={region}", f"day={day:%Y-%m-%d}")
+    def month_path(self, month: MonthKey) -> str:
+        account, region, yyyy_mm = month
+        return os.path.join(str(self.dir), f"account={account}", f"region={region}", f"month={yyyy_mm}")
 
-    def parquet_files(self, key: DayKey, manifest: dict[str, Any]) -> list[str]:
-        """The day's Parquet files, as its manifest lists them."""
-        base = self.day_path(key)
-        return [os.path.join(base, name) for name in manifest.get("parquet", [])]
+    def manifest(self, month: MonthKey) -> dict[str, Any] | None:
+        try:
+            with open(os.path.join(self.month_path(month), MANIFEST), encoding="utf-8") as handle:
+                data = json.load(handle)
+        except (OSError, ValueError):
+            return None
+        return data if isinstance(data, dict) and data.get("version") == FORMAT_VERSION else None
+
+    def parquet_file(self, month: MonthKey, manifest: dict[str, Any]) -> str | None:
+        """The month's Parquet file, as its manifest names it (None: no events at all)."""
+        name = manifest.get("parquet")
+        return os.path.join(self.month_path(month), name) if name else None
 
     def names(self, files: list[archive.LogFile]) -> list[str]:
         """The day's files as paths under the archive, sorted."""
@@ -91,160 +142,241 @@ class ColumnarCache:
     def fingerprint(self, files: list[archive.LogFile]) -> list[list[Any]]:
         """The day's files as (path under the archive, size): what a cached day must still match."""
         listed = []
-        prefix = str(self.root) + os.sep
-        for log in sorted(files, key=lambda f: f.path):
+        for name, log in zip(self.names(files), sorted(files, key=lambda f: f.path), strict=True):
             try:
                 size = os.stat(log.path).st_size
             except OSError:
                 size = -1
-            name = (
-                log.path[len(prefix) :]
-                if log.path.startswith(prefix)
-                else os.path.relpath(log.path, self.root)
-            )
             listed.append([name, size])
         return listed
 
-    def manifest(self, key: DayKey) -> dict[str, Any] | None:
-        try:
-            with open(os.path.join(self.day_path(key), MANIFEST), encoding="utf-8") as handle:
-                data = json.load(handle)
-        except (OSError, ValueError):
-            return None
-        return data if data.get("version") == FORMAT_VERSION else None
-
     def covered(
-        self, key: DayKey, files: list[archive.LogFile], *, sizes: bool = False
+        self,
+        key: DayKey,
+        files: list[archive.LogFile],
+        manifest: dict[str, Any] | None,
+        *,
+        sizes: bool = False,
     ) -> dict[str, Any] | None:
-        """The day's manifest if the cached day is complete and holds exactly these files.
+        """The day's manifest entry if the month's `manifest` holds it with exactly these files.
 
         Queries compare the file names (CloudTrail never rewrites a delivered file: a changed day
         is one with files added or removed); builds also compare sizes.
         """
-        manifest = self.manifest(key)
-        if manifest is None:
+        entry = (manifest or {}).get("days", {}).get(f"{key[2]:%Y-%m-%d}")
+        if entry is None:
             return None
         if sizes:
-            if manifest.get("files") != self.fingerprint(files):
+            if entry.get("files") != self.fingerprint(files):
                 return None
-        elif [name for name, _size in manifest.get("files", [])] != self.names(files):
+        elif [name for name, _size in entry.get("files", [])] != self.names(files):
             return None
-        if manifest.get("events", 0) and not manifest.get("parquet"):
-            return None
-        return manifest
-
-    def build(
-        self,
-        days: dict[DayKey, list[archive.LogFile]],
-        convert: Callable[[list[str], Path], tuple[dict[str, int], list[tuple[str, str]]]],
-        progress: Callable[[int, int, int, int], None] | None = None,
-        batch_files: int = 400,
-    ) -> BuildReport:
-        """Convert every day not yet cached (or changed); `convert(paths, directory)` writes Parquet
-        into one `_part=<account>.<region>.<YYYY-MM-DD>` directory per day and returns (events per
-        part, skipped files). Days are converted in batches of about `batch_files` log files.
-
-        `progress(days done, days, files, events)` is called after each batch.
-        """
-        self._remove_scratch()
-        self.dir.mkdir(parents=True, exist_ok=True)
-        (self.dir / "source.json").write_text(json.dumps({"source": str(self.root)}), encoding="utf-8")
-        report = BuildReport(days_total=len(days))
-        todo = []
-        for key in sorted(days):
-            if self.covered(key, days[key], sizes=True) is not None:
-                report.days_reused += 1
-            else:
-                todo.append(key)
-        batches: list[list[DayKey]] = []
-        for key in todo:
-            if not batches or sum(len(days[k]) for k in batches[-1]) >= batch_files:
-                batches.append([])
-            batches[-1].append(key)
-        done = report.days_reused
-        for batch in batches:
-            self._build_batch(batch, days, convert, report)
-            done += len(batch)
-            if progress is not None:
-                progress(done, len(days), report.files, report.events)
-        return report
-
-    def _build_batch(
-        self,
-        batch: list[DayKey],
-        days: dict[DayKey, list[archive.LogFile]],
-        convert: Callable[[list[str], Path], tuple[dict[str, int], list[tuple[str, str]]]],
-        report: BuildReport,
-    ) -> None:
-        scratch = self.dir / f".scratch-{os.getpid()}"
-        shutil.rmtree(scratch, ignore_errors=True)
-        fingerprints = {key: self.fingerprint(days[key]) for key in batch}  # as they were when read
-        counts, skipped = convert([f.path for key in batch for f in days[key]], scratch)
-        for key in batch:
-            account, region, day = key
-            part = scratch / f"_part={account}.{region}.{day:%Y-%m-%d}"
-            part.mkdir(parents=True, exist_ok=True)  # a day without events still gets its manifest
-            paths = {f.path for f in days[key]}
-            events = counts.get(part.name.removeprefix("_part="), 0)
-            manifest = {
-                "version": FORMAT_VERSION,
-                "account": account,
-                "region": region,
-                "day": f"{day:%Y-%m-%d}",
-                "files": fingerprints[key],
-                "events": events,
-                "parquet": sorted(p.name for p in part.glob("*.parquet")),
-                "skipped": [list(s) for s in skipped if s[0] in paths],
-            }
-            # The manifest is written inside the day's directory before it is renamed into place:
-            # a query sees a complete day or no day.
-            (part / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
-            final = self.day_dir(key)
-            final.parent.mkdir(parents=True, exist_ok=True)
-            if final.exists():
-                retired = final.with_name(final.name + f".retired-{os.getpid()}")
-                os.replace(final, retired)
-                os.replace(part, final)
-                shutil.rmtree(retired, ignore_errors=True)
-            else:
-                os.replace(part, final)
-            report.days_built += 1
-            report.files += len(days[key])
-            report.events += events
-        report.skipped += skipped
-        shutil.rmtree(scratch, ignore_errors=True)
-
-    def _remove_scratch(self) -> None:
-        """Leftovers of an interrupted build: never read, removed before building."""
-        if not self.dir.is_dir():
-            return
-        for path in [*self.dir.glob(".scratch-*"), *self.dir.glob("account=*/region=*/day=*.*-*")]:
-            shutil.rmtree(path, ignore_errors=True)
+        return entry
 
     def days(self) -> list[dict[str, Any]]:
-        """Every complete cached day, with its manifest."""
+        """Every cached day: account, region, day, events, bytes, files, and its month's path."""
         found = []
-        for manifest_path in sorted(self.dir.glob(f"account=*/region=*/day=*/{MANIFEST}")):
-            if "." in manifest_path.parent.name.removeprefix("day="):
-                continue
+        for manifest_path in sorted(self.dir.glob(f"account=*/region=*/month=*/{MANIFEST}")):
             try:
                 data = json.loads(manifest_path.read_text(encoding="utf-8"))
             except (OSError, ValueError):
                 continue
-            data["bytes"] = sum(p.stat().st_size for p in manifest_path.parent.iterdir())
-            data["path"] = str(manifest_path.parent)
-            found.append(data)
+            if not isinstance(data, dict) or data.get("version") != FORMAT_VERSION:
+                continue
+            for day, entry in sorted(data.get("days", {}).items()):
+                found.append(
+                    {
+                        "account": data["account"],
+                        "region": data["region"],
+                        "day": day,
+                        "events": entry.get("events", 0),
+                        "bytes": entry.get("bytes", 0),
+                        "files": len(entry.get("files", [])),
+                        "path": str(manifest_path.parent),
+                    }
+                )
         return found
+
+    # -- building -------------------------------------------------------------------------
+
+    def build(
+        self,
+        days: dict[DayKey, list[archive.LogFile]],
+        converters: Sequence[Converter],
+        progress: Callable[[int, int, int, int], None] | None = None,
+    ) -> BuildReport:
+        """Convert every day not yet cached (or changed), one day per converter at a time, and
+        commit each month as soon as its days are converted.
+
+        `progress(days done, days, files, events)` is called after each day.
+        """
+        import queue
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._remove_scratch()
+        self.dir.mkdir(parents=True, exist_ok=True)
+        (self.dir / "source.json").write_text(json.dumps({"source": str(self.root)}), encoding="utf-8")
+        report = BuildReport(days_total=len(days))
+        manifests: dict[MonthKey, dict[str, Any] | None] = {}
+        todo: dict[MonthKey, list[DayKey]] = defaultdict(list)
+        for key in sorted(days):
+            month = month_of(key)
+            if month not in manifests:
+                manifests[month] = self.manifest(month)
+            if self.covered(key, days[key], manifests[month], sizes=True) is not None:
+                report.days_reused += 1
+            else:
+                todo[month].append(key)
+        if not todo:
+            return report
+        scratch = self.dir / f".scratch-{os.getpid()}"
+        scratch.mkdir(parents=True, exist_ok=True)
+        free: queue.Queue[Converter] = queue.Queue()
+        for converter in converters:
+            free.put(converter)
+
+        def convert(key: DayKey) -> _Converted:
+            converter = free.get()
+            try:
+                fingerprint = self.fingerprint(days[key])  # the files as they were when read
+                target = scratch / f"{key[0]}.{key[1]}.{key[2]:%Y-%m-%d}.parquet"
+                events, skipped = converter.write_parquet([f.path for f in days[key]], target)
+                return _Converted(key, fingerprint, events, skipped, target, len(days[key]))
+            finally:
+                free.put(converter)
+
+        done = report.days_reused
+        pool = ThreadPoolExecutor(max(1, len(converters)), thread_name_prefix="trailcsi-cache")
+        try:
+            pending: dict[MonthKey, list[Future[_Converted]]] = {
+                month: [pool.submit(convert, key) for key in keys] for month, keys in sorted(todo.items())
+            }
+            for month, futures in pending.items():
+                converted = []
+                for future in futures:
+                    day = future.result()
+                    converted.append(day)
+                    done += 1
+                    report.days_built += 1
+                    report.files += day.files
+                    report.events += day.events
+                    report.skipped += day.skipped
+                    if progress is not None:
+                        progress(done, len(days), report.files, report.events)
+                self._commit(month, manifests[month], converted)
+                for day in converted:
+                    day.target.unlink(missing_ok=True)
+        except BaseException:
+            for converter in converters:  # stop conversions running in the pool
+                converter.cancel()
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+            shutil.rmtree(scratch, ignore_errors=True)
+        return report
+
+    def _commit(self, month: MonthKey, old: dict[str, Any] | None, converted: list[_Converted]) -> None:
+        """Splice the month's kept days and its newly converted ones into a new month file, then
+        replace the manifest (the commit) and remove the old file."""
+        import uuid
+
+        from toolkit import parquet_splice
+
+        kept = dict((old or {}).get("days", {}))
+        fresh = {f"{c.key[2]:%Y-%m-%d}": c for c in converted}
+        old_file = self.parquet_file(month, old) if old else None
+        old_footer = None
+        entries: dict[str, dict[str, Any]] = {}
+        parts: list[tuple[parquet_splice.Footer, Sequence[int]]] = []
+        position = 0
+        for day in sorted(set(kept) | set(fresh)):
+            if day in fresh:
+                made = fresh[day]
+                footer = parquet_splice.read_footer(made.target) if made.target.exists() else None
+                groups: Sequence[int] = range(len(footer.row_groups)) if footer else range(0)
+                root = str(self.root) + os.sep
+                entry = {
+                    "files": made.fingerprint,
+                    "events": made.events,
+                    "bytes": made.target.stat().st_size if footer else 0,
+                    "skipped": [[p.removeprefix(root), why] for p, why in made.skipped],
+                }
+            else:
+                entry = kept[day]
+                first, count = entry.get("row_groups", [0, 0])
+                groups = range(first, first + count)
+                footer = None
+                if count:
+                    if old_footer is None:
+                        assert old_file is not None
+                        old_footer = parquet_splice.read_footer(old_file)
+                    footer = old_footer
+            if footer is not None and len(groups):
+                parts.append((footer, groups))
+            entry = {**entry, "row_groups": [position, len(groups)]}
+            position += len(groups)
+            entries[day] = entry
+        directory = Path(self.month_path(month))
+        directory.mkdir(parents=True, exist_ok=True)
+        name = None
+        if parts:
+            name = f"days-{uuid.uuid4().hex[:12]}.parquet"
+            parquet_splice.splice(parts, directory / f"{name}.partial")
+            os.replace(directory / f"{name}.partial", directory / name)
+        manifest = {
+            "version": FORMAT_VERSION,
+            "account": month[0],
+            "region": month[1],
+            "month": month[2],
+            "parquet": name,
+            "days": entries,
+        }
+        partial = directory / f"{MANIFEST}.partial"
+        partial.write_text(json.dumps(manifest), encoding="utf-8")
+        os.replace(partial, directory / MANIFEST)  # the commit: a reader sees one manifest or the other
+        if old_file and os.path.basename(old_file) != name:
+            Path(old_file).unlink(missing_ok=True)
+
+    def _remove_scratch(self) -> None:
+        """Leftovers of an interrupted build (scratch days, month files no manifest names)."""
+        if not self.dir.is_dir():
+            return
+        for path in self.dir.glob(".scratch-*"):
+            shutil.rmtree(path, ignore_errors=True)
+        for directory in self.dir.glob("account=*/region=*/month=*"):
+            manifest = self.manifest(
+                (directory.parent.parent.name[8:], directory.parent.name[7:], directory.name[6:])
+            )
+            named = (manifest or {}).get("parquet")
+            for path in directory.iterdir():
+                if path.name != MANIFEST and path.name != named:
+                    path.unlink(missing_ok=True)
+
+    # -- removing -------------------------------------------------------------------------
 
     def clear(self, keep: Callable[[dict[str, Any]], bool] | None = None) -> int:
         """Remove cached days (those `keep` rejects, or all); returns how many."""
-        removed = 0
-        for day in self.days():
-            if keep is None or not keep(day):
-                shutil.rmtree(day["path"], ignore_errors=True)
-                removed += 1
+        every = self.days()
         if keep is None:
             shutil.rmtree(self.dir, ignore_errors=True)
+            return len(every)
+        removed = 0
+        by_month: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for day in every:
+            by_month[day["path"]].append(day)
+        for path, listed in by_month.items():
+            gone = {d["day"] for d in listed if not keep(d)}
+            if not gone:
+                continue
+            removed += len(gone)
+            first = listed[0]
+            month: MonthKey = (first["account"], first["region"], first["day"][:7])
+            manifest = self.manifest(month)
+            if manifest is None or gone >= set(manifest.get("days", {})):
+                shutil.rmtree(path, ignore_errors=True)
+                continue
+            kept = {day: entry for day, entry in manifest["days"].items() if day not in gone}
+            self._commit(month, {**manifest, "days": kept}, [])
         return removed
 
 

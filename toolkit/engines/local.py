@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC
+from datetime import UTC, date
 from pathlib import Path
 from typing import Any
 
@@ -95,31 +95,50 @@ def source_sql(
     )
 
 
-def _parquet_sql(paths: list[str], columns: list[str], window: Any) -> str:
+def _parquet_sql(
+    paths: list[str],
+    columns: list[str],
+    window: Any,
+    days: tuple[str, str],
+    exclude: dict[tuple[str, str], list[str]],
+) -> str:
     """Cached days as `trail` rows: the same typing and renaming layers as raw files, over Parquet
-    columns that hold what the JSON reader produced, pruned by delivery time exactly as raw files are."""
+    columns that hold what the JSON reader produced, pruned by delivery time exactly as raw files are.
+
+    `days` (first, last, as the `day` column holds them) lets the reader skip other days' row
+    groups by their statistics; `exclude` names days in that range, per account and region, that
+    are not to be read from the cache (changed since they were cached, or not wanted).
+    """
     fields = [schema.BY_NAME[c] for c in columns if c in schema.BY_NAME] or [schema.BY_NAME["eventid"]]
     typed = [f"{_typed(f, '')} AS {schema.quote_identifier(f.key)}" for f in fields]
     exposed = [f"{f.duckdb_expose(schema.quote_identifier(f.key))} AS {f.name}" for f in fields]
     keep = ", ".join(schema.PARTITION_COLUMNS)
     earliest, latest = window.delivery_span()
-    conditions = []
+    delivered = []
     if earliest is not None:
-        conditions.append(f"{columnar.DELIVERED} + INTERVAL 1 MINUTE > {_timestamp(earliest)}")
+        delivered.append(f"{columnar.DELIVERED} + INTERVAL 1 MINUTE > {_timestamp(earliest)}")
     if latest is not None:
-        conditions.append(f"{columnar.DELIVERED} <= {_timestamp(latest)}")
-    where = f" WHERE {columnar.DELIVERED} IS NULL OR ({' AND '.join(conditions)})" if conditions else ""
+        delivered.append(f"{columnar.DELIVERED} <= {_timestamp(latest)}")
+    conditions = [f"day BETWEEN {_quote(days[0])} AND {_quote(days[1])}"]
+    if delivered:
+        conditions.append(f"({columnar.DELIVERED} IS NULL OR ({' AND '.join(delivered)}))")
+    for (account, region), listed in sorted(exclude.items()):
+        conditions.append(
+            f"NOT (account = {_quote(account)} AND region = {_quote(region)} "
+            f"AND day IN ({', '.join(_quote(d) for d in listed)}))"
+        )
     files = ", ".join(_quote(p) for p in paths)
     return (
         f"SELECT {', '.join(exposed)}, {keep}\n"
         f"FROM (SELECT {', '.join(typed)}, {keep}\n"
-        f"      FROM read_parquet([{files}], hive_partitioning = false){where})"
+        f"      FROM read_parquet([{files}], hive_partitioning = false)\n"
+        f"      WHERE {' AND '.join(conditions)})"
     )
 
 
 def parquet_build_sql(paths: list[str], object_bytes: int) -> str:
     """Every record of these log files as the JSON reader gives it (nested fields as JSON text,
-    columns named by CloudTrail's keys), with the partition columns, `_delivered` and `_part`."""
+    columns named by CloudTrail's keys), with the partition columns and `_delivered`."""
     fields = schema.EVENT_COLUMNS
     members = ", ".join(f"{schema.quote_identifier(f.key)} {_reader_type(f)}" for f in fields)
     keys = ", ".join(
@@ -129,9 +148,8 @@ def parquet_build_sql(paths: list[str], object_bytes: int) -> str:
     reader = reader_sql(paths, f"STRUCT({members})[]", object_bytes)
     stamp = r"regexp_extract(filename, '_CloudTrail_[^_/]+_(\d{8}T\d{4})Z_[^/]*$', 1)"
     delivered = f"CAST(try_strptime({stamp}, '%Y%m%dT%H%M') AS TIMESTAMP)"
-    part = "account || '.' || region || '.' || replace(day, '/', '-')"
     return (
-        f"SELECT {keys}, account, region, day, {delivered} AS {columnar.DELIVERED}, {part} AS _part\n"
+        f"SELECT {keys}, account, region, day, {delivered} AS {columnar.DELIVERED}\n"
         f"FROM (SELECT unnest(Records) AS r, {partitions}, filename FROM {reader})"
     )
 
@@ -162,17 +180,18 @@ class LocalEngine:
 
     def __init__(
         self,
-        source: str | os.PathLike[str],
+        source: str | os.PathLike[str] | archive.Archive,
         *,
         strict: bool = False,
         threads: int | None = None,
         progress: ProgressCallback | None = None,
         cache: columnar.ColumnarCache | None = None,
     ) -> None:
-        self.archive = archive.scan(source)
+        self.archive = source if isinstance(source, archive.Archive) else archive.scan(source)
         self.cache = cache  # days it holds (unchanged since) are read from Parquet
         self._days: dict[columnar.DayKey, list[archive.LogFile]] | None = None
-        self._covered: dict[columnar.DayKey, dict[str, Any] | None] = {}
+        self._covered: dict[columnar.DayKey, dict[str, Any] | None] = {}  # day -> manifest entry
+        self._manifests: dict[columnar.MonthKey, dict[str, Any] | None] = {}
         self.strict = strict
         self.progress = progress
         self._pinned: tuple[tuple[Any, Any], ScanReport] | None = None  # see pinned()
@@ -198,10 +217,9 @@ class LocalEngine:
             names, rows = self._execute(sql, report.files_read)
             return Result(names, rows, report)
         paths, report = self._files(query)
-        paths, parquet = self._from_cache(query, paths, report)
+        paths, cached = self._from_cache(query, paths, report)
         columns = query.columns_needed()
         sql = self._query_sql(query)
-        cached = _parquet_sql(parquet, columns, query.window) if parquet else None
 
         def statements(readable: list[str], object_bytes: int) -> list[str]:
             view = source_sql(readable, columns, object_bytes) if readable or not cached else None
@@ -221,9 +239,9 @@ class LocalEngine:
 
     def write_parquet(
         self, paths: list[str], target: str | os.PathLike[str]
-    ) -> tuple[dict[str, int], list[tuple[str, str]]]:
-        """Convert log files to Parquet under `target`, one directory per account/region/day folder
-        (`_part=<account>.<region>.<YYYY-MM-DD>`); returns (events per directory name, skipped files)."""
+    ) -> tuple[int, list[tuple[str, str]]]:
+        """Convert log files to one Parquet file at `target` (none when they hold no events);
+        returns (events, skipped files). See `parquet_build_sql` for what it holds."""
         report = ScanReport(files_selected=len(paths))
         for path in paths:
             if path not in self._sizes and path not in self._bad:
@@ -237,27 +255,22 @@ class LocalEngine:
         out = Path(target)
 
         def statements(files: list[str], object_bytes: int) -> list[str]:
-            shutil.rmtree(out, ignore_errors=True)  # a retry without a bad file starts clean
             return [
                 f"COPY ({parquet_build_sql(files, object_bytes)}) TO {_quote(str(out))} "
-                "(FORMAT parquet, COMPRESSION zstd, PARTITION_BY (_part))"
+                "(FORMAT parquet, COMPRESSION zstd)"
             ]
 
+        events = 0
         self._con.execute("SET preserve_insertion_order = false")  # lets DuckDB write in parallel
         try:
             if readable:
-                self._run_reading(readable, report, statements)
+                _names, rows = self._run_reading(readable, report, statements)
+                events = int(rows[0][0]) if rows else 0
         finally:
             self._con.execute("SET preserve_insertion_order = true")
-        counts: dict[str, int] = {}
-        if out.is_dir() and any(out.rglob("*.parquet")):
-            pattern = _quote(str(out / "*" / "*.parquet"))
-            for name, rows in self._con.execute(
-                f"SELECT file_name, num_rows FROM parquet_file_metadata({pattern})"
-            ).fetchall():
-                part = Path(name).parent.name.removeprefix("_part=")
-                counts[part] = counts.get(part, 0) + int(rows)
-        return counts, [(s.path, s.reason) for s in report.skipped]
+        if not events:
+            out.unlink(missing_ok=True)
+        return events, [(s.path, s.reason) for s in report.skipped]
 
     def render(self, query: TrailQuery) -> str:
         paths, _report = self._files(query)
@@ -375,39 +388,60 @@ class LocalEngine:
         assert self.cache is not None
         if self._days is None:
             self._days = columnar.group(self.archive.files)
-        keys = {(log.account, log.region, log.day) for log in selected}
         found = set()
-        for key in keys:
+        for key in {(log.account, log.region, log.day) for log in selected}:
             if key not in self._covered:
-                self._covered[key] = self.cache.covered(key, self._days[key])
+                month = columnar.month_of(key)
+                if month not in self._manifests:
+                    self._manifests[month] = self.cache.manifest(month)
+                self._covered[key] = self.cache.covered(key, self._days[key], self._manifests[month])
             if self._covered[key] is not None:
                 found.add(key)
         return found
 
     def _from_cache(
         self, query: TrailQuery, paths: list[str], report: ScanReport
-    ) -> tuple[list[str], list[str]]:
-        """Split the files to read into raw files and cached days (Parquet files) covering the rest."""
-        if self.cache is None or not paths:
-            return paths, []
+    ) -> tuple[list[str], str | None]:
+        """Split the files to read into raw files and the cached days covering the rest (as SQL)."""
+        if self.cache is None or not paths or self._days is None:
+            return paths, None
         wanted = set(paths)
-        keys = {(log.account, log.region, log.day) for log in self.archive.files if log.path in wanted}
-        covered = sorted(k for k in keys if self._covered.get(k) is not None)
-        parquet = [
-            path for key in covered for path in self.cache.parquet_files(key, self._covered[key] or {})
-        ]
+        covered = {
+            key
+            for key, logs in self._days.items()
+            if self._covered.get(key) is not None and any(log.path in wanted for log in logs)
+        }
+        if not covered:
+            return paths, None
         already = {s.path for s in report.skipped}
         cached_paths: set[str] = set()
         for key in covered:
-            assert self._days is not None
             cached_paths.update(log.path for log in self._days[key])
             for relative, reason in self._covered[key].get("skipped", []):  # type: ignore[union-attr]
                 path = relative if os.path.isabs(relative) else str(self.cache.root / relative)
                 if path in wanted and path not in already:
                     report.skipped.append(SkippedFile(path, reason))
-        if covered:
-            report.notes.append(f"{len(covered):,} day folders read from the columnar cache")
-        return [p for p in paths if p not in cached_paths], parquet
+        first, last = min(k[2] for k in covered), max(k[2] for k in covered)
+        files, exclude = [], {}
+        for month in sorted({columnar.month_of(k) for k in covered}):
+            manifest = self._manifests[month] or {}
+            parquet = self.cache.parquet_file(month, manifest)
+            if parquet is not None:
+                files.append(parquet)
+            for day, entry in manifest.get("days", {}).items():
+                moment = date.fromisoformat(day)
+                if (
+                    first <= moment <= last
+                    and entry.get("row_groups", [0, 0])[1]
+                    and ((month[0], month[1], moment) not in covered)
+                ):
+                    exclude.setdefault(month[:2], []).append(columnar.day_value(moment))
+        report.notes.append(f"{len(covered):,} day folders read from the columnar cache")
+        raw = [p for p in paths if p not in cached_paths]
+        if not files:  # the covered days hold no events
+            return raw, None
+        span = (columnar.day_value(first), columnar.day_value(last))
+        return raw, _parquet_sql(files, query.columns_needed(), query.window, span, exclude)
 
     def _object_bytes(self, paths: list[str]) -> int:
         return object_size_for(max((self._sizes.get(p, 0) for p in paths), default=0))
