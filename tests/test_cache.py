@@ -180,8 +180,8 @@ def test_a_killed_build_leaves_no_half_written_day_and_the_next_resumes(sample_r
     assert f"{len(done):,} already cached and unchanged" in resumed.stderr
     assert not list(cache.dir.glob(".scratch-*"))  # no scratch left behind, no unnamed month file
     for directory in cache.dir.glob("account=*/region=*/month=*"):
-        named = json.loads((directory / "manifest.json").read_text())["parquet"]
-        assert {p.name for p in directory.iterdir()} <= {"manifest.json", named}
+        named = json.loads((directory / "manifest.json").read_text())
+        assert {p.name for p in directory.iterdir()} <= {"manifest.json", named["parquet"], named["files"]}
     assert rows(root, sql, ALL, cache)[1] == rows(root, sql)[1]
 
 

@@ -7,9 +7,10 @@ time exactly as it prunes raw files). A day is the unit of everything: converted
 replaced on its own, and skipped by queries through its row groups' `day` statistics. Few files
 keep queries fast (a Parquet file costs a reader far more than a row group).
 
-Beside each month file, a manifest lists every day's log files with their sizes and the day's
-row groups: a day is served from the cache only while its files are exactly those, otherwise it
-is read raw (and `cache build` rebuilds it).
+Beside each month file, a manifest gives each day's row groups and a digest of its log files'
+names (a query checks those against the archive), and a second file lists the log files with
+their sizes (a build checks those): a day is served from the cache only while its files are
+exactly those, otherwise it is read raw (and `cache build` rebuilds it).
 
 A build converts each new or changed day into its own file (in parallel, one conversion per
 core), then splices the month's days, old and new, into a new month file without decoding them
@@ -78,6 +79,11 @@ def group(files: Iterable[archive.LogFile]) -> dict[DayKey, list[archive.LogFile
 
 def month_of(key: DayKey) -> MonthKey:
     return key[0], key[1], f"{key[2]:%Y-%m}"
+
+
+def names_digest(names: list[str]) -> str:
+    """What a query compares to tell whether a cached day still has exactly its files."""
+    return hashlib.sha256("\n".join(names).encode()).hexdigest()
 
 
 def day_value(day: date) -> str:
@@ -150,26 +156,39 @@ class ColumnarCache:
             listed.append([name, size])
         return listed
 
+    def file_lists(self, month: MonthKey, manifest: dict[str, Any] | None) -> dict[str, list[list[Any]]]:
+        """Every cached day's log files with their sizes, as the build that cached it saw them."""
+        name = (manifest or {}).get("files")
+        if not name:
+            return {}
+        try:
+            with open(os.path.join(self.month_path(month), name), encoding="utf-8") as handle:
+                data = json.load(handle)
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
     def covered(
         self,
         key: DayKey,
         files: list[archive.LogFile],
         manifest: dict[str, Any] | None,
-        *,
-        sizes: bool = False,
+        listed: dict[str, list[list[Any]]] | None = None,
     ) -> dict[str, Any] | None:
         """The day's manifest entry if the month's `manifest` holds it with exactly these files.
 
-        Queries compare the file names (CloudTrail never rewrites a delivered file: a changed day
-        is one with files added or removed); builds also compare sizes.
+        Queries compare the file names, by their digest (CloudTrail never rewrites a delivered
+        file: a changed day is one with files added or removed); builds pass the month's
+        `listed` files (`file_lists`) and so compare sizes too.
         """
-        entry = (manifest or {}).get("days", {}).get(f"{key[2]:%Y-%m-%d}")
+        day = f"{key[2]:%Y-%m-%d}"
+        entry = (manifest or {}).get("days", {}).get(day)
         if entry is None:
             return None
-        if sizes:
-            if entry.get("files") != self.fingerprint(files):
+        if listed is not None:
+            if listed.get(day) != self.fingerprint(files):
                 return None
-        elif [name for name, _size in entry.get("files", [])] != self.names(files):
+        elif entry.get("names") != names_digest(self.names(files)):
             return None
         return entry
 
@@ -191,7 +210,7 @@ class ColumnarCache:
                         "day": day,
                         "events": entry.get("events", 0),
                         "bytes": entry.get("bytes", 0),
-                        "files": len(entry.get("files", [])),
+                        "files": entry.get("count", 0),
                         "path": str(manifest_path.parent),
                     }
                 )
@@ -218,12 +237,14 @@ class ColumnarCache:
         (self.dir / "source.json").write_text(json.dumps({"source": str(self.root)}), encoding="utf-8")
         report = BuildReport(days_total=len(days))
         manifests: dict[MonthKey, dict[str, Any] | None] = {}
+        listed: dict[MonthKey, dict[str, list[list[Any]]]] = {}
         todo: dict[MonthKey, list[DayKey]] = defaultdict(list)
         for key in sorted(days):
             month = month_of(key)
             if month not in manifests:
                 manifests[month] = self.manifest(month)
-            if self.covered(key, days[key], manifests[month], sizes=True) is not None:
+                listed[month] = self.file_lists(month, manifests[month])
+            if self.covered(key, days[key], manifests[month], listed[month]) is not None:
                 report.days_reused += 1
             else:
                 todo[month].append(key)
@@ -263,7 +284,7 @@ class ColumnarCache:
                     report.skipped += day.skipped
                     if progress is not None:
                         progress(done, len(days), report.files, report.events)
-                self._commit(month, manifests[month], converted)
+                self._commit(month, manifests[month], listed[month], converted)
                 for day in converted:
                     day.target.unlink(missing_ok=True)
         except BaseException:
@@ -275,9 +296,15 @@ class ColumnarCache:
             shutil.rmtree(scratch, ignore_errors=True)
         return report
 
-    def _commit(self, month: MonthKey, old: dict[str, Any] | None, converted: list[_Converted]) -> None:
-        """Splice the month's kept days and its newly converted ones into a new month file, then
-        replace the manifest (the commit) and remove the old file."""
+    def _commit(
+        self,
+        month: MonthKey,
+        old: dict[str, Any] | None,
+        old_files: dict[str, list[list[Any]]],
+        converted: list[_Converted],
+    ) -> None:
+        """Splice the month's kept days and its newly converted ones into a new month file, write
+        its file lists, then replace the manifest (the commit) and remove the old files."""
         import uuid
 
         from toolkit import parquet_splice
@@ -287,6 +314,7 @@ class ColumnarCache:
         old_file = self.parquet_file(month, old) if old else None
         old_footer = None
         entries: dict[str, dict[str, Any]] = {}
+        file_lists: dict[str, list[list[Any]]] = {}
         parts: list[tuple[parquet_splice.Footer, Sequence[int]]] = []
         position = 0
         for day in sorted(set(kept) | set(fresh)):
@@ -295,14 +323,17 @@ class ColumnarCache:
                 footer = parquet_splice.read_footer(made.target) if made.target.exists() else None
                 groups: Sequence[int] = range(len(footer.row_groups)) if footer else range(0)
                 root = str(self.root) + os.sep
+                file_lists[day] = made.fingerprint
                 entry = {
-                    "files": made.fingerprint,
+                    "names": names_digest([name for name, _size in made.fingerprint]),
+                    "count": len(made.fingerprint),
                     "events": made.events,
                     "bytes": made.target.stat().st_size if footer else 0,
                     "skipped": [[p.removeprefix(root), why] for p, why in made.skipped],
                 }
             else:
                 entry = kept[day]
+                file_lists[day] = old_files.get(day, [])
                 first, count = entry.get("row_groups", [0, 0])
                 groups = range(first, first + count)
                 footer = None
@@ -318,24 +349,27 @@ class ColumnarCache:
             entries[day] = entry
         directory = Path(self.month_path(month))
         directory.mkdir(parents=True, exist_ok=True)
-        name = None
-        if parts:
-            name = f"days-{uuid.uuid4().hex[:12]}.parquet"
+        token = uuid.uuid4().hex[:12]
+        name = f"days-{token}.parquet" if parts else None
+        if name:
             parquet_splice.splice(parts, directory / f"{name}.partial")
             os.replace(directory / f"{name}.partial", directory / name)
+        (directory / f"files-{token}.json").write_text(json.dumps(file_lists), encoding="utf-8")
         manifest = {
             "version": FORMAT_VERSION,
             "account": month[0],
             "region": month[1],
             "month": month[2],
             "parquet": name,
+            "files": f"files-{token}.json",
             "days": entries,
         }
         partial = directory / f"{MANIFEST}.partial"
         partial.write_text(json.dumps(manifest), encoding="utf-8")
         os.replace(partial, directory / MANIFEST)  # the commit: a reader sees one manifest or the other
-        if old_file and os.path.basename(old_file) != name:
-            Path(old_file).unlink(missing_ok=True)
+        for previous in (old_file, (old or {}).get("files")):
+            if previous:
+                (directory / os.path.basename(previous)).unlink(missing_ok=True)
 
     def _remove_scratch(self) -> None:
         """Leftovers of an interrupted build (scratch days, month files no manifest names)."""
@@ -344,12 +378,11 @@ class ColumnarCache:
         for path in self.dir.glob(".scratch-*"):
             shutil.rmtree(path, ignore_errors=True)
         for directory in self.dir.glob("account=*/region=*/month=*"):
-            manifest = self.manifest(
-                (directory.parent.parent.name[8:], directory.parent.name[7:], directory.name[6:])
-            )
-            named = (manifest or {}).get("parquet")
+            month = (directory.parent.parent.name[8:], directory.parent.name[7:], directory.name[6:])
+            manifest = self.manifest(month) or {}
+            named = {MANIFEST, manifest.get("parquet"), manifest.get("files")}
             for path in directory.iterdir():
-                if path.name != MANIFEST and path.name != named:
+                if path.name not in named:
                     path.unlink(missing_ok=True)
 
     # -- removing -------------------------------------------------------------------------
@@ -376,7 +409,7 @@ class ColumnarCache:
                 shutil.rmtree(path, ignore_errors=True)
                 continue
             kept = {day: entry for day, entry in manifest["days"].items() if day not in gone}
-            self._commit(month, {**manifest, "days": kept}, [])
+            self._commit(month, {**manifest, "days": kept}, self.file_lists(month, manifest), [])
         return removed
 
 
