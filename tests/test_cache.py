@@ -20,6 +20,7 @@ import pytest
 from toolkit import columnar, window
 from toolkit.catalog import Catalog
 from toolkit.engines.local import LocalEngine
+from toolkit.errors import UsageError
 from toolkit.query import TrailQuery
 from toolkit.render import render
 
@@ -235,3 +236,16 @@ def test_cache_commands(sample_root, tmp_path):
         [*trailcsi, "cache", "status", "--format", "json"], env=env, capture_output=True, text=True
     )
     assert __import__("json").loads(status.stdout) == []
+
+
+def test_a_second_build_of_the_same_cache_is_refused_while_one_runs(sample_root, tmp_path):
+    fcntl = pytest.importorskip("fcntl")
+    cache = columnar.ColumnarCache(sample_root, tmp_path / "cache")
+    cache.dir.mkdir(parents=True)
+    with open(cache.dir / ".lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as a running build holds it
+        with pytest.raises(UsageError, match="another cache build or clear is working on"):
+            cache.build({}, [])
+        with pytest.raises(UsageError, match="another cache build or clear"):
+            cache.clear(lambda day: True)
+    assert cache.build({}, []).days_total == 0  # released: builds run again

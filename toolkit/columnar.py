@@ -26,13 +26,15 @@ import json
 import os
 import shutil
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from toolkit import archive
+from toolkit.errors import UsageError
 
 if TYPE_CHECKING:  # building and splicing modules are imported by builds only: queries start faster
     from concurrent.futures import Future
@@ -229,11 +231,19 @@ class ColumnarCache:
 
         `progress(days done, days, files, events)` is called after each day.
         """
+        with self._exclusive():
+            return self._build(days, converters, progress)
+
+    def _build(
+        self,
+        days: dict[DayKey, list[archive.LogFile]],
+        converters: Sequence[Converter],
+        progress: Callable[[int, int, int, int], None] | None,
+    ) -> BuildReport:
         import queue
         from concurrent.futures import ThreadPoolExecutor
 
         self._remove_scratch()
-        self.dir.mkdir(parents=True, exist_ok=True)
         (self.dir / "source.json").write_text(json.dumps({"source": str(self.root)}), encoding="utf-8")
         report = BuildReport(days_total=len(days))
         manifests: dict[MonthKey, dict[str, Any] | None] = {}
@@ -371,12 +381,31 @@ class ColumnarCache:
             if previous:
                 (directory / os.path.basename(previous)).unlink(missing_ok=True)
 
+    @contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        """One build or clear of this cache at a time (a second one would remove the first's
+        scratch files); queries need no lock."""
+        self.dir.mkdir(parents=True, exist_ok=True)
+        try:
+            import fcntl
+        except ImportError:  # no advisory locks on this platform
+            yield
+            return
+        with open(self.dir / ".lock", "w") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                raise UsageError(
+                    f"another cache build or clear is working on {self.dir}", "wait for it to finish"
+                ) from None
+            yield
+
     def _remove_scratch(self) -> None:
         """Leftovers of an interrupted build (scratch days, month files no manifest names)."""
         if not self.dir.is_dir():
             return
-        for path in self.dir.glob(".scratch-*"):
-            shutil.rmtree(path, ignore_errors=True)
+        for path in [*self.dir.glob(".scratch-*"), *self.dir.glob("account=*/region=*/day=*")]:
+            shutil.rmtree(path, ignore_errors=True)  # (day= directories: the earlier per-day layout)
         for directory in self.dir.glob("account=*/region=*/month=*"):
             month = (directory.parent.parent.name[8:], directory.parent.name[7:], directory.name[6:])
             manifest = self.manifest(month) or {}
@@ -389,6 +418,10 @@ class ColumnarCache:
 
     def clear(self, keep: Callable[[dict[str, Any]], bool] | None = None) -> int:
         """Remove cached days (those `keep` rejects, or all); returns how many."""
+        with self._exclusive():
+            return self._clear(keep)
+
+    def _clear(self, keep: Callable[[dict[str, Any]], bool] | None) -> int:
         every = self.days()
         if keep is None:
             shutil.rmtree(self.dir, ignore_errors=True)
