@@ -19,6 +19,12 @@ class ExitCode(IntEnum):
     INTERRUPTED = 130
 
 
+def first_line(text: str, default: str = "") -> str:
+    """The first line of an error message (drivers' messages run over several), or `default`."""
+    stripped = text.strip()
+    return stripped.splitlines()[0] if stripped else default
+
+
 class TrailcsiError(Exception):
     """Base of every error trailcsi reports to a user."""
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit import rsa
-from toolkit.errors import UsageError
+from toolkit.errors import UsageError, first_line
 
 #: Fetches ListPublicKeys entries: (region, keys valid since) -> entries (Value as bytes or base64).
 Fetcher = Callable[[str, datetime | None], list[dict[str, Any]]]
@@ -107,7 +107,9 @@ class PublicKeys:
             try:
                 fetched = {str(e["Fingerprint"]).lower(): _normalized(e) for e in self._fetch(region, since)}
             except Exception as error:  # offline, no credentials, no permission: say so once
-                self.notes.append(f"could not ask AWS for {region}'s public keys: {_first_line(error)}")
+                self.notes.append(
+                    f"could not ask AWS for {region}'s public keys: {first_line(str(error), type(error).__name__)}"
+                )
             else:
                 self._entries.update(fetched)
                 self.save()
@@ -148,8 +150,3 @@ def aws_fetcher(session: Any) -> Fetcher:
                 return entries
 
     return fetch
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__

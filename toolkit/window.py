@@ -55,10 +55,11 @@ class Window:
 
     def eventtime_bounds(self) -> tuple[str | None, str | None]:
         """The bounds as CloudTrail writes `eventTime` (`2024-01-31T23:59:59Z`), for string compares."""
-        return _stamp(self.start), _stamp(self.end)
+        return stamp(self.start), stamp(self.end)
 
 
-def _stamp(moment: datetime | None) -> str | None:
+def stamp(moment: datetime | None) -> str | None:
+    """A moment as CloudTrail writes times (`2024-01-31T23:59:59Z`); None stays None."""
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
 
 
@@ -98,7 +99,7 @@ def parse_since(text: str, *, now: datetime | None = None) -> Window:
     end = now or datetime.now(UTC).replace(microsecond=0)
     start = end - parse_duration(text, flag="--since")
     amount = text.strip().lower().replace(" ", "")
-    return Window(start, None, f"the last {amount} (since {_stamp(start)})")
+    return Window(start, None, f"the last {amount} (since {stamp(start)})")
 
 
 def parse(
@@ -137,6 +138,6 @@ def _parse(
                 f"--start {start} is not before --end {end}",
                 "swap them or widen the window",
             )
-        return Window(lo, hi, f"from {_stamp(lo) or 'the beginning'} to {_stamp(hi) or 'now'}")
+        return Window(lo, hi, f"from {stamp(lo) or 'the beginning'} to {stamp(hi) or 'now'}")
     window = parse_since(DEFAULT_SINCE, now=now)
-    return Window(window.start, None, f"the last 7 days (default; since {_stamp(window.start)})")
+    return Window(window.start, None, f"the last 7 days (default; since {stamp(window.start)})")

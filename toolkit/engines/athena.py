@@ -24,7 +24,7 @@ from sqlglot import exp
 
 from toolkit.config import AthenaSettings
 from toolkit.engines import Result, ScanReport, records_with_id
-from toolkit.errors import EngineError, Interrupted, UsageError
+from toolkit.errors import EngineError, Interrupted, UsageError, first_line
 from toolkit.query import TrailQuery
 
 # pyathena logs each failure with its traceback before raising it; trailcsi reports the raised
@@ -302,7 +302,7 @@ def _aws_error(error: BaseException) -> BaseException:
         return UsageError(
             "no AWS region set", "pass --aws-region or set AWS_REGION (or region in trailcsi.toml)"
         )
-    return EngineError(f"cannot reach Athena: {_first_line(str(error))}")
+    return EngineError(f"cannot reach Athena: {first_line(str(error))}")
 
 
 def _query_error(error: BaseException, query_id: str | None) -> BaseException:
@@ -314,14 +314,10 @@ def _query_error(error: BaseException, query_id: str | None) -> BaseException:
     cause = error.__cause__ or error.__context__
     if isinstance(cause, botocore.exceptions.NoCredentialsError | botocore.exceptions.NoRegionError):
         return _aws_error(cause)
-    reason = _first_line(str(error)) or type(error).__name__
+    reason = first_line(str(error), type(error).__name__)
     where = f"Athena query {query_id}" if query_id else "Athena refused the query"
     if any(reason.startswith(code) for code in _USER_ERRORS):
         return UsageError(f"{where} failed: {reason}", "check the SQL (trailcsi ... --dry-run shows it)")
     if query_id is None:
         return EngineError(f"{where}: {reason}", "check the workgroup, output location and your permissions")
     return EngineError(f"{where} failed: {reason}")
-
-
-def _first_line(text: str) -> str:
-    return text.strip().splitlines()[0] if text.strip() else ""

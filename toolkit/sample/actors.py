@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from toolkit.window import stamp
+
 ORG_ID = "o-7x2k9q4m1z"
 PROD = "410987654321"
 DEV = "520123456789"
@@ -71,7 +73,7 @@ class Actor:
             if console:
                 identity["sessionContext"] = {
                     "attributes": {
-                        "creationDate": _stamp(when),
+                        "creationDate": stamp(when),
                         "mfaAuthenticated": "true" if mfa else "false",
                     }
                 }
@@ -84,15 +86,11 @@ class Actor:
                     "accountId": self.account,
                     "userName": self.name,
                 },
-                "attributes": {"creationDate": _stamp(when), "mfaAuthenticated": "false"},
+                "attributes": {"creationDate": stamp(when), "mfaAuthenticated": "false"},
             }
             if self.session.startswith("i-"):
                 identity["sessionContext"]["ec2RoleDelivery"] = "2.0"
         return identity
-
-
-def _stamp(when: datetime) -> str:
-    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def user(account: str, name: str, ip: str, agent: str, suffix: str, key: str = "") -> Actor:

@@ -26,6 +26,7 @@ from typing import Any
 from toolkit import rsa
 from toolkit.archive import parse_log_path
 from toolkit.sample import actors
+from toolkit.window import stamp
 
 BUCKET = "trailcsi-sample-trail"
 TRAIL = "org-trail"
@@ -56,10 +57,6 @@ def sample_key(seed: int) -> rsa.PrivateKey:
 def digest_key(account: str, region: str, end: datetime) -> str:
     name = f"{account}_CloudTrail-Digest_{region}_{TRAIL}_{HOME_REGION}_{end:%Y%m%dT%H%M%SZ}.json.gz"
     return f"AWSLogs/{actors.ORG_ID}/{account}/CloudTrail-Digest/{region}/{end:%Y/%m/%d}/{name}"
-
-
-def _stamp(moment: datetime | None) -> str | None:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
 
 
 def _log_entry(root: Path, key: str) -> tuple[dict[str, Any], str | None, str | None]:
@@ -110,8 +107,8 @@ def write_digests(root: Path, end_day: date, seed: int) -> int:
             this_key = digest_key(account, region, end)
             body = {
                 "awsAccountId": account,
-                "digestStartTime": _stamp(start),
-                "digestEndTime": _stamp(end),
+                "digestStartTime": stamp(start),
+                "digestEndTime": stamp(end),
                 "digestS3Bucket": BUCKET,
                 "digestS3Object": this_key,
                 "digestPublicKeyFingerprint": public.fingerprint(),
@@ -128,7 +125,7 @@ def write_digests(root: Path, end_day: date, seed: int) -> int:
             raw = json.dumps(body, separators=(",", ":")).encode()
             digest_hash = hashlib.sha256(raw).hexdigest()
             to_sign = (
-                f"{_stamp(end)}\n{BUCKET}/{this_key}\n{digest_hash}\n{previous[2] if previous else 'null'}"
+                f"{stamp(end)}\n{BUCKET}/{this_key}\n{digest_hash}\n{previous[2] if previous else 'null'}"
             )
             signature = key.sign(to_sign.encode()).hex()
             path = root / this_key
@@ -146,8 +143,8 @@ def write_digests(root: Path, end_day: date, seed: int) -> int:
         "PublicKeyList": [
             {
                 "Value": public.base64(),
-                "ValidityStartTime": _stamp(first_start - timedelta(days=30)),
-                "ValidityEndTime": _stamp(last_end + timedelta(days=30)),
+                "ValidityStartTime": stamp(first_start - timedelta(days=30)),
+                "ValidityEndTime": stamp(last_end + timedelta(days=30)),
                 "Fingerprint": public.fingerprint(),
             }
         ]
