@@ -110,7 +110,6 @@ class _Converted:
     events: int
     skipped: list[tuple[str, str]]
     target: Path
-    files: int
 
 
 class ColumnarCache:
@@ -272,7 +271,7 @@ class ColumnarCache:
                 fingerprint = self.fingerprint(days[key])  # the files as they were when read
                 target = scratch / f"{key[0]}.{key[1]}.{key[2]:%Y-%m-%d}.parquet"
                 events, skipped = converter.write_parquet([f.path for f in days[key]], target)
-                return _Converted(key, fingerprint, events, skipped, target, len(days[key]))
+                return _Converted(key, fingerprint, events, skipped, target)
             finally:
                 free.put(converter)
 
@@ -289,7 +288,7 @@ class ColumnarCache:
                     converted.append(day)
                     done += 1
                     report.days_built += 1
-                    report.files += day.files
+                    report.files += len(day.fingerprint)
                     report.events += day.events
                     report.skipped += day.skipped
                     if progress is not None:
@@ -327,12 +326,12 @@ class ColumnarCache:
         file_lists: dict[str, list[list[Any]]] = {}
         parts: list[tuple[parquet_splice.Footer, Sequence[int]]] = []
         position = 0
+        root = str(self.root) + os.sep
         for day in sorted(set(kept) | set(fresh)):
             if day in fresh:
                 made = fresh[day]
                 footer = parquet_splice.read_footer(made.target) if made.target.exists() else None
                 groups: Sequence[int] = range(len(footer.row_groups)) if footer else range(0)
-                root = str(self.root) + os.sep
                 file_lists[day] = made.fingerprint
                 entry = {
                     "names": names_digest([name for name, _size in made.fingerprint]),

@@ -260,7 +260,8 @@ def _set(fields: list[Field], field_id: int, kind: int, value: Any) -> None:
 
 
 def _drop(fields: list[Field], field_ids: Iterable[int]) -> None:
-    fields[:] = [f for f in fields if f[0] not in set(field_ids)]
+    dropped = set(field_ids)
+    fields[:] = [f for f in fields if f[0] not in dropped]
 
 
 @dataclass
@@ -272,9 +273,6 @@ class Footer:
     def row_groups(self) -> list[list[Field]]:
         groups = _get(self.fields, _FILE_ROW_GROUPS)
         return groups[1] if groups else []
-
-    def rows(self, index: int) -> int:
-        return int(_get(self.row_groups[index], _RG_NUM_ROWS))
 
     def common(self) -> bytes:
         """Everything but the row-group fields: what files spliced together must share."""
@@ -320,6 +318,30 @@ def _copy(source: BinaryIO, start: int, length: int, target: BinaryIO) -> None:
         length -= len(piece)
 
 
+def _copy_column_chunk(column: list[Field], source: BinaryIO, out: BinaryIO) -> bytes | None:
+    """Copy a column chunk's pages to the end of `out` and move its offsets with them; returns
+    its bloom filter's bytes (to be written after the data), None if it has none."""
+    meta = _get(column, _CC_META)
+    pages = [_get(meta, o) for o in (_CM_DICTIONARY_PAGE, _CM_INDEX_PAGE, _CM_DATA_PAGE)]
+    start = min(offset for offset in pages if offset)
+    delta = out.tell() - start
+    _copy(source, start, int(_get(meta, _CM_TOTAL_COMPRESSED)), out)  # every page, headers included
+    for field_id in (_CM_DATA_PAGE, _CM_INDEX_PAGE, _CM_DICTIONARY_PAGE):
+        offset = _get(meta, field_id)
+        if offset:
+            _set(meta, field_id, _I64, offset + delta)
+    file_offset = _get(column, _CC_FILE_OFFSET)
+    if file_offset:
+        _set(column, _CC_FILE_OFFSET, _I64, file_offset + delta)
+    _drop(column, _CC_PAGE_INDEX)
+    bloom, length = _get(meta, _CM_BLOOM_OFFSET), _get(meta, _CM_BLOOM_LENGTH)
+    if bloom and length:
+        source.seek(bloom)
+        return source.read(length)
+    _drop(meta, (_CM_BLOOM_OFFSET, _CM_BLOOM_LENGTH))  # without its length a filter cannot be moved
+    return None
+
+
 def splice(parts: Sequence[tuple[Footer, Sequence[int]]], target: str | os.PathLike[str]) -> int:
     """Write `target` from the given row groups of each footer's file, in that order; returns rows.
 
@@ -347,31 +369,10 @@ def splice(parts: Sequence[tuple[Footer, Sequence[int]]], target: str | os.PathL
                     group = footer.row_groups[index]
                     first = None
                     for column in _get(group, _RG_COLUMNS)[1]:
-                        meta = _get(column, _CC_META)
-                        starts = [
-                            value
-                            for value in (_get(meta, o) for o in (_CM_DICTIONARY_PAGE, _CM_INDEX_PAGE))
-                            if value
-                        ]
-                        start = min([*starts, _get(meta, _CM_DATA_PAGE)])
-                        length = int(_get(meta, _CM_TOTAL_COMPRESSED))
-                        delta = out.tell() - start
                         first = out.tell() if first is None else first
-                        _copy(source, start, length, out)
-                        for offset in (_CM_DATA_PAGE, _CM_INDEX_PAGE, _CM_DICTIONARY_PAGE):
-                            value = _get(meta, offset)
-                            if value:
-                                _set(meta, offset, _I64, value + delta)
-                        file_offset = _get(column, _CC_FILE_OFFSET)
-                        if file_offset:
-                            _set(column, _CC_FILE_OFFSET, _I64, file_offset + delta)
-                        _drop(column, _CC_PAGE_INDEX)
-                        bloom, bloom_length = _get(meta, _CM_BLOOM_OFFSET), _get(meta, _CM_BLOOM_LENGTH)
-                        if bloom and bloom_length:
-                            source.seek(bloom)
-                            blooms.append((source.read(bloom_length), meta))
-                        else:
-                            _drop(meta, (_CM_BLOOM_OFFSET, _CM_BLOOM_LENGTH))
+                        bloom = _copy_column_chunk(column, source, out)
+                        if bloom is not None:
+                            blooms.append((bloom, _get(column, _CC_META)))
                     _set(group, _RG_FILE_OFFSET, _I64, first or out.tell())
                     _set(group, _RG_ORDINAL, _I16, len(row_groups))
                     row_groups.append(group)
