@@ -91,7 +91,7 @@ def main() -> None:
     raw, raw_rows, _, raw_again = best_query(root, None, everything)
     print(f"raw scan, in-process: {raw:.2f}s", file=sys.stderr)
 
-    build = f"{python} -m toolkit.cli cache build --source {shlex.quote(str(root))} --all-time"
+    build = f"{python} -m toolkit cache build --source {shlex.quote(str(root))} --all-time"
     os.environ["XDG_CACHE_HOME"] = str(scratch)
     build_seconds, build_rss, _ = timed(build)
     print(f"cache build: {build_seconds:.2f}s, peak RSS {build_rss / 1024:.0f} MiB", file=sys.stderr)
@@ -99,7 +99,9 @@ def main() -> None:
     cached, cached_rows, notes, cached_again = best_query(root, cache, everything)
     assert cached_rows == raw_rows
     compileall.compile_dir(str(HERE.parent / "toolkit"), quiet=1)
-    command = f"{python} -m toolkit.cli sql {shlex.quote(QUERY)} --source {shlex.quote(str(root))} --all-time -f csv"
+    command = (
+        f"{python} -m toolkit sql {shlex.quote(QUERY)} --source {shlex.quote(str(root))} --all-time -f csv"
+    )
     command_times = [timed(command)[0] for _ in range(COMMAND_REPEAT)]
     command_seconds, command_median = min(command_times), statistics.median(command_times)
     mid = END_DAY - timedelta(days=DAYS // 2)

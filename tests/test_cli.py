@@ -127,3 +127,22 @@ def test_every_command_has_help():
     for command in ("search", "sql", "event", "sample", "demo", "run", "queries"):
         done = trailcsi(command, "--help")
         assert done.returncode == 0 and "Usage" in done.stdout
+
+
+def test_the_process_entry_runs_commands_with_garbage_collection_back_on():
+    """`python -m toolkit` (the installed command's entry) starts with collection off and turns
+    it on before a command runs."""
+    probe = (
+        "import gc, sys\n"
+        "from toolkit import cli, __main__ as entry\n"
+        "@cli.app.command('gc-probe', hidden=True)\n"
+        "def probe() -> None:\n"
+        "    print(gc.isenabled(), gc.get_freeze_count() > 10_000)\n"
+        "sys.argv = ['trailcsi', 'gc-probe']\n"
+        "entry.main()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "True"]
+    version = subprocess.run([sys.executable, "-m", "toolkit", "--version"], capture_output=True, text=True)
+    assert version.returncode == 0 and version.stdout.strip()

@@ -19,7 +19,7 @@ from toolkit import __version__, export
 from toolkit.catalog import Catalog
 from toolkit.cli_athena import athena_app
 from toolkit.cli_cache import cache_app
-from toolkit.cli_common import aws_session, local_copy, say
+from toolkit.cli_common import aws_session, local_copy, say, startup_done
 from toolkit.cli_options import (
     OutputOptions,
     SourceOptions,
@@ -536,6 +536,7 @@ def demo(
 def main_options(
     version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
 ) -> None:
+    startup_done()
     if version:
         print(__version__)
         raise typer.Exit()

@@ -3,6 +3,7 @@ local copy of an s3:// source, and the option types several commands spell the s
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from collections.abc import Iterator
@@ -15,6 +16,14 @@ from toolkit.cli_options import SourceOptions
 from toolkit.criteria import Criteria
 from toolkit.errors import EngineError, SourceError, UsageError
 from toolkit.window import Window
+
+
+def startup_done() -> None:
+    """When the process entry (toolkit/__main__) turned garbage collection off for start-up: keep
+    start-up's objects (imported modules) out of collections from here on, and turn it back on."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
 
 
 def say(message: str) -> None:
