@@ -70,17 +70,17 @@ _LABELS = {
 
 
 @cache
-def _template(sql: str) -> exp.Expression:
+def _template(sql: str) -> exp.Expr:
     import sqlglot
 
     return sqlglot.parse_one(sql, read="athena")
 
 
-def _bind(sql: str, **values: exp.Expression) -> exp.Expression:
+def _bind(sql: str, **values: exp.Expr) -> exp.Expr:
     """The predicate `sql` with each `__name__` placeholder column replaced by a literal."""
     from sqlglot import exp
 
-    def substitute(node: exp.Expression) -> exp.Expression:
+    def substitute(node: exp.Expr) -> exp.Expr:
         if isinstance(node, exp.Column) and not node.table and node.name.startswith("__"):
             return values[node.name.strip("_")].copy()
         return node
@@ -130,12 +130,12 @@ class Criteria:
     def is_empty(self) -> bool:
         return not self.condition()
 
-    def condition(self) -> exp.Expression | None:
+    def condition(self) -> exp.Expr | None:
         """The whole filter as one predicate over `trail`'s columns, or None when nothing is set."""
         import sqlglot
         from sqlglot import exp
 
-        parts: list[exp.Expression] = []
+        parts: list[exp.Expr] = []
         for name in _LABELS:
             values = getattr(self, name)
             if not values:
@@ -154,7 +154,7 @@ class Criteria:
         return exp.and_(*parts, copy=False) if parts else None
 
     @staticmethod
-    def _value_predicate(name: str, value: str) -> exp.Expression:
+    def _value_predicate(name: str, value: str) -> exp.Expr:
         from sqlglot import exp
 
         text = value if name == "account" else value.lower()
@@ -180,7 +180,7 @@ class Criteria:
         return " AND ".join(said) if said else "no criteria"
 
 
-def _ip_predicate(value: str) -> exp.Expression:
+def _ip_predicate(value: str) -> exp.Expr:
     from sqlglot import exp
 
     text = value.strip()

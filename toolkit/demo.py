@@ -156,8 +156,9 @@ def run(directory: Path | None, say: Callable[[str], None]) -> bool:
             print(f"\n{number}. {step.question}")
             print(f"   trailcsi {step.how}")
             result = engine.run(step.query)
-            export.write(result.columns, result.rows, "table", sys.stdout)
-            found = step.check(result.rows)
+            rows = list(result.rows)  # printed, then checked: not an iterator read twice
+            export.write(result.columns, rows, "table", sys.stdout)
+            found = step.check(rows)
             all_found &= found
             print("   → planted incident found" if found else "   → NOT the planted answer")
     finally:

@@ -19,6 +19,7 @@ from typing import Any
 
 from toolkit import rsa
 from toolkit.errors import UsageError, first_line
+from toolkit.window import stamp
 
 #: Fetches ListPublicKeys entries: (region, keys valid since) -> entries (Value as bytes or base64).
 Fetcher = Callable[[str, datetime | None], list[dict[str, Any]]]
@@ -64,9 +65,9 @@ def _when(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return stamp(value.astimezone(UTC))
     if isinstance(value, (int, float)):
-        return datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return stamp(datetime.fromtimestamp(value, UTC))
     return str(value)
 
 

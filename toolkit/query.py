@@ -32,9 +32,9 @@ class TrailQuery:
     def parse(cls, sql: str, window: Window, criteria: Criteria | None = None) -> TrailQuery:
         return cls(parse_select(sql), window, criteria or Criteria())
 
-    def scope_condition(self) -> exp.Expression | None:
+    def scope_condition(self) -> exp.Expr | None:
         """The window's exact `eventtime` bounds ANDed with the criteria."""
-        parts: list[exp.Expression] = []
+        parts: list[exp.Expr] = []
         start, end = self.window.eventtime_bounds()
         if start:
             parts.append(exp.GTE(this=exp.column("eventtime"), expression=exp.Literal.string(start)))
@@ -51,7 +51,7 @@ class TrailQuery:
         A superset is harmless; engines that can read fewer columns (DuckDB's JSON reader) use
         it to skip parsing the rest.
         """
-        trees = [self.ast]
+        trees: list[exp.Expr] = [self.ast]
         condition = self.scope_condition()
         if condition is not None:
             trees.append(condition)
@@ -62,7 +62,7 @@ class TrailQuery:
             names.update(i.name.lower() for i in tree.find_all(exp.Identifier))
         return [c for c in schema.COLUMN_NAMES if c in names]
 
-    def bind(self, source: exp.Expression, partitions: exp.Expression | None = None) -> exp.Query:
+    def bind(self, source: exp.Expr, partitions: exp.Expr | None = None) -> exp.Query:
         """The query with `trail` defined as a CTE over `source`, restricted to the scope.
 
         `partitions` (an engine's partition predicates, e.g. Athena's `day` range) comes first.

@@ -17,7 +17,7 @@ from toolkit.criteria import Criteria
 from toolkit.errors import UsageError
 from toolkit.query import TrailQuery, parse_select
 from toolkit.schema import suggest
-from toolkit.window import Window, parse_instant
+from toolkit.window import Window, parse_instant, stamp
 
 _TRUE = {"true", "yes", "1", "on"}
 _FALSE = {"false", "no", "0", "off"}
@@ -44,7 +44,7 @@ def render(
             guess = suggest(name, sorted(declared))
             hint = f"did you mean {guess!r}?" if guess else _params_hint(template)
             raise UsageError(f"template {template.name} has no parameter {name!r}", hint)
-    bound: dict[str, exp.Expression | list[exp.Expression]] = {}
+    bound: dict[str, exp.Expr | list[exp.Expr]] = {}
     for param in template.params:
         if param.name in values:
             bound[param.name] = literal(param, values[param.name])
@@ -59,9 +59,9 @@ def render(
             bound[param.name] = exp.null()
     tree = parse_select(template.sql)
 
-    def substitute(node: exp.Expression) -> exp.Expression:
+    def substitute(node: exp.Expr) -> exp.Expr:
         if isinstance(node, exp.In):
-            items: list[exp.Expression] = []
+            items: list[exp.Expr] = []
             for item in node.expressions:
                 value = bound.get(item.name) if isinstance(item, exp.Placeholder) else None
                 items.extend(value if isinstance(value, list) else [item])
@@ -76,13 +76,14 @@ def render(
             return value.copy()
         return node
 
-    tree = tree.transform(substitute)
-    return TrailQuery(tree, window, criteria or Criteria())
+    bound_tree = tree.transform(substitute)
+    assert isinstance(bound_tree, exp.Query)  # only placeholders were replaced
+    return TrailQuery(bound_tree, window, criteria or Criteria())
 
 
-def literal(param: Param, raw: Any) -> exp.Expression | list[exp.Expression]:
+def literal(param: Param, raw: Any) -> exp.Expr | list[exp.Expr]:
     """A value given on the command line (text) or as a default (TOML) → a typed literal."""
-    text = str(raw).strip() if not isinstance(raw, (bool, int, float, list)) else raw
+    text: Any = str(raw).strip() if not isinstance(raw, (bool, int, float, list)) else raw
     try:
         if param.type == "string":
             return exp.Literal.string(str(raw))
@@ -98,7 +99,7 @@ def literal(param: Param, raw: Any) -> exp.Expression | list[exp.Expression]:
             raise ValueError(text)
         if param.type == "timestamp":
             moment = parse_instant(str(text), flag=f"--param {param.name}")
-            return exp.Literal.string(moment.strftime("%Y-%m-%dT%H:%M:%SZ"))
+            return exp.Literal.string(stamp(moment) or "")
         items = raw if isinstance(raw, list) else [v.strip() for v in str(raw).split(",") if v.strip()]
         if not items:
             raise ValueError(raw)

@@ -70,7 +70,7 @@ def build(
     return TrailQuery(select, window, criteria)
 
 
-def _column(name: str) -> exp.Expression:
+def _column(name: str) -> exp.Expr:
     source = DERIVED.get(name, name)
     expression = parse_one(source, read="athena")
     if source == name and "." not in name:

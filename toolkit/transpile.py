@@ -20,16 +20,16 @@ from sqlglot import exp
 DIALECT = "duckdb"
 
 
-def to_duckdb(tree: exp.Expression) -> str:
+def to_duckdb(tree: exp.Expr) -> str:
     """The DuckDB SQL for an Athena-dialect tree (the tree is not modified)."""
     return duckdb_tree(tree).sql(dialect=DIALECT)
 
 
-def duckdb_tree(tree: exp.Expression) -> exp.Expression:
+def duckdb_tree(tree: exp.Expr) -> exp.Expr:
     return tree.copy().transform(_fix, copy=False)
 
 
-def _fix(node: exp.Expression) -> exp.Expression:
+def _fix(node: exp.Expr) -> exp.Expr:
     if isinstance(node, exp.JSONExtractScalar):
         return _json_extract_scalar(node)
     if isinstance(node, exp.DateDiff):
@@ -41,7 +41,7 @@ def _fix(node: exp.Expression) -> exp.Expression:
     return node
 
 
-def _json_extract_scalar(node: exp.JSONExtractScalar) -> exp.Expression:
+def _json_extract_scalar(node: exp.JSONExtractScalar) -> exp.Expr:
     path = node.expression
     if isinstance(path, exp.JSONPath):
         path = exp.Literal.string(path.sql(dialect="athena").strip("'"))
@@ -53,7 +53,7 @@ def _json_extract_scalar(node: exp.JSONExtractScalar) -> exp.Expression:
     return exp.Case(ifs=[exp.If(this=is_container, true=exp.null())], default=node)
 
 
-def _date_diff(node: exp.DateDiff) -> exp.Expression:
+def _date_diff(node: exp.DateDiff) -> exp.Expr:
     unit = node.args.get("unit")
     unit_text = unit.name.lower() if unit is not None else "day"
     # Athena's date_diff(unit, a, b) parses as DateDiff(this=b, expression=a).
@@ -70,7 +70,7 @@ def _date_diff(node: exp.DateDiff) -> exp.Expression:
 _MATCHES = ("any_match", "all_match", "none_match")
 
 
-def _match(node: exp.Anonymous) -> exp.Expression:
+def _match(node: exp.Anonymous) -> exp.Expr:
     array, predicate = node.expressions
     transformed = exp.Anonymous(this="list_transform", expressions=[array, predicate])
     name = node.name.lower()

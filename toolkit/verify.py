@@ -357,7 +357,7 @@ def _authenticate(digest: DigestFile, successor: DigestFile | None, keys: Public
         return
     if not key.verify(to_sign.encode(), signature_bytes):
         digest.status, digest.reason = "invalid", "bad signature"
-    elif recorded and recorded != digest_hash:
+    elif successor is not None and recorded and recorded != digest_hash:
         digest.status, digest.reason = "invalid", f"its successor {successor.key} records another hash"
     else:
         digest.status = "valid"

@@ -149,9 +149,9 @@ class AthenaEngine:
     def table(self) -> exp.Table:
         return exp.table_(self.settings.table, db=self.settings.database, quoted=False)
 
-    def partition_condition(self, query: TrailQuery) -> exp.Expression | None:
+    def partition_condition(self, query: TrailQuery) -> exp.Expr | None:
         """`day` range (widened by a day each side), and account / region when the criteria name them."""
-        parts: list[exp.Expression] = []
+        parts: list[exp.Expr] = []
         days = query.window.days(widen=1)
         if days is not None:
             first, last = days
@@ -180,8 +180,11 @@ class AthenaEngine:
                 "kill_on_interrupt": True,
                 # pyathena retries throttling with exponential backoff and jitter; botocore's own
                 # retries are off so that the two do not multiply.
-                "retry_config": RetryConfig(
-                    exceptions=THROTTLING, attempt=attempts, multiplier=backoff, max_delay=30
+                "retry_config": RetryConfig(  # (pyathena annotates multiplier as int; tenacity takes any number)
+                    exceptions=THROTTLING,
+                    attempt=attempts,
+                    multiplier=backoff,  # type: ignore[arg-type]
+                    max_delay=30,
                 ),
                 "config": botocore.config.Config(retries={"mode": "standard", "max_attempts": 1}),
                 "on_poll": self._on_poll,

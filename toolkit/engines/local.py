@@ -422,7 +422,8 @@ class LocalEngine:
                 if path in wanted and path not in already:
                     report.skipped.append(SkippedFile(path, reason))
         first, last = min(k[2] for k in covered), max(k[2] for k in covered)
-        files, exclude = [], {}
+        files: list[str] = []
+        exclude: dict[tuple[str, str], list[str]] = {}
         for month in sorted({columnar.month_of(k) for k in covered}):
             manifest = self._manifests[month] or {}
             parquet = self.cache.parquet_file(month, manifest)

@@ -11,14 +11,11 @@ from typing import Any
 
 from toolkit.sample import actors as a
 from toolkit.sample.actors import Actor
+from toolkit.window import stamp
 
 
 def new_id(rng: random.Random) -> str:
     return str(uuid.UUID(int=rng.getrandbits(128), version=4))
-
-
-def stamp(when: datetime) -> str:
-    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def api_call(
