@@ -17,6 +17,9 @@ from toolkit.criteria import Criteria
 from toolkit.errors import Interrupted, UsageError
 from toolkit.window import Window
 
+#: Conversions run at once by `cache build` (one per core up to this).
+MAX_CONVERSIONS = 4
+
 cache_app = typer.Typer(
     help="The columnar cache: an archive's days as Parquet, for repeated investigations.",
     no_args_is_help=True,
@@ -57,10 +60,11 @@ def cache_build(
         from toolkit.progress import CacheProgress
 
         bar = CacheProgress()
-    # One single-threaded conversion per core: days convert side by side, each on its own.
+    # One single-threaded conversion per core, days side by side; at most MAX_CONVERSIONS, since
+    # each holds a day's row group in memory while it writes (peak RSS stays bounded).
     converters = [engine] + [
         LocalEngine(engine.archive, strict=strict, threads=1)
-        for _ in range(max(0, (os.cpu_count() or 1) - 1))
+        for _ in range(min(os.cpu_count() or 1, MAX_CONVERSIONS) - 1)
     ]
     try:
         report = cache.build(days, converters, progress=bar)
