@@ -249,3 +249,29 @@ def test_a_second_build_of_the_same_cache_is_refused_while_one_runs(sample_root,
         with pytest.raises(UsageError, match="another cache build or clear"):
             cache.clear(lambda day: True)
     assert cache.build({}, []).days_total == 0  # released: builds run again
+
+
+def test_an_engine_kept_open_follows_builds_and_clears(sample_root, tmp_path):
+    """A notebook keeps one engine while the cache changes under it: each query reads the months'
+    current manifests (a replaced month file is gone), never a stale one."""
+    base = tmp_path / "cache"
+    scope = window.parse(start="2025-03-20", end="2025-03-31")
+    build(sample_root, base, scope)
+    cache = columnar.ColumnarCache(sample_root, base)
+    sql = TrailQuery.parse(QUERIES[1], scope)
+    raw = LocalEngine(sample_root)
+    kept = LocalEngine(sample_root, cache=cache)
+    try:
+        expected = raw.run(sql).rows
+        assert kept.run(sql).rows == expected
+        cache.clear(lambda day: day["day"] != "2025-03-25")  # every month file touched is replaced
+        again = kept.run(sql)
+        assert again.rows == expected
+        assert f"{len(cache.days()):,} day folders read from the columnar cache" in again.report.notes
+        build(sample_root, base, scope)  # and back
+        last = kept.run(sql)
+        assert last.rows == expected
+        assert f"{len(cache.days()):,} day folders read from the columnar cache" in last.report.notes
+    finally:
+        raw.close()
+        kept.close()

@@ -133,6 +133,14 @@ class ColumnarCache:
             return None
         return data if isinstance(data, dict) and data.get("version") == FORMAT_VERSION else None
 
+    def manifest_version(self, month: MonthKey) -> tuple[int, int] | None:
+        """What changes whenever a build or clear commits the month (its manifest is replaced)."""
+        try:
+            status = os.stat(os.path.join(self.month_path(month), MANIFEST))
+        except OSError:
+            return None
+        return status.st_ino, status.st_mtime_ns
+
     def parquet_file(self, month: MonthKey, manifest: dict[str, Any]) -> str | None:
         """The month's Parquet file, as its manifest names it (None: no events at all)."""
         name = manifest.get("parquet")

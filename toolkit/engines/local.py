@@ -198,7 +198,8 @@ class LocalEngine:
         self.cache = cache  # days it holds (unchanged since) are read from Parquet
         self._days: dict[columnar.DayKey, list[archive.LogFile]] | None = None
         self._covered: dict[columnar.DayKey, dict[str, Any] | None] = {}  # day -> manifest entry
-        self._manifests: dict[columnar.MonthKey, dict[str, Any] | None] = {}
+        # month -> (its manifest file's version, the manifest)
+        self._manifests: dict[columnar.MonthKey, tuple[Any, dict[str, Any] | None]] = {}
         self.strict = strict
         self.progress = progress
         self._pinned: tuple[tuple[Any, Any], ScanReport] | None = None  # see pinned()
@@ -388,13 +389,20 @@ class LocalEngine:
         assert self.cache is not None
         if self._days is None:
             self._days = columnar.group(self.archive.files)
+        keys = {(log.account, log.region, log.day) for log in selected}
+        for month in {columnar.month_of(key) for key in keys}:
+            # A build or clear since the last query replaced the month's manifest (and removed the
+            # file the old one named): read it again, and what it says about its days.
+            version = self.cache.manifest_version(month)
+            if month not in self._manifests or self._manifests[month][0] != version:
+                self._manifests[month] = (version, self.cache.manifest(month))
+                for key in [k for k in self._covered if columnar.month_of(k) == month]:
+                    del self._covered[key]
         found = set()
-        for key in {(log.account, log.region, log.day) for log in selected}:
+        for key in keys:
             if key not in self._covered:
-                month = columnar.month_of(key)
-                if month not in self._manifests:
-                    self._manifests[month] = self.cache.manifest(month)
-                self._covered[key] = self.cache.covered(key, self._days[key], self._manifests[month])
+                manifest = self._manifests[columnar.month_of(key)][1]
+                self._covered[key] = self.cache.covered(key, self._days[key], manifest)
             if self._covered[key] is not None:
                 found.add(key)
         return found
@@ -425,7 +433,7 @@ class LocalEngine:
         files: list[str] = []
         exclude: dict[tuple[str, str], list[str]] = {}
         for month in sorted({columnar.month_of(k) for k in covered}):
-            manifest = self._manifests[month] or {}
+            manifest = self._manifests[month][1] or {}
             parquet = self.cache.parquet_file(month, manifest)
             if parquet is not None:
                 files.append(parquet)
