@@ -23,13 +23,13 @@ replaces an earlier one.
 
 from __future__ import annotations
 
-import os
 import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from toolkit import paths
 from toolkit.errors import UsageError
 from toolkit.schema import suggest
 
@@ -99,8 +99,7 @@ def builtin_dir() -> Path:
 
 
 def user_dir() -> Path:
-    base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
-    return base / "trailcsi" / "queries"
+    return paths.config_dir() / "queries"
 
 
 def template_paths(extra: list[Path] | None = None) -> dict[str, Path]:

@@ -33,7 +33,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from toolkit import archive
+from toolkit import archive, paths
 from toolkit.errors import UsageError
 
 if TYPE_CHECKING:  # building and splicing modules are imported by builds only: queries start faster
@@ -63,8 +63,7 @@ class Converter(Protocol):
 
 
 def cache_base() -> Path:
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "trailcsi" / "columnar"
+    return paths.cache_dir() / "columnar"
 
 
 def archive_id(root: Path) -> str:

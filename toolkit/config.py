@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from toolkit import paths
 from toolkit.errors import UsageError
 
 FILE_NAME = "trailcsi.toml"
@@ -95,8 +96,7 @@ def locate(explicit: str | os.PathLike[str] | None = None) -> Path | None:
     local = Path.cwd() / FILE_NAME
     if local.is_file():
         return local
-    home = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
-    user = home / "trailcsi" / FILE_NAME
+    user = paths.config_dir() / FILE_NAME
     return user if user.is_file() else None
 
 

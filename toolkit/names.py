@@ -10,7 +10,6 @@ shell completion load only the index.
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import dataclass
 from difflib import get_close_matches
@@ -18,6 +17,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from toolkit import paths
 from toolkit.errors import UsageError
 
 INDEX_FORMAT = 2  # raise when the index content or CURATED changes
@@ -120,7 +120,7 @@ def _rank(source: str) -> tuple[int, str]:
 
 
 def _cache_dir() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "trailcsi"
+    return paths.cache_dir()
 
 
 def base_name(event_name: str) -> str:

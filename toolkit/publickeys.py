@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from toolkit import rsa
+from toolkit import paths, rsa
 from toolkit.errors import UsageError, first_line
 from toolkit.window import stamp
 
@@ -26,8 +26,7 @@ Fetcher = Callable[[str, datetime | None], list[dict[str, Any]]]
 
 
 def cache_path() -> Path:
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "trailcsi" / "public-keys.json"
+    return paths.cache_dir() / "public-keys.json"
 
 
 def parse_listing(text: str, source: str) -> dict[str, dict[str, Any]]:

@@ -10,7 +10,6 @@ half-written file and the next one resumes. The bucket is only read.
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -19,6 +18,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from toolkit import paths
 from toolkit.bucket import discover
 from toolkit.errors import UsageError
 from toolkit.window import Window
@@ -42,7 +42,7 @@ def parse_url(url: str) -> tuple[str, str]:
 
 
 def cache_root() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "trailcsi" / "s3"
+    return paths.cache_dir() / "s3"
 
 
 def sync(

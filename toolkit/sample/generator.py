@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from toolkit import paths
 from toolkit.errors import UsageError
 from toolkit.sample import actors, events, incidents
 
@@ -171,5 +172,4 @@ def version() -> str:
 
 def default_dir(seed: int, days: int, end_day: date) -> Path:
     """Where `demo` keeps its sample archive: the user's cache directory."""
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "trailcsi" / "sample" / f"seed{seed}-days{days}-{end_day.isoformat()}-{version()}"
+    return paths.cache_dir() / "sample" / f"seed{seed}-days{days}-{end_day.isoformat()}-{version()}"
