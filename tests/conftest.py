@@ -1,4 +1,4 @@
-"""Shared fixtures: the sample archive, and every corpus in shared/corpora laid out as an archive."""
+"""Shared fixtures: the sample archive, and every corpus in tests/data/corpora laid out as an archive."""
 
 from __future__ import annotations
 
@@ -28,13 +28,14 @@ def pytest_configure(config: pytest.Config) -> None:
 
 END_DAY = date(2025, 3, 31)
 SEED = 7
-CORPORA = Path(__file__).resolve().parents[2] / "shared" / "corpora"
+#: Real CloudTrail data nobody on this project wrote, copied into the repository with each
+#: corpus's SOURCE.md (where it comes from, its license): a plain clone needs nothing beside it.
+CORPORA = Path(__file__).resolve().parent / "data" / "corpora"
 
 
 def corpus_path(*parts: str) -> Path:
     path = CORPORA.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"corpus file {path} is not present")
+    assert path.exists(), f"corpus file {path} is missing from the repository"
     return path
 
 
@@ -91,20 +92,17 @@ def corpus_archives(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple
         ("otrf", "otrf-cloud-breach-s3/ec2_proxy_s3_exfiltration_2020-09-14011940.jsonl"),
     ):
         path = CORPORA / file
-        if not path.exists():
-            continue
         records = read_jsonl(path)
         if name == "panther":
             for scenario in sorted((CORPORA / "panther-rule-tests" / "scenarios").glob("*.jsonl")):
                 records += read_jsonl(scenario)
         made[name] = (lay_out(records, tmp_path_factory.mktemp(name)), len(records))
     opensearch = CORPORA / "opensearch-catalog-real-sample" / "raw-large-samples.json.gz"
-    if opensearch.exists():
-        root = tmp_path_factory.mktemp("opensearch")
-        folder = root / "AWSLogs/347283850106/CloudTrail/eu-west-1/2021/12/02"
-        folder.mkdir(parents=True)
-        shutil.copy(opensearch, folder / "347283850106_CloudTrail_eu-west-1_20211202T2215Z_real.json.gz")
-        made["opensearch"] = (root, 840)
+    root = tmp_path_factory.mktemp("opensearch")
+    folder = root / "AWSLogs/347283850106/CloudTrail/eu-west-1/2021/12/02"
+    folder.mkdir(parents=True)
+    shutil.copy(opensearch, folder / "347283850106_CloudTrail_eu-west-1_20211202T2215Z_real.json.gz")
+    made["opensearch"] = (root, 840)
     return made
 
 

@@ -34,8 +34,6 @@ def sweep_all(root: Path, catalog: Catalog, scope=ALL) -> sweep.SweepResult:
 
 
 def test_stratus_techniques_flagged(corpus_archives, catalog):
-    if "stratus" not in corpus_archives:
-        pytest.skip("stratus corpus not present")
     root, _count = corpus_archives["stratus"]
     found = {f.record["eventid"] for f in sweep_all(root, catalog).findings}
     events = read_jsonl(CORPORA / "stratus-red-team-detonations" / "events.jsonl")
@@ -49,8 +47,6 @@ def test_stratus_techniques_flagged(corpus_archives, catalog):
 
 
 def test_benign_real_sample_raises_nothing_high(corpus_archives, catalog):
-    if "opensearch" not in corpus_archives:
-        pytest.skip("opensearch corpus not present")
     root, _count = corpus_archives["opensearch"]
     findings = sweep_all(root, catalog).findings
     assert [f for f in findings if f.severity in ("high", "critical")] == []
