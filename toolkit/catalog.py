@@ -18,14 +18,15 @@ placeholders:
 
 The catalog is the built-in `queries/` directory, then the user's directory
 ($XDG_CONFIG_HOME/trailcsi/queries), then any `--queries-dir`; a later template of the same name
-replaces an earlier one.
+replaces an earlier one. Each template knows its origin and the files it shadows, and the catalog
+words one warning per shadowed name, for the command to print.
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,8 @@ class Template:
     params: tuple[Param, ...]
     sql: str
     path: Path
+    origin: str = ""  # "built-in", "user" or "--queries-dir"
+    shadows: tuple[Path, ...] = ()  # files of the same name this one replaced, earliest first
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
@@ -86,6 +89,8 @@ class Template:
             "description": self.description,
             "params": [p.as_dict() for p in self.params],
             "path": str(self.path),
+            "origin": self.origin,
+            "shadows": [str(path) for path in self.shadows],
         }
         if with_sql:
             data["sql"] = self.sql
@@ -121,7 +126,7 @@ def param_names(path: Path) -> list[str]:
     return list((header.get("params") or {}).keys())
 
 
-def parse_template(path: Path) -> Template:
+def parse_template(path: Path, origin: str = "") -> Template:
     """Read and check one template file; raises TemplateError saying what is wrong and where."""
     text = path.read_text(encoding="utf-8")
     match = _HEADER.match(text)
@@ -169,7 +174,7 @@ def parse_template(path: Path) -> Template:
             + (f"; undeclared: {', '.join(missing)}" if missing else "")
             + (f"; unused: {', '.join(unused)}" if unused else "")
         )
-    return Template(name, title, description, kind, severity, tuple(tags), params, sql, path)
+    return Template(name, title, description, kind, severity, tuple(tags), params, sql, path, origin)
 
 
 def _param(path: Path, name: str, spec: Any) -> Param:
@@ -188,16 +193,42 @@ def _param(path: Path, name: str, spec: Any) -> Param:
 class Catalog:
     """Templates by name, from the built-in directory then user directories (later ones win)."""
 
-    def __init__(self, directories: list[Path]) -> None:
+    def __init__(self, directories: list[Path], origins: list[str] | None = None) -> None:
         self.templates: dict[str, Template] = {}
-        for directory in directories:
-            if directory.is_dir():
-                for path in sorted(directory.glob("*.sql")):
-                    self.templates[path.stem] = parse_template(path)
+        self.shadowed: dict[str, list[Template]] = {}  # name -> the templates it replaced, earliest first
+        seen: set[Path] = set()
+        for position, directory in enumerate(directories):
+            if not directory.is_dir() or directory.resolve() in seen:
+                continue  # the same directory given twice shadows nothing
+            seen.add(directory.resolve())
+            origin = origins[position] if origins else str(directory)
+            for path in sorted(directory.glob("*.sql")):
+                template = parse_template(path, origin)
+                earlier = self.templates.get(path.stem)
+                if earlier is not None:
+                    template = replace(template, shadows=(*earlier.shadows, earlier.path))
+                    self.shadowed.setdefault(path.stem, []).append(earlier)
+                self.templates[path.stem] = template
 
     @classmethod
     def load(cls, extra: list[Path] | None = None) -> Catalog:
-        return cls([builtin_dir(), user_dir(), *(extra or [])])
+        extra = extra or []
+        return cls([builtin_dir(), user_dir(), *extra], ["built-in", "user", *["--queries-dir"] * len(extra)])
+
+    def origin(self, name: str) -> str:
+        """Where a template comes from, and what it shadows: `user, shadows built-in`."""
+        template = self.templates[name]
+        lost = [t.origin for t in reversed(self.shadowed.get(name, []))]
+        return template.origin + (f", shadows {', '.join(lost)}" if lost else "")
+
+    def warnings(self) -> list[str]:
+        """One line per template that replaced another of its name: which file won, which were shadowed."""
+        lines = []
+        for name in sorted(self.shadowed):
+            won = self.templates[name]
+            lost = "; ".join(f"{t.path} ({t.origin} {t.kind})" for t in reversed(self.shadowed[name]))
+            lines.append(f"template {name}: using {won.path} ({won.origin} {won.kind}), shadowing {lost}")
+        return lines
 
     def get(self, name: str) -> Template:
         if name in self.templates:

@@ -280,7 +280,10 @@ def _catalog(extra: list[Path] | None) -> Catalog:
     for directory in extra or []:
         if not directory.is_dir():
             raise UsageError(f"--queries-dir {directory} is not a directory")
-    return Catalog.load(extra)
+    catalog = Catalog.load(extra)
+    for warning in catalog.warnings():
+        say(f"warning: {warning}")
+    return catalog
 
 
 @queries_app.command("list")
@@ -291,8 +294,9 @@ def queries_list(
     format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
     queries_dir: _QueriesDir = None,
 ) -> None:
-    """List the templates: name, kind, severity, tags, title, parameters."""
-    templates = _catalog(queries_dir).select(tag=tag)
+    """List the templates: name, kind, severity, tags, title, parameters, origin."""
+    catalog = _catalog(queries_dir)
+    templates = catalog.select(tag=tag)
     if format == "json":
         print(json.dumps([t.as_dict() for t in templates], indent=2))
         return
@@ -300,9 +304,11 @@ def queries_list(
         raise UsageError(f"--format {format!r} is not known here", "use table or json")
     rows = [
         (t.name, t.kind, t.severity or "", ", ".join(t.tags), t.title, ", ".join(p.name for p in t.params))
+        + (catalog.origin(t.name),)
         for t in templates
     ]
-    export.write(["name", "kind", "severity", "tags", "title", "params"], rows, "table", sys.stdout)
+    columns = ["name", "kind", "severity", "tags", "title", "params", "origin"]
+    export.write(columns, rows, "table", sys.stdout)
 
 
 @queries_app.command("show")
