@@ -83,19 +83,49 @@ class TrailQuery:
         return tree
 
 
+#: Names the engines give their own relations; a query's WITH may not define them.
+RESERVED_NAMES = frozenset({TRAIL, "trail_source", "trail_pinned"})
+#: Functions that read the engine's settings, environment, catalog or files: never in a query.
+_REFUSED_FUNCTIONS = frozenset(
+    {"current_setting", "getenv", "getvariable", "current_database", "current_schema", "current_schemas"}
+)
+_REFUSED_PREFIXES = (
+    "duckdb_",
+    "pragma_",
+    "read_",
+    "glob",
+    "parquet_",
+    "sniff_",
+    "query",
+    "iceberg_",
+    "delta_",
+)
+#: Deeper than this, a query is refused before any recursive pass over its tree.
+MAX_DEPTH = 200
+
+
 def parse_select(sql: str) -> exp.Query:
-    """Parse one read-only Athena statement reading only `trail`; anything else is a UsageError."""
+    """Parse one read-only Athena statement reading only `trail`; anything else is a UsageError.
+
+    Table references are resolved with scope: a WITH name counts only inside the scope that
+    defines it (and the scopes within), so a CTE in a subquery cannot make an outer reference
+    to the same name pass as anything but a table. The only base relation is `trail`.
+    """
     try:
         statements = [s for s in sqlglot.parse(sql, read="athena") if s is not None]
     except ParseError as error:
         first = str(error).splitlines()[0] if str(error) else "syntax error"
         raise UsageError(f"the SQL does not parse as Athena SQL: {first}", "check the statement") from None
+    except RecursionError:
+        raise _too_deep() from None
     if len(statements) != 1:
         raise UsageError(
             f"expected one SQL statement, got {len(statements)}",
             "run statements one at a time",
         )
     tree = statements[0]
+    if _depth(tree) > MAX_DEPTH:
+        raise _too_deep()
     if not isinstance(tree, exp.Query) or tree.find(exp.Into) is not None:
         kind = tree.key.upper()
         raise UsageError(
@@ -113,20 +143,79 @@ def parse_select(sql: str) -> exp.Query:
                 exp.Create,
                 exp.Merge,
                 exp.Alter,
+                exp.Command,
+                exp.Pragma,
+                exp.Set,
             ),
         ):
             raise UsageError(f"only SELECT or WITH queries are run, not {node.key.upper()}")
-    cte_names = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
-    if TRAIL in cte_names:
-        raise UsageError("a WITH clause may not redefine `trail`", "name the CTE something else")
+        if isinstance(node, exp.Func):
+            _check_function(node)
+    for cte in tree.find_all(exp.CTE):
+        if cte.alias_or_name.lower() in RESERVED_NAMES:
+            raise UsageError(
+                f"a WITH clause may not define `{cte.alias_or_name}`", "name the CTE something else"
+            )
+    _check_tables(tree)
+    return tree
+
+
+def _too_deep() -> UsageError:
+    return UsageError(
+        f"the SQL is nested more than {MAX_DEPTH} levels deep", "flatten the expression or split the query"
+    )
+
+
+def _depth(tree: exp.Expr) -> int:
+    """The depth of the tree, computed without recursion."""
+    deepest = 0
+    stack: list[tuple[exp.Expr, int]] = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if depth > MAX_DEPTH:
+            break
+        stack.extend((child, depth + 1) for child in node.iter_expressions())
+    return deepest
+
+
+def _check_function(node: exp.Func) -> None:
+    name = (node.name if isinstance(node, exp.Anonymous) else node.sql_name()).lower()
+    if name in _REFUSED_FUNCTIONS or name.startswith(_REFUSED_PREFIXES):
+        raise UsageError(
+            f"function {name}() is not allowed in a trailcsi query",
+            "queries read `trail` only: no settings, environment, catalog or files",
+        )
+
+
+def _check_tables(tree: exp.Query) -> None:
+    """Every table reference is a WITH name visible where it is used, or `trail` itself."""
+    from sqlglot.errors import OptimizeError
+    from sqlglot.optimizer.scope import traverse_scope
+
     for table in tree.find_all(exp.Table):
-        name = table.name.lower()
         if table.args.get("db") or table.args.get("catalog") or not isinstance(table.this, exp.Identifier):
             raise UsageError(
                 f"queries read from `trail` only, not {table.sql('athena')}",
                 "the engine decides where `trail` comes from",
             )
-        if name != TRAIL and name not in cte_names:
-            hint = "queries read from `trail` and their own WITH names"
-            raise UsageError(f"unknown table {table.name!r}", hint)
-    return tree
+    # Trino and DuckDB compare names case-insensitively, quoted or not: analyse a lowercased copy.
+    folded = tree.copy()
+    for identifier in folded.find_all(exp.Identifier):
+        identifier.set("this", identifier.name.lower())
+    try:
+        scopes = traverse_scope(folded)
+    except (OptimizeError, RecursionError) as error:
+        raise UsageError(f"the query's names cannot be resolved: {error}", "check the SQL") from None
+    resolved: set[int] = set()
+    for scope in scopes:
+        for table in scope.tables:
+            if table.name in scope.cte_sources:
+                resolved.add(id(table))
+    for table in folded.find_all(exp.Table):
+        if id(table) in resolved or table.name == TRAIL:
+            continue
+        raise UsageError(
+            f"unknown table {table.name!r}",
+            "queries read from `trail` and the WITH names defined around them",
+        )

@@ -215,10 +215,36 @@ class LocalEngine:
         self._con.execute("SET parquet_metadata_cache = true")
         self._scratch = tempfile.mkdtemp(prefix="trailcsi-duckdb-")  # where a pinned table may spill
         self._con.execute(f"SET temp_directory = {_quote(self._scratch)}")
+        self._locked = False
+
+    def _lock(self) -> None:
+        """Before the first query of a user's SQL: DuckDB may touch only the archive, the cache and
+        its scratch directory, loads no extension, and its configuration cannot be changed again.
+
+        The query check (`toolkit.query`) already lets a query name `trail` alone; this is the
+        second wall, in case a way around the first is ever found.
+        """
+        if self._locked:
+            return
+        allowed = [str(Path(self.archive.root).expanduser().resolve()), self._scratch]
+        if self.cache is not None:
+            allowed.append(str(self.cache.dir))
+        listed = ", ".join(_quote(d) for d in allowed)
+        for statement in (
+            f"SET allowed_directories = [{listed}]",
+            "SET enable_external_access = false",
+            "SET autoinstall_known_extensions = false",
+            "SET autoload_known_extensions = false",
+            "SET allow_community_extensions = false",
+            "SET lock_configuration = true",
+        ):
+            self._con.execute(statement)
+        self._locked = True
 
     # -- the engine interface -------------------------------------------------------------
 
     def run(self, query: TrailQuery) -> Result:
+        self._lock()
         if self._pinned is not None and self._pinned[0] == (query.window, query.criteria):
             report = self._pinned[1]
             sql = transpile.to_duckdb(query.bind(exp.to_table(PINNED_TABLE)))
@@ -301,6 +327,7 @@ class LocalEngine:
         (a sweep runs dozens over one scope). Yields False, and changes nothing, when the files
         hold more than `pin_budget` bytes of JSON: each query then reads the files as usual.
         """
+        self._lock()
         paths, report = self._files(scope)
         if sum(self._sizes.get(p, 0) for p in paths) > self.pin_budget:
             yield False
@@ -385,33 +412,61 @@ class LocalEngine:
         return paths, report
 
     def _covered_days(self, selected: list[archive.LogFile]) -> set[columnar.DayKey]:
-        """The day folders of `selected` that the cache holds, unchanged since they were built."""
+        """The day folders of `selected` that the cache holds, unchanged since they were built.
+
+        Each query checks every cached day's files (names, sizes, modification times: a stat
+        each) and each month file against its manifest (a stat; its footer when it changed).
+        A day that changed, or a month that cannot be trusted, is read raw, and said so in a note.
+        """
         assert self.cache is not None
+        self._cache_notes: list[str] = []  # added to the query's report by _from_cache
         if self._days is None:
             self._days = columnar.group(self.archive.files)
         keys = {(log.account, log.region, log.day) for log in selected}
-        for month in {columnar.month_of(key) for key in keys}:
+        trusted: dict[columnar.MonthKey, dict[str, Any] | None] = {}
+        for month in sorted({columnar.month_of(key) for key in keys}):
             # A build or clear since the last query replaced the month's manifest (and removed the
-            # file the old one named): read it again, and what it says about its days.
+            # file the old one named): read it again.
             version = self.cache.manifest_version(month)
             if month not in self._manifests or self._manifests[month][0] != version:
-                self._manifests[month] = (version, self.cache.manifest(month))
-                for key in [k for k in self._covered if columnar.month_of(k) == month]:
-                    del self._covered[key]
+                self._manifests[month] = (version, self.cache.load(month))
+            manifest = self._manifests[month][1]
+            problem = (
+                self.cache.problems.get(month)
+                if manifest is None
+                else self.cache.parquet_problem(month, manifest)
+            )
+            if problem:
+                self._cache_notes.append(
+                    f"columnar cache of {month[0]} {month[1]} {month[2]} not used: {problem}; "
+                    "its days are read raw (trailcsi cache build repairs it)"
+                )
+            trusted[month] = None if problem else manifest
         found = set()
+        changed = 0
         for key in keys:
-            if key not in self._covered:
-                manifest = self._manifests[columnar.month_of(key)][1]
-                self._covered[key] = self.cache.covered(key, self._days[key], manifest)
+            manifest = trusted[columnar.month_of(key)]
+            self._covered[key] = self.cache.covered(key, self._days[key], manifest)
             if self._covered[key] is not None:
                 found.add(key)
+            elif manifest is not None and columnar.day_name(key) in manifest["days"]:
+                changed += 1
+        if changed:
+            self._cache_notes.append(
+                f"{changed:,} cached day folder{'s' if changed > 1 else ''} changed since the cache was "
+                "built (files added, removed or rewritten): read raw until trailcsi cache build updates "
+                f"{'them' if changed > 1 else 'it'}"
+            )
         return found
 
     def _from_cache(
         self, query: TrailQuery, paths: list[str], report: ScanReport
     ) -> tuple[list[str], str | None]:
         """Split the files to read into raw files and the cached days covering the rest (as SQL)."""
-        if self.cache is None or not paths or self._days is None:
+        if self.cache is None or self._days is None:
+            return paths, None
+        report.notes.extend(self._cache_notes)
+        if not paths:
             return paths, None
         wanted = set(paths)
         covered = {
@@ -426,7 +481,7 @@ class LocalEngine:
         for key in covered:
             cached_paths.update(log.path for log in self._days[key])
             for relative, reason in self._covered[key].get("skipped", []):  # type: ignore[union-attr]
-                path = relative if os.path.isabs(relative) else str(self.cache.root / relative)
+                path = str(self.cache.root / relative)  # (the manifest's check: relative, inside)
                 if path in wanted and path not in already:
                     report.skipped.append(SkippedFile(path, reason))
         first, last = min(k[2] for k in covered), max(k[2] for k in covered)

@@ -1,0 +1,163 @@
+"""Hostile SQL: a query, ad hoc or from a template, reads `trail` and nothing else.
+
+Two walls, each tested on its own: the query check resolves table names with scope (a WITH name
+counts only where it is defined), and DuckDB itself may touch only the archive, the cache and its
+scratch directory, with extensions and configuration locked. Every attack runs from `sql` and
+from a user template in `--queries-dir`.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+import sqlglot
+from conftest import CORPORA, lay_out, read_jsonl, run_in_process
+
+from toolkit import window
+from toolkit.engines.local import LocalEngine
+from toolkit.errors import ExitCode, TrailcsiError, UsageError
+from toolkit.query import TrailQuery, parse_select
+
+SECRET = "s3cr3t-canary-7f1d"
+ALL = window.parse(all_time=True)
+
+
+@pytest.fixture(scope="module")
+def small_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    records = read_jsonl(CORPORA / "stratus-red-team-detonations" / "events.jsonl")[:40]
+    return lay_out(records, tmp_path_factory.mktemp("small"))
+
+
+@pytest.fixture
+def secret_file(tmp_path: Path) -> Path:
+    path = tmp_path / "secret.csv"
+    path.write_text(f"a,b\n{SECRET},1\n", encoding="utf-8")
+    (tmp_path / "secret.json").write_text(json.dumps({"Records": [{"eventID": SECRET}]}), encoding="utf-8")
+    return path
+
+
+def attacks(secret: Path) -> list[str]:
+    """Queries that name a file outside `trail`, each once accepted or once able to run."""
+    name = str(secret)
+    as_json = str(secret.with_suffix(".json"))
+    return [
+        # a CTE in a subquery named like the file; the outer reference is the file itself
+        f'SELECT * FROM (WITH "{name}" AS (SELECT 1 AS a) SELECT a FROM "{name}") x CROSS JOIN "{name}" y',
+        # the same, the CTE inside a scalar subquery
+        f'SELECT (WITH "{name}" AS (SELECT 1 AS a) SELECT a FROM "{name}") AS one, * FROM "{name}"',
+        # inside an IN subquery next to trail
+        f'SELECT eventname FROM trail WHERE eventname IN (SELECT a FROM "{name}")',
+        # a sibling CTE cannot see another's nested WITH
+        f'WITH x AS (WITH "{as_json}" AS (SELECT 1 AS a) SELECT * FROM "{as_json}") SELECT * FROM "{as_json}"',
+        # table functions and qualified names
+        f"SELECT * FROM read_csv('{name}')",
+        f"SELECT * FROM trail CROSS JOIN read_text('{name}')",
+        "SELECT * FROM main.trail",
+        # the engine's own relations
+        "WITH trail_source AS (SELECT 1 AS eventname) SELECT * FROM trail",
+        # settings and environment
+        "SELECT current_setting('temp_directory') FROM trail",
+        "SELECT getenv('HOME') FROM trail",
+    ]
+
+
+def test_every_attack_is_refused_by_the_query_check(secret_file):
+    for sql in attacks(secret_file):
+        with pytest.raises(UsageError):
+            parse_select(sql)
+
+
+def test_with_names_still_resolve_where_they_are_visible():
+    for sql in [
+        "WITH a AS (SELECT * FROM trail) SELECT * FROM (SELECT * FROM a) x",
+        "WITH a AS (SELECT eventname FROM trail) SELECT * FROM trail WHERE eventname IN (SELECT * FROM a)",
+        "SELECT * FROM (WITH b AS (SELECT * FROM trail) SELECT * FROM b) y",
+        'WITH "Mixed" AS (SELECT * FROM trail) SELECT * FROM mixed',
+        "WITH a AS (SELECT 1 AS n), b AS (SELECT * FROM a) SELECT * FROM b CROSS JOIN trail",
+    ]:
+        parse_select(sql)
+
+
+def test_sql_command_refuses_every_attack_and_prints_nothing(capsys, small_archive, secret_file):
+    for sql in attacks(secret_file):
+        code, out, err = run_in_process(capsys, "sql", sql, "--source", str(small_archive), "--all-time")
+        assert code == ExitCode.USAGE, (sql, err)
+        assert SECRET not in out + err
+        assert "Traceback" not in err
+        assert len(err.strip().splitlines()) <= 2, err  # the window line and the one-line error
+
+
+def test_a_template_cannot_read_a_file_either(capsys, tmp_path, small_archive, secret_file):
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    for index, sql in enumerate(attacks(secret_file)):
+        header = textwrap.dedent(
+            """\
+            /*
+            title = "attack"
+            kind = "investigation"
+            description = "reads a file"
+            */
+            """
+        )
+        (folder / f"attack-{index}.sql").write_text(header + sql + "\n", encoding="utf-8")
+        code, out, err = run_in_process(
+            capsys,
+            "run",
+            f"attack-{index}",
+            "--queries-dir",
+            str(folder),
+            "--source",
+            str(small_archive),
+            "--all-time",
+        )
+        assert code == ExitCode.USAGE, (sql, err)
+        assert SECRET not in out + err
+
+
+def unchecked(sql: str) -> TrailQuery:
+    """A query that skips the check, as if a way around it had been found."""
+    tree = sqlglot.parse_one(sql, read="athena")
+    assert isinstance(tree, sqlglot.exp.Query)
+    return TrailQuery(tree, ALL)
+
+
+def test_duckdb_itself_refuses_files_outside_the_archive(small_archive, secret_file):
+    engine = LocalEngine(small_archive)
+    try:
+        assert engine.run(TrailQuery.parse("SELECT count(*) FROM trail", ALL)).rows[0][0] == 40
+        for sql in [
+            f"SELECT * FROM read_csv('{secret_file}')",
+            f"SELECT * FROM '{secret_file}'",
+            f"SELECT * FROM read_text('{secret_file}')",
+            f"SELECT * FROM read_json('{small_archive}/../{secret_file.name}')",
+            "SELECT * FROM read_blob('/etc/hostname')",
+        ]:
+            with pytest.raises(TrailcsiError) as refused:
+                engine.run(unchecked(sql))
+            assert SECRET not in str(refused.value)
+        for sql in ["SELECT 1 AS x FROM (SELECT 1) t"]:
+            engine.run(unchecked(sql))  # the connection still answers
+    finally:
+        engine.close()
+
+
+def test_duckdb_configuration_is_locked_and_loads_no_extension(small_archive):
+    engine = LocalEngine(small_archive)
+    try:
+        engine.run(TrailQuery.parse("SELECT count(*) FROM trail", ALL))
+        con = engine._con
+        for statement in [
+            "SET enable_external_access = true",
+            "SET allowed_directories = ['/']",
+            "SET lock_configuration = false",
+            "INSTALL httpfs",
+        ]:
+            with pytest.raises(Exception) as refused:
+                con.execute(statement)
+            assert "lock" in str(refused.value).lower() or "permission" in str(refused.value).lower()
+    finally:
+        engine.close()
