@@ -21,7 +21,6 @@ import typer
 
 from toolkit import window as window_module
 from toolkit.criteria import Criteria
-from toolkit.criteria import event_source as event_source_name
 
 CRITERIA = "Criteria (repeat a flag to OR its values; different flags AND)"
 WINDOW = "Time window (default: the last 7 days)"
@@ -47,8 +46,8 @@ def name_index() -> Any:
 def _check_names(event_names: list[str], event_sources: list[str]) -> list[str]:
     """Resolve event-source spellings (`EC2`, `Amazon EC2`) and warn about unknown names; never refuse."""
     index = name_index()
-    resolved = [index.resolve_source(s) or s for s in event_sources]
-    for warning in index.check(event_names, [event_source_name(s) for s in resolved]):
+    resolved, warnings = index.resolve_sources(event_sources)
+    for warning in warnings + index.check(event_names, resolved):
         print(f"trailcsi: warning: {warning} (searching anyway)", file=sys.stderr)
     return resolved
 

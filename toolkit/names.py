@@ -1,10 +1,14 @@
 """The event sources and event names CloudTrail records, known offline from botocore's models.
 
-An event source is `<endpoint prefix>.amazonaws.com`; its event names are the API operations of
-every botocore service with that prefix, plus a curated list of names that are not API calls
-(console sign-in, service events, a few console-only calls). The index is built once per
-botocore version (a few seconds) and kept as JSON in the user's cache directory, so lookups and
-shell completion load only the index.
+CloudTrail's event source is the service's signing name, `<signingName>.amazonaws.com`
+(`ecr.amazonaws.com`, `ses.amazonaws.com`, `monitoring.amazonaws.com`), not botocore's endpoint
+prefix or host name (`api.ecr`, `email`); a model without a signing name signs with its endpoint
+prefix. SOURCE_OF_SERVICE holds the few services CloudTrail names otherwise, and CURATED_SOURCES
+the sources no botocore model has (console sign-in, the agents' message channels). A source's
+event names are the API operations of every botocore service with that source, plus a curated
+list of names that are not API calls (console sign-in, service events, a few console-only calls).
+The index is built once per botocore version (a few seconds) and kept as JSON in the user's cache
+directory, so lookups and shell completion load only the index.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from typing import Any
 from toolkit import paths
 from toolkit.errors import UsageError
 
-INDEX_FORMAT = 2  # raise when the index content or CURATED changes
+INDEX_FORMAT = 3  # raise when the index content or CURATED changes
 _READ_VERBS = (
     "Get",
     "List",
@@ -43,6 +47,23 @@ _READ_VERBS = (
 )
 #: CloudTrail names of some APIs carry the API version (Lambda's UpdateFunctionCode20150331v2).
 _VERSION_SUFFIX = re.compile(r"\d{8}(v\d+)?$")
+
+_SUFFIX = ".amazonaws.com"
+
+#: botocore services whose CloudTrail event source is not their signing name.
+SOURCE_OF_SERVICE: dict[str, str] = {
+    "sso": "sso.amazonaws.com",  # the access portal signs as awsssoportal; CloudTrail writes sso
+}
+
+#: Event sources CloudTrail writes that no botocore model signs as: title and other spellings.
+CURATED_SOURCES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "signin.amazonaws.com": ("AWS Sign-In (console sign-in)", ("console sign-in",)),
+    "billingconsole.amazonaws.com": ("AWS Billing and Cost Management console", ("billing console",)),
+    "ec2messages.amazonaws.com": ("Systems Manager agent message channel", ()),
+    "ssmmessages.amazonaws.com": ("Systems Manager Session Manager message channel", ()),
+    "macie.amazonaws.com": ("Amazon Macie Classic", ("macie classic",)),
+    "sso-directory.amazonaws.com": ("IAM Identity Center directory", ("identity center directory",)),
+}
 
 #: Event names CloudTrail records that no botocore operation has, with what they mean.
 CURATED: dict[str, dict[str, str]] = {
@@ -85,6 +106,26 @@ CURATED: dict[str, dict[str, str]] = {
         "DeleteBucketPublicAccessBlock": "A bucket's public access block was removed (API: DeletePublicAccessBlock).",
     },
     "health.amazonaws.com": {"AWSHealthEvent": "An AWS Health event (service event)."},
+    "ec2messages.amazonaws.com": {
+        "GetMessages": "The SSM Agent polled for commands.",
+        "AcknowledgeMessage": "The SSM Agent acknowledged a command.",
+        "SendReply": "The SSM Agent replied with a command's result.",
+        "FailMessage": "The SSM Agent reported a command it could not run.",
+        "DeleteMessage": "The SSM Agent deleted a command message.",
+        "GetEndpoint": "The SSM Agent asked for its message endpoint.",
+        "SendHeartbeat": "The SSM Agent reported that it is alive.",
+    },
+    "ssmmessages.amazonaws.com": {
+        "CreateControlChannel": "The SSM Agent opened a control channel (Session Manager).",
+        "OpenControlChannel": "The SSM Agent connected its control channel (Session Manager).",
+        "CreateDataChannel": "A Session Manager session opened a data channel.",
+        "OpenDataChannel": "A Session Manager session connected its data channel.",
+    },
+    "billingconsole.amazonaws.com": {
+        "GetContactInformation": "The account's contact information was read (console).",
+        "GetAlternateContact": "An alternate contact was read (console).",
+        "SetContactAddress": "The account's contact address was changed (console).",
+    },
 }
 
 
@@ -114,8 +155,16 @@ COMMON = (
 )
 
 
+def event_source_of(service: str, metadata: dict[str, Any]) -> str:
+    """The event source CloudTrail writes for a botocore service, from its model's metadata."""
+    if service in SOURCE_OF_SERVICE:
+        return SOURCE_OF_SERVICE[service]
+    signing = metadata.get("signingName") or metadata.get("endpointPrefix") or service
+    return f"{str(signing).lower()}{_SUFFIX}"
+
+
 def _rank(source: str) -> tuple[int, str]:
-    prefix = source.removesuffix(".amazonaws.com")
+    prefix = source.removesuffix(_SUFFIX)
     return (COMMON.index(prefix) if prefix in COMMON else len(COMMON), source)
 
 
@@ -162,17 +211,31 @@ class NameIndex:
         return by_event
 
     @cached_property
-    def _aliases(self) -> dict[str, str]:
-        aliases: dict[str, str] = {}
+    def _exact(self) -> dict[str, str]:
+        """`ecr.amazonaws.com` and `ecr` → `ecr.amazonaws.com`: a source's own name, whole or short."""
+        exact: dict[str, str] = {}
         for source in self.sources.values():
-            for alias in [
-                source.name,
-                source.name.removesuffix(".amazonaws.com"),
-                source.title,
-                *source.aliases,
-            ]:
-                aliases.setdefault(alias.lower(), source.name)
+            exact[source.name.lower()] = source.name
+            exact[source.name.lower().removesuffix(_SUFFIX)] = source.name
+        return exact
+
+    @cached_property
+    def _aliases(self) -> dict[str, list[str]]:
+        """Other spellings (service names, titles, endpoint prefixes and hosts) → the sources they mean."""
+        aliases: dict[str, list[str]] = {}
+        for source in sorted(self.sources.values(), key=lambda s: _rank(s.name)):
+            for alias in [source.title, *source.aliases]:
+                meant = aliases.setdefault(alias.lower(), [])
+                if source.name not in meant:
+                    meant.append(source.name)
         return aliases
+
+    def _lookup(self, text: str) -> tuple[str | None, list[str]]:
+        """The source a spelling names, and the other sources it could mean (most common first)."""
+        key = text.strip().lower()
+        candidates = self._aliases.get(key, [])
+        chosen = self._exact.get(key) or (candidates[0] if candidates else None)
+        return chosen, [c for c in candidates if c != chosen]
 
     # -- building and caching ---------------------------------------------------------------
 
@@ -214,24 +277,36 @@ class NameIndex:
         sources: dict[str, Source] = {}
         for service in session.get_available_services():
             model = session.get_service_model(service)
-            prefix = model.metadata.get("endpointPrefix") or service
-            name = f"{prefix}.amazonaws.com"
-            source = sources.setdefault(
-                name, Source(name, model.metadata.get("serviceFullName", service), [], {})
-            )
-            source.aliases.extend(
-                a
-                for a in (service, model.metadata.get("serviceAbbreviation"))
-                if a and a not in source.aliases
-            )
+            metadata = model.metadata
+            name = event_source_of(service, metadata)
+            title = metadata.get("serviceFullName", service)
+            source = sources.setdefault(name, Source(name, title, [], {}))
+            if service == name.removesuffix(_SUFFIX):
+                source.title = title  # the service of the source's own name titles it (ses, not mailmanager)
+            prefix = metadata.get("endpointPrefix")
+            for alias in (
+                service,
+                metadata.get("serviceId"),
+                metadata.get("serviceAbbreviation"),
+                title,
+                prefix,  # botocore's endpoint (api.ecr, email) is never an event source: an alias
+                f"{prefix}{_SUFFIX}" if prefix else None,
+            ):
+                if alias and alias != name and alias not in source.aliases:
+                    source.aliases.append(alias)
             for operation in model.operation_names:
                 if operation not in source.events:
                     doc = _first_sentence(model.operation_model(operation).documentation)
                     source.events[operation] = (is_read(operation), doc)
+        for name, (title, aliases) in CURATED_SOURCES.items():
+            source = sources.setdefault(name, Source(name, title, [], {}))
+            source.aliases.extend(a for a in aliases if a not in source.aliases)
         for name, events in CURATED.items():
             source = sources.setdefault(name, Source(name, name.split(".")[0], [], {}))
             for event, doc in events.items():
                 source.events.setdefault(event, (is_read(event), doc))
+        for source in sources.values():  # the source's title is an alias too; keep the list short
+            source.aliases = [a for a in source.aliases if a != source.title]
         return cls(sources)
 
     def to_json(self) -> dict[str, Any]:
@@ -264,13 +339,37 @@ class NameIndex:
     # -- lookups ------------------------------------------------------------------------------
 
     def resolve_source(self, text: str) -> str | None:
-        """`ec2`, `EC2`, `ec2.amazonaws.com`, `Amazon EC2` → `ec2.amazonaws.com` (None if unknown)."""
-        return self._aliases.get(text.strip().lower())
+        """`ecr`, `ECR`, `ecr.amazonaws.com`, `Amazon Elastic Container Registry`, `api.ecr` →
+        `ecr.amazonaws.com`, the name CloudTrail writes (None if unknown)."""
+        return self._lookup(text)[0]
+
+    def resolve_sources(self, texts: list[str]) -> tuple[list[str], list[str]]:
+        """The event sources `--event-source` values mean, and a warning for each value that is
+        unknown (kept as `<value>.amazonaws.com`) or could mean another source, with a "did you mean"."""
+        resolved: list[str] = []
+        warnings: list[str] = []
+        for text in texts:
+            chosen, others = self._lookup(text)
+            if chosen is None:
+                key = text.strip().lower()
+                resolved.append(key if "." in key else f"{key}{_SUFFIX}")
+                guess = self.suggest_source(text)
+                hint = f"; did you mean {guess}?" if guess else "; see trailcsi names"
+                warnings.append(f"--event-source {text}: not a known event source{hint}")
+                continue
+            resolved.append(chosen)
+            if others:
+                meant = ", ".join(f"{o} ({self.sources[o].title})" for o in others[:3])
+                warnings.append(
+                    f"--event-source {text} means {chosen} ({self.sources[chosen].title}); did you mean {meant}?"
+                )
+        return resolved, warnings
 
     def suggest_source(self, text: str) -> str | None:
-        """The source whose short name or alias is closest to `text`, for "did you mean"."""
-        guesses = get_close_matches(text.strip().lower(), list(self._aliases), n=1, cutoff=0.6)
-        return self._aliases[guesses[0]] if guesses else None
+        """The source whose name or alias is closest to `text`, for "did you mean"."""
+        spellings = list(self._exact) + list(self._aliases)
+        guesses = get_close_matches(text.strip().lower(), spellings, n=1, cutoff=0.6)
+        return self._lookup(guesses[0])[0] if guesses else None
 
     def sources_of(self, event_name: str) -> list[str]:
         """The sources recording this event name, the most common services first."""
