@@ -26,8 +26,10 @@ from toolkit.sample import digests as sample_digests
 from toolkit.verify import DigestFile, _authenticate, _load, verify
 
 DAYS = ("2025/03/29", "2025/03/30", "2025/03/31", "2025/04/01")
-WINDOW = window.parse(start="2025-03-29T01:00:00Z", end="2025-04-01T00:00:00Z")
-WINDOW_FLAGS = ["--start", "2025-03-29T01:00:00Z", "--end", "2025-04-01T00:00:00Z"]
+#: Ends where a local copy's authenticated digests end: each chain's newest digest (23:30 to 00:30)
+#: is authenticated only by its S3 object metadata, so a window it covers fails without it.
+WINDOW = window.parse(start="2025-03-29T01:00:00Z", end="2025-03-31T23:30:00Z")
+WINDOW_FLAGS = ["--start", "2025-03-29T01:00:00Z", "--end", "2025-03-31T23:30:00Z"]
 
 
 @pytest.fixture
@@ -212,7 +214,7 @@ def test_the_parser_reads_awss_documented_digest(tmp_path):
     path.parent.mkdir(parents=True)
     path.write_bytes(gzip.compress(line.encode()))
     digest = DigestFile(data["digestS3Object"], path, "111122223333", "us-east-2", "your-trail-name", None)
-    _load(digest)
+    _load(digest, tmp_path.resolve())
     assert digest.data is not None and digest.status == "unchecked"
     assert digest.data["logFiles"][0]["hashAlgorithm"] == "SHA-256"
     digest.signature = "00" * 256

@@ -9,8 +9,14 @@ with the key whose fingerprint the digest names; every log file it lists carries
 its uncompressed bytes; `previousDigest*` links each digest to the one before. The newest
 digest's signature lives only in its S3 object metadata; each older digest's signature is also
 in its successor (`previousDigestSignature`), which is how a local copy is checked. So in a local
-copy the newest digest of each chain cannot be authenticated: it is reported as such, never as
-valid and never as tampered.
+copy the newest digest of each chain cannot be authenticated unless its signature is given
+(`signatures`, from the S3 metadata): it is reported as such, never as valid and never as
+tampered, and it proves nothing: a window it alone covers fails.
+
+A digest is evidence, not an instruction. Only the log files an authenticated digest names are
+opened, and only paths inside the archive (no absolute path, no `..`, no symbolic link out of it,
+regular files only). A chain whose authenticated digests stop before the window ends (less the
+delivery delay when the window ends now) is a finding, not a pass.
 
 Beyond AWS's tool: whole archives (every account, region and trail), offline, log files in the
 window that no digest references (injected, or delivered while validation was off), and gaps.
@@ -23,6 +29,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 import zlib
 from collections import defaultdict
 from collections.abc import Callable
@@ -34,7 +41,7 @@ from typing import Any
 
 from toolkit import archive
 from toolkit.publickeys import PublicKeys
-from toolkit.window import Window
+from toolkit.window import Window, stamp
 
 _DIGEST_PATH = re.compile(
     r"(?:^|/)(?P<key>AWSLogs/(?:(?P<org>o-[a-z0-9]{10,32})/)?(?P<account>\d{12})/CloudTrail-Digest/"
@@ -53,6 +60,26 @@ REQUIRED = (
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 #: Compressed files smaller than this are decompressed in one call; larger ones are streamed.
 _WHOLE_FILE_BYTES = 8 << 20
+#: A digest covers an hour and is delivered minutes after it ends: when the window ends now, the
+#: newest digest delivered may have ended this long ago.
+DIGEST_DELAY = timedelta(hours=1, minutes=15)
+#: No CloudTrail digest comes near this (uncompressed); a larger one is not read into memory.
+_MAX_DIGEST_BYTES = 64 << 20
+_SHA256_HEX = re.compile(r"[0-9a-fA-F]{64}")
+_STRINGS = (
+    "digestStartTime",
+    "digestEndTime",
+    "digestS3Bucket",
+    "digestS3Object",
+    "digestPublicKeyFingerprint",
+)
+_OPTIONAL_STRINGS = (
+    "previousDigestSignature",
+    "previousDigestS3Object",
+    "previousDigestS3Bucket",
+    "previousDigestHashValue",
+    "digestSignatureAlgorithm",
+)
 #: Called while log files are hashed: (files done, files to hash, uncompressed bytes hashed).
 Progress = Callable[[int, int, int], None]
 
@@ -81,24 +108,37 @@ class ChainReport:
     digests_unauthenticated: list[str] = field(default_factory=list)
     digests_invalid: list[tuple[str, str]] = field(default_factory=list)  # key, why
     digests_missing: list[tuple[str, str]] = field(default_factory=list)  # key, referenced by
+    #: unauthenticated digests covering part of the window (key, why): they prove nothing
+    digests_unproven: list[tuple[str, str]] = field(default_factory=list)
     logs_valid: int = 0
-    logs_unvouched: int = 0  # matched a digest that could not be authenticated
+    logs_unvouched: int = 0  # listed only by a digest that could not be authenticated: not opened
     logs_mismatch: list[str] = field(default_factory=list)
     logs_missing: list[str] = field(default_factory=list)
     logs_unreadable: list[tuple[str, str]] = field(default_factory=list)
+    logs_refused: list[tuple[str, str]] = field(default_factory=list)  # key, why it was not opened
     logs_not_checked: list[str] = field(default_factory=list)  # listed by an invalid digest
     logs_unreferenced: list[str] = field(default_factory=list)
     starts: list[str] = field(default_factory=list)  # starting digests' start times
     gaps: list[tuple[str, str]] = field(default_factory=list)  # from, to
+    authenticated_until: str | None = None  # end of the newest authenticated digest
+    required_until: str | None = None  # where the chain must reach: the window's end (less the delay)
+    ends_early: str = ""  # why the chain stops short of `required_until` ("" when it does not)
 
     def problems(self) -> list[str]:
         where = f"{self.account} {self.region}" + (f" ({self.trail})" if self.trail else "")
         said = [f"{where}: digest {key} is invalid: {why}" for key, why in self.digests_invalid]
         said += [f"{where}: digest {key} is missing (referenced by {by})" for key, by in self.digests_missing]
+        said += [f"{where}: digest {key} proves nothing: {why}" for key, why in self.digests_unproven]
         said += [f"{where}: gap in the digest chain from {a} to {b}" for a, b in self.gaps]
+        if self.ends_early:
+            said.append(
+                f"{where}: the digest chain is authenticated only up to {self.authenticated_until or 'nowhere'}, "
+                f"short of {self.required_until}: {self.ends_early}"
+            )
         said += [f"{where}: log file {key} does not match its digest's hash" for key in self.logs_mismatch]
         said += [f"{where}: log file {key} is missing" for key in self.logs_missing]
         said += [f"{where}: log file {key} is unreadable: {why}" for key, why in self.logs_unreadable]
+        said += [f"{where}: log file {key} not opened: {why}" for key, why in self.logs_refused]
         said += [
             f"{where}: log file {key} not checked: its digest is invalid" for key in self.logs_not_checked
         ]
@@ -118,18 +158,23 @@ class ChainReport:
                 "not_authenticated": self.digests_unauthenticated,
                 "invalid": [{"key": k, "reason": r} for k, r in self.digests_invalid],
                 "missing": [{"key": k, "referenced_by": r} for k, r in self.digests_missing],
+                "proving_nothing": [{"key": k, "reason": r} for k, r in self.digests_unproven],
             },
             "log_files": {
                 "valid": self.logs_valid,
-                "valid_by_unauthenticated_digest": self.logs_unvouched,
+                "listed_only_by_unauthenticated_digest": self.logs_unvouched,
                 "hash_mismatch": self.logs_mismatch,
                 "missing": self.logs_missing,
                 "unreadable": [{"key": k, "reason": r} for k, r in self.logs_unreadable],
+                "not_opened": [{"key": k, "reason": r} for k, r in self.logs_refused],
                 "not_checked": self.logs_not_checked,
                 "unreferenced": self.logs_unreferenced,
             },
             "chain_starts": self.starts,
             "gaps": [{"from": a, "to": b} for a, b in self.gaps],
+            "authenticated_until": self.authenticated_until,
+            "required_until": self.required_until,
+            "ends_early": self.ends_early or None,
         }
 
 
@@ -151,15 +196,18 @@ class VerifyReport:
             "digests_unauthenticated",
             "digests_invalid",
             "digests_missing",
+            "digests_unproven",
             "logs_mismatch",
             "logs_missing",
             "logs_unreadable",
+            "logs_refused",
             "logs_not_checked",
             "logs_unreferenced",
             "gaps",
             "starts",
         ):
             totals[name] = sum(len(getattr(c, name)) for c in self.chains)
+        totals["chains_ending_early"] = sum(1 for c in self.chains if c.ends_early)
         return totals
 
     def as_dict(self) -> dict[str, Any]:
@@ -205,14 +253,19 @@ def verify(
     signatures: dict[str, str] | None = None,
     progress: Progress | None = None,
     workers: int | None = None,
+    now: datetime | None = None,
 ) -> VerifyReport:
     """Check every digest chain under `root` in the window, and the log files of the window.
 
     `signatures` maps digest keys (from `AWSLogs/`) to the signature their S3 object metadata held.
+    `now` (default: the current time) bounds an open window: its chains must reach `now`, less
+    `DIGEST_DELAY`.
     """
     base = Path(root).expanduser().resolve()
     wanted_accounts, wanted_regions = set(accounts or []), {r.lower() for r in regions or []}
     start, end = window.start, window.end
+    moment = now or datetime.now(UTC)
+    required = min(end, moment - DIGEST_DELAY) if end else moment - DIGEST_DELAY
     late = (end + timedelta(hours=1, minutes=5)) if end else None
     digests = [
         d
@@ -229,118 +282,209 @@ def verify(
         chains[(digest.account, digest.region, digest.trail)].append(digest)
     for digest in digests:
         if digest.status == "unchecked":
-            _load(digest)
-    listed = {
-        _from_awslogs(str(entry.get("s3Object", "")))
-        for digest in digests
-        if digest.data
-        for entry in digest.data.get("logFiles") or []
-    }
+            _load(digest, base)
     reports: dict[tuple[str, str, str], ChainReport] = {}
-    to_hash: list[tuple[ChainReport, str, str, bool]] = []  # report, key, expected hash, vouched
+    work: list[tuple[ChainReport, str, str, Future[tuple[str, int]]]] = []
     referenced: set[str] = set()
-    # Log files are hashed on worker threads (zlib and hashlib release the GIL) while this thread
-    # checks the signatures.
+    # Signatures are checked on this thread, one chain at a time; the log files an authenticated
+    # digest names are hashed on worker threads (zlib and hashlib release the GIL) meanwhile.
     with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 2) as pool:
-        hashes = {key: pool.submit(_sha256_of_log, base / key) for key in sorted(listed)}
+        hashes: dict[Path, Future[tuple[str, int]]] = {}
         for chain_key, members in sorted(chains.items()):
             report = ChainReport(*chain_key)
             reports[chain_key] = report
-            for key, expected, vouched in _check_chain(members, report, keys, start):
-                referenced.add(key)
-                to_hash.append((report, key, expected, vouched))
-            for digest in members:
-                if digest.status == "invalid" and digest.data:
-                    for entry in digest.data.get("logFiles") or []:
-                        key = _from_awslogs(str(entry.get("s3Object", "")))
-                        referenced.add(key)
-                        report.logs_not_checked.append(key)
-        _classify(to_hash, hashes, progress)
+            vouched, named = _check_chain(members, report, keys, window, required)
+            referenced |= named
+            for digest, key, expected in vouched:
+                path = _log_path(base, digest, key)
+                if isinstance(path, str):
+                    report.logs_refused.append((key, path))
+                    continue
+                if path not in hashes:
+                    hashes[path] = pool.submit(_sha256_of_log, path)
+                work.append((report, key, expected, hashes[path]))
+        _classify(work, progress)
     _unreferenced(base, window, wanted_accounts, wanted_regions, referenced, reports)
     ordered = [reports[k] for k in sorted(reports)]
     return VerifyReport(ordered, list(keys.notes))
 
 
 def _check_chain(
-    members: list[DigestFile], report: ChainReport, keys: PublicKeys, start: datetime | None
-) -> list[tuple[str, str, bool]]:
-    """Check the digests of one chain; returns the log files to hash: (key, hash, vouched for)."""
+    members: list[DigestFile], report: ChainReport, keys: PublicKeys, window: Window, required: datetime
+) -> tuple[list[tuple[DigestFile, str, str]], set[str]]:
+    """Check the digests of one chain.
+
+    Returns the log files to hash, (digest, key, hash) of authenticated digests only, and every
+    key a digest of the chain names (so that none of them is also called unreferenced).
+    """
     members.sort(key=lambda d: d.end)
     by_key = {d.key: d for d in members}
     successors: dict[str, DigestFile] = {}
     for digest in members:
         if digest.data and digest.data.get("previousDigestS3Object"):
-            successors[_from_awslogs(str(digest.data["previousDigestS3Object"]))] = digest
+            successors[_from_awslogs(digest.data["previousDigestS3Object"])] = digest
     for digest in members:
         if digest.data is None:
             continue
         _authenticate(digest, successors.get(digest.key), keys)
-    logs: list[tuple[str, str, bool]] = []
+    logs: list[tuple[DigestFile, str, str]] = []
+    named: set[str] = set()
     previous: DigestFile | None = None
+    start = window.start
     for digest in members:
+        data = digest.data or {}
+        entries = [(_from_awslogs(e["s3Object"]), e["hashValue"].lower()) for e in data.get("logFiles", [])]
+        named |= {key for key, _hash in entries}
         if digest.status == "valid":
             report.digests_valid += 1
+            logs += [(digest, key, expected) for key, expected in entries]
         elif digest.status == "unauthenticated":
             report.digests_unauthenticated.append(digest.key)
+            report.logs_unvouched += len(entries)
         else:
             report.digests_invalid.append((digest.key, digest.reason))
-        data = digest.data or {}
-        if data and data.get("previousDigestSignature") is None:
-            report.starts.append(str(data.get("digestStartTime")))
-        link = _from_awslogs(str(data.get("previousDigestS3Object") or "")) if data else ""
-        began = _parse_time(data.get("digestStartTime")) if data else None
+            report.logs_not_checked += [key for key, _hash in entries]
+        if not data:
+            continue
+        if data["previousDigestSignature"] is None:
+            report.starts.append(data["digestStartTime"])
+        link = _from_awslogs(data.get("previousDigestS3Object") or "")
+        began = _parse_time(data["digestStartTime"])
         if link and link not in by_key and (start is None or (began and began >= start)):
             report.digests_missing.append((link, digest.key))
-        if previous is not None and data and previous.data and link != previous.key:
-            report.gaps.append((str(previous.data.get("digestEndTime")), str(data.get("digestStartTime"))))
-        if digest.status in ("valid", "unauthenticated"):
-            for entry in data.get("logFiles") or []:
-                key = _from_awslogs(str(entry.get("s3Object", "")))
-                logs.append((key, str(entry.get("hashValue", "")).lower(), digest.status == "valid"))
-        previous = digest if digest.data else previous
-    return logs
+        if previous is not None and previous.data and link != previous.key:
+            report.gaps.append((previous.data["digestEndTime"], data["digestStartTime"]))
+        previous = digest
+    _check_coverage(members, report, window, required)
+    return logs, named
 
 
-def _load(digest: DigestFile) -> None:
+def _check_coverage(
+    members: list[DigestFile], report: ChainReport, window: Window, required: datetime
+) -> None:
+    """A chain must be authenticated up to `required`; an unauthenticated digest of the window proves nothing."""
+    ends = [_parse_time(d.data["digestEndTime"]) for d in members if d.status == "valid" and d.data]
+    covered = max((e for e in ends if e is not None), default=None)
+    report.authenticated_until = stamp(covered)
+    report.required_until = stamp(required)
+    unauthenticated = [d for d in members if d.status == "unauthenticated" and d.data]
+    short = (covered is None or covered < required) and (window.start is None or required > window.start)
+    newer = [d for d in unauthenticated if covered is None or d.end > covered]
+    if short:
+        if newer:
+            report.ends_early = (
+                f"the newest {len(newer)} digest(s) cannot be authenticated from this copy: their signature "
+                "is in the S3 object metadata of each (verify from s3://, or give --signatures)"
+            )
+        else:
+            report.ends_early = (
+                "no authenticated digest after it (deleted, not copied, or logging stopped; "
+                "a window ending there verifies up to there)"
+            )
+    for digest in unauthenticated:
+        if short and digest in newer:
+            continue  # said once, by the chain's end
+        data = digest.data or {}
+        began, ended = _parse_time(data["digestStartTime"]), _parse_time(data["digestEndTime"])
+        if (window.end is None or began is None or began < window.end) and (
+            window.start is None or ended is None or ended > window.start
+        ):
+            report.digests_unproven.append(
+                (
+                    digest.key,
+                    f"it covers {data['digestStartTime']} to {data['digestEndTime']} but cannot be "
+                    "authenticated (its signature is in its S3 object metadata: verify from s3://, or give "
+                    "--signatures)",
+                )
+            )
+
+
+def _load(digest: DigestFile, base: Path) -> None:
     try:
-        digest.raw = gzip.decompress(digest.path.read_bytes())
+        resolved = digest.path.resolve()
+        if not resolved.is_relative_to(base):
+            digest.status, digest.reason = "invalid", "not read: a symbolic link to outside the archive"
+            return
+        if not stat.S_ISREG(resolved.stat().st_mode):
+            digest.status, digest.reason = "invalid", "not read: not a regular file"
+            return
+        with gzip.open(resolved, "rb") as handle:
+            digest.raw = handle.read(_MAX_DIGEST_BYTES + 1)
+        if len(digest.raw) > _MAX_DIGEST_BYTES:
+            digest.status = "invalid"
+            digest.reason = (
+                f"unreadable: larger than {_MAX_DIGEST_BYTES >> 20} MiB uncompressed (no digest is)"
+            )
+            return
         data = json.loads(digest.raw)
-    except (OSError, EOFError, zlib.error, gzip.BadGzipFile) as error:
+    except (OSError, EOFError, zlib.error, RuntimeError) as error:  # RuntimeError: a symbolic link loop
         digest.status, digest.reason = "invalid", f"unreadable: {error}"
         return
-    except ValueError:
+    except (ValueError, RecursionError):
         digest.status, digest.reason = "invalid", "bad format: not JSON"
         return
-    if not isinstance(data, dict) or any(k not in data for k in REQUIRED):
-        missing = [k for k in REQUIRED if not isinstance(data, dict) or k not in data]
-        digest.status, digest.reason = "invalid", f"bad format: no {', '.join(missing)}"
+    wrong = _format_problem(data)
+    if wrong:
+        digest.status, digest.reason = "invalid", f"bad format: {wrong}"
         return
     digest.data = data
+
+
+def _format_problem(data: Any) -> str:
+    """What makes `data` something other than a CloudTrail digest ("" if nothing)."""
+    if not isinstance(data, dict):
+        return "not a JSON object"
+    missing = [k for k in REQUIRED if k not in data]
+    if missing:
+        return f"no {', '.join(missing)}"
+    for name in _STRINGS:
+        if not isinstance(data[name], str):
+            return f"{name} is not a string"
+    for name in _OPTIONAL_STRINGS:
+        if data.get(name) is not None and not isinstance(data[name], str):
+            return f"{name} is not a string"
+    for name in ("digestStartTime", "digestEndTime"):
+        if _parse_time(data[name]) is None:
+            return f"{name} is not a time like 2025-03-29T01:30:00Z"
+    entries = data["logFiles"]
+    if not isinstance(entries, list):
+        return "logFiles is not a list"
+    for number, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            return f"logFiles[{number}] is not an object"
+        for name in ("s3Object", "hashValue"):
+            if not isinstance(entry.get(name), str) or not entry[name]:
+                return f"logFiles[{number}] has no {name} string"
+        if not _SHA256_HEX.fullmatch(entry["hashValue"]):
+            return f"logFiles[{number}].hashValue is not a hex SHA-256"
+        if entry.get("hashAlgorithm", "SHA-256") != "SHA-256":
+            return f"logFiles[{number}].hashAlgorithm is not SHA-256"
+    return ""
 
 
 def _authenticate(digest: DigestFile, successor: DigestFile | None, keys: PublicKeys) -> None:
     data = digest.data
     assert data is not None and digest.raw is not None
-    claimed = _from_awslogs(str(data["digestS3Object"]))
+    claimed = _from_awslogs(data["digestS3Object"])
     if claimed != digest.key:
         digest.status, digest.reason = "invalid", f"moved: it says it belongs at {data['digestS3Object']}"
+        return
+    algorithm = data.get("digestSignatureAlgorithm") or "SHA256withRSA"
+    if algorithm != "SHA256withRSA":  # refused whether or not a signature is at hand
+        digest.status, digest.reason = "invalid", f"unsupported signature algorithm {algorithm!r}"
         return
     digest_hash = hashlib.sha256(digest.raw).hexdigest()
     signature = digest.signature
     recorded = ""
     if successor is not None and successor.data is not None:
-        recorded = str(successor.data.get("previousDigestHashValue") or "").lower()
+        recorded = (successor.data.get("previousDigestHashValue") or "").lower()
         signature = signature or successor.data.get("previousDigestSignature")
     if not signature:
         digest.status = "unauthenticated"
         digest.reason = "its signature lives only in S3 object metadata (the newest digest of a copy)"
         return
-    algorithm = data.get("digestSignatureAlgorithm", "SHA256withRSA")
-    if algorithm != "SHA256withRSA":
-        digest.status, digest.reason = "invalid", f"unsupported signature algorithm {algorithm!r}"
-        return
-    fingerprint = str(data["digestPublicKeyFingerprint"])
-    key = keys.get(fingerprint, digest.region, _parse_time(data.get("digestStartTime")))
+    fingerprint = data["digestPublicKeyFingerprint"]
+    key = keys.get(fingerprint, digest.region, _parse_time(data["digestStartTime"]))
     if key is None:
         digest.status = "invalid"
         digest.reason = f"public key not found for fingerprint {fingerprint} (give --public-keys)"
@@ -364,27 +508,47 @@ def _authenticate(digest: DigestFile, successor: DigestFile | None, keys: Public
 
 
 def _classify(
-    work: list[tuple[ChainReport, str, str, bool]],
-    hashes: dict[str, Future[tuple[str, int]]],
-    progress: Progress | None,
+    work: list[tuple[ChainReport, str, str, Future[tuple[str, int]]]], progress: Progress | None
 ) -> None:
     done = hashed = 0
-    for report, key, expected, vouched in work:
-        outcome, size = hashes[key].result()
+    for report, key, expected, future in work:
+        outcome, size = future.result()
         hashed += size
         if outcome == "missing":
             report.logs_missing.append(key)
         elif outcome.startswith("unreadable:"):
             report.logs_unreadable.append((key, outcome.removeprefix("unreadable: ")))
+        elif outcome.startswith("refused:"):
+            report.logs_refused.append((key, outcome.removeprefix("refused: ")))
         elif outcome != expected:
             report.logs_mismatch.append(key)
-        elif vouched:
-            report.logs_valid += 1
         else:
-            report.logs_unvouched += 1
+            report.logs_valid += 1
         done += 1
         if progress is not None:
             progress(done, len(work), hashed)
+
+
+def _log_path(base: Path, digest: DigestFile, key: str) -> Path | str:
+    """Where the log file `key` (from `AWSLogs/`) lies in the archive, or why it is not opened.
+
+    Beside its digest's own `AWSLogs/` (the copy may sit under a prefix), and only a plain key
+    inside the archive: no absolute path, no empty, `.` or `..` component, no link out of it.
+    """
+    if not key.startswith("AWSLogs/"):
+        return "its digest names a path outside the archive (not a key under AWSLogs/)"
+    parts = key.split("/")
+    if any(part in ("", ".", "..") or "\\" in part or "\x00" in part for part in parts):
+        return "its digest names a path outside the archive (an empty, . or .. component)"
+    home = digest.path.as_posix()
+    path = Path(home[: len(home) - len(digest.key)]) / key
+    try:
+        resolved = path.resolve()
+    except (OSError, RuntimeError) as error:
+        return f"its path cannot be resolved: {error}"
+    if not resolved.is_relative_to(base):
+        return "it is a symbolic link to outside the archive"
+    return path
 
 
 def _sha256_of_log(path: Path) -> tuple[str, int]:
@@ -392,8 +556,12 @@ def _sha256_of_log(path: Path) -> tuple[str, int]:
     digest = hashlib.sha256()
     size = 0
     try:
-        if path.stat().st_size < _WHOLE_FILE_BYTES:  # small (most): one read, one decompress
-            body = gzip.decompress(path.read_bytes())
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            return "refused: not a regular file", 0
+        if info.st_size < _WHOLE_FILE_BYTES:  # small (most): one read, one decompress
+            with open(path, "rb") as handle:
+                body = gzip.decompress(handle.read(_WHOLE_FILE_BYTES))
             digest.update(body)
             return digest.hexdigest(), len(body)
         with gzip.open(path, "rb") as handle:
