@@ -75,6 +75,10 @@ def cache_build(
             bar.stop()
         for converter in converters:
             converter.close()
+    for path, reason in report.repaired:
+        say(
+            f"repaired: removed the damaged cache {path} ({reason}); its days in this window are converted again"
+        )
     for path, reason in report.skipped:
         say(f"skipped {path}: {reason}")
     say(
@@ -92,6 +96,8 @@ def cache_status(
 
     rows = []
     for cache in columnar.all_caches():
+        for path, reason in cache.damaged():  # not counted below: queries do not use them
+            say(f"damaged: {path}: {reason} (queries read its days raw; trailcsi cache build repairs it)")
         days = cache.days()
         if not days:
             continue

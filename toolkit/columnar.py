@@ -8,9 +8,13 @@ replaced on its own, and skipped by queries through its row groups' `day` statis
 keep queries fast (a Parquet file costs a reader far more than a row group).
 
 Beside each month file, a manifest gives each day's row groups and a digest of its log files'
-names (a query checks those against the archive), and a second file lists the log files with
-their sizes (a build checks those): a day is served from the cache only while its files are
-exactly those, otherwise it is read raw (and `cache build` rebuilds it).
+names, sizes and modification times (and S3 ETags, for a copy of a bucket fetched by
+`s3source`), and a second file lists those files: a day is served from the cache only while its
+files are exactly those, unchanged, otherwise it is read raw (and `cache build` rebuilds it). The
+manifest also records the month file's size and a digest of its footer (which lays out every row
+group): before a query reads the file, both are checked (a stat, and the footer only), and a
+manifest that is not exactly what a build writes, or a month file that is not the one it was
+committed with, is not used: its days are read raw, and the next build replaces it.
 
 A build converts each new or changed day into its own file (in parallel, one conversion per
 core), then splices the month's days, old and new, into a new month file without decoding them
@@ -24,7 +28,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
+import struct
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -34,14 +40,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from toolkit import archive, paths
-from toolkit.errors import UsageError
+from toolkit.errors import SourceError, UsageError
 
 if TYPE_CHECKING:  # building and splicing modules are imported by builds only: queries start faster
     from concurrent.futures import Future
 
     from toolkit import parquet_splice
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 MANIFEST = "manifest.json"
 #: The `_delivered` column: when each record's log file was delivered (from its name).
 DELIVERED = "_delivered"
@@ -82,9 +88,124 @@ def month_of(key: DayKey) -> MonthKey:
     return key[0], key[1], f"{key[2]:%Y-%m}"
 
 
-def names_digest(names: list[str]) -> str:
-    """What a query compares to tell whether a cached day still has exactly its files."""
-    return hashlib.sha256("\n".join(names).encode()).hexdigest()
+def day_name(key: DayKey) -> str:
+    """A day as manifests name it (YYYY-MM-DD)."""
+    return f"{key[2]:%Y-%m-%d}"
+
+
+def fingerprint_digest(fingerprint: list[list[Any]]) -> str:
+    """What a query compares to tell whether a cached day still has exactly its files, unchanged."""
+    return hashlib.sha256(json.dumps(fingerprint, separators=(",", ":")).encode()).hexdigest()
+
+
+def s3_copies() -> Path:
+    """Where `s3source` keeps its copies of buckets (its `cache_root`; not imported: it needs boto3)."""
+    return paths.cache_dir() / "s3"
+
+
+def footer_digest(path: str | os.PathLike[str]) -> str:
+    """A digest of a Parquet file's footer (every row group's layout and statistics) with its
+    length and magic: read from the end of the file, never the whole file. ValueError or
+    OSError if it is not a Parquet file."""
+    with open(path, "rb") as handle:
+        size = handle.seek(0, os.SEEK_END)
+        if size < 12:
+            raise ValueError("too short to be Parquet")
+        handle.seek(0)
+        head = handle.read(4)
+        handle.seek(size - 8)
+        tail = handle.read(8)
+        length = struct.unpack("<I", tail[:4])[0]
+        if head != PARQUET_MAGIC or tail[4:] != PARQUET_MAGIC:
+            raise ValueError("not a Parquet file")
+        if length > size - 12:
+            raise ValueError("footer length runs past the start of the file")
+        handle.seek(size - 8 - length)
+        return hashlib.sha256(handle.read(length + 8)).hexdigest()
+
+
+PARQUET_MAGIC = b"PAR1"
+_PARQUET_NAME = re.compile(r"days-[0-9a-f]{12}\.parquet")
+_FILES_NAME = re.compile(r"files-[0-9a-f]{12}\.json")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def _count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _safe_relative(path: Any) -> bool:
+    """A path under the archive as manifests record them: relative, never climbing out."""
+    if not isinstance(path, str) or not path or os.path.isabs(path) or path.startswith(("/", "\\")):
+        return False
+    return ".." not in re.split(r"[\\/]", path)
+
+
+def manifest_problem(data: Any, month: MonthKey) -> str | None:
+    """Why `data` is not a manifest a build of this month writes (None: it is one).
+
+    Everything a query or a build relies on is checked: file names inside the month's folder,
+    types, each day in the month, and row groups laid out day after day with none unaccounted for.
+    """
+    if not isinstance(data, dict):
+        return "its manifest is not a JSON object"
+    if data.get("version") != FORMAT_VERSION:
+        return f"its manifest is of another format ({data.get('version')!r}, this trailcsi writes {FORMAT_VERSION})"
+    if [data.get("account"), data.get("region"), data.get("month")] != list(month):
+        return "its manifest names another account, region or month than its folder"
+    parquet = data.get("parquet")
+    if parquet is not None and not (isinstance(parquet, str) and _PARQUET_NAME.fullmatch(parquet)):
+        return "its manifest names a Parquet file the cache did not write in its folder"
+    files = data.get("files")
+    if not (isinstance(files, str) and _FILES_NAME.fullmatch(files)):
+        return "its manifest names a file list the cache did not write in its folder"
+    total = data.get("row_groups")
+    if not _count(total) or (parquet is None and total != 0):
+        return "its manifest has no valid row-group count"
+    if parquet is not None and not (
+        _count(data.get("parquet_size"))
+        and _count(data.get("parquet_mtime_ns"))
+        and isinstance(data.get("parquet_footer"), str)
+        and _SHA256.fullmatch(data["parquet_footer"])
+    ):
+        return "its manifest does not record its Parquet file's size, time and footer digest"
+    days = data.get("days")
+    if not isinstance(days, dict):
+        return "its manifest has no list of days"
+    position = 0
+    for day in sorted(days):
+        entry = days[day]
+        try:
+            valid_day = date.fromisoformat(day).isoformat() == day and day[:7] == month[2]
+        except ValueError:
+            valid_day = False
+        if not valid_day:
+            return f"its manifest lists a day {day!r} not of its month"
+        if not isinstance(entry, dict):
+            return f"its manifest's entry for {day} is not a JSON object"
+        groups = entry.get("row_groups")
+        if not (isinstance(groups, list) and len(groups) == 2 and all(_count(g) for g in groups)):
+            return f"its manifest's entry for {day} has no valid row groups"
+        if groups[0] != position:
+            return f"its manifest's days and row groups do not match (a day missing or out of place before {day})"
+        position += groups[1]
+        if not all(_count(entry.get(k)) for k in ("events", "count", "bytes")):
+            return f"its manifest's entry for {day} has no valid event, file or byte count"
+        if (entry["events"] > 0) != (groups[1] > 0):
+            return (
+                f"its manifest's entry for {day} has events without row groups, or row groups without events"
+            )
+        if not (isinstance(entry.get("fingerprint"), str) and _SHA256.fullmatch(entry["fingerprint"])):
+            return f"its manifest's entry for {day} has no valid fingerprint of its files"
+        skipped = entry.get("skipped")
+        if not isinstance(skipped, list) or not all(
+            isinstance(s, list) and len(s) == 2 and _safe_relative(s[0]) and isinstance(s[1], str)
+            for s in skipped
+        ):
+            return f"its manifest's entry for {day} has an invalid list of skipped files"
+    if position != total:
+        return "its manifest's days do not account for every row group of its Parquet file (a day missing)"
+    return None
 
 
 def day_value(day: date) -> str:
@@ -100,6 +221,8 @@ class BuildReport:
     files: int = 0
     events: int = 0
     skipped: list[tuple[str, str]] = field(default_factory=list)  # path, why
+    #: Damaged months removed (their folder, why); their days in the build's scope are rebuilt.
+    repaired: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -117,6 +240,10 @@ class ColumnarCache:
     def __init__(self, root: str | os.PathLike[str], base: Path | None = None) -> None:
         self.root = Path(root).expanduser().resolve()
         self.dir = (base or cache_base()) / archive_id(self.root)
+        #: Why a month's cache is not used, as its last `load` found (absent: nothing wrong).
+        self.problems: dict[MonthKey, str] = {}
+        self._sealed: set[tuple[Any, ...]] = set()  # month files whose footer matched, by stat
+        self._etag_index: tuple[tuple[int, int], str, dict[str, Any]] | None = None
 
     # -- reading --------------------------------------------------------------------------
 
@@ -124,13 +251,80 @@ class ColumnarCache:
         account, region, yyyy_mm = month
         return os.path.join(str(self.dir), f"account={account}", f"region={region}", f"month={yyyy_mm}")
 
-    def manifest(self, month: MonthKey) -> dict[str, Any] | None:
+    def months(self) -> list[MonthKey]:
+        """Every month with a folder in the cache."""
+        found = []
+        for directory in sorted(self.dir.glob("account=*/region=*/month=*")):
+            if directory.is_dir():
+                found.append(
+                    (directory.parent.parent.name[8:], directory.parent.name[7:], directory.name[6:])
+                )
+        return found
+
+    def load(self, month: MonthKey) -> dict[str, Any] | None:
+        """The month's manifest, if it is exactly what a build writes; None when the month is not
+        cached, or its manifest cannot be trusted (then `problems[month]` says why)."""
+        self.problems.pop(month, None)
         try:
             with open(os.path.join(self.month_path(month), MANIFEST), encoding="utf-8") as handle:
                 data = json.load(handle)
-        except (OSError, ValueError):
+        except FileNotFoundError:
             return None
-        return data if isinstance(data, dict) and data.get("version") == FORMAT_VERSION else None
+        except OSError as error:
+            self.problems[month] = f"its manifest cannot be read ({error.strerror})"
+            return None
+        except ValueError:
+            self.problems[month] = "its manifest is not JSON"
+            return None
+        problem = manifest_problem(data, month)
+        if problem is not None:
+            self.problems[month] = problem
+            return None
+        return dict(data)
+
+    def parquet_problem(self, month: MonthKey, manifest: dict[str, Any]) -> str | None:
+        """Why the month file is not the one `manifest` was committed with (None: it is).
+
+        Cheap: a stat (size and modification time as committed), and the footer (every row
+        group's layout) the first time; never the whole file.
+        """
+        path = self.parquet_file(month, manifest)
+        if path is None:
+            return None
+        try:
+            status = os.stat(path)
+        except OSError:
+            return "its Parquet file is missing"
+        if status.st_size != manifest["parquet_size"]:
+            return (
+                f"its Parquet file is not the one its manifest was written with "
+                f"({status.st_size:,} bytes, {manifest['parquet_size']:,} expected)"
+            )
+        if status.st_mtime_ns != manifest["parquet_mtime_ns"]:
+            return "its Parquet file was modified after its manifest was written"
+        seal = (path, status.st_size, status.st_mtime_ns, status.st_ino, manifest["parquet_footer"])
+        if seal in self._sealed:
+            return None
+        try:
+            digest = footer_digest(path)
+        except (OSError, ValueError) as error:
+            return f"its Parquet file cannot be read ({error})"
+        if digest != manifest["parquet_footer"]:
+            return "its Parquet file's footer is not the one its manifest was written with"
+        self._sealed.add(seal)
+        return None
+
+    def state(self, month: MonthKey) -> tuple[dict[str, Any] | None, str | None]:
+        """(the month's manifest if it and its month file can be trusted, else why not)."""
+        manifest = self.load(month)
+        if manifest is None:
+            return None, self.problems.get(month)
+        problem = self.parquet_problem(month, manifest)
+        return (None, problem) if problem else (manifest, None)
+
+    def manifest(self, month: MonthKey) -> dict[str, Any] | None:
+        """The month's manifest, if it and the month file it names can be trusted."""
+        return self.state(month)[0]
 
     def manifest_version(self, month: MonthKey) -> tuple[int, int] | None:
         """What changes whenever a build or clear commits the month (its manifest is replaced)."""
@@ -154,18 +348,50 @@ class ColumnarCache:
         )
 
     def fingerprint(self, files: list[archive.LogFile]) -> list[list[Any]]:
-        """The day's files as (path under the archive, size): what a cached day must still match."""
+        """The day's files as [path under the archive, size, modification time (ns)], and the S3
+        ETag last fetched for each when the archive is a copy of a bucket: what a cached day must
+        still match. (A file that cannot be stat'ed has size and time -1: it matches nothing built.)"""
+        etags = self._etags()
         listed = []
         for name, log in zip(self.names(files), sorted(files, key=lambda f: f.path), strict=True):
             try:
-                size = os.stat(log.path).st_size
+                status = os.stat(log.path)
+                item: list[Any] = [name, status.st_size, status.st_mtime_ns]
             except OSError:
-                size = -1
-            listed.append([name, size])
+                item = [name, -1, -1]
+            if etags is not None:
+                prefix, known = etags
+                item.append(known.get(log.path[len(prefix) :].replace(os.sep, "/")))
+            listed.append(item)
         return listed
 
+    def _etags(self) -> tuple[str, dict[str, Any]] | None:
+        """(bucket folder + separator, key -> ETag) when the archive is under `s3source`'s copies
+        of buckets; re-read when its `.etags.json` changes."""
+        copies = s3_copies().expanduser().resolve()
+        try:
+            relative = self.root.relative_to(copies)
+        except ValueError:
+            return None
+        if not relative.parts:
+            return None
+        bucket = copies / relative.parts[0]
+        try:
+            status = os.stat(bucket / ".etags.json")
+        except OSError:
+            return str(bucket) + os.sep, {}
+        version = (status.st_mtime_ns, status.st_size)
+        if self._etag_index is None or self._etag_index[0] != version:
+            try:
+                data = json.loads((bucket / ".etags.json").read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                data = {}
+            self._etag_index = (version, str(bucket) + os.sep, data if isinstance(data, dict) else {})
+        return self._etag_index[1], self._etag_index[2]
+
     def file_lists(self, month: MonthKey, manifest: dict[str, Any] | None) -> dict[str, list[list[Any]]]:
-        """Every cached day's log files with their sizes, as the build that cached it saw them."""
+        """Every cached day's log files as the build that cached it saw them (a record: the
+        manifest's fingerprint digests are what is checked)."""
         name = (manifest or {}).get("files")
         if not name:
             return {}
@@ -174,54 +400,54 @@ class ColumnarCache:
                 data = json.load(handle)
         except (OSError, ValueError):
             return {}
-        return data if isinstance(data, dict) else {}
+        if not isinstance(data, dict):
+            return {}
+        return {day: files for day, files in data.items() if isinstance(files, list)}
 
     def covered(
         self,
         key: DayKey,
         files: list[archive.LogFile],
         manifest: dict[str, Any] | None,
-        listed: dict[str, list[list[Any]]] | None = None,
     ) -> dict[str, Any] | None:
-        """The day's manifest entry if the month's `manifest` holds it with exactly these files.
-
-        Queries compare the file names, by their digest (CloudTrail never rewrites a delivered
-        file: a changed day is one with files added or removed); builds pass the month's
-        `listed` files (`file_lists`) and so compare sizes too.
-        """
-        day = f"{key[2]:%Y-%m-%d}"
-        entry = (manifest or {}).get("days", {}).get(day)
+        """The day's manifest entry if the month's (trusted) `manifest` holds it with exactly
+        these files, unchanged: same names, sizes and modification times (and ETags)."""
+        entry = (manifest or {}).get("days", {}).get(day_name(key))
         if entry is None:
             return None
-        if listed is not None:
-            if listed.get(day) != self.fingerprint(files):
-                return None
-        elif entry.get("names") != names_digest(self.names(files)):
+        if entry.get("fingerprint") != fingerprint_digest(self.fingerprint(files)):
             return None
-        return entry
+        return dict(entry)
 
     def days(self) -> list[dict[str, Any]]:
-        """Every cached day: account, region, day, events, bytes, files, and its month's path."""
+        """Every cached day that can be trusted: account, region, day, events, bytes, files, and
+        its month's path (`damaged` lists the months that cannot)."""
         found = []
-        for manifest_path in sorted(self.dir.glob(f"account=*/region=*/month=*/{MANIFEST}")):
-            try:
-                data = json.loads(manifest_path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
+        for month in self.months():
+            manifest, _problem = self.state(month)
+            if manifest is None:
                 continue
-            if not isinstance(data, dict) or data.get("version") != FORMAT_VERSION:
-                continue
-            for day, entry in sorted(data.get("days", {}).items()):
+            for day, entry in sorted(manifest["days"].items()):
                 found.append(
                     {
-                        "account": data["account"],
-                        "region": data["region"],
+                        "account": month[0],
+                        "region": month[1],
                         "day": day,
-                        "events": entry.get("events", 0),
-                        "bytes": entry.get("bytes", 0),
-                        "files": entry.get("count", 0),
-                        "path": str(manifest_path.parent),
+                        "events": entry["events"],
+                        "bytes": entry["bytes"],
+                        "files": entry["count"],
+                        "path": self.month_path(month),
                     }
                 )
+        return found
+
+    def damaged(self) -> list[tuple[str, str]]:
+        """Every month folder whose cache cannot be trusted, with why (a build repairs them)."""
+        found = []
+        for month in self.months():
+            problem = self.state(month)[1]
+            if problem is not None:
+                found.append((self.month_path(month), problem))
         return found
 
     # -- building -------------------------------------------------------------------------
@@ -249,9 +475,10 @@ class ColumnarCache:
         import queue
         from concurrent.futures import ThreadPoolExecutor
 
+        report = BuildReport(days_total=len(days))
+        report.repaired = self._remove_damaged()
         self._remove_scratch()
         (self.dir / "source.json").write_text(json.dumps({"source": str(self.root)}), encoding="utf-8")
-        report = BuildReport(days_total=len(days))
         manifests: dict[MonthKey, dict[str, Any] | None] = {}
         listed: dict[MonthKey, dict[str, list[list[Any]]]] = {}
         todo: dict[MonthKey, list[DayKey]] = defaultdict(list)
@@ -260,7 +487,7 @@ class ColumnarCache:
             if month not in manifests:
                 manifests[month] = self.manifest(month)
                 listed[month] = self.file_lists(month, manifests[month])
-            if self.covered(key, days[key], manifests[month], listed[month]) is not None:
+            if self.covered(key, days[key], manifests[month]) is not None:
                 report.days_reused += 1
             else:
                 todo[month].append(key)
@@ -341,7 +568,7 @@ class ColumnarCache:
                 groups: Sequence[int] = range(len(footer.row_groups)) if footer else range(0)
                 file_lists[day] = made.fingerprint
                 entry = {
-                    "names": names_digest([name for name, _size in made.fingerprint]),
+                    "fingerprint": fingerprint_digest(made.fingerprint),
                     "count": len(made.fingerprint),
                     "events": made.events,
                     "bytes": made.target.stat().st_size if footer else 0,
@@ -357,6 +584,11 @@ class ColumnarCache:
                     if old_footer is None:
                         assert old_file is not None
                         old_footer = parquet_splice.read_footer(old_file)
+                        if len(old_footer.row_groups) != (old or {}).get("row_groups"):
+                            raise SourceError(
+                                f"{old_file}: not the row groups its manifest names",
+                                "run trailcsi cache build again (it removes a damaged month)",
+                            )
                     footer = old_footer
             if footer is not None and len(groups):
                 parts.append((footer, groups))
@@ -367,9 +599,17 @@ class ColumnarCache:
         directory.mkdir(parents=True, exist_ok=True)
         token = uuid.uuid4().hex[:12]
         name = f"days-{token}.parquet" if parts else None
+        seal: dict[str, Any] = {}
         if name:
             parquet_splice.splice(parts, directory / f"{name}.partial")
             os.replace(directory / f"{name}.partial", directory / name)
+            # what queries check before reading the file: its size, and its footer's digest
+            status = (directory / name).stat()
+            seal = {
+                "parquet_size": status.st_size,
+                "parquet_mtime_ns": status.st_mtime_ns,
+                "parquet_footer": footer_digest(directory / name),
+            }
         (directory / f"files-{token}.json").write_text(json.dumps(file_lists), encoding="utf-8")
         manifest = {
             "version": FORMAT_VERSION,
@@ -377,15 +617,21 @@ class ColumnarCache:
             "region": month[1],
             "month": month[2],
             "parquet": name,
+            **seal,
+            "row_groups": position,
             "files": f"files-{token}.json",
             "days": entries,
         }
+        problem = manifest_problem(manifest, month)
+        if problem is not None:  # (a file name the cache cannot represent, e.g.: never commit it)
+            raise SourceError(f"{directory}: {problem}", "report this as a bug")
         partial = directory / f"{MANIFEST}.partial"
         partial.write_text(json.dumps(manifest), encoding="utf-8")
         os.replace(partial, directory / MANIFEST)  # the commit: a reader sees one manifest or the other
-        for previous in (old_file, (old or {}).get("files")):
-            if previous:
-                (directory / os.path.basename(previous)).unlink(missing_ok=True)
+        named = {MANIFEST, name, manifest["files"]}
+        for path in directory.iterdir():  # the previous month file and list, and nothing else
+            if path.name not in named and path.is_file():
+                path.unlink(missing_ok=True)
 
     @contextmanager
     def _exclusive(self) -> Iterator[None]:
@@ -406,18 +652,24 @@ class ColumnarCache:
                 ) from None
             yield
 
+    def _remove_damaged(self) -> list[tuple[str, str]]:
+        """Remove every month whose cache cannot be trusted; returns (its folder, why)."""
+        removed = self.damaged()
+        for path, _problem in removed:
+            shutil.rmtree(path, ignore_errors=True)
+        return removed
+
     def _remove_scratch(self) -> None:
         """Leftovers of an interrupted build (scratch days, month files no manifest names)."""
         if not self.dir.is_dir():
             return
         for path in [*self.dir.glob(".scratch-*"), *self.dir.glob("account=*/region=*/day=*")]:
             shutil.rmtree(path, ignore_errors=True)  # (day= directories: the earlier per-day layout)
-        for directory in self.dir.glob("account=*/region=*/month=*"):
-            month = (directory.parent.parent.name[8:], directory.parent.name[7:], directory.name[6:])
+        for month in self.months():
             manifest = self.manifest(month) or {}
             named = {MANIFEST, manifest.get("parquet"), manifest.get("files")}
-            for path in directory.iterdir():
-                if path.name not in named:
+            for path in Path(self.month_path(month)).iterdir():
+                if path.name not in named and path.is_file():
                     path.unlink(missing_ok=True)
 
     # -- removing -------------------------------------------------------------------------
