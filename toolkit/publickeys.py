@@ -1,7 +1,10 @@
 """CloudTrail's digest-signing public keys: from `aws cloudtrail list-public-keys` JSON, from the
 ListPublicKeys API, and a cache so that a later offline run needs neither.
 
-Keys are chosen by the fingerprint a digest names. The cache is
+Keys are chosen by the fingerprint a digest names, and a key is only ever known under the
+fingerprint computed from it (MD5 of its PKCS#1 DER, as CloudTrail computes
+`digestPublicKeyFingerprint` and ListPublicKeys' `Fingerprint`): an entry claiming another one is
+refused (from `--public-keys`: an error naming it), never cached and never used. The cache is
 `$XDG_CACHE_HOME/trailcsi/public-keys.json` (fingerprint → base64 DER and validity), written
 atomically. Values may be PKCS#1 or SubjectPublicKeyInfo DER.
 """
@@ -43,14 +46,40 @@ def parse_listing(text: str, source: str) -> dict[str, dict[str, Any]]:
     keys = {}
     for number, entry in enumerate(entries, 1):
         try:
-            keys[str(entry["Fingerprint"]).lower()] = _normalized(entry)
+            fingerprint, normalized = _checked(entry)
         except (KeyError, TypeError, ValueError, rsa.KeyFormatError) as error:
-            raise UsageError(f"{source}: key {number} is unusable: {error}") from None
+            raise UsageError(
+                f"{source}: key {number} is unusable: {error}",
+                "give the unmodified output of aws cloudtrail list-public-keys",
+            ) from None
+        keys[fingerprint] = normalized
     return keys
+
+
+class FingerprintMismatch(ValueError):
+    """A key claimed under a fingerprint other than its own."""
+
+
+def _checked(entry: Any) -> tuple[str, dict[str, Any]]:
+    """(fingerprint, cache entry) of a ListPublicKeys entry whose fingerprint is its key's own."""
+    if not isinstance(entry, dict):
+        raise TypeError("not a JSON object")
+    given = entry["Fingerprint"]
+    if not isinstance(given, str):
+        raise TypeError("Fingerprint is not a string")
+    normalized = _normalized(entry)
+    computed = rsa.load_public_key(base64.b64decode(normalized["Value"])).fingerprint()
+    if given.strip().lower() != computed:
+        raise FingerprintMismatch(
+            f"its fingerprint {given} is not the one computed from its key ({computed}); it is refused"
+        )
+    return computed, normalized
 
 
 def _normalized(entry: dict[str, Any]) -> dict[str, Any]:
     value = entry["Value"]
+    if not isinstance(value, (str, bytes, bytearray)):
+        raise TypeError("Value is not base64 text")
     der = value if isinstance(value, (bytes, bytearray)) else base64.b64decode(value, validate=True)
     rsa.load_public_key(bytes(der))  # refuse what is not an RSA public key now, not mid-verification
     return {
@@ -74,10 +103,21 @@ class PublicKeys:
     """Keys by fingerprint; a missing one is fetched from AWS once per region, if a fetcher is given."""
 
     def __init__(self, keys: dict[str, dict[str, Any]] | None = None, fetch: Fetcher | None = None) -> None:
-        self._entries = dict(keys or {})
         self._fetch = fetch
         self._asked: set[str] = set()
         self.notes: list[str] = []
+        self._entries: dict[str, dict[str, Any]] = {}
+        dropped = []
+        for fingerprint, entry in (keys or {}).items():
+            if _own_fingerprint(entry) == str(fingerprint).lower():
+                self._entries[str(fingerprint).lower()] = entry
+            else:
+                dropped.append(str(fingerprint))
+        if dropped:
+            self.notes.append(
+                f"ignored {len(dropped)} public key(s) whose key does not have the fingerprint they are "
+                f"kept under ({', '.join(sorted(dropped))}): tampered, or cached by an older trailcsi"
+            )
 
     @classmethod
     def load(cls, listing: Path | None = None, fetch: Fetcher | None = None) -> PublicKeys:
@@ -89,13 +129,21 @@ class PublicKeys:
                 cached = json.loads(path.read_text(encoding="utf-8"))
             except (OSError, ValueError):
                 cached = {}  # a damaged cache is rebuilt
-        keys = cls(cached, fetch)
-        if listing is not None:
+            if not isinstance(cached, dict):
+                cached = {}
+        given: dict[str, dict[str, Any]] = {}
+        if listing is not None:  # read and checked before anything is cached
             try:
                 text = listing.read_text(encoding="utf-8")
-            except OSError as error:
-                raise UsageError(f"--public-keys {listing}: {error.strerror}") from None
-            keys._entries.update(parse_listing(text, f"--public-keys {listing}"))
+            except (OSError, UnicodeDecodeError) as error:
+                why = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
+                raise UsageError(f"--public-keys {listing}: {why}") from None
+            given = parse_listing(text, f"--public-keys {listing}")
+        keys = cls(cached, fetch)
+        if keys.notes:
+            keys.save()  # the cache no longer holds what was ignored
+        if given:
+            keys._entries.update(given)
             keys.save()
         return keys
 
@@ -105,14 +153,23 @@ class PublicKeys:
         if entry is None and self._fetch is not None and region not in self._asked:
             self._asked.add(region)
             try:
-                fetched = {str(e["Fingerprint"]).lower(): _normalized(e) for e in self._fetch(region, since)}
+                answer = self._fetch(region, since)
             except Exception as error:  # offline, no credentials, no permission: say so once
                 self.notes.append(
                     f"could not ask AWS for {region}'s public keys: {first_line(str(error), type(error).__name__)}"
                 )
             else:
-                self._entries.update(fetched)
-                self.save()
+                fetched = {}
+                for number, item in enumerate(answer, 1):
+                    try:
+                        found, normalized = _checked(item)
+                    except (KeyError, TypeError, ValueError, rsa.KeyFormatError) as error:
+                        self.notes.append(f"ignored public key {number} AWS gave for {region}: {error}")
+                        continue
+                    fetched[found] = normalized
+                if fetched:
+                    self._entries.update(fetched)
+                    self.save()
             entry = self._entries.get(fingerprint.lower())
         if entry is None:
             return None
@@ -130,6 +187,14 @@ class PublicKeys:
             os.replace(scratch, path)
         except OSError:
             pass  # the cache is a convenience; verification does not depend on writing it
+
+
+def _own_fingerprint(entry: Any) -> str | None:
+    """The fingerprint computed from a cache entry's key (None if it holds no usable key)."""
+    try:
+        return rsa.load_public_key(base64.b64decode(entry["Value"], validate=True)).fingerprint()
+    except (KeyError, TypeError, ValueError, rsa.KeyFormatError):
+        return None
 
 
 def aws_fetcher(session: Any) -> Fetcher:
