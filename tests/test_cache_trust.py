@@ -298,3 +298,49 @@ def test_cache_commands_report_and_repair_a_damaged_cache(archive, tmp_path, mon
     code, out, err = run_in_process(capsys, *sql)
     assert (code, out.split()) == (0, ["n", "13"]) and "not used" not in err
     assert "10 day folders read from the columnar cache" in err
+
+
+def test_an_s3_copy_is_checked_by_etag_too(tmp_path, monkeypatch):
+    """A bucket copy (under s3source's folder, with its `.etags.json`): an object fetched again with
+    another ETag changes its day even if the local file kept its size and time."""
+    from toolkit import s3source
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert columnar.s3_copies() == s3source.cache_root()
+    bucket = s3source.cache_root() / "trail-copy"
+    root = bucket / "mirror"
+    for day in range(1, 8):
+        write(root, 6, day, [record((6, day), 0)])
+    keys = {p.relative_to(bucket).as_posix(): f"etag-{n}" for n, p in enumerate(sorted(root.rglob("*.gz")))}
+    (bucket / ".etags.json").write_text(json.dumps(keys))
+    base = tmp_path / "cache"
+    build(root, base, JUNE)
+    changed = log_path(root, 6, 4)
+    status = changed.stat()
+    write(tmp_path / "other", 6, 4, [record((6, 4), 0, name="PutObject")])
+    changed.write_bytes(log_path(tmp_path / "other", 6, 4).read_bytes())  # same size
+    os.utime(changed, ns=(status.st_atime_ns, status.st_mtime_ns))  # and the same time
+    keys[changed.relative_to(bucket).as_posix()] = "etag-new"
+    (bucket / ".etags.json").write_text(json.dumps(keys))
+    raw, _ = query(root)
+    assert ("id-0604-00", "PutObject") in raw
+    rows, notes = query(root, cache=columnar.ColumnarCache(root, base))
+    assert rows == raw and cached_days(notes) == 6
+    assert build(root, base, JUNE).days_built == 1
+
+
+@pytest.mark.parametrize("record_text", ["[1, 2]", '{"source": 7}', "not json", '{"other": 1}'])
+def test_cache_status_reports_a_cache_whose_record_is_damaged(
+    archive, tmp_path, monkeypatch, capsys, record_text
+):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    source = ["--source", str(archive), "--start", "2025-06-01", "--end", "2025-06-30"]
+    assert run_in_process(capsys, "cache", "build", *source)[0] == 0
+    cache = columnar.ColumnarCache(archive)
+    (cache.dir / "source.json").write_text(record_text)
+    code, out, err = run_in_process(capsys, "cache", "status", "--format", "json")
+    assert (code, json.loads(out)) == (0, [])
+    assert f"damaged: {cache.dir}: its source.json does not say which archive it caches" in err
+    assert run_in_process(capsys, "cache", "build", *source)[0] == 0
+    code, out, err = run_in_process(capsys, "cache", "status", "--format", "json")
+    assert json.loads(out)[0]["day folders"] == 7 and "damaged" not in err

@@ -95,7 +95,11 @@ def cache_status(
     from toolkit import columnar
 
     rows = []
-    for cache in columnar.all_caches():
+    unknown: list[tuple[str, str]] = []
+    caches = columnar.all_caches(damaged=unknown)
+    for path, reason in unknown:
+        say(f"damaged: {path}: {reason} (a cache build of its archive rewrites it)")
+    for cache in caches:
         for path, reason in cache.damaged():  # not counted below: queries do not use them
             say(f"damaged: {path}: {reason} (queries read its days raw; trailcsi cache build repairs it)")
         days = cache.days()

@@ -54,6 +54,7 @@ DELIVERED = "_delivered"
 
 DayKey = tuple[str, str, date]  # account, region, day folder
 MonthKey = tuple[str, str, str]  # account, region, "YYYY-MM"
+Etags = tuple[str, dict[str, Any]]  # bucket folder + separator ("": not a bucket copy), key -> ETag
 
 
 class Converter(Protocol):
@@ -94,8 +95,19 @@ def day_name(key: DayKey) -> str:
 
 
 def fingerprint_digest(fingerprint: list[list[Any]]) -> str:
-    """What a query compares to tell whether a cached day still has exactly its files, unchanged."""
-    return hashlib.sha256(json.dumps(fingerprint, separators=(",", ":")).encode()).hexdigest()
+    """What a query compares to tell whether a cached day still has exactly its files, unchanged
+    (`ColumnarCache.day_digest` gives the same from the files themselves)."""
+    return _digest([_line(item[0], item[1], item[2], item[3:]) for item in fingerprint])
+
+
+def _line(name: str, size: int, mtime_ns: int, etag: list[Any]) -> str:
+    # unambiguous: the name prefixed with its length, then numbers, then the ETag's repr
+    return f"{len(name)}:{name}|{size}|{mtime_ns}|{etag!r}\n"
+
+
+def _digest(lines: list[str]) -> str:
+    lines.sort()
+    return hashlib.sha256("".join(lines).encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def s3_copies() -> Path:
@@ -243,7 +255,8 @@ class ColumnarCache:
         #: Why a month's cache is not used, as its last `load` found (absent: nothing wrong).
         self.problems: dict[MonthKey, str] = {}
         self._sealed: set[tuple[Any, ...]] = set()  # month files whose footer matched, by stat
-        self._etag_index: tuple[tuple[int, int], str, dict[str, Any]] | None = None
+        self._bucket: str | None = None  # see etags()
+        self._etag_index: tuple[tuple[int, int, int], dict[str, Any]] | None = None
 
     # -- reading --------------------------------------------------------------------------
 
@@ -339,55 +352,74 @@ class ColumnarCache:
         name = manifest.get("parquet")
         return os.path.join(self.month_path(month), name) if name else None
 
-    def names(self, files: list[archive.LogFile]) -> list[str]:
-        """The day's files as paths under the archive, sorted."""
+    def fingerprint(self, files: list[archive.LogFile], etags: Etags | None = None) -> list[list[Any]]:
+        """The day's files as [path under the archive, size, modification time (ns)], sorted, and
+        the S3 ETag last fetched for each when the archive is a copy of a bucket (`etags`, else
+        read now): what a cached day must still match. A file that cannot be stat'ed has size
+        and time -1: it matches nothing built."""
+        bucket, known = self.etags() if etags is None else etags
         prefix = str(self.root) + os.sep
-        return sorted(
-            log.path[len(prefix) :] if log.path.startswith(prefix) else os.path.relpath(log.path, self.root)
-            for log in files
-        )
-
-    def fingerprint(self, files: list[archive.LogFile]) -> list[list[Any]]:
-        """The day's files as [path under the archive, size, modification time (ns)], and the S3
-        ETag last fetched for each when the archive is a copy of a bucket: what a cached day must
-        still match. (A file that cannot be stat'ed has size and time -1: it matches nothing built.)"""
-        etags = self._etags()
         listed = []
-        for name, log in zip(self.names(files), sorted(files, key=lambda f: f.path), strict=True):
+        for log in files:
+            path = log.path
+            name = path[len(prefix) :] if path.startswith(prefix) else os.path.relpath(path, self.root)
             try:
-                status = os.stat(log.path)
+                status = os.stat(path)
                 item: list[Any] = [name, status.st_size, status.st_mtime_ns]
             except OSError:
                 item = [name, -1, -1]
-            if etags is not None:
-                prefix, known = etags
-                item.append(known.get(log.path[len(prefix) :].replace(os.sep, "/")))
+            if bucket:
+                item.append(known.get(path[len(bucket) :].replace(os.sep, "/")))
             listed.append(item)
+        listed.sort()
         return listed
 
-    def _etags(self) -> tuple[str, dict[str, Any]] | None:
-        """(bucket folder + separator, key -> ETag) when the archive is under `s3source`'s copies
-        of buckets; re-read when its `.etags.json` changes."""
-        copies = s3_copies().expanduser().resolve()
+    def day_digest(self, files: list[archive.LogFile], etags: Etags | None = None) -> str:
+        """`fingerprint_digest(self.fingerprint(files, etags))`, without the lists: every query
+        computes it for every cached day it reads (a stat a file)."""
+        bucket, known = self.etags() if etags is None else etags
+        prefix = str(self.root) + os.sep
+        cut = len(prefix)
+        stat = os.stat
+        lines = []
+        for log in files:
+            path = log.path
+            name = path[cut:] if path.startswith(prefix) else os.path.relpath(path, self.root)
+            try:
+                status = stat(path)
+                size, mtime_ns = status.st_size, status.st_mtime_ns
+            except OSError:
+                size = mtime_ns = -1
+            etag = [known.get(path[len(bucket) :].replace(os.sep, "/"))] if bucket else []
+            lines.append(_line(name, size, mtime_ns, etag))
+        return _digest(lines)
+
+    def etags(self) -> Etags:
+        """(the bucket's folder with a trailing separator, key -> ETag) when the archive is under
+        `s3source`'s copies of buckets, as its `.etags.json` says now; ("", {}) otherwise."""
+        if self._bucket is None:
+            copies = s3_copies().expanduser().resolve()
+            try:
+                relative = self.root.relative_to(copies)
+                self._bucket = str(copies / relative.parts[0]) + os.sep if relative.parts else ""
+            except ValueError:
+                self._bucket = ""
+        if not self._bucket:
+            return "", {}
+        path = self._bucket + ".etags.json"
         try:
-            relative = self.root.relative_to(copies)
-        except ValueError:
-            return None
-        if not relative.parts:
-            return None
-        bucket = copies / relative.parts[0]
-        try:
-            status = os.stat(bucket / ".etags.json")
+            status = os.stat(path)
         except OSError:
-            return str(bucket) + os.sep, {}
-        version = (status.st_mtime_ns, status.st_size)
+            return self._bucket, {}
+        version = (status.st_mtime_ns, status.st_size, status.st_ino)
         if self._etag_index is None or self._etag_index[0] != version:
             try:
-                data = json.loads((bucket / ".etags.json").read_text(encoding="utf-8"))
+                with open(path, encoding="utf-8") as handle:
+                    data = json.load(handle)
             except (OSError, ValueError):
                 data = {}
-            self._etag_index = (version, str(bucket) + os.sep, data if isinstance(data, dict) else {})
-        return self._etag_index[1], self._etag_index[2]
+            self._etag_index = (version, data if isinstance(data, dict) else {})
+        return self._bucket, self._etag_index[1]
 
     def file_lists(self, month: MonthKey, manifest: dict[str, Any] | None) -> dict[str, list[list[Any]]]:
         """Every cached day's log files as the build that cached it saw them (a record: the
@@ -409,13 +441,15 @@ class ColumnarCache:
         key: DayKey,
         files: list[archive.LogFile],
         manifest: dict[str, Any] | None,
+        etags: Etags | None = None,
     ) -> dict[str, Any] | None:
         """The day's manifest entry if the month's (trusted) `manifest` holds it with exactly
-        these files, unchanged: same names, sizes and modification times (and ETags)."""
+        these files, unchanged: same names, sizes and modification times (and ETags: pass
+        `etags()` when checking many days)."""
         entry = (manifest or {}).get("days", {}).get(day_name(key))
         if entry is None:
             return None
-        if entry.get("fingerprint") != fingerprint_digest(self.fingerprint(files)):
+        if entry.get("fingerprint") != self.day_digest(files, etags):
             return None
         return dict(entry)
 
@@ -482,12 +516,13 @@ class ColumnarCache:
         manifests: dict[MonthKey, dict[str, Any] | None] = {}
         listed: dict[MonthKey, dict[str, list[list[Any]]]] = {}
         todo: dict[MonthKey, list[DayKey]] = defaultdict(list)
+        etags = self.etags()
         for key in sorted(days):
             month = month_of(key)
             if month not in manifests:
                 manifests[month] = self.manifest(month)
                 listed[month] = self.file_lists(month, manifests[month])
-            if self.covered(key, days[key], manifests[month]) is not None:
+            if self.covered(key, days[key], manifests[month], etags) is not None:
                 report.days_reused += 1
             else:
                 todo[month].append(key)
@@ -502,7 +537,7 @@ class ColumnarCache:
         def convert(key: DayKey) -> _Converted:
             converter = free.get()
             try:
-                fingerprint = self.fingerprint(days[key])  # the files as they were when read
+                fingerprint = self.fingerprint(days[key], etags)  # the files as they were when read
                 target = scratch / f"{key[0]}.{key[1]}.{key[2]:%Y-%m-%d}.parquet"
                 events, skipped = converter.write_parquet([f.path for f in days[key]], target)
                 return _Converted(key, fingerprint, events, skipped, target)
@@ -704,16 +739,23 @@ class ColumnarCache:
         return removed
 
 
-def all_caches(base: Path | None = None) -> list[ColumnarCache]:
-    """Every archive with a cache, as recorded by its builds."""
+def all_caches(base: Path | None = None, damaged: list[tuple[str, str]] | None = None) -> list[ColumnarCache]:
+    """Every archive with a cache, as recorded by its builds; a folder whose record cannot be
+    read is left out, and added to `damaged` (folder, why) when given (its next build rewrites it)."""
     home = base or cache_base()
     found = []
     for directory in sorted(home.iterdir()) if home.is_dir() else []:
+        if not directory.is_dir():
+            continue
         try:
             source = json.loads((directory / "source.json").read_text(encoding="utf-8"))["source"]
-        except (OSError, ValueError, KeyError):
-            continue
-        cache = ColumnarCache(source, home)
-        if cache.dir == directory:
+            if not isinstance(source, str) or not source:
+                raise ValueError("no source")
+            cache = ColumnarCache(source, home)
+        except (OSError, ValueError, KeyError, TypeError, RuntimeError):
+            cache = None
+        if cache is not None and cache.dir == directory:
             found.append(cache)
+        elif damaged is not None:
+            damaged.append((str(directory), "its source.json does not say which archive it caches"))
     return found
