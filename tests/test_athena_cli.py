@@ -77,7 +77,7 @@ def test_setup_creates_the_table_writes_the_config_and_is_idempotent(double, cap
 
     replaced = trailcsi(capsys, *setup_args(config, "--start-day", "2025/01/01", "--replace"))
     assert replaced[0] == 0 and "recreated table" in replaced[2]
-    assert double.sent[2].startswith("DROP TABLE IF EXISTS trailcsi.cloudtrail")
+    assert double.sent[2].startswith("DROP TABLE IF EXISTS `trailcsi`.`cloudtrail`")
     table = glue.get_table(DatabaseName="trailcsi", Name="cloudtrail")["Table"]
     assert table["Parameters"]["projection.day.range"] == "2025/01/01,NOW"
     for statement in double.sent:
@@ -136,7 +136,7 @@ def test_dry_run_prints_the_athena_sql_with_its_day_range(double, capsys, tmp_pa
         "--dry-run",
     )
     assert code == 0
-    assert "FROM trailcsi.cloudtrail" in out and "day >= '2025/03/29'" in out
+    assert 'FROM "trailcsi"."cloudtrail"' in out and "day >= '2025/03/29'" in out
     assert len(double.sent) == 2  # only setup's statements: nothing was run
 
 
@@ -173,7 +173,7 @@ def test_athena_failures_are_one_line_with_the_query_id(double, capsys, tmp_path
         (["--engine", "athena", "--source", "x"], "--source is for the local engine"),
         (["--engine", "presto"], "--engine 'presto' is not known"),
         (["--source", "x", "--workgroup", "w"], "--workgroup apply to the athena engine only"),
-        (["--engine", "athena", "--max-scan", "lots"], "--max-scan 'lots' is not a size"),
+        (["--engine", "athena", "--max-scan", "lots"], "--max-scan 'lots' from the command line is refused"),
         (["--engine", "athena", "--reuse", "soon"], "--reuse 'soon' is not a duration"),
     ],
 )

@@ -7,15 +7,63 @@ YYYY/MM/DD/` one level at a time: accounts, regions, and the first and last day 
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
-from toolkit.errors import SourceError
+from toolkit.errors import SourceError, UsageError
 
-ORG_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
-ACCOUNT = re.compile(r"^\d{12}$")
+# Every pattern is used with `fullmatch` and ASCII classes: `$` would let a trailing line break
+# through, and `\d` matches digits of every script.
+ORG_ID = re.compile(r"o-[a-z0-9]{10,32}")
+ORG_ID_RULE = "an organization id: o- and 10-32 lowercase letters or digits"
+ACCOUNT = re.compile(r"[0-9]{12}")
+ACCOUNT_RULE = "12-digit account ids"
+REGION = re.compile(r"[a-z]{2,4}(-[a-z]+)+-[0-9]{1,2}")
+REGION_RULE = "region names such as us-east-1 (lowercase letters and -, ending in a number)"
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+BUCKET_RULE = (
+    "an S3 bucket name: 3-63 lowercase letters, digits, '.' and '-', starting and ending with a "
+    "letter or digit, no '..', not an IP address, no reserved prefix or suffix; the name only, no s3://"
+)
+_BUCKET_RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+_BUCKET_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
+#: What a folder of a prefix may hold when it goes into a table's LOCATION: S3's "safe
+#: characters" less `*` (a glob to Hadoop) and `'` (it ends an SQL string).
+_FOLDER = re.compile(r"[A-Za-z0-9!_.()-]+")
+PREFIX_RULE = (
+    "a key prefix of folders made of letters, digits and ! _ . ( ) -, "
+    "with no '.' or '..' folder (no quotes, '$', '{', spaces or line breaks)"
+)
+_MAX_PREFIX = 512
+
+
+def shown(value: object, limit: int = 80) -> str:
+    """`value` for a one-line message: repr (line breaks escaped), cut to `limit` characters."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def is_bucket_name(name: object) -> bool:
+    """S3's rules for general purpose bucket names (the legacy us-east-1 names are not accepted)."""
+    if not isinstance(name, str) or not _BUCKET.fullmatch(name) or ".." in name:
+        return False
+    if name.startswith(_BUCKET_RESERVED_PREFIXES) or name.endswith(_BUCKET_RESERVED_SUFFIXES):
+        return False
+    try:
+        ipaddress.IPv4Address(name)
+    except ValueError:
+        return True
+    return False
+
+
+def check_bucket(name: object, origin: str = "--bucket") -> str:
+    if not is_bucket_name(name):
+        raise UsageError(f"{origin} {shown(name)} is refused: it must be {BUCKET_RULE}", f"fix {origin}")
+    assert isinstance(name, str)
+    return name
 
 
 @dataclass
@@ -42,11 +90,24 @@ class Layout:
         return data
 
 
-def normalize_prefix(prefix: str | None) -> str:
-    """`/a//b` → `a/b/`; "" stays "". Doubled or missing slashes make projection find nothing."""
+def normalize_prefix(prefix: str | None, origin: str = "--prefix", *, strict: bool = False) -> str:
+    """`/a//b` → `a/b/`; "" stays "". Doubled or missing slashes make projection find nothing.
+
+    Always refused: spaces around a folder name, control characters (line breaks), `.` and `..`
+    folders. `strict` (a prefix going into a table's LOCATION and projection template) also
+    refuses anything outside S3's safe characters: quotes, `$`, `{`, `}`, backslashes, spaces.
+    """
+    if prefix is not None and not isinstance(prefix, str):
+        raise UsageError(f"{origin} {shown(prefix)} is refused: it must be a string", f"fix {origin}")
     parts = [p for p in (prefix or "").split("/") if p]
     if any(p.strip() != p for p in parts):
-        raise SourceError(f"prefix {prefix!r} has spaces around a folder name", "remove them")
+        raise UsageError(f"{origin} {shown(prefix)} has spaces around a folder name", "remove them")
+    bad = len(prefix or "") > _MAX_PREFIX or any(p in (".", "..") for p in parts)
+    bad |= any(not c.isprintable() for c in prefix or "")
+    if strict:
+        bad |= any(not _FOLDER.fullmatch(p) for p in parts)
+    if bad:
+        raise UsageError(f"{origin} {shown(prefix)} is refused: it must be {PREFIX_RULE}", f"fix {origin}")
     return "/".join(parts) + "/" if parts else ""
 
 
@@ -60,12 +121,16 @@ def _children(client: Any, bucket: str, prefix: str) -> list[str]:
     return sorted(names)
 
 
-def discover(client: Any, bucket: str, prefix: str | None = None) -> Layout:
-    """The layout under `s3://bucket/prefix`; raises SourceError when no CloudTrail logs are there."""
-    layout = Layout(bucket, normalize_prefix(prefix))
+def discover(client: Any, bucket: str, prefix: str | None = None, origin: str = "--prefix") -> Layout:
+    """The layout under `s3://bucket/prefix`; raises SourceError when no CloudTrail logs are there.
+
+    Folder names are the bucket's, not the user's: only those that are an organization id, an
+    account id or a region name (by the same rules as the flags) are taken; others are skipped.
+    """
+    layout = Layout(bucket, normalize_prefix(prefix, origin))
     root = f"{layout.prefix}AWSLogs/"
     top = _children(client, bucket, root)
-    orgs = [name for name in top if ORG_ID.match(name)]
+    orgs = [name for name in top if ORG_ID.fullmatch(name)]
     if len(orgs) > 1:
         raise SourceError(
             f"s3://{bucket}/{root} holds several organizations: {', '.join(orgs)}", "give --org-id"
@@ -74,7 +139,7 @@ def discover(client: Any, bucket: str, prefix: str | None = None) -> Layout:
         layout.org_id = orgs[0]
         root = f"{root}{layout.org_id}/"
         top = _children(client, bucket, root)
-    accounts = [name for name in top if ACCOUNT.match(name)]
+    accounts = [name for name in top if ACCOUNT.fullmatch(name)]
     regions: set[str] = set()
     firsts: list[date] = []
     lasts: list[date] = []
@@ -86,6 +151,8 @@ def discover(client: Any, bucket: str, prefix: str | None = None) -> Layout:
             continue
         layout.accounts.append(account)
         for region in _children(client, bucket, f"{root}{account}/CloudTrail/"):
+            if not REGION.fullmatch(region):
+                continue
             base = f"{root}{account}/CloudTrail/{region}/"
             first, last = _day(client, bucket, base, min), _day(client, bucket, base, max)
             if first and last:
@@ -108,7 +175,9 @@ def _day(client: Any, bucket: str, base: str, pick: Any) -> date | None:
     path = base
     found: list[int] = []
     for width in (4, 2, 2):
-        names = [n for n in _children(client, bucket, path) if n.isdigit() and len(n) == width]
+        names = [
+            n for n in _children(client, bucket, path) if len(n) == width and n.isascii() and n.isdigit()
+        ]
         if not names:
             return None
         chosen = pick(names)

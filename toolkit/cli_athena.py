@@ -35,8 +35,9 @@ athena_app = typer.Typer(
 
 
 def _discover(bucket: str, prefix: str, profile: str | None, region: str | None) -> Any:
-    from toolkit.bucket import discover
+    from toolkit.bucket import check_bucket, discover
 
+    check_bucket(bucket)  # before any call: botocore's own check is a multi-line message
     with s3_errors(f"s3://{bucket}", "check the bucket name and your read access to it"):
         return discover(s3_client(profile, region), bucket, prefix)
 
@@ -77,23 +78,21 @@ def _table_spec(
     aws_region: str | None,
 ) -> Any:
     """The table to create: flags first, the rest from the bucket's layout (as `discover` finds it)."""
-    from datetime import date
-
+    from toolkit.bucket import check_bucket, normalize_prefix
+    from toolkit.config import parse_start_day
     from toolkit.ddl import TableSpec
 
+    check_bucket(bucket)
+    normalize_prefix(prefix, strict=True)  # a prefix that would change the LOCATION: before any call
+    found_day = parse_start_day(start_day) if start_day else None
     if accounts and regions and start_day:
-        found_org, found_accounts, found_regions, found_day = org_id, [accounts], [regions], None
+        found_org, found_accounts, found_regions = org_id, [accounts], [regions]
     else:
         layout = _discover(bucket, prefix, profile, aws_region)
         found_org = org_id if org_id is not None else layout.org_id
         found_accounts = [accounts] if accounts else layout.accounts
         found_regions = [regions] if regions else layout.regions
-        found_day = layout.first_day
-    if start_day:
-        try:
-            found_day = date.fromisoformat(start_day.strip().replace("/", "-"))
-        except ValueError:
-            raise UsageError(f"--start-day {start_day!r} is not a date", "use YYYY/MM/DD") from None
+        found_day = found_day or layout.first_day
     if found_day is None:
         raise UsageError("no first day found in the bucket", "give --start-day")
     spec = TableSpec(bucket, found_accounts, found_regions, found_day, prefix, found_org, database, table)
@@ -180,16 +179,25 @@ def athena_setup(
     """
     from toolkit import config as config_module
     from toolkit import provision
-    from toolkit.engines.athena import AthenaEngine
+    from toolkit.engines.athena import AthenaEngine, aws_error
 
-    if output_location is not None and not output_location.startswith("s3://"):
-        raise UsageError(
-            f"--output-location {output_location!r} is not an s3:// address", "e.g. s3://my-results/athena/"
-        )
+    # Every setting is checked before any AWS call; a refused one names its flag and the rule.
+    config_module.AthenaSettings().overridden(
+        database=database,
+        table=table,
+        workgroup=workgroup,
+        output_location=output_location,
+        region=aws_region,
+        profile=profile,
+    )
     spec = _table_spec(
         bucket, prefix, org_id, accounts, regions, start_day, database, table, profile, aws_region
     )
     session = aws_session(profile, aws_region)
+    try:
+        glue = session.client("glue")
+    except Exception as error:  # no region (botocore.exceptions.NoRegionError), bad endpoint
+        raise aws_error(error, "Glue") from None
     settings = config_module.AthenaSettings(
         database=spec.database,
         table=spec.table,
@@ -200,7 +208,7 @@ def athena_setup(
     )
     engine = AthenaEngine(settings, session=session, notify=say)
     try:
-        outcome = provision.setup(spec, engine.execute, session.client("glue"), replace=replace)
+        outcome = provision.setup(spec, engine.execute, glue, replace=replace)
     finally:
         engine.close()
     for difference in outcome.differences:

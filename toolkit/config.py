@@ -9,20 +9,58 @@ records the table setup created (bucket, prefix, accounts, ...), so that a secon
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import tomllib
 from dataclasses import asdict, dataclass, field, fields
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from toolkit import paths
-from toolkit.errors import UsageError
+from toolkit.bucket import (
+    ACCOUNT,
+    ACCOUNT_RULE,
+    BUCKET_RULE,
+    ORG_ID,
+    ORG_ID_RULE,
+    REGION,
+    REGION_RULE,
+    is_bucket_name,
+    normalize_prefix,
+    shown,
+)
+from toolkit.errors import UsageError, first_line
 
 FILE_NAME = "trailcsi.toml"
 #: Athena's list price in US East (N. Virginia), per TB scanned; set `price_per_tb` for another.
 DEFAULT_PRICE_PER_TB = 5.0
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)?\s*$", re.IGNORECASE)
+#: Glue's (and so Athena's) rule for database and table names, as AWS documents it ("Name
+#: databases, tables, and columns"): lowercase, 1-255 characters; Athena allows no special
+#: character but the underscore. A name starting with a digit or `_` is fine once quoted.
+GLUE_NAME = re.compile(r"[a-z0-9_]{1,255}")
+GLUE_NAME_RULE = "a Glue name: 1-255 lowercase letters, digits or _"
+#: The Athena API's pattern for WorkGroupName.
+WORKGROUP = re.compile(r"[A-Za-z0-9._-]{1,128}")
+WORKGROUP_RULE = "an Athena workgroup name: 1-128 letters, digits, '.', '-' or '_'"
+#: `s3://bucket` or `s3://bucket/key/prefix/`; the bucket is checked by S3's rules.
+_OUTPUT = re.compile(r"s3://(?P<bucket>[^/]+)(?P<key>/[^\s]*)?")
+OUTPUT_RULE = "an s3:// URI: s3://bucket/prefix/ with a valid bucket name and no spaces or control characters"
+PROFILE_RULE = "an AWS profile name: printable characters, no spaces around it"
+START_DAY = re.compile(r"(?P<y>[0-9]{4})[-/](?P<m>[0-9]{2})[-/](?P<d>[0-9]{2})")
+#: The flag that overrides each AthenaSettings field, for messages.
+FLAGS = {
+    "database": "--database",
+    "table": "--table",
+    "workgroup": "--workgroup",
+    "output_location": "--output-location",
+    "region": "--aws-region",
+    "profile": "--profile",
+    "max_scan": "--max-scan",
+    "price_per_tb": "price_per_tb",
+}
 _UNITS = {
     "B": 1,
     "KB": 10**3,
@@ -53,10 +91,20 @@ class AthenaSettings:
         return parse_size(self.max_scan, flag="--max-scan") if self.max_scan else None
 
     def overridden(self, **flags: Any) -> AthenaSettings:
-        """A copy with every flag that was given (not None) replacing the file's value."""
+        """A copy with every flag that was given (not None) replacing the file's value; each
+        flag's value is checked first (a refused one names the flag)."""
         values = asdict(self)
-        values.update({k: v for k, v in flags.items() if v is not None})
+        given = {k: v for k, v in flags.items() if v is not None}
+        for name, value in given.items():
+            flag = FLAGS.get(name, name)
+            values[name] = check_setting(name, value, flag, "the command line", f"fix {flag}")
         return AthenaSettings(**values)
+
+    def check(self, origin: str = "the Athena settings") -> AthenaSettings:
+        """Every field against AWS's rules (for settings a library caller built itself)."""
+        for item in fields(self):
+            check_setting(item.name, getattr(self, item.name), item.name, origin, "fix it")
+        return self
 
 
 @dataclass
@@ -65,7 +113,7 @@ class TableRecord:
 
     bucket: str
     prefix: str
-    org_id: str | None
+    org_id: str | None  # None for a single-account trail (and then absent from the file)
     accounts: list[str]
     regions: list[str]
     start_day: str
@@ -76,6 +124,58 @@ class Config:
     athena: AthenaSettings = field(default_factory=AthenaSettings)
     table: TableRecord | None = None
     path: Path | None = None
+
+
+def _refused(label: str, value: object, origin: str, rule: str, hint: str) -> UsageError:
+    return UsageError(f"{label} {shown(value)} from {origin} is refused: it must be {rule}", hint)
+
+
+def check_setting(name: str, value: Any, label: str, origin: str, hint: str) -> Any:
+    """`value` for the AthenaSettings field `name`, checked against AWS's rules; a refused value
+    is a UsageError naming `label` (the flag or key), `origin` (command line or file) and the rule."""
+    if value is None and name not in ("database", "table", "workgroup", "price_per_tb"):
+        return None
+    if name == "price_per_tb":
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        if not ok or not math.isfinite(value) or value < 0:
+            raise _refused(label, value, origin, "a number of dollars per TB, 0 or more", hint)
+        return float(value)
+    if name == "max_scan":
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            value = str(value)
+        if not isinstance(value, str) or not _SIZE.fullmatch(value):
+            raise _refused(label, value, origin, "a size such as 10GB, 500MB or 1TB", hint)
+        return value
+    rules: dict[str, tuple[str, Any]] = {
+        "database": (GLUE_NAME_RULE, GLUE_NAME.fullmatch),
+        "table": (GLUE_NAME_RULE, GLUE_NAME.fullmatch),
+        "workgroup": (WORKGROUP_RULE, WORKGROUP.fullmatch),
+        "output_location": (OUTPUT_RULE, _output_location_ok),
+        "region": (REGION_RULE, REGION.fullmatch),
+        "profile": (PROFILE_RULE, lambda v: v and v.isprintable() and v.strip() == v),
+    }
+    rule, accepts = rules[name]
+    if not isinstance(value, str):
+        raise _refused(label, value, origin, f"a string ({rule})", hint)
+    if not accepts(value):
+        raise _refused(label, value, origin, rule, hint)
+    return value
+
+
+def _output_location_ok(value: str) -> bool:
+    match = _OUTPUT.fullmatch(value)
+    return match is not None and is_bucket_name(match["bucket"]) and value.isprintable()
+
+
+def parse_start_day(text: object, label: str = "--start-day", origin: str = "the command line") -> date:
+    """`YYYY/MM/DD` or `YYYY-MM-DD` (ASCII digits), nothing else."""
+    match = START_DAY.fullmatch(text.strip()) if isinstance(text, str) else None
+    try:
+        if match is None:
+            raise ValueError
+        return date(int(match["y"]), int(match["m"]), int(match["d"]))
+    except ValueError:
+        raise _refused(label, text, origin, "a date, YYYY/MM/DD or YYYY-MM-DD", f"fix {label}") from None
 
 
 def parse_size(text: str, *, flag: str) -> int:
@@ -110,23 +210,63 @@ def load(explicit: str | os.PathLike[str] | None = None) -> Config:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise UsageError(f"{path}: not a readable TOML file: {error}", "fix or delete the file") from None
+        reason = first_line(str(error), type(error).__name__)
+        raise UsageError(f"{path}: not valid TOML: {reason}", "fix or delete the file") from None
+    unknown = sorted(set(data) - {"athena"})
+    if unknown:
+        raise UsageError(f"{path}: unknown key(s): {', '.join(unknown)}", "the file has one table, [athena]")
     athena = data.get("athena", {})
+    if not isinstance(athena, dict):
+        raise _refused("[athena]", athena, str(path), "a table of settings", "fix the file")
     known = {f.name for f in fields(AthenaSettings)}
     unknown = sorted(set(athena) - known - {"table_setup"})
     if unknown:
         raise UsageError(
             f"{path}: unknown key(s) in [athena]: {', '.join(unknown)}", f"known: {', '.join(sorted(known))}"
         )
-    settings = AthenaSettings(**{k: v for k, v in athena.items() if k in known})
+    where = f"{path} [athena]"
+    hint = "fix the file, or give the flag"
+    values = {k: check_setting(k, v, k, where, hint) for k, v in athena.items() if k in known}
+    settings = AthenaSettings(**values)
     record = athena.get("table_setup")
-    try:
-        table = TableRecord(**record) if record else None
-    except TypeError:
-        raise UsageError(
-            f"{path}: [athena.table_setup] is malformed", "rerun trailcsi athena setup"
-        ) from None
+    table = _table_record(record, f"{path} [athena.table_setup]") if record is not None else None
     return Config(settings, table, path)
+
+
+def _table_record(record: object, where: str) -> TableRecord:
+    """The [athena.table_setup] table, every value checked as setup's flags are."""
+    hint = "rerun trailcsi athena setup"
+    if not isinstance(record, dict):
+        raise _refused("table_setup", record, where, "a table", hint)
+    names = [f.name for f in fields(TableRecord)]
+    unknown = sorted(set(record) - set(names))
+    missing = sorted(set(names) - set(record) - {"org_id"})
+    if unknown or missing:
+        said = [f"unknown key(s) {', '.join(unknown)}"] if unknown else []
+        said += [f"missing key(s) {', '.join(missing)}"] if missing else []
+        raise UsageError(f"{where}: table_setup has {'; '.join(said)}", hint)
+    bucket, prefix, org_id = record["bucket"], record["prefix"], record.get("org_id")
+    if not is_bucket_name(bucket):
+        raise _refused("bucket", bucket, where, BUCKET_RULE, hint)
+    if not isinstance(prefix, str):
+        raise _refused("prefix", prefix, where, "a string", hint)
+    prefix = normalize_prefix(prefix, f"prefix from {where}", strict=True)
+    if org_id is not None and not (isinstance(org_id, str) and ORG_ID.fullmatch(org_id)):
+        raise _refused("org_id", org_id, where, ORG_ID_RULE, hint)
+    lists = {}
+    for key, pattern, rule in (("accounts", ACCOUNT, ACCOUNT_RULE), ("regions", REGION, REGION_RULE)):
+        value = record[key]
+        ok = (
+            isinstance(value, list)
+            and value
+            and all(isinstance(v, str) and pattern.fullmatch(v) for v in value)
+        )
+        if not ok:
+            raise _refused(key, value, where, f"a non-empty list of {rule}", hint)
+        lists[key] = list(value)
+    start_day = record["start_day"]
+    day = parse_start_day(start_day, "start_day", where)
+    return TableRecord(bucket, prefix, org_id, lists["accounts"], lists["regions"], f"{day:%Y/%m/%d}")
 
 
 def dump(config: Config) -> str:

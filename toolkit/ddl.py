@@ -2,22 +2,37 @@
 account, region and day, for single-account and organization layouts.
 
 Every input is checked first, because projection mistakes do not fail: they return zero rows
-(stray whitespace in an enum value, a doubled or missing `/` in the location, an empty org id).
+(stray whitespace in an enum value, a doubled or missing `/` in the location, an empty org id);
+and because a quote, `${` or a line break in a prefix would change the LOCATION or the projection
+template. The statements are sqlglot trees: the database and table are quoted identifiers and
+every value is a string literal, never text pasted into SQL. Each statement is parsed back and
+compared with what the spec says before it is returned.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from toolkit import schema
-from toolkit.bucket import ACCOUNT, ORG_ID, normalize_prefix
-from toolkit.errors import UsageError
+import sqlglot
+from sqlglot import exp
 
-_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,127}$")
-_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+from toolkit import schema
+from toolkit.bucket import (
+    ACCOUNT,
+    ACCOUNT_RULE,
+    ORG_ID,
+    ORG_ID_RULE,
+    REGION,
+    REGION_RULE,
+    check_bucket,
+    normalize_prefix,
+    shown,
+)
+from toolkit.config import GLUE_NAME, GLUE_NAME_RULE
+from toolkit.errors import UsageError
 
 
 @dataclass
@@ -33,24 +48,22 @@ class TableSpec:
 
     def check(self) -> TableSpec:
         """Normalize what is harmless, refuse what would silently match nothing."""
-        if not _IDENTIFIER.match(self.database) or not _IDENTIFIER.match(self.table):
-            raise UsageError(
-                f"database {self.database!r} or table {self.table!r} is not a valid Athena name",
-                "use lowercase letters, digits and _",
-            )
-        if not _BUCKET.match(self.bucket):
-            raise UsageError(
-                f"bucket {self.bucket!r} is not a valid S3 bucket name", "give the name only, no s3://"
-            )
-        self.prefix = normalize_prefix(self.prefix)
-        if self.org_id is not None:
-            self.org_id = self.org_id.strip() or None
-            if self.org_id and not ORG_ID.match(self.org_id):
+        for flag, name in (("--database", self.database), ("--table", self.table)):
+            if not isinstance(name, str) or not GLUE_NAME.fullmatch(name):
                 raise UsageError(
-                    f"--org-id {self.org_id!r} is not an organization id", "it looks like o-abcd123456"
+                    f"{flag} {shown(name)} is refused: it must be {GLUE_NAME_RULE}", f"fix {flag}"
                 )
-        self.accounts = _enum("--accounts", self.accounts, ACCOUNT, "12-digit account ids")
-        self.regions = _enum("--regions", self.regions, _REGION, "region names such as us-east-1")
+        check_bucket(self.bucket)
+        self.prefix = normalize_prefix(self.prefix, strict=True)
+        if self.org_id is not None:
+            self.org_id = self.org_id.strip(" ") or None
+            if self.org_id and not ORG_ID.fullmatch(self.org_id):
+                raise UsageError(
+                    f"--org-id {shown(self.org_id)} is refused: it must be {ORG_ID_RULE}",
+                    "it looks like o-abcd123456",
+                )
+        self.accounts = _enum("--accounts", self.accounts, ACCOUNT, ACCOUNT_RULE)
+        self.regions = _enum("--regions", self.regions, REGION, REGION_RULE)
         if self.start_day > datetime.now(UTC).date():
             raise UsageError(f"--start-day {self.start_day:%Y/%m/%d} is in the future")
         return self
@@ -61,22 +74,33 @@ class TableSpec:
 
 
 def _enum(flag: str, values: list[str], pattern: re.Pattern[str], what: str) -> list[str]:
-    cleaned = sorted({v.strip() for value in values for v in value.split(",") if v.strip()})
+    cleaned = sorted({v.strip(" ") for value in values for v in value.split(",") if v.strip(" ")})
     if not cleaned:
         raise UsageError(f"{flag} is empty", f"give {what}")
-    bad = [v for v in cleaned if not pattern.match(v)]
+    bad = [v for v in cleaned if not pattern.fullmatch(v)]
     if bad:
-        raise UsageError(f"{flag}: {', '.join(repr(b) for b in bad)} not {what}")
+        raise UsageError(f"{flag}: {', '.join(shown(b, 40) for b in bad[:3])} not {what}", f"fix {flag}")
     return cleaned
 
 
+def _name(spec: TableSpec, *, table: bool = True) -> exp.Table:
+    """`database`.`table` (or `database`) as quoted identifiers."""
+    if table:
+        return exp.table_(spec.table, db=spec.database, quoted=True)
+    return exp.Table(this=exp.to_identifier(spec.database, quoted=True))
+
+
 def create_database_sql(spec: TableSpec) -> str:
-    return f"CREATE DATABASE IF NOT EXISTS {spec.database}"
+    spec.check()
+    tree = exp.Create(this=_name(spec, table=False), kind="DATABASE", exists=True)
+    return _checked(tree.sql(dialect="athena"), spec, "DATABASE")
 
 
 def drop_table_sql(spec: TableSpec) -> str:
     """Drops the table definition only: an external table's files are never touched."""
-    return f"DROP TABLE IF EXISTS {spec.database}.{spec.table}"
+    spec.check()
+    tree = exp.Drop(tables=[_name(spec)], kind="TABLE", exists=True)
+    return _checked(tree.sql(dialect="athena"), spec, "TABLE")
 
 
 def table_properties(spec: TableSpec) -> dict[str, str]:
@@ -97,19 +121,60 @@ def table_properties(spec: TableSpec) -> dict[str, str]:
     }
 
 
-def create_table_sql(spec: TableSpec) -> str:
-    """The CREATE EXTERNAL TABLE statement for `spec` (checked first)."""
-    spec.check()
+@functools.cache
+def _skeleton() -> exp.Create:
+    """AWS's CloudTrail table with trailcsi's columns; no value of the user's is in this text."""
     columns = ",\n  ".join(f"{f.name} {f.athena_type()}" for f in schema.EVENT_COLUMNS)
-    location = spec.location()
-    properties = table_properties(spec)
-    props = ",\n  ".join(f"'{k}'='{v}'" for k, v in properties.items())
-    return (
-        f"CREATE EXTERNAL TABLE IF NOT EXISTS {spec.database}.{spec.table} (\n  {columns}\n)\n"
-        "PARTITIONED BY (account STRING, region STRING, day STRING)\n"
+    partitions = ", ".join(f"{name} STRING" for name in schema.PARTITION_COLUMNS)
+    text = (
+        f"CREATE EXTERNAL TABLE IF NOT EXISTS d.t (\n  {columns}\n)\n"
+        f"PARTITIONED BY ({partitions})\n"
         "ROW FORMAT SERDE 'org.apache.hive.hcatalog.data.JsonSerDe'\n"
         "STORED AS INPUTFORMAT 'com.amazon.emr.cloudtrail.CloudTrailInputFormat'\n"
         "OUTPUTFORMAT 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat'\n"
-        f"LOCATION '{location}'\n"
-        f"TBLPROPERTIES (\n  {props}\n)"
+        "LOCATION 's3://bucket/'"
     )
+    tree = sqlglot.parse_one(text, read="athena")
+    assert isinstance(tree, exp.Create)
+    return tree
+
+
+def create_table_sql(spec: TableSpec) -> str:
+    """The CREATE EXTERNAL TABLE statement for `spec` (checked first)."""
+    spec.check()
+    tree = _skeleton().copy()
+    tree.this.set("this", _name(spec))
+    properties = tree.args["properties"]
+    for prop in properties.expressions:
+        if isinstance(prop, exp.LocationProperty):
+            prop.set("this", exp.Literal.string(spec.location()))
+    for key, value in table_properties(spec).items():
+        properties.append(
+            "expressions", exp.Property(this=exp.Literal.string(key), value=exp.Literal.string(value))
+        )
+    return _checked(tree.sql(dialect="athena", pretty=True), spec, "TABLE")
+
+
+def _checked(sql: str, spec: TableSpec, kind: str) -> str:
+    """`sql` parsed back must be one statement on exactly the spec's names, LOCATION and
+    properties; anything else means a value changed the statement's structure."""
+    try:
+        statements = [s for s in sqlglot.parse(sql, read="athena") if s is not None]
+    except sqlglot.ParseError:
+        statements = []
+    tables = [t for s in statements for t in s.find_all(exp.Table)]
+    names = [(t.db, t.name) if kind == "TABLE" else ("", t.name) for t in tables]
+    ok = len(statements) == 1 and names == (
+        [(spec.database, spec.table)] if kind == "TABLE" else [("", spec.database)]
+    )
+    if ok and isinstance(statements[0], exp.Create) and kind == "TABLE":
+        props = statements[0].args["properties"].expressions
+        locations = [p.this.name for p in props if isinstance(p, exp.LocationProperty)]
+        pairs = {p.name: p.args["value"].name for p in props if type(p) is exp.Property}
+        ok = locations == [spec.location()] and pairs == table_properties(spec)
+    if not ok:
+        raise UsageError(
+            f"the DDL for {spec.database}.{spec.table} does not parse back as written",
+            "report this: a value changed the statement's structure",
+        )
+    return sql

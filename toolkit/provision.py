@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from toolkit import ddl, schema
-from toolkit.errors import EngineError, UsageError
+from toolkit.errors import EngineError, UsageError, first_line
 
 #: Table properties setup owns; others (Athena's own bookkeeping) are not compared.
 _OWNED = re.compile(r"^(projection\..*|storage\.location\.template)$")
@@ -94,13 +94,19 @@ def setup(
     spec: ddl.TableSpec, execute: Callable[[str], Any], glue: Any, *, replace: bool = False
 ) -> SetupOutcome:
     """Bring the catalog to `spec`: `execute` runs one SQL statement on Athena."""
+    import botocore.exceptions
+
+    from toolkit.engines.athena import aws_error
+
     want = wanted_shape(spec)
     try:
         have = glue_shape(glue, spec.database, spec.table)
-    except glue.exceptions.ClientError as error:
+    except botocore.exceptions.ClientError as error:
         raise EngineError(
-            f"cannot read the Glue catalog: {error}", "check your glue:GetTable permission"
+            f"cannot read the Glue catalog: {first_line(str(error))}", "check your glue:GetTable permission"
         ) from None
+    except botocore.exceptions.BotoCoreError as error:  # credentials, region, endpoint
+        raise aws_error(error, "Glue") from None
     create = [ddl.create_database_sql(spec), ddl.create_table_sql(spec)]
     if have is None:
         for statement in create:

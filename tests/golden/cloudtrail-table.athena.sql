@@ -1,6 +1,27 @@
-CREATE EXTERNAL TABLE IF NOT EXISTS trailcsi.cloudtrail (
+CREATE EXTERNAL TABLE IF NOT EXISTS `trailcsi`.`cloudtrail` (
   eventversion STRING,
-  useridentity STRUCT<type: STRING, principalid: STRING, arn: STRING, accountid: STRING, invokedby: STRING, accesskeyid: STRING, username: STRING, onbehalfof: STRUCT<userid: STRING, identitystorearn: STRING>, sessioncontext: STRUCT<attributes: STRUCT<mfaauthenticated: STRING, creationdate: STRING>, sessionissuer: STRUCT<type: STRING, principalid: STRING, arn: STRING, accountid: STRING, username: STRING>, ec2roledelivery: STRING, webidfederationdata: STRUCT<federatedprovider: STRING, attributes: MAP<STRING,STRING>>>>,
+  useridentity STRUCT<
+    type: STRING,
+    principalid: STRING,
+    arn: STRING,
+    accountid: STRING,
+    invokedby: STRING,
+    accesskeyid: STRING,
+    username: STRING,
+    onbehalfof: STRUCT<userid: STRING, identitystorearn: STRING>,
+    sessioncontext: STRUCT<
+      attributes: STRUCT<mfaauthenticated: STRING, creationdate: STRING>,
+      sessionissuer: STRUCT<
+        type: STRING,
+        principalid: STRING,
+        arn: STRING,
+        accountid: STRING,
+        username: STRING
+      >,
+      ec2roledelivery: STRING,
+      webidfederationdata: STRUCT<federatedprovider: STRING, attributes: MAP<STRING, STRING>>
+    >
+  >,
   eventtime STRING,
   eventsource STRING,
   eventname STRING,
@@ -24,12 +45,21 @@ CREATE EXTERNAL TABLE IF NOT EXISTS trailcsi.cloudtrail (
   vpcendpointid STRING,
   vpcendpointaccountid STRING,
   eventcategory STRING,
-  addendum STRUCT<reason: STRING, updatedfields: STRING, originalrequestid: STRING, originaleventid: STRING>,
+  addendum STRUCT<
+    reason: STRING,
+    updatedfields: STRING,
+    originalrequestid: STRING,
+    originaleventid: STRING
+  >,
   sessioncredentialfromconsole STRING,
   edgedevicedetails STRING,
   tlsdetails STRUCT<tlsversion: STRING, ciphersuite: STRING, clientprovidedhostheader: STRING>
 )
-PARTITIONED BY (account STRING, region STRING, day STRING)
+PARTITIONED BY (
+  account STRING,
+  region STRING,
+  day STRING
+)
 ROW FORMAT SERDE 'org.apache.hive.hcatalog.data.JsonSerDe'
 STORED AS INPUTFORMAT 'com.amazon.emr.cloudtrail.CloudTrailInputFormat'
 OUTPUTFORMAT 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat'

@@ -91,7 +91,7 @@ class AthenaEngine:
     ) -> None:
         if fetch not in ("api", "s3"):
             raise ValueError(f"fetch must be 'api' or 's3', not {fetch!r}")
-        self.settings = settings
+        self.settings = settings.check()  # a library caller's settings meet the same rules as flags
         self.max_scan = settings.max_scan_bytes()
         self.progress = progress
         self.notify = notify or (lambda _message: None)
@@ -147,7 +147,8 @@ class AthenaEngine:
     # -- SQL ----------------------------------------------------------------------------------
 
     def table(self) -> exp.Table:
-        return exp.table_(self.settings.table, db=self.settings.database, quoted=False)
+        """The configured table as quoted identifiers (names checked against Glue's rules)."""
+        return exp.table_(self.settings.table, db=self.settings.database, quoted=True)
 
     def partition_condition(self, query: TrailQuery) -> exp.Expr | None:
         """`day` range (widened by a day each side), and account / region when the criteria name them."""
@@ -200,7 +201,7 @@ class AthenaEngine:
             try:
                 self._connection = connect(**kwargs)
             except Exception as error:  # botocore's profile and region errors
-                raise _aws_error(error) from None
+                raise aws_error(error) from None
         return self._connection
 
     def _on_poll(self, execution: Any) -> None:
@@ -294,7 +295,8 @@ def _stream(cursor: Any) -> Iterator[tuple[Any, ...]]:
         yield from batch
 
 
-def _aws_error(error: BaseException) -> BaseException:
+def aws_error(error: BaseException, service: str = "Athena") -> BaseException:
+    """botocore's credential, profile, region and connection errors as one-line trailcsi errors."""
     import botocore.exceptions
 
     if isinstance(error, botocore.exceptions.NoCredentialsError):
@@ -305,7 +307,13 @@ def _aws_error(error: BaseException) -> BaseException:
         return UsageError(
             "no AWS region set", "pass --aws-region or set AWS_REGION (or region in trailcsi.toml)"
         )
-    return EngineError(f"cannot reach Athena: {first_line(str(error))}")
+    if isinstance(error, botocore.exceptions.ClientError):
+        info = error.response.get("Error", {})
+        return EngineError(
+            f"{service} refused the call: {info.get('Code', 'error')}: {first_line(str(info.get('Message', '')))}",
+            "check your permissions and the settings",
+        )
+    return EngineError(f"cannot reach {service}: {first_line(str(error))}")
 
 
 def _query_error(error: BaseException, query_id: str | None) -> BaseException:
@@ -313,10 +321,10 @@ def _query_error(error: BaseException, query_id: str | None) -> BaseException:
     import botocore.exceptions
 
     if isinstance(error, botocore.exceptions.BotoCoreError | botocore.exceptions.ClientError):
-        return _aws_error(error)
+        return aws_error(error)
     cause = error.__cause__ or error.__context__
     if isinstance(cause, botocore.exceptions.NoCredentialsError | botocore.exceptions.NoRegionError):
-        return _aws_error(cause)
+        return aws_error(cause)
     reason = first_line(str(error), type(error).__name__)
     where = f"Athena query {query_id}" if query_id else "Athena refused the query"
     if any(reason.startswith(code) for code in _USER_ERRORS):
