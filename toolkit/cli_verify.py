@@ -39,6 +39,14 @@ def verify(
             "--public-keys", help="JSON from `aws cloudtrail list-public-keys` (kept in the cache)."
         ),
     ] = None,
+    signatures_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--signatures",
+            help="JSON of the digests' S3 object metadata signatures ({key: signature} or "
+            "{key: {signature: ...}}): authenticates a local copy's newest digests.",
+        ),
+    ] = None,
     offline: Annotated[
         bool,
         typer.Option("--offline", help="Never ask AWS for public keys (use --public-keys and the cache)."),
@@ -62,9 +70,10 @@ def verify(
         fetch = publickeys.aws_fetcher(aws_session(profile, aws_region))
     keys = publickeys.PublicKeys.load(public_keys, fetch)
     say(f"window: {window.description}")
-    signatures: dict[str, str] = {}
+    signatures = verify_module.load_signatures(signatures_file) if signatures_file is not None else {}
     if chosen.startswith("s3://"):
-        chosen, signatures = _verify_copy(chosen, window, account or [], region or [], profile, aws_region)
+        chosen, fetched = _verify_copy(chosen, window, account or [], region or [], profile, aws_region)
+        signatures = {**signatures, **fetched}
     elif not Path(chosen).is_dir():
         raise SourceError(f"source {chosen!r} is not a directory", "give the directory holding AWSLogs/")
     bar = None
@@ -131,15 +140,17 @@ def verify(
     if totals["digests_unauthenticated"]:
         say(
             f"{totals['digests_unauthenticated']} newest digest(s) not authenticated: their signature lives "
-            f"only in S3 object metadata (verify from s3:// to check them); {totals['logs_unvouched']} log "
-            "file(s) match only those digests"
+            "only in S3 object metadata (verify from s3://, or give --signatures with that metadata); "
+            f"{totals['logs_unvouched']} log file(s) listed only by them were not opened"
         )
     say(
         f"digests: {totals['digests_valid']:,} valid, {totals['digests_invalid']:,} invalid, "
         f"{totals['digests_missing']:,} missing; log files: {totals['logs_valid'] + totals['logs_unvouched']:,} "
         f"valid, {totals['logs_mismatch']:,} hash mismatch, {totals['logs_missing']:,} missing, "
         f"{totals['logs_unreadable']:,} unreadable, {totals['logs_unreferenced']:,} referenced by no digest; "
-        f"{totals['gaps']:,} gaps, {totals['starts']:,} chain starts"
+        f"{totals['logs_refused']:,} not opened (outside the archive or not a regular file); "
+        f"{totals['gaps']:,} gaps, {totals['chains_ending_early']:,} chain(s) ending before the window, "
+        f"{totals['starts']:,} chain starts"
     )
     if not report.chains:
         say("no digest files in this window: is log file validation on for this trail?")

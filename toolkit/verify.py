@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from toolkit import archive
+from toolkit.errors import UsageError
 from toolkit.publickeys import PublicKeys
 from toolkit.window import Window, stamp
 
@@ -307,6 +308,31 @@ def verify(
     _unreferenced(base, window, wanted_accounts, wanted_regions, referenced, reports)
     ordered = [reports[k] for k in sorted(reports)]
     return VerifyReport(ordered, list(keys.notes))
+
+
+def load_signatures(path: Path) -> dict[str, str]:
+    """Digest signatures by key from `AWSLogs/`, as S3 object metadata holds them.
+
+    Either `{key: signature}` or `{key: {"signature": ...}}` (what `aws s3api head-object` prints
+    as `Metadata`, collected per key). The file need not be trusted: a signature is checked
+    against the public key, so a wrong one makes its digest invalid, never valid.
+    """
+    hint = 'give {"AWSLogs/.../<digest>.json.gz": "<hex signature>", ...}'
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise UsageError(f"--signatures {path}: {error.strerror}", hint) from None
+    except (ValueError, RecursionError):
+        raise UsageError(f"--signatures {path}: not JSON", hint) from None
+    if not isinstance(data, dict):
+        raise UsageError(f"--signatures {path}: not a JSON object", hint)
+    signatures: dict[str, str] = {}
+    for key, value in data.items():
+        signature = value.get("signature") if isinstance(value, dict) else value
+        if not isinstance(signature, str):
+            raise UsageError(f"--signatures {path}: the entry for {key!r} holds no signature string", hint)
+        signatures[_from_awslogs(key)] = signature
+    return signatures
 
 
 def _check_chain(
