@@ -373,3 +373,28 @@ def test_setup_refuses_hostile_settings_before_any_call(
     args = [*SETUP_FLAGS, flag, value, "--config", str(tmp_path / "t.toml")]
     code, out, err = trailcsi(capsys, *args)
     refused(code, out, err, flag)
+
+
+def test_a_written_config_reads_back_whatever_the_profile_name(tmp_path):
+    """JSON's surrogate-pair escapes (for characters past U+FFFF) are not valid TOML."""
+    settings = config.AthenaSettings(profile="équipe-🔍", region="eu-west-3")
+    path = tmp_path / "trailcsi.toml"
+    config.save(config.Config(settings), path)
+    assert config.load(path).athena == settings
+
+
+def test_a_config_path_that_cannot_be_read_is_one_line(capsys, tmp_path, fake_aws_env):
+    folder = tmp_path / "trailcsi.toml"
+    folder.mkdir()
+    (folder / "x").write_text("")
+    code, out, err = trailcsi(capsys, *SQL, "--config", str(folder))
+    refused(code, out, err, str(folder))
+
+
+def test_a_differing_catalog_location_is_reported_on_one_line():
+    from toolkit import provision
+
+    want = provision.wanted_shape(spec())
+    have = provision.TableShape(want.columns, want.partitions, "s3://org-trail/x\ny/", want.properties)
+    (said,) = provision.differences(want, have)
+    assert "\n" not in said and "'s3://org-trail/x\\ny/'" in said

@@ -209,7 +209,9 @@ def load(explicit: str | os.PathLike[str] | None = None) -> Config:
         raise UsageError(f"config file {path} does not exist", "run trailcsi athena setup, or fix --config")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+    except OSError as error:
+        raise UsageError(f"{path}: cannot read: {error.strerror or error}", "fix --config") from None
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         reason = first_line(str(error), type(error).__name__)
         raise UsageError(f"{path}: not valid TOML: {reason}", "fix or delete the file") from None
     unknown = sorted(set(data) - {"athena"})
@@ -297,4 +299,6 @@ def _toml(value: Any) -> str:
         return repr(value)
     if isinstance(value, list):
         return "[" + ", ".join(_toml(v) for v in value) + "]"
-    return json.dumps(str(value))  # JSON string escapes are valid TOML basic-string escapes
+    # JSON's escapes are valid TOML basic-string escapes; characters are kept as they are, because
+    # JSON's surrogate pairs (for characters past U+FFFF) are not valid TOML.
+    return json.dumps(str(value), ensure_ascii=False)

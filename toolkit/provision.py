@@ -80,7 +80,7 @@ def differences(want: TableShape, have: TableShape) -> list[str]:
             f"partition keys: catalog has {_names(have.partitions)}, setup wants {_names(want.partitions)}"
         )
     if have.location.rstrip("/") != want.location.rstrip("/"):
-        said.append(f"location: catalog has {have.location}, setup wants {want.location}")
+        said.append(f"location: catalog has {have.location!r}, setup wants {want.location!r}")
     for key in sorted(set(want.properties) | set(have.properties)):
         if have.properties.get(key) != want.properties.get(key):
             said.append(
