@@ -10,20 +10,18 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import NamedTuple
 
+from toolkit import layout
 from toolkit.errors import SourceError
 
-_LOG_PATH = re.compile(
-    r"(?:^|/)AWSLogs/(?:(?P<org>o-[a-z0-9]{10,32})/)?(?P<account>\d{12})/CloudTrail/"
-    r"(?P<region>[a-z0-9-]+)/(?P<y>\d{4})/(?P<m>\d{2})/(?P<d>\d{2})/[^/]+\.json(?:\.gz)?$"
-)
-#: CloudTrail names a file `<account>_CloudTrail_<region>_<YYYYMMDDTHHmmZ>_<unique>.json.gz`: its delivery time.
-_DELIVERED = re.compile(r"_CloudTrail_[^_/]+_(\d{8}T\d{4})Z_[^/]*$")
+delivered_at = layout.delivered_at  # kept for callers of the earlier name
 
 
 @dataclass(frozen=True)
@@ -44,6 +42,9 @@ class Archive:
     files: list[LogFile]
     ignored: int = 0
     org_ids: set[str] = field(default_factory=set)
+    #: Entries that could hold events but were not read, with why: symbolic links, non-regular
+    #: files, unreadable folders, log-named files outside the day folders of CloudTrail's layout.
+    passed_over: list[tuple[str, str]] = field(default_factory=list)
 
     def select(
         self,
@@ -78,32 +79,21 @@ class Archive:
 
 def parse_log_path(path: str) -> LogFile | None:
     """The partition values of a log file's path, or None when it is not a log file's path."""
-    match = _LOG_PATH.search(path.replace(os.sep, "/"))
-    if not match:
+    where = layout.locate(path)
+    if where is None or where.kind != layout.LOGS or not layout.is_log_name(where.name):
         return None
-    try:
-        day = date(int(match["y"]), int(match["m"]), int(match["d"]))
-    except ValueError:
-        return None
-    return LogFile(path, match["account"], match["region"], day, match["org"], delivered_at(path))
+    return LogFile(
+        path, where.account, where.region, where.day, where.org_id, layout.delivered_at(where.name)
+    )
 
 
-def delivered_at(path: str) -> datetime | None:
-    """The delivery time in a log file's name (to the minute), if it has CloudTrail's form."""
-    stamp = _DELIVERED.search(path)
-    if not stamp:
-        return None
-    text = stamp.group(1)  # YYYYMMDDTHHMM (strptime is ten times slower, and archives are big)
-    try:
-        return datetime(
-            int(text[:4]), int(text[4:6]), int(text[6:8]), int(text[9:11]), int(text[11:13]), tzinfo=UTC
-        )
-    except ValueError:
-        return None
+def scan(root: str | os.PathLike[str], *, strict: bool = False) -> Archive:
+    """Walk `root` and classify every entry; raises SourceError if it holds no CloudTrail logs.
 
-
-def scan(root: str | os.PathLike[str]) -> Archive:
-    """Walk `root` and classify every file; raises SourceError if it holds no CloudTrail logs."""
+    Log files are read from the day folders of CloudTrail's layout only. Symbolic links are not
+    followed; they, non-regular files, folders that cannot be listed and log-named files outside
+    the layout are passed over and listed in `Archive.passed_over` (fatal when `strict`).
+    """
     base = Path(root).expanduser()
     if not base.exists():
         raise SourceError(
@@ -116,62 +106,239 @@ def scan(root: str | os.PathLike[str]) -> Archive:
             "give the directory holding AWSLogs/",
         )
     files: list[LogFile] = []
+    passed: list[tuple[str, str]] = []
     ignored = 0
-    for directory, _dirs, names in os.walk(base.resolve()):
-        # The folders say account, region and day: parsed once per folder, not once per file.
-        folder = parse_log_path(os.path.join(directory, "_.json")) if names else None
-        if folder is None:
-            ignored += len(names)
+    pending = [str(base.resolve())]
+    while pending:
+        directory = pending.pop()
+        try:
+            with os.scandir(directory) as listing:
+                entries = list(listing)
+        except OSError as error:
+            passed.append((directory, f"folder cannot be listed: {error.strerror or error}"))
             continue
-        for name in names:
-            if name.endswith(".json.gz") and len(name) > 8 or name.endswith(".json") and len(name) > 5:
-                path = os.path.join(directory, name)
-                files.append(
-                    LogFile(
-                        path, folder.account, folder.region, folder.day, folder.org_id, delivered_at(name)
-                    )
-                )
-            else:
+        # The folder says account, region and day: parsed once per folder, not once per file.
+        where = layout.locate(os.path.join(directory, "_"))
+        in_day_folder = where is not None and where.kind == layout.LOGS
+        for entry in entries:
+            try:
+                if entry.is_symlink():
+                    passed.append((entry.path, "symbolic link, not followed"))
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append(entry.path)
+                    continue
+                regular = entry.is_file(follow_symlinks=False)
+            except OSError as error:
+                passed.append((entry.path, f"cannot be examined: {error.strerror or error}"))
+                continue
+            looks_like_log = layout.is_log_name(entry.name) and (
+                in_day_folder or entry.name.endswith(".json.gz") or "_CloudTrail_" in entry.name
+            )
+            if where is not None and where.kind != layout.LOGS:
+                ignored += 1  # digests and Insights events have folders of their own
+            elif not looks_like_log:
                 ignored += 1
+            elif not regular:
+                passed.append((entry.path, "not a regular file"))
+            elif not in_day_folder:
+                passed.append((entry.path, "outside the day folders of CloudTrail's layout"))
+            else:
+                assert where is not None
+                delivered = layout.delivered_at(entry.name)
+                files.append(
+                    LogFile(entry.path, where.account, where.region, where.day, where.org_id, delivered)
+                )
+    passed.sort()
+    if strict and passed:
+        path, reason = passed[0]
+        more = f" (and {len(passed) - 1} more)" if len(passed) > 1 else ""
+        raise SourceError(f"{path}: {reason}{more}", "fix or remove it, or drop --strict to pass over it")
     if not files:
         raise SourceError(
             f"no CloudTrail log files under {str(base)!r} ({ignored} other files)",
             "expected AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/*.json.gz",
         )
     files.sort(key=lambda f: (f.day, f.account, f.region, f.path))
-    return Archive(base, files, ignored, {f.org_id for f in files if f.org_id})
+    return Archive(base, files, ignored, {f.org_id for f in files if f.org_id}, passed)
 
 
-def inspect(path: str) -> tuple[str | None, int]:
-    """Check a log file from its first bytes, and tell its uncompressed size.
+#: Bytes read, and at most decompressed, at a time while a file is checked.
+CHUNK = 1 << 20
+_RECORDS_KEY = b'"Records"'
+_AFTER_KEY = 256
+_NOT_AN_OBJECT = 'not a CloudTrail log file (expected a JSON object {"Records": [...]})'
 
-    Returns (why the file is not a CloudTrail log file or None, uncompressed bytes). A log file
-    is gzip (or plain JSON) whose top-level object starts with the `Records` key; the size comes
-    from the gzip trailer. Corruption further in is left to the reader, which names the file.
+
+class Inspection(NamedTuple):
+    problem: str | None  # why the file must not be read, or None
+    size: int  # uncompressed bytes
+    #: The gzip header has a comment or a header CRC (valid gzip, which DuckDB's reader refuses):
+    #: read it through `plain_header_copy`.
+    needs_plain_header: bool = False
+
+
+#: gzip header flags DuckDB's reader does not accept: FHCRC and FCOMMENT.
+_UNREAD_FLAGS = 0x02 | 0x10
+
+
+def inspect(path: str) -> Inspection:
+    """Check a log file whole, and tell its uncompressed size.
+
+    The whole file is
+    decompressed, so gzip's CRC-32 and length checks hold for every member (a corrupt byte is
+    never read as data); any gzip header (FEXTRA, FNAME, FCOMMENT, FHCRC) is accepted. The JSON
+    must be an object with a `Records` key, anywhere among its keys. Files that could hold more
+    than that one key or document (the key twice, several gzip members) are parsed exactly.
     """
     try:
-        with open(path, "rb") as handle:
-            head = handle.read(4096)
-            size = handle.seek(0, os.SEEK_END)
-            if head[:2] == b"\x1f\x8b" and size >= 18:
-                handle.seek(-4, os.SEEK_END)
-                size = int.from_bytes(handle.read(4), "little")
+        # O_NONBLOCK: a FIFO put in a log file's place cannot block the check.
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as error:
-        return f"cannot be opened: {error.strerror}", 0
-    if head[:2] == b"\x1f\x8b":
+        return Inspection(f"cannot be opened: {error.strerror}", 0)
+    try:
+        with os.fdopen(descriptor, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                return Inspection("not a regular file", 0)
+            head = handle.read(CHUNK)
+            scan = _TextScan()
+            if head[:2] == b"\x1f\x8b":
+                problem, members = _check_gzip(handle, head, scan)
+            elif path.endswith(".gz"):
+                return Inspection("not gzip-compressed although named .gz", len(head))
+            else:
+                problem, members = None, 1
+                chunk = head
+                while chunk:
+                    scan.feed(chunk)
+                    chunk = handle.read(CHUNK)
+    except OSError as error:
+        return Inspection(f"cannot be read: {error.strerror}", 0)
+    if not problem:
+        if scan.first is None:
+            problem = "empty"
+        elif scan.first != b"{":
+            problem = _NOT_AN_OBJECT
+        elif not scan.records:
+            problem = 'not a CloudTrail log file (its JSON object has no "Records" key)'
+        elif scan.records > 1 or members > 1 or not scan.records_start_an_array_of_objects():
+            problem = _exact_shape(path)
+    return Inspection(problem, scan.size, head[:2] == b"\x1f\x8b" and bool(head[3] & _UNREAD_FLAGS))
+
+
+class _TextScan:
+    """What the decompressed text says so far: its size, first non-blank byte, `"Records"` count."""
+
+    def __init__(self) -> None:
+        self.size = 0
+        self.first: bytes | None = None
+        self.records = 0
+        self.after_key = b""  # what follows the first `"Records"`: `: [` and the first item
+        self._carry = b""
+
+    def feed(self, text: bytes) -> None:
+        self.size += len(text)
+        if self.first is None:
+            stripped = text.lstrip()
+            if stripped:
+                self.first = stripped[:1]
+        joined = self._carry + text
+        found = joined.count(_RECORDS_KEY)
+        if self.records and len(self.after_key) < _AFTER_KEY:
+            self.after_key += text[: _AFTER_KEY - len(self.after_key)]
+        elif found and not self.records:
+            at = joined.index(_RECORDS_KEY) + len(_RECORDS_KEY)
+            self.after_key = joined[at : at + _AFTER_KEY]
+        self.records += found
+        self._carry = joined[-(len(_RECORDS_KEY) - 1) :]
+
+    def records_start_an_array_of_objects(self) -> bool:
+        """Whether `"Records"` is followed by `: [` and an object or the array's end (or only
+        blanks as far as was looked)."""
+        return re.match(rb"\s*(?::\s*(?:\[\s*(?:[{\]].*)?)?)?$", self.after_key, re.S) is not None
+
+
+def _check_gzip(handle: object, data: bytes, scan: _TextScan) -> tuple[str | None, int]:
+    """Decompress every member, bounded in memory; returns (problem or None, members)."""
+    read = handle.read  # type: ignore[attr-defined]
+    members = 0
+    decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    while True:
+        if not data:
+            data = read(CHUNK)
+            if not data:
+                return "truncated: the gzip data ends before its trailer", members
         try:
-            text = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, 256)
-        except zlib.error:
-            return "corrupt gzip data", size
-    elif path.endswith(".gz"):
-        return "not gzip-compressed although named .gz", size
-    else:
-        text = head[:256]
-    stripped = text.lstrip()
-    if not stripped:
-        return "empty", size
-    if not stripped.startswith(b"{"):
-        return 'not a CloudTrail log file (expected a JSON object {"Records": [...]})', size
-    if not re.match(rb'\{\s*"Records"\s*:\s*\[', stripped):
-        return 'not a CloudTrail log file (its JSON object does not start with "Records")', size
-    return None, size
+            scan.feed(decompressor.decompress(data, CHUNK))
+        except zlib.error as error:
+            text = str(error)
+            if "incorrect data check" in text or "incorrect length check" in text:
+                return "corrupt: the gzip CRC-32 or length check fails", members
+            return f"corrupt gzip data ({text.split(': ', 1)[-1]})", members
+        if not decompressor.eof:
+            data = decompressor.unconsumed_tail
+            continue
+        members += 1
+        rest = decompressor.unused_data + read()
+        if not rest.strip(b"\0"):
+            return None, members  # the end, or zero padding after it (gzip accepts both)
+        if rest[:2] != b"\x1f\x8b":
+            return "corrupt: data follows the gzip stream", members
+        decompressor, data = zlib.decompressobj(16 + zlib.MAX_WBITS), rest
+
+
+def _exact_shape(path: str) -> str | None:
+    """Parse the whole file: one JSON object, `Records` once in it, an array of objects."""
+    import gzip
+    import json
+
+    counts: list[int] = []  # per object, in the order objects end: the outermost one is last
+
+    def pairs(items: list[tuple[str, object]]) -> dict[str, object]:
+        counts.append(sum(1 for key, _value in items if key == "Records"))
+        return dict(items)
+
+    try:
+        if path.endswith(".gz"):
+            with gzip.open(path, "rt", encoding="utf-8") as handle:
+                text = handle.read().lstrip()
+        else:
+            with open(path, encoding="utf-8") as handle:
+                text = handle.read().lstrip()
+        document, end = json.JSONDecoder(object_pairs_hook=pairs).raw_decode(text)
+    except (OSError, ValueError, EOFError, RecursionError) as error:
+        return f"not valid JSON ({str(error).splitlines()[0]})"
+    if text[end:].strip():
+        return "holds more than one JSON document (a log file holds one)"
+    if not isinstance(document, dict):
+        return _NOT_AN_OBJECT
+    if counts[-1] > 1:
+        return 'the "Records" key appears twice in its JSON object (which one counts is ambiguous)'
+    records = document.get("Records")
+    if not isinstance(records, list):
+        return 'not a CloudTrail log file ("Records" is not an array)'
+    others = sum(1 for record in records if not isinstance(record, dict))
+    if others:
+        return f'{others} item(s) of "Records" are not JSON objects (events are)'
+    return None
+
+
+def plain_header_copy(path: str, target: str) -> None:
+    """Copy a gzip file to `target` with its header's comment and header CRC left out; the
+    compressed data and the trailer (CRC-32, length) are copied byte for byte."""
+    with open(path, "rb") as handle:
+        data = handle.read()
+    flags, at = data[3], 10
+    if flags & 0x04:  # FEXTRA: two length bytes, then the field
+        at += 2 + int.from_bytes(data[at : at + 2], "little")
+    if flags & 0x08:  # FNAME: zero-terminated
+        at = data.index(b"\0", at) + 1
+    kept_end = at
+    if flags & 0x10:  # FCOMMENT: zero-terminated
+        at = data.index(b"\0", at) + 1
+    if flags & 0x02:  # FHCRC: two bytes
+        at += 2
+    header = data[:3] + bytes([flags & ~_UNREAD_FLAGS & 0xFF]) + data[4:kept_end]
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    with open(target, "wb") as out:
+        out.write(header + data[at:])

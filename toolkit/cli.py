@@ -35,6 +35,7 @@ from toolkit.engines import Result, ScanReport
 from toolkit.errors import (
     ExitCode,
     NotFoundError,
+    SourceError,
     TrailcsiError,
     UsageError,
 )
@@ -264,7 +265,14 @@ def event(
     if len(records) > 1:
         say(f"{len(records)} records carry this event id (delivered more than once); all are shown")
     for record in records:
-        print(json.dumps(record, indent=2, ensure_ascii=False))
+        try:
+            text = json.dumps(record, indent=2, ensure_ascii=False)
+        except RecursionError:
+            raise SourceError(
+                f"event {event_id!r} is nested too deeply to print as JSON",
+                "select its fields with `trailcsi sql` instead",
+            ) from None
+        print(text)
 
 
 queries_app = typer.Typer(help="The investigation template catalog.", no_args_is_help=True)

@@ -109,15 +109,18 @@ def _verify_step(root: Path, number: int) -> bool:
     from toolkit.sample import digests
 
     validated = digests.validation_start(generator.last_full_day())
+    ended = digests.validation_end(generator.last_full_day())
     print(f"\n{number}. Can we show these logs were not tampered with? (signed digests, offline)")
     print(
         f"   trailcsi verify --source {root} --public-keys {root / digests.PUBLIC_KEYS} "
-        f"--start {validated:%Y-%m-%dT%H:%M:%SZ}"
+        f"--start {validated:%Y-%m-%dT%H:%M:%SZ} --end {ended:%Y-%m-%dT%H:%M:%SZ} "
+        f"--signatures {root / digests.METADATA}"
     )
     report = verify.verify(
         root,
-        Window(validated, None, "since validation was turned on"),
+        Window(validated, ended, "while log file validation was on"),
         PublicKeys.load(root / digests.PUBLIC_KEYS),
+        signatures=verify.load_signatures(root / digests.METADATA),
     )
     totals = report.totals()
     rows = [

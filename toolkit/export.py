@@ -11,7 +11,9 @@ import csv
 import datetime as dt
 import decimal
 import json
+import math
 import sys
+import uuid
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -36,6 +38,8 @@ def choose_format(requested: str | None, output: str | None, stream: IO[str] | N
 
 
 def _plain(value: Any) -> Any:
+    """A value JSON can hold: NaN and the infinities, which JSON has no words for, become the
+    strings "NaN", "Infinity" and "-Infinity" (as Trino writes them in JSON); UUIDs their text."""
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -43,10 +47,14 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (dt.datetime, dt.date, dt.time)):
         return value.isoformat()
     if isinstance(value, decimal.Decimal):
+        if not value.is_finite():
+            return _plain(float(value))
         return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
     if isinstance(value, (bytes, bytearray)):
         return value.hex()
-    if isinstance(value, dt.timedelta):
+    if isinstance(value, (dt.timedelta, uuid.UUID)):
         return str(value)
     return value
 
@@ -55,10 +63,18 @@ def json_value(column: str, value: Any) -> Any:
     """A value as it appears in JSON output: structure kept, JSON-text columns parsed."""
     if column in JSON_TEXT_COLUMNS and isinstance(value, str):
         try:
-            return json.loads(value)
-        except ValueError:
+            return _plain(json.loads(value))
+        except (ValueError, RecursionError):
             return value
     return _plain(value)
+
+
+def _dumps(record: dict[str, Any]) -> str:
+    """Strict JSON (no NaN or Infinity tokens); a value nested too deeply for Python is a UsageError."""
+    try:
+        return json.dumps(record, ensure_ascii=False, allow_nan=False)
+    except RecursionError:
+        raise UsageError("a value is nested too deeply to write as JSON", "use --format csv") from None
 
 
 def text_value(value: Any) -> str:
@@ -92,13 +108,13 @@ def write(
     elif fmt == "jsonl":
         for row in rows:
             record = {c: json_value(c, v) for c, v in zip(columns, row, strict=True)}
-            stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+            stream.write(_dumps(record) + "\n")
             count += 1
     elif fmt == "json":
         stream.write("[")
         for row in rows:
             record = {c: json_value(c, v) for c, v in zip(columns, row, strict=True)}
-            stream.write(("\n  " if count == 0 else ",\n  ") + json.dumps(record, ensure_ascii=False))
+            stream.write(("\n  " if count == 0 else ",\n  ") + _dumps(record))
             count += 1
         stream.write("\n]\n" if count else "]\n")
     elif fmt == "table":

@@ -16,7 +16,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date
 from pathlib import Path
@@ -25,7 +25,7 @@ from typing import Any
 import duckdb
 from sqlglot import exp
 
-from toolkit import archive, columnar, schema, transpile
+from toolkit import archive, columnar, layout, schema, transpile
 from toolkit.engines import ProgressCallback, Result, ScanReport, SkippedFile, records_with_id
 from toolkit.errors import EngineError, Interrupted, SourceError, UsageError, first_line
 from toolkit.query import TrailQuery
@@ -39,11 +39,7 @@ PIN_BUDGET_BYTES = 2 << 30
 MIN_OBJECT_BYTES = 1 << 20
 MAX_OBJECT_BYTES = 1 << 31
 
-_PARTITION_SQL = {
-    "account": r"regexp_extract(filename, '/(\d{12})/CloudTrail/', 1)",
-    "region": r"regexp_extract(filename, '/CloudTrail/([^/]+)/', 1)",
-    "day": r"regexp_extract(filename, '/CloudTrail/[^/]+/(\d{4}/\d{2}/\d{2})/', 1)",
-}
+_PARTITION_SQL = layout.duckdb_partitions("filename")
 
 
 def _quote(text: str) -> str:
@@ -59,14 +55,28 @@ def object_size_for(largest: int) -> int:
 
 
 def reader_sql(paths: list[str], record_type: str, object_bytes: int = 16 << 20) -> str:
-    """DuckDB's JSON reader over `paths`: one row per file with `Records` and `filename`."""
+    """DuckDB's JSON reader over `paths`: one row per file with `Records` and `filename`.
+
+    The compression is given, not guessed from the name: DuckDB reads a `?` in a path as the
+    start of a URL query and would then miss the `.gz`.
+    """
     if not paths:
         return f"(SELECT CAST(NULL AS {record_type}) AS Records, '' AS filename WHERE false)"
-    return (
-        f"read_json([{', '.join(_quote(p) for p in paths)}], "
-        f"columns={{'Records': {_quote(record_type)}}}, format='unstructured', records=true, "
-        f"ignore_errors=true, filename=true, maximum_object_size={object_bytes})"
-    )
+    readers = []
+    for compression, group in (
+        ("gzip", [p for p in paths if p.endswith(".gz")]),
+        ("none", [p for p in paths if not p.endswith(".gz")]),
+    ):
+        if group:
+            readers.append(
+                f"read_json([{', '.join(_quote(p) for p in group)}], "
+                f"columns={{'Records': {_quote(record_type)}}}, format='unstructured', records=true, "
+                f"ignore_errors=true, filename=true, compression='{compression}', "
+                f"maximum_object_size={object_bytes})"
+            )
+    if len(readers) == 1:
+        return readers[0]
+    return "(" + " UNION ALL ".join(f"SELECT Records, filename FROM {r}" for r in readers) + ")"
 
 
 def source_sql(
@@ -190,7 +200,9 @@ class LocalEngine:
         self._threads = threads or os.cpu_count() or 1
         opener = _Opener(self._threads)  # DuckDB starts up (~30 ms) while the archive is listed
         try:
-            self.archive = source if isinstance(source, archive.Archive) else archive.scan(source)
+            self.archive = (
+                source if isinstance(source, archive.Archive) else archive.scan(source, strict=strict)
+            )
         except BaseException:
             opener.connection().close()
             raise
@@ -205,6 +217,7 @@ class LocalEngine:
         self._pinned: tuple[tuple[Any, Any], ScanReport] | None = None  # see pinned()
         self.pin_budget = PIN_BUDGET_BYTES
         self._bad: dict[str, str] = {}  # path -> why it cannot be read
+        self._stand_ins: dict[str, str] = {}  # path -> the copy DuckDB reads instead
         self._sizes: dict[str, int] = {}  # path -> uncompressed bytes
         self._con.execute("SET TimeZone = 'UTC'")
         # DuckDB computes progress for its own bar once a query passes two seconds; with gzip
@@ -269,11 +282,7 @@ class LocalEngine:
         """Convert log files to one Parquet file at `target` (none when they hold no events);
         returns (events, skipped files). See `parquet_build_sql` for what it holds."""
         report = ScanReport(files_selected=len(paths))
-        for path in paths:
-            if path not in self._sizes and path not in self._bad:
-                reason, self._sizes[path] = archive.inspect(path)
-                if reason:
-                    self._bad[path] = reason
+        self._check([p for p in paths if p not in self._sizes and p not in self._bad])
         readable = [p for p in paths if p not in self._bad]
         for path in paths:
             if path in self._bad:
@@ -300,7 +309,7 @@ class LocalEngine:
         return events, [(s.path, s.reason) for s in report.skipped]
 
     def render(self, query: TrailQuery) -> str:
-        paths, _report = self._files(query)
+        paths, _report = self._files(query, check=False)
         view = source_sql(paths, query.columns_needed(), self._object_bytes(paths))
         return f"CREATE OR REPLACE TEMP VIEW {SOURCE_VIEW} AS\n{view};\n\n{self._query_sql(query)};"
 
@@ -370,8 +379,9 @@ class LocalEngine:
         readable = list(paths)
         object_bytes = self._object_bytes(readable)
         while True:
+            shown = [self._stand_ins.get(p, p) for p in readable]  # what DuckDB opens
             try:
-                *setup, final = statements(readable, object_bytes)
+                *setup, final = statements(shown, object_bytes)
                 for statement in setup:
                     self._con.execute(statement)
                 return self._execute(final, len(readable))
@@ -379,14 +389,16 @@ class LocalEngine:
                 if "maximum_object_size" in str(error) and object_bytes < MAX_OBJECT_BYTES:
                     object_bytes *= 4  # a file larger than its gzip trailer said (multi-member gzip)
                     continue
-                culprit = self._culprit(error, readable, object_bytes)
+                culprit = self._culprit(error, shown, object_bytes)
                 if culprit is None:
                     raise _translate(error) from None
-                self._skip(report, *culprit)
-                readable.remove(culprit[0])
+                path = readable[shown.index(culprit[0])]
+                self._skip(report, path, culprit[1])
+                readable.remove(path)
 
-    def _files(self, query: TrailQuery) -> tuple[list[str], ScanReport]:
-        """The readable log files the query needs: pruned by path, then checked by their first bytes."""
+    def _files(self, query: TrailQuery, *, check: bool = True) -> tuple[list[str], ScanReport]:
+        """The readable log files the query needs: pruned by path, then each checked whole
+        (`archive.inspect`) unless `check` is off (a dry run reads no file)."""
         accounts, regions = query.criteria.partitions()
         selected = self.archive.select(query.window.delivery_span(), accounts, regions)
         report = ScanReport(files_total=len(self.archive.files), files_selected=len(selected))
@@ -395,21 +407,58 @@ class LocalEngine:
             report.notes.append(
                 f"no log files match this window, account and region; the archive holds {first} to {last}"
             )
+        if self.archive.passed_over:
+            report.notes.append(_passed_over_note(self.archive.passed_over))
         covered = self._covered_days(selected) if self.cache is not None else set()
+        raw = [log.path for log in selected if (log.account, log.region, log.day) not in covered]
+        if check:
+            self._check([p for p in raw if p not in self._sizes and p not in self._bad])
+        raw_set = set(raw)
         paths = []
         for log in selected:
-            if (log.account, log.region, log.day) in covered:
+            if log.path not in raw_set:
                 paths.append(log.path)  # read from the cache: its build checked the file
-                continue
-            if log.path not in self._sizes and log.path not in self._bad:
-                reason, self._sizes[log.path] = archive.inspect(log.path)  # ~20 µs a file, warm
-                if reason:
-                    self._bad[log.path] = reason
-            if log.path in self._bad:
+            elif log.path in self._bad:
                 self._skip(report, log.path, self._bad[log.path])
             else:
                 paths.append(log.path)
         return paths, report
+
+    def _check(self, paths: list[str]) -> None:
+        """Check files whole (gzip CRC-32 and length, JSON shape), side by side: zlib works
+        outside the GIL. Each file is checked once per engine."""
+        if not paths:
+            return
+        outcomes: Iterable[archive.Inspection]
+        if len(paths) == 1 or self._threads == 1:
+            outcomes = map(archive.inspect, paths)
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
+            pool = ThreadPoolExecutor(max_workers=self._threads, thread_name_prefix="trailcsi-check")
+            outcomes = pool.map(archive.inspect, paths, chunksize=16)
+            pool.shutdown(wait=False)
+        for path, (reason, size, plain_header) in zip(paths, outcomes, strict=True):
+            self._sizes[path] = size
+            if reason:
+                self._bad[path] = reason
+            elif plain_header:
+                self._stand_in(path)
+
+    def _stand_in(self, path: str) -> None:
+        """A copy of a valid gzip file whose header DuckDB refuses (a comment or header CRC),
+        under the same layout path in the scratch directory, read in its place."""
+        where = layout.locate(path)
+        if where is None:
+            return
+        folder = layout.day_folder("", where.org_id, where.account, where.region, where.day)
+        target = os.path.join(self._scratch, "plain-headers", folder, where.name)
+        try:
+            archive.plain_header_copy(path, target)
+        except (OSError, ValueError) as error:
+            self._bad[path] = f"cannot be copied for reading: {error}"
+            return
+        self._stand_ins[path] = target
 
     def _covered_days(self, selected: list[archive.LogFile]) -> set[columnar.DayKey]:
         """The day folders of `selected` that the cache holds, unchanged since they were built.
@@ -444,9 +493,10 @@ class LocalEngine:
             trusted[month] = None if problem else manifest
         found = set()
         changed = 0
+        etags = self.cache.etags()
         for key in keys:
             manifest = trusted[columnar.month_of(key)]
-            self._covered[key] = self.cache.covered(key, self._days[key], manifest)
+            self._covered[key] = self.cache.covered(key, self._days[key], manifest, etags)
             if self._covered[key] is not None:
                 found.add(key)
             elif manifest is not None and columnar.day_name(key) in manifest["days"]:
@@ -587,10 +637,31 @@ class _Opener:
         return self._outcome["connection"]
 
 
+def _passed_over_note(passed: list[tuple[str, str]]) -> str:
+    """One line for the archive's entries that were not read, by reason, with an example."""
+    reasons: dict[str, list[str]] = {}
+    for path, reason in passed:
+        reasons.setdefault(reason, []).append(path)
+    parts = [f"{len(paths):,} {reason} (e.g. {paths[0]})" for reason, paths in sorted(reasons.items())]
+    return f"{len(passed):,} entries of the archive were not read: " + "; ".join(parts)
+
+
 def _records(path: str) -> list[dict[str, Any]]:
+    """The original records of a log file, every key as written; a file Python's JSON reader
+    cannot take (nesting deeper than its recursion limit) is a one-line SourceError."""
     opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8") as handle:  # type: ignore[operator]
-        return json.load(handle).get("Records", [])
+    try:
+        with opener(path, "rt", encoding="utf-8") as handle:  # type: ignore[operator]
+            document = json.load(handle)
+    except RecursionError:
+        raise SourceError(
+            f"{path}: nested too deeply to print its records",
+            "query its fields with `trailcsi sql` instead",
+        ) from None
+    except (OSError, ValueError, EOFError) as error:
+        raise SourceError(f"{path}: cannot be read again: {first_line(str(error))}") from None
+    records = document.get("Records", []) if isinstance(document, dict) else []
+    return [record for record in records if isinstance(record, dict)]
 
 
 def _reason(message: str, path: str) -> str:

@@ -1,0 +1,264 @@
+"""Archives are untrusted input: every file is read whole or not at all, and what is not read is
+counted and said. Each test here failed on the code before its fix.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import struct
+import time
+import uuid
+import zlib
+from pathlib import Path
+
+import pytest
+from conftest import CORPORA, read_jsonl, run_in_process
+
+from toolkit import export, window
+from toolkit.engines.local import LocalEngine
+from toolkit.errors import ExitCode, SourceError
+from toolkit.query import TrailQuery
+
+ALL = window.parse(all_time=True)
+ACCOUNT, REGION = "111111111111", "us-east-1"
+
+
+def events(count: int, start: int = 0) -> list[dict]:
+    """Real events (the Stratus corpus), each given a fresh id and a time on 2024-01-01."""
+    records = read_jsonl(CORPORA / "stratus-red-team-detonations" / "events.jsonl")
+    chosen = []
+    for index in range(start, start + count):
+        record = dict(records[index % len(records)])
+        record["eventID"] = f"00000000-0000-4000-8000-{index:012d}"
+        record["eventTime"] = f"2024-01-01T{index % 24:02d}:00:00Z"
+        chosen.append(record)
+    return chosen
+
+
+def day_folder(root: Path, account: str = ACCOUNT, region: str = REGION) -> Path:
+    folder = root / f"AWSLogs/{account}/CloudTrail/{region}/2024/01/01"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def log_name(unique: str) -> str:
+    return f"{ACCOUNT}_CloudTrail_{REGION}_20240101T2355Z_{unique}.json.gz"
+
+
+def write(folder: Path, unique: str, payload: bytes) -> Path:
+    path = folder / log_name(unique)
+    path.write_bytes(payload)
+    return path
+
+
+def document(records: list[dict]) -> bytes:
+    return json.dumps({"Records": records}).encode()
+
+
+def run(root: Path, sql: str = "SELECT eventid FROM trail", strict: bool = False):
+    engine = LocalEngine(root, strict=strict)
+    try:
+        return engine.run(TrailQuery.parse(sql, ALL))
+    finally:
+        engine.close()
+
+
+# -- partition values come from the right folders ---------------------------------------------
+
+
+@pytest.mark.parametrize("above", ["CloudTrail", "AWSLogs", "CloudTrail/us-west-2/2020/02/02"])
+def test_partitions_are_read_from_the_layout_not_from_folders_above_it(tmp_path, above):
+    root = tmp_path / above
+    write(day_folder(root), "a", gzip.compress(document(events(3))))
+    result = run(tmp_path, "SELECT DISTINCT account, region, day FROM trail")
+    assert result.rows == [(ACCOUNT, REGION, "2024/01/01")]
+
+
+# -- gzip integrity ---------------------------------------------------------------------------
+
+
+def stored_gzip(data: bytes) -> bytes:
+    """gzip with stored (uncompressed) blocks: a flipped byte stays readable, only the CRC tells."""
+    return gzip.compress(data, compresslevel=0)
+
+
+def test_a_corrupted_byte_is_caught_by_the_gzip_check_not_read_as_data(tmp_path):
+    folder = day_folder(tmp_path)
+    records = events(4)
+    records[1]["eventName"] = "DeleteTrail"
+    good = stored_gzip(document(records))
+    at = good.index(b"DeleteTrail")
+    corrupt = good[:at] + b"DescribeX00" + good[at + len("DeleteTrail") :]
+    write(folder, "corrupt", corrupt)
+    write(folder, "good", gzip.compress(document(events(2, start=10))))
+    result = run(tmp_path, "SELECT eventname FROM trail")
+    assert "DescribeX00" not in {row[0] for row in result.rows}
+    assert len(result.rows) == 2
+    [skipped] = result.report.skipped
+    assert skipped.path.endswith("_corrupt.json.gz") and "CRC-32" in skipped.reason
+    with pytest.raises(SourceError, match="CRC-32"):
+        run(tmp_path, strict=True)
+
+
+def test_a_wrong_length_in_the_trailer_is_caught(tmp_path):
+    data = bytearray(gzip.compress(document(events(2))))
+    data[-4:] = struct.pack("<I", 12345)
+    write(day_folder(tmp_path), "length", bytes(data))
+    write(day_folder(tmp_path), "good", gzip.compress(document(events(1, start=5))))
+    result = run(tmp_path)
+    assert len(result.rows) == 1 and "length" in result.report.skipped[0].reason
+
+
+def gzip_with_header(data: bytes, flags: int, comment: bytes = b"", name: bytes = b"") -> bytes:
+    header = b"\x1f\x8b\x08" + bytes([flags]) + struct.pack("<I", int(time.time())) + b"\x00\x03"
+    if flags & 0x08:
+        header += name + b"\0"
+    if flags & 0x10:
+        header += comment + b"\0"
+    if flags & 0x02:
+        header += struct.pack("<H", zlib.crc32(header) & 0xFFFF)
+    squeeze = zlib.compressobj(6, zlib.DEFLATED, -15)
+    body = squeeze.compress(data) + squeeze.flush()
+    return header + body + struct.pack("<II", zlib.crc32(data), len(data) & 0xFFFFFFFF)
+
+
+# -- valid files that were refused -------------------------------------------------------------
+
+
+def test_valid_files_in_unusual_but_legal_forms_are_read(tmp_path):
+    folder = day_folder(tmp_path)
+    write(folder, "comment", gzip_with_header(document(events(1, 0)), 0x10, comment=b"made by hand"))
+    write(folder, "hcrc", gzip_with_header(document(events(1, 1)), 0x02))
+    write(folder, "all", gzip_with_header(document(events(1, 2)), 0x02 | 0x08 | 0x10, b"c", b"n.json"))
+    later_key = json.dumps({"someOtherKey": 1, "Records": events(1, 3)}).encode()
+    write(folder, "recordslast", gzip.compress(later_key))
+    write(folder, "question?mark", gzip.compress(document(events(1, 4))))
+    result = run(tmp_path)
+    assert result.report.skipped == []
+    assert len(result.rows) == 5
+
+
+# -- shapes that are not one CloudTrail log file ------------------------------------------------
+
+
+def test_odd_json_shapes_are_refused_the_same_way_by_search_and_event(tmp_path, capsys):
+    folder = day_folder(tmp_path)
+    one, two = events(2, 20)
+    write(folder, "twodocs", gzip.compress(document([one]) + b"\n" + document([two])))
+    dup = b'{"Records": [' + json.dumps(events(1, 30)[0]).encode() + b'], "Records": []}'
+    write(folder, "dupkey", gzip.compress(dup))
+    write(
+        folder, "nonobject", gzip.compress(json.dumps({"Records": [1, "x", None, events(1, 40)[0]]}).encode())
+    )
+    write(folder, "notarray", gzip.compress(json.dumps({"Records": events(1, 50)[0]}).encode()))
+    write(folder, "norecords", gzip.compress(b'{"records": []}'))
+    write(folder, "good", gzip.compress(document(events(1, 60))))
+    result = run(tmp_path)
+    assert len(result.rows) == 1
+    reasons = {Path(s.path).name.rsplit("_", 1)[-1]: s.reason for s in result.report.skipped}
+    assert set(reasons) == {
+        f"{n}.json.gz" for n in ("twodocs", "dupkey", "nonobject", "notarray", "norecords")
+    }
+    assert "more than one JSON document" in reasons["twodocs.json.gz"]
+    assert "appears twice" in reasons["dupkey.json.gz"]
+    assert "not JSON objects" in reasons["nonobject.json.gz"]
+    # The event in the duplicated-key file is found neither by search nor by event.
+    code, out, _err = run_in_process(
+        capsys, "search", "--source", str(tmp_path), "--all-time", "--format", "csv"
+    )
+    assert code == 0 and events(1, 30)[0]["eventID"] not in out
+    code, _out, _err = run_in_process(
+        capsys, "event", events(1, 30)[0]["eventID"], "--source", str(tmp_path), "--all-time"
+    )
+    assert code == ExitCode.NOT_FOUND
+
+
+# -- entries that are not read are said --------------------------------------------------------
+
+
+def test_links_pipes_and_files_outside_the_layout_are_counted_and_said(tmp_path, capsys):
+    root = tmp_path / "archive"
+    folder = day_folder(root)
+    write(folder, "good", gzip.compress(document(events(2))))
+    other = day_folder(tmp_path / "elsewhere", region="eu-west-1")
+    write(other, "linked", gzip.compress(document(events(3, 10))))
+    os.symlink(other, day_folder(root, region="eu-west-1").parent / "02")  # a linked day folder
+    os.symlink(other / log_name("linked"), folder / log_name("filelink"))
+    os.mkfifo(folder / log_name("fifo"))
+    (folder / "extra").mkdir()
+    (folder / "extra" / log_name("nested")).write_bytes(gzip.compress(document(events(1, 20))))
+    (root / "AWSLogs" / log_name("loose")).write_bytes(gzip.compress(document(events(1, 21))))
+    tmp_path = root
+    result = run(tmp_path)
+    assert len(result.rows) == 2
+    [note] = [n for n in result.report.notes if "not read" in n]
+    assert note.startswith("5 entries of the archive were not read")
+    assert "2 symbolic link, not followed" in note
+    assert "1 not a regular file" in note
+    assert "2 outside the day folders of CloudTrail's layout" in note
+    with pytest.raises(SourceError, match="drop --strict"):
+        run(tmp_path, strict=True)
+    code, _out, err = run_in_process(
+        capsys, "sql", "SELECT count(*) FROM trail", "--source", str(tmp_path), "--all-time"
+    )
+    assert code == 0 and "5 entries of the archive were not read" in err
+
+
+def test_a_folder_that_cannot_be_listed_is_said(tmp_path, monkeypatch):
+    write(day_folder(tmp_path), "good", gzip.compress(document(events(1))))
+    locked = day_folder(tmp_path, region="eu-west-1")
+    real_scandir = os.scandir
+
+    def scandir(path):
+        if str(path) == str(locked.resolve()):
+            raise PermissionError(13, "Permission denied")
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    result = run(tmp_path)
+    assert len(result.rows) == 1
+    assert any("folder cannot be listed: Permission denied" in n for n in result.report.notes)
+    with pytest.raises(SourceError, match="cannot be listed"):
+        run(tmp_path, strict=True)
+
+
+# -- output and event on hostile values ----------------------------------------------------------
+
+
+def test_json_output_is_strict_json_and_uuids_are_written():
+    rows = [(float("nan"), float("inf"), -float("inf"), uuid.UUID(int=7), '{"a": NaN}')]
+    columns = ["a", "b", "c", "d", "requestparameters"]
+    for fmt in ("json", "jsonl", "csv"):
+        import io
+
+        stream = io.StringIO()
+        export.write(columns, rows, fmt, stream)
+        text = stream.getvalue()
+        if fmt != "csv":
+            json.loads(text.splitlines()[0] if fmt == "jsonl" else text, parse_constant=_refuse)
+        assert "00000000-0000-0000-0000-000000000007" in text
+
+
+def _refuse(token: str) -> None:
+    raise AssertionError(f"{token} is not JSON")
+
+
+def test_event_on_a_deeply_nested_record_is_one_line(tmp_path, capsys):
+    record = events(1)[0]
+    nested = "[" * 1500 + '"bottom"' + "]" * 1500
+    text = json.dumps({"Records": [record]})[:-3] + ', "deep": ' + nested + "}]}"
+    write(day_folder(tmp_path), "deep", gzip.compress(text.encode()))
+    code, out, err = run_in_process(
+        capsys, "event", record["eventID"], "--source", str(tmp_path), "--all-time"
+    )
+    assert code in (0, ExitCode.BAD_DATA), err
+    assert "Traceback" not in err and len(err.strip().splitlines()) <= 3
+
+
+def test_deeply_nested_sql_is_a_one_line_error(tmp_path, capsys):
+    write(day_folder(tmp_path), "good", gzip.compress(document(events(1))))
+    deep = "SELECT " + "(" * 3000 + "1" + ")" * 3000 + " FROM trail"
+    code, _out, err = run_in_process(capsys, "sql", deep, "--source", str(tmp_path), "--all-time")
+    assert code == ExitCode.USAGE and "nested" in err and "Traceback" not in err
