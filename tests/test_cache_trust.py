@@ -344,3 +344,28 @@ def test_cache_status_reports_a_cache_whose_record_is_damaged(
     assert run_in_process(capsys, "cache", "build", *source)[0] == 0
     code, out, err = run_in_process(capsys, "cache", "status", "--format", "json")
     assert json.loads(out)[0]["day folders"] == 7 and "damaged" not in err
+
+
+def test_a_month_file_corrupted_behind_its_checks_is_read_raw(tmp_path):
+    """Pages corrupted while the file keeps its size, time and footer: the query that fails on
+    them runs again with those days read raw, and says so."""
+    import struct
+
+    root = tmp_path / "archive"
+    for day in range(1, 8):
+        write(root, 6, day, [record((6, day), n) for n in range(30)])
+    base = tmp_path / "cache"
+    build(root, base)
+    [month_file] = list(base.rglob("*.parquet"))
+    before = month_file.stat()
+    data = bytearray(month_file.read_bytes())
+    footer = struct.unpack("<I", data[-8:-4])[0]
+    for offset in range(4, len(data) - footer - 8, 7):  # every seventh byte of the pages
+        data[offset] ^= 0x55
+    month_file.write_bytes(bytes(data))
+    os.utime(month_file, ns=(before.st_atime_ns, before.st_mtime_ns))
+    raw, _ = query(root)
+    rows, notes = query(root, cache=columnar.ColumnarCache(root, base))
+    assert rows == raw and len(raw) == 7 * 30
+    assert cached_days(notes) == 0
+    assert any("month file is corrupt" in note and "cache clear" in note for note in notes), notes

@@ -218,6 +218,7 @@ class LocalEngine:
         self.pin_budget = PIN_BUDGET_BYTES
         self._bad: dict[str, str] = {}  # path -> why it cannot be read
         self._stand_ins: dict[str, str] = {}  # path -> the copy DuckDB reads instead
+        self._months_read: list[columnar.MonthKey] = []  # the cache's month files the query reads
         self._sizes: dict[str, int] = {}  # path -> uncompressed bytes
         self._con.execute("SET TimeZone = 'UTC'")
         # DuckDB computes progress for its own bar once a query passes two seconds; with gzip
@@ -273,8 +274,24 @@ class LocalEngine:
             both = " UNION ALL BY NAME ".join(f"({v})" for v in (view, cached) if v)
             return [f"CREATE OR REPLACE TEMP VIEW {SOURCE_VIEW} AS {both}", sql]
 
-        names, rows = self._run_reading(paths, report, statements)
+        try:
+            names, rows = self._run_reading(paths, report, statements)
+        except EngineError as error:
+            if cached is None:
+                raise
+            # The month files passed their checks (size, time, footer) yet could not be read: a
+            # corrupt page. Their days are read raw from now on, and the query runs again.
+            self._distrust_cache(first_line(str(error)))
+            return self.run(query)
         return Result(names, rows, report)
+
+    def _distrust_cache(self, reason: str) -> None:
+        assert self.cache is not None
+        for month in self._months_read:
+            version = self._manifests[month][0]
+            self._manifests[month] = (version, None)
+            self.cache.problems[month] = f"its month file is corrupt ({reason})"
+        self._covered.clear()
 
     def write_parquet(
         self, paths: list[str], target: str | os.PathLike[str]
@@ -486,9 +503,14 @@ class LocalEngine:
                 else self.cache.parquet_problem(month, manifest)
             )
             if problem:
+                repair = (
+                    "trailcsi cache clear, then cache build"
+                    if "month file is corrupt (" in problem
+                    else "trailcsi cache build"
+                )
                 self._cache_notes.append(
                     f"columnar cache of {month[0]} {month[1]} {month[2]} not used: {problem}; "
-                    "its days are read raw (trailcsi cache build repairs it)"
+                    f"its days are read raw ({repair} repairs it)"
                 )
             trusted[month] = None if problem else manifest
         found = set()
@@ -537,7 +559,8 @@ class LocalEngine:
         first, last = min(k[2] for k in covered), max(k[2] for k in covered)
         files: list[str] = []
         exclude: dict[tuple[str, str], list[str]] = {}
-        for month in sorted({columnar.month_of(k) for k in covered}):
+        self._months_read = sorted({columnar.month_of(k) for k in covered})
+        for month in self._months_read:
             manifest = self._manifests[month][1] or {}
             parquet = self.cache.parquet_file(month, manifest)
             if parquet is not None:
