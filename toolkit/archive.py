@@ -180,6 +180,9 @@ class Inspection(NamedTuple):
 
 #: gzip header flags DuckDB's reader does not accept: FHCRC and FCOMMENT.
 _UNREAD_FLAGS = 0x02 | 0x10
+#: Files checked in this process: path -> (what identifies its content on disk, the outcome).
+_INSPECTED: dict[str, tuple[tuple[int, ...], Inspection]] = {}
+_INSPECTED_MAX = 1_000_000
 
 
 def inspect(path: str) -> Inspection:
@@ -198,8 +201,15 @@ def inspect(path: str) -> Inspection:
         return Inspection(f"cannot be opened: {error.strerror}", 0)
     try:
         with os.fdopen(descriptor, "rb") as handle:
-            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            status = os.fstat(handle.fileno())
+            if not stat.S_ISREG(status.st_mode):
                 return Inspection("not a regular file", 0)
+            # The same file, unchanged (inode, size, modification and change times), was checked
+            # already in this process: a notebook's engines, a sweep's queries.
+            key = (status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns)
+            known = _INSPECTED.get(path)
+            if known is not None and known[0] == key:
+                return known[1]
             head = handle.read(CHUNK)
             scan = _TextScan()
             if head[:2] == b"\x1f\x8b":
@@ -214,6 +224,14 @@ def inspect(path: str) -> Inspection:
                     chunk = handle.read(CHUNK)
     except OSError as error:
         return Inspection(f"cannot be read: {error.strerror}", 0)
+    outcome = _judge(path, problem, scan, members, head)
+    if len(_INSPECTED) >= _INSPECTED_MAX:
+        _INSPECTED.clear()
+    _INSPECTED[path] = (key, outcome)
+    return outcome
+
+
+def _judge(path: str, problem: str | None, scan: _TextScan, members: int, head: bytes) -> Inspection:
     if not problem:
         if scan.first is None:
             problem = "empty"
