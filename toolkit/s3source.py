@@ -5,25 +5,36 @@ folders are listed; their files are downloaded in parallel into a cache director
 the bucket's keys, and kept: a file whose ETag has not changed is never fetched again. Downloads
 land under a temporary name and are renamed into place, so an interrupted sync leaves no
 half-written file and the next one resumes. The bucket is only read.
+
+Keys are the bucket's, not the user's: a key is downloaded only when `layout.locate` reads it as
+a log file (or a digest) of a day folder that was asked for, it is a plain key (no empty, `.` or
+`..` part, no backslash, no control character) and its place in the cache, resolved, is a file
+inside the cache. Every other key is refused, counted in the report and said on stderr.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
+import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from toolkit import paths
-from toolkit.bucket import discover
+from toolkit import layout, paths
+from toolkit.bucket import Layout, discover, shown
 from toolkit.errors import UsageError
 from toolkit.window import Window
 
 _URL = re.compile(r"^s3://(?P<bucket>[^/]+)/?(?P<prefix>.*)$")
+#: Bucket names, legacy ones too (uppercase, `_`, up to 255), never `.` or `..`: the name is a
+#: folder of the cache.
+_BUCKET = re.compile(r"[A-Za-z0-9._-]{1,255}", re.ASCII)
 
 
 @dataclass
@@ -32,17 +43,90 @@ class SyncReport:
     downloaded: int = 0
     reused: int = 0
     bytes_downloaded: int = 0
+    #: Keys (or folders) of the bucket that were not downloaded, with why.
+    refused: list[tuple[str, str]] = field(default_factory=list)
+
+    def refused_note(self, url: str) -> str | None:
+        """One line for the refused keys, by reason, with an example of each; None if none."""
+        if not self.refused:
+            return None
+        reasons: dict[str, list[str]] = {}
+        for key, why in self.refused:
+            reasons.setdefault(why, []).append(key)
+        parts = [f"{len(keys):,} {why} (e.g. {shown(keys[0])})" for why, keys in sorted(reasons.items())]
+        return f"{url}: {len(self.refused):,} keys refused, not downloaded: " + "; ".join(parts)
 
 
 def parse_url(url: str) -> tuple[str, str]:
     match = _URL.match(url.strip())
     if not match or not match["bucket"]:
         raise UsageError(f"--source {url!r} is not an s3://bucket/prefix address")
-    return match["bucket"], match["prefix"]
+    bucket = match["bucket"]
+    if not _BUCKET.fullmatch(bucket) or ".." in bucket or bucket.strip(".") == "":
+        raise UsageError(f"--source {shown(url)} is refused: {shown(bucket)} is not an S3 bucket name")
+    return bucket, match["prefix"]
 
 
 def cache_root() -> Path:
     return paths.cache_dir() / "s3"
+
+
+def _say(message: str) -> None:
+    print(f"trailcsi: {message}", file=sys.stderr, flush=True)
+
+
+def refusal(key: str, folder: str, kind: str, prefix: str) -> str | None:
+    """Why `key`, listed under `folder` (a day or region folder of `kind` below the bucket's
+    `prefix`), is not downloaded; None when it is a file of `kind` in a day folder of `folder`."""
+    unsafe = layout.unsafe_key(key)
+    if unsafe:
+        return unsafe
+    where = layout.locate(key)
+    if (
+        where is None
+        or where.kind != kind
+        or not key.startswith(folder)
+        or key[: len(key) - len(where.key)] != prefix
+    ):
+        return f"not in a {kind}/ day folder asked for"
+    if kind == layout.LOGS and not layout.is_log_name(where.name):
+        return "not a log file (.json.gz or .json)"
+    if kind != layout.LOGS and not where.name.endswith(".json.gz"):
+        return "not a digest file (.json.gz)"
+    return None
+
+
+class _Places:
+    """Where keys go in the cache: `local / key`, only when that stays inside the cache."""
+
+    def __init__(self, root: Path, local: Path) -> None:
+        self.root = root.resolve()
+        self.local = local
+        self._folders: dict[Path, Path | None] = {}
+
+    def target(self, key: str) -> Path | str:
+        target = self.local / key
+        parent = target.parent
+        if parent not in self._folders:
+            try:
+                resolved: Path | None = parent.resolve()
+            except (OSError, RuntimeError):
+                resolved = None
+            self._folders[parent] = resolved
+        resolved = self._folders[parent]
+        if resolved is None:
+            return "its folder in the cache cannot be resolved"
+        if not resolved.is_relative_to(self.root):
+            return "its place leads outside the cache (a symbolic link in the cache)"
+        try:
+            info = os.lstat(target)
+        except FileNotFoundError:
+            return target
+        except OSError as error:
+            return f"its place in the cache cannot be examined: {error.strerror or error}"
+        if not stat.S_ISREG(info.st_mode):
+            return "its place in the cache is not a regular file (a folder or a link)"
+        return target
 
 
 def sync(
@@ -53,22 +137,29 @@ def sync(
     regions: list[str] | None = None,
     root: Path | None = None,
     progress: Callable[[int, int, int], None] | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> tuple[Path, SyncReport]:
     """Download what the scope needs; returns the local directory to query and what was done.
 
     `progress`, if given, is called after each download with (files done, files to fetch, bytes).
+    Refused keys are said in one line through `warn` (default: stderr) and listed in the report.
     """
     bucket, prefix = parse_url(url)
-    layout = discover(client, bucket, prefix)
-    local = (root or cache_root()) / bucket
+    found = discover(client, bucket, prefix, origin="--source")
+    base = root or cache_root()
+    local = base / bucket
+    places = _Places(base, local)
     report = SyncReport()
-    wanted = _keys(client, bucket, layout, window, accounts or [], [r.lower() for r in regions or []])
-    report.listed = len(wanted)
+    wanted = _keys(client, bucket, found, window, accounts or [], [r.lower() for r in regions or []], report)
     etags_path = local / ".etags.json"
     etags = _load_json(etags_path)
     todo = []
     for key, etag, size in wanted:
-        target = local / key
+        target = places.target(key)
+        if isinstance(target, str):
+            report.refused.append((key, target))
+            continue
+        report.listed += 1
         if etags.get(key) == etag and target.exists() and target.stat().st_size == size:
             report.reused += 1
         else:
@@ -97,38 +188,62 @@ def sync(
         tmp = etags_path.with_suffix(".tmp")
         tmp.write_text(json.dumps(etags))
         tmp.replace(etags_path)
-    return local / layout.prefix, report
+    note = report.refused_note(url)
+    if note:
+        (warn or _say)(note)
+    return local / found.prefix, report
+
+
+def _days(first: date, last: date) -> list[date]:
+    days = []
+    while first <= last:
+        days.append(first)
+        first += timedelta(days=1)
+    return days
+
+
+def _list(
+    client: Any, bucket: str, prefix: str, folders: list[str], kind: str, report: SyncReport
+) -> list[tuple[str, str, int]]:
+    """(key, ETag, size) of the files of `kind` under each folder; other keys go to `report.refused`."""
+    found = []
+    paginator = client.get_paginator("list_objects_v2")
+    for folder in folders:
+        for page in paginator.paginate(Bucket=bucket, Prefix=folder):
+            for item in page.get("Contents", []):
+                key = item["Key"]
+                why = refusal(key, folder, kind, prefix)
+                if why is None:
+                    found.append((key, item["ETag"].strip('"'), int(item["Size"])))
+                else:
+                    report.refused.append((key, why))
+    return found
 
 
 def _keys(
-    client: Any, bucket: str, layout: Any, window: Window, accounts: list[str], regions: list[str]
+    client: Any,
+    bucket: str,
+    found: Layout,
+    window: Window,
+    accounts: list[str],
+    regions: list[str],
+    report: SyncReport,
 ) -> list[tuple[str, str, int]]:
     """(key, ETag, size) of the log files in the needed day folders (all days for all time)."""
-    base = f"{layout.prefix}AWSLogs/" + (f"{layout.org_id}/" if layout.org_id else "")
     earliest, latest = window.delivery_span()
-    first = earliest.date() if earliest else layout.first_day
-    last = latest.date() if latest else layout.last_day
-    chosen_accounts = [a for a in layout.accounts if not accounts or a in accounts]
-    chosen_regions = [r for r in layout.regions if not regions or r in regions]
-    prefixes = []
+    first = earliest.date() if earliest else found.first_day
+    last = latest.date() if latest else found.last_day
+    chosen_accounts = [a for a in found.accounts if not accounts or a in accounts]
+    chosen_regions = [r for r in found.regions if not regions or r in regions]
+    folders = []
     for account in chosen_accounts:
         for region in chosen_regions:
-            region_base = f"{base}{account}/CloudTrail/{region}/"
             if window.is_all_time or first is None or last is None:
-                prefixes.append(region_base)
+                folders.append(layout.region_folder(found.prefix, found.org_id, account, region))
                 continue
-            day = max(first, layout.first_day or first)
-            while day <= min(last, layout.last_day or last):
-                prefixes.append(f"{region_base}{day:%Y/%m/%d}/")
-                day += timedelta(days=1)
-    found = []
-    paginator = client.get_paginator("list_objects_v2")
-    for prefix in prefixes:
-        for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
-            for item in page.get("Contents", []):
-                if item["Key"].endswith((".json.gz", ".json")):
-                    found.append((item["Key"], item["ETag"].strip('"'), int(item["Size"])))
-    return found
+            span = _days(max(first, found.first_day or first), min(last, found.last_day or last))
+            folders += [layout.day_folder(found.prefix, found.org_id, account, region, day) for day in span]
+    return _list(client, bucket, found.prefix, folders, layout.LOGS, report)
 
 
 def sync_digests(
@@ -138,6 +253,7 @@ def sync_digests(
     accounts: list[str] | None = None,
     regions: list[str] | None = None,
     root: Path | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> tuple[Path, dict[str, str], SyncReport]:
     """Fetch the digest files of the window (one hour past its end) and their signatures.
 
@@ -145,46 +261,48 @@ def sync_digests(
     so it is kept in the cache (`.signatures.json`, by key from `AWSLogs/`) next to the files.
     """
     bucket, prefix = parse_url(url)
-    layout = discover(client, bucket, prefix)
-    local = (root or cache_root()) / bucket
+    found = discover(client, bucket, prefix, origin="--source")
+    base = root or cache_root()
+    local = base / bucket
+    places = _Places(base, local)
     report = SyncReport()
-    base = f"{layout.prefix}AWSLogs/" + (f"{layout.org_id}/" if layout.org_id else "")
     first = window.start.date() if window.start else None
     last = (window.end + timedelta(hours=2)).date() if window.end else None
-    prefixes = []
-    for account in layout.accounts:
+    folders = []
+    for account in found.accounts:
         if accounts and account not in accounts:
             continue
-        digest_base = f"{base}{account}/CloudTrail-Digest/"
+        digest_base = layout.kind_folder(found.prefix, found.org_id, account, layout.DIGESTS)
         for region in _folders(client, bucket, digest_base):
+            if not layout.REGION_NAME.fullmatch(region):
+                report.refused.append((f"{digest_base}{region}/", "not a region folder"))
+                continue
             if regions and region not in [r.lower() for r in regions]:
                 continue
-            day_base = f"{digest_base}{region}/"
             if first is None or last is None:
-                prefixes.append(day_base)
+                folders.append(f"{digest_base}{region}/")
                 continue
-            day = first
-            while day <= last:
-                prefixes.append(f"{day_base}{day:%Y/%m/%d}/")
-                day += timedelta(days=1)
+            folders += [
+                layout.day_folder(found.prefix, found.org_id, account, region, day, layout.DIGESTS)
+                for day in _days(first, last)
+            ]
     signatures_path = local / ".signatures.json"
     signatures = _load_json(signatures_path)
     etags_path = local / ".etags.json"
     etags = _load_json(etags_path)
-    paginator = client.get_paginator("list_objects_v2")
-    wanted = [
-        (item["Key"], item["ETag"].strip('"'))
-        for prefix_ in prefixes
-        for page in paginator.paginate(Bucket=bucket, Prefix=prefix_)
-        for item in page.get("Contents", [])
-        if item["Key"].endswith(".json.gz")
-    ]
+    wanted = []
+    for key, etag, _size in _list(client, bucket, found.prefix, folders, layout.DIGESTS, report):
+        target = places.target(key)
+        if isinstance(target, str):
+            report.refused.append((key, target))
+        else:
+            wanted.append((key, etag))
     report.listed = len(wanted)
 
     def fetch(item: tuple[str, str]) -> tuple[str, str, str | None, int]:
         key, etag = item
         target = local / key
-        short = key[key.find("AWSLogs/") :]
+        short = layout.from_root(key)
         if etags.get(key) == etag and target.exists() and short in signatures:
             return key, etag, None, -1
         answer = client.get_object(Bucket=bucket, Key=key)
@@ -202,7 +320,7 @@ def sync_digests(
                 continue
             etags[key] = etag
             if signature:
-                signatures[key[key.find("AWSLogs/") :]] = signature
+                signatures[layout.from_root(key)] = signature
             report.downloaded += 1
             report.bytes_downloaded += size
     if report.downloaded:
@@ -211,7 +329,10 @@ def sync_digests(
             tmp = path.with_suffix(".tmp")
             tmp.write_text(json.dumps(data))
             tmp.replace(path)
-    return local / layout.prefix, signatures, report
+    note = report.refused_note(url)
+    if note:
+        (warn or _say)(note)
+    return local / found.prefix, signatures, report
 
 
 def _load_json(path: Path) -> dict[str, str]:
