@@ -208,3 +208,25 @@ def test_ordinary_keys_are_safe():
 )
 def test_the_validation_patterns(value, pattern, ok):
     assert bool(pattern.fullmatch(value)) is ok
+
+
+def test_verify_reads_an_archive_kept_under_a_folder_named_awslogs(sample_root, tmp_path):
+    """Log keys are taken from the layout's own `AWSLogs/`, not the first folder of that name:
+    a copy kept in `.../AWSLogs/case/` had every log file reported as named by no digest."""
+    import shutil
+
+    from toolkit import window
+    from toolkit.publickeys import PublicKeys
+    from toolkit.sample import digests as sample_digests
+    from toolkit.verify import verify
+
+    root = tmp_path / "AWSLogs" / "case"
+    for path in sample_root.rglob("*.json.gz"):
+        key = path.relative_to(sample_root).as_posix()
+        if any(f"/{day}/" in key for day in ("2025/03/29", "2025/03/30", "2025/03/31", "2025/04/01")):
+            (root / key).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, root / key)
+    keys = PublicKeys.load(sample_root / sample_digests.PUBLIC_KEYS)
+    report = verify(root, window.parse(start="2025-03-29T01:00:00Z", end="2025-03-31T23:30:00Z"), keys)
+    assert report.problems() == [] and report.ok()
+    assert report.totals()["logs_valid"] > 150

@@ -13,16 +13,17 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
+from toolkit import layout as trail
 from toolkit.errors import SourceError, UsageError
 
 # Every pattern is used with `fullmatch` and ASCII classes: `$` would let a trailing line break
-# through, and `\d` matches digits of every script.
-ORG_ID = re.compile(r"o-[a-z0-9]{10,32}")
-ORG_ID_RULE = "an organization id: o- and 10-32 lowercase letters or digits"
-ACCOUNT = re.compile(r"[0-9]{12}")
-ACCOUNT_RULE = "12-digit account ids"
-REGION = re.compile(r"[a-z]{2,4}(-[a-z]+)+-[0-9]{1,2}")
-REGION_RULE = "region names such as us-east-1 (lowercase letters and -, ending in a number)"
+# through, and `\d` matches digits of every script. They are the layout's (toolkit/layout.py).
+ORG_ID = trail.ORG_ID_NAME
+ORG_ID_RULE = trail.ORG_ID_RULE
+ACCOUNT = trail.ACCOUNT_NAME
+ACCOUNT_RULE = trail.ACCOUNT_RULE
+REGION = trail.REGION_NAME
+REGION_RULE = trail.REGION_RULE
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 BUCKET_RULE = (
     "an S3 bucket name: 3-63 lowercase letters, digits, '.' and '-', starting and ending with a "
@@ -80,8 +81,7 @@ class Layout:
 
     def logs_root(self) -> str:
         """`s3://bucket/[prefix]AWSLogs/[o-id/]`: where the account folders are."""
-        org = f"{self.org_id}/" if self.org_id else ""
-        return f"s3://{self.bucket}/{self.prefix}AWSLogs/{org}"
+        return f"s3://{self.bucket}/{trail.logs_root(self.prefix, self.org_id)}"
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -128,7 +128,7 @@ def discover(client: Any, bucket: str, prefix: str | None = None, origin: str = 
     account id or a region name (by the same rules as the flags) are taken; others are skipped.
     """
     layout = Layout(bucket, normalize_prefix(prefix, origin))
-    root = f"{layout.prefix}AWSLogs/"
+    root = trail.logs_root(layout.prefix)
     top = _children(client, bucket, root)
     orgs = [name for name in top if ORG_ID.fullmatch(name)]
     if len(orgs) > 1:
@@ -137,7 +137,7 @@ def discover(client: Any, bucket: str, prefix: str | None = None, origin: str = 
         )
     if orgs:
         layout.org_id = orgs[0]
-        root = f"{root}{layout.org_id}/"
+        root = trail.logs_root(layout.prefix, layout.org_id)
         top = _children(client, bucket, root)
     accounts = [name for name in top if ACCOUNT.fullmatch(name)]
     regions: set[str] = set()
@@ -145,15 +145,15 @@ def discover(client: Any, bucket: str, prefix: str | None = None, origin: str = 
     lasts: list[date] = []
     for account in accounts:
         kinds = _children(client, bucket, f"{root}{account}/")
-        layout.digest |= "CloudTrail-Digest" in kinds
-        layout.insight |= "CloudTrail-Insight" in kinds
-        if "CloudTrail" not in kinds:
+        layout.digest |= trail.DIGESTS in kinds
+        layout.insight |= trail.INSIGHTS in kinds
+        if trail.LOGS not in kinds:
             continue
         layout.accounts.append(account)
-        for region in _children(client, bucket, f"{root}{account}/CloudTrail/"):
+        for region in _children(client, bucket, trail.kind_folder(layout.prefix, layout.org_id, account)):
             if not REGION.fullmatch(region):
                 continue
-            base = f"{root}{account}/CloudTrail/{region}/"
+            base = trail.region_folder(layout.prefix, layout.org_id, account, region)
             first, last = _day(client, bucket, base, min), _day(client, bucket, base, max)
             if first and last:
                 regions.add(region)

@@ -39,7 +39,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from toolkit import archive, paths
+from toolkit import archive, layout, paths
 from toolkit.errors import SourceError, UsageError
 
 if TYPE_CHECKING:  # building and splicing modules are imported by builds only: queries start faster
@@ -220,9 +220,8 @@ def manifest_problem(data: Any, month: MonthKey) -> str | None:
     return None
 
 
-def day_value(day: date) -> str:
-    """A day as the `day` partition column holds it (CloudTrail's path form)."""
-    return f"{day:%Y/%m/%d}"
+#: A day as the `day` partition column holds it (CloudTrail's path form).
+day_value = layout.day_value
 
 
 @dataclass

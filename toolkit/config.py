@@ -18,20 +18,18 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from toolkit import paths
+from toolkit import layout, paths
 from toolkit.bucket import (
-    ACCOUNT,
-    ACCOUNT_RULE,
     BUCKET_RULE,
-    ORG_ID,
-    ORG_ID_RULE,
-    REGION,
-    REGION_RULE,
     is_bucket_name,
     normalize_prefix,
     shown,
 )
 from toolkit.errors import UsageError, first_line
+from toolkit.layout import ACCOUNT_NAME as ACCOUNT
+from toolkit.layout import ACCOUNT_RULE, ORG_ID_RULE, REGION_RULE
+from toolkit.layout import ORG_ID_NAME as ORG_ID
+from toolkit.layout import REGION_NAME as REGION
 
 FILE_NAME = "trailcsi.toml"
 #: Athena's list price in US East (N. Virginia), per TB scanned; set `price_per_tb` for another.
@@ -268,7 +266,7 @@ def _table_record(record: object, where: str) -> TableRecord:
         lists[key] = list(value)
     start_day = record["start_day"]
     day = parse_start_day(start_day, "start_day", where)
-    return TableRecord(bucket, prefix, org_id, lists["accounts"], lists["regions"], f"{day:%Y/%m/%d}")
+    return TableRecord(bucket, prefix, org_id, lists["accounts"], lists["regions"], layout.day_value(day))
 
 
 def dump(config: Config) -> str:

@@ -19,20 +19,18 @@ from datetime import UTC, date, datetime
 import sqlglot
 from sqlglot import exp
 
-from toolkit import schema
+from toolkit import layout, schema
 from toolkit.bucket import (
-    ACCOUNT,
-    ACCOUNT_RULE,
-    ORG_ID,
-    ORG_ID_RULE,
-    REGION,
-    REGION_RULE,
     check_bucket,
     normalize_prefix,
     shown,
 )
 from toolkit.config import GLUE_NAME, GLUE_NAME_RULE
 from toolkit.errors import UsageError
+from toolkit.layout import ACCOUNT_NAME as ACCOUNT
+from toolkit.layout import ACCOUNT_RULE, ORG_ID_RULE, REGION_RULE
+from toolkit.layout import ORG_ID_NAME as ORG_ID
+from toolkit.layout import REGION_NAME as REGION
 
 
 @dataclass
@@ -65,12 +63,11 @@ class TableSpec:
         self.accounts = _enum("--accounts", self.accounts, ACCOUNT, ACCOUNT_RULE)
         self.regions = _enum("--regions", self.regions, REGION, REGION_RULE)
         if self.start_day > datetime.now(UTC).date():
-            raise UsageError(f"--start-day {self.start_day:%Y/%m/%d} is in the future")
+            raise UsageError(f"--start-day {layout.day_value(self.start_day)} is in the future")
         return self
 
     def location(self) -> str:
-        org = f"{self.org_id}/" if self.org_id else ""
-        return f"s3://{self.bucket}/{self.prefix}AWSLogs/{org}"
+        return f"s3://{self.bucket}/{layout.logs_root(self.prefix, self.org_id)}"
 
 
 def _enum(flag: str, values: list[str], pattern: re.Pattern[str], what: str) -> list[str]:
@@ -113,11 +110,11 @@ def table_properties(spec: TableSpec) -> dict[str, str]:
         "projection.region.type": "enum",
         "projection.region.values": ",".join(spec.regions),
         "projection.day.type": "date",
-        "projection.day.range": f"{spec.start_day:%Y/%m/%d},NOW",
+        "projection.day.range": f"{layout.day_value(spec.start_day)},NOW",
         "projection.day.format": "yyyy/MM/dd",
         "projection.day.interval": "1",
         "projection.day.interval.unit": "DAYS",
-        "storage.location.template": location + "${account}/CloudTrail/${region}/${day}",
+        "storage.location.template": layout.location_template(location),
     }
 
 

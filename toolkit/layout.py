@@ -49,6 +49,12 @@ _DIGEST_NAME = re.compile(
     r"(?P<end>[0-9]{8}T[0-9]{6}Z)\.json\.gz\Z",
     re.ASCII,
 )
+#: A digest's path, its day folder as written: `verify` reports a day that is not a date.
+DIGEST_PATH = re.compile(
+    rf"(?:^|/)(?P<key>{ROOT}/(?:(?P<org>{ORG_ID})/)?(?P<account>{ACCOUNT})/{DIGESTS}/(?P<region>{REGION})/"
+    rf"(?P<day>[0-9]{{4}}/[0-9]{{2}}/[0-9]{{2}})/(?P<name>{_NAME}))\Z",
+    re.ASCII,
+)
 #: Names that are log files, by extension (CloudTrail writes .json.gz; plain .json copies are read too).
 LOG_SUFFIXES = (".json.gz", ".json")
 

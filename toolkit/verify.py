@@ -39,16 +39,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from toolkit import archive
+from toolkit import archive, layout
 from toolkit.errors import UsageError
 from toolkit.publickeys import PublicKeys
 from toolkit.window import Window, stamp
 
-_DIGEST_PATH = re.compile(
-    r"(?:^|/)(?P<key>AWSLogs/(?:(?P<org>o-[a-z0-9]{10,32})/)?(?P<account>\d{12})/CloudTrail-Digest/"
-    r"(?P<region>[a-z0-9-]+)/(?P<day>\d{4}/\d{2}/\d{2})/\d{12}_CloudTrail-Digest_[a-z0-9-]+_(?P<trail>.+)_"
-    r"[a-z0-9-]+_(?P<end>\d{8}T\d{6}Z)\.json\.gz)$"
-)
 REQUIRED = (
     "digestStartTime",
     "digestEndTime",
@@ -224,17 +219,18 @@ class VerifyReport:
 def find_digests(root: Path) -> list[DigestFile]:
     found = []
     for directory, _dirs, names in os.walk(root):
-        if "CloudTrail-Digest" not in directory:
+        if layout.DIGESTS not in directory:
             continue
         for name in names:
             path = Path(directory) / name
-            match = _DIGEST_PATH.search(path.as_posix())
-            if not match:
+            match = layout.DIGEST_PATH.search(path.as_posix())
+            parsed = layout.parse_digest_name(name) if match else None
+            if not match or not parsed:
                 continue
-            digest = DigestFile(match["key"], path, match["account"], match["region"], match["trail"], _EPOCH)
-            try:
-                digest.end = datetime.strptime(match["end"], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
-            except ValueError:  # kept, and reported: a name CloudTrail would not write
+            digest = DigestFile(match["key"], path, match["account"], match["region"], parsed.trail, _EPOCH)
+            if parsed.end is not None:
+                digest.end = parsed.end
+            else:  # kept, and reported: a name CloudTrail would not write
                 digest.status, digest.reason = "invalid", "bad name: its end time is not a time"
                 try:
                     digest.end = datetime.strptime(match["day"], "%Y/%m/%d").replace(tzinfo=UTC)
@@ -561,7 +557,7 @@ def _log_path(base: Path, digest: DigestFile, key: str) -> Path | str:
     Beside its digest's own `AWSLogs/` (the copy may sit under a prefix), and only a plain key
     inside the archive: no absolute path, no empty, `.` or `..` component, no link out of it.
     """
-    if not key.startswith("AWSLogs/"):
+    if not key.startswith(f"{layout.ROOT}/"):
         return "its digest names a path outside the archive (not a key under AWSLogs/)"
     parts = key.split("/")
     if any(part in ("", ".", "..") or "\\" in part or "\x00" in part for part in parts):
@@ -628,9 +624,9 @@ def _unreferenced(
 
 
 def _from_awslogs(key: str) -> str:
-    """A key or path from its `AWSLogs/` component on (the prefix before it does not matter)."""
-    at = key.find("AWSLogs/")
-    return key[at:] if at >= 0 else key
+    """A key or path from the `AWSLogs/` of its layout on (the folders above it do not matter,
+    even one named AWSLogs)."""
+    return layout.from_root(key)
 
 
 def _parse_time(text: Any) -> datetime | None:

@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from toolkit import rsa
+from toolkit import layout, rsa
 from toolkit.archive import parse_log_path
 from toolkit.sample import actors
 from toolkit.window import stamp
@@ -55,8 +55,8 @@ def sample_key(seed: int) -> rsa.PrivateKey:
 
 
 def digest_key(account: str, region: str, end: datetime) -> str:
-    name = f"{account}_CloudTrail-Digest_{region}_{TRAIL}_{HOME_REGION}_{end:%Y%m%dT%H%M%SZ}.json.gz"
-    return f"AWSLogs/{actors.ORG_ID}/{account}/CloudTrail-Digest/{region}/{end:%Y/%m/%d}/{name}"
+    name = layout.digest_name(account, region, TRAIL, HOME_REGION, end)
+    return layout.day_folder("", actors.ORG_ID, account, region, end.date(), layout.DIGESTS) + name
 
 
 def _log_entry(root: Path, key: str) -> tuple[dict[str, Any], str | None, str | None]:

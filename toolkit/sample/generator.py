@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from toolkit import paths
+from toolkit import layout, paths
 from toolkit.errors import UsageError
 from toolkit.sample import actors, events, incidents
 
@@ -54,9 +54,8 @@ def parse_end_day(text: str | None) -> date:
 
 def log_key(org_id: str | None, account: str, region: str, delivered: datetime, suffix: str) -> str:
     """The S3 key CloudTrail gives a log file delivered at `delivered`."""
-    prefix = f"AWSLogs/{org_id}/{account}" if org_id else f"AWSLogs/{account}"
-    name = f"{account}_CloudTrail_{region}_{delivered:%Y%m%dT%H%MZ}_{suffix}.json.gz"
-    return f"{prefix}/CloudTrail/{region}/{delivered:%Y/%m/%d}/{name}"
+    name = layout.log_name(account, region, delivered, suffix)
+    return layout.day_folder("", org_id, account, region, delivered.date()) + name
 
 
 def write_log_file(root: Path, key: str, records: list[dict[str, Any]]) -> int:
