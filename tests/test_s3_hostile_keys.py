@@ -194,3 +194,15 @@ def test_the_layout_decides_what_is_fetched():
     digest = folder.replace("/CloudTrail/", "/CloudTrail-Digest/")
     assert "day folder" in s3source.refusal(digest + "f.json.gz", folder, layout.LOGS, "m/")
     assert "not a log file" in s3source.refusal(folder + "f.txt", folder, layout.LOGS, "m/")
+
+
+def test_an_empty_source_says_to_check_the_source_flag(fake_aws_env):
+    from toolkit.errors import SourceError
+
+    with mock_aws():
+        client = boto3.client("s3", region_name="us-east-1")
+        client.create_bucket(Bucket="trail-copy")
+        client.put_object(Bucket="trail-copy", Key="mirror/other.txt", Body=b"x")
+        with pytest.raises(SourceError) as raised:
+            s3source.sync(client, "s3://trail-copy/mirror", window.parse(**SCOPE))
+    assert raised.value.hint is not None and "check --source" in raised.value.hint

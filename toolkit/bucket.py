@@ -162,7 +162,7 @@ def discover(client: Any, bucket: str, prefix: str | None = None, origin: str = 
     if not layout.accounts:
         raise SourceError(
             f"no CloudTrail logs under s3://{bucket}/{layout.prefix}",
-            "expected AWSLogs/[<o-id>/]<account>/CloudTrail/<region>/...; check --prefix",
+            f"expected AWSLogs/[<o-id>/]<account>/CloudTrail/<region>/...; check {origin}",
         )
     layout.regions = sorted(regions)
     layout.first_day = min(firsts) if firsts else None
