@@ -262,3 +262,12 @@ def test_deeply_nested_sql_is_a_one_line_error(tmp_path, capsys):
     deep = "SELECT " + "(" * 3000 + "1" + ")" * 3000 + " FROM trail"
     code, _out, err = run_in_process(capsys, "sql", deep, "--source", str(tmp_path), "--all-time")
     assert code == ExitCode.USAGE and "nested" in err and "Traceback" not in err
+
+
+def test_a_log_name_with_a_control_character_is_passed_over_and_said(tmp_path):
+    folder = day_folder(tmp_path)
+    write(folder, "good", gzip.compress(document(events(1))))
+    (folder / log_name("line\nbreak")).write_bytes(gzip.compress(document(events(1, 5))))
+    result = run(tmp_path)
+    assert len(result.rows) == 1
+    assert any("control character or backslash" in n for n in result.report.notes)

@@ -141,6 +141,8 @@ def scan(root: str | os.PathLike[str], *, strict: bool = False) -> Archive:
                 ignored += 1
             elif not regular:
                 passed.append((entry.path, "not a regular file"))
+            elif any(ord(c) < 0x20 or ord(c) == 0x7F or c == "\\" for c in entry.name):
+                passed.append((entry.path, "a control character or backslash in its name"))
             elif not in_day_folder:
                 passed.append((entry.path, "outside the day folders of CloudTrail's layout"))
             else:

@@ -122,7 +122,13 @@ def local_copy(source: SourceOptions, window: Window, criteria: Criteria | None)
     try:
         with s3_errors(url, "check the address and your read access"):
             directory, done = s3source.sync(
-                s3_client(source.profile, source.aws_region), url, window, accounts, regions, progress=bar
+                s3_client(source.profile, source.aws_region),
+                url,
+                window,
+                accounts,
+                regions,
+                progress=bar,
+                warn=say,
             )
     finally:
         if bar is not None:
@@ -130,5 +136,6 @@ def local_copy(source: SourceOptions, window: Window, criteria: Criteria | None)
     say(
         f"{url}: {done.listed:,} log files for this scope; {done.downloaded:,} downloaded "
         f"({done.bytes_downloaded / 1e6:,.1f} MB), {done.reused:,} reused from {s3source.cache_root()}"
+        + (f"; {len(done.refused):,} keys refused" if done.refused else "")
     )
     return str(directory)

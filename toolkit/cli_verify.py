@@ -166,7 +166,9 @@ def _verify_copy(
 
     client = s3_client(profile, region)
     with s3_errors(url, "check the address and your read access"):
-        directory, signatures, digests = s3source.sync_digests(client, url, window, accounts, regions)
-        s3source.sync(client, url, window, accounts, regions)
+        directory, signatures, digests = s3source.sync_digests(
+            client, url, window, accounts, regions, warn=say
+        )
+        s3source.sync(client, url, window, accounts, regions, warn=say)
     say(f"{url}: {digests.listed:,} digest files in the window ({digests.downloaded:,} downloaded)")
     return str(directory), signatures
