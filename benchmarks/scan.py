@@ -52,7 +52,7 @@ root, sql, start, end = sys.argv[1:5]
 engine = LocalEngine(root)
 scope = window.parse(all_time=True) if start == "-" else window.parse(start=start, end=end)
 query = TrailQuery.parse(sql, scope)
-for _ in range(2):  # the first query pays once for checking files; the second re-uses the engine
+for _ in range(2):  # the first query of a new engine, then the same query on it
     began = time.perf_counter()
     engine.run(query)
     print(time.perf_counter() - began)
@@ -152,6 +152,11 @@ def main() -> None:
             f"{trailcsi} sql {shlex.quote(QUERY)} --source {shlex.quote(str(root))} --all-time --format csv --no-cache",
         ),
         (
+            "trailcsi sql, whole archive, files never checked before",
+            f"XDG_CACHE_HOME=$(mktemp -d) {trailcsi} sql {shlex.quote(QUERY)} --source {shlex.quote(str(root))} "
+            "--all-time --format csv --no-cache",
+        ),
+        (
             "trailcsi sql, 3-day window",
             f"{trailcsi} sql {shlex.quote(QUERY)} --source {shlex.quote(str(root))} --start {mid} "
             f"--end {mid + timedelta(days=2)} --format csv --no-cache",
@@ -204,9 +209,13 @@ def main() -> None:
         f"({first} to {last}); warm page cache; best of {args.repeat}.",
         f"Query: `{QUERY}`",
         "Seconds are the whole command's wall time, except the in-process rows: `engine.run` alone, "
-        "the first query of a new engine (it checks each file's first bytes) and the same query "
-        "again on that engine, as a notebook sees them. The ratio compares like with like. The 3-day window reads "
-        "the files delivered from its start to 6 hours after its end (`--late-delivery`).",
+        "the first query of a new engine and the same query again on that engine, as a notebook sees "
+        "them. Every file a query reads is checked whole first (gzip CRC-32 and length, JSON shape), "
+        "side by side with the query; the outcome is kept in trailcsi's cache until the file changes, "
+        "so 'files never checked before' (a fresh cache each run) shows what the first query over an "
+        "archive pays, and the other rows what later ones pay. The ratio compares like with like. "
+        "The 3-day window reads the files delivered from its start to 6 hours after its end "
+        "(`--late-delivery`).",
         "",
         "| measurement | s | events/s | MB/s | peak RSS MiB | whole archive (same kind) ÷ this |",
         "|---|---:|---:|---:|---:|---:|",

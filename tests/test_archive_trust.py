@@ -271,3 +271,25 @@ def test_a_log_name_with_a_control_character_is_passed_over_and_said(tmp_path):
     result = run(tmp_path)
     assert len(result.rows) == 1
     assert any("control character or backslash" in n for n in result.report.notes)
+
+
+def test_a_checked_file_is_not_checked_again_until_it_changes(tmp_path, monkeypatch):
+    from toolkit import archive
+
+    folder = day_folder(tmp_path)
+    records = events(3)
+    records[1]["eventName"] = "DeleteTrail"
+    path = write(folder, "a", stored_gzip(document(records)))
+    assert len(run(tmp_path).rows) == 3  # checked whole, and remembered
+    archive._INSPECTED.clear()  # (this process's memory too: only the ledger remains)
+    calls: list[str] = []
+    real = archive.inspect
+    monkeypatch.setattr(archive, "inspect", lambda p: calls.append(p) or real(p))
+    assert len(run(tmp_path).rows) == 3
+    assert calls == []
+    data = path.read_bytes()
+    at = data.index(b"DeleteTrail")
+    path.write_bytes(data[:at] + b"DescribeX00" + data[at + len("DeleteTrail") :])  # same size
+    result = run(tmp_path)
+    assert calls == [str(path.resolve())] or calls == [str(path)]
+    assert result.rows == [] and "CRC-32" in result.report.skipped[0].reason

@@ -16,19 +16,22 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 from sqlglot import exp
 
-from toolkit import archive, columnar, layout, schema, transpile
+from toolkit import archive, checked, columnar, layout, schema, transpile
 from toolkit.engines import ProgressCallback, Result, ScanReport, SkippedFile, records_with_id
-from toolkit.errors import EngineError, Interrupted, SourceError, UsageError, first_line
+from toolkit.errors import EngineError, Interrupted, SourceError, TrailcsiError, UsageError, first_line
 from toolkit.query import TrailQuery
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 SOURCE_VIEW = "trail_source"
 PINNED_TABLE = "trail_pinned"
@@ -219,6 +222,11 @@ class LocalEngine:
         self._bad: dict[str, str] = {}  # path -> why it cannot be read
         self._stand_ins: dict[str, str] = {}  # path -> the copy DuckDB reads instead
         self._months_read: list[columnar.MonthKey] = []  # the cache's month files the query reads
+        self._checked: set[str] = set()  # files checked whole (see archive.inspect)
+        self._checking: dict[str, Future[archive.Inspection]] = {}
+        self._pool: ThreadPoolExecutor | None = None
+        self._ledger: checked.Ledger | None = None  # outcomes of earlier runs' checks
+        self._identities: dict[str, checked.Identity] = {}
         self._sizes: dict[str, int] = {}  # path -> uncompressed bytes
         self._con.execute("SET TimeZone = 'UTC'")
         # DuckDB computes progress for its own bar once a query passes two seconds; with gzip
@@ -264,7 +272,7 @@ class LocalEngine:
             sql = transpile.to_duckdb(query.bind(exp.to_table(PINNED_TABLE)))
             names, rows = self._execute(sql, report.files_read)
             return Result(names, rows, report)
-        paths, report = self._files(query)
+        paths, report = self._files(query, wait=False)
         paths, cached = self._from_cache(query, paths, report)
         columns = query.columns_needed()
         sql = self._query_sql(query)
@@ -276,13 +284,17 @@ class LocalEngine:
 
         try:
             names, rows = self._run_reading(paths, report, statements)
-        except EngineError as error:
-            if cached is None:
+        except TrailcsiError as error:
+            if self._await_checks() & set(paths):
+                return self.run(query)  # a file the whole check refused was in the way
+            if cached is None or not isinstance(error, EngineError):
                 raise
             # The month files passed their checks (size, time, footer) yet could not be read: a
             # corrupt page. Their days are read raw from now on, and the query runs again.
             self._distrust_cache(first_line(str(error)))
             return self.run(query)
+        if self._await_checks() & set(paths):
+            return self.run(query)  # read again without the files the whole check refused
         return Result(names, rows, report)
 
     def _distrust_cache(self, reason: str) -> None:
@@ -299,7 +311,9 @@ class LocalEngine:
         """Convert log files to one Parquet file at `target` (none when they hold no events);
         returns (events, skipped files). See `parquet_build_sql` for what it holds."""
         report = ScanReport(files_selected=len(paths))
-        self._check([p for p in paths if p not in self._sizes and p not in self._bad])
+        self._look([p for p in paths if p not in self._sizes and p not in self._bad])
+        self._start_checks([p for p in paths if p not in self._bad])
+        self._await_checks()
         readable = [p for p in paths if p not in self._bad]
         for path in paths:
             if path in self._bad:
@@ -381,6 +395,8 @@ class LocalEngine:
         self._con.interrupt()
 
     def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
         self._con.close()
         shutil.rmtree(self._scratch, ignore_errors=True)
 
@@ -413,9 +429,13 @@ class LocalEngine:
                 self._skip(report, path, culprit[1])
                 readable.remove(path)
 
-    def _files(self, query: TrailQuery, *, check: bool = True) -> tuple[list[str], ScanReport]:
-        """The readable log files the query needs: pruned by path, then each checked whole
-        (`archive.inspect`) unless `check` is off (a dry run reads no file)."""
+    def _files(
+        self, query: TrailQuery, *, check: bool = True, wait: bool = True
+    ) -> tuple[list[str], ScanReport]:
+        """The readable log files the query needs: pruned by path, given a cheap look, then each
+        checked whole (`archive.inspect`) unless `check` is off (a dry run reads no file). With
+        `wait` off the whole checks run on while the caller reads; it must `_await_checks` and
+        read again without the files they found bad before it answers."""
         accounts, regions = query.criteria.partitions()
         selected = self.archive.select(query.window.delivery_span(), accounts, regions)
         report = ScanReport(files_total=len(self.archive.files), files_selected=len(selected))
@@ -428,8 +448,11 @@ class LocalEngine:
             report.notes.append(_passed_over_note(self.archive.passed_over))
         covered = self._covered_days(selected) if self.cache is not None else set()
         raw = [log.path for log in selected if (log.account, log.region, log.day) not in covered]
+        self._look([p for p in raw if p not in self._sizes and p not in self._bad])
         if check:
-            self._check([p for p in raw if p not in self._sizes and p not in self._bad])
+            self._start_checks([p for p in raw if p not in self._bad])
+            if wait:
+                self._await_checks()
         raw_set = set(raw)
         paths = []
         for log in selected:
@@ -441,26 +464,65 @@ class LocalEngine:
                 paths.append(log.path)
         return paths, report
 
-    def _check(self, paths: list[str]) -> None:
-        """Check files whole (gzip CRC-32 and length, JSON shape), side by side: zlib works
-        outside the GIL. Each file is checked once per engine."""
-        if not paths:
-            return
-        outcomes: Iterable[archive.Inspection]
-        if len(paths) == 1 or self._threads == 1:
-            outcomes = map(archive.inspect, paths)
-        else:
-            from concurrent.futures import ThreadPoolExecutor
-
-            pool = ThreadPoolExecutor(max_workers=self._threads, thread_name_prefix="trailcsi-check")
-            outcomes = pool.map(archive.inspect, paths, chunksize=16)
-            pool.shutdown(wait=False)
-        for path, (reason, size, plain_header) in zip(paths, outcomes, strict=True):
-            self._sizes[path] = size
+    def _look(self, paths: list[str]) -> None:
+        """The cheap look at new files (first bytes, gzip trailer), before anything reads them."""
+        for path in paths:
+            reason, self._sizes[path], plain_header = archive.quick_look(path)
             if reason:
                 self._bad[path] = reason
             elif plain_header:
                 self._stand_in(path)
+
+    def _start_checks(self, paths: list[str]) -> None:
+        """Check files whole (gzip CRC-32 and length, JSON shape) on a pool of threads (zlib works
+        outside the GIL), side by side with the query; each file once per engine."""
+        new = [p for p in paths if p not in self._checked and p not in self._checking]
+        if not new:
+            return
+        if self._ledger is None:
+            self._ledger = checked.Ledger(self.archive.root)
+        for path in new:
+            seen = checked.identity(path)
+            if seen is None:
+                continue  # the whole check says why
+            self._identities[path] = seen
+            problem = self._ledger.outcome(path, seen)  # checked in an earlier run, unchanged since
+            if problem is not None:
+                self._checked.add(path)
+                if problem:
+                    self._bad.setdefault(path, problem)
+        new = [p for p in new if p not in self._checked]
+        if not new:
+            return
+        if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(max_workers=self._threads, thread_name_prefix="trailcsi-check")
+        for path in new:
+            self._checking[path] = self._pool.submit(archive.inspect, path)
+
+    def _await_checks(self) -> set[str]:
+        """Wait for the running checks; returns the files they found bad (no longer to be read)."""
+        found: set[str] = set()
+        try:
+            for path, future in list(self._checking.items()):
+                reason = future.result().problem
+                del self._checking[path]
+                self._checked.add(path)
+                seen = self._identities.get(path)
+                if self._ledger is not None and seen is not None:
+                    self._ledger.remember(path, seen, reason)
+                if reason and path not in self._bad:
+                    self._bad[path] = reason
+                    found.add(path)
+        except KeyboardInterrupt:
+            for future in self._checking.values():
+                future.cancel()
+            raise
+        finally:
+            if self._ledger is not None:
+                self._ledger.save()
+        return found
 
     def _stand_in(self, path: str) -> None:
         """A copy of a valid gzip file whose header DuckDB refuses (a comment or header CRC),

@@ -1,0 +1,95 @@
+"""Log files already checked whole (`archive.inspect`), remembered across runs.
+
+Checking a file whole means decompressing it, about as much work as a query's own reading; an
+archive is questioned many times, its files never change. So each outcome is kept, per archive,
+in `$XDG_CACHE_HOME/trailcsi/checked/`, under what identifies the file's content on disk: device,
+inode, size, modification and change times (the change time cannot be set back by a user). A file
+whose identity differs in any of these is checked again. Losing or damaging the ledger costs only
+time: unreadable lines are ignored and the files they named are checked again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+from toolkit import paths
+
+#: Bumped when the check changes: outcomes recorded by another version are not used.
+VERSION = "trailcsi-checked 1"
+
+Identity = tuple[int, int, int, int, int]
+
+
+def identity(path: str) -> Identity | None:
+    """What identifies a file's content on disk, or None if it cannot be examined."""
+    try:
+        status = os.stat(path, follow_symlinks=False)
+    except OSError:
+        return None
+    return (status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns)
+
+
+class Ledger:
+    """The checked files of one archive: path -> (identity, problem or "" when good)."""
+
+    def __init__(self, root: str | os.PathLike[str], base: Path | None = None) -> None:
+        resolved = str(Path(root).expanduser().resolve())
+        name = hashlib.sha256(resolved.encode()).hexdigest()[:16]
+        self.file = (base or paths.cache_dir() / "checked") / f"{name}.tsv"
+        self._known: dict[str, tuple[Identity, str]] | None = None
+        self._new: list[tuple[str, Identity, str]] = []
+
+    def outcome(self, path: str, seen: Identity) -> str | None:
+        """The recorded problem ("" when the file was good) if `path` was checked as it is now."""
+        if self._known is None:
+            self._known = self._load()
+        known = self._known.get(path)
+        if known is None or known[0] != seen:
+            return None
+        return known[1]
+
+    def remember(self, path: str, seen: Identity, problem: str | None) -> None:
+        text = " ".join((problem or "").split())  # one line, no tabs
+        if self._known is None:
+            self._known = self._load()
+        self._known[path] = (seen, text)
+        self._new.append((path, seen, text))
+
+    def save(self) -> None:
+        """Append the new outcomes; a ledger that cannot be written only costs time later."""
+        # A path with a tab or line break cannot be a line of the ledger: it is checked each run.
+        self._new = [(p, s, t) for p, s, t in self._new if not any(c in p for c in "\t\n\r")]
+        if not self._new:
+            return
+        lines = "".join(
+            f"{path}\t{' '.join(str(n) for n in seen)}\t{problem}\n" for path, seen, problem in self._new
+        )
+        try:
+            self.file.parent.mkdir(parents=True, exist_ok=True)
+            fresh = not self.file.exists()
+            with open(self.file, "a", encoding="utf-8") as handle:
+                handle.write((VERSION + "\n" if fresh else "") + lines)
+        except OSError:
+            pass
+        self._new = []
+
+    def _load(self) -> dict[str, tuple[Identity, str]]:
+        known: dict[str, tuple[Identity, str]] = {}
+        try:
+            with open(self.file, encoding="utf-8", errors="replace") as handle:
+                if handle.readline().rstrip("\n") != VERSION:
+                    return known
+                for line in handle:
+                    parts = line.rstrip("\n").split("\t")
+                    if len(parts) != 3:
+                        continue
+                    numbers = parts[1].split(" ")
+                    if len(numbers) != 5 or not all(n.isdigit() for n in numbers):
+                        continue
+                    seen = tuple(int(n) for n in numbers)
+                    known[parts[0]] = (seen, parts[2])  # type: ignore[assignment]
+        except OSError:
+            pass
+        return known
