@@ -72,6 +72,7 @@ def _engine(
     *,
     fetch: str = "api",
     dry_run: bool = False,
+    stream: bool = False,
 ) -> Iterator[Any]:
     """The engine the options choose: DuckDB over a directory (an s3:// source is synced first) or Athena."""
     if source.engine == "athena":
@@ -91,7 +92,7 @@ def _engine(
 
         cache = ColumnarCache(directory)
         cache = cache if cache.dir.is_dir() else None
-    engine = LocalEngine(directory, strict=source.strict, progress=progress, cache=cache)
+    engine = LocalEngine(directory, strict=source.strict, progress=progress, cache=cache, stream=stream)
     try:
         yield engine
     finally:
@@ -183,11 +184,17 @@ def _emit(result: Result, out: OutputOptions) -> None:
     fmt = export.choose_format(out.format, out.output)
     if out.output:
         path = Path(out.output)
+        # Written beside the target and renamed when complete: an error or Ctrl-C mid-way leaves
+        # no partial file behind.
+        partial = path.with_name(f".{path.name}.partial-{os.getpid()}")
         try:
-            with path.open("w", encoding="utf-8", newline="") as stream:
+            with partial.open("w", encoding="utf-8", newline="") as stream:
                 count = export.write(result.columns, result.rows, fmt, stream)
+            os.replace(partial, path)
         except OSError as error:
             raise UsageError(f"cannot write {out.output}: {error.strerror}") from None
+        finally:
+            partial.unlink(missing_ok=True)
         say(f"{count:,} rows written to {out.output} ({fmt})")
     else:
         count = export.write(result.columns, result.rows, fmt, sys.stdout)
@@ -199,7 +206,10 @@ def _run(query: TrailQuery, source: SourceOptions, out: OutputOptions) -> None:
     if not query.criteria.is_empty():
         say(f"criteria: {query.criteria.describe()}")
     fetch = "s3" if out.output else "api"  # Athena: an export streams the result file from S3
-    with _engine(source, query.window, query.criteria, fetch=fetch, dry_run=out.dry_run) as engine:
+    stream = export.choose_format(out.format, out.output) != "table"  # a table needs every row first
+    with _engine(
+        source, query.window, query.criteria, fetch=fetch, dry_run=out.dry_run, stream=stream
+    ) as engine:
         if out.dry_run:
             print(engine.render(query))
             return

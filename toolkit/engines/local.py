@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor
 
 SOURCE_VIEW = "trail_source"
+#: Rows fetched at a time when results stream (an export of any size holds one batch).
+STREAM_BATCH = 10_000
 PINNED_TABLE = "trail_pinned"
 #: Largest scope (uncompressed JSON) `pinned` copies into memory; DuckDB spills past its memory limit.
 PIN_BUDGET_BYTES = 2 << 30
@@ -199,6 +201,7 @@ class LocalEngine:
         threads: int | None = None,
         progress: ProgressCallback | None = None,
         cache: columnar.ColumnarCache | None = None,
+        stream: bool = False,
     ) -> None:
         self._threads = threads or os.cpu_count() or 1
         opener = _Opener(self._threads)  # DuckDB starts up (~30 ms) while the archive is listed
@@ -221,6 +224,9 @@ class LocalEngine:
         self.pin_budget = PIN_BUDGET_BYTES
         self._bad: dict[str, str] = {}  # path -> why it cannot be read
         self._stand_ins: dict[str, str] = {}  # path -> the copy DuckDB reads instead
+        #: `run` gives its rows as an iterator read in batches (an export), not a list.
+        self.stream = stream
+        self._streaming = False  # set by run for the one statement whose rows it returns
         self._months_read: list[columnar.MonthKey] = []  # the cache's month files the query reads
         self._checked: set[str] = set()  # files checked whole (see archive.inspect)
         self._checking: dict[str, Future[archive.Inspection]] = {}
@@ -283,6 +289,7 @@ class LocalEngine:
             return [f"CREATE OR REPLACE TEMP VIEW {SOURCE_VIEW} AS {both}", sql]
 
         try:
+            self._streaming = self.stream
             names, rows = self._run_reading(paths, report, statements)
         except TrailcsiError as error:
             if self._await_checks() & set(paths):
@@ -670,14 +677,18 @@ class LocalEngine:
                 return path, _reason(str(single), path)
         return None
 
-    def _execute(self, sql: str, files: int) -> tuple[list[str], list[tuple[Any, ...]]]:
+    def _execute(self, sql: str, files: int) -> tuple[list[str], Any]:
+        """Run one statement on a worker thread (progress and Ctrl-C stay live); its columns and
+        rows: a list, or with `stream` on (the query's own statement only) an iterator that
+        fetches them in batches, so an export of any size holds one batch at a time."""
         outcome: dict[str, Any] = {}
+        stream, self._streaming = self._streaming, False
 
         def work() -> None:
             try:
                 self._con.execute(sql)
                 outcome["columns"] = [d[0] for d in self._con.description or []]
-                outcome["rows"] = self._con.fetchall()
+                outcome["rows"] = self._batches() if stream else self._con.fetchall()
             except BaseException as error:  # handed to the calling thread below
                 outcome["error"] = error
 
@@ -699,6 +710,19 @@ class LocalEngine:
         if error is not None:
             raise _translate(error)
         return outcome["columns"], outcome["rows"]
+
+    def _batches(self) -> Iterator[tuple[Any, ...]]:
+        try:
+            while True:
+                batch = self._con.fetchmany(STREAM_BATCH)
+                if not batch:
+                    return
+                yield from batch
+        except KeyboardInterrupt:
+            self._con.interrupt()
+            raise Interrupted("interrupted; the query was stopped") from None
+        except duckdb.Error as error:
+            raise _translate(error) from None
 
 
 class _Opener:
