@@ -293,3 +293,24 @@ def test_a_checked_file_is_not_checked_again_until_it_changes(tmp_path, monkeypa
     result = run(tmp_path)
     assert calls == [str(path.resolve())] or calls == [str(path)]
     assert result.rows == [] and "CRC-32" in result.report.skipped[0].reason
+
+
+@pytest.mark.parametrize("parent", ["plain", "case[1]", "what?", "all*"])
+def test_names_with_glob_characters_are_read_once_each_and_only_them(tmp_path, parent):
+    """DuckDB expands `*`, `?` and `[...]` in the paths it reads: a file named `*.json.gz` once
+    read every file of its folder again, and a skipped file with it."""
+    root = tmp_path / parent
+    folder = day_folder(root)
+    write(folder, "a", gzip.compress(document(events(2, 0))))
+    write(folder, "b", gzip.compress(document(events(1, 2))))
+    write(folder, "*", gzip.compress(document(events(1, 3))))
+    write(folder, "?", gzip.compress(document(events(1, 4))))
+    write(folder, "[ab]", gzip.compress(document(events(1, 5))))
+    records = events(1, 6)
+    records[0]["eventName"] = "DeleteTrail"
+    good = stored_gzip(document(records))
+    at = good.index(b"DeleteTrail")
+    write(folder, "corrupt", good[:at] + b"DescribeX00" + good[at + len("DeleteTrail") :])
+    result = run(root, "SELECT eventid, count(*) FROM trail GROUP BY 1 ORDER BY 1")
+    assert result.rows == [(record["eventID"], 1) for record in events(6)]
+    assert [Path(s.path).name for s in result.report.skipped] == [log_name("corrupt")]

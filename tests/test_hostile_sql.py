@@ -58,6 +58,12 @@ def attacks(secret: Path) -> list[str]:
         "SELECT * FROM main.trail",
         # the engine's own relations
         "WITH trail_source AS (SELECT 1 AS eventname) SELECT * FROM trail",
+        # table functions behind LATERAL, and SQL run by a function
+        "SELECT s.* FROM (SELECT 1 AS x) t, LATERAL json_execute_serialized_sql("
+        f"json_serialize_sql('SELECT * FROM read_text(''{name}'')')) s",
+        "SELECT * FROM trail, LATERAL json_each('{}') j",
+        f"SELECT * FROM trail CROSS JOIN LATERAL read_csv('{name}') f",
+        "SELECT json_serialize_sql('SELECT 1') FROM trail",
         # settings and environment
         "SELECT current_setting('temp_directory') FROM trail",
         "SELECT getenv('HOME') FROM trail",

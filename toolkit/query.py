@@ -85,9 +85,21 @@ class TrailQuery:
 
 #: Names the engines give their own relations; a query's WITH may not define them.
 RESERVED_NAMES = frozenset({TRAIL, "trail_source", "trail_pinned"})
-#: Functions that read the engine's settings, environment, catalog or files: never in a query.
+#: Functions that read the engine's settings, environment, catalog or files, or run SQL of their
+#: own: never in a query.
 _REFUSED_FUNCTIONS = frozenset(
-    {"current_setting", "getenv", "getvariable", "current_database", "current_schema", "current_schemas"}
+    {
+        "current_setting",
+        "getenv",
+        "getvariable",
+        "current_database",
+        "current_schema",
+        "current_schemas",
+        "json_serialize_sql",
+        "json_deserialize_sql",
+        "json_serialize_plan",
+        "which_secret",
+    }
 )
 _REFUSED_PREFIXES = (
     "duckdb_",
@@ -99,7 +111,12 @@ _REFUSED_PREFIXES = (
     "query",
     "iceberg_",
     "delta_",
+    "json_execute",
+    "sql_",
 )
+#: What a FROM or JOIN may hold: a table name, a subquery, UNNEST, VALUES or LATERAL (itself a
+#: subquery or UNNEST), never a function: a table function reads what it likes.
+_RELATIONS = (exp.Table, exp.Subquery, exp.Unnest, exp.Lateral, exp.Values)
 #: Deeper than this, a query is refused before any recursive pass over its tree.
 MAX_DEPTH = 200
 
@@ -151,6 +168,10 @@ def parse_select(sql: str) -> exp.Query:
             raise UsageError(f"only SELECT or WITH queries are run, not {node.key.upper()}")
         if isinstance(node, exp.Func):
             _check_function(node)
+        if isinstance(node, (exp.From, exp.Join)) and not isinstance(node.this, _RELATIONS):
+            raise _not_a_relation(node.this)
+        if isinstance(node, exp.Lateral) and not isinstance(node.this, (exp.Subquery, exp.Unnest)):
+            raise _not_a_relation(node.this)
     for cte in tree.find_all(exp.CTE):
         if cte.alias_or_name.lower() in RESERVED_NAMES:
             raise UsageError(
@@ -158,6 +179,13 @@ def parse_select(sql: str) -> exp.Query:
             )
     _check_tables(tree)
     return tree
+
+
+def _not_a_relation(node: exp.Expr) -> UsageError:
+    return UsageError(
+        f"queries read from `trail`, subqueries and UNNEST only, not {node.sql('athena')[:80]}",
+        "table functions are not allowed",
+    )
 
 
 def _too_deep() -> UsageError:

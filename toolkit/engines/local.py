@@ -51,6 +51,12 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def _literal_path(path: str) -> str:
+    """A path as a DuckDB file pattern matching that one file: DuckDB expands `*`, `?` and `[...]`
+    in every path it reads, so each is put in a character class of its own (`[*]`, `[?]`, `[[]`)."""
+    return re.sub(r"([*?\[])", r"[\1]", path)
+
+
 def object_size_for(largest: int) -> int:
     """The reader buffer for files of at most `largest` bytes: a power of two with headroom."""
     size = MIN_OBJECT_BYTES
@@ -74,7 +80,7 @@ def reader_sql(paths: list[str], record_type: str, object_bytes: int = 16 << 20)
     ):
         if group:
             readers.append(
-                f"read_json([{', '.join(_quote(p) for p in group)}], "
+                f"read_json([{', '.join(_quote(_literal_path(p)) for p in group)}], "
                 f"columns={{'Records': {_quote(record_type)}}}, format='unstructured', records=true, "
                 f"ignore_errors=true, filename=true, compression='{compression}', "
                 f"maximum_object_size={object_bytes})"
@@ -142,7 +148,7 @@ def _parquet_sql(
             f"NOT (account = {_quote(account)} AND region = {_quote(region)} "
             f"AND day IN ({', '.join(_quote(d) for d in listed)}))"
         )
-    files = ", ".join(_quote(p) for p in paths)
+    files = ", ".join(_quote(_literal_path(p)) for p in paths)
     return (
         f"SELECT {', '.join(exposed)}, {keep}\n"
         f"FROM (SELECT {', '.join(typed)}, {keep}\n"
@@ -257,6 +263,8 @@ class LocalEngine:
         allowed = [str(Path(self.archive.root).expanduser().resolve()), self._scratch]
         if self.cache is not None:
             allowed.append(str(self.cache.dir))
+        # DuckDB checks the pattern it is given as well as the files it finds: both forms.
+        allowed += [_literal_path(d) for d in allowed if _literal_path(d) != d]
         listed = ", ".join(_quote(d) for d in allowed)
         for statement in (
             f"SET allowed_directories = [{listed}]",
