@@ -167,3 +167,12 @@ def test_duckdb_configuration_is_locked_and_loads_no_extension(small_archive):
             assert "lock" in str(refused.value).lower() or "permission" in str(refused.value).lower()
     finally:
         engine.close()
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-Infinity", "NaN"])
+def test_a_float_parameter_that_is_not_a_number_is_refused(value):
+    from toolkit.catalog import Param
+    from toolkit.render import literal
+
+    with pytest.raises(UsageError):
+        literal(Param("threshold", "float", False, None, ""), value)

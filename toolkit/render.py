@@ -8,6 +8,7 @@ and WINDOW flags apply to `trail` as for any query.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from sqlglot import exp
@@ -90,7 +91,10 @@ def literal(param: Param, raw: Any) -> exp.Expr | list[exp.Expr]:
         if param.type == "int":
             return exp.Literal.number(int(text))
         if param.type == "float":
-            return exp.Literal.number(float(text))
+            number = float(text)
+            if not math.isfinite(number):  # `nan` and `inf` would print as names, not numbers
+                raise ValueError(text)
+            return exp.Literal.number(number)
         if param.type == "bool":
             if isinstance(raw, bool):
                 return exp.Boolean(this=raw)
