@@ -314,3 +314,25 @@ def test_names_with_glob_characters_are_read_once_each_and_only_them(tmp_path, p
     result = run(root, "SELECT eventid, count(*) FROM trail GROUP BY 1 ORDER BY 1")
     assert result.rows == [(record["eventID"], 1) for record in events(6)]
     assert [Path(s.path).name for s in result.report.skipped] == [log_name("corrupt")]
+
+
+def test_event_shows_what_queries_read_when_a_record_repeats_a_key(tmp_path, capsys):
+    record = events(1)[0]
+    text = json.dumps({"Records": [record]})
+    text = text.replace('"eventName": ', '"eventName": "FirstName", "eventName": ', 1)
+    write(day_folder(tmp_path), "dupfield", gzip.compress(text.encode()))
+    code, out, _err = run_in_process(
+        capsys,
+        "sql",
+        "SELECT eventname FROM trail",
+        "--source",
+        str(tmp_path),
+        "--all-time",
+        "--format",
+        "csv",
+    )
+    assert code == 0 and out.splitlines()[1] == "FirstName"
+    code, out, _err = run_in_process(
+        capsys, "event", record["eventID"], "--source", str(tmp_path), "--all-time"
+    )
+    assert code == 0 and json.loads(out)["eventName"] == "FirstName"

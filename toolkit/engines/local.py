@@ -767,9 +767,21 @@ def _records(path: str) -> list[dict[str, Any]]:
     """The original records of a log file, every key as written; a file Python's JSON reader
     cannot take (nesting deeper than its recursion limit) is a one-line SourceError."""
     opener = gzip.open if path.endswith(".gz") else open
+    # Read as DuckDB's reader reads, so `event` shows what queries count: of a key given twice
+    # the first value counts, and every JSON document of the file is read.
+    decoder = json.JSONDecoder(object_pairs_hook=_first_wins)
+    documents: list[Any] = []
     try:
         with opener(path, "rt", encoding="utf-8") as handle:  # type: ignore[operator]
-            document = json.load(handle)
+            text = handle.read()
+        at = 0
+        while True:
+            while at < len(text) and text[at].isspace():
+                at += 1
+            if at >= len(text):
+                break
+            document, at = decoder.raw_decode(text, at)
+            documents.append(document)
     except RecursionError:
         raise SourceError(
             f"{path}: nested too deeply to print its records",
@@ -777,8 +789,18 @@ def _records(path: str) -> list[dict[str, Any]]:
         ) from None
     except (OSError, ValueError, EOFError) as error:
         raise SourceError(f"{path}: cannot be read again: {first_line(str(error))}") from None
-    records = document.get("Records", []) if isinstance(document, dict) else []
-    return [record for record in records if isinstance(record, dict)]
+    found: list[dict[str, Any]] = []
+    for document in documents:
+        records = document.get("Records", []) if isinstance(document, dict) else []
+        found.extend(record for record in records if isinstance(record, dict))
+    return found
+
+
+def _first_wins(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    kept: dict[str, Any] = {}
+    for key, value in pairs:
+        kept.setdefault(key, value)
+    return kept
 
 
 def _reason(message: str, path: str) -> str:
