@@ -27,9 +27,10 @@ from toolkit.verify import DigestFile, _authenticate, _load, verify
 
 DAYS = ("2025/03/29", "2025/03/30", "2025/03/31", "2025/04/01")
 #: Ends where a local copy's authenticated digests end: each chain's newest digest (23:30 to 00:30)
-#: is authenticated only by its S3 object metadata, so a window it covers fails without it.
-WINDOW = window.parse(start="2025-03-29T01:00:00Z", end="2025-03-31T23:30:00Z")
-WINDOW_FLAGS = ["--start", "2025-03-29T01:00:00Z", "--end", "2025-03-31T23:30:00Z"]
+#: is authenticated only by its S3 object metadata, so a window it covers fails without it; and with
+#: no late delivery, since the files delivered after the end (which a query reads) are listed by it.
+WINDOW = window.parse(start="2025-03-29T01:00:00Z", end="2025-03-31T23:30:00Z", late_delivery="0m")
+WINDOW_FLAGS = ["--start", "2025-03-29T01:00:00Z", "--end", "2025-03-31T23:30:00Z", "--late-delivery", "0m"]
 
 
 @pytest.fixture

@@ -36,7 +36,8 @@ def verify(
     public_keys: Annotated[
         Path | None,
         typer.Option(
-            "--public-keys", help="JSON from `aws cloudtrail list-public-keys` (kept in the cache)."
+            "--public-keys",
+            help="JSON from `aws cloudtrail list-public-keys` (trusted for this run only, never cached).",
         ),
     ] = None,
     signatures_file: Annotated[
@@ -71,8 +72,11 @@ def verify(
     keys = publickeys.PublicKeys.load(public_keys, fetch)
     say(f"window: {window.description}")
     signatures = verify_module.load_signatures(signatures_file) if signatures_file is not None else {}
+    listed: set[str] | None = None  # from s3://: only what the bucket lists now
     if chosen.startswith("s3://"):
-        chosen, fetched = _verify_copy(chosen, window, account or [], region or [], profile, aws_region)
+        chosen, fetched, listed = _verify_copy(
+            chosen, window, account or [], region or [], profile, aws_region
+        )
         signatures = {**signatures, **fetched}
     elif not Path(chosen).is_dir():
         raise SourceError(f"source {chosen!r} is not a directory", "give the directory holding AWSLogs/")
@@ -90,6 +94,7 @@ def verify(
             regions=region,
             signatures=signatures,
             progress=bar,
+            listed=listed,
         )
     finally:
         if bar is not None:
@@ -114,10 +119,10 @@ def verify(
                 len(c.digests_unauthenticated),
                 len(c.digests_invalid),
                 len(c.digests_missing),
-                c.logs_valid + c.logs_unvouched,
+                c.logs_valid,
                 len(c.logs_mismatch),
                 len(c.logs_missing) + len(c.logs_unreadable),
-                len(c.logs_unreferenced),
+                len(c.logs_unreferenced) + len(c.logs_unproven) + len(c.logs_duplicate),
                 len(c.gaps),
             )
             for c in report.chains
@@ -145,9 +150,11 @@ def verify(
         )
     say(
         f"digests: {totals['digests_valid']:,} valid, {totals['digests_invalid']:,} invalid, "
-        f"{totals['digests_missing']:,} missing; log files: {totals['logs_valid'] + totals['logs_unvouched']:,} "
+        f"{totals['digests_missing']:,} missing; log files: {totals['logs_valid']:,} "
         f"valid, {totals['logs_mismatch']:,} hash mismatch, {totals['logs_missing']:,} missing, "
-        f"{totals['logs_unreadable']:,} unreadable, {totals['logs_unreferenced']:,} referenced by no digest; "
+        f"{totals['logs_unreadable']:,} unreadable, {totals['logs_unreferenced']:,} referenced by no digest, "
+        f"{totals['logs_unproven']:,} listed only by an unauthenticated digest, "
+        f"{totals['logs_duplicate']:,} copies of a vouched file under another prefix; "
         f"{totals['logs_refused']:,} not opened (outside the archive or not a regular file); "
         f"{totals['gaps']:,} gaps, {totals['chains_ending_early']:,} chain(s) ending before the window, "
         f"{totals['starts']:,} chain starts"
@@ -160,8 +167,12 @@ def verify(
 
 def _verify_copy(
     url: str, window: Window, accounts: list[str], regions: list[str], profile: str | None, region: str | None
-) -> tuple[str, dict[str, str]]:
-    """An s3:// source: fetch the window's digests (with their signatures) and log files."""
+) -> tuple[str, dict[str, str], set[str]]:
+    """An s3:// source: fetch the window's digests (with their signatures) and log files.
+
+    Returns the local copy, the signatures, and the paths (from the copy's root) the bucket lists
+    now: whatever else the local copy holds (keys deleted from the bucket since) is ignored.
+    """
     from toolkit import s3source
 
     client = s3_client(profile, region)
@@ -169,6 +180,8 @@ def _verify_copy(
         directory, signatures, digests = s3source.sync_digests(
             client, url, window, accounts, regions, warn=say
         )
-        s3source.sync(client, url, window, accounts, regions, warn=say)
+        _root, logs = s3source.sync(
+            client, url, s3source.verify_log_window(window), accounts, regions, warn=say
+        )
     say(f"{url}: {digests.listed:,} digest files in the window ({digests.downloaded:,} downloaded)")
-    return str(directory), signatures
+    return str(directory), signatures, set(digests.keys) | set(logs.keys)

@@ -6,7 +6,11 @@ fingerprint computed from it (MD5 of its PKCS#1 DER, as CloudTrail computes
 `digestPublicKeyFingerprint` and ListPublicKeys' `Fingerprint`): an entry claiming another one is
 refused (from `--public-keys`: an error naming it), never cached and never used. The cache is
 `$XDG_CACHE_HOME/trailcsi/public-keys.json` (fingerprint → base64 DER and validity), written
-atomically. Values may be PKCS#1 or SubjectPublicKeyInfo DER.
+atomically, and holds only keys fetched from AWS's ListPublicKeys: keys given with
+`--public-keys` are trusted for that run only (anyone can write such a file, and a key trusted
+once must not sign a later archive), and a cached entry not marked as fetched from AWS (kept by an
+older trailcsi) is ignored. A key signs only within its validity period (`valid_at`). Values may
+be PKCS#1 or SubjectPublicKeyInfo DER.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ from toolkit.window import stamp
 
 #: Fetches ListPublicKeys entries: (region, keys valid since) -> entries (Value as bytes or base64).
 Fetcher = Callable[[str, datetime | None], list[dict[str, Any]]]
+#: The mark of a cache entry fetched from AWS's ListPublicKeys (only those are cached).
+FROM_AWS = "ListPublicKeys"
 
 
 def cache_path() -> Path:
@@ -84,29 +90,53 @@ def _normalized(entry: dict[str, Any]) -> dict[str, Any]:
     rsa.load_public_key(bytes(der))  # refuse what is not an RSA public key now, not mid-verification
     return {
         "Value": base64.b64encode(der).decode("ascii"),
-        "ValidityStartTime": _when(entry.get("ValidityStartTime")),
-        "ValidityEndTime": _when(entry.get("ValidityEndTime")),
+        "ValidityStartTime": _when(entry.get("ValidityStartTime"), "ValidityStartTime"),
+        "ValidityEndTime": _when(entry.get("ValidityEndTime"), "ValidityEndTime"),
     }
 
 
-def _when(value: Any) -> str | None:
+def _when(value: Any, name: str) -> str | None:
+    """A validity time as `2025-03-29T01:30:00Z` (None when not given); ValueError if not a time."""
     if value is None:
         return None
     if isinstance(value, datetime):
-        return stamp(value.astimezone(UTC))
-    if isinstance(value, (int, float)):
-        return stamp(datetime.fromtimestamp(value, UTC))
-    return str(value)
+        moment = value
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        moment = datetime.fromtimestamp(value, UTC)
+    elif isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(f"{name} {value!r} is not a time") from None
+    else:
+        raise ValueError(f"{name} is not a time")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return stamp(moment.astimezone(UTC).replace(microsecond=0))
+
+
+def _parsed(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class PublicKeys:
-    """Keys by fingerprint; a missing one is fetched from AWS once per region, if a fetcher is given."""
+    """Keys by fingerprint; a missing one is fetched from AWS once per region, if a fetcher is given.
+
+    `keys` are trusted for this object's life; only keys fetched from AWS are written to the cache.
+    """
 
     def __init__(self, keys: dict[str, dict[str, Any]] | None = None, fetch: Fetcher | None = None) -> None:
         self._fetch = fetch
         self._asked: set[str] = set()
         self.notes: list[str] = []
         self._entries: dict[str, dict[str, Any]] = {}
+        self._cached: dict[str, dict[str, Any]] = {}  # fetched from AWS: what `save` writes
         dropped = []
         for fingerprint, entry in (keys or {}).items():
             if _own_fingerprint(entry) == str(fingerprint).lower():
@@ -121,7 +151,7 @@ class PublicKeys:
 
     @classmethod
     def load(cls, listing: Path | None = None, fetch: Fetcher | None = None) -> PublicKeys:
-        """The cache, plus `listing` (which is added to the cache)."""
+        """The cache (keys fetched from AWS), plus `listing` (`--public-keys`: for this run only, never cached)."""
         cached: dict[str, dict[str, Any]] = {}
         path = cache_path()
         if path.is_file():
@@ -139,13 +169,33 @@ class PublicKeys:
                 why = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
                 raise UsageError(f"--public-keys {listing}: {why}") from None
             given = parse_listing(text, f"--public-keys {listing}")
-        keys = cls(cached, fetch)
+        fetched = {
+            fp: entry
+            for fp, entry in cached.items()
+            if isinstance(entry, dict) and entry.get("From") == FROM_AWS
+        }
+        unmarked = sorted(str(fp) for fp in cached if fp not in fetched)
+        keys = cls(fetched, fetch)
+        keys._cached = dict(keys._entries)
+        if unmarked:
+            keys.notes.append(
+                f"ignored {len(unmarked)} cached public key(s) not fetched from AWS's ListPublicKeys "
+                f"({', '.join(unmarked)}): kept from --public-keys by an older trailcsi; give --public-keys "
+                "again, or let trailcsi ask AWS"
+            )
         if keys.notes:
             keys.save()  # the cache no longer holds what was ignored
-        if given:
-            keys._entries.update(given)
-            keys.save()
+        keys._entries.update(given)  # for this run only: never cached
         return keys
+
+    def valid_at(self, fingerprint: str, moment: datetime | None) -> tuple[bool, str]:
+        """Whether the key with this fingerprint may have signed at `moment`, and its validity as text."""
+        entry = self._entries.get(fingerprint.lower()) or {}
+        start, end = _parsed(entry.get("ValidityStartTime")), _parsed(entry.get("ValidityEndTime"))
+        said = f"{stamp(start) or 'any time'} to {stamp(end) or 'any time'}"
+        if moment is None:
+            return start is None and end is None, said
+        return (start is None or moment >= start) and (end is None or moment <= end), said
 
     def get(self, fingerprint: str, region: str, since: datetime | None = None) -> rsa.PublicKey | None:
         """The key with this fingerprint; AWS is asked (keys valid since `since`) if it is unknown."""
@@ -166,9 +216,10 @@ class PublicKeys:
                     except (KeyError, TypeError, ValueError, rsa.KeyFormatError) as error:
                         self.notes.append(f"ignored public key {number} AWS gave for {region}: {error}")
                         continue
-                    fetched[found] = normalized
+                    fetched[found] = {**normalized, "From": FROM_AWS}
                 if fetched:
                     self._entries.update(fetched)
+                    self._cached.update(fetched)
                     self.save()
             entry = self._entries.get(fingerprint.lower())
         if entry is None:
@@ -183,7 +234,7 @@ class PublicKeys:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             scratch = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            scratch.write_text(json.dumps(self._entries, indent=1, sort_keys=True), encoding="utf-8")
+            scratch.write_text(json.dumps(self._cached, indent=1, sort_keys=True), encoding="utf-8")
             os.replace(scratch, path)
         except OSError:
             pass  # the cache is a convenience; verification does not depend on writing it

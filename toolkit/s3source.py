@@ -45,6 +45,8 @@ class SyncReport:
     bytes_downloaded: int = 0
     #: Keys (or folders) of the bucket that were not downloaded, with why.
     refused: list[tuple[str, str]] = field(default_factory=list)
+    #: The files listed now, as paths from the returned directory (`verify` trusts nothing else).
+    keys: list[str] = field(default_factory=list)
 
     def refused_note(self, url: str) -> str | None:
         """One line for the refused keys, by reason, with an example of each; None if none."""
@@ -160,6 +162,7 @@ def sync(
             report.refused.append((key, target))
             continue
         report.listed += 1
+        report.keys.append(key[len(found.prefix) :])
         if etags.get(key) == etag and target.exists() and target.stat().st_size == size:
             report.reused += 1
         else:
@@ -255,10 +258,12 @@ def sync_digests(
     root: Path | None = None,
     warn: Callable[[str], None] | None = None,
 ) -> tuple[Path, dict[str, str], SyncReport]:
-    """Fetch the digest files of the window (one hour past its end) and their signatures.
+    """Fetch the digest files of the window (up to three hours past its delivery span) and their signatures.
 
     A digest's signature is its S3 object metadata (`signature`), which a download to disk loses,
     so it is kept in the cache (`.signatures.json`, by key from `AWSLogs/`) next to the files.
+    The report's `keys` are the digests the bucket lists now: the cache may hold others, deleted
+    from the bucket since, which `verify` must not count.
     """
     bucket, prefix = parse_url(url)
     found = discover(client, bucket, prefix, origin="--source")
@@ -266,8 +271,9 @@ def sync_digests(
     local = base / bucket
     places = _Places(base, local)
     report = SyncReport()
+    span_end = window.delivery_span()[1]
     first = window.start.date() if window.start else None
-    last = (window.end + timedelta(hours=2)).date() if window.end else None
+    last = (span_end + timedelta(hours=3)).date() if span_end else None
     folders = []
     for account in found.accounts:
         if accounts and account not in accounts:
@@ -297,6 +303,7 @@ def sync_digests(
             report.refused.append((key, target))
         else:
             wanted.append((key, etag))
+            report.keys.append(key[len(found.prefix) :])
     report.listed = len(wanted)
 
     def fetch(item: tuple[str, str]) -> tuple[str, str, str | None, int]:
@@ -333,6 +340,13 @@ def sync_digests(
     if note:
         (warn or _say)(note)
     return local / found.prefix, signatures, report
+
+
+def verify_log_window(window: Window) -> Window:
+    """The window whose delivery span holds every log file the digests `verify` reads can name:
+    from an hour before the start to three hours after the window's delivery span."""
+    start = window.start - timedelta(hours=1) if window.start else None
+    return Window(start, window.end, window.description, window.late + timedelta(hours=3))
 
 
 def _load_json(path: Path) -> dict[str, str]:

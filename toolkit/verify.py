@@ -18,8 +18,11 @@ opened, and only paths inside the archive (no absolute path, no `..`, no symboli
 regular files only). A chain whose authenticated digests stop before the window ends (less the
 delivery delay when the window ends now) is a finding, not a pass.
 
-Beyond AWS's tool: whole archives (every account, region and trail), offline, log files in the
-window that no digest references (injected, or delivered while validation was off), and gaps.
+Beyond AWS's tool: whole archives (every account, region and trail), offline, and every log file
+a query over the window reads (delivered up to the window's late delivery after its end, under any
+prefix) that is not the very file an authenticated digest vouches for: referenced by no digest
+(injected, or delivered while validation was off), listed only by a digest that cannot be
+authenticated, or a copy under another prefix of a file a digest vouches for. And gaps.
 """
 
 from __future__ import annotations
@@ -114,6 +117,10 @@ class ChainReport:
     logs_refused: list[tuple[str, str]] = field(default_factory=list)  # key, why it was not opened
     logs_not_checked: list[str] = field(default_factory=list)  # listed by an invalid digest
     logs_unreferenced: list[str] = field(default_factory=list)
+    #: read by a query over the window, but listed only by digests that could not be authenticated
+    logs_unproven: list[str] = field(default_factory=list)
+    #: another copy (path, the vouched file) of a log file a digest vouches for, under another prefix
+    logs_duplicate: list[tuple[str, str]] = field(default_factory=list)
     starts: list[str] = field(default_factory=list)  # starting digests' start times
     gaps: list[tuple[str, str]] = field(default_factory=list)  # from, to
     authenticated_until: str | None = None  # end of the newest authenticated digest
@@ -139,6 +146,15 @@ class ChainReport:
             f"{where}: log file {key} not checked: its digest is invalid" for key in self.logs_not_checked
         ]
         said += [f"{where}: log file {key} is referenced by no digest" for key in self.logs_unreferenced]
+        said += [
+            f"{where}: log file {key} is listed only by a digest that cannot be authenticated (not opened)"
+            for key in self.logs_unproven
+        ]
+        said += [
+            f"{where}: log file {key} is another copy of {vouched}, the file a digest vouches for "
+            "(queries read both; only that one is checked)"
+            for key, vouched in self.logs_duplicate
+        ]
         return said
 
     def ok(self) -> bool:
@@ -165,6 +181,8 @@ class ChainReport:
                 "not_opened": [{"key": k, "reason": r} for k, r in self.logs_refused],
                 "not_checked": self.logs_not_checked,
                 "unreferenced": self.logs_unreferenced,
+                "listed_only_by_unauthenticated_digest_in_window": self.logs_unproven,
+                "copies_of_vouched_files": [{"key": k, "vouched": v} for k, v in self.logs_duplicate],
             },
             "chain_starts": self.starts,
             "gaps": [{"from": a, "to": b} for a, b in self.gaps],
@@ -199,6 +217,8 @@ class VerifyReport:
             "logs_refused",
             "logs_not_checked",
             "logs_unreferenced",
+            "logs_unproven",
+            "logs_duplicate",
             "gaps",
             "starts",
         ):
@@ -216,13 +236,16 @@ class VerifyReport:
         }
 
 
-def find_digests(root: Path) -> list[DigestFile]:
+def find_digests(root: Path, listed: set[str] | None = None) -> list[DigestFile]:
+    """The digest files under `root` (only those whose path from `root` is in `listed`, if given)."""
     found = []
     for directory, _dirs, names in os.walk(root):
         if layout.DIGESTS not in directory:
             continue
         for name in names:
             path = Path(directory) / name
+            if listed is not None and path.relative_to(root).as_posix() not in listed:
+                continue  # not in the source now (a stale copy of a key the bucket no longer lists)
             match = layout.DIGEST_PATH.search(path.as_posix())
             parsed = layout.parse_digest_name(name) if match else None
             if not match or not parsed:
@@ -251,22 +274,30 @@ def verify(
     progress: Progress | None = None,
     workers: int | None = None,
     now: datetime | None = None,
+    listed: set[str] | None = None,
 ) -> VerifyReport:
     """Check every digest chain under `root` in the window, and the log files of the window.
 
     `signatures` maps digest keys (from `AWSLogs/`) to the signature their S3 object metadata held.
     `now` (default: the current time) bounds an open window: its chains must reach `now`, less
-    `DIGEST_DELAY`.
+    `DIGEST_DELAY`. `listed`, when given, holds the paths (from `root`, with `/`) of the files the
+    source lists now (a bucket's keys): any other file under `root` is ignored, as if absent.
+
+    Log files are checked over the window's delivery span (up to its late delivery after the end):
+    every file a query over the window reads must be the very file an authenticated digest vouches
+    for.
     """
     base = Path(root).expanduser().resolve()
     wanted_accounts, wanted_regions = set(accounts or []), {r.lower() for r in regions or []}
     start, end = window.start, window.end
     moment = now or datetime.now(UTC)
     required = min(end, moment - DIGEST_DELAY) if end else moment - DIGEST_DELAY
-    late = (end + timedelta(hours=1, minutes=5)) if end else None
+    span = window.delivery_span()
+    # up to the digest of the hour the span ends in, and the one after it (which records its signature)
+    late = (span[1] + timedelta(hours=2, minutes=5)) if span[1] else None
     digests = [
         d
-        for d in find_digests(base)
+        for d in find_digests(base, listed)
         if (not wanted_accounts or d.account in wanted_accounts)
         and (not wanted_regions or d.region in wanted_regions)
         and (start is None or d.end >= start)
@@ -282,7 +313,7 @@ def verify(
             _load(digest, base)
     reports: dict[tuple[str, str, str], ChainReport] = {}
     work: list[tuple[ChainReport, str, str, Future[tuple[str, int]]]] = []
-    referenced: set[str] = set()
+    named = _Named()
     # Signatures are checked on this thread, one chain at a time; the log files an authenticated
     # digest names are hashed on worker threads (zlib and hashlib release the GIL) meanwhile.
     with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 2) as pool:
@@ -290,18 +321,21 @@ def verify(
         for chain_key, members in sorted(chains.items()):
             report = ChainReport(*chain_key)
             reports[chain_key] = report
-            vouched, named = _check_chain(members, report, keys, window, required)
-            referenced |= named
+            vouched = _check_chain(members, report, keys, window, required, base, named)
             for digest, key, expected in vouched:
                 path = _log_path(base, digest, key)
                 if isinstance(path, str):
                     report.logs_refused.append((key, path))
                     continue
+                named.vouched[_relative(base, path)] = key
+                if listed is not None and _relative(base, path) not in listed:
+                    report.logs_missing.append(key)  # not in the source now, whatever a local copy holds
+                    continue
                 if path not in hashes:
                     hashes[path] = pool.submit(_sha256_of_log, path)
                 work.append((report, key, expected, hashes[path]))
         _classify(work, progress)
-    _unreferenced(base, window, wanted_accounts, wanted_regions, referenced, reports)
+    _unreferenced(base, window, wanted_accounts, wanted_regions, named, reports, listed)
     ordered = [reports[k] for k in sorted(reports)]
     return VerifyReport(ordered, list(keys.notes))
 
@@ -331,13 +365,33 @@ def load_signatures(path: Path) -> dict[str, str]:
     return signatures
 
 
+@dataclass
+class _Named:
+    """Log files (paths from the archive's root) the digests name, beside each digest."""
+
+    vouched: dict[str, str] = field(default_factory=dict)  # by authenticated digests: path → key
+    not_checked: set[str] = field(default_factory=set)  # by invalid digests (reported as such)
+    unproven: set[str] = field(default_factory=set)  # by digests that could not be authenticated
+
+
+def _relative(base: Path, path: Path) -> str:
+    return Path(os.path.relpath(path, base)).as_posix()
+
+
 def _check_chain(
-    members: list[DigestFile], report: ChainReport, keys: PublicKeys, window: Window, required: datetime
-) -> tuple[list[tuple[DigestFile, str, str]], set[str]]:
+    members: list[DigestFile],
+    report: ChainReport,
+    keys: PublicKeys,
+    window: Window,
+    required: datetime,
+    base: Path,
+    named: _Named,
+) -> list[tuple[DigestFile, str, str]]:
     """Check the digests of one chain.
 
-    Returns the log files to hash, (digest, key, hash) of authenticated digests only, and every
-    key a digest of the chain names (so that none of them is also called unreferenced).
+    Returns the log files to hash, (digest, key, hash) of authenticated digests only; the files
+    invalid or unauthenticated digests name are added to `named` (the former are reported as not
+    checked, the latter vouch for nothing).
     """
     members.sort(key=lambda d: d.end)
     by_key = {d.key: d for d in members}
@@ -350,22 +404,28 @@ def _check_chain(
             continue
         _authenticate(digest, successors.get(digest.key), keys)
     logs: list[tuple[DigestFile, str, str]] = []
-    named: set[str] = set()
     previous: DigestFile | None = None
     start = window.start
     for digest in members:
         data = digest.data or {}
         entries = [(_from_awslogs(e["s3Object"]), e["hashValue"].lower()) for e in data.get("logFiles", [])]
-        named |= {key for key, _hash in entries}
         if digest.status == "valid":
             report.digests_valid += 1
             logs += [(digest, key, expected) for key, expected in entries]
+            unvouched = None
         elif digest.status == "unauthenticated":
             report.digests_unauthenticated.append(digest.key)
             report.logs_unvouched += len(entries)
+            unvouched = named.unproven
         else:
             report.digests_invalid.append((digest.key, digest.reason))
             report.logs_not_checked += [key for key, _hash in entries]
+            unvouched = named.not_checked
+        if unvouched is not None:
+            for key, _hash in entries:
+                path = _log_path(base, digest, key)
+                if not isinstance(path, str):
+                    unvouched.add(_relative(base, path))
         if not data:
             continue
         if data["previousDigestSignature"] is None:
@@ -378,7 +438,7 @@ def _check_chain(
             report.gaps.append((previous.data["digestEndTime"], data["digestStartTime"]))
         previous = digest
     _check_coverage(members, report, window, required)
-    return logs, named
+    return logs
 
 
 def _check_coverage(
@@ -403,19 +463,19 @@ def _check_coverage(
                 "no authenticated digest after it (deleted, not copied, or logging stopped; "
                 "a window ending there verifies up to there)"
             )
+    first, last = window.delivery_span()
     for digest in unauthenticated:
         if short and digest in newer:
             continue  # said once, by the chain's end
-        data = digest.data or {}
-        began, ended = _parse_time(data["digestStartTime"]), _parse_time(data["digestEndTime"])
-        if (window.end is None or began is None or began < window.end) and (
-            window.start is None or ended is None or ended > window.start
-        ):
+        # Where it lies is read from its name (its place in the archive), never from its own
+        # unsigned times: it lists the files delivered in the hour its name ends.
+        began = digest.end - timedelta(hours=1)
+        if (last is None or began < last) and (first is None or digest.end > first):
             report.digests_unproven.append(
                 (
                     digest.key,
-                    f"it covers {data['digestStartTime']} to {data['digestEndTime']} but cannot be "
-                    "authenticated (its signature is in its S3 object metadata: verify from s3://, or give "
+                    f"its name puts it at {stamp(began)} to {stamp(digest.end)}, in the window, but it cannot "
+                    "be authenticated (its signature is in its S3 object metadata: verify from s3://, or give "
                     "--signatures)",
                 )
             )
@@ -511,6 +571,11 @@ def _authenticate(digest: DigestFile, successor: DigestFile | None, keys: Public
         digest.status = "invalid"
         digest.reason = f"public key not found for fingerprint {fingerprint} (give --public-keys)"
         return
+    valid, validity = keys.valid_at(fingerprint, _parse_time(data["digestEndTime"]))
+    if not valid:
+        digest.status = "invalid"
+        digest.reason = f"signed at {data['digestEndTime']}, outside the validity of its public key {fingerprint} ({validity})"
+        return
     previous = data["previousDigestSignature"]
     to_sign = (
         f"{data['digestEndTime']}\n{data['digestS3Bucket']}/{data['digestS3Object']}\n"
@@ -602,25 +667,36 @@ def _unreferenced(
     window: Window,
     accounts: set[str],
     regions: set[str],
-    referenced: set[str],
+    named: _Named,
     reports: dict[tuple[str, str, str], ChainReport],
+    listed: set[str] | None,
 ) -> None:
-    """Log files delivered in the window that no digest lists."""
+    """Every log file a query over the window reads (under any prefix, delivered within the
+    window's delivery span) that is not the very file an authenticated digest vouches for."""
     try:
-        logs = archive.scan(base).select((window.start, window.end), accounts, regions)
+        logs = archive.scan(base).select(window.delivery_span(), accounts, regions)
     except Exception:  # no log files at all: nothing can be unreferenced
         return
+    vouched_keys = {key: path for path, key in named.vouched.items()}
     for log in logs:
-        key = _from_awslogs(Path(log.path).as_posix())
-        if key in referenced:
-            continue
+        path = _relative(base, Path(log.path))
+        if listed is not None and path not in listed:
+            continue  # not in the source now
+        if path in named.vouched or path in named.not_checked:
+            continue  # checked, or reported as not checked
         owner = next(
             (r for (a, g, _t), r in sorted(reports.items()) if a == log.account and g == log.region), None
         )
         if owner is None:
             owner = ChainReport(log.account, log.region)
             reports[(log.account, log.region, "")] = owner
-        owner.logs_unreferenced.append(key)
+        key = _from_awslogs(path)
+        if key in vouched_keys:
+            owner.logs_duplicate.append((path, vouched_keys[key]))
+        elif path in named.unproven:
+            owner.logs_unproven.append(path)
+        else:
+            owner.logs_unreferenced.append(path)
 
 
 def _from_awslogs(key: str) -> str:
