@@ -1,7 +1,8 @@
-from toolkit import demo
+from toolkit import demo, publickeys
 
 
-def test_demo_finds_every_planted_incident_and_reuses_its_archive(tmp_path, capsys):
+def test_demo_finds_every_planted_incident_and_reuses_its_archive(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     said: list[str] = []
     assert demo.run(tmp_path / "sample", say=said.append)
     out = capsys.readouterr().out
@@ -10,3 +11,6 @@ def test_demo_finds_every_planted_incident_and_reuses_its_archive(tmp_path, caps
     said.clear()
     assert demo.run(tmp_path / "sample", say=said.append)
     assert any("using the sample archive" in line for line in said)
+    # the sample's signing key is public (derived from the seed): it is trusted for the demo's
+    # verify only, never kept in the cache where a later verify would trust it
+    assert not publickeys.cache_path().exists()

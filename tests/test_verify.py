@@ -196,7 +196,8 @@ def test_the_wrong_key_or_no_key(copy, tmp_path):
     assert reasons == not_found
 
 
-def test_missing_keys_are_fetched_once_per_region_and_cached(copy):
+def test_missing_keys_are_fetched_once_per_region_and_cached(copy, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # no other test trusts what is cached here
     listing = json.loads((copy / "public-keys.json").read_text())["PublicKeyList"]
     asked: list[str] = []
 
