@@ -369,3 +369,38 @@ def test_a_month_file_corrupted_behind_its_checks_is_read_raw(tmp_path):
     assert rows == raw and len(raw) == 7 * 30
     assert cached_days(notes) == 0
     assert any("month file is corrupt" in note and "cache clear" in note for note in notes), notes
+
+
+def test_a_month_file_whose_pages_decode_to_bad_json_is_read_raw(tmp_path):
+    """One flipped byte in a page: DuckDB decodes it to text that is not JSON (its error then read
+    as the user's SQL's). The query runs again with those days read raw."""
+    import struct
+
+    import duckdb
+
+    root = tmp_path / "archive"
+    for day in range(1, 8):
+        write(root, 6, day, [record((6, day), n) for n in range(30)])
+    base = tmp_path / "cache"
+    build(root, base)
+    [month_file] = list(base.rglob("*.parquet"))
+    before = month_file.stat()
+    pristine = month_file.read_bytes()
+    footer = struct.unpack("<I", pristine[-8:-4])[0]
+    sql = "SELECT userIdentity::JSON->>'type', requestParameters::JSON FROM read_parquet(?)"
+    for offset in range(4, len(pristine) - footer - 8, 3):
+        damaged = bytearray(pristine)
+        damaged[offset] ^= 0x04
+        month_file.write_bytes(bytes(damaged))
+        try:
+            duckdb.execute(sql, [str(month_file)]).fetchall()
+        except duckdb.Error:
+            break
+    else:
+        pytest.fail("no single flipped byte made DuckDB fail on this file")
+    os.utime(month_file, ns=(before.st_atime_ns, before.st_mtime_ns))
+    everything = "SELECT eventid, useridentity.type, requestparameters FROM trail ORDER BY eventid"
+    raw, _ = query(root, everything)
+    rows, notes = query(root, everything, cache=columnar.ColumnarCache(root, base))
+    assert rows == raw
+    assert any("month file is corrupt" in note for note in notes), notes

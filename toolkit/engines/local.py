@@ -302,7 +302,7 @@ class LocalEngine:
         except TrailcsiError as error:
             if self._await_checks() & set(paths):
                 return self.run(query)  # a file the whole check refused was in the way
-            if cached is None or not isinstance(error, EngineError):
+            if cached is None or isinstance(error, Interrupted):
                 raise
             # The month files passed their checks (size, time, footer) yet could not be read: a
             # corrupt page. Their days are read raw from now on, and the query runs again.
@@ -441,7 +441,7 @@ class LocalEngine:
                 if culprit is None:
                     raise _translate(error) from None
                 path = readable[shown.index(culprit[0])]
-                self._skip(report, path, culprit[1])
+                self._skip(report, path, self._checked_reason(path) or culprit[1])
                 readable.remove(path)
 
     def _files(
@@ -515,6 +515,16 @@ class LocalEngine:
             self._pool = ThreadPoolExecutor(max_workers=self._threads, thread_name_prefix="trailcsi-check")
         for path in new:
             self._checking[path] = self._pool.submit(archive.inspect, path)
+
+    def _checked_reason(self, path: str) -> str | None:
+        """The whole check's reason for a file DuckDB failed on (the same words every run)."""
+        future = self._checking.get(path)
+        if future is not None:
+            try:
+                return future.result().problem
+            except Exception:  # the check's own failure: DuckDB's words stand
+                return None
+        return self._bad.get(path)
 
     def _await_checks(self) -> set[str]:
         """Wait for the running checks; returns the files they found bad (no longer to be read)."""
@@ -817,11 +827,17 @@ def _reason(message: str, path: str) -> str:
 _UNKNOWN_COLUMN = re.compile(r'Referenced column "([^"]+)" not found')
 
 
+def _printable(text: str, limit: int = 300) -> str:
+    """An engine's message fit for one line: control characters shown escaped, cut at `limit`."""
+    shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+
+
 def _translate(error: BaseException) -> BaseException:
     """DuckDB's errors about the user's SQL become one-line UsageErrors; others pass through."""
     if not isinstance(error, duckdb.Error):
         return error
-    message = first_line(str(error), "unknown error")
+    message = _printable(first_line(str(error), "unknown error"))
     if isinstance(error, duckdb.BinderException):
         match = _UNKNOWN_COLUMN.search(str(error))
         if match:
