@@ -290,7 +290,10 @@ app.add_typer(queries_app, name="queries")
 
 _QueriesDir = Annotated[
     list[Path] | None,
-    typer.Option("--queries-dir", help="Another directory of templates (searched after the built-in ones)."),
+    typer.Option(
+        "--queries-dir",
+        help="Another directory of templates; one with a built-in's name replaces it (said on stderr).",
+    ),
 ]
 
 
