@@ -351,6 +351,20 @@ def test_from_s3_a_log_deleted_from_the_bucket_is_missing(copy, capsys, fake_aws
 # -- the summary counts as valid only what was checked -----------------------------------------
 
 
+def test_a_local_copy_ending_at_its_authenticated_digests_fails_on_the_late_deliveries_only_they_list(
+    copy,
+):
+    # each chain's newest digest (23:30 to 00:30) cannot be authenticated from a copy; files it lists
+    # (delivered after 23:30) are read by a query ending at 23:30 with the default late delivery
+    local = window.parse(start="2025-03-29T01:00:00Z", end="2025-03-31T23:30:00Z")
+    report = verify(copy, local, keys(copy))
+    said = problems(report)
+    assert not report.ok()
+    assert any("within its late delivery" in line and "--late-delivery 0m" in line for line in said)
+    assert any("listed only by a digest that cannot be authenticated" in line for line in said)
+    assert verify(copy, local, keys(copy), signatures=signatures(copy)).ok()
+
+
 def test_the_summary_counts_only_checked_logs_as_valid(copy, capsys):
     flags = ["verify", "--source", str(copy), "--public-keys", str(copy / sample_digests.PUBLIC_KEYS)]
     flags += ["--start", "2025-03-29T01:00:00Z", "--end", "2025-03-31T23:30:00Z", "--late-delivery", "0m"]

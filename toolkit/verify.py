@@ -471,12 +471,19 @@ def _check_coverage(
         # unsigned times: it lists the files delivered in the hour its name ends.
         began = digest.end - timedelta(hours=1)
         if (last is None or began < last) and (first is None or digest.end > first):
+            late = window.end is not None and began >= window.end
             report.digests_unproven.append(
                 (
                     digest.key,
-                    f"its name puts it at {stamp(began)} to {stamp(digest.end)}, in the window, but it cannot "
-                    "be authenticated (its signature is in its S3 object metadata: verify from s3://, or give "
-                    "--signatures)",
+                    f"its name puts it at {stamp(began)} to {stamp(digest.end)}, "
+                    + ("after the window's end but within its late delivery" if late else "in the window")
+                    + ", but it cannot be authenticated (its signature is in its S3 object metadata: verify "
+                    "from s3://, or give --signatures"
+                    + (
+                        "; or end the window earlier, or give --late-delivery 0m to read no file delivered after it)"
+                        if late
+                        else ")"
+                    ),
                 )
             )
 
