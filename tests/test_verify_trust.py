@@ -148,6 +148,23 @@ def test_the_cli_fails_on_a_tampered_copy_that_search_reads(copy, capsys):
     assert code == 1 and f"copy/{key_of(copy, original)}" in out  # ... so verify checks it
 
 
+def test_a_copy_of_a_digest_and_its_logs_under_another_prefix_vouches_for_nothing(copy):
+    digest = digests_of(copy)[30]
+    listed = [entry["s3Object"] for entry in read(digest)["logFiles"]]
+    for key in [*listed, key_of(copy, digest)]:
+        target = copy / "copy" / key
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(copy / key, target)
+    report = verify(copy, MIDDLE, keys(copy))
+    said = problems(report)
+    assert (
+        f"digest copy/{key_of(copy, digest)} is invalid: another copy of {key_of(copy, digest)} " in said[0]
+    )
+    for key in listed:
+        assert any(line.startswith(f"log file copy/{key} is another copy of {key}") for line in said)
+    assert len(said) == 1 + len(listed)
+
+
 # -- F4: only authenticated digests vouch for log files ----------------------------------------
 
 

@@ -305,6 +305,17 @@ def verify(
     ]
     for digest in digests:
         digest.signature = (signatures or {}).get(digest.key)
+    # A digest key found twice (another copy under another prefix): the one nearest the root is
+    # checked; every other copy is reported, and vouches for nothing (the log files beside it,
+    # which queries read too, are then reported as copies of the vouched ones).
+    copies: list[tuple[DigestFile, DigestFile]] = []
+    kept: dict[str, DigestFile] = {}
+    for digest in sorted(digests, key=lambda d: (len(d.path.parts), d.path.as_posix())):
+        if digest.key in kept:
+            copies.append((digest, kept[digest.key]))
+        else:
+            kept[digest.key] = digest
+    digests = [d for d in digests if kept[d.key] is d]
     chains: dict[tuple[str, str, str], list[DigestFile]] = defaultdict(list)
     for digest in digests:
         chains[(digest.account, digest.region, digest.trail)].append(digest)
@@ -335,6 +346,18 @@ def verify(
                     hashes[path] = pool.submit(_sha256_of_log, path)
                 work.append((report, key, expected, hashes[path]))
         _classify(work, progress)
+    for copy, original in copies:
+        owner = reports.get((copy.account, copy.region, copy.trail))
+        if owner is None:
+            owner = reports[(copy.account, copy.region, copy.trail)] = ChainReport(
+                copy.account, copy.region, copy.trail
+            )
+        owner.digests_invalid.append(
+            (
+                _relative(base, copy.path),
+                f"another copy of {_relative(base, original.path)} under another prefix: only that one is checked",
+            )
+        )
     _unreferenced(base, window, wanted_accounts, wanted_regions, named, reports, listed)
     ordered = [reports[k] for k in sorted(reports)]
     return VerifyReport(ordered, list(keys.notes))
