@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import NamedTuple
+from typing import BinaryIO, NamedTuple
 
 from toolkit import layout
 from toolkit.errors import SourceError
@@ -196,16 +196,12 @@ def inspect(path: str) -> Inspection:
     must be an object with a `Records` key, anywhere among its keys. Files that could hold more
     than that one key or document (the key twice, several gzip members) are parsed exactly.
     """
+    opened = _open_regular(path)
+    if isinstance(opened, Inspection):
+        return opened
     try:
-        # O_NONBLOCK: a FIFO put in a log file's place cannot block the check.
-        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    except OSError as error:
-        return Inspection(f"cannot be opened: {error.strerror}", 0)
-    try:
-        with os.fdopen(descriptor, "rb") as handle:
+        with opened as handle:
             status = os.fstat(handle.fileno())
-            if not stat.S_ISREG(status.st_mode):
-                return Inspection("not a regular file", 0)
             # The same file, unchanged (inode, size, modification and change times), was checked
             # already in this process: a notebook's engines, a sweep's queries.
             key = (status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns)
@@ -246,18 +242,34 @@ def _judge(path: str, problem: str | None, scan: _TextScan, members: int, head: 
     return Inspection(problem, scan.size, head[:2] == b"\x1f\x8b" and bool(head[3] & _UNREAD_FLAGS))
 
 
-def quick_look(path: str) -> Inspection:
-    """What a log file's first bytes and gzip trailer say (about 20 µs a file): a regular file,
-    gzip (or plain JSON) holding a JSON object, its uncompressed size from the trailer. The whole
-    file is checked by `inspect`, which queries run side by side with this cheap look."""
+def _open_regular(path: str) -> BinaryIO | Inspection:
+    """The file opened for reading, or why not: it cannot be opened or is not a regular file.
+    O_NONBLOCK: a FIFO put in a log file's place cannot block the open."""
     try:
         descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as error:
         return Inspection(f"cannot be opened: {error.strerror}", 0)
+    handle = os.fdopen(descriptor, "rb")
     try:
-        with os.fdopen(descriptor, "rb") as handle:
-            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-                return Inspection("not a regular file", 0)
+        regular = stat.S_ISREG(os.fstat(descriptor).st_mode)
+    except OSError as error:
+        handle.close()
+        return Inspection(f"cannot be examined: {error.strerror}", 0)
+    if not regular:
+        handle.close()
+        return Inspection("not a regular file", 0)
+    return handle
+
+
+def quick_look(path: str) -> Inspection:
+    """What a log file's first bytes and gzip trailer say (about 20 µs a file): a regular file,
+    gzip (or plain JSON) holding a JSON object, its uncompressed size from the trailer. The whole
+    file is checked by `inspect`, which queries run side by side with this cheap look."""
+    opened = _open_regular(path)
+    if isinstance(opened, Inspection):
+        return opened
+    try:
+        with opened as handle:
             head = handle.read(4096)
             size = handle.seek(0, os.SEEK_END)
             if head[:2] == b"\x1f\x8b" and size >= 18:
