@@ -346,17 +346,23 @@ def test_cache_status_reports_a_cache_whose_record_is_damaged(
     assert json.loads(out)[0]["day folders"] == 7 and "damaged" not in err
 
 
-def test_a_month_file_corrupted_behind_its_checks_is_read_raw(tmp_path):
-    """Pages corrupted while the file keeps its size, time and footer: the query that fails on
-    them runs again with those days read raw, and says so."""
-    import struct
-
+def a_cached_month(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """June 1-7, thirty events a day, cached: (archive, cache base, the month's Parquet file)."""
     root = tmp_path / "archive"
     for day in range(1, 8):
         write(root, 6, day, [record((6, day), n) for n in range(30)])
     base = tmp_path / "cache"
     build(root, base)
     [month_file] = list(base.rglob("*.parquet"))
+    return root, base, month_file
+
+
+def test_a_month_file_corrupted_behind_its_checks_is_read_raw(tmp_path):
+    """Pages corrupted while the file keeps its size, time and footer: the query that fails on
+    them runs again with those days read raw, and says so."""
+    import struct
+
+    root, base, month_file = a_cached_month(tmp_path)
     before = month_file.stat()
     data = bytearray(month_file.read_bytes())
     footer = struct.unpack("<I", data[-8:-4])[0]
@@ -378,12 +384,7 @@ def test_a_month_file_whose_pages_decode_to_bad_json_is_read_raw(tmp_path):
 
     import duckdb
 
-    root = tmp_path / "archive"
-    for day in range(1, 8):
-        write(root, 6, day, [record((6, day), n) for n in range(30)])
-    base = tmp_path / "cache"
-    build(root, base)
-    [month_file] = list(base.rglob("*.parquet"))
+    root, base, month_file = a_cached_month(tmp_path)
     before = month_file.stat()
     pristine = month_file.read_bytes()
     footer = struct.unpack("<I", pristine[-8:-4])[0]
