@@ -51,6 +51,40 @@ def answers() -> incidents.AnswerKey:
     return incidents.answer_key(END_DAY, SEED)
 
 
+#: The days of the sample whose log files have signed digests (its last 72 hours and the next).
+DIGEST_DAYS = ("2025/03/29", "2025/03/30", "2025/03/31", "2025/04/01")
+
+
+def sample_copy(sample_root: Path, root: Path, days: tuple[str, ...] = DIGEST_DAYS) -> Path:
+    """The sample's log files and digests of these days, with its public keys and digest
+    signatures, copied to `root` as a local copy of the bucket."""
+    from toolkit.sample import digests
+
+    for path in sample_root.rglob("*.json.gz"):
+        key = path.relative_to(sample_root).as_posix()
+        if any(f"/{day}/" in key for day in days):
+            target = root / key
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+    for name in (digests.PUBLIC_KEYS, digests.METADATA):
+        shutil.copyfile(sample_root / name, root / name)
+    return root
+
+
+@pytest.fixture
+def copy(sample_root: Path, tmp_path: Path) -> Path:
+    """A local copy of the sample's signed days (see `sample_copy`)."""
+    return sample_copy(sample_root, tmp_path / "archive")
+
+
+def keys(root: Path) -> Any:
+    """The public keys a sample copy carries (trusted for the caller's run only)."""
+    from toolkit.publickeys import PublicKeys
+    from toolkit.sample import digests
+
+    return PublicKeys.load(root / digests.PUBLIC_KEYS)
+
+
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 

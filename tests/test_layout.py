@@ -213,22 +213,14 @@ def test_the_validation_patterns(value, pattern, ok):
 def test_verify_reads_an_archive_kept_under_a_folder_named_awslogs(sample_root, tmp_path):
     """Log keys are taken from the layout's own `AWSLogs/`, not the first folder of that name:
     a copy kept in `.../AWSLogs/case/` had every log file reported as named by no digest."""
-    import shutil
+    from conftest import keys, sample_copy
 
     from toolkit import window
-    from toolkit.publickeys import PublicKeys
-    from toolkit.sample import digests as sample_digests
     from toolkit.verify import verify
 
-    root = tmp_path / "AWSLogs" / "case"
-    for path in sample_root.rglob("*.json.gz"):
-        key = path.relative_to(sample_root).as_posix()
-        if any(f"/{day}/" in key for day in ("2025/03/29", "2025/03/30", "2025/03/31", "2025/04/01")):
-            (root / key).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, root / key)
-    keys = PublicKeys.load(sample_root / sample_digests.PUBLIC_KEYS)
+    root = sample_copy(sample_root, tmp_path / "AWSLogs" / "case")
     # Up to where the copy's signed digests end, reading no file delivered after (see test_verify.WINDOW).
     scope = window.parse(start="2025-03-29T01:00:00Z", end="2025-03-31T23:30:00Z", late_delivery="0m")
-    report = verify(root, scope, keys)
+    report = verify(root, scope, keys(root))
     assert report.problems() == [] and report.ok()
     assert report.totals()["logs_valid"] > 150

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import boto3
 import pytest
-from conftest import CORPORA, corpus_path
+from conftest import CORPORA, corpus_path, keys
 from conftest import run_in_process as trailcsi
 from moto import mock_aws
 
@@ -25,31 +25,11 @@ from toolkit.publickeys import PublicKeys
 from toolkit.sample import digests as sample_digests
 from toolkit.verify import DigestFile, _authenticate, _load, verify
 
-DAYS = ("2025/03/29", "2025/03/30", "2025/03/31", "2025/04/01")
 #: Ends where a local copy's authenticated digests end: each chain's newest digest (23:30 to 00:30)
 #: is authenticated only by its S3 object metadata, so a window it covers fails without it; and with
 #: no late delivery, since the files delivered after the end (which a query reads) are listed by it.
 WINDOW = window.parse(start="2025-03-29T01:00:00Z", end="2025-03-31T23:30:00Z", late_delivery="0m")
 WINDOW_FLAGS = ["--start", "2025-03-29T01:00:00Z", "--end", "2025-03-31T23:30:00Z", "--late-delivery", "0m"]
-
-
-@pytest.fixture
-def copy(sample_root, tmp_path) -> Path:
-    """The sample's last days (logs and digests), as a local copy of the bucket."""
-    root = tmp_path / "archive"
-    for path in sample_root.rglob("*.json.gz"):
-        key = path.relative_to(sample_root).as_posix()
-        if any(f"/{day}/" in key for day in DAYS):
-            target = root / key
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, target)
-    for name in (sample_digests.PUBLIC_KEYS, sample_digests.METADATA):
-        shutil.copyfile(sample_root / name, root / name)
-    return root
-
-
-def keys(root: Path) -> PublicKeys:
-    return PublicKeys.load(root / sample_digests.PUBLIC_KEYS)
 
 
 def digest_paths(root: Path, account: str = "520123456789", region: str = "us-west-2") -> list[Path]:

@@ -17,7 +17,7 @@ from typing import Any
 
 import boto3
 import pytest
-from conftest import SEED
+from conftest import SEED, keys
 from conftest import run_in_process as trailcsi
 from moto import mock_aws
 
@@ -26,7 +26,6 @@ from toolkit.publickeys import PublicKeys
 from toolkit.sample import digests as sample_digests
 from toolkit.verify import verify
 
-DAYS = ("2025/03/29", "2025/03/30", "2025/03/31", "2025/04/01")
 #: Up to the end of the newest digest of every chain (2025-04-01T00:30Z).
 FULL = window.parse(start="2025-03-29T01:00:00Z", end="2025-04-01T00:30:00Z")
 FULL_FLAGS = ["--start", "2025-03-29T01:00:00Z", "--end", "2025-04-01T00:30:00Z"]
@@ -37,29 +36,11 @@ ACCOUNT, REGION = "630555000111", "us-east-1"
 
 
 @pytest.fixture
-def copy(sample_root, tmp_path) -> Path:
-    root = tmp_path / "archive"
-    for path in sample_root.rglob("*.json.gz"):
-        key = path.relative_to(sample_root).as_posix()
-        if any(f"/{day}/" in key for day in DAYS):
-            target = root / key
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, target)
-    for name in (sample_digests.PUBLIC_KEYS, sample_digests.METADATA):
-        shutil.copyfile(sample_root / name, root / name)
-    return root
-
-
-@pytest.fixture
 def own_cache(tmp_path, monkeypatch) -> Path:
     """A cache of this test's own: no key another test cached is trusted here."""
     cache = tmp_path / "cache"
     monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
     return cache
-
-
-def keys(root: Path) -> PublicKeys:
-    return PublicKeys.load(root / sample_digests.PUBLIC_KEYS)
 
 
 def signatures(root: Path) -> dict[str, str]:
