@@ -85,6 +85,20 @@ def keys(root: Path) -> Any:
     return PublicKeys.load(root / digests.PUBLIC_KEYS)
 
 
+def build_cache(root: Path, base: Path, scope: Any) -> Any:
+    """Build the columnar cache (under `base`) of the day folders a window's queries read."""
+    from toolkit import columnar
+    from toolkit.engines.local import LocalEngine
+
+    engine = LocalEngine(root)
+    try:
+        days = columnar.group(engine.archive.select(scope.delivery_span()))
+        everything = columnar.group(engine.archive.files)
+        return columnar.ColumnarCache(root, base).build({k: everything[k] for k in days}, [engine])
+    finally:
+        engine.close()
+
+
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import build_cache
 
 from toolkit import columnar, window
 from toolkit.catalog import Catalog
@@ -34,13 +35,7 @@ QUERIES = [
 
 
 def build(root: Path, base: Path, scope=ALL) -> columnar.BuildReport:
-    engine = LocalEngine(root)
-    try:
-        days = columnar.group(engine.archive.select(scope.delivery_span()))
-        everything = columnar.group(engine.archive.files)
-        return columnar.ColumnarCache(root, base).build({k: everything[k] for k in days}, [engine])
-    finally:
-        engine.close()
+    return build_cache(root, base, scope)
 
 
 def rows(root: Path, sql: str, scope=ALL, cache: columnar.ColumnarCache | None = None):

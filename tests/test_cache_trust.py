@@ -15,7 +15,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import run_in_process
+from conftest import build_cache, run_in_process
 
 from toolkit import columnar, window
 from toolkit.engines.local import LocalEngine
@@ -73,13 +73,7 @@ def archive(tmp_path: Path) -> Path:
 
 
 def build(root: Path, base: Path, scope=BOTH) -> columnar.BuildReport:
-    engine = LocalEngine(root)
-    try:
-        days = columnar.group(engine.archive.select(scope.delivery_span()))
-        everything = columnar.group(engine.archive.files)
-        return columnar.ColumnarCache(root, base).build({k: everything[k] for k in days}, [engine])
-    finally:
-        engine.close()
+    return build_cache(root, base, scope)
 
 
 def query(root: Path, sql: str = IDS, scope=JUNE, cache: columnar.ColumnarCache | None = None):

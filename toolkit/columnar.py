@@ -30,7 +30,6 @@ import json
 import os
 import re
 import shutil
-import struct
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -119,24 +118,11 @@ def footer_digest(path: str | os.PathLike[str]) -> str:
     """A digest of a Parquet file's footer (every row group's layout and statistics) with its
     length and magic: read from the end of the file, never the whole file. ValueError or
     OSError if it is not a Parquet file."""
-    with open(path, "rb") as handle:
-        size = handle.seek(0, os.SEEK_END)
-        if size < 12:
-            raise ValueError("too short to be Parquet")
-        handle.seek(0)
-        head = handle.read(4)
-        handle.seek(size - 8)
-        tail = handle.read(8)
-        length = struct.unpack("<I", tail[:4])[0]
-        if head != PARQUET_MAGIC or tail[4:] != PARQUET_MAGIC:
-            raise ValueError("not a Parquet file")
-        if length > size - 12:
-            raise ValueError("footer length runs past the start of the file")
-        handle.seek(size - 8 - length)
-        return hashlib.sha256(handle.read(length + 8)).hexdigest()
+    from toolkit import parquet_splice
+
+    return hashlib.sha256(parquet_splice.footer_bytes(path)).hexdigest()
 
 
-PARQUET_MAGIC = b"PAR1"
 _PARQUET_NAME = re.compile(r"days-[0-9a-f]{12}\.parquet")
 _FILES_NAME = re.compile(r"files-[0-9a-f]{12}\.json")
 _SHA256 = re.compile(r"[0-9a-f]{64}")

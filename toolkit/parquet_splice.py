@@ -279,25 +279,31 @@ class Footer:
         return encode([f for f in self.fields if f[0] not in (_FILE_NUM_ROWS, _FILE_ROW_GROUPS)])
 
 
+def footer_bytes(path: str | os.PathLike[str]) -> bytes:
+    """A Parquet file's footer with its length and closing magic, read from the end of the file
+    (never the whole file); ValueError or OSError if it is not a Parquet file."""
+    with open(path, "rb") as handle:
+        size = handle.seek(0, os.SEEK_END)
+        if size < 12:
+            raise ValueError("too short to be Parquet")
+        handle.seek(0)
+        head = handle.read(4)
+        handle.seek(size - 8)
+        tail = handle.read(8)
+        length = struct.unpack("<I", tail[:4])[0]
+        if head != MAGIC or tail[4:] != MAGIC:
+            raise ValueError("not a Parquet file (or an encrypted one)")
+        if length > size - 12:
+            raise ValueError("footer length runs past the start of the file")
+        handle.seek(size - 8 - length)
+        return handle.read(length + 8)
+
+
 def read_footer(path: str | os.PathLike[str]) -> Footer:
     """The decoded footer of a Parquet file; SourceError if it is not a readable Parquet file."""
     name = os.fspath(path)
     try:
-        with open(name, "rb") as handle:
-            size = handle.seek(0, os.SEEK_END)
-            if size < 12:
-                raise ValueError("too short to be Parquet")
-            handle.seek(0)
-            head = handle.read(4)
-            handle.seek(size - 8)
-            tail = handle.read(8)
-            length = struct.unpack("<I", tail[:4])[0]
-            if head != MAGIC or tail[4:] != MAGIC:
-                raise ValueError("not a Parquet file (or an encrypted one)")
-            if length > size - 12:
-                raise ValueError("footer length runs past the start of the file")
-            handle.seek(size - 8 - length)
-            fields = decode(handle.read(length), FOOTER_SPEC)
+        fields = decode(footer_bytes(name)[:-8], FOOTER_SPEC)
     except (OSError, ValueError, IndexError) as error:
         raise SourceError(
             f"{name}: unreadable Parquet footer ({error})",
