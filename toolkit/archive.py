@@ -21,8 +21,6 @@ from typing import BinaryIO, NamedTuple
 from toolkit import layout
 from toolkit.errors import SourceError
 
-delivered_at = layout.delivered_at  # kept for callers of the earlier name
-
 
 @dataclass(frozen=True)
 class LogFile:
@@ -176,15 +174,12 @@ class Inspection(NamedTuple):
     problem: str | None  # why the file must not be read, or None
     size: int  # uncompressed bytes
     #: The gzip header has a comment or a header CRC (valid gzip, which DuckDB's reader refuses):
-    #: read it through `plain_header_copy`.
+    #: read it through `plain_header_copy` (said by `quick_look`).
     needs_plain_header: bool = False
 
 
 #: gzip header flags DuckDB's reader does not accept: FHCRC and FCOMMENT.
 _UNREAD_FLAGS = 0x02 | 0x10
-#: Files checked in this process: path -> (what identifies its content on disk, the outcome).
-_INSPECTED: dict[str, tuple[tuple[int, ...], Inspection]] = {}
-_INSPECTED_MAX = 1_000_000
 
 
 def inspect(path: str) -> Inspection:
@@ -201,13 +196,6 @@ def inspect(path: str) -> Inspection:
         return opened
     try:
         with opened as handle:
-            status = os.fstat(handle.fileno())
-            # The same file, unchanged (inode, size, modification and change times), was checked
-            # already in this process: a notebook's engines, a sweep's queries.
-            key = (status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns)
-            known = _INSPECTED.get(path)
-            if known is not None and known[0] == key:
-                return known[1]
             head = handle.read(CHUNK)
             scan = _TextScan()
             if head[:2] == b"\x1f\x8b":
@@ -222,14 +210,6 @@ def inspect(path: str) -> Inspection:
                     chunk = handle.read(CHUNK)
     except OSError as error:
         return Inspection(f"cannot be read: {error.strerror}", 0)
-    outcome = _judge(path, problem, scan, members, head)
-    if len(_INSPECTED) >= _INSPECTED_MAX:
-        _INSPECTED.clear()
-    _INSPECTED[path] = (key, outcome)
-    return outcome
-
-
-def _judge(path: str, problem: str | None, scan: _TextScan, members: int, head: bytes) -> Inspection:
     if not problem:
         if scan.first is None:
             problem = "empty"
@@ -239,7 +219,7 @@ def _judge(path: str, problem: str | None, scan: _TextScan, members: int, head: 
             problem = 'not a CloudTrail log file (its JSON object has no "Records" key)'
         elif scan.records > 1 or members > 1 or not scan.records_start_an_array_of_objects():
             problem = _exact_shape(path)
-    return Inspection(problem, scan.size, head[:2] == b"\x1f\x8b" and bool(head[3] & _UNREAD_FLAGS))
+    return Inspection(problem, scan.size)
 
 
 def _open_regular(path: str) -> BinaryIO | Inspection:
