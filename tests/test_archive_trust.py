@@ -315,23 +315,58 @@ def test_names_with_glob_characters_are_read_once_each_and_only_them(tmp_path, p
     assert [Path(s.path).name for s in result.report.skipped] == [log_name("corrupt")]
 
 
-def test_event_shows_what_queries_read_when_a_record_repeats_a_key(tmp_path, capsys):
-    record = events(1)[0]
-    text = json.dumps({"Records": [record]})
-    text = text.replace('"eventName": ', '"eventName": "FirstName", "eventName": ', 1)
-    write(day_folder(tmp_path), "dupfield", gzip.compress(text.encode()))
-    code, out, _err = run_in_process(
-        capsys,
-        "sql",
-        "SELECT eventname FROM trail",
-        "--source",
-        str(tmp_path),
-        "--all-time",
-        "--format",
-        "csv",
-    )
-    assert code == 0 and out.splitlines()[1] == "FirstName"
-    code, out, _err = run_in_process(
-        capsys, "event", record["eventID"], "--source", str(tmp_path), "--all-time"
-    )
-    assert code == 0 and json.loads(out)["eventName"] == "FirstName"
+@pytest.mark.parametrize(
+    ("shape", "said"),
+    [
+        # Items after a first good event: the whole check looks at the first item only.
+        ("number-item", 'item 2 of "Records" is a number (5), not a JSON object'),
+        ("string-item", 'item 2 of "Records" is a string ("x"), not a JSON object'),
+        ("array-item", 'item 2 of "Records" is an array ([1]), not a JSON object'),
+        ("null-item", 'an item of "Records" is null (not an event object)'),
+        # Keys spelt twice, plainly or with JSON escapes the byte-level check cannot see.
+        ("record-key-twice", "holds the key 'eventName' twice"),
+        ("record-key-escaped", "holds the key 'eventName' twice"),
+        ("records-key-escaped", "holds the key 'Records' twice"),
+    ],
+)
+def test_records_that_are_not_one_plain_event_each_are_refused_by_search_and_event(
+    tmp_path, capsys, shape, said
+):
+    good, other = events(2, 70)
+    first = json.dumps(good)
+    bodies = {
+        "number-item": f'{{"Records": [{first}, 5]}}',
+        "string-item": f'{{"Records": [{first}, "x"]}}',
+        "array-item": f'{{"Records": [{first}, [1]]}}',
+        "null-item": f'{{"Records": [{first}, null]}}',
+        "record-key-twice": first.replace('"eventName": ', '"eventName": "FirstName", "eventName": ', 1),
+        "record-key-escaped": first.replace(
+            '"eventName": ', '"eventName": "FirstName", "event\\u004eame": ', 1
+        ),
+        "records-key-escaped": f'{{"Records": [{first}], "Rec\\u006frds": [{json.dumps(other)}]}}',
+    }
+    body = bodies[shape]
+    if shape.startswith("record-key"):
+        body = f'{{"Records": [{body}]}}'
+    write(day_folder(tmp_path), "odd", gzip.compress(body.encode()))
+    write(day_folder(tmp_path), "fine", gzip.compress(document(events(1, 90))))
+    result = run(tmp_path, "SELECT eventid, eventname FROM trail")
+    assert [row[0] for row in result.rows] == [events(1, 90)[0]["eventID"]]
+    assert [(Path(s.path).name, s.reason) for s in result.report.skipped] == [
+        (log_name("odd"), result.report.skipped[0].reason)
+    ]
+    assert said in result.report.skipped[0].reason
+    code, out, err = run_in_process(capsys, "event", good["eventID"], "--source", str(tmp_path), "--all-time")
+    assert code == ExitCode.NOT_FOUND and out == ""
+    assert said in err
+
+
+def test_a_key_given_twice_is_refused_only_by_queries_that_read_it(tmp_path):
+    """DuckDB's reader refuses a record spelling a key twice when the query reads that key; a
+    query that does not read it gets the same answer whichever value counts, and reads the file."""
+    record = json.dumps(events(1, 95)[0])
+    body = record.replace('"eventName": ', '"eventName": "FirstName", "eventName": ', 1)
+    write(day_folder(tmp_path), "odd", gzip.compress(f'{{"Records": [{body}]}}'.encode()))
+    assert run(tmp_path, "SELECT eventid FROM trail").rows == [(events(1, 95)[0]["eventID"],)]
+    refused = run(tmp_path, "SELECT eventname FROM trail")
+    assert refused.rows == [] and len(refused.report.skipped) == 1

@@ -69,7 +69,11 @@ def reader_sql(paths: list[str], record_type: str, object_bytes: int = 16 << 20)
     """DuckDB's JSON reader over `paths`: one row per file with `Records` and `filename`.
 
     The compression is given, not guessed from the name: DuckDB reads a `?` in a path as the
-    start of a URL query and would then miss the `.gz`.
+    start of a URL query and would then miss the `.gz`. Errors are not ignored: an item of
+    `Records` that is not an object (a number, a string, an array) fails the read naming its
+    file, and a `null` item fails it by the guard below, so such a file is skipped and reported
+    rather than read as an event whose every column is NULL. (Every scalar column is read as
+    text, so a value of another JSON type is never an error; nested columns are read as JSON.)
     """
     if not paths:
         return f"(SELECT CAST(NULL AS {record_type}) AS Records, '' AS filename WHERE false)"
@@ -82,12 +86,22 @@ def reader_sql(paths: list[str], record_type: str, object_bytes: int = 16 << 20)
             readers.append(
                 f"read_json([{', '.join(_quote(_literal_path(p)) for p in group)}], "
                 f"columns={{'Records': {_quote(record_type)}}}, format='unstructured', records=true, "
-                f"ignore_errors=true, filename=true, compression='{compression}', "
+                f"filename=true, compression='{compression}', "
                 f"maximum_object_size={object_bytes})"
             )
-    if len(readers) == 1:
-        return readers[0]
-    return "(" + " UNION ALL ".join(f"SELECT Records, filename FROM {r}" for r in readers) + ")"
+    return (
+        "(SELECT Records, filename FROM ("
+        + " UNION ALL ".join(f"SELECT Records, filename FROM {r}" for r in readers)
+        + f") WHERE {_NULL_ITEM_GUARD})"
+    )
+
+
+#: Fails the read, naming the file, when an item of its `Records` is JSON `null` (checked once
+#: per file, before the records are unnested).
+_NULL_ITEM_GUARD = (
+    'CASE WHEN len(Records) <> list_count(Records) THEN error(\'an item of "Records" is null '
+    "(not an event object) in file \"' || filename || '\"') ELSE true END"
+)
 
 
 def source_sql(
@@ -372,7 +386,15 @@ class LocalEngine:
             ]
 
         _names, rows = self._run_reading(paths, report, statements)
-        return records_with_id((_records(path) for (path,) in sorted(rows)), wanted, query.window), report
+        found = []
+        for (path,) in sorted(rows):
+            matching = records_with_id([_records(path)], wanted, query.window)
+            twice = sorted({key for record in matching for key in getattr(record, "twice", ())})
+            if twice:  # a query reading that key refuses the file: so does `event`
+                self._skip(report, path, _key_twice(twice[0]))
+                continue
+            found.extend(matching)
+        return found, report
 
     @contextmanager
     def pinned(self, scope: TrailQuery) -> Iterator[bool]:
@@ -777,8 +799,8 @@ def _records(path: str) -> list[dict[str, Any]]:
     """The original records of a log file, every key as written; a file Python's JSON reader
     cannot take (nesting deeper than its recursion limit) is a one-line SourceError."""
     opener = gzip.open if path.endswith(".gz") else open
-    # Read as DuckDB's reader reads, so `event` shows what queries count: of a key given twice
-    # the first value counts, and every JSON document of the file is read.
+    # Read as DuckDB's reader reads, so `event` shows what queries count: every JSON document of
+    # the file is read; a key given twice is noted (`_Object.twice`).
     decoder = json.JSONDecoder(object_pairs_hook=_first_wins)
     documents: list[Any] = []
     try:
@@ -806,11 +828,28 @@ def _records(path: str) -> list[dict[str, Any]]:
     return found
 
 
+class _Object(dict[str, Any]):
+    """A JSON object as read for `event`: of a key given twice the first value, and the key in
+    `twice` (DuckDB's reader refuses a record whose key read by a query is given twice)."""
+
+    twice: tuple[str, ...] = ()
+
+
 def _first_wins(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    kept: dict[str, Any] = {}
+    kept = _Object()
+    twice = []
     for key, value in pairs:
-        kept.setdefault(key, value)
+        if key in kept:
+            twice.append(key)
+        else:
+            kept[key] = value
+    if twice:
+        kept.twice = tuple(twice)
     return kept
+
+
+def _key_twice(key: str) -> str:
+    return f"a JSON object in it holds the key {_printable(key, 80)!r} twice (which one counts is ambiguous)"
 
 
 def _reason(message: str, path: str) -> str:
@@ -821,7 +860,26 @@ def _reason(message: str, path: str) -> str:
         "Parse errors cannot be ignored for JSON formats other than 'newline_delimited'",
         "",
     )
+    twice = _DUPLICATE_KEY.match(line)
+    if twice:
+        return _key_twice(twice.group(1))
+    item = _NOT_AN_OBJECT_ITEM.match(line)
+    if item:
+        kind, _, value = item.group(2).partition(": ")
+        kind = _JSON_KINDS.get(kind, kind)
+        shown = _printable(value, 60)
+        return f'item {item.group(1)} of "Records" is {kind} ({shown}), not a JSON object'
     return line.strip().rstrip(".") or "unreadable"
+
+
+_JSON_KINDS = {"UBIGINT": "a number", "BIGINT": "a number", "DOUBLE": "a number", "VARCHAR": "a string"}
+_JSON_KINDS |= {"ARRAY": "an array", "BOOLEAN": "a boolean"}
+
+
+_DUPLICATE_KEY = re.compile(r'JSON transform error, in record/value \d+: Object .* has duplicate key "(.*)"$')
+_NOT_AN_OBJECT_ITEM = re.compile(
+    r"JSON transform error, in record/value (\d+): Expected OBJECT, but got (.*)"
+)
 
 
 _UNKNOWN_COLUMN = re.compile(r'Referenced column "([^"]+)" not found')
