@@ -370,3 +370,63 @@ def test_a_key_given_twice_is_refused_only_by_queries_that_read_it(tmp_path):
     assert run(tmp_path, "SELECT eventid FROM trail").rows == [(events(1, 95)[0]["eventID"],)]
     refused = run(tmp_path, "SELECT eventname FROM trail")
     assert refused.rows == [] and len(refused.report.skipped) == 1
+
+
+def test_entries_passed_over_are_said_and_fatal_under_strict_only_for_queries_that_needed_them(
+    tmp_path, capsys
+):
+    """A symbolic link in one day's folder, and a log file put outside the layout that was
+    delivered that day, concern queries over that day, not over another one."""
+    write(day_folder(tmp_path), "good", gzip.compress(document(events(2))))
+    other_day = tmp_path / f"AWSLogs/{ACCOUNT}/CloudTrail/{REGION}/2024/01/03"
+    other_day.mkdir(parents=True)
+    (other_day / "linked.json.gz").symlink_to(tmp_path / "nowhere.json.gz")
+    stray = f"{ACCOUNT}_CloudTrail_{REGION}_20240103T0105Z_stray.json.gz"
+    (tmp_path / "AWSLogs" / stray).write_bytes(gzip.compress(document(events(1, 5))))
+
+    def query(start: str, end: str, strict: bool = False):
+        engine = LocalEngine(tmp_path, strict=strict)
+        try:
+            return engine.run(
+                TrailQuery.parse("SELECT eventid FROM trail", window.parse(start=start, end=end))
+            )
+        finally:
+            engine.close()
+
+    first_day = query("2024-01-01", "2024-01-01", strict=True)
+    assert len(first_day.rows) == 2 and not [n for n in first_day.report.notes if "not read" in n]
+    [note] = [n for n in query("2024-01-03", "2024-01-04").report.notes if "not read" in n]
+    assert note.startswith("2 entries of the archive were not read")
+    with pytest.raises(SourceError, match="drop --strict"):
+        query("2024-01-03", "2024-01-04", strict=True)
+    for start, end, code in (
+        ("2024-01-01", "2024-01-01", 0),
+        ("2024-01-03", "2024-01-04", ExitCode.BAD_DATA),
+    ):
+        done, _out, err = run_in_process(
+            capsys, "cache", "build", "--source", str(tmp_path), "--start", start, "--end", end, "--strict"
+        )
+        assert done == code, err
+
+
+def test_an_entry_whose_place_cannot_be_told_concerns_every_query(tmp_path, monkeypatch):
+    write(day_folder(tmp_path), "good", gzip.compress(document(events(1))))
+    (tmp_path / "AWSLogs" / ACCOUNT / "CloudTrail" / "eu-west-1").mkdir(parents=True)
+    locked = (tmp_path / "AWSLogs" / ACCOUNT / "CloudTrail" / "eu-west-1").resolve()
+    real_scandir = os.scandir
+    monkeypatch.setattr(
+        os,
+        "scandir",
+        lambda path: (
+            (_ for _ in ()).throw(PermissionError(13, "Permission denied"))
+            if str(path) == str(locked)
+            else real_scandir(path)
+        ),
+    )
+    engine = LocalEngine(tmp_path)
+    try:
+        scope = window.parse(start="2024-01-01", end="2024-01-02")
+        result = engine.run(TrailQuery.parse("SELECT eventid FROM trail", scope))
+    finally:
+        engine.close()
+    assert any("folder cannot be listed" in n for n in result.report.notes)

@@ -55,24 +55,74 @@ class Archive:
         Delivery is read from the file name, or else bounded by the day folder (the UTC day of
         delivery). A file holds only events that happened before its delivery.
         """
-        earliest, latest = delivered
-        first_day = earliest.date() if earliest else None
-        last_day = latest.date() if latest else None
-        wanted_accounts, wanted_regions = set(accounts), {r.lower() for r in regions}
+        wanted = _Scope(delivered, accounts, regions)
+        return [log for log in self.files if wanted(log.account, log.region, log.day, log.delivered)]
+
+    def passed_over_in(
+        self,
+        delivered: tuple[datetime | None, datetime | None] = (None, None),
+        accounts: Iterable[str] = (),
+        regions: Iterable[str] = (),
+    ) -> list[tuple[str, str]]:
+        """The passed-over entries a query over this scope could have needed: those whose place
+        (day folder, or CloudTrail file name) falls in it, and every one whose place is unknown."""
+        wanted = _Scope(delivered, accounts, regions)
         chosen = []
-        for log in self.files:
-            if (first_day and log.day < first_day) or (last_day and log.day > last_day):
-                continue
-            if wanted_accounts and log.account not in wanted_accounts:
-                continue
-            if wanted_regions and log.region not in wanted_regions:
-                continue
-            if log.delivered and earliest and log.delivered + timedelta(minutes=1) <= earliest:
-                continue  # delivered (to the minute) before the window began
-            if log.delivered and latest and log.delivered > latest:
-                continue
-            chosen.append(log)
+        for path, reason in self.passed_over:
+            place = _place(path)
+            if place is None or wanted(*place):
+                chosen.append((path, reason))
         return chosen
+
+
+class _Scope:
+    """Whether a log file's account, region, day folder and delivery time are in a query's scope."""
+
+    def __init__(
+        self,
+        delivered: tuple[datetime | None, datetime | None],
+        accounts: Iterable[str],
+        regions: Iterable[str],
+    ) -> None:
+        self.earliest, self.latest = delivered
+        self.first_day = self.earliest.date() if self.earliest else None
+        self.last_day = self.latest.date() if self.latest else None
+        self.accounts, self.regions = set(accounts), {r.lower() for r in regions}
+
+    def __call__(self, account: str, region: str, day: date, delivered: datetime | None) -> bool:
+        if (self.first_day and day < self.first_day) or (self.last_day and day > self.last_day):
+            return False
+        if (self.accounts and account not in self.accounts) or (self.regions and region not in self.regions):
+            return False
+        if delivered and self.earliest and delivered + timedelta(minutes=1) <= self.earliest:
+            return False  # delivered (to the minute) before the window began
+        return not (delivered and self.latest and delivered > self.latest)
+
+
+#: A log file's name as CloudTrail writes it: account, region and delivery time.
+_LOG_NAME = re.compile(
+    rf"(?P<account>{layout.ACCOUNT})_CloudTrail_(?P<region>[a-z0-9-]+)_[0-9]{{8}}T[0-9]{{4}}Z_", re.ASCII
+)
+
+
+def _place(path: str) -> tuple[str, str, date, datetime | None] | None:
+    """Account, region, day and delivery time of a passed-over entry, as far as its path tells:
+    its day folder (a file in one, or the folder itself), else its CloudTrail file name."""
+    for candidate in (path, os.path.join(path, "_")):
+        where = layout.locate(candidate)
+        if where is not None and where.kind == layout.LOGS:
+            in_folder = candidate == path
+            return (
+                where.account,
+                where.region,
+                where.day,
+                layout.delivered_at(where.name) if in_folder else None,
+            )
+    name = os.path.basename(path)
+    named, delivered = _LOG_NAME.match(name), layout.delivered_at(name)
+    if named is None or delivered is None:
+        return None
+    return named["account"], named["region"], delivered.date(), delivered
 
 
 def parse_log_path(path: str) -> LogFile | None:
@@ -151,9 +201,7 @@ def scan(root: str | os.PathLike[str], *, strict: bool = False) -> Archive:
                 )
     passed.sort()
     if strict and passed:
-        path, reason = passed[0]
-        more = f" (and {len(passed) - 1} more)" if len(passed) > 1 else ""
-        raise SourceError(f"{path}: {reason}{more}", "fix or remove it, or drop --strict to pass over it")
+        raise refusal(passed)
     if not files:
         raise SourceError(
             f"no CloudTrail log files under {str(base)!r} ({ignored} other files)",
@@ -161,6 +209,22 @@ def scan(root: str | os.PathLike[str], *, strict: bool = False) -> Archive:
         )
     files.sort(key=lambda f: (f.day, f.account, f.region, f.path))
     return Archive(base, files, ignored, {f.org_id for f in files if f.org_id}, passed)
+
+
+def refusal(passed: list[tuple[str, str]]) -> SourceError:
+    """The error `--strict` gives for entries that were passed over (the first, and a count)."""
+    path, reason = passed[0]
+    more = f" (and {len(passed) - 1} more)" if len(passed) > 1 else ""
+    return SourceError(f"{path}: {reason}{more}", "fix or remove it, or drop --strict to pass over it")
+
+
+def passed_over_note(passed: list[tuple[str, str]]) -> str:
+    """One line for entries of the archive that were not read, by reason, with an example."""
+    reasons: dict[str, list[str]] = {}
+    for path, reason in passed:
+        reasons.setdefault(reason, []).append(path)
+    parts = [f"{len(paths):,} {reason} (e.g. {paths[0]})" for reason, paths in sorted(reasons.items())]
+    return f"{len(passed):,} entries of the archive were not read: " + "; ".join(parts)
 
 
 #: Bytes read, and at most decompressed, at a time while a file is checked.

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from toolkit import export
+from toolkit import archive, export
 from toolkit.cli_common import AccountsOption, RegionsOption, SourceOption, local_copy, say, source_or_env
 from toolkit.cli_options import SourceOptions, options, window_options
 from toolkit.criteria import Criteria
@@ -52,6 +52,12 @@ def cache_build(
     cache = columnar.ColumnarCache(directory)
     engine = LocalEngine(directory, strict=strict, threads=1)
     selected = engine.archive.select(window.delivery_span(), wanted_accounts, wanted_regions)
+    passed = engine.archive.passed_over_in(window.delivery_span(), wanted_accounts, wanted_regions)
+    if passed and strict:
+        engine.close()
+        raise archive.refusal(passed)
+    if passed:
+        say(archive.passed_over_note(passed))
     chosen_days = {(f.account, f.region, f.day) for f in selected}
     everything = columnar.group(engine.archive.files)
     days = {key: everything[key] for key in chosen_days}

@@ -226,9 +226,7 @@ class LocalEngine:
         self._threads = threads or os.cpu_count() or 1
         opener = _Opener(self._threads)  # DuckDB starts up (~30 ms) while the archive is listed
         try:
-            self.archive = (
-                source if isinstance(source, archive.Archive) else archive.scan(source, strict=strict)
-            )
+            self.archive = source if isinstance(source, archive.Archive) else archive.scan(source)
         except BaseException:
             opener.connection().close()
             raise
@@ -481,8 +479,11 @@ class LocalEngine:
             report.notes.append(
                 f"no log files match this window, account and region; the archive holds {first} to {last}"
             )
-        if self.archive.passed_over:
-            report.notes.append(_passed_over_note(self.archive.passed_over))
+        passed = self.archive.passed_over_in(query.window.delivery_span(), accounts, regions)
+        if passed and self.strict:
+            raise archive.refusal(passed)
+        if passed:
+            report.notes.append(archive.passed_over_note(passed))
         covered = self._covered_days(selected) if self.cache is not None else set()
         raw = [log.path for log in selected if (log.account, log.region, log.day) not in covered]
         self._look([p for p in raw if p not in self._sizes and p not in self._bad])
@@ -784,15 +785,6 @@ class _Opener:
         if "error" in self._outcome:
             raise _translate(self._outcome["error"])
         return self._outcome["connection"]
-
-
-def _passed_over_note(passed: list[tuple[str, str]]) -> str:
-    """One line for the archive's entries that were not read, by reason, with an example."""
-    reasons: dict[str, list[str]] = {}
-    for path, reason in passed:
-        reasons.setdefault(reason, []).append(path)
-    parts = [f"{len(paths):,} {reason} (e.g. {paths[0]})" for reason, paths in sorted(reasons.items())]
-    return f"{len(passed):,} entries of the archive were not read: " + "; ".join(parts)
 
 
 def _records(path: str) -> list[dict[str, Any]]:
