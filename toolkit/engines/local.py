@@ -486,11 +486,11 @@ class LocalEngine:
             report.notes.append(archive.passed_over_note(passed))
         covered = self._covered_days(selected) if self.cache is not None else set()
         raw = [log.path for log in selected if (log.account, log.region, log.day) not in covered]
-        self._look([p for p in raw if p not in self._sizes and p not in self._bad])
-        if check:
+        if check:  # first, so that the checks run while the files are given their cheap look
             self._start_checks([p for p in raw if p not in self._bad])
-            if wait:
-                self._await_checks()
+        self._look([p for p in raw if p not in self._sizes and p not in self._bad])
+        if check and wait:
+            self._await_checks()
         raw_set = set(raw)
         paths = []
         for log in selected:
