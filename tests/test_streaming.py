@@ -66,3 +66,68 @@ def test_an_export_that_fails_midway_leaves_no_file(capsys, corpus_archives, tmp
     )
     assert code == 0, err
     assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]
+
+
+def _archive_with_a_late_refusal(root):
+    """20 good files, then (sorting last) one whose second item of Records is not an object: DuckDB
+    refuses it only after rows of the others have been given."""
+    import gzip
+    import json
+
+    folder = root / "AWSLogs/123456789012/CloudTrail/us-east-1/2025/01/02"
+    folder.mkdir(parents=True)
+
+    def event(n: int) -> dict:
+        return {
+            "eventVersion": "1.08",
+            "eventTime": "2025-01-02T03:04:05Z",
+            "eventID": f"e{n}",
+            "eventName": "X",
+        }
+
+    for f in range(20):
+        body = json.dumps({"Records": [event(f * 1000 + i) for i in range(1000)]})
+        (folder / f"123456789012_CloudTrail_us-east-1_20250102T0310Z_f{f:02d}.json.gz").write_bytes(
+            gzip.compress(body.encode())
+        )
+    bad = '{"Records": [' + json.dumps(event(99999)) + ", 5]}"
+    (folder / "123456789012_CloudTrail_us-east-1_20250102T0310Z_zz.json.gz").write_bytes(
+        gzip.compress(bad.encode())
+    )
+    return root
+
+
+def test_a_file_refused_while_rows_stream_is_skipped_and_the_rows_given_are_whole(capsys, tmp_path):
+    root = _archive_with_a_late_refusal(tmp_path / "archive")
+    for fmt in ("csv", "jsonl"):
+        code, out, err = run_in_process(
+            capsys, "sql", "SELECT eventid FROM trail", "--source", str(root), "--all-time", "--format", fmt
+        )
+        assert code == 0, err
+        assert len([line for line in out.splitlines() if "e" in line and "eventid" != line]) == 20_000
+        assert "e99999" not in out
+        assert 'zz.json.gz: item 2 of "Records" is a number (5), not a JSON object' in err
+    target = tmp_path / "out.csv"
+    code, _out, err = run_in_process(
+        capsys,
+        "sql",
+        "SELECT eventid FROM trail",
+        "--source",
+        str(root),
+        "--all-time",
+        "--output",
+        str(target),
+    )
+    assert code == 0 and len(target.read_text().splitlines()) == 20_001
+    code, out, err = run_in_process(
+        capsys,
+        "sql",
+        "SELECT eventid FROM trail",
+        "--source",
+        str(root),
+        "--all-time",
+        "--format",
+        "csv",
+        "--strict",
+    )
+    assert code == 3 and out == "" and "drop --strict" in err

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 from collections import Counter
 from collections.abc import Iterator
@@ -35,6 +36,7 @@ from toolkit.engines import Result, ScanReport
 from toolkit.errors import (
     ExitCode,
     NotFoundError,
+    RefusedWhileStreaming,
     SourceError,
     TrailcsiError,
     UsageError,
@@ -180,25 +182,49 @@ def _report(report: ScanReport) -> None:
         say(f"{len(report.skipped)} unreadable file(s) skipped; use --strict to stop on them instead")
 
 
-def _emit(result: Result, out: OutputOptions) -> None:
+def _emit(result: Result, out: OutputOptions, report: ScanReport | None = None) -> None:
+    """Write the rows to `--output` or stdout, then the scan report (`report`) and the row count.
+
+    The report comes first when the rows are held in full, after them when they stream (a file
+    refused while they were read is in it). Streamed rows are written to a file first (beside `--output`, renamed when complete; for
+    stdout a temporary file, copied out when complete): an error or Ctrl-C mid-way leaves no
+    partial file, and rows a refused file made incomplete (`RefusedWhileStreaming`) are never
+    shown. Rows held in full are written straight out.
+    """
     fmt = export.choose_format(out.format, out.output)
-    if out.output:
-        path = Path(out.output)
-        # Written beside the target and renamed when complete: an error or Ctrl-C mid-way leaves
-        # no partial file behind.
-        partial = path.with_name(f".{path.name}.partial-{os.getpid()}")
+    held = isinstance(result.rows, list)
+    if held and report is not None:
+        _report(report)  # complete already: said before the rows
+        report = None
+    if not out.output and held:
+        count = export.write(result.columns, result.rows, fmt, sys.stdout)
+    else:
+        if out.output:
+            path = Path(out.output)
+            partial = path.with_name(f".{path.name}.partial-{os.getpid()}")
+        else:
+            import tempfile
+
+            descriptor, spool = tempfile.mkstemp(prefix="trailcsi-rows-")
+            os.close(descriptor)
+            partial = Path(spool)
         try:
             with partial.open("w", encoding="utf-8", newline="") as stream:
                 count = export.write(result.columns, result.rows, fmt, stream)
-            os.replace(partial, path)
+            if out.output:
+                os.replace(partial, out.output)
+            else:
+                with partial.open(encoding="utf-8", newline="") as spooled:
+                    shutil.copyfileobj(spooled, sys.stdout)
         except OSError as error:
-            raise UsageError(f"cannot write {out.output}: {error.strerror}") from None
+            raise UsageError(
+                f"cannot write {out.output or 'a temporary copy of the rows'}: {error.strerror}"
+            ) from None
         finally:
             partial.unlink(missing_ok=True)
-        say(f"{count:,} rows written to {out.output} ({fmt})")
-    else:
-        count = export.write(result.columns, result.rows, fmt, sys.stdout)
-        say(f"{count:,} rows")
+    if report is not None:
+        _report(report)
+    say(f"{count:,} rows written to {out.output} ({fmt})" if out.output else f"{count:,} rows")
 
 
 def _run(query: TrailQuery, source: SourceOptions, out: OutputOptions) -> None:
@@ -213,9 +239,13 @@ def _run(query: TrailQuery, source: SourceOptions, out: OutputOptions) -> None:
         if out.dry_run:
             print(engine.render(query))
             return
-        result = engine.run(query)
-        _report(result.report)
-        _emit(result, out)  # inside the block: streamed rows are read while the engine is open
+        while True:
+            result = engine.run(query)
+            try:  # inside the block: streamed rows are read while the engine is open
+                _emit(result, out, result.report)
+                return
+            except RefusedWhileStreaming:
+                continue  # the engine leaves that file out now, and its next report says so
 
 
 @app.command()

@@ -51,6 +51,15 @@ class SourceError(TrailcsiError):
     exit_code = ExitCode.BAD_DATA
 
 
+class RefusedWhileStreaming(SourceError):
+    """A log file DuckDB's reader refused while a streamed result was being read: the rows given so
+    far are incomplete. The engine now leaves the file out; run the query again for the answer."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}", "the rows given are incomplete: run the query again without it")
+        self.path, self.reason = path, reason
+
+
 class NotFoundError(TrailcsiError):
     exit_code = ExitCode.NOT_FOUND
 

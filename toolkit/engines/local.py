@@ -27,7 +27,15 @@ from sqlglot import exp
 
 from toolkit import archive, checked, columnar, layout, schema, transpile
 from toolkit.engines import ProgressCallback, Result, ScanReport, SkippedFile, records_with_id
-from toolkit.errors import EngineError, Interrupted, SourceError, TrailcsiError, UsageError, first_line
+from toolkit.errors import (
+    EngineError,
+    Interrupted,
+    RefusedWhileStreaming,
+    SourceError,
+    TrailcsiError,
+    UsageError,
+    first_line,
+)
 from toolkit.query import TrailQuery
 
 if TYPE_CHECKING:
@@ -245,6 +253,7 @@ class LocalEngine:
         #: `run` gives its rows as an iterator read in batches (an export), not a list.
         self.stream = stream
         self._streaming = False  # set by run for the one statement whose rows it returns
+        self._reading: tuple[list[str], list[str], int] = ([], [], 0)  # files, as opened, buffer
         self._months_read: list[columnar.MonthKey] = []  # the cache's month files the query reads
         self._checked: set[str] = set()  # files checked whole (see archive.inspect)
         self._checking: dict[str, Future[archive.Inspection]] = {}
@@ -448,6 +457,7 @@ class LocalEngine:
         object_bytes = self._object_bytes(readable)
         while True:
             shown = [self._stand_ins.get(p, p) for p in readable]  # what DuckDB opens
+            self._reading = (readable, shown, object_bytes)  # for a refusal while rows stream
             try:
                 *setup, final = statements(shown, object_bytes)
                 for statement in setup:
@@ -762,6 +772,21 @@ class LocalEngine:
         except KeyboardInterrupt:
             self._con.interrupt()
             raise Interrupted("interrupted; the query was stopped") from None
+        except (duckdb.IOException, duckdb.InvalidInputException) as error:
+            # DuckDB's reader refused a file after rows were given: it is left out from now on,
+            # and the caller, holding incomplete rows, runs the query again.
+            readable, shown, object_bytes = self._reading
+            culprit = self._culprit(error, shown, object_bytes)
+            if culprit is None:
+                raise _translate(error) from None
+            path = readable[shown.index(culprit[0])]
+            reason = self._checked_reason(path) or culprit[1]
+            self._bad[path] = reason
+            if self.strict:
+                raise SourceError(
+                    f"{path}: {reason}", "fix or remove the file, or drop --strict to skip it"
+                ) from None
+            raise RefusedWhileStreaming(path, reason) from None
         except duckdb.Error as error:
             raise _translate(error) from None
 
