@@ -430,3 +430,31 @@ def test_an_entry_whose_place_cannot_be_told_concerns_every_query(tmp_path, monk
     finally:
         engine.close()
     assert any("folder cannot be listed" in n for n in result.report.notes)
+
+
+def test_many_files_the_reader_refuses_cost_one_probe_not_one_run_each(tmp_path, monkeypatch):
+    """After DuckDB's reader refuses a first file, every other file is probed in groups; the query
+    itself runs twice (the refused run, then the last one), not once more per bad file; a later
+    engine leaves them out before reading (the refusals are remembered with the checks)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    folder = day_folder(tmp_path / "archive")
+    for index in range(40):
+        body = document(events(2, index * 2))
+        if index % 8 == 3:  # five files: an item of Records that is not an object, after a good one
+            body = body[: body.rindex(b"]")] + b", 7]}"
+        write(folder, f"f{index:02d}", gzip.compress(body))
+    runs: list[str] = []
+    real = LocalEngine._execute
+
+    def counted(self, sql, files):
+        if not sql.startswith("SELECT count(*) FROM (SELECT"):  # not a probe
+            runs.append(sql)
+        return real(self, sql, files)
+
+    monkeypatch.setattr(LocalEngine, "_execute", counted)
+    result = run(tmp_path / "archive", "SELECT eventid FROM trail ORDER BY 1")
+    assert len(result.rows) == 70 and len(result.report.skipped) == 5
+    assert len(runs) == 2
+    runs.clear()
+    again = run(tmp_path / "archive", "SELECT eventid FROM trail ORDER BY 1")
+    assert again.rows == result.rows and len(again.report.skipped) == 5 and len(runs) == 1

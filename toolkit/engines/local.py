@@ -42,6 +42,8 @@ if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor
 
 SOURCE_VIEW = "trail_source"
+#: Files read together while every file is probed after a first refusal (`_probe`).
+PROBE_GROUP = 64
 #: Rows fetched at a time when results stream (an export of any size holds one batch).
 STREAM_BATCH = 10_000
 PINNED_TABLE = "trail_pinned"
@@ -253,7 +255,14 @@ class LocalEngine:
         #: `run` gives its rows as an iterator read in batches (an export), not a list.
         self.stream = stream
         self._streaming = False  # set by run for the one statement whose rows it returns
-        self._reading: tuple[list[str], list[str], int] = ([], [], 0)  # files, as opened, buffer
+        # The files being read, as DuckDB opens them, the buffer, the report and the columns read.
+        self._reading: tuple[list[str], list[str], int, ScanReport, list[str] | None] = (
+            [],
+            [],
+            0,
+            ScanReport(),
+            None,
+        )
         self._months_read: list[columnar.MonthKey] = []  # the cache's month files the query reads
         self._checked: set[str] = set()  # files checked whole (see archive.inspect)
         self._checking: dict[str, Future[archive.Inspection]] = {}
@@ -319,7 +328,7 @@ class LocalEngine:
 
         try:
             self._streaming = self.stream
-            names, rows = self._run_reading(paths, report, statements)
+            names, rows = self._run_reading(paths, report, statements, columns)
         except TrailcsiError as error:
             if self._await_checks() & set(paths):
                 return self.run(query)  # a file the whole check refused was in the way
@@ -367,7 +376,8 @@ class LocalEngine:
         self._con.execute("SET preserve_insertion_order = false")  # lets DuckDB write in parallel
         try:
             if readable:
-                _names, rows = self._run_reading(readable, report, statements)
+                every = [f.name for f in schema.EVENT_COLUMNS]
+                _names, rows = self._run_reading(readable, report, statements, every)
                 events = int(rows[0][0]) if rows else 0
         finally:
             self._con.execute("SET preserve_insertion_order = true")
@@ -392,7 +402,7 @@ class LocalEngine:
                 f"WHERE lower(r.eventID) = {_quote(wanted)}"
             ]
 
-        _names, rows = self._run_reading(paths, report, statements)
+        _names, rows = self._run_reading(paths, report, statements, ["eventid"])
         found = []
         for (path,) in sorted(rows):
             matching = records_with_id([_records(path)], wanted, query.window)
@@ -427,7 +437,7 @@ class LocalEngine:
                 f"SELECT count(*) FROM {PINNED_TABLE}",
             ]
 
-        self._run_reading(paths, report, statements)
+        self._run_reading(paths, report, statements, list(schema.COLUMN_NAMES))
         self._pinned = ((scope.window, scope.criteria), report)
         try:
             yield True
@@ -439,6 +449,8 @@ class LocalEngine:
         self._con.interrupt()
 
     def close(self) -> None:
+        if self._ledger is not None:
+            self._ledger.save()
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
         self._con.close()
@@ -451,13 +463,20 @@ class LocalEngine:
         paths: list[str],
         report: ScanReport,
         statements: Callable[[list[str], int], list[str]],
+        columns: list[str] | None = None,
     ) -> tuple[list[str], list[tuple[Any, ...]]]:
-        """Run the statements built for `paths`; a file DuckDB cannot read is skipped, then rerun."""
+        """Run the statements built for `paths`; a file DuckDB cannot read is skipped, then rerun.
+
+        `columns` (what the statements read of each record) lets the first refusal be followed
+        by a probe of every other file (`_probe`), so that many bad files cost one more read, not
+        one more run each.
+        """
         readable = list(paths)
         object_bytes = self._object_bytes(readable)
+        probed = False
         while True:
             shown = [self._stand_ins.get(p, p) for p in readable]  # what DuckDB opens
-            self._reading = (readable, shown, object_bytes)  # for a refusal while rows stream
+            self._reading = (readable, shown, object_bytes, report, columns)  # for a refusal mid-stream
             try:
                 *setup, final = statements(shown, object_bytes)
                 for statement in setup:
@@ -471,8 +490,45 @@ class LocalEngine:
                 if culprit is None:
                     raise _translate(error) from None
                 path = readable[shown.index(culprit[0])]
-                self._skip(report, path, self._checked_reason(path) or culprit[1])
+                checked = self._checked_reason(path)
+                self._skip(report, path, checked or culprit[1])
                 readable.remove(path)
+                if not probed:  # once: the other bad files, before the next run
+                    probed = True
+                    for bad in sorted(self._await_checks() & set(readable)):  # what the checks found
+                        self._skip(report, bad, self._bad[bad])
+                        readable.remove(bad)
+                    if checked is None and columns is not None:  # and what DuckDB's reader refuses
+                        for bad, reason in self._probe(readable, columns, object_bytes):
+                            self._skip(report, bad, self._checked_reason(bad) or reason)
+                            readable.remove(bad)
+
+    def _probe(self, paths: list[str], columns: list[str], object_bytes: int) -> list[tuple[str, str]]:
+        """Every file of `paths` DuckDB's reader refuses when reading `columns`, with the reason:
+        the files are read in groups; a refused file leaves its group, which is read again."""
+        found: list[tuple[str, str]] = []
+        pending = [paths[at : at + PROBE_GROUP] for at in range(0, len(paths), PROBE_GROUP)]
+        streaming, self._streaming = self._streaming, False  # the query's own statement streams
+        try:
+            while pending:
+                group = pending.pop()
+                shown = [self._stand_ins.get(p, p) for p in group]
+                try:
+                    self._execute(
+                        f"SELECT count(*) FROM ({source_sql(shown, columns, object_bytes)})", len(group)
+                    )
+                except (duckdb.IOException, duckdb.InvalidInputException) as error:
+                    culprit = self._culprit(error, shown, object_bytes)
+                    if culprit is None:
+                        raise _translate(error) from None
+                    path = group[shown.index(culprit[0])]
+                    found.append((path, culprit[1]))
+                    group.remove(path)
+                    if group:
+                        pending.append(group)
+        finally:
+            self._streaming = streaming
+        return found
 
     def _files(
         self, query: TrailQuery, *, check: bool = True, wait: bool = True
@@ -565,6 +621,8 @@ class LocalEngine:
         try:
             for path, future in list(self._checking.items()):
                 reason = future.result().problem
+                if reason is None and _LASTING.match(self._bad.get(path, "")):
+                    reason = self._bad[path]  # DuckDB's reader refused what the check let pass
                 del self._checking[path]
                 self._checked.add(path)
                 seen = self._identities.get(path)
@@ -704,10 +762,18 @@ class LocalEngine:
         return object_size_for(max((self._sizes.get(p, 0) for p in paths), default=0))
 
     def _skip(self, report: ScanReport, path: str, reason: str) -> None:
-        self._bad[path] = reason
+        self._refuse(path, reason)
         if self.strict:
             raise SourceError(f"{path}: {reason}", "fix or remove the file, or drop --strict to skip it")
         report.skipped.append(SkippedFile(path, reason))
+
+    def _refuse(self, path: str, reason: str) -> None:
+        """Leave the file out of this engine's reads from now on (and, for a refusal that does not
+        depend on the columns read, out of later runs' until it changes)."""
+        self._bad[path] = reason
+        seen = self._identities.get(path)
+        if _LASTING.match(reason) and self._ledger is not None and seen is not None:
+            self._ledger.remember(path, seen, reason)
 
     def _query_sql(self, query: TrailQuery) -> str:
         return transpile.to_duckdb(query.bind(exp.to_table(SOURCE_VIEW)))
@@ -775,17 +841,19 @@ class LocalEngine:
         except (duckdb.IOException, duckdb.InvalidInputException) as error:
             # DuckDB's reader refused a file after rows were given: it is left out from now on,
             # and the caller, holding incomplete rows, runs the query again.
-            readable, shown, object_bytes = self._reading
+            readable, shown, object_bytes, report, columns = self._reading
             culprit = self._culprit(error, shown, object_bytes)
             if culprit is None:
                 raise _translate(error) from None
             path = readable[shown.index(culprit[0])]
-            reason = self._checked_reason(path) or culprit[1]
-            self._bad[path] = reason
-            if self.strict:
-                raise SourceError(
-                    f"{path}: {reason}", "fix or remove the file, or drop --strict to skip it"
-                ) from None
+            checked = self._checked_reason(path)
+            reason = checked or culprit[1]
+            self._skip(report, path, reason)  # under --strict: the SourceError
+            self._await_checks()  # the files the checks found bad are left out of the next run
+            if checked is None and columns is not None:  # and those DuckDB's reader refuses
+                others = [p for p in readable if p not in self._bad]
+                for bad, why in self._probe(others, columns, object_bytes):
+                    self._refuse(bad, self._checked_reason(bad) or why)
             raise RefusedWhileStreaming(path, reason) from None
         except duckdb.Error as error:
             raise _translate(error) from None
@@ -893,6 +961,11 @@ _JSON_KINDS = {"UBIGINT": "a number", "BIGINT": "a number", "DOUBLE": "a number"
 _JSON_KINDS |= {"ARRAY": "an array", "BOOLEAN": "a boolean"}
 
 
+#: Refusals by DuckDB's reader that do not depend on the columns a query reads: remembered with
+#: the whole checks' outcomes, so later queries leave the file out before reading.
+_LASTING = re.compile(
+    r"""item \d+ of "Records" is |an item of "Records" is null|.* the key 'Records' twice"""
+)
 _DUPLICATE_KEY = re.compile(r'JSON transform error, in record/value \d+: Object .* has duplicate key "(.*)"$')
 _NOT_AN_OBJECT_ITEM = re.compile(
     r"JSON transform error, in record/value (\d+): Expected OBJECT, but got (.*)"
