@@ -163,7 +163,9 @@ def test_odd_json_shapes_are_refused_the_same_way_by_search_and_event(tmp_path, 
     }
     assert "more than one JSON document" in reasons["twodocs.json.gz"]
     assert "appears twice" in reasons["dupkey.json.gz"]
-    assert "not JSON objects" in reasons["nonobject.json.gz"]
+    assert (
+        reasons["nonobject.json.gz"] == 'item 1 of "Records" is a number (1), not a JSON object (and 2 more)'
+    )
     # The event in the duplicated-key file is found neither by search nor by event.
     code, out, _err = run_in_process(
         capsys, "search", "--source", str(tmp_path), "--all-time", "--format", "csv"
@@ -458,3 +460,64 @@ def test_many_files_the_reader_refuses_cost_one_probe_not_one_run_each(tmp_path,
     runs.clear()
     again = run(tmp_path / "archive", "SELECT eventid FROM trail ORDER BY 1")
     assert again.rows == result.rows and len(again.report.skipped) == 5 and len(runs) == 1
+
+
+def test_a_folder_passed_over_inside_a_day_folder_concerns_every_query(tmp_path):
+    """A linked folder may hold a whole layout of other days (folders above AWSLogs/ may be named
+    anything): a query over any window is told, and stopped by --strict."""
+    write(day_folder(tmp_path / "archive"), "good", gzip.compress(document(events(1))))
+    elsewhere = tmp_path / "elsewhere" / f"AWSLogs/{ACCOUNT}/CloudTrail/{REGION}/2024/03/05"
+    elsewhere.mkdir(parents=True)
+    (day_folder(tmp_path / "archive") / "more").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    engine = LocalEngine(tmp_path / "archive", strict=True)
+    try:
+        with pytest.raises(SourceError, match="symbolic link"):
+            engine.run(
+                TrailQuery.parse(
+                    "SELECT eventid FROM trail", window.parse(start="2024-03-05", end="2024-03-05")
+                )
+            )
+    finally:
+        engine.close()
+
+
+def test_control_characters_in_names_are_shown_escaped_on_stderr(tmp_path, capsys):
+    root = tmp_path / "evil\x1b[2J\nname"
+    write(day_folder(root), "good", gzip.compress(document(events(1))))
+    write(day_folder(root), "bad", b"\x1f\x8b broken")
+    code, _out, err = run_in_process(
+        capsys, "sql", "SELECT eventid FROM trail", "--source", str(root), "--all-time"
+    )
+    assert code == 0
+    assert "\x1b" not in err and "\\x1b[2J\\nname" in err
+    assert all(line.startswith("trailcsi: ") for line in err.splitlines())
+
+
+def test_a_second_document_that_is_not_an_object_is_named_as_such(tmp_path):
+    write(day_folder(tmp_path), "two", gzip.compress(document(events(1)) + b" 5"))
+    result = run(tmp_path)
+    assert result.rows == [] and "more than one JSON document" in result.report.skipped[0].reason
+
+
+def test_event_refuses_a_record_giving_a_nested_key_twice(tmp_path, capsys):
+    record = events(1, 97)[0]
+    record["requestParameters"] = {"userName": "alice"}
+    text = json.dumps({"Records": [record]}).replace(
+        '"userName": "alice"', '"userName": "alice", "userName": "mallory"'
+    )
+    write(day_folder(tmp_path), "nested", gzip.compress(text.encode()))
+    code, out, err = run_in_process(
+        capsys, "event", record["eventID"], "--source", str(tmp_path), "--all-time"
+    )
+    assert code == ExitCode.NOT_FOUND and out == ""
+    assert "holds the key 'userName' twice" in err
+    assert "may be in one of the 1 file(s) skipped above" in err and "widen the window" not in err
+
+
+def test_a_sweep_summary_says_files_were_not_searched(tmp_path, capsys):
+    write(day_folder(tmp_path), "good", gzip.compress(document(events(2))))
+    write(day_folder(tmp_path), "cut", gzip.compress(document(events(2, 2)))[:-9])
+    code, _out, err = run_in_process(capsys, "sweep", "--source", str(tmp_path), "--all-time")
+    assert code == 0
+    [summary] = [line for line in err.splitlines() if " detections: " in line]
+    assert summary.endswith("(1 file(s) skipped above: their events were not searched)")

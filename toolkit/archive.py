@@ -69,7 +69,10 @@ class Archive:
         wanted = _Scope(delivered, accounts, regions)
         chosen = []
         for path, reason in self.passed_over:
-            place = _place(path)
+            # A folder may hold anything, a whole layout of other days included (the folders
+            # above AWSLogs/ may be named anything): it concerns every query.
+            folder = reason.startswith("folder cannot be listed") or os.path.isdir(path)
+            place = None if folder else _place(path)
             if place is None or wanted(*place):
                 chosen.append((path, reason))
         return chosen
@@ -106,18 +109,11 @@ _LOG_NAME = re.compile(
 
 
 def _place(path: str) -> tuple[str, str, date, datetime | None] | None:
-    """Account, region, day and delivery time of a passed-over entry, as far as its path tells:
-    its day folder (a file in one, or the folder itself), else its CloudTrail file name."""
-    for candidate in (path, os.path.join(path, "_")):
-        where = layout.locate(candidate)
-        if where is not None and where.kind == layout.LOGS:
-            in_folder = candidate == path
-            return (
-                where.account,
-                where.region,
-                where.day,
-                layout.delivered_at(where.name) if in_folder else None,
-            )
+    """Account, region, day and delivery time of a passed-over file, as far as its path tells:
+    its day folder, else its CloudTrail file name."""
+    where = layout.locate(path)
+    if where is not None and where.kind == layout.LOGS:
+        return where.account, where.region, where.day, layout.delivered_at(where.name)
     name = os.path.basename(path)
     named, delivered = _LOG_NAME.match(name), layout.delivered_at(name)
     if named is None or delivered is None:
@@ -224,7 +220,8 @@ def passed_over_note(passed: list[tuple[str, str]]) -> str:
     for path, reason in passed:
         reasons.setdefault(reason, []).append(path)
     parts = [f"{len(paths):,} {reason} (e.g. {paths[0]})" for reason, paths in sorted(reasons.items())]
-    return f"{len(passed):,} entries of the archive were not read: " + "; ".join(parts)
+    entries = "entry of the archive was" if len(passed) == 1 else "entries of the archive were"
+    return f"{len(passed):,} {entries} not read: " + "; ".join(parts)
 
 
 #: Bytes read, and at most decompressed, at a time while a file is checked.
@@ -265,7 +262,9 @@ def inspect(path: str) -> Inspection:
             if head[:2] == b"\x1f\x8b":
                 problem, members = _check_gzip(handle, head, scan)
             elif path.endswith(".gz"):
-                return Inspection("not gzip-compressed although named .gz", len(head))
+                return Inspection(
+                    "empty" if not head else "not gzip-compressed although named .gz", len(head)
+                )
             else:
                 problem, members = None, 1
                 chunk = head
@@ -282,7 +281,7 @@ def inspect(path: str) -> Inspection:
         elif not scan.records:
             problem = 'not a CloudTrail log file (its JSON object has no "Records" key)'
         elif scan.records > 1 or members > 1 or not scan.records_start_an_array_of_objects():
-            problem = _exact_shape(path)
+            problem = exact_shape(path)
     return Inspection(problem, scan.size)
 
 
@@ -327,7 +326,7 @@ def quick_look(path: str) -> Inspection:
         except zlib.error:
             return Inspection("corrupt gzip data", size)
     elif path.endswith(".gz"):
-        return Inspection("not gzip-compressed although named .gz", size)
+        return Inspection("empty" if not head else "not gzip-compressed although named .gz", size)
     else:
         text = head[:256]
     stripped = text.lstrip()
@@ -404,7 +403,7 @@ def _check_gzip(handle: object, data: bytes, scan: _TextScan) -> tuple[str | Non
         decompressor, data = zlib.decompressobj(16 + zlib.MAX_WBITS), rest
 
 
-def _exact_shape(path: str) -> str | None:
+def exact_shape(path: str) -> str | None:
     """Parse the whole file: one JSON object, `Records` once in it, an array of objects."""
     import gzip
     import json
@@ -434,10 +433,18 @@ def _exact_shape(path: str) -> str | None:
     records = document.get("Records")
     if not isinstance(records, list):
         return 'not a CloudTrail log file ("Records" is not an array)'
-    others = sum(1 for record in records if not isinstance(record, dict))
+    others = [at for at, record in enumerate(records, 1) if not isinstance(record, dict)]
     if others:
-        return f'{others} item(s) of "Records" are not JSON objects (events are)'
+        value = records[others[0] - 1]
+        kind = _JSON_KINDS.get(type(value), "a value")
+        shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in json.dumps(value)[:60])
+        more = f" (and {len(others) - 1} more)" if len(others) > 1 else ""
+        return f'item {others[0]} of "Records" is {kind} ({shown}), not a JSON object{more}'
     return None
+
+
+_JSON_KINDS = {int: "a number", float: "a number", str: "a string", list: "an array", bool: "a boolean"}
+_JSON_KINDS[type(None)] = "null"
 
 
 def plain_header_copy(path: str, target: str) -> None:

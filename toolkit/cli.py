@@ -299,9 +299,12 @@ def event(
         records, report = engine.find_event(query, event_id)
     _report(report)
     if not records:
-        raise NotFoundError(
-            f"no event {event_id!r} in {window.description}", "widen the window, e.g. --all-time"
-        )
+        hints = []
+        if report.skipped:
+            hints.append(f"it may be in one of the {len(report.skipped):,} file(s) skipped above")
+        if not window.is_all_time:
+            hints.append("widen the window, e.g. --all-time")
+        raise NotFoundError(f"no event {event_id!r} in {window.description}", "; ".join(hints) or None)
     if len(records) > 1:
         say(f"{len(records)} records carry this event id (delivered more than once); all are shown")
     for record in records:
@@ -476,7 +479,9 @@ def sweep(
     _report(outcome.report)
     counts = Counter(f.severity for f in outcome.findings)
     summary = ", ".join(f"{counts[s]} {s}" for s in sweep_module.SEVERITY_RANK if counts[s]) or "no findings"
-    say(f"{len(outcome.templates)} detections: {summary}")
+    skipped = len(outcome.report.skipped)
+    unread = f" ({skipped:,} file(s) skipped above: their events were not searched)" if skipped else ""
+    say(f"{len(outcome.templates)} detections: {summary}{unread}")
     findings = outcome.findings[: out.limit] if out.limit else outcome.findings
     fmt = export.choose_format(out.format, out.output)
     if fmt in ("json", "jsonl"):

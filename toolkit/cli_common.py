@@ -27,8 +27,10 @@ def startup_done() -> None:
 
 
 def say(message: str) -> None:
-    """A diagnostic line on stderr (stdout carries data only)."""
-    print(f"trailcsi: {message}", file=sys.stderr, flush=True)
+    """A diagnostic line on stderr (stdout carries data only). Control characters (from file
+    names, say) are shown escaped: a line can neither be split nor drive the terminal."""
+    shown = "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in message)
+    print(f"trailcsi: {shown}", file=sys.stderr, flush=True)
 
 
 BucketOption = Annotated[str, typer.Option("--bucket", help="The trail's S3 bucket (name only).")]

@@ -406,7 +406,7 @@ class LocalEngine:
         found = []
         for (path,) in sorted(rows):
             matching = records_with_id([_records(path)], wanted, query.window)
-            twice = sorted({key for record in matching for key in getattr(record, "twice", ())})
+            twice = sorted({key for record in matching for key in _keys_twice(record)})
             if twice:  # a query reading that key refuses the file: so does `event`
                 self._skip(report, path, _key_twice(twice[0]))
                 continue
@@ -784,6 +784,10 @@ class LocalEngine:
         named = [p for p in paths if p in message]
         if named:
             path = max(named, key=len)
+            if "Expected OBJECT" in message:  # an item of Records, or a second JSON document: parsed
+                exact = archive.exact_shape(path)
+                if exact:
+                    return path, exact
             return path, _reason(message, path)
         if not isinstance(error, duckdb.IOException):
             return None
@@ -933,6 +937,18 @@ def _first_wins(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return kept
 
 
+def _keys_twice(value: Any) -> Iterator[str]:
+    """The keys given twice in a record as read for `event`, at any depth."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            yield from getattr(item, "twice", ())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+
+
 def _key_twice(key: str) -> str:
     return f"a JSON object in it holds the key {_printable(key, 80)!r} twice (which one counts is ambiguous)"
 
@@ -964,7 +980,8 @@ _JSON_KINDS |= {"ARRAY": "an array", "BOOLEAN": "a boolean"}
 #: Refusals by DuckDB's reader that do not depend on the columns a query reads: remembered with
 #: the whole checks' outcomes, so later queries leave the file out before reading.
 _LASTING = re.compile(
-    r"""item \d+ of "Records" is |an item of "Records" is null|.* the key 'Records' twice"""
+    r"""item \d+ of "Records" is |an item of "Records" is null|.* the key 'Records' twice|"""
+    r"""holds more than one JSON document|.*"Records" key appears twice"""
 )
 _DUPLICATE_KEY = re.compile(r'JSON transform error, in record/value \d+: Object .* has duplicate key "(.*)"$')
 _NOT_AN_OBJECT_ITEM = re.compile(
