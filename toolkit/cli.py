@@ -607,7 +607,8 @@ def main_options(
 def main() -> None:
     """Entry point: a TrailcsiError becomes one line on stderr and its exit code, never a traceback.
 
-    typer (click) itself handles usage errors (exit 2), --help and Ctrl-C outside a query.
+    typer (click) itself handles usage errors (exit 2) and --help; Ctrl-C anywhere is one line
+    and exit 130.
     """
     try:
         app(prog_name="trailcsi")
@@ -617,6 +618,16 @@ def main() -> None:
     except BrokenPipeError:
         sys.stderr.close()
         sys.exit(int(ExitCode.OK))
+    except SystemExit as done:
+        if done.code == ExitCode.INTERRUPTED:  # typer's word for Ctrl-C outside a query: none
+            say("interrupted")
+        raise
+    except RuntimeError as error:
+        if str(error) != "Query interrupted":
+            raise
+        # DuckDB's own word for a Ctrl-C that reached it first (a short statement on this thread)
+        say("interrupted")
+        sys.exit(int(ExitCode.INTERRUPTED))
 
 
 if __name__ == "__main__":

@@ -474,13 +474,15 @@ class LocalEngine:
         readable = list(paths)
         object_bytes = self._object_bytes(readable)
         probed = False
+        stream, self._streaming = self._streaming, False  # for the final statement of each run
         while True:
             shown = [self._stand_ins.get(p, p) for p in readable]  # what DuckDB opens
             self._reading = (readable, shown, object_bytes, report, columns)  # for a refusal mid-stream
             try:
                 *setup, final = statements(shown, object_bytes)
-                for statement in setup:
-                    self._con.execute(statement)
+                for statement in setup:  # on the worker too: Ctrl-C stops a long setup at once
+                    self._execute(statement, len(readable))
+                self._streaming = stream  # the final statement's rows are the ones that stream
                 return self._execute(final, len(readable))
             except (duckdb.IOException, duckdb.InvalidInputException) as error:
                 if "maximum_object_size" in str(error) and object_bytes < MAX_OBJECT_BYTES:
@@ -804,6 +806,9 @@ class LocalEngine:
         fetches them in batches, so an export of any size holds one batch at a time."""
         outcome: dict[str, Any] = {}
         stream, self._streaming = self._streaming, False
+        # An Event, not Thread.join: a join that Ctrl-C interrupts can mark the thread stopped
+        # while it still runs (CPython before 3.13), and the connection would be closed under it.
+        done = threading.Event()
 
         def work() -> None:
             try:
@@ -812,18 +817,18 @@ class LocalEngine:
                 outcome["rows"] = self._batches() if stream else self._con.fetchall()
             except BaseException as error:  # handed to the calling thread below
                 outcome["error"] = error
+            finally:
+                done.set()
 
         worker = threading.Thread(target=work, name="trailcsi-duckdb", daemon=True)
         worker.start()
         began = time.monotonic()
         try:
-            while worker.is_alive():
-                worker.join(0.2)
-                if self.progress and worker.is_alive():
+            while not done.wait(0.2):
+                if self.progress:
                     self.progress(files, time.monotonic() - began)
         except KeyboardInterrupt:
-            self._con.interrupt()
-            worker.join()
+            self._stop(done)
             raise Interrupted("interrupted; the query was stopped") from None
         error = outcome.get("error")
         if isinstance(error, (duckdb.IOException, duckdb.InvalidInputException)):
@@ -831,6 +836,17 @@ class LocalEngine:
         if error is not None:
             raise _translate(error)
         return outcome["columns"], outcome["rows"]
+
+    def _stop(self, done: threading.Event) -> None:
+        """Interrupt DuckDB's running statement and wait until it has stopped (a second Ctrl-C
+        interrupts again; the connection is never left busy)."""
+        while True:
+            try:
+                self._con.interrupt()
+                if done.wait(5):
+                    return
+            except KeyboardInterrupt:
+                continue
 
     def _batches(self) -> Iterator[tuple[Any, ...]]:
         try:

@@ -1,0 +1,95 @@
+"""Ctrl-C: a real SIGINT to a running command stops it within seconds, prints one line on stderr
+(no traceback), leaves no partial output file, and exits 130.
+
+Each command runs as its own process over the sample archive (8,447 log files, every one of them
+checked whole on a first read: seconds of work on any machine); the signal is sent shortly after
+the command says its window, while it reads.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+#: Seconds a command may take to stop after the signal (DuckDB is interrupted at once; the
+#: threads checking files finish the file in hand).
+STOP_WITHIN = 5.0
+
+
+def interrupted(args: list[str], cache: Path, delay: float = 0.3) -> tuple[int, float, str, str]:
+    """(exit code, seconds from the signal to the exit, stdout, stderr) of `trailcsi args` sent
+    SIGINT `delay` seconds after it wrote its first line on stderr."""
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "toolkit", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert process.stderr is not None
+    first = process.stderr.readline()  # "trailcsi: window: ..." once the command is under way
+    time.sleep(delay)
+    sent = time.monotonic()
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=120)
+    return process.returncode, time.monotonic() - sent, out, first + err
+
+
+def assert_stopped(code: int, took: float, err: str) -> None:
+    assert code == 130, err[-2000:]
+    assert took < STOP_WITHIN, f"took {took:.1f}s to stop"
+    assert "Traceback" not in err and "FATAL" not in err
+    last = err.strip().splitlines()[-1]
+    assert last in ("trailcsi: interrupted", "trailcsi: error: interrupted; the query was stopped") or (
+        last.startswith("trailcsi: error: interrupted")
+    ), last
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        # a table: the whole result is held before it is shown
+        ["sql", "SELECT sum(hash(a.eventid || b.eventid)) AS h FROM trail a, trail b"],
+        ["sql", "SELECT * FROM trail", "--format", "csv"],  # streamed rows
+        ["search", "--format", "jsonl"],
+        ["run", "iam-user-created"],
+        ["sweep"],
+    ],
+    ids=["sql-table", "sql-csv", "search", "run", "sweep"],
+)
+def test_ctrl_c_stops_a_query_with_one_line_and_exit_130(sample_root, tmp_path, args):
+    code, took, out, err = interrupted([*args, "--source", str(sample_root), "--all-time"], tmp_path)
+    assert_stopped(code, took, err)
+
+
+def test_ctrl_c_during_an_export_leaves_no_file(sample_root, tmp_path):
+    target = tmp_path / "out" / "all.csv"
+    target.parent.mkdir()
+    code, took, _out, err = interrupted(
+        ["sql", "SELECT * FROM trail", "--source", str(sample_root), "--all-time", "--output", str(target)],
+        tmp_path / "cache",
+    )
+    assert_stopped(code, took, err)
+    assert list(target.parent.iterdir()) == []
+
+
+def test_ctrl_c_stops_a_cache_build_keeping_the_days_converted(sample_root, tmp_path):
+    code, took, _out, err = interrupted(
+        ["cache", "build", "--source", str(sample_root), "--all-time"], tmp_path / "cache", delay=1.0
+    )
+    assert_stopped(code, took, err)
+    assert "the days converted so far are kept" in err
+
+
+def test_ctrl_c_stops_verify(sample_root, tmp_path):
+    code, took, _out, err = interrupted(
+        ["verify", "--source", str(sample_root), "--all-time"], tmp_path, delay=0.1
+    )
+    assert_stopped(code, took, err)
