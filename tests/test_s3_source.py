@@ -97,3 +97,36 @@ def test_progress_is_told_files_and_bytes(bucket, tmp_path):
     )
     assert len(seen) == done.downloaded > 0
     assert seen[-1] == (done.downloaded, done.downloaded, done.bytes_downloaded)
+
+
+def test_ctrl_c_stops_a_download_keeping_what_was_fetched(bucket, tmp_path):
+    """A real SIGINT while files download: the downloads not begun are cancelled (within a second,
+    not after the whole queue), one Interrupted error, and what was fetched is kept (not fetched
+    again), no `.part` file left behind."""
+    import signal
+    import time
+
+    from toolkit.errors import Interrupted
+
+    client, _uploaded = bucket
+    real = client.download_file
+    started: list[str] = []
+
+    def slow(bucket_name, key, target):
+        started.append(key)
+        if len(started) == 40:  # downloads under way: Ctrl-C
+            os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.05)
+        return real(bucket_name, key, target)
+
+    client.download_file = slow
+    scope = window.parse(start="2025-03-28", end="2025-03-31")
+    with pytest.raises(Interrupted, match="downloaded so far are kept"):
+        s3source.sync(client, "s3://trail-copy/mirror", scope, root=tmp_path)
+    stopped_after = len(started)
+    time.sleep(0.2)
+    assert len(started) == stopped_after < 60  # the queue (hundreds of files) was cancelled
+    listed = s3source.sync(client, "s3://trail-copy/mirror", scope, root=tmp_path)[1]
+    assert 0 < len(started) - listed.downloaded and listed.reused > 0
+    assert listed.reused + listed.downloaded == listed.listed
+    assert not list(tmp_path.rglob("*.part"))

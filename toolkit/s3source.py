@@ -28,7 +28,7 @@ from typing import Any
 
 from toolkit import layout, paths
 from toolkit.bucket import Layout, discover, shown
-from toolkit.errors import UsageError
+from toolkit.errors import Interrupted, UsageError
 from toolkit.window import Window
 
 _URL = re.compile(r"^s3://(?P<bucket>[^/]+)/?(?P<prefix>.*)$")
@@ -178,7 +178,8 @@ def sync(
         return key, etag, size
 
     done = 0
-    with ThreadPoolExecutor(max_workers=8) as pool:
+    pool = ThreadPoolExecutor(max_workers=8)
+    try:
         for key, etag, size in pool.map(fetch, todo):
             etags[key] = etag
             report.downloaded += 1
@@ -186,15 +187,31 @@ def sync(
             done += 1
             if progress:  # files done, files to do, bytes so far
                 progress(done, len(todo), report.bytes_downloaded)
-    if todo:
-        local.mkdir(parents=True, exist_ok=True)
-        tmp = etags_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(etags))
-        tmp.replace(etags_path)
+    except KeyboardInterrupt:
+        _stop(pool)
+        raise Interrupted("interrupted; the files downloaded so far are kept, the next run resumes") from None
+    finally:
+        pool.shutdown(wait=True)
+        if report.downloaded:  # what was fetched is not fetched again
+            local.mkdir(parents=True, exist_ok=True)
+            tmp = etags_path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(etags))
+            tmp.replace(etags_path)
     note = report.refused_note(url)
     if note:
         (warn or _say)(note)
     return local / found.prefix, report
+
+
+def _stop(pool: ThreadPoolExecutor) -> None:
+    """Cancel the downloads not yet started; the ones under way (at most one a thread) finish,
+    each into its `.part` file first, so no half-written file takes a log file's name."""
+    while True:
+        try:
+            pool.shutdown(wait=True, cancel_futures=True)
+            return
+        except KeyboardInterrupt:  # a second Ctrl-C: the few downloads under way still finish
+            continue
 
 
 def _days(first: date, last: date) -> list[date]:
@@ -320,7 +337,8 @@ def sync_digests(
         partial.replace(target)
         return key, etag, answer.get("Metadata", {}).get("signature"), len(body)
 
-    with ThreadPoolExecutor(max_workers=8) as pool:
+    pool = ThreadPoolExecutor(max_workers=8)
+    try:
         for key, etag, signature, size in pool.map(fetch, wanted):
             if size < 0:
                 report.reused += 1
@@ -330,6 +348,11 @@ def sync_digests(
                 signatures[layout.from_root(key)] = signature
             report.downloaded += 1
             report.bytes_downloaded += size
+    except KeyboardInterrupt:
+        _stop(pool)
+        raise Interrupted("interrupted; the digests downloaded so far are kept") from None
+    finally:
+        pool.shutdown(wait=True)
     if report.downloaded:
         local.mkdir(parents=True, exist_ok=True)
         for path, data in ((etags_path, etags), (signatures_path, signatures)):
