@@ -281,7 +281,7 @@ class LocalEngine:
         self._con.execute(f"SET temp_directory = {_quote(self._scratch)}")
         self._locked = False
 
-    def _lock(self) -> None:
+    def _lock(self, keep_order: bool = True) -> None:
         """Before the first query of a user's SQL: DuckDB may touch only the archive, the cache and
         its scratch directory, loads no extension, and its configuration cannot be changed again.
 
@@ -302,6 +302,7 @@ class LocalEngine:
             "SET autoinstall_known_extensions = false",
             "SET autoload_known_extensions = false",
             "SET allow_community_extensions = false",
+            f"SET preserve_insertion_order = {str(keep_order).lower()}",
             "SET lock_configuration = true",
         ):
             self._con.execute(statement)
@@ -421,7 +422,10 @@ class LocalEngine:
         (a sweep runs dozens over one scope). Yields False, and changes nothing, when the files
         hold more than `pin_budget` bytes of JSON: each query then reads the files as usual.
         """
-        self._lock()
+        # Rows in any order (set before the configuration is locked, so for this engine's life):
+        # kept in order, DuckDB buffered the scope several times over while it read (4 GB for
+        # the 20 MB sample against 0.2 GB, and 4.5 times slower). Detections order their rows.
+        self._lock(keep_order=False)
         paths, report = self._files(scope)
         if sum(self._sizes.get(p, 0) for p in paths) > self.pin_budget:
             yield False
