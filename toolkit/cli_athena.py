@@ -195,7 +195,9 @@ def athena_setup(
     )
     session = aws_session(profile, aws_region)
     try:
-        glue = session.client("glue")
+        from toolkit.aws_config import client_config
+
+        glue = session.client("glue", config=client_config())
     except Exception as error:  # no region (botocore.exceptions.NoRegionError), bad endpoint
         raise aws_error(error, "Glue") from None
     settings = config_module.AthenaSettings(

@@ -252,7 +252,9 @@ def aws_fetcher(session: Any) -> Fetcher:
     """ListPublicKeys in a region, through a boto3 session."""
 
     def fetch(region: str, since: datetime | None) -> list[dict[str, Any]]:
-        client = session.client("cloudtrail", region_name=region)
+        from toolkit.aws_config import client_config
+
+        client = session.client("cloudtrail", region_name=region, config=client_config())
         entries: list[dict[str, Any]] = []
         token = None
         while True:

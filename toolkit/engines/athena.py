@@ -169,9 +169,10 @@ class AthenaEngine:
 
     def _connect(self) -> Any:
         if self._connection is None:
-            import botocore.config
             from pyathena import connect
             from pyathena.util import RetryConfig
+
+            from toolkit.aws_config import client_config
 
             attempts, backoff = self._retry
             kwargs: dict[str, Any] = {
@@ -187,7 +188,7 @@ class AthenaEngine:
                     multiplier=backoff,  # type: ignore[arg-type]
                     max_delay=30,
                 ),
-                "config": botocore.config.Config(retries={"mode": "standard", "max_attempts": 1}),
+                "config": client_config(attempts=1),
                 "on_poll": self._on_poll,
             }
             if self.settings.output_location:
@@ -276,7 +277,11 @@ class AthenaEngine:
     def _records(self, url: str) -> list[dict[str, Any]]:
         """The records of one log file in S3 (read only)."""
         bucket, _, key = url.removeprefix("s3://").partition("/")
-        client = self._connect().session.client("s3", region_name=self._connect().region_name)
+        from toolkit.aws_config import client_config
+
+        client = self._connect().session.client(
+            "s3", region_name=self._connect().region_name, config=client_config()
+        )
         try:
             body = client.get_object(Bucket=bucket, Key=key)["Body"].read()
             text = gzip.decompress(body) if key.endswith(".gz") else body

@@ -1,0 +1,58 @@
+"""An AWS endpoint that accepts a connection and never answers is a one-line error within the
+client timeouts (toolkit.aws_config), not minutes of silence. Here the timeouts are cut to a
+second, and the endpoint is a socket on 127.0.0.1 that accepts and says nothing."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import pytest
+from conftest import run_in_process
+
+from toolkit import aws_config
+
+
+@pytest.fixture
+def silent_endpoint(monkeypatch, fake_aws_env):
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    held: list[socket.socket] = []
+
+    def accept() -> None:
+        while True:
+            try:
+                connection, _ = server.accept()
+            except OSError:
+                return
+            held.append(connection)  # accepted, never answered
+
+    threading.Thread(target=accept, daemon=True).start()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{server.getsockname()[1]}")
+    monkeypatch.setattr(aws_config, "CONNECT_TIMEOUT", 1)
+    monkeypatch.setattr(aws_config, "READ_TIMEOUT", 1)
+    yield
+    server.close()
+    for connection in held:
+        connection.close()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["search", "--source", "s3://trail-bucket/AWSLogs", "--since", "1d"],
+        ["verify", "--source", "s3://trail-bucket", "--since", "1d"],
+    ],
+    ids=["s3-source", "verify-s3"],
+)
+def test_a_silent_endpoint_is_a_one_line_error_within_the_timeouts(silent_endpoint, capsys, args):
+    began = time.monotonic()
+    code, out, err = run_in_process(capsys, *args)
+    took = time.monotonic() - began
+    assert code not in (0, 130) and out == ""
+    assert "Traceback" not in err
+    [error] = [line for line in err.splitlines() if line.startswith("trailcsi: error:")]
+    assert "timeout" in error.lower() or "timed out" in error.lower(), error
+    assert took < 4 * aws_config.ATTEMPTS, f"{took:.1f}s"
