@@ -65,6 +65,9 @@ def run(
             for row in result.rows:
                 record = dict(zip(result.columns, row, strict=True))
                 outcome.findings.append(Finding(template.name, template.severity or "low", record))
+    # A total order, whatever order the engine gave rows in: ties (one second, several events)
+    # by template, event id, then the whole finding.
+    outcome.findings.sort(key=lambda f: (f.template, str(f.record.get("eventid") or ""), repr(f.as_dict())))
     outcome.findings.sort(key=lambda f: str(f.record.get("eventtime") or ""), reverse=True)
     outcome.findings.sort(key=lambda f: SEVERITY_RANK.get(f.severity, 9))
     return outcome
