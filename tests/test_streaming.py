@@ -15,6 +15,13 @@ from toolkit.query import TrailQuery
 ALL = window.parse(all_time=True)
 
 
+def eventids(capsys, root, *more: str):
+    """`trailcsi sql 'SELECT eventid FROM trail' --source root --all-time *more`, in-process."""
+    return run_in_process(
+        capsys, "sql", "SELECT eventid FROM trail", "--source", str(root), "--all-time", *more
+    )
+
+
 def test_a_streaming_engine_gives_the_same_rows_in_batches(corpus_archives, monkeypatch):
     root, count = corpus_archives["panther"]
     monkeypatch.setattr(local, "STREAM_BATCH", 7)
@@ -41,26 +48,18 @@ def test_an_export_that_fails_midway_leaves_no_file(capsys, corpus_archives, tmp
         raise KeyboardInterrupt
 
     monkeypatch.setattr(export, "write", failing)
-    code, _out, _err = run_in_process(
+    code, _out, _err = eventids(
         capsys,
-        "sql",
-        "SELECT eventid FROM trail",
-        "--source",
-        str(root),
-        "--all-time",
+        root,
         "--output",
         str(target),
     )
     assert code == 130
     assert list(tmp_path.iterdir()) == []
     monkeypatch.setattr(export, "write", real)
-    code, _out, err = run_in_process(
+    code, _out, err = eventids(
         capsys,
-        "sql",
-        "SELECT eventid FROM trail",
-        "--source",
-        str(root),
-        "--all-time",
+        root,
         "--output",
         str(target),
     )
@@ -100,32 +99,22 @@ def _archive_with_a_late_refusal(root):
 def test_a_file_refused_while_rows_stream_is_skipped_and_the_rows_given_are_whole(capsys, tmp_path):
     root = _archive_with_a_late_refusal(tmp_path / "archive")
     for fmt in ("csv", "jsonl"):
-        code, out, err = run_in_process(
-            capsys, "sql", "SELECT eventid FROM trail", "--source", str(root), "--all-time", "--format", fmt
-        )
+        code, out, err = eventids(capsys, root, "--format", fmt)
         assert code == 0, err
         assert len([line for line in out.splitlines() if "e" in line and "eventid" != line]) == 20_000
         assert "e99999" not in out
         assert 'zz.json.gz: item 2 of "Records" is a number (5), not a JSON object' in err
     target = tmp_path / "out.csv"
-    code, _out, err = run_in_process(
+    code, _out, err = eventids(
         capsys,
-        "sql",
-        "SELECT eventid FROM trail",
-        "--source",
-        str(root),
-        "--all-time",
+        root,
         "--output",
         str(target),
     )
     assert code == 0 and len(target.read_text().splitlines()) == 20_001
-    code, out, err = run_in_process(
+    code, out, err = eventids(
         capsys,
-        "sql",
-        "SELECT eventid FROM trail",
-        "--source",
-        str(root),
-        "--all-time",
+        root,
         "--format",
         "csv",
         "--strict",
