@@ -521,3 +521,68 @@ def test_a_sweep_summary_says_files_were_not_searched(tmp_path, capsys):
     assert code == 0
     [summary] = [line for line in err.splitlines() if " detections: " in line]
     assert summary.endswith("(1 file(s) skipped above: their events were not searched)")
+
+
+def test_a_refusal_that_depends_on_the_columns_read_is_neither_kept_for_other_queries_nor_remembered(
+    tmp_path, capsys, monkeypatch
+):
+    """`event` refusing a record with a nested key given twice, or a query refusing a record with
+    a key it reads given twice, must not hide the file from queries that do not read that key: in
+    the same engine, or in later runs (the checks' ledger)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    record = events(1, 98)[0]
+    record["requestParameters"] = {"Records": "a"}
+    text = json.dumps({"Records": [record]}).replace('"Records": "a"', '"Records": "a", "Records": "b"')
+    text = text.replace('"eventName": ', '"eventName": "FirstName", "eventName": ', 1)
+    write(day_folder(tmp_path / "archive"), "twice", gzip.compress(text.encode()))
+    root = tmp_path / "archive"
+    code, _out, err = run_in_process(capsys, "event", record["eventID"], "--source", str(root), "--all-time")
+    assert code == ExitCode.NOT_FOUND and "a record in it holds the key 'Records' twice" in err
+    engine = LocalEngine(root)
+    try:
+        refused = engine.run(TrailQuery.parse("SELECT eventname FROM trail", ALL))
+        assert refused.rows == [] and "'eventName' twice" in refused.report.skipped[0].reason
+        read = engine.run(TrailQuery.parse("SELECT eventid FROM trail", ALL))
+        assert read.rows == [(record["eventID"],)] and not read.report.skipped
+        again = engine.run(TrailQuery.parse("SELECT eventname FROM trail", ALL))
+        assert again.rows == [] and len(again.report.skipped) == 1
+    finally:
+        engine.close()
+    assert run(root).rows == [(record["eventID"],)]
+
+
+def test_a_valid_file_nested_deeper_than_python_parses_is_read(tmp_path):
+    record = events(1, 99)[0]
+    record["requestParameters"] = "DEEP"
+    body = document([record]).replace(b'"DEEP"', b'{"d": ' * 1200 + b'"bottom"' + b"}" * 1200)
+    # two gzip members: the whole check parses such a file exactly, and Python's parser stops
+    half = len(body) // 2
+    write(day_folder(tmp_path), "deep", gzip.compress(body[:half]) + gzip.compress(body[half:]))
+    result = run(tmp_path)
+    assert result.rows == [(record["eventID"],)] and not result.report.skipped
+
+
+def test_output_to_a_fifo_is_written_into_not_replaced(tmp_path, capsys):
+    import threading
+
+    write(day_folder(tmp_path / "archive"), "good", gzip.compress(document(events(2))))
+    fifo = tmp_path / "rows"
+    os.mkfifo(fifo)
+    got: list[str] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text()))
+    reader.start()
+    code, _out, err = run_in_process(
+        capsys,
+        "sql",
+        "SELECT eventid FROM trail ORDER BY 1",
+        "--source",
+        str(tmp_path / "archive"),
+        "--all-time",
+        "--format",
+        "csv",
+        "--output",
+        str(fifo),
+    )
+    reader.join(10)
+    assert code == 0, err
+    assert fifo.is_fifo() and got == ["eventid\n" + "".join(f"{e['eventID']}\n" for e in events(2))]

@@ -186,8 +186,9 @@ def _emit(result: Result, out: OutputOptions, report: ScanReport | None = None) 
     """Write the rows to `--output` or stdout, then the scan report (`report`) and the row count.
 
     The report comes first when the rows are held in full, after them when they stream (a file
-    refused while they were read is in it). Streamed rows are written to a file first (beside `--output`, renamed when complete; for
-    stdout a temporary file, copied out when complete): an error or Ctrl-C mid-way leaves no
+    refused while they were read is in it). Streamed rows are written to a file first (beside
+    `--output`, renamed when complete; for stdout, a FIFO or a device, a temporary file, copied
+    out when complete): an error or Ctrl-C mid-way leaves no
     partial file, and rows a refused file made incomplete (`RefusedWhileStreaming`) are never
     shown. Rows held in full are written straight out.
     """
@@ -196,11 +197,19 @@ def _emit(result: Result, out: OutputOptions, report: ScanReport | None = None) 
     if held and report is not None:
         _report(report)  # complete already: said before the rows
         report = None
-    if not out.output and held:
-        count = export.write(result.columns, result.rows, fmt, sys.stdout)
-    else:
+    # A target that exists and is not a regular file (a FIFO, /dev/stdout) is written into, as
+    # stdout is; a regular file is replaced whole.
+    output = out.output or ""
+    renamed = bool(output) and not (os.path.exists(output) and not os.path.isfile(output))
+    if not renamed and held:
         if out.output:
-            path = Path(out.output)
+            with _opened(out.output) as stream:
+                count = export.write(result.columns, result.rows, fmt, stream)
+        else:
+            count = export.write(result.columns, result.rows, fmt, sys.stdout)
+    else:
+        if renamed:
+            path = Path(output)
             partial = path.with_name(f".{path.name}.partial-{os.getpid()}")
         else:
             import tempfile
@@ -211,11 +220,15 @@ def _emit(result: Result, out: OutputOptions, report: ScanReport | None = None) 
         try:
             with partial.open("w", encoding="utf-8", newline="") as stream:
                 count = export.write(result.columns, result.rows, fmt, stream)
-            if out.output:
-                os.replace(partial, out.output)
+            if renamed:
+                os.replace(partial, output)
             else:
                 with partial.open(encoding="utf-8", newline="") as spooled:
-                    shutil.copyfileobj(spooled, sys.stdout)
+                    if out.output:
+                        with _opened(out.output) as target:
+                            shutil.copyfileobj(spooled, target)
+                    else:
+                        shutil.copyfileobj(spooled, sys.stdout)
         except OSError as error:
             raise UsageError(
                 f"cannot write {out.output or 'a temporary copy of the rows'}: {error.strerror}"
@@ -225,6 +238,15 @@ def _emit(result: Result, out: OutputOptions, report: ScanReport | None = None) 
     if report is not None:
         _report(report)
     say(f"{count:,} rows written to {out.output} ({fmt})" if out.output else f"{count:,} rows")
+
+
+@contextmanager
+def _opened(target: str) -> Iterator[Any]:
+    try:
+        with open(target, "w", encoding="utf-8", newline="") as stream:
+            yield stream
+    except OSError as error:
+        raise UsageError(f"cannot write {target}: {error.strerror}") from None
 
 
 def _run(query: TrailQuery, source: SourceOptions, out: OutputOptions) -> None:
@@ -604,12 +626,43 @@ def main_options(
         raise typer.Exit()
 
 
+#: Seconds a Ctrl-C leaves the process to stop in order before it is ended.
+STOP_GRACE = 3.0
+
+
+def _on_interrupt(signum: int, frame: Any) -> None:
+    """Ctrl-C: KeyboardInterrupt, as Python's own handler raises, and a watchdog that ends the
+    process (exit 130) if stopping in order takes longer than `STOP_GRACE` (a thread that does
+    not stop cannot keep it alive)."""
+    import threading
+
+    def force() -> None:
+        sys.stderr.write("trailcsi: interrupted (stopped without waiting for its threads)\n")
+        sys.stderr.flush()
+        os._exit(int(ExitCode.INTERRUPTED))
+
+    watchdog = threading.Timer(STOP_GRACE, force)
+    watchdog.daemon = True
+    watchdog.start()
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     """Entry point: a TrailcsiError becomes one line on stderr and its exit code, never a traceback.
 
     typer (click) itself handles usage errors (exit 2) and --help; Ctrl-C anywhere is one line
     and exit 130.
     """
+    import signal
+
+    previous = signal.signal(signal.SIGINT, _on_interrupt)
+    try:
+        _main()
+    finally:  # the caller's handler again (a watchdog started stays: exit may still hang on a thread)
+        signal.signal(signal.SIGINT, previous)
+
+
+def _main() -> None:
     try:
         app(prog_name="trailcsi")
     except TrailcsiError as error:

@@ -254,6 +254,9 @@ class LocalEngine:
         self._stand_ins: dict[str, str] = {}  # path -> the copy DuckDB reads instead
         #: `run` gives its rows as an iterator read in batches (an export), not a list.
         self.stream = stream
+        # Refusals that hold only for queries reading the same columns (see `_refuse`).
+        self._refused: dict[tuple[str, ...], dict[str, str]] = {}
+        self._columns_read: tuple[str, ...] = ()
         self._streaming = False  # set by run for the one statement whose rows it returns
         # The files being read, as DuckDB opens them, the buffer, the report and the columns read.
         self._reading: tuple[list[str], list[str], int, ScanReport, list[str] | None] = (
@@ -413,7 +416,8 @@ class LocalEngine:
             matching = records_with_id([_records(path)], wanted, query.window)
             twice = sorted({key for record in matching for key in _keys_twice(record)})
             if twice:  # a query reading that key refuses the file: so does `event`
-                self._skip(report, path, _key_twice(twice[0]))
+                reason = f"a record in it holds the key {_printable(twice[0], 80)!r} twice (which one counts is ambiguous)"
+                self._skip(report, path, reason, remember=False)  # `event` reads every key: its own
                 continue
             found.extend(matching)
         return found, report
@@ -488,7 +492,11 @@ class LocalEngine:
         by a probe of every other file (`_probe`), so that many bad files cost one more read, not
         one more run each.
         """
-        readable = list(paths)
+        self._columns_read = tuple(sorted(columns or ()))
+        refused = self._refused.get(self._columns_read, {})
+        for path in [p for p in paths if p in refused]:  # refused before, reading these columns
+            self._skip(report, path, refused[path], remember=False)
+        readable = [p for p in paths if p not in refused]
         object_bytes = self._object_bytes(readable)
         probed = False
         stream, self._streaming = self._streaming, False  # for the final statement of each run
@@ -780,15 +788,21 @@ class LocalEngine:
     def _object_bytes(self, paths: list[str]) -> int:
         return object_size_for(max((self._sizes.get(p, 0) for p in paths), default=0))
 
-    def _skip(self, report: ScanReport, path: str, reason: str) -> None:
-        self._refuse(path, reason)
+    def _skip(self, report: ScanReport, path: str, reason: str, remember: bool = True) -> None:
+        if remember:
+            self._refuse(path, reason)
         if self.strict:
             raise SourceError(f"{path}: {reason}", "fix or remove the file, or drop --strict to skip it")
         report.skipped.append(SkippedFile(path, reason))
 
     def _refuse(self, path: str, reason: str) -> None:
         """Leave the file out of this engine's reads from now on (and, for a refusal that does not
-        depend on the columns read, out of later runs' until it changes)."""
+        depend on the columns read, out of later runs' until it changes). A refusal that does
+        depend on them (a key given twice, read by this query) holds for queries reading the same
+        columns only."""
+        if _DEPENDS_ON_COLUMNS.match(reason):
+            self._refused.setdefault(self._columns_read, {})[path] = reason
+            return
         self._bad[path] = reason
         seen = self._identities.get(path)
         if _LASTING.match(reason) and self._ledger is not None and seen is not None:
@@ -1013,9 +1027,11 @@ _JSON_KINDS |= {"ARRAY": "an array", "BOOLEAN": "a boolean"}
 #: Refusals by DuckDB's reader that do not depend on the columns a query reads: remembered with
 #: the whole checks' outcomes, so later queries leave the file out before reading.
 _LASTING = re.compile(
-    r"""item \d+ of "Records" is |an item of "Records" is null|.* the key 'Records' twice|"""
-    r"""holds more than one JSON document|.*"Records" key appears twice"""
+    r"""item \d+ of "Records" is |an item of "Records" is null|a JSON object in it holds the key 'Records' twice|"""
+    r"""holds more than one JSON document|the "Records" key appears twice"""
 )
+#: DuckDB's refusal of a record giving twice a key the query reads: another query may not read it.
+_DEPENDS_ON_COLUMNS = re.compile(r"a JSON object in it holds the key '(?!Records')")
 _DUPLICATE_KEY = re.compile(r'JSON transform error, in record/value \d+: Object .* has duplicate key "(.*)"$')
 _NOT_AN_OBJECT_ITEM = re.compile(
     r"JSON transform error, in record/value (\d+): Expected OBJECT, but got (.*)"
