@@ -120,3 +120,13 @@ def test_a_file_refused_while_rows_stream_is_skipped_and_the_rows_given_are_whol
         "--strict",
     )
     assert code == 3 and out == "" and "drop --strict" in err
+
+
+def test_an_output_name_promising_another_format_is_refused_before_any_work(capsys, tmp_path):
+    for name in ("out.parquet", "out.xlsx", "out.csv.gz"):
+        code, out, err = eventids(capsys, tmp_path / "nowhere", "--output", str(tmp_path / name))
+        assert code == 2 and out == "" and f"does not write {name.rsplit('.', 1)[1]} files" in err
+        assert not (tmp_path / name).exists()
+    assert (
+        export.choose_format(None, "rows.out") == "csv" and export.choose_format(None, "x.jsonl") == "jsonl"
+    )

@@ -23,6 +23,11 @@ from toolkit.schema import JSON_TEXT_COLUMNS
 
 FORMATS = ("table", "csv", "json", "jsonl")
 _BY_SUFFIX = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".txt": "table"}
+#: Suffixes of data formats trailcsi does not write: CSV under such a name would be mislabelled.
+_OTHER_FORMATS = frozenset(
+    {".parquet", ".pq", ".avro", ".orc", ".xlsx", ".xls", ".ods", ".tsv", ".xml", ".yaml", ".yml"}
+    | {".gz", ".zip", ".bz2", ".xz", ".zst", ".feather", ".arrow", ".db", ".sqlite", ".duckdb"}
+)
 
 
 def choose_format(requested: str | None, output: str | None, stream: IO[str] | None = None) -> str:
@@ -32,7 +37,15 @@ def choose_format(requested: str | None, output: str | None, stream: IO[str] | N
             raise UsageError(f"--format {requested!r} is not known", f"use one of {', '.join(FORMATS)}")
         return requested
     if output:
-        return _BY_SUFFIX.get(Path(output).suffix.lower(), "csv")
+        suffix = Path(output).suffix.lower()
+        if suffix in _BY_SUFFIX:
+            return _BY_SUFFIX[suffix]
+        if suffix in _OTHER_FORMATS:  # a name promising a format trailcsi does not write
+            raise UsageError(
+                f"--output {output!r}: trailcsi does not write {suffix[1:]} files",
+                f"name it .csv, .json or .jsonl, or pass --format ({', '.join(FORMATS)})",
+            )
+        return "csv"
     stream = stream or sys.stdout
     return "table" if stream.isatty() else "csv"
 
