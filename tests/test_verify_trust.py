@@ -280,6 +280,20 @@ def test_a_fabricated_archive_signed_with_the_sample_key_is_not_trusted_after_th
 # -- F7: from s3://, only what the bucket lists now --------------------------------------------
 
 
+def _s3_verify_flags(copy: Path) -> list[str]:
+    """`verify` of the copy uploaded to s3://trail/logs, its keys given, as JSON."""
+    keys = str(copy / sample_digests.PUBLIC_KEYS)
+    return ["verify", "--source", "s3://trail/logs", "--public-keys", keys, *FULL_FLAGS, "--format", "json"]
+
+
+def _bucket_of(copy: Path) -> Any:
+    """Inside mock_aws: the bucket `trail` holding the copy under logs/, as CloudTrail would."""
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket="trail")
+    _upload(s3, copy)
+    return s3
+
+
 def _upload(s3: Any, root: Path) -> None:
     metadata = json.loads((root / sample_digests.METADATA).read_text())
     for path in sorted((root / "AWSLogs").rglob("*.json.gz")):
@@ -289,20 +303,9 @@ def _upload(s3: Any, root: Path) -> None:
 
 
 def test_from_s3_hours_deleted_from_the_bucket_fail_whatever_the_cache_holds(copy, capsys, fake_aws_env):
-    flags = [
-        "verify",
-        "--source",
-        "s3://trail/logs",
-        "--public-keys",
-        str(copy / sample_digests.PUBLIC_KEYS),
-        *FULL_FLAGS,
-        "--format",
-        "json",
-    ]
+    flags = _s3_verify_flags(copy)
     with mock_aws():
-        s3 = boto3.client("s3", region_name="us-east-1")
-        s3.create_bucket(Bucket="trail")
-        _upload(s3, copy)
+        s3 = _bucket_of(copy)
         code, out, err = trailcsi(capsys, *flags)
         assert code == 0, err
         valid_before = json.loads(out)["totals"]["logs_valid"]
@@ -322,20 +325,9 @@ def test_from_s3_hours_deleted_from_the_bucket_fail_whatever_the_cache_holds(cop
 
 
 def test_from_s3_a_log_deleted_from_the_bucket_is_missing(copy, capsys, fake_aws_env):
-    flags = [
-        "verify",
-        "--source",
-        "s3://trail/logs",
-        "--public-keys",
-        str(copy / sample_digests.PUBLIC_KEYS),
-        *FULL_FLAGS,
-        "--format",
-        "json",
-    ]
+    flags = _s3_verify_flags(copy)
     with mock_aws():
-        s3 = boto3.client("s3", region_name="us-east-1")
-        s3.create_bucket(Bucket="trail")
-        _upload(s3, copy)
+        s3 = _bucket_of(copy)
         assert trailcsi(capsys, *flags)[0] == 0
         gone = logs_of(copy, "2025/03/30")[3]
         s3.delete_object(Bucket="trail", Key=f"logs/{key_of(copy, gone)}")

@@ -256,7 +256,6 @@ class LocalEngine:
         self.stream = stream
         # Refusals that hold only for queries reading the same columns (see `_refuse`).
         self._refused: dict[tuple[str, ...], dict[str, str]] = {}
-        self._columns_read: tuple[str, ...] = ()
         self._streaming = False  # set by run for the one statement whose rows it returns
         # The files being read, as DuckDB opens them, the buffer, the report and the columns read.
         self._reading: tuple[list[str], list[str], int, ScanReport, list[str] | None] = (
@@ -492,8 +491,7 @@ class LocalEngine:
         by a probe of every other file (`_probe`), so that many bad files cost one more read, not
         one more run each.
         """
-        self._columns_read = tuple(sorted(columns or ()))
-        refused = self._refused.get(self._columns_read, {})
+        refused = self._refused.get(_columns_key(columns), {})
         for path in [p for p in paths if p in refused]:  # refused before, reading these columns
             self._skip(report, path, refused[path], remember=False)
         readable = [p for p in paths if p not in refused]
@@ -801,7 +799,7 @@ class LocalEngine:
         depend on them (a key given twice, read by this query) holds for queries reading the same
         columns only."""
         if _DEPENDS_ON_COLUMNS.match(reason):
-            self._refused.setdefault(self._columns_read, {})[path] = reason
+            self._refused.setdefault(_columns_key(self._reading[4]), {})[path] = reason
             return
         self._bad[path] = reason
         seen = self._identities.get(path)
@@ -994,6 +992,11 @@ def _keys_twice(value: Any) -> Iterator[str]:
             pending.extend(item.values())
         elif isinstance(item, list):
             pending.extend(item)
+
+
+def _columns_key(columns: list[str] | None) -> tuple[str, ...]:
+    """The columns a run reads, as the key of the refusals that hold for them (`_refuse`)."""
+    return tuple(sorted(columns or ()))
 
 
 def _key_twice(key: str) -> str:
