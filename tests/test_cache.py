@@ -270,3 +270,55 @@ def test_an_engine_kept_open_follows_builds_and_clears(sample_root, tmp_path):
     finally:
         raw.close()
         kept.close()
+
+
+@pytest.mark.parametrize("moment", ["before the month file is checked", "after the month file is checked"])
+def test_a_query_that_races_a_build_reads_the_new_month_and_blames_nothing(sample_root, tmp_path, moment):
+    """A build commits a month (and removes the file its old manifest named) while a query is
+    between reading the manifest and opening the file: the query reads the new manifest and
+    answers from the cache, with no note calling the month damaged."""
+    base = tmp_path / "cache"
+    scope = window.parse(start="2025-03-20", end="2025-03-28")
+    build(sample_root, base, scope)
+    cache = columnar.ColumnarCache(sample_root, base)
+    sql = TrailQuery.parse(QUERIES[1], scope)
+    raw = LocalEngine(sample_root)
+    engine = LocalEngine(sample_root, cache=cache)
+    account = cache.days()[0]["account"]
+    raced: list[bool] = []
+
+    def race() -> None:
+        if not raced:  # one account's months are replaced (a day cleared); the others are not
+            raced.append(True)
+            cache.clear(lambda day: not (day["account"] == account and day["day"] == "2025-03-24"))
+
+    if moment == "before the month file is checked":
+        check = cache.parquet_problem
+
+        def checked(*args):
+            race()  # the manifest was read; the file it names is gone
+            return check(*args)
+
+        cache.parquet_problem = checked  # type: ignore[method-assign]
+    else:
+        split = engine._from_cache
+
+        def split_then_race(*args):
+            result = split(*args)
+            race()
+            return result
+
+        engine._from_cache = split_then_race  # type: ignore[method-assign]
+    try:
+        expected = raw.run(sql).rows
+        answer = engine.run(sql)
+        assert raced and answer.rows == expected
+        notes = " ".join(answer.report.notes)
+        assert "not used" not in notes and "corrupt" not in notes, notes
+        later = engine.run(sql)  # and the cache is still trusted afterwards
+        assert later.rows == expected
+        assert "day folders read from the columnar cache" in " ".join(later.report.notes)
+        assert "not used" not in " ".join(later.report.notes)
+    finally:
+        raw.close()
+        engine.close()

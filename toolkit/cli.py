@@ -217,6 +217,7 @@ def _emit(result: Result, out: OutputOptions, report: ScanReport | None = None) 
             descriptor, spool = tempfile.mkstemp(prefix="trailcsi-rows-")
             os.close(descriptor)
             partial = Path(spool)
+        _PARTIALS.add(partial)
         try:
             with partial.open("w", encoding="utf-8", newline="") as stream:
                 count = export.write(result.columns, result.rows, fmt, stream)
@@ -235,6 +236,7 @@ def _emit(result: Result, out: OutputOptions, report: ScanReport | None = None) 
             ) from None
         finally:
             partial.unlink(missing_ok=True)
+            _PARTIALS.discard(partial)
     if report is not None:
         _report(report)
     say(f"{count:,} rows written to {out.output} ({fmt})" if out.output else f"{count:,} rows")
@@ -628,6 +630,8 @@ def main_options(
 
 #: Seconds a Ctrl-C leaves the process to stop in order before it is ended.
 STOP_GRACE = 3.0
+#: Files being written that a forced stop removes (a partial `--output`, a spool of rows).
+_PARTIALS: set[Path] = set()
 
 
 def _on_interrupt(signum: int, frame: Any) -> None:
@@ -637,6 +641,17 @@ def _on_interrupt(signum: int, frame: Any) -> None:
     import threading
 
     def force() -> None:
+        for partial in list(_PARTIALS):  # what `finally` would have removed, had it run
+            partial.unlink(missing_ok=True)
+        stacks = os.environ.get("TRAILCSI_STACKS_ON_FORCED_STOP")
+        if stacks:  # a diagnosis: where each thread was when the grace ran out
+            import faulthandler
+
+            try:
+                with open(stacks, "w", encoding="utf-8") as handle:
+                    faulthandler.dump_traceback(handle, all_threads=True)
+            except OSError:
+                pass  # (a diagnosis only: the process ends all the same)
         sys.stderr.write("trailcsi: interrupted (stopped without waiting for its threads)\n")
         sys.stderr.flush()
         os._exit(int(ExitCode.INTERRUPTED))

@@ -44,6 +44,8 @@ if TYPE_CHECKING:
 SOURCE_VIEW = "trail_source"
 #: Files read together while every file is probed after a first refusal (`_probe`).
 PROBE_GROUP = 64
+# Times one query is run again because a cache build committed the months it was reading.
+MAX_CACHE_RACES = 8
 #: Rows fetched at a time when results stream (an export of any size holds one batch).
 STREAM_BATCH = 10_000
 PINNED_TABLE = "trail_pinned"
@@ -266,6 +268,7 @@ class LocalEngine:
             None,
         )
         self._months_read: list[columnar.MonthKey] = []  # the cache's month files the query reads
+        self._races = 0  # reruns of the current query after a build replaced what it read
         self._checked: set[str] = set()  # files checked whole (see archive.inspect)
         self._checking: dict[str, Future[archive.Inspection]] = {}
         self._pool: ThreadPoolExecutor | None = None
@@ -341,13 +344,25 @@ class LocalEngine:
                 return self.run(query)  # a file the whole check refused was in the way
             if cached is None or isinstance(error, Interrupted):
                 raise
+            if self._cache_moved() and self._races < MAX_CACHE_RACES:
+                # A build or clear committed a month while the query ran (and removed the file
+                # the old manifest named): not damage. Run again against the new manifests.
+                self._races += 1
+                return self.run(query)
             # The month files passed their checks (size, time, footer) yet could not be read: a
             # corrupt page. Their days are read raw from now on, and the query runs again.
+            self._races = 0
             self._distrust_cache(first_line(str(error)))
             return self.run(query)
         if self._await_checks() & set(paths):
             return self.run(query)  # read again without the files the whole check refused
+        self._races = 0
         return Result(names, rows, report)
+
+    def _cache_moved(self) -> bool:
+        """Whether a build or clear replaced the manifest of a month the last query read."""
+        assert self.cache is not None
+        return any(self.cache.manifest_version(m) != self._manifests[m][0] for m in self._months_read)
 
     def _distrust_cache(self, reason: str) -> None:
         assert self.cache is not None
@@ -696,15 +711,18 @@ class LocalEngine:
         for month in sorted({columnar.month_of(key) for key in keys}):
             # A build or clear since the last query replaced the month's manifest (and removed the
             # file the old one named): read it again.
-            version = self.cache.manifest_version(month)
-            if month not in self._manifests or self._manifests[month][0] != version:
-                self._manifests[month] = (version, self.cache.load(month))
-            manifest = self._manifests[month][1]
-            problem = (
-                self.cache.problems.get(month)
-                if manifest is None
-                else self.cache.parquet_problem(month, manifest)
-            )
+            for _attempt in range(MAX_CACHE_RACES):
+                version = self.cache.manifest_version(month)
+                if month not in self._manifests or self._manifests[month][0] != version:
+                    self._manifests[month] = (version, self.cache.load(month))
+                manifest = self._manifests[month][1]
+                problem = (
+                    self.cache.problems.get(month)
+                    if manifest is None
+                    else self.cache.parquet_problem(month, manifest)
+                )
+                if problem is None or self.cache.manifest_version(month) == version:
+                    break  # (else a build committed the month meanwhile: not damage; read it again)
             if problem:
                 repair = (
                     "trailcsi cache clear, then cache build"
