@@ -56,3 +56,50 @@ def test_a_silent_endpoint_is_a_one_line_error_within_the_timeouts(silent_endpoi
     [error] = [line for line in err.splitlines() if line.startswith("trailcsi: error:")]
     assert "timeout" in error.lower() or "timed out" in error.lower(), error
     assert took < 4 * aws_config.ATTEMPTS, f"{took:.1f}s"
+
+
+def test_a_call_that_waits_is_named_with_its_endpoint_then_forgotten(silent_endpoint, capsys, monkeypatch):
+    monkeypatch.setattr(aws_config, "WAIT_SHOWN", 0.2)
+    told: list[str | None] = []
+    monkeypatch.setattr(aws_config, "_listener", lambda: told.append(aws_config.waiting()))
+    code, _out, _err = run_in_process(
+        capsys, "search", "--source", "s3://trail-bucket/AWSLogs", "--since", "1d"
+    )
+    assert code not in (0, 130)
+    waits = [text for text in told if text]
+    assert waits and waits[0].startswith("waiting for S3 ListObjectsV2 at 127.0.0.1:"), told
+    assert told[-1] is None and aws_config.waiting() is None  # the failed call is no longer waited for
+
+
+def test_the_progress_line_in_a_terminal_says_what_it_waits_for(silent_endpoint, tmp_path):
+    """As a person sees it: stderr a terminal (a pseudo-terminal here), the command waiting on a
+    silent S3 endpoint shows which call it waits for, where, and for how long."""
+    import os
+    import pty
+    import select
+    import subprocess
+    import sys
+
+    main, terminal = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "toolkit", "search", "--source", "s3://trail-bucket/AWSLogs", "--since", "1d"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=terminal,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    os.close(terminal)
+    seen = b""
+    deadline = time.monotonic() + 20
+    try:
+        while b"waiting for S3 ListObjectsV2 at 127.0.0.1:" not in seen and time.monotonic() < deadline:
+            if select.select([main], [], [], 0.2)[0]:
+                try:
+                    seen += os.read(main, 65536)
+                except OSError:
+                    break
+    finally:
+        process.kill()
+        process.wait()
+        os.close(main)
+    assert b"waiting for S3 ListObjectsV2 at 127.0.0.1:" in seen, seen[-2000:]

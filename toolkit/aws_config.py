@@ -1,16 +1,30 @@
-"""The settings every AWS client trailcsi makes is given: an endpoint that accepts a connection
-and never answers is a one-line error within about 40 s, not after botocore's defaults (60 s
-to connect, 60 s for each read, three attempts: up to three minutes with no word)."""
+"""The settings every AWS client trailcsi makes is given, and what its calls wait for.
+
+An endpoint that accepts a connection and never answers is a one-line error within about 40 s,
+not after botocore's defaults (60 s to connect, 60 s for each read, three attempts: up to three
+minutes with no word). Meanwhile, a call that has waited `WAIT_SHOWN` seconds is named to the
+progress display (`waiting`): which service, which operation, which endpoint, for how long.
+"""
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 #: Seconds to open a connection, and to wait for each read of an answer.
 CONNECT_TIMEOUT = 5
 READ_TIMEOUT = 15
 #: botocore's attempts in its standard retry mode (throttling and transient errors).
 ATTEMPTS = 2
+#: Seconds a call waits before the progress display names it.
+WAIT_SHOWN = 1.0
+
+_in_flight: dict[int, tuple[str, float]] = {}  # id of the request -> (what it is, when sent)
+_guard = threading.Lock()
+_listener: Callable[[], None] | None = None
 
 
 def client_config(attempts: int = ATTEMPTS) -> Any:
@@ -22,3 +36,57 @@ def client_config(attempts: int = ATTEMPTS) -> Any:
         read_timeout=READ_TIMEOUT,
         retries={"mode": "standard", "max_attempts": attempts},
     )
+
+
+def watched(client: Any) -> Any:
+    """`client`, whose calls are tracked for `waiting` (each HTTP attempt, from its sending to
+    its answer or failure)."""
+    client.meta.events.register("before-send", _sending)
+    client.meta.events.register("response-received", _answered)
+    return client
+
+
+def on_waiting(listener: Callable[[], None] | None) -> None:
+    """Call `listener` when a call has waited `WAIT_SHOWN` seconds, and when a call ends."""
+    global _listener
+    _listener = listener
+
+
+def waiting() -> str | None:
+    """The call waiting longest, if for `WAIT_SHOWN` seconds or more: "waiting for S3
+    ListObjectsV2 at host: 12 s" (with how many others are in flight)."""
+    now = time.monotonic()
+    with _guard:
+        calls = sorted(_in_flight.values(), key=lambda call: call[1])
+    if not calls or now - calls[0][1] < WAIT_SHOWN:
+        return None
+    what, since = calls[0]
+    others = f" (and {len(calls) - 1} more calls)" if len(calls) > 1 else ""
+    return f"waiting for {what}: {now - since:.0f} s{others}"
+
+
+def _sending(request: Any, event_name: str, **_: Any) -> None:
+    _event, service, operation = (event_name.split(".") + ["", ""])[:3]
+    host = urlsplit(getattr(request, "url", "") or "").netloc or "?"
+    label = f"{_SERVICES.get(service, service)} {operation} at {host}"
+    with _guard:  # (the request's context is the one `response-received` is given, retries too)
+        _in_flight[id(request.context)] = (label, time.monotonic())
+    if _listener is not None:
+        timer = threading.Timer(WAIT_SHOWN, _tell)
+        timer.daemon = True
+        timer.start()
+
+
+def _answered(context: Any = None, **_: Any) -> None:
+    with _guard:
+        _in_flight.pop(id(context), None)
+    _tell()
+
+
+def _tell() -> None:
+    listener = _listener
+    if listener is not None:
+        listener()
+
+
+_SERVICES = {"s3": "S3", "athena": "Athena", "glue": "Glue", "cloudtrail": "CloudTrail", "sts": "STS"}

@@ -626,6 +626,21 @@ def main_options(
     if version:
         print(__version__)
         raise typer.Exit()
+    if sys.stderr.isatty():  # an AWS call that waits long is named on the progress line
+        from toolkit import aws_config
+
+        aws_config.on_waiting(_show_waiting)
+
+
+_waiting_display: list[Any] = []
+
+
+def _show_waiting() -> None:
+    if not _waiting_display:
+        from toolkit.progress import WaitProgress
+
+        _waiting_display.append(WaitProgress())
+    _waiting_display[0]()
 
 
 #: Seconds a Ctrl-C leaves the process to stop in order before it is ended.

@@ -195,9 +195,9 @@ def athena_setup(
     )
     session = aws_session(profile, aws_region)
     try:
-        from toolkit.aws_config import client_config
+        from toolkit.aws_config import client_config, watched
 
-        glue = session.client("glue", config=client_config())
+        glue = watched(session.client("glue", config=client_config()))
     except Exception as error:  # no region (botocore.exceptions.NoRegionError), bad endpoint
         raise aws_error(error, "Glue") from None
     settings = config_module.AthenaSettings(

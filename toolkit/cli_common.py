@@ -104,9 +104,10 @@ def s3_client(profile: str | None, region: str | None) -> Any:
     import botocore.exceptions
 
     try:
-        from toolkit.aws_config import client_config
+        from toolkit.aws_config import client_config, watched
 
-        return boto3.Session(profile_name=profile, region_name=region).client("s3", config=client_config())
+        session = boto3.Session(profile_name=profile, region_name=region)
+        return watched(session.client("s3", config=client_config()))
     except botocore.exceptions.ProfileNotFound as error:
         raise UsageError(str(error), "check --profile or AWS_PROFILE") from None
 

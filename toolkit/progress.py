@@ -7,6 +7,7 @@ makes reads of compressed files fail intermittently (see toolkit/engines/local.p
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from rich.console import Console
@@ -16,30 +17,52 @@ from rich.progress import (
     Progress,
     ProgressColumn,
     SpinnerColumn,
+    Task,
     TextColumn,
     TimeElapsedColumn,
 )
+from rich.text import Text
+
+from toolkit import aws_config
+
+
+class _Waiting(ProgressColumn):
+    """What an AWS call in flight has waited for, if long (`aws_config.waiting`); redrawn live."""
+
+    def render(self, task: Task) -> Text:
+        waiting = aws_config.waiting()
+        return Text(f"({waiting})" if waiting else "", style="yellow")
 
 
 class _Display:
-    """One rich task on stderr, started on first update, removed by `stop`."""
+    """One rich task on stderr, started on first update, removed by `stop`. Every display ends
+    with what an AWS call is waiting for, when one waits long."""
+
+    shown: list[_Display] = []  # the displays on screen (one at a time)
+    _guard = threading.RLock()
 
     def __init__(self, *columns: ProgressColumn | str) -> None:
-        self._columns = columns
+        self._columns = (*columns, _Waiting())
         self._progress: Progress | None = None
         self._task: Any = None
 
     def update(self, total: float | None = None, **fields: Any) -> None:
-        if self._progress is None:
-            self._progress = Progress(*self._columns, console=Console(stderr=True), transient=True)
-            self._progress.start()
-            self._task = self._progress.add_task(fields.pop("description", ""), total=total, **fields)
-        self._progress.update(self._task, total=total, **fields)
+        with self._guard:
+            if self._progress is None:
+                for other in [d for d in self.shown if isinstance(d, WaitProgress)]:
+                    other.stop()  # this display names the wait too
+                self._progress = Progress(*self._columns, console=Console(stderr=True), transient=True)
+                self._progress.start()
+                self._task = self._progress.add_task(fields.pop("description", ""), total=total, **fields)
+                self.shown.append(self)
+            self._progress.update(self._task, total=total, **fields)
 
     def stop(self) -> None:
-        if self._progress is not None:
-            self._progress.stop()
-            self._progress = None
+        with self._guard:
+            if self._progress is not None:
+                self._progress.stop()
+                self._progress = None
+                self.shown.remove(self)
 
 
 class QueryProgress(_Display):
@@ -95,3 +118,17 @@ class CacheProgress(_Display):
 
     def __call__(self, done: int, total: int, files: int, events: int) -> None:
         self.update(total=total, completed=done, files=files, events=events)
+
+
+class WaitProgress(_Display):
+    """Shown while an AWS call waits long and no other display is on screen (a query not yet
+    started on Athena, a bucket being listed): which call, at which endpoint, for how long."""
+
+    def __init__(self) -> None:
+        super().__init__(SpinnerColumn())
+
+    def __call__(self) -> None:
+        if aws_config.waiting() is None:
+            self.stop()
+        elif not [display for display in self.shown if display is not self]:
+            self.update()

@@ -252,9 +252,9 @@ def aws_fetcher(session: Any) -> Fetcher:
     """ListPublicKeys in a region, through a boto3 session."""
 
     def fetch(region: str, since: datetime | None) -> list[dict[str, Any]]:
-        from toolkit.aws_config import client_config
+        from toolkit.aws_config import client_config, watched
 
-        client = session.client("cloudtrail", region_name=region, config=client_config())
+        client = watched(session.client("cloudtrail", region_name=region, config=client_config()))
         entries: list[dict[str, Any]] = []
         token = None
         while True:

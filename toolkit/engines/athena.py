@@ -203,6 +203,9 @@ class AthenaEngine:
                 self._connection = connect(**kwargs)
             except Exception as error:  # botocore's profile and region errors
                 raise aws_error(error) from None
+            from toolkit.aws_config import watched
+
+            watched(self._connection.client)
         return self._connection
 
     def _on_poll(self, execution: Any) -> None:
@@ -277,10 +280,12 @@ class AthenaEngine:
     def _records(self, url: str) -> list[dict[str, Any]]:
         """The records of one log file in S3 (read only)."""
         bucket, _, key = url.removeprefix("s3://").partition("/")
-        from toolkit.aws_config import client_config
+        from toolkit.aws_config import client_config, watched
 
-        client = self._connect().session.client(
-            "s3", region_name=self._connect().region_name, config=client_config()
+        client = watched(
+            self._connect().session.client(
+                "s3", region_name=self._connect().region_name, config=client_config()
+            )
         )
         try:
             body = client.get_object(Bucket=bucket, Key=key)["Body"].read()
