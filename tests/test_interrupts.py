@@ -118,8 +118,8 @@ partial = Path(sys.argv[1])
 partial.write_text("half of the rows")
 cli._PARTIALS.add(partial)
 signal.signal(signal.SIGINT, cli._on_interrupt)
-print("ready", flush=True)
 try:
+    print("ready", flush=True)  # (inside: the signal may come before the print returns)
     time.sleep(60)
 except KeyboardInterrupt:
     time.sleep(60)  # a stop that hangs: the watchdog ends the process

@@ -134,7 +134,7 @@ def test_window_reads_only_the_files_of_its_days(engine):
     assert stamps[0].startswith("2025-03-10T00:") and stamps[-1].startswith("2025-03-12T23:")
 
 
-def test_same_seed_same_bytes(tmp_path):
+def test_same_seed_same_bytes(tmp_path, sample_root):
     def digest(root):
         h = hashlib.sha256()
         for path in sorted(root.rglob("*.json.gz"))[:40]:
@@ -142,10 +142,10 @@ def test_same_seed_same_bytes(tmp_path):
             h.update(path.read_bytes())
         return h.hexdigest()
 
-    generator.write_archive(tmp_path / "a", days=120, seed=SEED, end_day=END_DAY)
-    generator.write_archive(tmp_path / "b", days=120, seed=SEED, end_day=END_DAY)
-    generator.write_archive(tmp_path / "c", days=120, seed=SEED + 1, end_day=END_DAY)
-    assert digest(tmp_path / "a") == digest(tmp_path / "b") != digest(tmp_path / "c")
+    # the session's sample is one writing (days=130); this is a second one, and another seed
+    generator.write_archive(tmp_path / "again", days=130, seed=SEED, end_day=END_DAY)
+    generator.write_archive(tmp_path / "other", days=130, seed=SEED + 1, end_day=END_DAY)
+    assert digest(sample_root) == digest(tmp_path / "again") != digest(tmp_path / "other")
 
 
 def test_too_few_days_for_the_incidents_is_refused(tmp_path):

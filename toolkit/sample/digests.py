@@ -14,6 +14,7 @@ object metadata S3 would hold for each digest; a local copy has lost it, so veri
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import json
@@ -50,7 +51,9 @@ def validation_start(end_day: date) -> datetime:
     return validation_end(end_day) - timedelta(hours=VALIDATED_HOURS)
 
 
+@functools.cache
 def sample_key(seed: int) -> rsa.PrivateKey:
+    """The seed's signing key (generated once a process: a second of pure-Python prime search)."""
     return rsa.generate(random.Random(f"trailcsi-sample-digest-key:{seed}"))
 
 
