@@ -17,6 +17,10 @@ import pytest
 
 from toolkit.sample import generator, incidents
 
+#: The user's XDG_CACHE_HOME before `pytest_configure` replaces it: the conformance tests look for a
+#: fetched Trino server there (see tests/conformance).
+USER_XDG_CACHE_HOME = os.environ.get("XDG_CACHE_HOME")
+
 
 def pytest_configure(config: pytest.Config) -> None:
     """Tests (and the CLI processes they start) use their own cache and config directories: nothing
