@@ -18,8 +18,11 @@ import pytest
 from toolkit.sample import generator, incidents
 
 #: The user's XDG_CACHE_HOME before `pytest_configure` replaces it: the conformance tests look for a
-#: fetched Trino server there (see tests/conformance).
-USER_XDG_CACHE_HOME = os.environ.get("XDG_CACHE_HOME")
+#: fetched Trino server there (see tests/conformance). Kept in the environment for pytest-xdist's
+#: workers, which start with the replaced value.
+if "TRAILCSI_TESTS_USER_XDG_CACHE_HOME" not in os.environ:
+    os.environ["TRAILCSI_TESTS_USER_XDG_CACHE_HOME"] = os.environ.get("XDG_CACHE_HOME", "")
+USER_XDG_CACHE_HOME = os.environ["TRAILCSI_TESTS_USER_XDG_CACHE_HOME"] or None
 
 
 def pytest_configure(config: pytest.Config) -> None:

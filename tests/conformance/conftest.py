@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -25,7 +26,8 @@ from toolkit.engines.local import LocalEngine
 from toolkit.query import TrailQuery
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "trino.py"
-SCHEMA = "trailcsi_conformance"
+#: One Hive schema a test process (pytest-xdist workers load their fixture side by side).
+SCHEMA = "_".join(filter(None, ["trailcsi_conformance", os.environ.get("PYTEST_XDIST_WORKER")]))
 NOT_FETCHED = "Trino server not fetched: run `python scripts/trino.py fetch`"
 ALL_TIME = window.parse(all_time=True)
 
@@ -59,24 +61,58 @@ def trino_script() -> ModuleType:
     return _load_script()
 
 
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """One test process at a time (pytest-xdist runs several) starts or stops the server."""
+    import fcntl
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
 @pytest.fixture(scope="session")
 def trino_url(trino_script: ModuleType) -> Iterator[str]:
-    """The URL of a running Trino server: the user's if it runs, else one started for this session."""
-    url = trino_script.running()
-    if url:
-        yield url
-        return
-    if not trino_script.fetched():
-        _skip(NOT_FETCHED)
-    try:
-        trino_script.java_home()
-    except trino_script.TrinoError as error:
-        _skip(str(error))
-    url = trino_script.start()
+    """The URL of a running Trino server: the user's if it runs, else one started by the tests.
+
+    Test processes (pytest-xdist workers) share one server: each registers itself while it uses
+    it, and the last one to finish stops a server the tests started (never the user's own)."""
+    home = trino_script.home()
+    lock, users, started = home / "tests.lock", home / "tests-using", home / "started-by-tests"
+    me = users / str(os.getpid())
+    with _locked(lock):
+        url = trino_script.running()
+        if not url:
+            if not trino_script.fetched():
+                _skip(NOT_FETCHED)
+            try:
+                trino_script.java_home()
+            except trino_script.TrinoError as error:
+                _skip(str(error))
+            url = trino_script.start()
+            started.touch()
+        users.mkdir(parents=True, exist_ok=True)
+        me.touch()
     try:
         yield url
     finally:
-        trino_script.stop()
+        with _locked(lock):
+            me.unlink(missing_ok=True)
+            others = [p for p in users.iterdir() if p.name.isdigit() and _alive(int(p.name))]
+            if not others and started.exists():
+                trino_script.stop()
+                started.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 @pytest.fixture(scope="session")
