@@ -48,8 +48,19 @@ def corpus_path(*parts: str) -> Path:
 
 @pytest.fixture(scope="session")
 def sample_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("sample")
-    generator.write_archive(root, days=130, seed=SEED, end_day=END_DAY)
+    """The sample archive, written once for the run: under pytest-xdist the first worker writes it
+    in the run's shared temporary directory and the others wait for it (tests never change it)."""
+    import fcntl
+
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    root = shared / f"sample-{SEED}-{END_DAY}"
+    with open(shared / "sample.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (shared / "sample.complete").exists():
+            shutil.rmtree(root, ignore_errors=True)  # (a writer that died half-way)
+            generator.write_archive(root, days=130, seed=SEED, end_day=END_DAY)
+            (shared / "sample.complete").touch()
     return root
 
 

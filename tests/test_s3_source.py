@@ -121,8 +121,13 @@ def test_ctrl_c_stops_a_download_keeping_what_was_fetched(bucket, tmp_path):
 
     client.download_file = slow
     scope = window.parse(start="2025-03-28", end="2025-03-31")
-    with pytest.raises(Interrupted, match="downloaded so far are kept"):
-        s3source.sync(client, "s3://trail-copy/mirror", scope, root=tmp_path)
+    # Python's own Ctrl-C (a pytest-xdist worker ignores SIGINT: its controller handles it)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(Interrupted, match="downloaded so far are kept"):
+            s3source.sync(client, "s3://trail-copy/mirror", scope, root=tmp_path)
+    finally:
+        signal.signal(signal.SIGINT, previous)
     stopped_after = len(started)
     time.sleep(0.2)
     assert len(started) == stopped_after < 60  # the queue (hundreds of files) was cancelled
