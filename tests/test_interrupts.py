@@ -141,3 +141,31 @@ def test_the_watchdog_ends_a_stop_that_hangs_and_removes_partial_files(tmp_path)
     assert process.returncode == 130 and time.monotonic() - sent < STOP_WITHIN
     assert err.strip().splitlines() == ["trailcsi: interrupted (stopped without waiting for its threads)"]
     assert not partial.exists()
+
+
+def test_a_command_started_with_ctrl_c_ignored_keeps_ignoring_it(sample_root, tmp_path):
+    """`nohup trailcsi ...` or `trailcsi ... &` in a script: SIGINT is ignored, as it was when the
+    process started (Python's own rule), and the command finishes."""
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "toolkit",
+            "sql",
+            "SELECT count(*) AS n FROM trail",
+            "--source",
+            str(sample_root),
+        ]
+        + ["--all-time", "--format", "csv"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "XDG_CACHE_HOME": str(tmp_path)},
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )
+    assert process.stderr is not None
+    process.stderr.readline()  # under way
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 0, err
+    assert out.splitlines()[0] == "n" and int(out.splitlines()[1]) > 10_000

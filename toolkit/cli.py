@@ -685,6 +685,9 @@ def main() -> None:
     """
     import signal
 
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:  # started so (`nohup`, `cmd &` in a script)
+        _main()
+        return
     previous = signal.signal(signal.SIGINT, _on_interrupt)
     try:
         _main()
