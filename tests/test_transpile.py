@@ -4,13 +4,14 @@ import duckdb
 import pytest
 import sqlglot
 
-from toolkit.transpile import to_duckdb
+from toolkit.transpile import setup, to_duckdb
 
 
 @pytest.fixture(scope="module")
 def con():
     connection = duckdb.connect()
     connection.execute("SET TimeZone = 'UTC'")
+    setup(connection)
     yield connection
     connection.close()
 

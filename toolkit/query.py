@@ -14,7 +14,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError
 
-from toolkit import schema
+from toolkit import schema, semantics
 from toolkit.criteria import Criteria
 from toolkit.errors import UsageError
 from toolkit.window import Window
@@ -178,6 +178,7 @@ def parse_select(sql: str) -> exp.Query:
                 f"a WITH clause may not define `{cte.alias_or_name}`", "name the CTE something else"
             )
     _check_tables(tree)
+    semantics.check_names(tree)  # a SELECT alias where Athena does not see it
     return tree
 
 

@@ -77,18 +77,25 @@ SELECT
   f.users_targeted,
   f.first_attempt,
   f.last_attempt,
-  ROUND(
-    f.failures * 60.0 / CASE
-      WHEN DATE_SUB('second', CAST(f.first_attempt AS TIMESTAMPTZ), CAST(f.last_attempt AS TIMESTAMPTZ)) IS NULL
-      OR 60 IS NULL
-      THEN NULL
-      ELSE GREATEST(
-        DATE_SUB('second', CAST(f.first_attempt AS TIMESTAMPTZ), CAST(f.last_attempt AS TIMESTAMPTZ)),
-        60
-      )
-    END,
+  CAST(ROUND(
+    CAST(TRINO_DECIMAL_DIVIDE(
+      CAST(f.failures * 60.0 AS DECIMAL(38, 1)),
+      CAST(CASE
+        WHEN DATE_SUB('second', CAST(f.first_attempt AS TIMESTAMPTZ), CAST(f.last_attempt AS TIMESTAMPTZ)) IS NULL
+        OR 60 IS NULL
+        THEN NULL
+        ELSE GREATEST(
+          DATE_SUB('second', CAST(f.first_attempt AS TIMESTAMPTZ), CAST(f.last_attempt AS TIMESTAMPTZ)),
+          60
+        )
+      END AS DECIMAL(38, 0)),
+      CAST(10 AS INT128),
+      CAST(1 AS INT128),
+      CAST(1 AS INT128),
+      0.1
+    ) AS DECIMAL(22, 1)),
     2
-  ) AS attempts_per_minute,
+  ) AS DECIMAL(23, 1)) AS attempts_per_minute,
   c.success_followed,
   c.known_ip,
   c.known_agent

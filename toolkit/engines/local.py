@@ -276,6 +276,7 @@ class LocalEngine:
         self._identities: dict[str, checked.Identity] = {}
         self._sizes: dict[str, int] = {}  # path -> uncompressed bytes
         self._con.execute("SET TimeZone = 'UTC'")
+        transpile.setup(self._con)  # the macros that give Trino's semantics
         # DuckDB computes progress for its own bar once a query passes two seconds; with gzip
         # inputs that once failed a query ("GetProgress is not implemented for this file
         # handle"). trailcsi shows its own progress, so DuckDB's is switched off.
@@ -1073,6 +1074,10 @@ def _translate(error: BaseException) -> BaseException:
     if not isinstance(error, duckdb.Error):
         return error
     message = _printable(first_line(str(error), "unknown error"))
+    if transpile.REFUSAL in message:  # the rewritten SQL's own refusal of what Athena does differently
+        return UsageError(message.split(transpile.REFUSAL, 1)[1])
+    if "Division by zero" in message:  # Athena: integer and decimal division (and %) by zero fail
+        return UsageError("Division by zero", "Athena fails the query too; guard with NULLIF(divisor, 0)")
     if isinstance(error, duckdb.BinderException):
         match = _UNKNOWN_COLUMN.search(str(error))
         if match:
