@@ -283,13 +283,13 @@ class Types:
         ):
             return DOUBLE
         if isinstance(node, exp.Sum):
-            inner = self.of(node.this)
-            if inner.kind == "integer":
+            summed = self.of(node.this)
+            if summed.kind == "integer":
                 return BIGINT
-            return Numeric("decimal", MAX_PRECISION, inner.scale) if inner.kind == "decimal" else inner
+            return Numeric("decimal", MAX_PRECISION, summed.scale) if summed.kind == "decimal" else summed
         if isinstance(node, exp.Avg):
-            inner = self.of(node.this)
-            return DOUBLE if inner.kind == "integer" else inner
+            averaged = self.of(node.this)
+            return DOUBLE if averaged.kind == "integer" else averaged
         if isinstance(node, exp.Round):
             return _round(self.of(node.this), node.args.get("decimals") is not None)
         if isinstance(node, exp.Ceil | exp.Floor):

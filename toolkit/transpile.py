@@ -63,7 +63,7 @@ def duckdb_tree(tree: exp.Expr) -> exp.Expr:
         new = _fix(node, types)
         if new is node:
             continue
-        if parent is None:
+        if parent is None or key is None:
             root = new
         else:
             parent.set(key, new, index)
