@@ -129,7 +129,7 @@ def parse_select(sql: str) -> exp.Query:
     to the same name pass as anything but a table. The only base relation is `trail`.
     """
     try:
-        statements = [s for s in sqlglot.parse(sql, read="athena") if s is not None]
+        statements = [s for s in sqlglot.parse(sql, read=semantics.AthenaSQL) if s is not None]
     except ParseError as error:
         first = str(error).splitlines()[0] if str(error) else "syntax error"
         raise UsageError(f"the SQL does not parse as Athena SQL: {first}", "check the statement") from None

@@ -11,12 +11,32 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlglot import exp
+from sqlglot.dialects.athena import Athena
+from sqlglot.dialects.trino import Trino
 from sqlglot.optimizer.scope import Scope, traverse_scope
+from sqlglot.parsers.athena import AthenaParser
 
 from toolkit import schema
 from toolkit.errors import UsageError
+
+
+class _TrinoPathsAsWritten(Trino):
+    def to_json_path(self, path: exp.Expr | None) -> exp.Expr | None:
+        return path
+
+
+class AthenaSQL(Athena):
+    """Athena's dialect with JSON paths kept as written: Trino's path syntax is checked and
+    translated here (sqlglot reads `$['a']` and `$.a[*]`, which Athena refuses)."""
+
+    class Parser(AthenaParser):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            kwargs.setdefault("trino", _TrinoPathsAsWritten())
+            super().__init__(*args, **kwargs)
+
 
 #: The base relations a query may name; each has `trail`'s columns.
 TRAIL_TABLES = frozenset({"trail", "trail_source", "trail_pinned"})
@@ -448,3 +468,104 @@ def _round(inner: Numeric, with_digits: bool) -> Numeric:
         return Numeric("decimal", min(inner.precision + 1, MAX_PRECISION), inner.scale)
     # round / ceil / floor of decimal(p, s): decimal(p - s + min(s, 1), 0)
     return Numeric("decimal", inner.precision - inner.scale + min(inner.scale, 1), 0)
+
+
+# -- JSON paths ---------------------------------------------------------------------------------
+
+
+def json_path_tokens(path: str) -> list[str]:
+    """The keys (or indexes) of a Trino JSON path (`$.a.b[0]`, `$["x-amz-copy-source"]`), as
+    Trino's tokenizer reads it; a path Trino refuses is a UsageError with Trino's message."""
+    invalid = UsageError(
+        f"Invalid JSON path: '{path}'",
+        'Athena\'s paths are $.key, $["any key"] and $.key[0]; a key with - or a space needs $["..."]',
+    )
+    if not path.startswith("$"):
+        raise invalid
+    tokens: list[str] = []
+    at = 1
+    while at < len(path):
+        char = path[at]
+        if char == ".":
+            start = at = at + 1
+            while at < len(path) and (path[at] == ":" or _unquoted(path[at])):
+                at += 1
+            if at == start:
+                raise invalid
+            tokens.append(path[start:at])
+        elif char == "[":
+            at += 1
+            if at < len(path) and path[at] == '"':
+                at += 1
+                token: list[str] = []
+                while at < len(path) and path[at] != '"':
+                    if path[at] == "\\":
+                        at += 1
+                        if at >= len(path) or path[at] not in '"\\':
+                            raise invalid
+                    token.append(path[at])
+                    at += 1
+                if at >= len(path):
+                    raise invalid
+                at += 1  # the closing quote
+                tokens.append("".join(token))
+            else:
+                start = at
+                while at < len(path) and _unquoted(path[at]):
+                    at += 1
+                if at == start:
+                    raise invalid
+                tokens.append(path[start:at])
+            if at >= len(path) or path[at] != "]":
+                raise invalid
+            at += 1
+        else:
+            raise invalid
+    return tokens
+
+
+def _unquoted(char: str) -> bool:
+    return char == "_" or char.isalnum()
+
+
+#: Paths with more number-like keys than this are refused (each is tried as index and as key).
+MAX_AMBIGUOUS_KEYS = 3
+
+
+def duckdb_json_paths(tokens: list[str]) -> list[str]:
+    """DuckDB paths that together read what the Trino path reads. A key of digits reads an array
+    item in an array and a member in an object (Trino's tokens are text): one path a reading."""
+    paths = ["$"]
+    ambiguous = 0
+    for token in tokens:
+        if token.isascii() and token.isidentifier():
+            key = "." + token
+        else:
+            key = '."' + token.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        if token.isascii() and token.isdigit():
+            ambiguous += 1
+            if ambiguous > MAX_AMBIGUOUS_KEYS:
+                raise UsageError(
+                    f"a JSON path with more than {MAX_AMBIGUOUS_KEYS} number keys is not run locally",
+                    "run it on Athena (--engine athena)",
+                )
+            paths = [p + step for p in paths for step in (f"[{int(token)}]", key)]
+        else:
+            paths = [p + key for p in paths]
+    return paths
+
+
+# -- ISO 8601 -------------------------------------------------------------------------------------
+
+#: The ISO 8601 forms the local engine reads as Trino does: a date, or a date and time to the
+#: second with an optional fraction, in UTC (Z, +00:00, +0000, +00) or with no zone (the
+#: session's, UTC). Trino reads more (week dates, reduced precision, other offsets): refused.
+ISO8601_UTC = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}"
+    r"([Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,9})?([Zz]|[+-]00(:?00)?)?)?$"
+)
+#: What Trino reads that the local engine does not: refused with a hint, not given a wrong answer.
+ISO8601_TRINO = (
+    r"^[+-]?[0-9]{4}(-[0-9]{2}(-[0-9]{2}([Tt][0-9]{2}(:[0-9]{2}(:[0-9]{2}([.,][0-9]{1,9})?)?)?"
+    r"([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)?)?)?|-W[0-9]{2}(-[0-9])?|-[0-9]{3})?$"
+)

@@ -39,6 +39,21 @@ MACROS = {
     "trino_divide": "(a, b) AS CASE WHEN typeof(a) IN ('DOUBLE', 'FLOAT') OR typeof(b) IN ('DOUBLE', 'FLOAT') "
     f"THEN a / b ELSE error('{REFUSAL}cannot tell whether this division is of integers, decimals or "
     "doubles in Athena (' || typeof(a) || ' / ' || typeof(b) || ' here): CAST an operand') END",
+    # Trino's from_iso8601_timestamp: what it refuses is refused (a space for the T, ...), what the
+    # local engine cannot give as Trino does (another UTC offset, a week date) too; milliseconds.
+    "trino_from_iso8601_timestamp": "(x) AS CASE "
+    f"WHEN regexp_full_match(x, '{semantics.ISO8601_UTC}') "
+    "THEN date_trunc('millisecond', CAST(upper(x) AS TIMESTAMPTZ)) "
+    f"WHEN regexp_full_match(x, '{semantics.ISO8601_TRINO}') "
+    f"THEN error('{REFUSAL}from_iso8601_timestamp(''' || x || ''') is read by Athena but not by the local "
+    "engine (it reads YYYY-MM-DD and YYYY-MM-DDThh:mm:ss[.fff] in UTC): run it on Athena') "
+    f"WHEN x IS NOT NULL THEN error('{REFUSAL}Invalid format: \"' || x || '\" (from_iso8601_timestamp "
+    "needs ISO 8601, e.g. 2024-08-02T08:23:06Z)') END",
+    # Trino's to_iso8601: a date as YYYY-MM-DD, a UTC timestamp with time zone to the millisecond.
+    "trino_to_iso8601": "(x) AS CASE typeof(x) WHEN 'DATE' THEN strftime(x, '%Y-%m-%d') "
+    "WHEN 'TIMESTAMP WITH TIME ZONE' THEN strftime(x, '%Y-%m-%dT%H:%M:%S.%g') || 'Z' "
+    f"ELSE error('{REFUSAL}to_iso8601 of a ' || typeof(x) || ' is not run locally (its text depends on "
+    "its precision in Athena): give it a date or a timestamp with time zone') END",
 }
 
 
@@ -98,8 +113,14 @@ def _fix(node: exp.Expr, types: dict[int, Typed]) -> exp.Expr:
             return node
         typed = types.get(id(node))
         return _as_decimal(node, typed[2] if typed else None)
-    if isinstance(node, exp.JSONExtractScalar):
-        return _json_extract_scalar(node)
+    if isinstance(node, exp.JSONExtract | exp.JSONExtractScalar):
+        return _json_extract(node)
+    if isinstance(node, exp.Anonymous) and node.name.lower() == "json_size" and len(node.expressions) == 2:
+        return _json_size(node)
+    if isinstance(node, exp.FromISO8601Timestamp):
+        return exp.Anonymous(this="trino_from_iso8601_timestamp", expressions=[node.this])
+    if isinstance(node, exp.Anonymous) and node.name.lower() == "to_iso8601":
+        return exp.Anonymous(this="trino_to_iso8601", expressions=node.expressions)
     if isinstance(node, exp.DateDiff):
         return _date_diff(node)
     if isinstance(node, exp.CountIf) and not isinstance(node.parent, exp.Coalesce):
@@ -154,16 +175,66 @@ def _hugeint(value: int) -> exp.Expr:
     return exp.cast(exp.Literal.number(value), exp.DataType.build("HUGEINT", dialect="duckdb"))
 
 
-def _json_extract_scalar(node: exp.JSONExtractScalar) -> exp.Expr:
-    path = node.expression
-    if isinstance(path, exp.JSONPath):
+def _duckdb_paths(path: exp.Expr) -> list[exp.Expr] | None:
+    """The DuckDB paths for a Trino path literal (None for a path computed at run time)."""
+    if isinstance(path, exp.JSONPath):  # parsed by a dialect that reads paths: back to its text
         path = exp.Literal.string(path.sql(dialect="athena").strip("'"))
-    json_type = exp.Anonymous(this="json_type", expressions=[node.this.copy(), path.copy()])
-    is_container = exp.In(
-        this=json_type,
-        expressions=[exp.Literal.string("OBJECT"), exp.Literal.string("ARRAY")],
-    )
-    return exp.Case(ifs=[exp.If(this=is_container, true=exp.null())], default=node)
+    if not isinstance(path, exp.Literal) or not path.is_string:
+        return None
+    tokens = semantics.json_path_tokens(path.name)
+    return [exp.Literal.string(p) for p in semantics.duckdb_json_paths(tokens)]
+
+
+def _json_extract(node: exp.JSONExtract | exp.JSONExtractScalar) -> exp.Expr:
+    """json_extract / json_extract_scalar with Trino's path syntax; json_extract_scalar gives NULL
+    for an object or array (DuckDB's `->>` gives its JSON text)."""
+    paths = _duckdb_paths(node.expression)
+    if paths is None:
+        return node
+    scalar = isinstance(node, exp.JSONExtractScalar)
+    readings: list[exp.Expr] = []
+    for path in paths:
+        kind = exp.JSONExtractScalar if scalar else exp.JSONExtract
+        reading: exp.Expr = kind(this=node.this.copy(), expression=path)
+        if scalar:
+            json_type = exp.Anonymous(this="json_type", expressions=[node.this.copy(), path.copy()])
+            is_container = exp.In(
+                this=json_type,
+                expressions=[exp.Literal.string("OBJECT"), exp.Literal.string("ARRAY")],
+            )
+            reading = exp.Case(ifs=[exp.If(this=is_container, true=exp.null())], default=reading)
+        readings.append(reading)
+    return readings[0] if len(readings) == 1 else exp.Coalesce(this=readings[0], expressions=readings[1:])
+
+
+def _json_size(node: exp.Anonymous) -> exp.Expr:
+    """Trino's json_size: members of an object, items of an array, 0 for a scalar, NULL if absent."""
+    json, path = node.expressions
+    paths = _duckdb_paths(path)
+    if paths is None:
+        return node
+    sizes: list[exp.Expr] = []
+    for duck in paths:
+        value = exp.Anonymous(this="json_extract", expressions=[json.copy(), duck])
+        kind = exp.Anonymous(this="json_type", expressions=[value.copy()])
+        keys = exp.Anonymous(this="json_keys", expressions=[value.copy()])
+        sizes.append(
+            exp.Case(
+                ifs=[
+                    exp.If(
+                        this=exp.EQ(this=kind.copy(), expression=exp.Literal.string("OBJECT")),
+                        true=exp.Anonymous(this="len", expressions=[keys]),
+                    ),
+                    exp.If(
+                        this=exp.EQ(this=kind.copy(), expression=exp.Literal.string("ARRAY")),
+                        true=exp.Anonymous(this="json_array_length", expressions=[value.copy()]),
+                    ),
+                    exp.If(this=exp.Is(this=value.copy(), expression=exp.null()), true=exp.null()),
+                ],
+                default=exp.Literal.number(0),
+            )
+        )
+    return sizes[0] if len(sizes) == 1 else exp.Coalesce(this=sizes[0], expressions=sizes[1:])
 
 
 def _date_diff(node: exp.DateDiff) -> exp.Expr:

@@ -81,11 +81,19 @@ SELECT
     CAST(TRINO_DECIMAL_DIVIDE(
       CAST(f.failures * 60.0 AS DECIMAL(38, 1)),
       CAST(CASE
-        WHEN DATE_SUB('second', CAST(f.first_attempt AS TIMESTAMPTZ), CAST(f.last_attempt AS TIMESTAMPTZ)) IS NULL
+        WHEN DATE_SUB(
+          'second',
+          TRINO_FROM_ISO8601_TIMESTAMP(f.first_attempt),
+          TRINO_FROM_ISO8601_TIMESTAMP(f.last_attempt)
+        ) IS NULL
         OR 60 IS NULL
         THEN NULL
         ELSE GREATEST(
-          DATE_SUB('second', CAST(f.first_attempt AS TIMESTAMPTZ), CAST(f.last_attempt AS TIMESTAMPTZ)),
+          DATE_SUB(
+            'second',
+            TRINO_FROM_ISO8601_TIMESTAMP(f.first_attempt),
+            TRINO_FROM_ISO8601_TIMESTAMP(f.last_attempt)
+          ),
           60
         )
       END AS DECIMAL(38, 0)),
