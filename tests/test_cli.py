@@ -89,6 +89,32 @@ def test_sql_runs_athena_sql_and_dry_run_shows_both_engines_sql(sample_root):
     assert dry.returncode == 0 and "read_json" in dry.stdout and "WITH trail AS" in dry.stdout
 
 
+COMMENTED = "-- Events per name (published .sql files start with a comment)\nSELECT eventname, count(*) AS n\nFROM trail GROUP BY 1 ORDER BY 2 DESC, 1"
+
+
+def test_sql_starting_with_a_comment_from_the_argument_a_file_or_stdin(sample_root, tmp_path):
+    common = ["--source", str(sample_root), "--all-time", "--format", "csv", "--limit", "2"]
+    # a first line `-- ...` is the query, not an option, wherever the options stand
+    before = trailcsi("sql", COMMENTED, *common)
+    after = trailcsi("sql", *common, COMMENTED)
+    query = tmp_path / "query.sql"
+    query.write_text(COMMENTED + "\n")
+    from_file = trailcsi("sql", "--file", str(query), *common)
+    from_stdin = subprocess.run(
+        [sys.executable, "-m", "toolkit.cli", "sql", "-", *common],
+        input=COMMENTED,
+        capture_output=True,
+        text=True,
+    )
+    for done in (before, after, from_file, from_stdin):
+        assert done.returncode == 0, done.stderr
+        assert done.stdout == before.stdout and done.stdout.startswith("eventname,n\n")
+    both = trailcsi("sql", COMMENTED, "--file", str(query), *common)
+    assert both.returncode == ExitCode.USAGE and "not both" in both.stderr
+    neither = trailcsi("sql", *common)
+    assert neither.returncode == ExitCode.USAGE and "no query given" in neither.stderr
+
+
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [

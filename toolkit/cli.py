@@ -288,23 +288,63 @@ def search(criteria: Criteria, window: Window, out: OutputOptions, source: Sourc
 @app.command()
 @options(criteria=criteria_options, window=window_options, out=output_options, source=source_options)
 def sql(
-    statement: Annotated[
-        str, typer.Argument(help="One SELECT/WITH query in Athena SQL, reading from `trail`.")
-    ],
     criteria: Criteria,
     window: Window,
     out: OutputOptions,
     source: SourceOptions,
+    statement: Annotated[
+        str | None,
+        typer.Argument(
+            help="One SELECT/WITH query in Athena SQL, reading from `trail` (it may start with a "
+            "-- comment); - reads it from standard input."
+        ),
+    ] = None,
+    file: Annotated[Path | None, typer.Option("--file", help="Read the query from this .sql file.")] = None,
 ) -> None:
     """Run ad-hoc Athena-dialect SQL against `trail` (read-only: SELECT or WITH only)."""
     if out.columns:
         raise UsageError("--columns does not apply to sql", "choose the columns in the SELECT")
     from toolkit.query import TrailQuery
 
-    query = TrailQuery.parse(statement, window, criteria)
+    query = TrailQuery.parse(_statement(statement, file), window, criteria)
     if out.limit is not None:
         query.ast = query.ast.limit(out.limit)
     _run(query, source, out)
+
+
+def _statement(statement: str | None, file: Path | None) -> str:
+    """The SQL text: the argument, standard input for `-`, or the --file's contents."""
+    if statement is not None and file is not None:
+        raise UsageError("give the query as an argument or with --file, not both")
+    if file is not None:
+        try:
+            return file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise UsageError(f"--file {file}: cannot be read: {error}") from None
+    if statement == "-":
+        return sys.stdin.read()
+    if statement is None:
+        raise UsageError("no query given", "pass it as an argument, with --file query.sql, or - for stdin")
+    return statement
+
+
+def sql_arguments(argv: list[str]) -> list[str]:
+    """The command line with a `sql` query that starts with a `--` comment (as published .sql
+    files do) moved after `--`, so that click reads it as the query, not as an option."""
+    at = next((i for i, arg in enumerate(argv) if not arg.startswith("-")), None)
+    if at is None or argv[at] != "sql" or "--" in argv[at + 1 :]:
+        return argv
+    queries = [arg for arg in argv[at + 1 :] if _looks_like_sql(arg)]
+    if not queries:
+        return argv
+    rest = [arg for arg in argv[at + 1 :] if not _looks_like_sql(arg)]
+    return [*argv[: at + 1], *rest, "--", *queries]
+
+
+def _looks_like_sql(arg: str) -> bool:
+    """An argument starting with `-` that no option looks like: whitespace before any `=`."""
+    name = arg.partition("=")[0]
+    return arg.startswith("-") and any(c.isspace() for c in name)
 
 
 @app.command()
@@ -697,7 +737,7 @@ def main() -> None:
 
 def _main() -> None:
     try:
-        app(prog_name="trailcsi")
+        app(prog_name="trailcsi", args=sql_arguments(sys.argv[1:]))
     except TrailcsiError as error:
         say(f"error: {error.message}" + (f" ({error.hint})" if error.hint else ""))
         sys.exit(int(error.exit_code))
