@@ -94,6 +94,8 @@ def text_value(value: Any) -> str:
     """A value as one CSV cell or table cell."""
     if value is None:
         return ""
+    if isinstance(value, decimal.Decimal) and value.is_finite():
+        return str(value)  # as Athena writes a decimal: its scale's digits, e.g. 2.460
     value = _plain(value)
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

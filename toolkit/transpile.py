@@ -18,6 +18,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from toolkit import semantics
+from toolkit.errors import UsageError
 from toolkit.semantics import Numeric
 
 DIALECT = "duckdb"
@@ -117,6 +118,11 @@ def _fix(node: exp.Expr, types: dict[int, Typed]) -> exp.Expr:
         return _json_extract(node)
     if isinstance(node, exp.Anonymous) and node.name.lower() == "json_size" and len(node.expressions) == 2:
         return _json_size(node)
+    if _ip_function(node):
+        raise UsageError(
+            f"{node.sql(dialect='athena')[:60]}: Athena's IP address type and functions are not run locally",
+            "run the query on Athena, or filter with --source-ip (IPv4 CIDR ranges)",
+        )
     if isinstance(node, exp.FromISO8601Timestamp):
         return exp.Anonymous(this="trino_from_iso8601_timestamp", expressions=[node.this])
     if isinstance(node, exp.Anonymous) and node.name.lower() == "to_iso8601":
@@ -173,6 +179,16 @@ def _decimal(precision: int, scale: int) -> exp.DataType:
 
 def _hugeint(value: int) -> exp.Expr:
     return exp.cast(exp.Literal.number(value), exp.DataType.build("HUGEINT", dialect="duckdb"))
+
+
+_IP_TYPES = frozenset({"IPADDRESS", "IPPREFIX"})
+_IP_FUNCTIONS = frozenset({"is_subnet_of", "ip_prefix", "ip_subnet_min", "ip_subnet_max", "ip_subnet_range"})
+
+
+def _ip_function(node: exp.Expr) -> bool:
+    if isinstance(node, exp.Cast):  # and TRY_CAST
+        return node.to.this.name in _IP_TYPES or node.to.sql(dialect="athena").upper() in _IP_TYPES
+    return isinstance(node, exp.Anonymous) and node.name.lower() in _IP_FUNCTIONS
 
 
 def _duckdb_paths(path: exp.Expr) -> list[exp.Expr] | None:

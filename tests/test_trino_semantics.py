@@ -1,0 +1,117 @@
+"""Where DuckDB and Trino differ, the local engine gives Trino's answer or Trino's error
+(tests/trino_cases.py holds the Athena SQL and Trino 476's answers; the README's table lists them)."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+
+import duckdb
+import pytest
+from trino_cases import CASES, Case
+
+from toolkit import export
+from toolkit.engines.local import _translate
+from toolkit.errors import UsageError
+from toolkit.query import parse_select
+from toolkit.transpile import setup, to_duckdb
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+@pytest.fixture(scope="module")
+def con():
+    connection = duckdb.connect()
+    connection.execute("SET TimeZone = 'UTC'")
+    setup(connection)
+    yield connection
+    connection.close()
+
+
+def run_local(con, sql: str) -> list[tuple]:
+    """The local engine's path for a query: its checks, the rewrite, DuckDB, its error translation."""
+    duck = to_duckdb(parse_select(sql))
+    try:
+        return con.execute(duck).fetchall()
+    except duckdb.Error as error:
+        raise _translate(error) from None
+
+
+def same(actual, expected) -> bool:
+    if isinstance(expected, float) and math.isnan(expected):
+        return isinstance(actual, float) and math.isnan(actual)
+    return actual == expected and type(actual) is type(expected)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.what for c in CASES])
+def test_local_engine_gives_trinos_answer_or_error(con, case: Case):
+    if case.rows is not None:
+        rows = run_local(con, case.sql)
+        assert len(rows) == len(case.rows)
+        for row, expected in zip(rows, case.rows, strict=True):
+            assert all(same(a, e) for a, e in zip(row, expected, strict=True)), (row, expected)
+    else:
+        with pytest.raises(UsageError) as raised:
+            run_local(con, case.sql)
+        wanted = case.error or case.refused
+        assert wanted in raised.value.message
+        assert "\n" not in str(raised.value)
+
+
+def test_decimals_print_as_athena_writes_them_and_json_stays_valid(con):
+    rows = run_local(
+        con, "SELECT count(*) * 100.0 / 3, round(2.456, 2), 1e0 / 0, 0e0 / 0 FROM (VALUES 1) AS t(x)"
+    )
+    assert [export.text_value(v) for v in rows[0]] == ["33.3", "2.460", "Infinity", "NaN"]
+    record = {f"c{i}": export.json_value(f"c{i}", v) for i, v in enumerate(rows[0])}
+    assert json.loads(json.dumps(record, allow_nan=False)) == {
+        "c0": 33.3,
+        "c1": 2.46,
+        "c2": "Infinity",
+        "c3": "NaN",
+    }
+
+
+def test_alias_checks_keep_what_trino_resolves():
+    for sql in (
+        "SELECT eventname AS n, count(*) AS c FROM trail GROUP BY eventname HAVING count(*) > 2 ORDER BY c",
+        "SELECT lower(eventname) AS eventname FROM trail WHERE eventname = 'x'",
+        "SELECT n FROM (SELECT eventname AS n FROM trail) WHERE n = 'x'",
+        "SELECT eventname AS e, transform(ARRAY[1], e -> e + 1) FROM trail",
+        "WITH c AS (SELECT eventname AS n, count(*) AS k FROM trail GROUP BY 1) SELECT n FROM c WHERE k > 1",
+    ):
+        parse_select(sql)
+    with pytest.raises(UsageError, match="names both a column and a SELECT alias"):
+        # DuckDB reads the alias in HAVING, Trino the column: refused rather than answered wrongly
+        parse_select(
+            "SELECT lower(eventname) AS eventname, count(*) FROM trail GROUP BY 1 HAVING eventname = 'x'"
+        )
+    with pytest.raises(UsageError, match="Column 'n' cannot be resolved"):
+        parse_select(
+            "SELECT eventname AS n FROM trail WHERE EXISTS (SELECT 1 FROM trail t2 WHERE t2.eventname = n)"
+        )
+
+
+def test_division_of_unknown_types_is_refused_not_guessed(con):
+    # map values' types are not followed: DuckDB's division is used for doubles only
+    with pytest.raises(UsageError, match="cannot tell whether this division"):
+        run_local(con, "SELECT element_at(MAP(ARRAY['a'], ARRAY[7]), 'a') / 2")
+
+
+def _readme_rows() -> list[list[str]]:
+    text = README.read_text(encoding="utf-8")
+    section = text.split("## Athena/DuckDB differences", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| ") and not line.startswith("| ---")]
+    return [[cell.strip() for cell in re.split(r"(?<!\\)\|", row)[1:-1]] for row in rows[1:]]
+
+
+def test_the_readme_table_lists_every_case_and_nothing_else():
+    rows = _readme_rows()
+    listed = {row[1].strip("`").replace("\\|", "|") for row in rows}
+    assert listed == {c.sql for c in CASES}
+    by_sql = {c.sql: c for c in CASES}
+    for row in rows:
+        case = by_sql[row[1].strip("`").replace("\\|", "|")]
+        assert row[0] == case.what and row[3] == case.local

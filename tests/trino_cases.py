@@ -1,0 +1,190 @@
+"""Athena SQL whose answer differs between Trino and a plain DuckDB, with Trino 476's answer.
+
+Each case is one row of the README's "Athena/DuckDB differences" table (tests/test_trino_semantics.py
+checks that the two agree). `rows` is Trino's answer as the local engine gives it (Decimal for
+decimal(p, s)); `error` is text both Trino's error and the local engine's UsageError hold;
+`refused` is the local engine's own refusal where it cannot give Trino's answer. The conformance
+tests (tests/conformance/) run every case with `rows` or `error` on a real Trino server too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Case:
+    what: str
+    sql: str
+    rows: list[tuple[Any, ...]] | None = None
+    error: str | None = None
+    refused: str | None = None
+    #: How the local engine handles it (the README table's last column).
+    local: str = "gives Trino's answer"
+
+
+CASES = [
+    Case(
+        "SELECT alias in HAVING",
+        "SELECT x AS n, count(*) AS c FROM (VALUES 1, 2, 3) AS t(x) GROUP BY x HAVING n > 2",
+        error="Column 'n' cannot be resolved",
+        local="refused with Trino's message",
+    ),
+    Case(
+        "SELECT alias in WHERE",
+        "SELECT x AS n FROM (VALUES 1, 2, 3) AS t(x) WHERE n > 2",
+        error="Column 'n' cannot be resolved",
+        local="refused with Trino's message",
+    ),
+    Case(
+        "SELECT alias in GROUP BY",
+        "SELECT x + 1 AS n, count(*) AS c FROM (VALUES 1, 2, 3) AS t(x) GROUP BY n",
+        error="Column 'n' cannot be resolved",
+        local="refused with Trino's message",
+    ),
+    Case(
+        "SELECT alias in another select item",
+        "SELECT x AS a, a + 1 AS b FROM (VALUES 1) AS t(x)",
+        error="Column 'a' cannot be resolved",
+        local="refused with Trino's message",
+    ),
+    Case(
+        "SELECT alias in ORDER BY (allowed)",
+        "SELECT x + 1 AS n FROM (VALUES 2, 1) AS t(x) ORDER BY n",
+        rows=[(2,), (3,)],
+    ),
+    Case(
+        "integer division truncates toward zero",
+        "SELECT 7 / 2, -7 / 2, 7 % 3, -7 % 3, 7 % -3",
+        rows=[(3, -3, 1, -1, 1)],
+    ),
+    Case(
+        "count(*) divided by an integer",
+        "SELECT count(*) / 4 AS quarter FROM (VALUES 1, 2, 3, 4, 5, 6) AS t(x)",
+        rows=[(1,)],
+    ),
+    Case("integer division by zero", "SELECT 1 / 0", error="Division by zero", local="the same error"),
+    Case("integer modulo by zero", "SELECT 1 % 0", error="Division by zero", local="the same error"),
+    Case("decimal division by zero", "SELECT 0.5 / 0", error="Division by zero", local="the same error"),
+    Case(
+        "double division by zero",
+        "SELECT 1e0 / 0, -1e0 / 0, 0e0 / 0, 1e0 % 0",
+        rows=[(float("inf"), float("-inf"), float("nan"), float("nan"))],
+        local="Infinity / NaN; JSON output writes them as strings",
+    ),
+    Case(
+        "a percentage is a decimal",
+        "SELECT count(*) * 100.0 / 3 AS pct FROM (VALUES 1) AS t(x)",
+        rows=[(Decimal("33.3"),)],
+    ),
+    Case(
+        "decimal literals and arithmetic keep Trino's precision and scale",
+        "SELECT 100.0, 1.5 * 2.25, 1.5 + 2.25, 10.0 / 3, 1 / 3.0, 10 / 3.0000",
+        rows=[
+            (
+                Decimal("100.0"),
+                Decimal("3.375"),
+                Decimal("3.75"),
+                Decimal("3.3"),
+                Decimal("0.3"),
+                Decimal("3.3333"),
+            )
+        ],
+    ),
+    Case(
+        "decimal division rounds half away from zero",
+        "SELECT 2.0 / 3, -2.0 / 3, 1.25 / 2, -1.25 / 2, 0.05 / 2",
+        rows=[(Decimal("0.7"), Decimal("-0.7"), Decimal("0.63"), Decimal("-0.63"), Decimal("0.03"))],
+    ),
+    Case(
+        "round of a decimal keeps its scale",
+        "SELECT round(2.456, 2), round(2.45, 1), round(2.5), round(-2.5), round(7 / 3.0, 1)",
+        rows=[(Decimal("2.460"), Decimal("2.50"), Decimal("3"), Decimal("-3"), Decimal("2.3"))],
+    ),
+    Case(
+        "avg and sum of decimals are decimals",
+        "SELECT avg(x), sum(x), sum(x) / count(*) FROM (VALUES 1.5, 2.25, 3.0) AS t(x)",
+        rows=[(Decimal("2.25"), Decimal("6.75"), Decimal("2.25"))],
+    ),
+    Case(
+        "decimal modulo",
+        "SELECT 5.5 % 2, -5.5 % 2, 5 % 2.5",
+        rows=[(Decimal("1.5"), Decimal("-1.5"), Decimal("0.0"))],
+    ),
+    Case(
+        "JSON path with a quoted key",
+        """SELECT json_extract_scalar('{"x-amz-copy-source": "a/b"}', '$["x-amz-copy-source"]')""",
+        rows=[("a/b",)],
+    ),
+    Case(
+        "JSON path with - in a dotted key",
+        """SELECT json_extract_scalar('{"x-amz-copy-source": "a/b"}', '$.x-amz-copy-source')""",
+        error="Invalid JSON path: '$.x-amz-copy-source'",
+        local="refused with Trino's message",
+    ),
+    Case(
+        "JSON path with a single-quoted key",
+        """SELECT json_extract_scalar('{"a": "x"}', '$[''a'']')""",
+        error="Invalid JSON path: '$['a']'",
+        local="refused with Trino's message",
+    ),
+    Case(
+        "JSON path wildcard",
+        """SELECT json_extract('{"a": [1, 2]}', '$.a[*]')""",
+        error="Invalid JSON path: '$.a[*]'",
+        local="refused with Trino's message",
+    ),
+    Case(
+        "JSON path keys: digits, unicode, colon; a number key reads an object member too",
+        """SELECT json_extract_scalar('{"1c": "z"}', '$.1c'), json_extract_scalar('{"é": "x"}', '$.é'), """
+        """json_extract_scalar('{"a:b": "x"}', '$.a:b'), json_extract_scalar('{"a": {"0": "x"}}', '$.a[0]')""",
+        rows=[("z", "x", "x", "x")],
+    ),
+    Case(
+        "json_size",
+        """SELECT json_size('{"a": {"b": 1, "c": 2}}', '$.a'), json_size('{"a": [1, 2, 3]}', '$.a'), """
+        """json_size('{"a": 1}', '$.a'), json_size('{"a": 1}', '$.z')""",
+        rows=[(2, 3, 0, None)],
+    ),
+    Case(
+        "from_iso8601_timestamp without the T",
+        "SELECT from_iso8601_timestamp('2022-11-23 21:06:46')",
+        error='Invalid format: "2022-11-23 21:06:46"',
+        local="refused with Trino's message",
+    ),
+    Case(
+        "from_iso8601_timestamp: CloudTrail's forms, to the millisecond",
+        "SELECT from_iso8601_timestamp('2022-11-23T21:06:46Z'), "
+        "from_iso8601_timestamp('2022-11-23T21:06:46.123456Z'), "
+        "from_iso8601_timestamp('2022-11-23T21:06:46+00:00'), from_iso8601_timestamp('2022-11-23')",
+        rows=[
+            (
+                datetime(2022, 11, 23, 21, 6, 46, tzinfo=UTC),
+                datetime(2022, 11, 23, 21, 6, 46, 123000, tzinfo=UTC),
+                datetime(2022, 11, 23, 21, 6, 46, tzinfo=UTC),
+                datetime(2022, 11, 23, tzinfo=UTC),
+            )
+        ],
+    ),
+    Case(
+        "from_iso8601_timestamp with an offset other than UTC",
+        "SELECT from_iso8601_timestamp('2022-11-23T21:06:46+02:00')",
+        refused="read by Athena but not by the local engine",
+        local="refused (Trino keeps the offset; the local engine keeps UTC)",
+    ),
+    Case(
+        "to_iso8601",
+        "SELECT to_iso8601(from_iso8601_timestamp('2024-08-02T08:23:06Z')), "
+        "to_iso8601(from_iso8601_timestamp('2024-08-02T08:23:06.5Z')), to_iso8601(DATE '2024-08-02')",
+        rows=[("2024-08-02T08:23:06.000Z", "2024-08-02T08:23:06.500Z", "2024-08-02")],
+    ),
+    Case(
+        "IP addresses",
+        "SELECT contains('10.0.0.0/8', CAST('10.1.2.3' AS IPADDRESS))",
+        refused="IP address type and functions are not run locally",
+        local="refused (use --source-ip for CIDR ranges)",
+    ),
+]
