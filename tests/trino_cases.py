@@ -182,6 +182,17 @@ CASES = [
         rows=[("2024-08-02T08:23:06.000Z", "2024-08-02T08:23:06.500Z", "2024-08-02")],
     ),
     Case(
+        "regexp_extract without a match",
+        "SELECT regexp_extract('abc123', '[0-9]+'), regexp_extract('abc', '[0-9]+'), "
+        "regexp_extract('a1b2', '([a-z])([0-9])', 2)",
+        rows=[("123", None, "1")],
+    ),
+    Case(
+        "split_part past the last field",
+        "SELECT split_part('a,b,c', ',', 2), split_part('a,b', ',', 5), split_part('a,,b', ',', 2)",
+        rows=[("b", None, "")],
+    ),
+    Case(
         "IP addresses",
         "SELECT contains('10.0.0.0/8', CAST('10.1.2.3' AS IPADDRESS))",
         refused="IP address type and functions are not run locally",

@@ -123,6 +123,22 @@ def _fix(node: exp.Expr, types: dict[int, Typed]) -> exp.Expr:
             f"{node.sql(dialect='athena')[:60]}: Athena's IP address type and functions are not run locally",
             "run the query on Athena, or filter with --source-ip (IPv4 CIDR ranges)",
         )
+    if isinstance(node, exp.RegexpExtract) and not isinstance(node.parent, exp.If):
+        # Trino: NULL where the pattern does not match; DuckDB: ''
+        matches = exp.RegexpLike(this=node.this.copy(), expression=node.expression.copy())
+        return exp.Case(ifs=[exp.If(this=matches, true=node)])
+    if isinstance(node, exp.SplitPart) and not isinstance(node.parent, exp.If):
+        # Trino: NULL past the last field; DuckDB: ''
+        fields = exp.Anonymous(
+            this="len",
+            expressions=[
+                exp.Anonymous(
+                    this="string_split", expressions=[node.this.copy(), node.args["delimiter"].copy()]
+                )
+            ],
+        )
+        within = exp.GTE(this=fields, expression=node.args["part_index"].copy())
+        return exp.Case(ifs=[exp.If(this=within, true=node)])
     if isinstance(node, exp.FromISO8601Timestamp):
         return exp.Anonymous(this="trino_from_iso8601_timestamp", expressions=[node.this])
     if isinstance(node, exp.Anonymous) and node.name.lower() == "to_iso8601":
