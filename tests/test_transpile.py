@@ -52,6 +52,21 @@ def test_any_all_none_match(con):
     assert row == [(True, True, True)]
 
 
+def test_fixes_reach_inside_lambdas_and_wrapped_functions(con):
+    # Trino: json_extract_scalar on an object is NULL wherever it is called, a lambda included.
+    row = run(
+        con,
+        """SELECT any_match(ARRAY[j], s -> json_extract_scalar(s, '$.a') IS NULL),
+                  transform(ARRAY[j], s -> json_extract_scalar(s, '$.a'))
+           FROM (SELECT '{"a": {"b": 1}}' AS j)""",
+    )
+    assert row == [(True, [None])]
+    row = run(
+        con, """SELECT count_if(json_extract_scalar(j, '$.a') IS NULL) FROM (SELECT '{"a": {"b": 1}}' AS j)"""
+    )
+    assert row == [(1,)]
+
+
 def test_session_time_zone_is_utc(con):
     row = run(con, "SELECT hour(from_iso8601_timestamp('2024-01-01T23:30:00Z'))")
     assert row == [(23,)]

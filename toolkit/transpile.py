@@ -9,6 +9,10 @@ rewrites the tree so DuckDB computes what Athena would (tested in tests/test_tra
 - `any_match` / `all_match` / `none_match`: DuckDB has no such functions.
 - `count_if` over no true-or-false values (empty group, all NULL): Trino counts 0, DuckDB says NULL.
 
+Not fixed, so templates coalesce around them: `any_match` over an empty array (Trino false, DuckDB
+NULL; `all_match` / `none_match`: Trino true) and a lambda that answers NULL (Trino's answer is
+NULL unless another element decides it, DuckDB skips the NULL).
+
 Not fixed, so templates keep off them: `CAST(timestamp AS varchar)` (the text differs),
 `format_datetime`, `parse_datetime`, `at_timezone`, `url_extract_host`, `map_agg`, IP functions.
 """
