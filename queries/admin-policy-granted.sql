@@ -4,8 +4,10 @@ kind = "detection"
 severity = "high"
 tags = ["iam", "privilege-escalation", "persistence", "T1098"]
 description = """
-AdministratorAccess (or any policy named like it) attached, or an inline policy allowing every
-action on every resource put, on a user, role or group.
+AdministratorAccess (or any policy named like it) attached, or an inline policy put on a user,
+role or group with a statement that allows every action ("Action": "*"). Only Allow statements
+grant: a policy that denies every action (a quarantine) is not flagged, nor is a policy document
+that does not parse (IAM refuses it).
 """
 */
 SELECT
@@ -21,10 +23,18 @@ SELECT
     json_extract_scalar(requestparameters, '$.policyArn') AS policy_arn,
     eventid
 FROM trail
+CROSS JOIN UNNEST(ARRAY[TRY(json_parse(json_extract_scalar(requestparameters, '$.policyDocument')))]) AS parsed(policy)
 WHERE eventsource = 'iam.amazonaws.com'
     AND eventname IN ('AttachUserPolicy', 'AttachRolePolicy', 'AttachGroupPolicy', 'PutUserPolicy', 'PutRolePolicy', 'PutGroupPolicy')
     AND (
         lower(json_extract_scalar(requestparameters, '$.policyArn')) LIKE '%administratoraccess%'
-        OR regexp_like(replace(json_extract_scalar(requestparameters, '$.policyDocument'), ' ', ''), '"Action":(\[)?"\*"')
+        OR coalesce(any_match(
+            coalesce(TRY_CAST(json_extract(policy, '$.Statement') AS array(json)), ARRAY[json_extract(policy, '$.Statement')]),
+            s -> coalesce(
+                json_extract_scalar(s, '$.Effect') = 'Allow'
+                AND (json_extract_scalar(s, '$.Action') = '*' OR contains(TRY_CAST(json_extract(s, '$.Action') AS array(varchar)), '*')),
+                false
+            )
+        ), false)
     )
 ORDER BY eventtime

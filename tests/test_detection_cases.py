@@ -1,0 +1,115 @@
+"""Detections on small crafted CloudTrail events: what each must flag and what it must leave out.
+
+Each case is one event (or a few) shaped as CloudTrail writes it, named by its eventID; a test
+lays them out as an archive, runs one detection over all time and compares the eventIDs flagged.
+The cases pin the rules the templates' descriptions state, among them the gaps the check against
+Panther's rule tests found (tests/test_detection_precision.py).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import lay_out
+
+from toolkit import window
+from toolkit.catalog import Catalog
+from toolkit.engines.local import LocalEngine
+from toolkit.render import render
+
+ALL = window.parse(all_time=True)
+ACCOUNT = "111122223333"
+ALICE = {"type": "IAMUser", "arn": f"arn:aws:iam::{ACCOUNT}:user/alice", "accountId": ACCOUNT}
+INSTANCE = {
+    "type": "AssumedRole",
+    "arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/AppRole/i-0abcdef1234567890",
+    "accountId": ACCOUNT,
+}
+
+
+def event(event_id: str, name: str, source: str, **fields: Any) -> dict[str, Any]:
+    record = {
+        "eventVersion": "1.08",
+        "eventTime": "2024-05-01T12:00:00Z",
+        "eventSource": source,
+        "eventName": name,
+        "awsRegion": "us-east-1",
+        "sourceIPAddress": "203.0.113.7",
+        "userAgent": "aws-cli/2.15.0",
+        "userIdentity": ALICE,
+        "eventType": "AwsApiCall",
+        "recipientAccountId": ACCOUNT,
+        "eventID": event_id,
+    }
+    return record | fields
+
+
+def role(name: str) -> dict[str, Any]:
+    return {
+        "type": "AssumedRole",
+        "arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/Reader/{name}",
+        "accountId": ACCOUNT,
+    }
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    return Catalog.load()
+
+
+@pytest.fixture
+def flagged(tmp_path: Path, catalog: Catalog):
+    def run(detection: str, records: list[dict[str, Any]], **params: Any) -> set[str]:
+        engine = LocalEngine(lay_out(records, tmp_path))
+        try:
+            result = engine.run(render(catalog.get(detection), params, ALL))
+        finally:
+            engine.close()
+        column = result.columns.index("eventid")
+        return {row[column] for row in result.rows}
+
+    return run
+
+
+def inline_policy(event_id: str, *statements: dict[str, Any], single: bool = False) -> dict[str, Any]:
+    document = {"Version": "2012-10-17", "Statement": statements[0] if single else list(statements)}
+    # IAM logs the document as a string of JSON, as the caller wrote it.
+    parameters = {"userName": "bob", "policyName": "p", "policyDocument": json.dumps(document, indent=2)}
+    return event(event_id, "PutUserPolicy", "iam.amazonaws.com", requestParameters=parameters)
+
+
+def test_admin_policy_granted_reads_the_effect(flagged):
+    everything = {"Action": "*", "Resource": "*"}
+    records = [
+        inline_policy("deny-all", {"Effect": "Deny", "Action": ["*"], "Resource": ["*"]}),
+        inline_policy("allow-all", {"Effect": "Allow", "Action": ["*"], "Resource": "*"}),
+        inline_policy("allow-all-one-statement", {"Effect": "Allow", **everything}, single=True),
+        inline_policy(
+            "deny-all-then-allow-all",
+            {"Effect": "Deny", **everything},
+            {"Effect": "Allow", "Action": ["s3:GetObject", "*"], "Resource": "*"},
+        ),
+        inline_policy("allow-s3", {"Effect": "Deny", **everything}, {"Effect": "Allow", "Action": "s3:*"}),
+        event(
+            "unparsable",
+            "PutUserPolicy",
+            "iam.amazonaws.com",
+            requestParameters={"userName": "bob", "policyDocument": '{"Statement": [{"Action": "*"'},
+            errorCode="MalformedPolicyDocumentException",
+        ),
+        event(
+            "attach-admin",
+            "AttachRolePolicy",
+            "iam.amazonaws.com",
+            requestParameters={"roleName": "r", "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"},
+        ),
+    ]
+    assert flagged("admin-policy-granted", records) == {
+        "allow-all",
+        "allow-all-one-statement",
+        "deny-all-then-allow-all",
+        "attach-admin",
+    }
