@@ -113,3 +113,74 @@ def test_admin_policy_granted_reads_the_effect(flagged):
         "deny-all-then-allow-all",
         "attach-admin",
     }
+
+
+def bucket_policy(event_id: str, *statements: dict[str, Any], as_text: bool = False) -> dict[str, Any]:
+    document = {"Version": "2012-10-17", "Statement": list(statements)}
+    policy: Any = json.dumps(document) if as_text else document
+    return event(
+        event_id,
+        "PutBucketPolicy",
+        "s3.amazonaws.com",
+        requestParameters={"bucketName": "b", "bucketPolicy": policy},
+    )
+
+
+def reader(principal: Any, condition: dict[str, Any] | None = None, effect: str = "Allow") -> dict[str, Any]:
+    statement = {
+        "Effect": effect,
+        "Principal": principal,
+        "Action": "s3:GetObject",
+        "Resource": "arn:aws:s3:::b/*",
+    }
+    return statement | ({"Condition": condition} if condition else {})
+
+
+def test_s3_bucket_made_public_reads_conditions_and_effect(flagged):
+    org = {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}
+    held_in = [
+        bucket_policy("org", reader("*", org)),
+        bucket_policy("org-with-wildcard-vpc", reader("*", org | {"StringLike": {"aws:SourceVpc": "vpc-*"}})),
+        bucket_policy(
+            "ip-ranges", reader("*", {"IpAddress": {"aws:SourceIp": ["10.0.0.0/8", "172.16.0.0/12"]}})
+        ),
+        bucket_policy(
+            "vpce-key-in-capitals", reader({"AWS": "*"}, {"StringEquals": {"AWS:SourceVpce": "vpce-1a2b"}})
+        ),
+        bucket_policy(
+            "account-after-another-key",
+            reader(
+                "*",
+                {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceAccount": ACCOUNT}},
+            ),
+        ),
+        bucket_policy(
+            "any-value", reader("*", {"ForAnyValue:StringEquals": {"aws:PrincipalAccount": [ACCOUNT]}})
+        ),
+        bucket_policy(
+            "source-arn", reader("*", {"ArnEquals": {"aws:SourceArn": f"arn:aws:sns:us-east-1:{ACCOUNT}:t"}})
+        ),
+        bucket_policy("one-account", reader({"AWS": f"arn:aws:iam::{ACCOUNT}:root"})),
+        bucket_policy(
+            "tls-only-deny", reader("*", {"Bool": {"aws:SecureTransport": "false"}}, effect="Deny")
+        ),
+    ]
+    public = [
+        bucket_policy("anyone", reader("*")),
+        bucket_policy("anyone-as-text", reader({"AWS": "*"}), as_text=True),
+        bucket_policy("anyone-late-in-list", reader({"AWS": [f"arn:aws:iam::{ACCOUNT}:root", "*"]})),
+        bucket_policy("held-in-then-open", reader("*", org), reader("*")),
+        bucket_policy("wildcard-vpc", reader("*", {"StringLike": {"aws:SourceVpc": "vpc-*"}})),
+        bucket_policy(
+            "all-addresses", reader("*", {"IpAddress": {"aws:SourceIp": ["10.0.0.0/8", "0.0.0.0/0"]}})
+        ),
+        bucket_policy(
+            "not-the-org", reader("*", {"StringNotEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}})
+        ),
+        bucket_policy("if-exists", reader("*", {"StringEqualsIfExists": {"aws:SourceVpc": "vpc-1a2b"}})),
+        bucket_policy(
+            "for-all-values", reader("*", {"ForAllValues:StringEquals": {"aws:SourceAccount": ACCOUNT}})
+        ),
+        bucket_policy("tls-only-allow", reader("*", {"Bool": {"aws:SecureTransport": "true"}})),
+    ]
+    assert flagged("s3-bucket-made-public", held_in + public) == {r["eventID"] for r in public}
