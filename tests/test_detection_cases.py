@@ -184,3 +184,18 @@ def test_s3_bucket_made_public_reads_conditions_and_effect(flagged):
         bucket_policy("tls-only-allow", reader("*", {"Bool": {"aws:SecureTransport": "true"}})),
     ]
     assert flagged("s3-bucket-made-public", held_in + public) == {r["eventID"] for r in public}
+
+
+def run_instances(event_id: str, instance_type: Any) -> dict[str, Any]:
+    return event(
+        event_id, "RunInstances", "ec2.amazonaws.com", requestParameters={"instanceType": instance_type}
+    )
+
+
+def test_unusual_instance_type_read_as_a_string_or_an_object(flagged):
+    records = [
+        run_instances("gpu", "p2.xlarge"),
+        run_instances("gpu-object", {"value": "p2.xlarge"}),
+        run_instances("small-object", {"value": "t3.micro"}),
+    ]
+    assert flagged("unusual-instance-type-launched", records) == {"gpu", "gpu-object"}
