@@ -4,14 +4,17 @@ kind = "detection"
 severity = "medium"
 tags = ["ssm", "credential-access", "T1552"]
 description = """
-GetParameter(s) and GetParametersByPath calls with decryption, by principals that asked for at
-least min_requests different parameter sets in the window.
+GetParameter(s) and GetParametersByPath calls with decryption, by principals that read at least
+min_parameters different parameter names in the window, however few the calls: GetParameter's
+name, each of GetParameters' names, and for GetParametersByPath the names in its response when
+CloudTrail logs them, otherwise its path (counted as one: the parameters under it are not in
+the event).
 """
 
-[params.min_requests]
+[params.min_parameters]
 type = "int"
 default = 5
-description = "Distinct parameters (or sets of names) one principal must read to be flagged."
+description = "Distinct parameter names one principal must read to be flagged."
 */
 WITH reads AS (
     SELECT *, coalesce(useridentity.arn, useridentity.invokedby, useridentity.type) AS reader
@@ -20,11 +23,20 @@ WITH reads AS (
         AND eventname IN ('GetParameter', 'GetParameters', 'GetParametersByPath')
         AND json_extract_scalar(requestparameters, '$.withDecryption') = 'true'
 ),
+names AS (
+    SELECT reader, parameter
+    FROM reads
+    CROSS JOIN UNNEST(coalesce(
+        TRY_CAST(json_extract(requestparameters, '$.names') AS array(varchar)),
+        transform(TRY_CAST(json_extract(responseelements, '$.parameters') AS array(json)), p -> json_extract_scalar(p, '$.name')),
+        ARRAY[coalesce(json_extract_scalar(requestparameters, '$.name'), json_extract_scalar(requestparameters, '$.path'))]
+    )) AS read_names(parameter)
+),
 bulk AS (
     SELECT reader
-    FROM reads
+    FROM names
     GROUP BY reader
-    HAVING count(DISTINCT coalesce(json_extract_scalar(requestparameters, '$.name'), json_extract_scalar(requestparameters, '$.path'), json_format(json_extract(requestparameters, '$.names')))) >= :min_requests
+    HAVING count(DISTINCT parameter) >= :min_parameters
 )
 SELECT
     eventtime,

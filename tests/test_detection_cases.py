@@ -199,3 +199,28 @@ def test_unusual_instance_type_read_as_a_string_or_an_object(flagged):
         run_instances("small-object", {"value": "t3.micro"}),
     ]
     assert flagged("unusual-instance-type-launched", records) == {"gpu", "gpu-object"}
+
+
+def ssm_read(event_id: str, who: str, name: str = "GetParameter", **parameters: Any) -> dict[str, Any]:
+    return event(event_id, name, "ssm.amazonaws.com", userIdentity=role(who), requestParameters=parameters)
+
+
+def test_ssm_parameters_counts_names_not_calls(flagged):
+    records = [
+        ssm_read(
+            "eleven-in-one-call",
+            "a",
+            "GetParameters",
+            names=[f"/db/{i}" for i in range(11)],
+            withDecryption=True,
+        ),
+        *(ssm_read(f"same-name-{i}", "b", name="/app/db", withDecryption=True) for i in range(8)),
+        ssm_read("not-decrypted", "c", "GetParameters", names=[f"/db/{i}" for i in range(11)]),
+        ssm_read(
+            "by-path-hidden", "d", "GetParametersByPath", path="/db", withDecryption=True, recursive=True
+        ),
+    ]
+    by_path = ssm_read("by-path", "e", "GetParametersByPath", path="/db", withDecryption=True)
+    records.append(by_path | {"responseElements": {"parameters": [{"name": f"/db/{i}"} for i in range(6)]}})
+    assert flagged("ssm-parameters-read-in-bulk", records) == {"eleven-in-one-call", "by-path"}
+    assert flagged("ssm-parameters-read-in-bulk", records, min_parameters=12) == set()
