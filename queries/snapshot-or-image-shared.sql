@@ -5,7 +5,10 @@ severity = "high"
 tags = ["ec2", "rds", "exfiltration", "T1537"]
 description = """
 EBS snapshots, AMIs or RDS snapshots given a new account or 'all' in their permissions: a copy
-of the data can leave the organization.
+of the data can leave the organization. A share is a non-empty list of additions: the items of
+createVolumePermission.add or launchPermission.add (EC2), or valuesToAdd (RDS); an EC2 call
+naming operationType add is taken as one too. A call that only removes, or adds an empty list,
+shares nothing.
 """
 */
 SELECT
@@ -24,7 +27,9 @@ FROM trail
 WHERE ((eventsource = 'ec2.amazonaws.com' AND eventname IN ('ModifySnapshotAttribute', 'ModifyImageAttribute'))
     OR (eventsource = 'rds.amazonaws.com' AND eventname IN ('ModifyDBSnapshotAttribute', 'ModifyDBClusterSnapshotAttribute')))
     AND (
-        strpos(coalesce(requestparameters, ''), '"add"') > 0
-        OR strpos(coalesce(requestparameters, ''), 'valuesToAdd') > 0
+        json_array_length(json_extract(requestparameters, '$.createVolumePermission.add.items')) > 0
+        OR json_array_length(json_extract(requestparameters, '$.launchPermission.add.items')) > 0
+        OR json_array_length(json_extract(requestparameters, '$.valuesToAdd')) > 0
+        OR lower(json_extract_scalar(requestparameters, '$.operationType')) = 'add'
     )
 ORDER BY eventtime

@@ -224,3 +224,39 @@ def test_ssm_parameters_counts_names_not_calls(flagged):
     records.append(by_path | {"responseElements": {"parameters": [{"name": f"/db/{i}"} for i in range(6)]}})
     assert flagged("ssm-parameters-read-in-bulk", records) == {"eleven-in-one-call", "by-path"}
     assert flagged("ssm-parameters-read-in-bulk", records, min_parameters=12) == set()
+
+
+def test_snapshot_or_image_shared_wants_something_added(flagged):
+    def rds(event_id: str, **change: Any) -> dict[str, Any]:
+        parameters = {"dBSnapshotIdentifier": "s", "attributeName": "restore"} | change
+        return event(event_id, "ModifyDBSnapshotAttribute", "rds.amazonaws.com", requestParameters=parameters)
+
+    def ebs(event_id: str, permission: dict[str, Any]) -> dict[str, Any]:
+        parameters = {"snapshotId": "snap-1", "attributeType": "CREATE_VOLUME_PERMISSION"}
+        parameters["createVolumePermission"] = permission
+        return event(event_id, "ModifySnapshotAttribute", "ec2.amazonaws.com", requestParameters=parameters)
+
+    def ami(event_id: str, **parameters: Any) -> dict[str, Any]:
+        return event(
+            event_id,
+            "ModifyImageAttribute",
+            "ec2.amazonaws.com",
+            requestParameters={"imageId": "ami-1"} | parameters,
+        )
+
+    account = [{"userId": "444455556666"}]
+    records = [
+        rds("rds-nothing-added", valuesToAdd=[]),
+        rds("rds-removed", valuesToRemove=["444455556666"]),
+        rds("rds-shared", valuesToAdd=["444455556666"]),
+        ebs("ebs-nothing-added", {"add": {"items": []}}),
+        ebs("ebs-removed", {"remove": {"items": account}}),
+        ebs("ebs-shared", {"add": {"items": account}}),
+        ami(
+            "ami-public",
+            attributeType="launchPermission",
+            launchPermission={"add": {"items": [{"group": "all"}]}},
+        ),
+        ami("ami-description", attributeType="description", description={"value": "add"}),
+    ]
+    assert flagged("snapshot-or-image-shared", records) == {"rds-shared", "ebs-shared", "ami-public"}
