@@ -260,3 +260,32 @@ def test_snapshot_or_image_shared_wants_something_added(flagged):
         ami("ami-description", attributeType="description", description={"value": "add"}),
     ]
     assert flagged("snapshot-or-image-shared", records) == {"rds-shared", "ebs-shared", "ami-public"}
+
+
+def test_instance_credentials_used_by_an_aws_service_are_not_stolen(flagged):
+    address = "198.51.100.9"
+    records = [
+        event("person", "ListBuckets", "s3.amazonaws.com", sourceIPAddress=address),
+        event(
+            "instance-role",
+            "DescribeInstances",
+            "ec2.amazonaws.com",
+            userIdentity=INSTANCE,
+            sourceIPAddress=address,
+        ),
+        event(
+            "invoked-by-eks",
+            "DescribeInstances",
+            "ec2.amazonaws.com",
+            userIdentity=INSTANCE | {"invokedBy": "eks.amazonaws.com"},
+            sourceIPAddress=address,
+        ),
+        event(
+            "service-source",
+            "Decrypt",
+            "kms.amazonaws.com",
+            userIdentity=INSTANCE,
+            sourceIPAddress="ec2.amazonaws.com",
+        ),
+    ]
+    assert flagged("instance-credentials-used-elsewhere", records) == {"instance-role"}
