@@ -289,3 +289,57 @@ def test_instance_credentials_used_by_an_aws_service_are_not_stolen(flagged):
         ),
     ]
     assert flagged("instance-credentials-used-elsewhere", records) == {"instance-role"}
+
+
+def test_cloudtrail_tampering_flags_selectors_only_when_they_narrow(flagged):
+    def selectors(event_id: str, **parameters: Any) -> dict[str, Any]:
+        return event(
+            event_id,
+            "PutEventSelectors",
+            "cloudtrail.amazonaws.com",
+            requestParameters={"trailName": "t"} | parameters,
+        )
+
+    every = {
+        "readWriteType": "All",
+        "includeManagementEvents": True,
+        "dataResources": [],
+        "excludeManagementEventSources": [],
+    }
+    data_only = {
+        "readWriteType": "All",
+        "includeManagementEvents": False,
+        "dataResources": [{"type": "AWS::S3::Object", "values": ["arn:aws:s3"]}],
+    }
+    management = {"field": "eventCategory", "equals": ["Management"]}
+    s3_data = [
+        {"field": "eventCategory", "equals": ["Data"]},
+        {"field": "resources.type", "equals": ["AWS::S3::Object"]},
+    ]
+    kept = [
+        selectors("every-management-event", eventSelectors=[every]),
+        selectors("defaults", eventSelectors=[{"dataResources": []}]),
+        selectors("management-and-data", eventSelectors=[every, data_only]),
+        selectors(
+            "advanced-management-and-data",
+            advancedEventSelectors=[{"fieldSelectors": [management]}, {"fieldSelectors": s3_data}],
+        ),
+    ]
+    narrowed = [
+        selectors("management-off", eventSelectors=[data_only]),
+        selectors("read-only", eventSelectors=[every | {"readWriteType": "ReadOnly"}]),
+        selectors(
+            "kms-excluded", eventSelectors=[every | {"excludeManagementEventSources": ["kms.amazonaws.com"]}]
+        ),
+        selectors("no-selectors", eventSelectors=[]),
+        selectors("no-parameters"),
+        selectors("advanced-data-only", advancedEventSelectors=[{"fieldSelectors": s3_data}]),
+        selectors(
+            "advanced-write-only",
+            advancedEventSelectors=[
+                {"fieldSelectors": [management, {"field": "readOnly", "equals": ["false"]}]}
+            ],
+        ),
+        event("stopped", "StopLogging", "cloudtrail.amazonaws.com", requestParameters={"name": "t"}),
+    ]
+    assert flagged("cloudtrail-tampering", kept + narrowed) == {r["eventID"] for r in narrowed}
