@@ -343,3 +343,26 @@ def test_cloudtrail_tampering_flags_selectors_only_when_they_narrow(flagged):
         event("stopped", "StopLogging", "cloudtrail.amazonaws.com", requestParameters={"name": "t"}),
     ]
     assert flagged("cloudtrail-tampering", kept + narrowed) == {r["eventID"] for r in narrowed}
+
+
+def test_access_denied_burst_counts_the_principals_own_calls(flagged):
+    def denied(event_id: str, user: str, **fields: Any) -> dict[str, Any]:
+        identity = ALICE | {"arn": f"arn:aws:iam::{ACCOUNT}:user/{user}"}
+        return event(
+            event_id,
+            "GetRole",
+            "iam.amazonaws.com",
+            userIdentity=identity,
+            errorCode="AccessDenied",
+            **fields,
+        )
+
+    records = []
+    for i in range(3):
+        records += [
+            denied(f"for-them-by-sqs-{i}", "a", sourceIPAddress="sqs.amazonaws.com"),
+            denied(f"aws-internal-{i}", "a", sourceIPAddress="AWS Internal"),
+            denied(f"console-{i}", "b", userAgent="aws-internal/3 aws-sdk-java/1.12.124"),
+            denied(f"cli-{i}", "c"),
+        ]
+    assert flagged("access-denied-burst", records, min_errors=3) == {"cli-0", "cli-1", "cli-2"}
