@@ -50,6 +50,7 @@ def _duckdb_over(root: Path, bucket: str, database: str, table: str) -> duckdb.D
     if key not in _TABLES:
         con = duckdb.connect()
         con.execute("SET TimeZone = 'UTC'")
+        transpile.setup(con)  # the macros the transpiled SQL calls, as the local engine has them
         # Athena promises no row order without ORDER BY, and the table is built in half the time
         con.execute("SET preserve_insertion_order = false")
         paths = [f.path for f in archive.scan(root).files]
