@@ -4,6 +4,9 @@ sweep of every detection over all time, next to DuckDB's own minimal reader in t
     python benchmarks/memory.py               # the scan benchmark's archive (generated once)
     python benchmarks/memory.py --volume 40   # a smaller archive for a quick look
 
+A second archive holds many tiny files: the sample over 310 days (about 20,000 log files of a
+few events each), where per-file costs dominate; the sweep runs over it too.
+
 Each command runs as its own process; peak RSS is GNU time's maximum resident set size. Results
 are printed as a Markdown table and written to benchmarks/results/memory-<date>.md; nothing is
 asserted.
@@ -31,10 +34,13 @@ def main() -> None:
     )
     parser.add_argument("--volume", type=float, default=380.0)
     parser.add_argument("--data", type=Path, default=HERE / "data" / "archive")
+    parser.add_argument("--tiny", type=Path, default=HERE / "data" / "tiny-files")
     args = parser.parse_args()
     root = args.data.resolve()
     scan.generate(root, args.volume)
     events, size, files = scan.measure_archive(root)
+    tiny = args.tiny.resolve()
+    tiny_files = generate_tiny(tiny)
     python = shlex.quote(sys.executable)
     source = shlex.quote(str(root))
     cases = [
@@ -50,6 +56,11 @@ def main() -> None:
         (
             "trailcsi sweep --all-time (every detection)",
             f"{python} -m toolkit sweep --source {source} --all-time --no-cache --format csv > /dev/null",
+        ),
+        (
+            f"trailcsi sweep --all-time on {tiny_files:,} tiny log files (the sample over {TINY_DAYS} days)",
+            f"{python} -m toolkit sweep --source {shlex.quote(str(tiny))} --all-time --no-cache "
+            "--format csv > /dev/null",
         ),
     ]
     lines = [
@@ -70,6 +81,25 @@ def main() -> None:
     report = "\n".join(lines) + "\n"
     print(report)
     (HERE / "results" / f"memory-{date.today()}.md").write_text(report, encoding="utf-8")
+
+
+#: Days of the tiny-files archive: the sample writes about 65 log files a day.
+TINY_DAYS = 310
+
+
+def generate_tiny(root: Path) -> int:
+    """The sample over `TINY_DAYS` days under `root` (written once); how many log files it holds."""
+    from toolkit.sample import generator
+
+    marker = root / f".complete-{TINY_DAYS}-{generator.version()}"
+    if not marker.exists():
+        import shutil
+
+        shutil.rmtree(root, ignore_errors=True)
+        print(f"writing the sample over {TINY_DAYS} days into {root} ...", file=sys.stderr)
+        summary = generator.write_archive(root, days=TINY_DAYS, end_day=date(2025, 3, 31))
+        marker.write_text(str(summary.files))
+    return int(marker.read_text())
 
 
 if __name__ == "__main__":

@@ -23,6 +23,12 @@ import pytest
 STOP_WITHIN = 5.0
 
 
+def _ctrl_c_as_at_a_terminal() -> None:
+    """SIGINT's default disposition in the child: a test run started in the background of a
+    script ignores SIGINT, and a command started so keeps ignoring it (tested below)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def interrupted(args: list[str], cache: Path, delay: float = 0.3) -> tuple[int, float, str, str]:
     """(exit code, seconds from the signal to the exit, stdout, stderr) of `trailcsi args` sent
     SIGINT `delay` seconds after it wrote its first line on stderr."""
@@ -35,6 +41,7 @@ def interrupted(args: list[str], cache: Path, delay: float = 0.3) -> tuple[int, 
         stderr=subprocess.PIPE,
         text=True,
         env=env,
+        preexec_fn=_ctrl_c_as_at_a_terminal,
     )
     assert process.stderr is not None
     first = process.stderr.readline()  # "trailcsi: window: ..." once the command is under way

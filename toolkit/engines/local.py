@@ -302,7 +302,13 @@ class LocalEngine:
         # DuckDB checks the pattern it is given as well as the files it finds: both forms.
         allowed += [_literal_path(d) for d in allowed if _literal_path(d) != d]
         listed = ", ".join(_quote(d) for d in allowed)
+        # A sweep (rows in any order) runs the project's own detections, measured: DuckDB's
+        # choice of which side of a hash join to build from put the whole scope (every column a
+        # detection shows) into the table of `x IN (SELECT ...)` (`activity-in-unused-region`:
+        # 0.62 GB at 1.27 M events, against 0.11 GB as written, and 5 times slower).
+        joins = [] if keep_order else ["SET disabled_optimizers = 'build_side_probe_side'"]
         for statement in (
+            *joins,
             f"SET allowed_directories = [{listed}]",
             "SET enable_external_access = false",
             "SET autoinstall_known_extensions = false",
