@@ -130,3 +130,19 @@ def test_an_output_name_promising_another_format_is_refused_before_any_work(caps
     assert (
         export.choose_format(None, "rows.out") == "csv" and export.choose_format(None, "x.jsonl") == "jsonl"
     )
+
+
+def test_an_output_that_cannot_be_meant_or_written_is_refused_before_any_work(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    cases = {
+        "json": "names a file, not a format",  # the aws-cli habit: not a CSV file called json
+        "jsonl": "names a file, not a format",
+        str(tmp_path / "missing" / "x.csv"): "does not exist",
+        str(tmp_path): "is a folder",
+    }
+    for output, message in cases.items():
+        code, out, err = eventids(capsys, tmp_path / "nowhere", "--output", output)
+        assert code == 2 and out == "" and message in err, (output, err)
+    assert not (tmp_path / "json").exists() and not (tmp_path / "missing").exists()
+    code, _out, err = eventids(capsys, tmp_path / "nowhere", "--output", "./json", "--format", "csv")
+    assert "names a file" not in err  # a path, or an explicit --format: the file it names

@@ -68,3 +68,18 @@ def test_delivery_span_reaches_late_delivery_past_the_end():
     assert window.parse(all_time=True).delivery_span() == (None, None)
     with pytest.raises(UsageError, match="--late-delivery"):
         window.parse(late_delivery="soon")
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        ({"since": "1000000d"}, "reaches back before the year 1"),
+        ({"since": "99999999999999999999d"}, "longer than any calendar holds"),
+        ({"end": "9999-12-31"}, "past the last day a calendar holds"),
+        ({"start": "2030-01-01"}, "is in the future"),
+    ],
+)
+def test_windows_no_calendar_or_trail_can_hold_are_one_line_errors(flags, message):
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    with pytest.raises(UsageError, match=message):
+        window.parse(**flags, now=now)

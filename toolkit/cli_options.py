@@ -246,6 +246,10 @@ def output_options(
         ),
     ] = False,
 ) -> OutputOptions:
+    if output is not None and not dry_run:
+        from toolkit.export import check_target
+
+        check_target(output, format)
     return OutputOptions(format, output, columns, limit, dry_run)
 
 

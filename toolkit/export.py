@@ -12,6 +12,7 @@ import datetime as dt
 import decimal
 import json
 import math
+import os
 import sys
 import uuid
 from collections.abc import Iterable, Sequence
@@ -48,6 +49,33 @@ def choose_format(requested: str | None, output: str | None, stream: IO[str] | N
         return "csv"
     stream = stream or sys.stdout
     return "table" if stream.isatty() else "csv"
+
+
+def check_target(output: str, requested: str | None) -> None:
+    """Refuse, before any work, an `--output` that cannot be what was meant or cannot be written:
+    a bare format name (`--output json`, the aws-cli habit, would be a CSV file named `json`), a
+    name promising a format trailcsi does not write, a folder that does not exist or is not
+    writable, a folder given as the file."""
+    if not requested and output.lower() in (*FORMATS, "ndjson"):
+        raise UsageError(
+            f"--output {output!r} names a file, not a format",
+            f"for the format use --format {output.lower()}; for a file of that name, write ./{output}",
+        )
+    choose_format(requested, output)  # (a name promising another format: refused here)
+    target = Path(output)
+    if target.is_dir():
+        raise UsageError(f"--output {output!r} is a folder", "name a file in it")
+    if target.exists():
+        writable = os.access(target, os.W_OK)
+    else:
+        folder = target.parent
+        if not folder.is_dir():
+            raise UsageError(
+                f"cannot write {output}: the folder {str(folder)!r} does not exist", "create it first"
+            )
+        writable = os.access(folder, os.W_OK)
+    if not writable:
+        raise UsageError(f"cannot write {output}: permission denied", "choose a writable place")
 
 
 def _plain(value: Any) -> Any:

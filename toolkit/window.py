@@ -77,6 +77,10 @@ def parse_instant(text: str, *, flag: str, end_of_day: bool = False) -> datetime
                 day += timedelta(days=1)
             return datetime(day.year, day.month, day.day, tzinfo=UTC)
         moment = datetime.fromisoformat(value.replace("z", "Z"))
+    except OverflowError:
+        raise UsageError(
+            f"{flag} {text!r} is past the last day a calendar holds", "give an earlier date"
+        ) from None
     except ValueError:
         raise UsageError(
             f"{flag} {text!r} is not a date or time",
@@ -92,12 +96,18 @@ def parse_duration(text: str, *, flag: str, allow_zero: bool = False) -> timedel
     match = _RELATIVE.match(text)
     if not match or (int(match.group(1)) == 0 and not allow_zero):
         raise UsageError(f"{flag} {text!r} is not a duration", "use a number and d, h or m: 7d, 36h, 90m")
-    return timedelta(**{_UNITS[match.group(2).lower()]: int(match.group(1))})
+    try:
+        return timedelta(**{_UNITS[match.group(2).lower()]: int(match.group(1))})
+    except OverflowError:
+        raise UsageError(f"{flag} {text!r} is longer than any calendar holds", "use --all-time") from None
 
 
 def parse_since(text: str, *, now: datetime | None = None) -> Window:
     end = now or datetime.now(UTC).replace(microsecond=0)
-    start = end - parse_duration(text, flag="--since")
+    try:
+        start = end - parse_duration(text, flag="--since")
+    except OverflowError:
+        raise UsageError(f"--since {text!r} reaches back before the year 1", "use --all-time") from None
     amount = text.strip().lower().replace(" ", "")
     return Window(start, None, f"the last {amount} (since {stamp(start)})")
 
@@ -133,6 +143,11 @@ def _parse(
     if start or end:
         lo = parse_instant(start, flag="--start") if start else None
         hi = parse_instant(end, flag="--end", end_of_day=True) if end else None
+        current = now or datetime.now(UTC)
+        if lo and lo > current:  # no trail holds events from the future: a mistyped year
+            raise UsageError(
+                f"--start {start} is in the future (now: {stamp(current)})", "check the date's year"
+            )
         if lo and hi and lo >= hi:
             raise UsageError(
                 f"--start {start} is not before --end {end}",
