@@ -168,3 +168,12 @@ def test_pruned_reading_loses_no_event_of_the_window(engine, sample_root):
     assert result.report.files_selected < len(
         list(sample_root.rglob("CloudTrail/*/2025/03/1[012]/*.json.gz"))
     )
+
+
+def test_the_sample_command_refuses_a_folder_that_is_not_empty(capsys, tmp_path):
+    from conftest import run_in_process
+
+    (tmp_path / "notes.txt").write_text("mine")
+    code, out, err = run_in_process(capsys, "sample", str(tmp_path), "--end", "2025-03-31")
+    assert code == 2 and out == "" and "is not empty (1 entries)" in err and "--force" in err
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]  # nothing written

@@ -633,11 +633,25 @@ def sample(
     end: Annotated[
         str | None, typer.Option("--end", help="Last day of logs (default: yesterday, UTC).")
     ] = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Write into a folder that is not empty (files of the same name are replaced)."
+        ),
+    ] = False,
 ) -> None:
     """Write a deterministic synthetic archive with planted incidents, in the real S3 layout."""
     from toolkit.sample import generator
 
     end_day = generator.parse_end_day(end)
+    if directory.exists() and not directory.is_dir():
+        raise UsageError(f"{directory} is a file", "name a folder")
+    held = sum(1 for _ in directory.iterdir()) if directory.is_dir() else 0
+    if held and not force:
+        raise UsageError(
+            f"{directory} is not empty ({held} entries): a sample written into it would mix with what is there",
+            "choose an empty or new folder, or pass --force",
+        )
     summary = generator.write_archive(directory, days=days, seed=seed, end_day=end_day)
     say(
         f"wrote {summary.events:,} events in {summary.files:,} log files under {directory} ({summary.first_day} to {summary.last_day})"
