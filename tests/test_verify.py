@@ -85,6 +85,19 @@ def test_the_cli_exits_0_on_a_valid_archive_and_1_with_problems_listed_first(cop
     assert code == 1 and out.startswith("PROBLEM ")
 
 
+def test_digests_no_key_could_check_are_said_to_prove_nothing_not_to_be_tampered(copy, capsys, monkeypatch):
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(copy / "no-credentials"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(copy / "no-config"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    code, _out, err = trailcsi(capsys, "verify", "--source", str(copy), *WINDOW_FLAGS)
+    assert code == 1  # nothing is proven
+    [said] = [line for line in err.splitlines() if "could not be checked" in line]
+    assert "no public key was found" in said and "not a sign of tampering" in said and "--public-keys" in said
+    assert "invalid (" in err and "of them for want of a public key)" in err
+
+
 def _rewrite_log(path: Path, change) -> None:
     body = json.loads(gzip.decompress(path.read_bytes()))
     change(body)

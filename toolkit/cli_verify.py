@@ -148,8 +148,22 @@ def verify(
             "only in S3 object metadata (verify from s3://, or give --signatures with that metadata); "
             f"{totals['logs_unvouched']} log file(s) listed only by them were not opened"
         )
+    keyless = sum(
+        1
+        for c in report.chains
+        for _key, why in c.digests_invalid
+        if why.startswith(verify_module.NO_PUBLIC_KEY)
+    )
+    if keyless:
+        say(
+            f"{keyless:,} digest(s) could not be checked: no public key was found for their fingerprint. "
+            "That proves nothing either way (it is not a sign of tampering): give --public-keys FILE "
+            "(the JSON `aws cloudtrail list-public-keys --start-time ...` prints), or AWS credentials "
+            "so that trailcsi fetches the keys"
+        )
+    without_key = f" ({keyless:,} of them for want of a public key)" if keyless else ""
     say(
-        f"digests: {totals['digests_valid']:,} valid, {totals['digests_invalid']:,} invalid, "
+        f"digests: {totals['digests_valid']:,} valid, {totals['digests_invalid']:,} invalid{without_key}, "
         f"{totals['digests_missing']:,} missing; log files: {totals['logs_valid']:,} "
         f"valid, {totals['logs_mismatch']:,} hash mismatch, {totals['logs_missing']:,} missing, "
         f"{totals['logs_unreadable']:,} unreadable, {totals['logs_unreferenced']:,} referenced by no digest, "

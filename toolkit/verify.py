@@ -83,6 +83,10 @@ _OPTIONAL_STRINGS = (
 Progress = Callable[[int, int, int], None]
 
 
+#: The start of the reason given for a digest no public key could check (not proven either way).
+NO_PUBLIC_KEY = "public key not found"
+
+
 @dataclass
 class DigestFile:
     key: str  # from AWSLogs/
@@ -599,7 +603,7 @@ def _authenticate(digest: DigestFile, successor: DigestFile | None, keys: Public
     key = keys.get(fingerprint, digest.region, _parse_time(data["digestStartTime"]))
     if key is None:
         digest.status = "invalid"
-        digest.reason = f"public key not found for fingerprint {fingerprint} (give --public-keys)"
+        digest.reason = f"{NO_PUBLIC_KEY} for fingerprint {fingerprint} (give --public-keys)"
         return
     valid, validity = keys.valid_at(fingerprint, _parse_time(data["digestEndTime"]))
     if not valid:
