@@ -172,3 +172,27 @@ def test_the_process_entry_runs_commands_with_garbage_collection_back_on():
     assert done.stdout.split() == ["True", "True"]
     version = subprocess.run([sys.executable, "-m", "toolkit", "--version"], capture_output=True, text=True)
     assert version.returncode == 0 and version.stdout.strip()
+
+
+def test_a_table_written_to_a_pipe_keeps_each_row_on_one_line():
+    """`trailcsi names ec2 | grep AssociateNatGatewayAddress` finds it: no cell is folded when the
+    table does not go to a terminal, however wide."""
+    import io as _io
+
+    from toolkit import export
+
+    stream = _io.StringIO()
+    event_id = "e54bce43-4505-4808-916c-99c09a6f1e2b"
+    arn = (
+        "arn:aws:sts::410987654321:assumed-role/app-web-role/i-0a1b2c3d4e5f60718-" + "x" * 40
+    )  # (110 characters: under the 120 a cell shows)
+    count = export.write(["eventid", "principal"], [(event_id, arn), ("x", "y")], "table", stream)
+    lines = stream.getvalue().splitlines()
+    assert count == 2
+    assert [line for line in lines if event_id in line] == [line for line in lines if arn in line]
+    assert len([line for line in lines if event_id in line]) == 1
+    done = trailcsi("names", "ec2")
+    assert any(
+        "AssociateNatGatewayAddress" in line and "ec2.amazonaws.com" in line
+        for line in done.stdout.splitlines()
+    )

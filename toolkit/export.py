@@ -172,16 +172,35 @@ def _table(columns: Sequence[str], rows: Iterable[Sequence[Any]], stream: IO[str
     from rich.table import Table
     from rich.text import Text
 
+    cells = [[_cell(v) for v in row] for row in rows]
+    terminal = hasattr(stream, "isatty") and stream.isatty()
     table = Table(title=title, show_lines=False, header_style="bold")
-    for column in columns:
-        table.add_column(Text(column), overflow="fold")
-    count = 0
-    for row in rows:
-        table.add_row(*(Text(_cell(v)) for v in row))  # Text: values are never markup
-        count += 1
-    console = Console(file=stream, soft_wrap=False, highlight=False)
+    for at, column in enumerate(columns):
+        widest = max((len(row[at]) for row in cells), default=0)
+        # Never cut an identifier or a time in two (they are copied, searched, compared).
+        whole = column.lower() in _KEPT_WHOLE or column.lower().endswith(("id", "time", "_at"))
+        table.add_column(
+            Text(column),
+            overflow="fold",
+            no_wrap=not terminal,
+            min_width=min(widest, 40) if terminal and whole else None,
+        )
+    for row in cells:
+        table.add_row(*(Text(cell) for cell in row))  # Text: values are never markup
+    # Piped or redirected: one row a line, however wide (grep finds what it looks for);
+    # on a terminal, the terminal's width.
+    width = (
+        None
+        if terminal
+        else sum(max(len(c), *(len(r[i]) for r in cells)) + 3 for i, c in enumerate(columns)) + 4
+    )
+    console = Console(file=stream, soft_wrap=False, highlight=False, width=width)
     console.print(table)
-    return count
+    return len(cells)
+
+
+#: Columns a terminal table never folds (besides names ending in id or time).
+_KEPT_WHOLE = frozenset({"eventid", "eventtime", "sourceipaddress", "accesskeyid"})
 
 
 def _cell(value: Any, limit: int = 120) -> str:
