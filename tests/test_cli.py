@@ -196,3 +196,15 @@ def test_a_table_written_to_a_pipe_keeps_each_row_on_one_line():
         "AssociateNatGatewayAddress" in line and "ec2.amazonaws.com" in line
         for line in done.stdout.splitlines()
     )
+
+
+def test_dry_run_names_a_few_log_files_and_says_how_many_all_files_names_each(sample_root):
+    base = ["sql", "SELECT count(*) FROM trail", "--source", str(sample_root), "--all-time", "--dry-run"]
+    short = trailcsi(*base)
+    assert short.returncode == 0, short.stderr
+    first = short.stdout.splitlines()[0]
+    assert first.startswith("-- 8,") and "log files are read; the first 3 are named below" in first
+    assert short.stdout.count(".json.gz'") == 3 and len(short.stdout) < 5_000
+    full = trailcsi(*base, "--all-files")
+    assert full.returncode == 0 and not full.stdout.startswith("--")
+    assert full.stdout.count(".json.gz'") == int(first.split()[1].replace(",", ""))

@@ -261,7 +261,7 @@ def _run(query: TrailQuery, source: SourceOptions, out: OutputOptions) -> None:
         source, query.window, query.criteria, fetch=fetch, dry_run=out.dry_run, stream=stream
     ) as engine:
         if out.dry_run:
-            print(engine.render(query))
+            print(engine.render(query, files_shown=None if out.all_files else DRY_RUN_FILES))
             return
         while True:
             result = engine.run(query)
@@ -696,6 +696,9 @@ def _show_waiting() -> None:
         _waiting_display.append(WaitProgress())
     _waiting_display[0]()
 
+
+#: Log files `--dry-run` names (with how many are read) unless `--all-files`.
+DRY_RUN_FILES = 3
 
 #: Seconds a Ctrl-C leaves the process to stop in order before it is ended.
 STOP_GRACE = 3.0

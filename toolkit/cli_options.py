@@ -212,6 +212,7 @@ class OutputOptions:
     columns: str | None
     limit: int | None
     dry_run: bool
+    all_files: bool = False
 
 
 def output_options(
@@ -245,12 +246,20 @@ def output_options(
             "--dry-run", help="Print the SQL the engine would run; execute nothing.", rich_help_panel=OUTPUT
         ),
     ] = False,
+    all_files: Annotated[
+        bool,
+        typer.Option(
+            "--all-files",
+            help="With --dry-run: name every log file read (else the first few, and how many).",
+            rich_help_panel=OUTPUT,
+        ),
+    ] = False,
 ) -> OutputOptions:
     if output is not None and not dry_run:
         from toolkit.export import check_target
 
         check_target(output, format)
-    return OutputOptions(format, output, columns, limit, dry_run)
+    return OutputOptions(format, output, columns, limit, dry_run, all_files)
 
 
 @dataclass

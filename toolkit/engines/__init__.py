@@ -77,8 +77,9 @@ class Engine(Protocol):
         """Execute; raises UsageError for the user's SQL, SourceError / EngineError otherwise."""
         ...
 
-    def render(self, query: TrailQuery) -> str:
-        """The SQL this engine would execute for `query`, without executing it."""
+    def render(self, query: TrailQuery, files_shown: int | None = None) -> str:
+        """The SQL this engine would execute for `query`, without executing it (naming at most
+        `files_shown` log files, where it names them)."""
         ...
 
     def find_event(self, query: TrailQuery, event_id: str) -> tuple[list[dict[str, Any]], ScanReport]:

@@ -105,8 +105,8 @@ class AthenaEngine:
 
     # -- the engine interface -------------------------------------------------------------
 
-    def render(self, query: TrailQuery) -> str:
-        """The exact SQL sent to Athena for `query`."""
+    def render(self, query: TrailQuery, files_shown: int | None = None) -> str:
+        """The exact SQL sent to Athena for `query` (it names no files: `files_shown` is moot)."""
         return query.bind(self.table(), self.partition_condition(query)).sql(dialect="athena", pretty=True)
 
     def run(self, query: TrailQuery) -> Result:

@@ -414,10 +414,19 @@ class LocalEngine:
             out.unlink(missing_ok=True)
         return events, [(s.path, s.reason) for s in report.skipped]
 
-    def render(self, query: TrailQuery) -> str:
+    def render(self, query: TrailQuery, files_shown: int | None = None) -> str:
+        """The statements `run` executes (over the files as they are now); with `files_shown`,
+        only that many of the log files are named, and a first comment line says how many are read."""
         paths, _report = self._files(query, check=False)
-        view = source_sql(paths, query.columns_needed(), self._object_bytes(paths))
-        return f"CREATE OR REPLACE TEMP VIEW {SOURCE_VIEW} AS\n{view};\n\n{self._query_sql(query)};"
+        shown = paths if files_shown is None or len(paths) <= files_shown else paths[:files_shown]
+        view = source_sql(shown, query.columns_needed(), self._object_bytes(paths))
+        sql = f"CREATE OR REPLACE TEMP VIEW {SOURCE_VIEW} AS\n{view};\n\n{self._query_sql(query)};"
+        if len(shown) < len(paths):
+            sql = (
+                f"-- {len(paths):,} log files are read; the first {len(shown)} are named below "
+                "(--all-files names every one)\n" + sql
+            )
+        return sql
 
     def find_event(self, query: TrailQuery, event_id: str) -> tuple[list[dict[str, Any]], ScanReport]:
         """The full original records (every key, as written) with this event id, in the window."""
