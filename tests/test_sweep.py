@@ -136,3 +136,31 @@ def test_reading_the_scope_once_gives_the_same_findings(sample_root, corpus_arch
     assert [f.as_dict() for f in pinned.findings] == [f.as_dict() for f in unpinned.findings]
     assert len(pinned.findings) > 10
     assert pinned.report.files_read == unpinned.report.files_read
+
+
+def test_sweep_summary_and_min_severity(corpus_archives, capsys):
+    from collections import Counter
+
+    from conftest import run_in_process
+
+    root, _ = corpus_archives["stratus"]
+    base = ["sweep", "--source", str(root), "--all-time"]
+    code, out, err = run_in_process(capsys, *base, "--format", "json")
+    assert code == 0, err
+    findings = json.loads(out)
+    code, out, err = run_in_process(capsys, *base, "--summary", "--format", "json")
+    assert code == 0, err
+    summary = json.loads(out)
+    per_detection = Counter(f["template"] for f in findings)
+    assert {s["template"]: s["findings"] for s in summary} == dict(per_detection)
+    ranks = [sweep.SEVERITY_RANK[s["severity"]] for s in summary]
+    assert ranks == sorted(ranks)  # severest first
+    for row in summary:
+        times = sorted(f["eventtime"] for f in findings if f["template"] == row["template"])
+        assert (row["first"], row["last"]) == (times[0], times[-1])
+    code, out, err = run_in_process(capsys, *base, "--min-severity", "high", "--format", "json")
+    kept = json.loads(out)
+    assert code == 0 and kept and {f["severity"] for f in kept} <= {"high", "critical"}
+    assert f"{len(findings) - len(kept):,} finding(s) below --min-severity high not shown" in err
+    code, _out, err = run_in_process(capsys, *base, "--min-severity", "severe")
+    assert code == 2 and "is not a severity" in err

@@ -526,15 +526,37 @@ def sweep(
     tag: Annotated[
         str | None, typer.Option("--tag", help="Only detections with this tag (e.g. iam, T1098).")
     ] = None,
+    min_severity: Annotated[
+        str | None,
+        typer.Option(
+            "--min-severity",
+            help="Only findings of this severity or severer: critical, high, medium or low "
+            "(the others are counted, not shown).",
+        ),
+    ] = None,
+    summary_only: Annotated[
+        bool,
+        typer.Option(
+            "--summary", help="One row per detection (count, severity, first, last, top principals)."
+        ),
+    ] = False,
     queries_dir: _QueriesDir = None,
 ) -> None:
-    """Run every detection template; one row per finding, severest and newest first."""
+    """Run every detection template; one row per finding, severest and newest first.
+
+    On a terminal, a summary per detection comes first (count, severity, first and last time, top
+    principals), then the findings.
+    """
     if out.columns or out.dry_run:
         raise UsageError(
             "--columns and --dry-run do not apply to sweep", "use run NAME --dry-run for one detection"
         )
     from toolkit import sweep as sweep_module
 
+    if min_severity is not None and min_severity.lower() not in sweep_module.SEVERITY_RANK:
+        raise UsageError(
+            f"--min-severity {min_severity!r} is not a severity", "use critical, high, medium or low"
+        )
     say(f"window: {window.description}")
     if not criteria.is_empty():
         say(f"criteria: {criteria.describe()}")
@@ -546,8 +568,26 @@ def sweep(
     skipped = len(outcome.report.skipped)
     unread = f" ({skipped:,} file(s) skipped above: their events were not searched)" if skipped else ""
     say(f"{len(outcome.templates)} detections: {summary}{unread}")
-    findings = outcome.findings[: out.limit] if out.limit else outcome.findings
+    findings = outcome.findings
+    if min_severity is not None:
+        findings = sweep_module.at_least(findings, min_severity.lower())
+        hidden = len(outcome.findings) - len(findings)
+        if hidden:
+            say(f"{hidden:,} finding(s) below --min-severity {min_severity.lower()} not shown")
     fmt = export.choose_format(out.format, out.output)
+    summaries = sweep_module.summarize(findings)
+    if summary_only:
+        _emit(Result(list(sweep_module.SUMMARY_COLUMNS), [s.as_row() for s in summaries]), out)
+        return
+    if fmt == "table" and summaries and not out.output:  # a person reading: the summary first
+        export.write(
+            list(sweep_module.SUMMARY_COLUMNS),
+            [s.as_row() for s in summaries],
+            "table",
+            sys.stdout,
+            title="findings per detection",
+        )
+    findings = findings[: out.limit] if out.limit else findings
     if fmt in ("json", "jsonl"):
         columns = sorted({k for f in findings for k in f.as_dict()}, key=_finding_order)
         rows = [tuple(f.as_dict().get(c) for c in columns) for f in findings]

@@ -6,6 +6,7 @@ A detection's rows always carry `eventid`, `eventtime`, `principal`, `sourceipad
 
 from __future__ import annotations
 
+from collections import Counter
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
@@ -89,3 +90,51 @@ def _check_shape(template: Template, columns: list[str]) -> None:
         raise DetectionShapeError(
             f"{template.path}: a detection must return {', '.join(FINDING_COLUMNS)}; missing {', '.join(missing)}"
         )
+
+
+@dataclass
+class DetectionSummary:
+    """One detection's findings at a glance: how many, how severe, when, and by whom."""
+
+    template: str
+    severity: str
+    findings: int
+    first: str | None
+    last: str | None
+    top_principals: list[tuple[str, int]]
+
+    def as_row(self) -> tuple[Any, ...]:
+        principals = ", ".join(f"{name} ({count})" for name, count in self.top_principals)
+        return (self.template, self.severity, self.findings, self.first, self.last, principals)
+
+
+SUMMARY_COLUMNS = ("template", "severity", "findings", "first", "last", "top_principals")
+
+
+def summarize(findings: list[Finding], top: int = 3) -> list[DetectionSummary]:
+    """Per detection that found something: severest first, then most findings."""
+    grouped: dict[str, list[Finding]] = {}
+    for finding in findings:
+        grouped.setdefault(finding.template, []).append(finding)
+    summaries = []
+    for template, found in grouped.items():
+        times = sorted(str(f.record.get("eventtime")) for f in found if f.record.get("eventtime"))
+        principals = Counter(str(f.record.get("principal") or "(none)") for f in found)
+        summaries.append(
+            DetectionSummary(
+                template,
+                found[0].severity,
+                len(found),
+                times[0] if times else None,
+                times[-1] if times else None,
+                sorted(principals.items(), key=lambda item: (-item[1], item[0]))[:top],
+            )
+        )
+    summaries.sort(key=lambda s: (SEVERITY_RANK.get(s.severity, 9), -s.findings, s.template))
+    return summaries
+
+
+def at_least(findings: list[Finding], severity: str) -> list[Finding]:
+    """The findings of `severity` or severer."""
+    rank = SEVERITY_RANK[severity]
+    return [f for f in findings if SEVERITY_RANK.get(f.severity, 9) <= rank]
