@@ -191,6 +191,8 @@ def test_a_table_written_to_a_pipe_keeps_each_row_on_one_line():
     assert count == 2
     assert [line for line in lines if event_id in line] == [line for line in lines if arn in line]
     assert len([line for line in lines if event_id in line]) == 1
+    empty = _io.StringIO()  # no rows: the header alone (it raised TypeError)
+    assert export.write(["eventid", "principal"], [], "table", empty) == 0 and "eventid" in empty.getvalue()
     done = trailcsi("names", "ec2")
     assert any(
         "AssociateNatGatewayAddress" in line and "ec2.amazonaws.com" in line

@@ -192,7 +192,7 @@ def _table(columns: Sequence[str], rows: Iterable[Sequence[Any]], stream: IO[str
     width = (
         None
         if terminal
-        else sum(max(len(c), *(len(r[i]) for r in cells)) + 3 for i, c in enumerate(columns)) + 4
+        else sum(max([len(c), *(len(r[i]) for r in cells)]) + 3 for i, c in enumerate(columns)) + 4
     )
     console = Console(file=stream, soft_wrap=False, highlight=False, width=width)
     console.print(table)
