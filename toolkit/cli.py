@@ -265,6 +265,9 @@ def _run(query: TrailQuery, source: SourceOptions, out: OutputOptions) -> None:
             return
         while True:
             result = engine.run(query)
+            display = getattr(engine, "progress", None)
+            if display is not None and hasattr(display, "stop"):
+                display.stop()  # the spinner leaves its line before the rows are written
             try:  # inside the block: streamed rows are read while the engine is open
                 _emit(result, out, result.report)
                 return
