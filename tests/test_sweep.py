@@ -164,3 +164,14 @@ def test_sweep_summary_and_min_severity(corpus_archives, capsys):
     assert f"{len(findings) - len(kept):,} finding(s) below --min-severity high not shown" in err
     code, _out, err = run_in_process(capsys, *base, "--min-severity", "severe")
     assert code == 2 and "is not a severity" in err
+
+
+def test_a_tag_no_detection_has_is_an_error_naming_the_known_tags(corpus_archives, capsys):
+    from conftest import run_in_process
+
+    root, _ = corpus_archives["stratus"]
+    code, out, err = run_in_process(
+        capsys, "sweep", "--source", str(root), "--all-time", "--tag", "nosuchtag"
+    )
+    assert code == 2 and out == ""
+    assert "no detection has the tag 'nosuchtag'" in err and "known tags:" in err and "cloudtrail" in err

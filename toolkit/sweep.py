@@ -14,7 +14,7 @@ from typing import Any
 from toolkit.catalog import Catalog, Template
 from toolkit.criteria import Criteria
 from toolkit.engines import Engine, ScanReport
-from toolkit.errors import TrailcsiError
+from toolkit.errors import TrailcsiError, UsageError
 from toolkit.render import render
 from toolkit.window import Window
 
@@ -24,6 +24,10 @@ SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3}
 
 class DetectionShapeError(TrailcsiError):
     """A detection template does not return the columns every finding needs."""
+
+
+class UnknownTagError(UsageError):
+    """`--tag` names no detection's tag."""
 
 
 @dataclass
@@ -55,7 +59,11 @@ def run(
 ) -> SweepResult:
     """Every detection (with a tag, only those) over the window and criteria; severest, newest first."""
     outcome = SweepResult()
-    queries = [(t, render(t, {}, window, criteria)) for t in catalog.select(tag=tag, kind="detection")]
+    chosen = catalog.select(tag=tag, kind="detection")
+    if tag and not chosen:  # a mistyped tag is not "no findings"
+        known = sorted({t.lower() for d in catalog.select(kind="detection") for t in d.tags})
+        raise UnknownTagError(f"no detection has the tag {tag!r}", f"known tags: {', '.join(known)}")
+    queries = [(t, render(t, {}, window, criteria)) for t in chosen]
     pin = getattr(engine, "pinned", None)  # engines that can read the scope once say so
     with pin(queries[0][1]) if pin and queries else nullcontext():
         for template, query in queries:
