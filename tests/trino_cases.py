@@ -193,6 +193,12 @@ CASES = [
         rows=[("b", None, "")],
     ),
     Case(
+        "array_join of NULL items, or with a NULL separator",
+        "SELECT array_join(ARRAY['a', NULL, 'b'], '-'), array_join(ARRAY[CAST(NULL AS varchar)], '-'), "
+        "array_join(ARRAY['a'], CAST(NULL AS varchar))",
+        rows=[("a-b", "", None)],
+    ),
+    Case(
         "IP addresses",
         "SELECT contains('10.0.0.0/8', CAST('10.1.2.3' AS IPADDRESS))",
         refused="IP address type and functions are not run locally",

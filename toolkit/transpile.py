@@ -8,6 +8,8 @@ rewrites the tree so DuckDB computes what Athena would (tested in tests/test_tra
   boundaries crossed; DuckDB's `date_sub` counts whole units.
 - `any_match` / `all_match` / `none_match`: DuckDB has no such functions.
 - `count_if` over no true-or-false values (empty group, all NULL): Trino counts 0, DuckDB says NULL.
+- `array_join(array, separator)` skips NULL items on both, but joins an array of NULLs only to
+  '' on Trino, NULL on DuckDB; a NULL separator gives NULL on Trino, no separator on DuckDB.
 
 Not fixed, so templates coalesce around them: `any_match` over an empty array (Trino false, DuckDB
 NULL; `all_match` / `none_match`: Trino true) and a lambda that answers NULL (Trino's answer is
@@ -153,6 +155,8 @@ def _fix(node: exp.Expr, types: dict[int, Typed]) -> exp.Expr:
         return exp.Coalesce(this=node, expressions=[exp.Literal.number(0)])
     if isinstance(node, exp.Anonymous) and node.name.lower() in _MATCHES:
         return _match(node)
+    if isinstance(node, exp.ArrayToString) and node.args.get("null") is None:
+        return _array_join(node)
     return node
 
 
@@ -298,3 +302,20 @@ def _match(node: exp.Anonymous) -> exp.Expr:
         return exp.Anonymous(this="list_bool_and", expressions=[transformed])
     any_match = exp.Anonymous(this="list_bool_or", expressions=[transformed])
     return exp.Not(this=any_match) if name == "none_match" else any_match
+
+
+def _array_join(node: exp.ArrayToString) -> exp.Expr:
+    """Trino's `array_join(array, separator)`: the NULL items are left out before DuckDB joins
+    (so that an array of NULLs only joins to ''), and a NULL separator gives NULL."""
+    item = "trailcsi_item"
+    present = exp.Not(this=exp.Is(this=exp.column(item), expression=exp.null()))
+    kept = exp.Anonymous(
+        this="list_filter",
+        expressions=[node.this, exp.Lambda(this=present, expressions=[exp.to_identifier(item)])],
+    )
+    separator = node.expression
+    joined = exp.ArrayToString(this=kept, expression=separator)
+    if isinstance(separator, exp.Literal) and separator.is_string:
+        return joined
+    has_separator = exp.Not(this=exp.Is(this=separator.copy(), expression=exp.null()))
+    return exp.Case(ifs=[exp.If(this=has_separator, true=joined)])

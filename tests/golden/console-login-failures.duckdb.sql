@@ -31,7 +31,13 @@ WITH trail AS (
     COUNT(*) AS failures,
     MIN(eventtime) AS first_attempt,
     MAX(eventtime) AS last_attempt,
-    ARRAY_TO_STRING(LIST_SORT(ARRAY_AGG(DISTINCT user_name)), ', ') AS users_targeted
+    ARRAY_TO_STRING(
+      LIST_FILTER(
+        LIST_SORT(ARRAY_AGG(DISTINCT user_name)),
+        LAMBDA trailcsi_item : NOT trailcsi_item IS NULL
+      ),
+      ', '
+    ) AS users_targeted
   FROM logins
   WHERE
     outcome = 'Failure'
