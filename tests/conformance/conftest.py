@@ -2,34 +2,74 @@
 
 The server is `scripts/trino.py`'s (fetched once into the user cache): it is used if it runs, else
 started here and stopped at the end. Without a fetched server every test here is skipped, and the
-run's summary says how to fetch it. The fixture archive is small (two real corpora), loaded into
-Trino as the Hive table `trailcsi_conformance.trail`, so the same SQL text runs on both engines.
+run's summary says how to fetch it. Two archives are loaded into Trino as Hive tables, partitioned
+by `account`, `region` and `day` as Athena's table is:
+
+- `trailcsi_conformance.trail`: two real corpora (346 events, 2014 to 2024);
+- `trailcsi_conformance_incidents.trail`: the sample archive's last days (`INCIDENT_DAYS`), which
+  hold its planted incidents, so that detections return rows (on Trino, one file a partition);
+- `trailcsi_conformance_panther.trail`: the events of Panther's rule tests (471, 2015 to 2026),
+  crafted to make detections fire, some of them not as CloudTrail writes events.
+
+A raw SQL text reading `trail` runs as it is on both engines (`Engines.both`); a `TrailQuery` (a
+template, a search, criteria) goes to Trino as the SQL the Athena engine would send for it, bound
+to the Hive table with the partition predicates of its window and criteria (`Engines.compare`).
 """
 
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
+import shutil
+from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
-from conftest import USER_XDG_CACHE_HOME, corpus_path, lay_out, read_jsonl
+from conftest import END_DAY, USER_XDG_CACHE_HOME, corpus_path, lay_out, read_jsonl
+from sqlglot import exp
 
-from toolkit import window
+from toolkit import archive, window
+from toolkit.config import AthenaSettings
+from toolkit.engines.athena import AthenaEngine
 from toolkit.engines.local import LocalEngine
 from toolkit.query import TrailQuery
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "trino.py"
 #: One Hive schema a test process (pytest-xdist workers load their fixture side by side).
 SCHEMA = "_".join(filter(None, ["trailcsi_conformance", os.environ.get("PYTEST_XDIST_WORKER")]))
+INCIDENTS_SCHEMA = "_".join(
+    filter(None, ["trailcsi_conformance_incidents", os.environ.get("PYTEST_XDIST_WORKER")])
+)
+PANTHER_SCHEMA = "_".join(
+    filter(None, ["trailcsi_conformance_panther", os.environ.get("PYTEST_XDIST_WORKER")])
+)
+#: The sample archive's last days loaded into Trino: its recent planted incidents (the brute
+#: force, the Elastic IP, the pipeline's changes) are in them, and they load in about a second.
+INCIDENT_DAYS = 10
 NOT_FETCHED = "Trino server not fetched: run `python scripts/trino.py fetch`"
 ALL_TIME = window.parse(all_time=True)
+
+#: The corpora's events run from March 2014 to November 2024.
+CORPORA_ALL_DAYS = window.parse(start="2014-01-01", end="2024-12-31")
+CORPORA_TWO_DAYS = window.parse(start="2024-07-31", end="2024-08-01")
+FIRST_INCIDENT_DAY = END_DAY - timedelta(days=INCIDENT_DAYS - 1)
+INCIDENTS_ALL_DAYS = window.parse(start=FIRST_INCIDENT_DAY.isoformat(), end=END_DAY.isoformat())
+#: Panther's rule tests' events run from March 2015 to January 2026.
+PANTHER_ALL_DAYS = window.parse(start="2015-01-01", end="2026-01-31")
+# From just before the brute force (03:00:04 two days before the end) to the hour the next
+# day's pipeline run breaks (its events at 14:00:00 fall outside: the end is exclusive).
+INCIDENTS_HOURS = window.parse(
+    start=f"{END_DAY - timedelta(days=2)}T03:00:00Z", end=f"{END_DAY - timedelta(days=1)}T14:00:00Z"
+)
 
 _skipped: list[str] = []  # why the conformance tests were skipped, for the run's summary
 
@@ -123,26 +163,59 @@ def conformance_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return lay_out(records, tmp_path_factory.mktemp("conformance"))
 
 
-class Engines:
-    """Runs one Athena SQL text, reading `trail`, on Trino and on the local engine."""
+@dataclass
+class Compared:
+    """One query's answer on both engines: Trino's column names and rows, and the local engine's
+    rows in the shape Trino's protocol gives them."""
 
-    def __init__(self, script: ModuleType, url: str, archive: Path) -> None:
-        self.script, self.url = script, url
+    sql: str  # what Trino ran
+    names: list[str]
+    local_names: list[str]
+    trino: list[list[Any]]
+    local: list[list[Any]]
+
+
+class Engines:
+    """Runs Athena SQL on Trino (the Hive table `<schema>.trail`) and on the local engine."""
+
+    def __init__(self, script: ModuleType, url: str, archive: Path, schema: str = SCHEMA) -> None:
+        self.script, self.url, self.schema = script, url, schema
         self.local = LocalEngine(archive)
+        # Only renders SQL: nothing here reaches AWS.
+        self.athena = AthenaEngine(AthenaSettings(database=schema, table="trail"))
+        self._answers: dict[str, tuple[list[dict[str, Any]], list[list[Any]]]] = {}
 
     def trino(self, sql: str) -> tuple[list[dict[str, Any]], list[list[Any]]]:
-        return self.script.query(self.url, sql, schema=SCHEMA)
+        return self.script.query(self.url, sql, schema=self.schema)
+
+    def trino_once(self, sql: str) -> tuple[list[dict[str, Any]], list[list[Any]]]:
+        """Trino's answer to `sql`, asked once a session (the fixture tables do not change)."""
+        if sql not in self._answers:
+            self._answers[sql] = self.trino(sql)
+        return self._answers[sql]
 
     def both(self, sql: str) -> tuple[list[list[Any]], list[list[Any]]]:
         """Trino's rows, and the local engine's in the shape Trino's protocol gives them."""
         columns, expected = self.trino(sql)
         result = self.local.run(TrailQuery.parse(sql, ALL_TIME))
         assert len(columns) == len(result.columns)  # names differ where unaliased (_col0, count_star())
-        signatures = [c["typeSignature"] for c in columns]
-        actual = [
-            [wire(value, sig) for value, sig in zip(row, signatures, strict=True)] for row in result.rows
-        ]
-        return expected, actual
+        return expected, as_wire(result.rows, columns)
+
+    def compare(self, query: TrailQuery) -> Compared:
+        """`query` on Trino as the Athena engine sends it, and on the local engine."""
+        sql = self.athena.render(query)  # AthenaEngine.run sends exactly this text
+        with ThreadPoolExecutor(1) as pool:  # Trino answers while the local engine reads
+            on_trino = pool.submit(self.trino_once, sql)
+            result = self.local.run(query)
+            columns, expected = on_trino.result()
+        assert len(columns) == len(result.columns), (result.columns, columns)
+        names = [c["name"] for c in columns]
+        return Compared(sql, names, list(result.columns), expected, as_wire(result.rows, columns))
+
+
+def as_wire(rows: Any, columns: list[dict[str, Any]]) -> list[list[Any]]:
+    signatures = [c["typeSignature"] for c in columns]
+    return [[wire(value, sig) for value, sig in zip(row, signatures, strict=True)] for row in rows]
 
 
 @pytest.fixture(scope="session")
@@ -151,6 +224,92 @@ def engines(trino_script: ModuleType, trino_url: str, conformance_archive: Path)
     made = Engines(trino_script, trino_url, conformance_archive)
     yield made
     made.local.close()
+
+
+@pytest.fixture(scope="session")
+def incidents_archive(sample_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample archive's log files of its last `INCIDENT_DAYS` day folders (linked, not copied)."""
+    root = tmp_path_factory.mktemp("incidents")
+    for log in archive.scan(sample_root).files:
+        if log.day >= FIRST_INCIDENT_DAY:
+            target = root / Path(log.path).relative_to(sample_root)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(log.path, target)
+            except OSError:
+                shutil.copyfile(log.path, target)
+    return root
+
+
+@pytest.fixture(scope="session")
+def incident_engines(trino_script: ModuleType, trino_url: str, incidents_archive: Path) -> Iterator[Engines]:
+    # One file a partition on Trino (the sample writes one log file every few hours): the same rows,
+    # read three times faster.
+    trino_script.load(trino_url, incidents_archive, schema=INCIDENTS_SCHEMA, table="trail", merge=True)
+    made = Engines(trino_script, trino_url, incidents_archive, INCIDENTS_SCHEMA)
+    yield made
+    made.local.close()
+
+
+def panther_records() -> list[dict[str, Any]]:
+    """The events of Panther's rule tests, with eventIDs that tell them apart (as
+    tests/test_detection_precision.py writes them: `panther-<line>`, `<scenario>-<line>`)."""
+    corpus = corpus_path("panther-rule-tests")
+    records = [dict(e, eventID=f"panther-{i:03d}") for i, e in enumerate(read_jsonl(corpus / "events.jsonl"))]
+    for scenario in sorted((corpus / "scenarios").glob("*.jsonl")):
+        records += [dict(e, eventID=f"{scenario.stem}-{i:02d}") for i, e in enumerate(read_jsonl(scenario))]
+    return records
+
+
+@pytest.fixture(scope="session")
+def panther_engines(
+    trino_script: ModuleType, trino_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engines]:
+    root = lay_out(panther_records(), tmp_path_factory.mktemp("panther"))
+    trino_script.load(trino_url, root, schema=PANTHER_SCHEMA, table="trail")
+    made = Engines(trino_script, trino_url, root, PANTHER_SCHEMA)
+    yield made
+    made.local.close()
+
+
+# -- comparing rows -------------------------------------------------------------------------
+
+
+def dumped(row: list[Any]) -> str:
+    return json.dumps(row, sort_keys=True, default=str)
+
+
+def order_keys(tree: exp.Query, names: list[str]) -> list[int]:
+    """The output columns the query's outermost ORDER BY sorts on (by name or position)."""
+    order = tree.args.get("order")
+    keys = []
+    for ordered in order.expressions if order is not None else []:
+        term = ordered.this
+        if isinstance(term, exp.Literal) and term.is_int:
+            keys.append(int(term.name) - 1)
+        elif isinstance(term, exp.Column) and term.name.lower() in names:
+            keys.append(names.index(term.name.lower()))
+        else:  # then rows tied on the output columns could be told apart: say so, do not guess
+            raise AssertionError(f"ORDER BY {term.sql('athena')} is not an output column")
+    return keys
+
+
+def assert_same_rows(compared: Compared, tree: exp.Query) -> None:
+    """The same rows in the same order; where the ORDER BY leaves ties, the same rows as a
+    multiset, ordered the same by the ORDER BY's columns."""
+    assert compared.local_names == compared.names
+    if compared.local == compared.trino:
+        return
+    on_trino, locally = Counter(map(dumped, compared.trino)), Counter(map(dumped, compared.local))
+    only_trino, only_local = list((on_trino - locally).elements()), list((locally - on_trino).elements())
+    assert not only_trino and not only_local, (
+        f"{len(compared.trino)} rows on Trino, {len(compared.local)} locally; "
+        f"only on Trino: {only_trino[:3]}; only locally: {only_local[:3]}"
+    )
+    keys = order_keys(tree, compared.names)
+    assert [[row[k] for k in keys] for row in compared.local] == [
+        [row[k] for k in keys] for row in compared.trino
+    ], f"ordered differently by {[compared.names[k] for k in keys]}"
 
 
 def wire(value: Any, signature: dict[str, Any]) -> Any:
