@@ -8,7 +8,7 @@ import math
 import pytest
 from trino_cases import CASES
 
-from toolkit.errors import UsageError
+from toolkit.errors import TrailcsiError, UsageError
 from toolkit.query import TrailQuery
 from toolkit.window import parse
 
@@ -88,6 +88,48 @@ def test_unnest_resources_into_their_fields(engines):
         "GROUP BY 1 ORDER BY 1"
     )
     assert local == trino
+
+
+#: Panther's test events whose keys are not written as CloudTrail writes them (`eventtime`, ...).
+LOWERCASE_KEYS = (
+    "panther-030",
+    "panther-031",
+    "panther-032",
+    "panther-117",
+    "panther-119",
+    "panther-192",
+    "panther-193",
+)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known gap: keys written in another case than CloudTrail's (`eventtime`, `eventname`, "
+    "`awsregion` in 7 of Panther's test events) are read by Trino's JSON reader, which matches keys "
+    "without case; the local engine reads CloudTrail's camelCase keys only (NULL)",
+)
+def test_keys_in_another_case_than_cloudtrails(panther_engines):
+    listed = ", ".join(f"'{event_id}'" for event_id in LOWERCASE_KEYS)
+    trino, local = panther_engines.both(
+        f"SELECT eventid, eventtime, eventname, eventsource, awsregion FROM trail "
+        f"WHERE eventid IN ({listed}) ORDER BY eventid"
+    )
+    assert len(trino) == len(LOWERCASE_KEYS) and all(row[2] for row in trino)
+    assert local == trino
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known gap: a nested field of another JSON type than its column's (panther-101's "
+    "`resources` holds strings) fails the query on Trino (HIVE_CURSOR_ERROR: Failed to read file "
+    "... Invalid JSON: Primitive can not be coerced to a ROW); the local engine reads it as NULL",
+)
+def test_a_nested_field_of_another_json_type(panther_engines):
+    sql = "SELECT eventid, resources FROM trail WHERE eventid = 'panther-101'"
+    with pytest.raises(panther_engines.script.TrinoError, match="Primitive can not be coerced to a ROW"):
+        panther_engines.trino(sql)
+    with pytest.raises(TrailcsiError):
+        panther_engines.local.run(TrailQuery.parse(sql, ALL_TIME))
 
 
 # -- where DuckDB and Trino differ (tests/trino_cases.py, the README's differences table) ----------
