@@ -201,3 +201,17 @@ def fake_aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv(name, value)
     for name in ("AWS_PROFILE", "TRAILCSI_SOURCE", "TRAILCSI_ENGINE", "TRAILCSI_CONFIG"):
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="module")
+def con() -> Any:
+    """DuckDB with the macros transpiled SQL calls (`toolkit.transpile.setup`), in UTC."""
+    import duckdb
+
+    from toolkit.transpile import setup
+
+    connection = duckdb.connect()
+    connection.execute("SET TimeZone = 'UTC'")
+    setup(connection)
+    yield connection
+    connection.close()

@@ -1,19 +1,8 @@
 """The transpile fixes give DuckDB Athena's answers (Trino semantics stated in each test)."""
 
-import duckdb
-import pytest
 import sqlglot
 
-from toolkit.transpile import setup, to_duckdb
-
-
-@pytest.fixture(scope="module")
-def con():
-    connection = duckdb.connect()
-    connection.execute("SET TimeZone = 'UTC'")
-    setup(connection)
-    yield connection
-    connection.close()
+from toolkit.transpile import to_duckdb
 
 
 def run(con, athena_sql):

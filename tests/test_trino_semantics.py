@@ -16,18 +16,9 @@ from toolkit import export
 from toolkit.engines.local import _translate
 from toolkit.errors import UsageError
 from toolkit.query import parse_select
-from toolkit.transpile import setup, to_duckdb
+from toolkit.transpile import to_duckdb
 
 README = Path(__file__).resolve().parent.parent / "README.md"
-
-
-@pytest.fixture(scope="module")
-def con():
-    connection = duckdb.connect()
-    connection.execute("SET TimeZone = 'UTC'")
-    setup(connection)
-    yield connection
-    connection.close()
 
 
 def run_local(con, sql: str) -> list[tuple]:

@@ -139,20 +139,10 @@ def trino_url(trino_script: ModuleType) -> Iterator[str]:
     finally:
         with _locked(lock):
             me.unlink(missing_ok=True)
-            others = [p for p in users.iterdir() if p.name.isdigit() and _alive(int(p.name))]
+            others = [p for p in users.iterdir() if p.name.isdigit() and trino_script._alive(int(p.name))]
             if not others and started.exists():
                 trino_script.stop()
                 started.unlink(missing_ok=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 @pytest.fixture(scope="session")
