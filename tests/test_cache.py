@@ -330,3 +330,53 @@ def test_a_query_that_races_a_build_reads_the_new_month_and_blames_nothing(sampl
     finally:
         raw.close()
         engine.close()
+
+
+def test_ctrl_c_is_never_swallowed_by_a_rerun(sample_root, monkeypatch):
+    """A file the whole-file check refused makes a query run again; Ctrl-C must not (it did: the
+    query ran to the end and exited 0)."""
+    from toolkit.errors import Interrupted
+
+    engine = LocalEngine(sample_root)
+    query = TrailQuery.parse("SELECT count(*) FROM trail", window.parse(start="2025-03-30", end="2025-03-30"))
+    paths, _report = engine._files(query)
+    runs: list[int] = []
+
+    def interrupted(*args, **kwargs):
+        runs.append(1)
+        raise Interrupted("interrupted; the query was stopped")
+
+    monkeypatch.setattr(engine, "_run_reading", interrupted)
+    monkeypatch.setattr(engine, "_await_checks", lambda: set(paths[:1]))  # "a check refused a file"
+    try:
+        with pytest.raises(Interrupted):
+            engine.run(query)
+        assert runs == [1]
+    finally:
+        engine.close()
+
+
+def test_a_streamed_query_that_races_a_build_is_read_again(sample_root, tmp_path, monkeypatch):
+    """Streamed rows (CSV, JSON, an export) open the later month files while they are fetched:
+    a build that replaces one then makes the rows incomplete; they are read again, not an error."""
+    from toolkit.engines import local
+    from toolkit.errors import RefusedWhileStreaming
+
+    monkeypatch.setattr(local, "STREAM_BATCH", 1)
+    base = tmp_path / "cache"
+    scope = window.parse(start="2024-12-01", end="2025-03-31")
+    build(sample_root, base, scope)
+    cache = columnar.ColumnarCache(sample_root, base)
+    sql = TrailQuery.parse("SELECT eventid FROM trail", scope)
+    expected = rows(sample_root, "SELECT eventid FROM trail", scope)[1]
+    engine = LocalEngine(sample_root, cache=cache, stream=True)
+    try:
+        streamed = iter(engine.run(sql).rows)
+        next(streamed)
+        cache.clear()  # every month file the stream has yet to open is gone
+        with pytest.raises(RefusedWhileStreaming):
+            list(streamed)
+        again = engine.run(sql)
+        assert sorted(map(repr, again.rows)) == expected
+    finally:
+        engine.close()

@@ -146,3 +146,19 @@ def test_an_output_that_cannot_be_meant_or_written_is_refused_before_any_work(ca
     assert not (tmp_path / "json").exists() and not (tmp_path / "missing").exists()
     code, _out, err = eventids(capsys, tmp_path / "nowhere", "--output", "./json", "--format", "csv")
     assert "names a file" not in err  # a path, or an explicit --format: the file it names
+
+
+def test_an_output_through_a_symlink_writes_the_file_it_names_and_keeps_its_mode(
+    capsys, tmp_path, corpus_archives
+):
+    """`-o latest.csv` where latest.csv links to the report: the report is written, the link stays
+    (it was replaced by a plain file), and a replaced file keeps its permissions."""
+    report = tmp_path / "report-2025.csv"
+    report.write_text("old\n")
+    report.chmod(0o600)
+    link = tmp_path / "latest.csv"
+    link.symlink_to(report)
+    code, _out, err = eventids(capsys, corpus_archives["aws-docs"][0], "--output", str(link))
+    assert code == 0, err
+    assert link.is_symlink() and report.read_text().startswith("eventid\n")
+    assert report.stat().st_mode & 0o777 == 0o600

@@ -77,9 +77,16 @@ def test_delivery_span_reaches_late_delivery_past_the_end():
         ({"since": "99999999999999999999d"}, "longer than any calendar holds"),
         ({"end": "9999-12-31"}, "past the last day a calendar holds"),
         ({"start": "2030-01-01"}, "is in the future"),
+        ({"end": "9999-12-31T23:59-01:00"}, "past the last day a calendar holds"),
+        ({"end": "9999-12-30", "late_delivery": "2d"}, "reaches past the last day"),
+        ({"since": "1d", "late_delivery": "999999999d"}, "longer than any calendar holds|reaches past"),
     ],
 )
 def test_windows_no_calendar_or_trail_can_hold_are_one_line_errors(flags, message):
     now = datetime(2026, 12, 1, tzinfo=UTC)
     with pytest.raises(UsageError, match=message):
         window.parse(**flags, now=now)
+
+
+def test_times_before_the_year_1000_are_written_with_four_digits():
+    assert window.stamp(datetime(110, 5, 20, tzinfo=UTC)) == "0110-05-20T00:00:00Z"  # sorts before 2024

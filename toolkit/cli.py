@@ -200,10 +200,12 @@ def _emit(result: Result, out: OutputOptions, report: ScanReport | None = None) 
     # A target that exists and is not a regular file (a FIFO, /dev/stdout) is written into, as
     # stdout is; a regular file is replaced whole.
     output = out.output or ""
+    if output and os.path.islink(output):  # the file it names is written, the link kept
+        output = os.path.realpath(output)
     renamed = bool(output) and not (os.path.exists(output) and not os.path.isfile(output))
     if not renamed and held:
         if out.output:
-            with _opened(out.output) as stream:
+            with _opened(output) as stream:
                 count = export.write(result.columns, result.rows, fmt, stream)
         else:
             count = export.write(result.columns, result.rows, fmt, sys.stdout)
@@ -222,11 +224,13 @@ def _emit(result: Result, out: OutputOptions, report: ScanReport | None = None) 
             with partial.open("w", encoding="utf-8", newline="") as stream:
                 count = export.write(result.columns, result.rows, fmt, stream)
             if renamed:
+                if os.path.exists(output):
+                    shutil.copymode(output, partial)  # a replaced file keeps its permissions
                 os.replace(partial, output)
             else:
                 with partial.open(encoding="utf-8", newline="") as spooled:
                     if out.output:
-                        with _opened(out.output) as target:
+                        with _opened(output) as target:
                             shutil.copyfileobj(spooled, target)
                     else:
                         shutil.copyfileobj(spooled, sys.stdout)

@@ -60,7 +60,8 @@ class Window:
 
 def stamp(moment: datetime | None) -> str | None:
     """A moment as CloudTrail writes times (`2024-01-31T23:59:59Z`); None stays None."""
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
+    # (the year zero-padded: strftime's %Y writes year 110 as "110", which sorts after "2024")
+    return f"{moment.year:04d}-{moment:%m-%dT%H:%M:%S}Z" if moment else None
 
 
 def parse_instant(text: str, *, flag: str, end_of_day: bool = False) -> datetime:
@@ -88,7 +89,12 @@ def parse_instant(text: str, *, flag: str, end_of_day: bool = False) -> datetime
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise UsageError(
+            f"{flag} {text!r} is past the last day a calendar holds", "give an earlier date"
+        ) from None
 
 
 def parse_duration(text: str, *, flag: str, allow_zero: bool = False) -> timedelta:
@@ -125,6 +131,13 @@ def parse(
     window = _parse(since, start, end, all_time, now)
     if late_delivery is not None:
         late = parse_duration(late_delivery, flag="--late-delivery", allow_zero=True)
+        try:
+            (window.end or datetime.now(UTC)) + late
+        except OverflowError:
+            raise UsageError(
+                f"--late-delivery {late_delivery!r} reaches past the last day a calendar holds",
+                "give a shorter delay, or an earlier --end",
+            ) from None
         window = Window(window.start, window.end, window.description, late)
     return window
 

@@ -347,14 +347,23 @@ class LocalEngine:
             self._streaming = self.stream
             names, rows = self._run_reading(paths, report, statements, columns)
         except TrailcsiError as error:
+            if isinstance(error, Interrupted):  # Ctrl-C: stop, whatever else happened
+                self._races = 0
+                raise
             if self._await_checks() & set(paths):
                 return self.run(query)  # a file the whole check refused was in the way
-            if cached is None or isinstance(error, Interrupted):
+            if cached is None:
                 raise
-            if self._cache_moved() and self._races < MAX_CACHE_RACES:
+            if self._cache_moved():
                 # A build or clear committed a month while the query ran (and removed the file
                 # the old manifest named): not damage. Run again against the new manifests.
                 self._races += 1
+                if self._races > MAX_CACHE_RACES:
+                    self._races = 0
+                    raise SourceError(
+                        "the columnar cache kept changing under the query (a build or clear is committing)",
+                        "run the query again when it is done, or with --no-cache",
+                    ) from None
                 return self.run(query)
             # The month files passed their checks (size, time, footer) yet could not be read: a
             # corrupt page. Their days are read raw from now on, and the query runs again.
@@ -846,6 +855,8 @@ class LocalEngine:
     def _culprit(self, error: duckdb.Error, paths: list[str], object_bytes: int) -> tuple[str, str] | None:
         """The file a reading error came from, with the reason; None if no file is at fault."""
         message = str(error)
+        if self.cache is not None and str(self.cache.dir) in message:
+            return None  # a month file of the cache: no log file is at fault (see run)
         named = [p for p in paths if p in message]
         if named:
             path = max(named, key=len)
@@ -926,6 +937,13 @@ class LocalEngine:
             # and the caller, holding incomplete rows, runs the query again.
             readable, shown, object_bytes, report, columns = self._reading
             culprit = self._culprit(error, shown, object_bytes)
+            if culprit is None and self.cache is not None and self._cache_moved():
+                # a build replaced a month file the rows were being read from: read them again
+                self._races += 1
+                if self._races <= MAX_CACHE_RACES:
+                    raise RefusedWhileStreaming(
+                        "", "the columnar cache changed while the rows were read"
+                    ) from None
             if culprit is None:
                 raise _translate(error) from None
             path = readable[shown.index(culprit[0])]
