@@ -33,7 +33,7 @@ def silent_endpoint(monkeypatch, fake_aws_env):
     monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{server.getsockname()[1]}")
     monkeypatch.setattr(aws_config, "CONNECT_TIMEOUT", 1)
     monkeypatch.setattr(aws_config, "READ_TIMEOUT", 1)
-    yield
+    yield held
     server.close()
     for connection in held:
         connection.close()
@@ -103,3 +103,11 @@ def test_the_progress_line_in_a_terminal_says_what_it_waits_for(silent_endpoint,
         process.wait()
         os.close(main)
     assert b"waiting for S3 ListObjectsV2 at 127.0.0.1:" in seen, seen[-2000:]
+
+
+def test_a_call_is_tried_as_many_times_as_attempts_says_the_first_included(silent_endpoint, capsys):
+    code, _out, _err = run_in_process(
+        capsys, "search", "--source", "s3://trail-bucket/AWSLogs", "--since", "1d"
+    )
+    assert code not in (0, 130)
+    assert len(silent_endpoint) == aws_config.ATTEMPTS  # one connection an attempt (it was one more)

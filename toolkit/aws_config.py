@@ -34,7 +34,7 @@ def client_config(attempts: int = ATTEMPTS) -> Any:
     return botocore.config.Config(
         connect_timeout=CONNECT_TIMEOUT,
         read_timeout=READ_TIMEOUT,
-        retries={"mode": "standard", "max_attempts": attempts},
+        retries={"mode": "standard", "total_max_attempts": attempts},  # (attempts, the first included)
     )
 
 
