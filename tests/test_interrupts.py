@@ -176,3 +176,19 @@ def test_a_command_started_with_ctrl_c_ignored_keeps_ignoring_it(sample_root, tm
     out, err = process.communicate(timeout=120)
     assert process.returncode == 0, err
     assert out.splitlines()[0] == "n" and int(out.splitlines()[1]) > 10_000
+
+
+def test_ctrl_c_while_starting_is_one_line_and_exit_130():
+    """Before the CLI's own handler is installed (its imports take a few tenths of a second)."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "toolkit", "names", "ec2"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_ctrl_c_as_at_a_terminal,
+    )
+    time.sleep(0.15)
+    process.send_signal(signal.SIGINT)
+    _out, err = process.communicate(timeout=60)
+    assert process.returncode == 130 and "Traceback" not in err, err[-2000:]
+    assert err.strip().splitlines()[-1] in ("trailcsi: interrupted", "trailcsi: error: interrupted")

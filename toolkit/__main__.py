@@ -10,14 +10,19 @@ which turns collection back on before a command runs), and again at exit.
 from __future__ import annotations
 
 import gc
+import sys
 
 
 def main() -> None:
     gc.disable()
     try:
-        from toolkit.cli import main as run
+        try:
+            from toolkit.cli import main as run
 
-        run()
+            run()
+        except KeyboardInterrupt:  # Ctrl-C while starting (before the CLI's own handler): one line
+            sys.stderr.write("trailcsi: interrupted\n")
+            raise SystemExit(130) from None
     finally:
         gc.freeze()
 
