@@ -25,6 +25,7 @@ WAIT_SHOWN = 1.0
 _in_flight: dict[int, tuple[str, float]] = {}  # id of the request -> (what it is, when sent)
 _guard = threading.Lock()
 _listener: Callable[[], None] | None = None
+_timer: threading.Timer | None = None
 
 
 def client_config(attempts: int = ATTEMPTS) -> Any:
@@ -72,9 +73,29 @@ def _sending(request: Any, event_name: str, **_: Any) -> None:
     with _guard:  # (the request's context is the one `response-received` is given, retries too)
         _in_flight[id(request.context)] = (label, time.monotonic())
     if _listener is not None:
-        timer = threading.Timer(WAIT_SHOWN, _tell)
-        timer.daemon = True
-        timer.start()
+        _watch()
+
+
+def _watch() -> None:
+    """One timer (not one a call: a download may make hundreds) that tells the listener every
+    `WAIT_SHOWN` seconds while any call is in flight."""
+    global _timer
+    with _guard:
+        if _timer is not None and _timer.is_alive():
+            return
+        _timer = threading.Timer(WAIT_SHOWN, _tick)
+        _timer.daemon = True
+        _timer.start()
+
+
+def _tick() -> None:
+    global _timer
+    _tell()
+    with _guard:
+        _timer = None
+        pending = bool(_in_flight)
+    if pending:
+        _watch()
 
 
 def _answered(context: Any = None, **_: Any) -> None:

@@ -4,6 +4,7 @@ stdout (or --output) and diagnostics to stderr. Library errors become one line a
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -733,15 +734,15 @@ def main_options(
         aws_config.on_waiting(_show_waiting)
 
 
-_waiting_display: list[Any] = []
-
-
 def _show_waiting() -> None:
-    if not _waiting_display:
-        from toolkit.progress import WaitProgress
+    _wait_display()()
 
-        _waiting_display.append(WaitProgress())
-    _waiting_display[0]()
+
+@functools.cache
+def _wait_display() -> Any:
+    from toolkit.progress import WaitProgress
+
+    return WaitProgress()
 
 
 #: Log files `--dry-run` names (with how many are read) unless `--all-files`.

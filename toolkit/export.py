@@ -175,25 +175,21 @@ def _table(columns: Sequence[str], rows: Iterable[Sequence[Any]], stream: IO[str
     cells = [[_cell(v) for v in row] for row in rows]
     terminal = hasattr(stream, "isatty") and stream.isatty()
     table = Table(title=title, show_lines=False, header_style="bold")
+    widest = [max((len(row[at]) for row in cells), default=0) for at in range(len(columns))]
     for at, column in enumerate(columns):
-        widest = max((len(row[at]) for row in cells), default=0)
         # Never cut an identifier or a time in two (they are copied, searched, compared).
         whole = column.lower() in _KEPT_WHOLE or column.lower().endswith(("id", "time", "_at"))
         table.add_column(
             Text(column),
             overflow="fold",
             no_wrap=not terminal,
-            min_width=min(widest, 40) if terminal and whole else None,
+            min_width=min(widest[at], 40) if terminal and whole else None,
         )
     for row in cells:
         table.add_row(*(Text(cell) for cell in row))  # Text: values are never markup
     # Piped or redirected: one row a line, however wide (grep finds what it looks for);
     # on a terminal, the terminal's width.
-    width = (
-        None
-        if terminal
-        else sum(max([len(c), *(len(r[i]) for r in cells)]) + 3 for i, c in enumerate(columns)) + 4
-    )
+    width = None if terminal else sum(max(len(c), w) + 3 for c, w in zip(columns, widest, strict=True)) + 4
     console = Console(file=stream, soft_wrap=False, highlight=False, width=width)
     console.print(table)
     return len(cells)
