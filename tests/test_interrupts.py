@@ -119,11 +119,15 @@ def test_ctrl_c_stops_verify(sample_root, tmp_path):
 WATCHDOG = """
 import signal, sys, time
 from pathlib import Path
-from toolkit import cli
+from toolkit import cli, leftovers
 cli.STOP_GRACE = 0.3
 partial = Path(sys.argv[1])
 partial.write_text("half of the rows")
-cli._PARTIALS.add(partial)
+leftovers.add(partial)
+scratch = Path(sys.argv[2])
+scratch.mkdir()
+(scratch / 'spilled').write_text('x')
+leftovers.add(scratch)
 signal.signal(signal.SIGINT, cli._on_interrupt)
 try:
     print("ready", flush=True)  # (inside: the signal may come before the print returns)
@@ -133,10 +137,11 @@ except KeyboardInterrupt:
 """
 
 
-def test_the_watchdog_ends_a_stop_that_hangs_and_removes_partial_files(tmp_path):
+def test_the_watchdog_ends_a_stop_that_hangs_and_removes_partial_files_and_scratch(tmp_path):
     partial = tmp_path / ".all.csv.partial-1"
+    scratch = tmp_path / "trailcsi-duckdb-1"
     process = subprocess.Popen(
-        [sys.executable, "-c", WATCHDOG, str(partial)],
+        [sys.executable, "-c", WATCHDOG, str(partial), str(scratch)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -147,7 +152,7 @@ def test_the_watchdog_ends_a_stop_that_hangs_and_removes_partial_files(tmp_path)
     _out, err = process.communicate(timeout=30)
     assert process.returncode == 130 and time.monotonic() - sent < STOP_WITHIN
     assert err.strip().splitlines() == ["trailcsi: interrupted (stopped without waiting for its threads)"]
-    assert not partial.exists()
+    assert not partial.exists() and not scratch.exists()
 
 
 def test_a_command_started_with_ctrl_c_ignored_keeps_ignoring_it(sample_root, tmp_path):
@@ -192,3 +197,39 @@ def test_ctrl_c_while_starting_is_one_line_and_exit_130():
     _out, err = process.communicate(timeout=60)
     assert process.returncode == 130 and "Traceback" not in err, err[-2000:]
     assert err.strip().splitlines()[-1] in ("trailcsi: interrupted", "trailcsi: error: interrupted")
+
+
+INTERRUPTED_INSIDE_AN_EXTENSION = """
+import ctypes, sys
+from toolkit import __main__ as entry, cli
+
+def command():  # a Ctrl-C that lands while an extension runs Python code through the C API
+    run = ctypes.pythonapi.PyRun_String
+    run.restype = ctypes.py_object
+    run.argtypes = [ctypes.c_char_p, ctypes.c_int, ctypes.py_object, ctypes.py_object]
+    try:
+        run(b"raise KeyboardInterrupt", 257, {}, {})  # 257: Py_file_input
+    except KeyboardInterrupt:  # caught, as typer catches it: one line, exit 130
+        cli.say("interrupted")
+        sys.exit(130)
+
+cli.main = command
+entry.main()
+"""
+
+
+def test_a_ctrl_c_inside_an_extensions_python_still_exits_130(tmp_path):
+    """CPython remembers a KeyboardInterrupt raised in code run by `PyRun_String` (as duckdb's
+    import does) and, at the end of `python -m`, ends the process by SIGINT (-2) even though it
+    was caught: once in 30 Ctrl-Cs during start-up before the fix. (Run with `-m`, as
+    `python -m toolkit` is: `-c` exits at SystemExit without looking at that flag.)"""
+    (tmp_path / "interrupted_inside.py").write_text(INTERRUPTED_INSIDE_AN_EXTENSION)
+    done = subprocess.run(
+        [sys.executable, "-m", "interrupted_inside"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=_ctrl_c_as_at_a_terminal,
+    )
+    assert (done.returncode, done.stderr) == (130, "trailcsi: interrupted\n")

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from toolkit import __version__, export
+from toolkit import __version__, export, leftovers
 from toolkit.catalog import Catalog
 from toolkit.cli_athena import athena_app
 from toolkit.cli_cache import cache_app
@@ -220,7 +220,7 @@ def _emit(result: Result, out: OutputOptions, report: ScanReport | None = None) 
             descriptor, spool = tempfile.mkstemp(prefix="trailcsi-rows-")
             os.close(descriptor)
             partial = Path(spool)
-        _PARTIALS.add(partial)
+        leftovers.add(partial)
         try:
             with partial.open("w", encoding="utf-8", newline="") as stream:
                 count = export.write(result.columns, result.rows, fmt, stream)
@@ -241,7 +241,7 @@ def _emit(result: Result, out: OutputOptions, report: ScanReport | None = None) 
             ) from None
         finally:
             partial.unlink(missing_ok=True)
-            _PARTIALS.discard(partial)
+            leftovers.discard(partial)
     if report is not None:
         _report(report)
     say(f"{count:,} rows written to {out.output} ({fmt})" if out.output else f"{count:,} rows")
@@ -750,8 +750,6 @@ DRY_RUN_FILES = 3
 
 #: Seconds a Ctrl-C leaves the process to stop in order before it is ended.
 STOP_GRACE = 3.0
-#: Files being written that a forced stop removes (a partial `--output`, a spool of rows).
-_PARTIALS: set[Path] = set()
 
 
 def _on_interrupt(signum: int, frame: Any) -> None:
@@ -761,8 +759,7 @@ def _on_interrupt(signum: int, frame: Any) -> None:
     import threading
 
     def force() -> None:
-        for partial in list(_PARTIALS):  # what `finally` would have removed, had it run
-            partial.unlink(missing_ok=True)
+        leftovers.remove_all()  # what `finally` would have removed, had it run
         stacks = os.environ.get("TRAILCSI_STACKS_ON_FORCED_STOP")
         if stacks:  # a diagnosis: where each thread was when the grace ran out
             import faulthandler

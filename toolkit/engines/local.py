@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 from sqlglot import exp
 
-from toolkit import archive, checked, columnar, layout, schema, transpile
+from toolkit import archive, checked, columnar, layout, leftovers, schema, transpile
 from toolkit.engines import ProgressCallback, Result, ScanReport, SkippedFile, records_with_id
 from toolkit.errors import (
     EngineError,
@@ -284,6 +284,7 @@ class LocalEngine:
         # The columnar cache's footers: read once per connection, not once per statement.
         self._con.execute("SET parquet_metadata_cache = true")
         self._scratch = tempfile.mkdtemp(prefix="trailcsi-duckdb-")  # where a pinned table may spill
+        leftovers.add(self._scratch)  # (removed by `close`, or by a forced stop)
         self._con.execute(f"SET temp_directory = {_quote(self._scratch)}")
         self._locked = False
 
@@ -515,6 +516,7 @@ class LocalEngine:
             self._pool.shutdown(wait=True, cancel_futures=True)
         self._con.close()
         shutil.rmtree(self._scratch, ignore_errors=True)
+        leftovers.discard(self._scratch)
 
     # -- internals --------------------------------------------------------------------------
 
