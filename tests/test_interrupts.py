@@ -233,3 +233,46 @@ def test_a_ctrl_c_inside_an_extensions_python_still_exits_130(tmp_path):
         preexec_fn=_ctrl_c_as_at_a_terminal,
     )
     assert (done.returncode, done.stderr) == (130, "trailcsi: interrupted\n")
+
+
+SLOW_IMPORT = """
+import signal, sys
+from pathlib import Path
+from toolkit import cli
+package = Path(sys.argv[1])
+package.mkdir()
+(package / "__init__.py").write_text(
+    "import time\\nprint('importing', flush=True)\\ntime.sleep(1.5)\\nFINISHED = True\\n"
+)
+sys.path.insert(0, str(package.parent))
+cli.UNINTERRUPTIBLE_IMPORTS = ("slow_extension",)
+signal.signal(signal.SIGINT, cli._on_interrupt)
+try:
+    import slow_extension
+except KeyboardInterrupt:
+    print("interrupted", "slow_extension" in sys.modules, flush=True)
+    raise SystemExit(130)
+try:
+    import time
+    time.sleep(30)
+except KeyboardInterrupt:
+    print("interrupted after the import", slow_extension.FINISHED, flush=True)
+    raise SystemExit(130)
+"""
+
+
+def test_ctrl_c_during_an_extensions_import_waits_for_the_import_to_end(tmp_path):
+    """A Ctrl-C while duckdb's extension initialises turned into "ImportError: Encountered an
+    error while initializing the extension" and a traceback (seen in a suite run): the import is
+    let finish, then the Ctrl-C is raised."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", SLOW_IMPORT, str(tmp_path / "slow_extension")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_ctrl_c_as_at_a_terminal,
+    )
+    assert process.stdout is not None and process.stdout.readline() == "importing\n"
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert (process.returncode, out) == (130, "interrupted after the import True\n"), err

@@ -752,11 +752,45 @@ DRY_RUN_FILES = 3
 STOP_GRACE = 3.0
 
 
+#: Modules whose import a Ctrl-C must not cut short: duckdb's extension runs Python code while it
+#: initialises, and a KeyboardInterrupt there becomes "ImportError: Encountered an error while
+#: initializing the extension" (a traceback, exit 1). Ctrl-C then waits for the import to end.
+UNINTERRUPTIBLE_IMPORTS = ("duckdb",)
+
+
+def _importing(names: tuple[str, ...]) -> bool:
+    """Whether one of these modules is being imported now (in `sys.modules`, not yet initialised)."""
+    for name in names:
+        spec = getattr(sys.modules.get(name), "__spec__", None)
+        if getattr(spec, "_initializing", False):
+            return True
+    return False
+
+
+def _interrupt_after_imports() -> None:
+    """Tell the main thread of the Ctrl-C again once no uninterruptible import is under way."""
+    import _thread
+    import threading
+    import time
+
+    def wait_then_interrupt() -> None:
+        while _importing(UNINTERRUPTIBLE_IMPORTS):
+            time.sleep(0.01)
+        _thread.interrupt_main()
+
+    threading.Thread(target=wait_then_interrupt, name="ctrl-c-after-import", daemon=True).start()
+
+
 def _on_interrupt(signum: int, frame: Any) -> None:
     """Ctrl-C: KeyboardInterrupt, as Python's own handler raises, and a watchdog that ends the
     process (exit 130) if stopping in order takes longer than `STOP_GRACE` (a thread that does
-    not stop cannot keep it alive)."""
+    not stop cannot keep it alive). During an import that must not be cut short, the Ctrl-C is
+    held until it ends (`UNINTERRUPTIBLE_IMPORTS`)."""
     import threading
+
+    if _importing(UNINTERRUPTIBLE_IMPORTS):
+        _interrupt_after_imports()
+        return
 
     def force() -> None:
         leftovers.remove_all()  # what `finally` would have removed, had it run
