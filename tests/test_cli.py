@@ -40,7 +40,8 @@ def test_search_csv_and_json_are_loss_free_and_agree(sample_root, answers):
     objects = json.loads(as_json.stdout)
     assert len(rows) == len(objects) == answers.brute_force_failures + 1
     assert [r["eventid"] for r in rows] == [o["eventid"] for o in objects]
-    assert rows[0]["eventtime"] >= rows[-1]["eventtime"]  # newest first
+    times = [r["eventtime"] for r in rows]
+    assert times == sorted(times) and times[0] < times[-1]  # oldest first
     for row, obj in zip(rows, objects, strict=True):
         assert json.loads(row["useridentity"]) == obj["useridentity"]  # structs: JSON text in CSV
         assert json.loads(row["responseelements"]) == obj["responseelements"]  # JSON text → structure

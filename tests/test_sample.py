@@ -111,7 +111,7 @@ def test_changes_before_the_outage_found_in_order(engine, answers):
         before,
         ["eventid", "eventname"],
     )
-    planted = [r[0] for r in reversed(found)]
+    planted = [r[0] for r in found]  # oldest first
     expected = [
         i
         for i, n in zip(answers.change_event_ids, answers.change_event_names, strict=True)

@@ -67,6 +67,10 @@ def test_sample_incidents_are_found(sample_root, catalog, answers):
     assert [f.severity for f in week.findings] == sorted(
         (f.severity for f in week.findings), key=lambda s: sweep.SEVERITY_RANK[s]
     )
+    for severity in {f.severity for f in week.findings}:  # each severity's findings oldest first
+        times = [str(f.record["eventtime"]) for f in week.findings if f.severity == severity]
+        assert times == sorted(times)
+    assert len({str(f.record["eventtime"]) for f in week.findings if f.severity == "high"}) > 1
     created = datetime.strptime(answers.rogue_user_time, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
     around = window.Window(created - timedelta(days=1), created + timedelta(days=1))
     that_day = sweep_all(sample_root, catalog, around).findings

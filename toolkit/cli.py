@@ -283,7 +283,7 @@ def _run(query: TrailQuery, source: SourceOptions, out: OutputOptions) -> None:
 @app.command()
 @options(criteria=criteria_options, window=window_options, out=output_options, source=source_options)
 def search(criteria: Criteria, window: Window, out: OutputOptions, source: SourceOptions) -> None:
-    """Find events by any mix of criteria, newest first (the console's lookup, without its limits)."""
+    """Find events by any mix of criteria, oldest first (the console's lookup, without its limits)."""
     from toolkit import search as search_module
 
     fmt = export.choose_format(out.format, out.output)
@@ -550,7 +550,7 @@ def sweep(
     ] = False,
     queries_dir: _QueriesDir = None,
 ) -> None:
-    """Run every detection template; one row per finding, severest and newest first.
+    """Run every detection template; one row per finding, severest first, then oldest first.
 
     On a terminal, a summary per detection comes first (count, severity, first and last time, top
     principals), then the findings.

@@ -95,9 +95,7 @@ def steps(key: incidents.AnswerKey) -> list[Step]:
                 before_outage,
                 ["eventtime", "eventname", "principal", "requestparameters", "eventid"],
             ),
-            lambda rows: (
-                [r[-1] for r in reversed(rows) if r[-1] in key.change_event_ids] == list(key.change_event_ids)
-            ),
+            lambda rows: [r[-1] for r in rows if r[-1] in key.change_event_ids] == list(key.change_event_ids),
         ),
     ]
 

@@ -1,7 +1,7 @@
 """`search`: the console's event lookup without its limits, as a query over `trail`.
 
 Columns are `trail` column paths (`eventname`, `useridentity.arn`, `tlsdetails.tlsversion`) or
-the derived `principal`; rows come newest first.
+the derived `principal`; rows come oldest first (a timeline reads cause before effect).
 """
 
 from __future__ import annotations
@@ -59,12 +59,12 @@ def build(
     columns: list[str] | None = None,
     limit: int | None = None,
 ) -> TrailQuery:
-    """The search as a `TrailQuery`: chosen columns (all by default), newest first."""
+    """The search as a `TrailQuery`: chosen columns (all by default), oldest first."""
     if limit is not None and limit < 1:
         raise UsageError(f"--limit {limit} must be at least 1")
     names = columns or list(schema.COLUMN_NAMES)
     select = exp.select(*(_column(n) for n in names)).from_("trail")
-    select = select.order_by("eventtime DESC", "eventid")
+    select = select.order_by("eventtime", "eventid")
     if limit is not None:
         select = select.limit(limit)
     return TrailQuery(select, window, criteria)

@@ -57,7 +57,7 @@ def run(
     criteria: Criteria | None = None,
     tag: str | None = None,
 ) -> SweepResult:
-    """Every detection (with a tag, only those) over the window and criteria; severest, newest first."""
+    """Every detection (with a tag, only those) over the window and criteria; severest first, then oldest first."""
     outcome = SweepResult()
     chosen = catalog.select(tag=tag, kind="detection")
     if tag and not chosen:  # a mistyped tag is not "no findings"
@@ -77,7 +77,7 @@ def run(
     # A total order, whatever order the engine gave rows in: ties (one second, several events)
     # by template, event id, then the whole finding.
     outcome.findings.sort(key=lambda f: (f.template, str(f.record.get("eventid") or ""), repr(f.as_dict())))
-    outcome.findings.sort(key=lambda f: str(f.record.get("eventtime") or ""), reverse=True)
+    outcome.findings.sort(key=lambda f: str(f.record.get("eventtime") or ""))
     outcome.findings.sort(key=lambda f: SEVERITY_RANK.get(f.severity, 9))
     return outcome
 
