@@ -121,6 +121,40 @@ def test_run_on_athena_matches_the_local_engine(double, capsys, tmp_path, sample
     assert export.read_text() == here.read_text()
 
 
+def test_sort_is_done_by_athena_as_by_the_local_engine(double, capsys, tmp_path, sample_root):
+    """`--sort` goes into the SQL Athena runs (an export streamed from S3 comes sorted)."""
+    config = tmp_path / "trailcsi.toml"
+    assert trailcsi(capsys, *setup_args(config))[0] == 0
+    window = ["--start", "2025-03-30", "--end", "2025-03-31"]
+    statement = "SELECT eventname, eventid FROM trail WHERE readonly = false ORDER BY eventid"
+    sort = ["--sort", "eventname:desc,eventid"]
+    export = tmp_path / "remote.csv"
+    code, _out, err = trailcsi(
+        capsys,
+        "sql",
+        statement,
+        *window,
+        *sort,
+        "--engine",
+        "athena",
+        "--config",
+        str(config),
+        "-o",
+        str(export),
+    )
+    assert code == 0, err
+    assert " ".join(double.sent[-1].split()).endswith(") AS sorted_result ORDER BY 1 DESC, 2")
+    here = tmp_path / "here.csv"
+    assert (
+        trailcsi(capsys, "sql", statement, *window, *sort, "--source", str(sample_root), "-o", str(here))[0]
+        == 0
+    )
+    assert export.read_text() == here.read_text()
+    rows = [line.split(",") for line in here.read_text().splitlines()[1:]]
+    assert len({r[0] for r in rows}) > 3
+    assert rows == sorted(sorted(rows, key=lambda r: r[1]), key=lambda r: r[0], reverse=True)
+
+
 def test_dry_run_prints_the_athena_sql_with_its_day_range(double, capsys, tmp_path):
     config = tmp_path / "trailcsi.toml"
     assert trailcsi(capsys, *setup_args(config))[0] == 0

@@ -283,14 +283,19 @@ def _run(query: TrailQuery, source: SourceOptions, out: OutputOptions) -> None:
 @app.command()
 @options(criteria=criteria_options, window=window_options, out=output_options, source=source_options)
 def search(criteria: Criteria, window: Window, out: OutputOptions, source: SourceOptions) -> None:
-    """Find events by any mix of criteria, oldest first (the console's lookup, without its limits)."""
+    """Find events by any mix of criteria (the console's lookup, without its limits).
+
+    Events come oldest first (by eventtime), as a timeline is read; --sort orders them by any
+    column of trail instead, shown or not (ties oldest first): --sort eventtime:desc lists the
+    newest first. --limit keeps the first rows of that order.
+    """
     from toolkit import search as search_module
 
     fmt = export.choose_format(out.format, out.output)
     columns = search_module.parse_columns(out.columns)
     if columns is None and fmt == "table":
         columns = list(search_module.SUMMARY_COLUMNS)
-    _run(search_module.build(criteria, window, columns, out.limit), source, out)
+    _run(search_module.build(criteria, window, columns, out.limit, out.sort), source, out)
 
 
 @app.command()
@@ -309,12 +314,18 @@ def sql(
     ] = None,
     file: Annotated[Path | None, typer.Option("--file", help="Read the query from this .sql file.")] = None,
 ) -> None:
-    """Run ad-hoc Athena-dialect SQL against `trail` (read-only: SELECT or WITH only)."""
+    """Run ad-hoc Athena-dialect SQL against `trail` (read-only: SELECT or WITH only).
+
+    Rows come in the order of the query's own ORDER BY (without one, as the engine gives them);
+    --sort orders them by columns of the result instead, on either engine.
+    """
     if out.columns:
         raise UsageError("--columns does not apply to sql", "choose the columns in the SELECT")
+    from toolkit import ordering
     from toolkit.query import TrailQuery
 
     query = TrailQuery.parse(_statement(statement, file), window, criteria)
+    query.ast = ordering.sort(query.ast, out.sort)
     if out.limit is not None:
         query.ast = query.ast.limit(out.limit)
     _run(query, source, out)
@@ -511,13 +522,20 @@ def run(
     ] = None,
     queries_dir: _QueriesDir = None,
 ) -> None:
-    """Run an investigation template; CRITERIA and WINDOW narrow `trail` as for any query."""
+    """Run an investigation template; CRITERIA and WINDOW narrow `trail` as for any query.
+
+    Rows come in the template's order: events oldest first, as a timeline is read (a template
+    that ranks, by a count say, puts the largest first). --sort orders them by columns of the
+    result instead.
+    """
     if out.columns:
         raise UsageError("--columns does not apply to run", "the template chooses its columns")
     template = _catalog(queries_dir).get(name)
+    from toolkit import ordering
     from toolkit.render import parse_assignments, render
 
     query = render(template, parse_assignments(param or []), window, criteria)
+    query.ast = ordering.sort(query.ast, out.sort)
     if out.limit is not None:
         query.ast = query.ast.limit(out.limit)
     say(f"template: {template.name} - {template.title}")
@@ -558,6 +576,10 @@ def sweep(
     if out.columns or out.dry_run:
         raise UsageError(
             "--columns and --dry-run do not apply to sweep", "use run NAME --dry-run for one detection"
+        )
+    if out.sort:
+        raise UsageError(
+            "--sort does not apply to sweep", "it lists findings severest first, then oldest first"
         )
     from toolkit import sweep as sweep_module
 

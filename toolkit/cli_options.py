@@ -14,13 +14,16 @@ import os
 import sys
 import typing
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Annotated, Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from toolkit import window as window_module
 from toolkit.criteria import Criteria
+
+if TYPE_CHECKING:
+    from toolkit.ordering import SortKey
 
 CRITERIA = "Criteria (repeat a flag to OR its values; different flags AND)"
 WINDOW = "Time window (default: the last 7 days)"
@@ -213,6 +216,7 @@ class OutputOptions:
     limit: int | None
     dry_run: bool
     all_files: bool = False
+    sort: list[SortKey] = field(default_factory=list)
 
 
 def output_options(
@@ -254,12 +258,24 @@ def output_options(
             rich_help_panel=OUTPUT,
         ),
     ] = False,
+    sort: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--sort",
+            help="Sort by this column, ascending unless :desc (e.g. eventtime:desc); repeat it or "
+            "separate keys with commas, the first counting most.",
+            rich_help_panel=OUTPUT,
+        ),
+    ] = None,
 ) -> OutputOptions:
+    from toolkit import ordering
+
+    keys = ordering.parse(sort)
     if output is not None and not dry_run:
         from toolkit.export import check_target
 
         check_target(output, format)
-    return OutputOptions(format, output, columns, limit, dry_run, all_files)
+    return OutputOptions(format, output, columns, limit, dry_run, all_files, keys)
 
 
 @dataclass

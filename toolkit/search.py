@@ -1,16 +1,18 @@
 """`search`: the console's event lookup without its limits, as a query over `trail`.
 
 Columns are `trail` column paths (`eventname`, `useridentity.arn`, `tlsdetails.tlsversion`) or
-the derived `principal`; rows come oldest first (a timeline reads cause before effect).
+the derived `principal`; rows come oldest first (a timeline reads cause before effect), or in the
+order of `--sort` keys, which may name any of those columns.
 """
 
 from __future__ import annotations
 
 from sqlglot import exp, parse_one
 
-from toolkit import schema
+from toolkit import ordering, schema
 from toolkit.criteria import Criteria
 from toolkit.errors import UsageError
+from toolkit.ordering import SortKey
 from toolkit.query import TrailQuery
 from toolkit.window import Window
 
@@ -53,26 +55,47 @@ def parse_columns(text: str | None) -> list[str] | None:
     return checked
 
 
+def _sort_column(key: SortKey) -> str:
+    """A sort key's column as a checked path (any column `--columns` accepts, shown or not)."""
+    name = key.column.strip().lower()
+    if name in DERIVED:
+        return name
+    try:
+        return schema.resolve_path(name)
+    except KeyError:
+        available = [*schema.COLUMN_NAMES, *DERIVED, "or a path such as useridentity.arn"]
+        raise ordering.unknown_column(key, available, "trail") from None
+
+
 def build(
     criteria: Criteria,
     window: Window,
     columns: list[str] | None = None,
     limit: int | None = None,
+    sort: list[SortKey] | None = None,
 ) -> TrailQuery:
-    """The search as a `TrailQuery`: chosen columns (all by default), oldest first."""
+    """The search as a `TrailQuery`: chosen columns (all by default), oldest first, or by the
+    `sort` keys (any column of `trail`, shown or not; ties oldest first)."""
     if limit is not None and limit < 1:
         raise UsageError(f"--limit {limit} must be at least 1")
     names = columns or list(schema.COLUMN_NAMES)
     select = exp.select(*(_column(n) for n in names)).from_("trail")
-    select = select.order_by("eventtime", "eventid")
+    keys = [(_sort_column(k), k.descending) for k in sort or []]
+    keys += [(name, False) for name in ("eventtime", "eventid") if name not in {k for k, _ in keys}]
+    select = select.order_by(
+        *(exp.Ordered(this=_expression(n), desc=d or None, nulls_first=False) for n, d in keys)
+    )
     if limit is not None:
         select = select.limit(limit)
     return TrailQuery(select, window, criteria)
 
 
+def _expression(name: str) -> exp.Expr:
+    return parse_one(DERIVED.get(name, name), read="athena")
+
+
 def _column(name: str) -> exp.Expr:
-    source = DERIVED.get(name, name)
-    expression = parse_one(source, read="athena")
-    if source == name and "." not in name:
+    expression = _expression(name)
+    if name not in DERIVED and "." not in name:
         return expression
     return exp.alias_(expression, name, quoted="." in name)
