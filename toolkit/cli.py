@@ -207,9 +207,9 @@ def _emit(result: Result, out: OutputOptions, report: ScanReport | None = None) 
     if not renamed and held:
         if out.output:
             with _opened(output) as stream:
-                count = export.write(result.columns, result.rows, fmt, stream)
+                count = export.write(result.columns, result.rows, fmt, stream, zone=out.zone)
         else:
-            count = export.write(result.columns, result.rows, fmt, sys.stdout)
+            count = export.write(result.columns, result.rows, fmt, sys.stdout, zone=out.zone)
     else:
         if renamed:
             path = Path(output)
@@ -223,7 +223,7 @@ def _emit(result: Result, out: OutputOptions, report: ScanReport | None = None) 
         leftovers.add(partial)
         try:
             with partial.open("w", encoding="utf-8", newline="") as stream:
-                count = export.write(result.columns, result.rows, fmt, stream)
+                count = export.write(result.columns, result.rows, fmt, stream, zone=out.zone)
             if renamed:
                 if os.path.exists(output):
                     shutil.copymode(output, partial)  # a replaced file keeps its permissions
@@ -616,6 +616,7 @@ def sweep(
             "table",
             sys.stdout,
             title="findings per detection",
+            zone=out.zone,
         )
     findings = findings[: out.limit] if out.limit else findings
     if fmt in ("json", "jsonl"):

@@ -15,6 +15,7 @@ import sys
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import tzinfo
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -217,6 +218,7 @@ class OutputOptions:
     dry_run: bool
     all_files: bool = False
     sort: list[SortKey] = field(default_factory=list)
+    zone: tzinfo | None = None  # event times shown in this zone (None: UTC, as recorded)
 
 
 def output_options(
@@ -267,15 +269,25 @@ def output_options(
             rich_help_panel=OUTPUT,
         ),
     ] = None,
+    tz: Annotated[
+        str | None,
+        typer.Option(
+            "--tz",
+            help="Show event times in this IANA time zone, e.g. Europe/Paris, with its offset "
+            "(default: UTC, as recorded). --start and --end stay UTC unless they carry an offset.",
+            rich_help_panel=OUTPUT,
+        ),
+    ] = None,
 ) -> OutputOptions:
-    from toolkit import ordering
+    from toolkit import ordering, timezone
 
     keys = ordering.parse(sort)
+    zone = timezone.parse(tz)
     if output is not None and not dry_run:
         from toolkit.export import check_target
 
         check_target(output, format)
-    return OutputOptions(format, output, columns, limit, dry_run, all_files, keys)
+    return OutputOptions(format, output, columns, limit, dry_run, all_files, keys, zone)
 
 
 @dataclass

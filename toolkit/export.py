@@ -2,7 +2,8 @@
 
 CSV and JSON are loss-free: in CSV nested values (structs, arrays) are compact JSON text; in JSON
 they keep their structure, and the JSON-text columns of `trail` (`requestparameters`, ...) are
-emitted as the JSON they contain. Empty values are an empty CSV cell and `null` in JSON.
+emitted as the JSON they contain. Empty values are an empty CSV cell and `null` in JSON. Times are
+as recorded (UTC) unless a zone is given (`toolkit.timezone`).
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ import os
 import sys
 import uuid
 from collections.abc import Iterable, Sequence
+from datetime import tzinfo
 from pathlib import Path
 from typing import IO, Any
 
+from toolkit import timezone
 from toolkit.errors import UsageError
 from toolkit.schema import JSON_TEXT_COLUMNS
 
@@ -139,8 +142,14 @@ def write(
     stream: IO[str],
     *,
     title: str | None = None,
+    zone: tzinfo | None = None,
 ) -> int:
-    """Write rows in `fmt` to `stream`; returns the number of rows written."""
+    """Write rows in `fmt` to `stream`; returns the number of rows written.
+
+    With a `zone`, instants (`eventtime`, timestamps) are shown in it, with its offset; rows are
+    still read one at a time."""
+    if zone is not None:
+        rows = (tuple(timezone.localize(value, zone) for value in row) for row in rows)
     count = 0
     if fmt == "csv":
         writer = csv.writer(stream, lineterminator="\n")
