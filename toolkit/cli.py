@@ -22,10 +22,12 @@ from toolkit.catalog import Catalog
 from toolkit.cli_athena import athena_app
 from toolkit.cli_cache import cache_app
 from toolkit.cli_common import aws_session, local_copy, say, startup_done
+from toolkit.cli_help import App, examples
 from toolkit.cli_options import (
     OutputOptions,
     SourceOptions,
     criteria_options,
+    hiding,
     options,
     output_options,
     source_options,
@@ -50,9 +52,15 @@ if TYPE_CHECKING:
 # duckdb and sqlglot are imported inside the commands that use them, so that shell completion
 # (which imports this module on every key press) answers quickly.
 
-app = typer.Typer(
+app = App(
     name="trailcsi",
     help="Investigate AWS CloudTrail trail archives: multi-criteria search and SQL over years of logs.",
+    epilog=examples(
+        "trailcsi sample ./sample",
+        "trailcsi search --source ./sample --event-name ConsoleLogin --since 7d",
+        "trailcsi run console-login-failures --source ./sample --since 7d",
+        "trailcsi sweep --source ./sample --since 7d --summary",
+    ),
     no_args_is_help=True,
     add_completion=True,
     pretty_exceptions_enable=False,
@@ -280,7 +288,13 @@ def _run(query: TrailQuery, source: SourceOptions, out: OutputOptions) -> None:
                 continue  # the engine leaves that file out now, and its next report says so
 
 
-@app.command()
+@app.command(
+    epilog=examples(
+        "trailcsi search --source ./sample --event-name ConsoleLogin --since 7d",
+        "trailcsi search --source ./sample --user alice --since 2d --tz Europe/Paris",
+        "trailcsi search --source ./sample --since 1d --sort eventtime:desc -f json",
+    )
+)
 @options(criteria=criteria_options, window=window_options, out=output_options, source=source_options)
 def search(criteria: Criteria, window: Window, out: OutputOptions, source: SourceOptions) -> None:
     """Find events by any mix of criteria (the console's lookup, without its limits).
@@ -298,8 +312,19 @@ def search(criteria: Criteria, window: Window, out: OutputOptions, source: Sourc
     _run(search_module.build(criteria, window, columns, out.limit, out.sort), source, out)
 
 
-@app.command()
-@options(criteria=criteria_options, window=window_options, out=output_options, source=source_options)
+@app.command(
+    epilog=examples(
+        'trailcsi sql "SELECT eventname, count(*) AS n FROM trail GROUP BY 1" \\',
+        "    --source ./sample --since 7d --sort n:desc --limit 10",
+        'trailcsi sql "SELECT count(*) AS n FROM trail" --source ./sample --dry-run',
+    )
+)
+@options(
+    criteria=criteria_options,
+    window=window_options,
+    out=hiding(output_options, "columns"),
+    source=source_options,
+)
 def sql(
     criteria: Criteria,
     window: Window,
@@ -312,7 +337,9 @@ def sql(
             "-- comment); - reads it from standard input."
         ),
     ] = None,
-    file: Annotated[Path | None, typer.Option("--file", help="Read the query from this .sql file.")] = None,
+    file: Annotated[
+        Path | None, typer.Option("--file", metavar="FILE", help="Read the query from this .sql file.")
+    ] = None,
 ) -> None:
     """Run ad-hoc Athena-dialect SQL against `trail` (read-only: SELECT or WITH only).
 
@@ -366,10 +393,16 @@ def _looks_like_sql(arg: str) -> bool:
     return arg.startswith("-") and any(c.isspace() for c in name)
 
 
-@app.command()
+@app.command(
+    epilog=examples(
+        "ID=$(trailcsi search --source ./sample --event-name ConsoleLogin \\",
+        "    --since 7d --columns eventid --format csv --limit 1 | tail -1)",
+        'trailcsi event "$ID" --source ./sample --since 7d',
+    )
+)
 @options(window=window_options, source=source_options)
 def event(
-    event_id: Annotated[str, typer.Argument(help="The eventID to show.")],
+    event_id: Annotated[str, typer.Argument(metavar="EVENT_ID", help="The eventID to show.")],
     window: Window,
     source: SourceOptions,
 ) -> None:
@@ -401,13 +434,21 @@ def event(
         print(text)
 
 
-queries_app = typer.Typer(help="The investigation template catalog.", no_args_is_help=True)
+queries_app = App(
+    help="The investigation template catalog.",
+    epilog=examples(
+        "trailcsi queries list --tag iam",
+        "trailcsi queries show console-login-failures",
+    ),
+    no_args_is_help=True,
+)
 app.add_typer(queries_app, name="queries")
 
 _QueriesDir = Annotated[
     list[Path] | None,
     typer.Option(
         "--queries-dir",
+        metavar="DIR",
         help="Another directory of templates; one with a built-in's name replaces it (said on stderr).",
     ),
 ]
@@ -423,7 +464,10 @@ def _catalog(extra: list[Path] | None) -> Catalog:
     return catalog
 
 
-@queries_app.command("list")
+@queries_app.command(
+    "list",
+    epilog=examples("trailcsi queries list", "trailcsi queries list --tag T1110 --format json"),
+)
 def queries_list(
     tag: Annotated[
         str | None, typer.Option("--tag", help="Only templates with this tag (e.g. iam, T1110).")
@@ -448,11 +492,22 @@ def queries_list(
     export.write(columns, rows, "table", sys.stdout)
 
 
-@queries_app.command("show")
+@queries_app.command(
+    "show",
+    epilog=examples(
+        "trailcsi queries show user-created",
+        "trailcsi queries show console-login-failures --dialect duckdb",
+    ),
+)
 def queries_show(
     name: Annotated[str, typer.Argument(help="Template name.")],
     dialect: Annotated[
-        str, typer.Option("--dialect", help="athena (as written) or duckdb (as the local engine runs it).")
+        str,
+        typer.Option(
+            "--dialect",
+            metavar="athena|duckdb",
+            help="athena (as written) or duckdb (as the local engine runs it).",
+        ),
     ] = "athena",
     format: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
     queries_dir: _QueriesDir = None,
@@ -503,8 +558,20 @@ def _complete_param(ctx: typer.Context, incomplete: str) -> list[str]:
     return [f"{p}=" for p in param_names(path) if p.startswith(incomplete.partition("=")[0])]
 
 
-@app.command()
-@options(criteria=criteria_options, window=window_options, out=output_options, source=source_options)
+@app.command(
+    epilog=examples(
+        "trailcsi run console-login-failures --source ./sample --since 7d",
+        "trailcsi run principal-activity --param principal=alice \\",
+        "    --source ./sample --since 7d --sort eventtime:desc",
+        "trailcsi run eip-allocations --source ./sample --since 7d --tz Europe/Paris",
+    )
+)
+@options(
+    criteria=criteria_options,
+    window=window_options,
+    out=hiding(output_options, "columns"),
+    source=source_options,
+)
 def run(
     name: Annotated[
         str,
@@ -517,7 +584,11 @@ def run(
     param: Annotated[
         list[str] | None,
         typer.Option(
-            "--param", "-p", help="A template parameter: name=value (repeat).", autocompletion=_complete_param
+            "--param",
+            "-p",
+            metavar="NAME=VALUE",
+            help="A template parameter: name=value (repeat).",
+            autocompletion=_complete_param,
         ),
     ] = None,
     queries_dir: _QueriesDir = None,
@@ -542,8 +613,19 @@ def run(
     _run(query, source, out)
 
 
-@app.command()
-@options(criteria=criteria_options, window=window_options, out=output_options, source=source_options)
+@app.command(
+    epilog=examples(
+        "trailcsi sweep --source ./sample --since 7d",
+        "trailcsi sweep --source ./sample --since 7d --summary",
+        "trailcsi sweep --source ./sample --since 7d --min-severity high -f json",
+    )
+)
+@options(
+    criteria=criteria_options,
+    window=window_options,
+    out=hiding(output_options, "columns", "dry_run", "all_files", "sort"),
+    source=source_options,
+)
 def sweep(
     criteria: Criteria,
     window: Window,
@@ -556,6 +638,7 @@ def sweep(
         str | None,
         typer.Option(
             "--min-severity",
+            metavar="SEVERITY",
             help="Only findings of this severity or severer: critical, high, medium or low "
             "(the others are counted, not shown).",
         ),
@@ -573,9 +656,12 @@ def sweep(
     On a terminal, a summary per detection comes first (count, severity, first and last time, top
     principals), then the findings.
     """
-    if out.columns or out.dry_run:
+    given = (("--columns", out.columns), ("--dry-run", out.dry_run), ("--all-files", out.all_files))
+    refused = [flag for flag, value in given if value]
+    if refused:
         raise UsageError(
-            "--columns and --dry-run do not apply to sweep", "use run NAME --dry-run for one detection"
+            f"{' and '.join(refused)} {'does' if len(refused) == 1 else 'do'} not apply to sweep",
+            "use run NAME --dry-run for one detection",
         )
     if out.sort:
         raise UsageError(
@@ -644,7 +730,13 @@ def _finding_order(column: str) -> tuple[int, str]:
     return (first.index(column), "") if column in first else (len(first), column)
 
 
-@app.command()
+@app.command(
+    epilog=examples(
+        "trailcsi names ec2",
+        "trailcsi names --search Address",
+        "trailcsi names ec2 --source ./sample --since 30d --seen-only",
+    )
+)
 @options(window=window_options)
 def names(
     window: Window,
@@ -652,10 +744,14 @@ def names(
         str | None, typer.Argument(help="A service: ec2, EC2, ec2.amazonaws.com or Amazon EC2.")
     ] = None,
     search_text: Annotated[
-        str | None, typer.Option("--search", help="Event names containing this text, any service.")
+        str | None,
+        typer.Option("--search", metavar="TEXT", help="Event names containing this text, any service."),
     ] = None,
     source: Annotated[
-        str | None, typer.Option("--source", "-s", help="Count how often each name occurs in this archive.")
+        str | None,
+        typer.Option(
+            "--source", "-s", metavar="DIR|S3_URL", help="Count how often each name occurs in this archive."
+        ),
     ] = None,
     seen_only: Annotated[
         bool, typer.Option("--seen-only", help="Only names that occur in the archive (needs --source).")
@@ -691,18 +787,32 @@ def _name_counts(source: SourceOptions, window: Window) -> dict[tuple[str, str],
 
 app.add_typer(athena_app, name="athena")
 app.add_typer(cache_app, name="cache")
-app.command()(verify)
+app.command(
+    epilog=examples(
+        "trailcsi verify --source ./sample --public-keys ./sample/public-keys.json \\",
+        "    --signatures ./sample/digest-metadata.json \\",
+        '    --start "$(date -u -d \'2 days ago\' +%F)" --end "$(date -u +%FT00:30Z)"',
+        "trailcsi verify --source s3://my-trail-bucket --since 30d --format json",
+    )
+)(verify)
 
 
-@app.command()
+@app.command(
+    epilog=examples(
+        "trailcsi sample ./sample",
+        "trailcsi sample ./sample-2024 --end 2024-12-31 --seed 42",
+    )
+)
 def sample(
     directory: Annotated[Path, typer.Argument(help="Where to write the archive (created if missing).")],
-    days: Annotated[int, typer.Option("--days", help="Days of logs, ending yesterday (at least 120).")] = 130,
+    days: Annotated[
+        int, typer.Option("--days", metavar="N", help="Days of logs, ending yesterday (at least 120).")
+    ] = 130,
     seed: Annotated[
         int, typer.Option("--seed", help="Random seed: the same seed, days and end give the same archive.")
     ] = 7,
     end: Annotated[
-        str | None, typer.Option("--end", help="Last day of logs (default: yesterday, UTC).")
+        str | None, typer.Option("--end", metavar="DAY", help="Last day of logs (default: yesterday, UTC).")
     ] = None,
     force: Annotated[
         bool,
@@ -729,11 +839,13 @@ def sample(
     )
 
 
-@app.command()
+@app.command(epilog=examples("trailcsi demo", "trailcsi demo --dir ./demo-sample"))
 def demo(
     directory: Annotated[
         Path | None,
-        typer.Option("--dir", help="Where the sample archive lives (default: a cache directory)."),
+        typer.Option(
+            "--dir", metavar="DIR", help="Where the sample archive lives (default: a cache directory)."
+        ),
     ] = None,
 ) -> None:
     """Build the sample archive (cached) and walk through the seed investigations on it."""

@@ -27,10 +27,18 @@ from toolkit.cli_common import (
     s3_errors,
     say,
 )
+from toolkit.cli_help import App, examples
 from toolkit.errors import SourceError, UsageError
 
-athena_app = typer.Typer(
-    help="Athena: discover a trail bucket's layout, create the partition-projected table, print the infrastructure."
+athena_app = App(
+    help="Athena: discover a trail bucket's layout, create the partition-projected table, print the infrastructure.",
+    epilog=examples(
+        "trailcsi athena discover --bucket my-trail-bucket",
+        "trailcsi athena setup --bucket my-trail-bucket \\",
+        "    --output-location s3://my-athena-results/trailcsi/",
+        "trailcsi run user-created --engine athena --since 30d",
+    ),
+    no_args_is_help=True,
 )
 
 
@@ -42,7 +50,13 @@ def _discover(bucket: str, prefix: str, profile: str | None, region: str | None)
         return discover(s3_client(profile, region), bucket, prefix)
 
 
-@athena_app.command("discover")
+@athena_app.command(
+    "discover",
+    epilog=examples(
+        "trailcsi athena discover --bucket my-trail-bucket",
+        "trailcsi athena discover --bucket my-trail-bucket --prefix logs -f json",
+    ),
+)
 def athena_discover(
     bucket: BucketOption,
     prefix: PrefixOption = "",
@@ -99,13 +113,19 @@ def _table_spec(
     return spec.check()
 
 
-@athena_app.command("cloudformation")
+@athena_app.command(
+    "cloudformation",
+    epilog=examples(
+        "trailcsi athena cloudformation > trailcsi-athena.yaml",
+        "aws cloudformation deploy --template-file trailcsi-athena.yaml \\",
+        "    --stack-name trailcsi --capabilities CAPABILITY_IAM \\",
+        "    --parameter-overrides TrailBucketName=my-trail-bucket",
+    ),
+)
 def athena_cloudformation() -> None:
     """Print infra/trailcsi-athena.yaml: workgroup, results bucket, Glue database, investigator policy.
 
-    Deploy it with: trailcsi athena cloudformation > trailcsi-athena.yaml &&
-    aws cloudformation deploy --template-file trailcsi-athena.yaml --stack-name trailcsi
-    --capabilities CAPABILITY_IAM --parameter-overrides TrailBucketName=BUCKET
+    Deploy it with `aws cloudformation deploy`, as the second example does.
     """
     here = Path(__file__).resolve().parent
     for candidate in (here / "infra", here.parent / "infra"):  # installed wheel, then a checkout
@@ -118,7 +138,14 @@ def athena_cloudformation() -> None:
     )
 
 
-@athena_app.command("ddl")
+@athena_app.command(
+    "ddl",
+    epilog=examples(
+        "trailcsi athena ddl --bucket my-trail-bucket",
+        "trailcsi athena ddl --bucket my-trail-bucket --accounts 111122223333 \\",
+        "    --regions eu-west-1 --start-day 2024/01/01",
+    ),
+)
 def athena_ddl(
     bucket: BucketOption,
     prefix: PrefixOption = "",
@@ -145,14 +172,25 @@ def athena_ddl(
     print(create_table_sql(spec) + ";")
 
 
-@athena_app.command("setup")
+@athena_app.command(
+    "setup",
+    epilog=examples(
+        "trailcsi athena setup --bucket my-trail-bucket \\",
+        "    --output-location s3://my-athena-results/trailcsi/",
+        "trailcsi athena setup --bucket my-trail-bucket --replace",
+    ),
+)
 def athena_setup(
     bucket: BucketOption,
     output_location: Annotated[
         str | None,
-        typer.Option("--output-location", help="s3:// prefix for query results (or the workgroup's)."),
+        typer.Option(
+            "--output-location", metavar="S3_URL", help="s3:// prefix for query results (or the workgroup's)."
+        ),
     ] = None,
-    workgroup: Annotated[str, typer.Option("--workgroup", help="Athena workgroup.")] = "primary",
+    workgroup: Annotated[
+        str, typer.Option("--workgroup", metavar="NAME", help="Athena workgroup.")
+    ] = "primary",
     prefix: PrefixOption = "",
     org_id: OrgIdOption = None,
     accounts: AccountsOption = None,
@@ -166,9 +204,9 @@ def athena_setup(
             "--replace", help="Recreate the table definition if it differs (log files are untouched)."
         ),
     ] = False,
-    config: Annotated[Path, typer.Option("--config", help="Where to write the settings.")] = Path(
-        "trailcsi.toml"
-    ),
+    config: Annotated[
+        Path, typer.Option("--config", metavar="FILE", help="Where to write the settings.")
+    ] = Path("trailcsi.toml"),
     profile: ProfileOption = None,
     aws_region: AwsRegionOption = None,
 ) -> None:

@@ -12,6 +12,7 @@ import typer
 
 from toolkit import archive, export
 from toolkit.cli_common import AccountsOption, RegionsOption, SourceOption, local_copy, say, source_or_env
+from toolkit.cli_help import App, examples
 from toolkit.cli_options import SourceOptions, options, window_options
 from toolkit.criteria import Criteria
 from toolkit.errors import Interrupted, UsageError
@@ -20,13 +21,24 @@ from toolkit.window import Window
 #: Conversions run at once by `cache build` (one per core up to this).
 MAX_CONVERSIONS = 4
 
-cache_app = typer.Typer(
+cache_app = App(
     help="The columnar cache: an archive's days as Parquet, for repeated investigations.",
+    epilog=examples(
+        "trailcsi cache build --source ./sample --since 7d",
+        "trailcsi cache status",
+        "trailcsi cache clear --source ./sample",
+    ),
     no_args_is_help=True,
 )
 
 
-@cache_app.command("build")
+@cache_app.command(
+    "build",
+    epilog=examples(
+        "trailcsi cache build --source ./sample --since 7d",
+        "trailcsi cache build --source ./sample --since 30d --regions eu-west-1",
+    ),
+)
 @options(window=window_options)
 def cache_build(
     window: Window,
@@ -93,7 +105,7 @@ def cache_build(
     )
 
 
-@cache_app.command("status")
+@cache_app.command("status", epilog=examples("trailcsi cache status", "trailcsi cache status --format json"))
 def cache_status(
     format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
 ) -> None:
@@ -133,14 +145,26 @@ def cache_status(
         say("nothing cached; build with: trailcsi cache build --source DIR --since 30d")
 
 
-@cache_app.command("clear")
+@cache_app.command(
+    "clear",
+    epilog=examples("trailcsi cache clear --source ./sample --since 30d", "trailcsi cache clear"),
+)
 def cache_clear(
     source: Annotated[
-        str | None, typer.Option("--source", "-s", help="Only this archive's cache (default: every archive).")
+        str | None,
+        typer.Option(
+            "--source", "-s", metavar="DIR|S3_URL", help="Only this archive's cache (default: every archive)."
+        ),
     ] = None,
-    since: Annotated[str | None, typer.Option("--since", help="Only days in this window, e.g. 30d.")] = None,
-    start: Annotated[str | None, typer.Option("--start", help="Only days from this date.")] = None,
-    end: Annotated[str | None, typer.Option("--end", help="Only days up to this date (inclusive).")] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", metavar="DURATION", help="Only days in this window, e.g. 30d.")
+    ] = None,
+    start: Annotated[
+        str | None, typer.Option("--start", metavar="DAY", help="Only days from this date.")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--end", metavar="DAY", help="Only days up to this date (inclusive).")
+    ] = None,
 ) -> None:
     """Remove cached days (all, or those of an archive and window); raw log files are never touched."""
     from toolkit import columnar

@@ -33,32 +33,45 @@ def say(message: str) -> None:
     print(f"trailcsi: {shown}", file=sys.stderr, flush=True)
 
 
-BucketOption = Annotated[str, typer.Option("--bucket", help="The trail's S3 bucket (name only).")]
+BucketOption = Annotated[
+    str, typer.Option("--bucket", metavar="BUCKET", help="The trail's S3 bucket (name only).")
+]
 PrefixOption = Annotated[
-    str, typer.Option("--prefix", help="Key prefix before AWSLogs/, if the trail has one.")
+    str, typer.Option("--prefix", metavar="PREFIX", help="Key prefix before AWSLogs/, if the trail has one.")
 ]
 ProfileOption = Annotated[
-    str | None, typer.Option("--profile", help="AWS profile (default: the usual AWS environment).")
+    str | None,
+    typer.Option("--profile", metavar="PROFILE", help="AWS profile (default: the usual AWS environment)."),
 ]
-AwsRegionOption = Annotated[str | None, typer.Option("--aws-region", help="AWS region for the API calls.")]
+AwsRegionOption = Annotated[
+    str | None, typer.Option("--aws-region", metavar="REGION", help="AWS region for the API calls.")
+]
 
 
 OrgIdOption = Annotated[
-    str | None, typer.Option("--org-id", help="Organization id of an organization trail.")
+    str | None, typer.Option("--org-id", metavar="ORG_ID", help="Organization id of an organization trail.")
 ]
-AccountsOption = Annotated[str | None, typer.Option("--accounts", help="Comma-separated account ids.")]
-RegionsOption = Annotated[str | None, typer.Option("--regions", help="Comma-separated regions.")]
+AccountsOption = Annotated[
+    str | None, typer.Option("--accounts", metavar="ACCOUNT,...", help="Comma-separated account ids.")
+]
+RegionsOption = Annotated[
+    str | None, typer.Option("--regions", metavar="REGION,...", help="Comma-separated regions.")
+]
 StartDayOption = Annotated[
-    str | None, typer.Option("--start-day", help="First day of logs, YYYY/MM/DD or YYYY-MM-DD.")
+    str | None,
+    typer.Option("--start-day", metavar="DAY", help="First day of logs, YYYY/MM/DD or YYYY-MM-DD."),
 ]
-DatabaseOption = Annotated[str, typer.Option("--database", help="Glue database.")]
-TableOption = Annotated[str, typer.Option("--table", help="Table name.")]
+DatabaseOption = Annotated[str, typer.Option("--database", metavar="NAME", help="Glue database.")]
+TableOption = Annotated[str, typer.Option("--table", metavar="NAME", help="Table name.")]
 
 
 SourceOption = Annotated[
     str | None,
     typer.Option(
-        "--source", "-s", help="Directory holding AWSLogs/, or s3://bucket/prefix (env TRAILCSI_SOURCE)."
+        "--source",
+        "-s",
+        metavar="DIR|S3_URL",
+        help="Directory holding AWSLogs/, or s3://bucket/prefix (env TRAILCSI_SOURCE).",
     ),
 ]
 

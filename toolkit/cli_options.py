@@ -8,6 +8,7 @@ stay short and every command spells a flag the same way.
 
 from __future__ import annotations
 
+import copy
 import functools
 import inspect
 import os
@@ -75,6 +76,7 @@ def criteria_options(
         _Many,
         typer.Option(
             "--event-name",
+            metavar="NAME",
             help="eventName, e.g. CreateUser.",
             rich_help_panel=CRITERIA,
             autocompletion=complete_event_name,
@@ -84,6 +86,7 @@ def criteria_options(
         _Many,
         typer.Option(
             "--event-source",
+            metavar="SOURCE",
             help="eventSource; 's3', 'S3' or 'Amazon S3' mean s3.amazonaws.com.",
             rich_help_panel=CRITERIA,
             autocompletion=complete_event_source,
@@ -93,6 +96,7 @@ def criteria_options(
         _Many,
         typer.Option(
             "--user",
+            metavar="USER",
             help="User name, role session name, role name, principal ID or ARN.",
             rich_help_panel=CRITERIA,
         ),
@@ -101,6 +105,7 @@ def criteria_options(
         _Many,
         typer.Option(
             "--resource-name",
+            metavar="NAME",
             help="A resource ARN or its last segment, or any request/response value equal to it (sg-…, i-…, a user name).",
             rich_help_panel=CRITERIA,
         ),
@@ -108,13 +113,21 @@ def criteria_options(
     resource_type: Annotated[
         _Many,
         typer.Option(
-            "--resource-type", help="resources[].type, e.g. AWS::S3::Bucket.", rich_help_panel=CRITERIA
+            "--resource-type",
+            metavar="TYPE",
+            help="resources[].type, e.g. AWS::S3::Bucket.",
+            rich_help_panel=CRITERIA,
         ),
     ] = None,
     access_key_id: Annotated[
-        _Many, typer.Option("--access-key-id", help="Access key ID used.", rich_help_panel=CRITERIA)
+        _Many,
+        typer.Option(
+            "--access-key-id", metavar="KEY_ID", help="Access key ID used.", rich_help_panel=CRITERIA
+        ),
     ] = None,
-    event_id: Annotated[_Many, typer.Option("--event-id", help="eventID.", rich_help_panel=CRITERIA)] = None,
+    event_id: Annotated[
+        _Many, typer.Option("--event-id", metavar="EVENT_ID", help="eventID.", rich_help_panel=CRITERIA)
+    ] = None,
     read_only: Annotated[
         bool, typer.Option("--read-only", help="Only read-only events.", rich_help_panel=CRITERIA)
     ] = False,
@@ -124,31 +137,51 @@ def criteria_options(
     ] = False,
     source_ip: Annotated[
         _Many,
-        typer.Option("--source-ip", help="Source IP address or IPv4 CIDR range.", rich_help_panel=CRITERIA),
+        typer.Option(
+            "--source-ip",
+            metavar="ADDRESS",
+            help="Source IP address or IPv4 CIDR range.",
+            rich_help_panel=CRITERIA,
+        ),
     ] = None,
     user_agent: Annotated[
-        _Many, typer.Option("--user-agent", help="Substring of userAgent.", rich_help_panel=CRITERIA)
+        _Many,
+        typer.Option(
+            "--user-agent", metavar="TEXT", help="Substring of userAgent.", rich_help_panel=CRITERIA
+        ),
     ] = None,
     error_code: Annotated[
-        _Many, typer.Option("--error-code", help="errorCode, e.g. AccessDenied.", rich_help_panel=CRITERIA)
+        _Many,
+        typer.Option(
+            "--error-code", metavar="CODE", help="errorCode, e.g. AccessDenied.", rich_help_panel=CRITERIA
+        ),
     ] = None,
     errors_only: Annotated[
         bool, typer.Option("--errors-only", help="Only events with an errorCode.", rich_help_panel=CRITERIA)
     ] = False,
     region: Annotated[
         _Many,
-        typer.Option("--region", help="awsRegion (and only that region's files).", rich_help_panel=CRITERIA),
+        typer.Option(
+            "--region",
+            metavar="REGION",
+            help="awsRegion (and only that region's files).",
+            rich_help_panel=CRITERIA,
+        ),
     ] = None,
     account: Annotated[
         _Many,
         typer.Option(
-            "--account", help="Account the event was logged in (its files only).", rich_help_panel=CRITERIA
+            "--account",
+            metavar="ACCOUNT",
+            help="Account the event was logged in (its files only).",
+            rich_help_panel=CRITERIA,
         ),
     ] = None,
     identity_type: Annotated[
         _Many,
         typer.Option(
             "--identity-type",
+            metavar="TYPE",
             help="userIdentity.type: IAMUser, AssumedRole, Root, …",
             rich_help_panel=CRITERIA,
         ),
@@ -178,12 +211,16 @@ def criteria_options(
 
 def window_options(
     since: Annotated[
-        str | None, typer.Option("--since", help="Relative window: 7d, 36h, 90m.", rich_help_panel=WINDOW)
+        str | None,
+        typer.Option(
+            "--since", metavar="DURATION", help="Relative window: 7d, 36h, 90m.", rich_help_panel=WINDOW
+        ),
     ] = None,
     start: Annotated[
         str | None,
         typer.Option(
             "--start",
+            metavar="TIME",
             help="Start: 2024-01-31 or ISO datetime (UTC unless an offset is given).",
             rich_help_panel=WINDOW,
         ),
@@ -191,7 +228,10 @@ def window_options(
     end: Annotated[
         str | None,
         typer.Option(
-            "--end", help="End (exclusive); a date alone includes that whole day.", rich_help_panel=WINDOW
+            "--end",
+            metavar="TIME",
+            help="End (exclusive); a date alone includes that whole day.",
+            rich_help_panel=WINDOW,
         ),
     ] = None,
     all_time: Annotated[
@@ -201,6 +241,7 @@ def window_options(
         str,
         typer.Option(
             "--late-delivery",
+            metavar="DURATION",
             help="Also read log files delivered up to this long after the window's end (1d: the whole next day).",
             rich_help_panel=WINDOW,
         ),
@@ -227,24 +268,33 @@ def output_options(
         typer.Option(
             "--format",
             "-f",
+            metavar="FORMAT",
             help="table, csv, json or jsonl (default: table on a terminal, else CSV).",
             rich_help_panel=OUTPUT,
         ),
     ] = None,
     output: Annotated[
         str | None,
-        typer.Option("--output", "-o", help="Write to this file instead of stdout.", rich_help_panel=OUTPUT),
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="Write to this file instead of stdout.",
+            rich_help_panel=OUTPUT,
+        ),
     ] = None,
     columns: Annotated[
         str | None,
         typer.Option(
             "--columns",
+            metavar="COLUMNS",
             help="Comma-separated columns, e.g. eventtime,eventname,useridentity.arn.",
             rich_help_panel=OUTPUT,
         ),
     ] = None,
     limit: Annotated[
-        int | None, typer.Option("--limit", help="At most this many rows.", rich_help_panel=OUTPUT)
+        int | None,
+        typer.Option("--limit", metavar="N", help="At most this many rows.", rich_help_panel=OUTPUT),
     ] = None,
     dry_run: Annotated[
         bool,
@@ -264,6 +314,7 @@ def output_options(
         list[str] | None,
         typer.Option(
             "--sort",
+            metavar="COLUMN[:asc|desc]",
             help="Sort by this column, ascending unless :desc (e.g. eventtime:desc); repeat it or "
             "separate keys with commas, the first counting most.",
             rich_help_panel=OUTPUT,
@@ -273,6 +324,7 @@ def output_options(
         str | None,
         typer.Option(
             "--tz",
+            metavar="ZONE",
             help="Show event times in this IANA time zone, e.g. Europe/Paris, with its offset "
             "(default: UTC, as recorded). --start and --end stay UTC unless they carry an offset.",
             rich_help_panel=OUTPUT,
@@ -311,6 +363,7 @@ def source_options(
         typer.Option(
             "--source",
             "-s",
+            metavar="DIR|S3_URL",
             help="Directory holding the trail's AWSLogs/, or s3://bucket/prefix (env TRAILCSI_SOURCE).",
             rich_help_panel=SOURCE,
         ),
@@ -327,6 +380,7 @@ def source_options(
         str | None,
         typer.Option(
             "--engine",
+            metavar="local|athena",
             help="local (DuckDB over --source, the default) or athena (the table from athena setup); env TRAILCSI_ENGINE.",
             rich_help_panel=SOURCE,
         ),
@@ -335,42 +389,58 @@ def source_options(
         str | None,
         typer.Option(
             "--config",
+            metavar="FILE",
             help="trailcsi.toml to use (default: ./trailcsi.toml, then the user's).",
             rich_help_panel=SOURCE,
         ),
     ] = None,
     database: Annotated[
-        str | None, typer.Option("--database", help="Athena: Glue database.", rich_help_panel=SOURCE)
+        str | None,
+        typer.Option("--database", metavar="NAME", help="Athena: Glue database.", rich_help_panel=SOURCE),
     ] = None,
     table: Annotated[
-        str | None, typer.Option("--table", help="Athena: table name.", rich_help_panel=SOURCE)
+        str | None,
+        typer.Option("--table", metavar="NAME", help="Athena: table name.", rich_help_panel=SOURCE),
     ] = None,
     workgroup: Annotated[
-        str | None, typer.Option("--workgroup", help="Athena: workgroup.", rich_help_panel=SOURCE)
+        str | None,
+        typer.Option("--workgroup", metavar="NAME", help="Athena: workgroup.", rich_help_panel=SOURCE),
     ] = None,
     output_location: Annotated[
         str | None,
         typer.Option(
-            "--output-location", help="Athena: s3:// prefix for query results.", rich_help_panel=SOURCE
+            "--output-location",
+            metavar="S3_URL",
+            help="Athena: s3:// prefix for query results.",
+            rich_help_panel=SOURCE,
         ),
     ] = None,
     profile: Annotated[
-        str | None, typer.Option("--profile", help="AWS profile.", rich_help_panel=SOURCE)
+        str | None, typer.Option("--profile", metavar="PROFILE", help="AWS profile.", rich_help_panel=SOURCE)
     ] = None,
     aws_region: Annotated[
         str | None,
-        typer.Option("--aws-region", help="AWS region of the Athena workgroup.", rich_help_panel=SOURCE),
+        typer.Option(
+            "--aws-region",
+            metavar="REGION",
+            help="AWS region of the Athena workgroup.",
+            rich_help_panel=SOURCE,
+        ),
     ] = None,
     max_scan: Annotated[
         str | None,
         typer.Option(
-            "--max-scan", help="Athena: stop past this many bytes scanned, e.g. 10GB.", rich_help_panel=SOURCE
+            "--max-scan",
+            metavar="SIZE",
+            help="Athena: stop past this many bytes scanned, e.g. 10GB.",
+            rich_help_panel=SOURCE,
         ),
     ] = None,
     reuse: Annotated[
         str | None,
         typer.Option(
             "--reuse",
+            metavar="AGE",
             help="Athena: reuse a result of the same query up to this old, e.g. 60m.",
             rich_help_panel=SOURCE,
         ),
@@ -473,3 +543,36 @@ def options(**bundles: Callable[..., Any]) -> Callable[[Callable[..., Any]], Cal
         return wrapper
 
     return decorate
+
+
+def hiding(bundle: Callable[..., Any], *names: str) -> Callable[..., Any]:
+    """`bundle` with the options `names` (parameter names) left out of the command's help: for
+    options a command refuses with its own one-line reason (`sweep --dry-run`), so its help lists
+    only the options it accepts."""
+    hints = typing.get_type_hints(bundle, include_extras=True)
+    unknown = set(names) - set(hints)
+    if unknown:
+        raise ValueError(f"{bundle.__name__} has no options {sorted(unknown)}")
+
+    def hidden(hint: Any) -> Any:
+        base, *extras = typing.get_args(hint)
+        shown = []
+        for extra in extras:
+            if isinstance(extra, typer.models.OptionInfo):
+                extra = copy.copy(extra)
+                extra.hidden = True
+            shown.append(extra)
+        return Annotated[(base, *shown)]  # type: ignore[valid-type]
+
+    annotations = {name: hidden(hint) if name in names else hint for name, hint in hints.items()}
+
+    @functools.wraps(bundle)
+    def wrapper(**kwargs: Any) -> Any:
+        return bundle(**kwargs)
+
+    signature = inspect.signature(bundle)
+    wrapper.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=[p.replace(annotation=annotations[p.name]) for p in signature.parameters.values()]
+    )
+    wrapper.__annotations__ = annotations
+    return wrapper

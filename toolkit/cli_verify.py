@@ -30,13 +30,16 @@ def verify(
     window: Window,
     source: SourceOption = None,
     account: Annotated[
-        list[str] | None, typer.Option("--account", help="Only this account (repeat).")
+        list[str] | None, typer.Option("--account", metavar="ACCOUNT", help="Only this account (repeat).")
     ] = None,
-    region: Annotated[list[str] | None, typer.Option("--region", help="Only this region (repeat).")] = None,
+    region: Annotated[
+        list[str] | None, typer.Option("--region", metavar="REGION", help="Only this region (repeat).")
+    ] = None,
     public_keys: Annotated[
         Path | None,
         typer.Option(
             "--public-keys",
+            metavar="FILE",
             help="JSON from `aws cloudtrail list-public-keys` (trusted for this run only, never cached).",
         ),
     ] = None,
@@ -44,6 +47,7 @@ def verify(
         Path | None,
         typer.Option(
             "--signatures",
+            metavar="FILE",
             help="JSON of the digests' S3 object metadata signatures ({key: signature} or "
             "{key: {signature: ...}}): authenticates a local copy's newest digests.",
         ),

@@ -1,0 +1,160 @@
+"""Every command's help, found by walking the typer app (no list kept here): real metavars, no
+Python type placeholders, only the options the command accepts, and examples that run as printed."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import typer
+from conftest import run_in_process as trailcsi
+from typer.testing import CliRunner
+
+from toolkit import cli
+
+#: How typer shows a parameter that has no metavar: its Python type in angle brackets.
+PLACEHOLDER = re.compile(r"<(?:bool|int|float|str|path|text|file|datetime|list|tuple|uuid)\b[^>]*>", re.I)
+
+
+def commands(command=None, path=()) -> dict[tuple[str, ...], object]:
+    """Every command and group of the app, by the words that name it after `trailcsi`."""
+    command = command or typer.main.get_command(cli.app)
+    found = {path: command}
+    for name, sub in sorted(getattr(command, "commands", {}).items()):
+        if not sub.hidden:
+            found |= commands(sub, (*path, name))
+    return found
+
+
+COMMANDS = commands()
+PATHS = list(COMMANDS)
+
+
+def examples(text: str) -> list[str]:
+    """The command lines of a help's "Examples:" section, a line ending in `\\` joined to the next."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.strip() == "Examples:")
+    commands: list[str] = []
+    going_on = False
+    for line in lines[start + 1 :]:
+        if not line.strip():
+            break
+        if going_on:
+            commands[-1] = commands[-1][:-1] + line.strip()
+        else:
+            commands.append(line.strip())
+        going_on = commands[-1].endswith("\\")
+    return commands
+
+
+def plain_helps() -> dict[tuple[str, ...], tuple[int, str]]:
+    """Each command's help as click prints it without rich (TYPER_USE_RICH=0), from one process."""
+    script = (
+        "import json, sys\n"
+        "from typer.testing import CliRunner\n"
+        "from toolkit import cli\n"
+        "out = {}\n"
+        "for path in json.loads(sys.argv[1]):\n"
+        "    done = CliRunner().invoke(cli.app, [*path, '--help'], prog_name='trailcsi')\n"
+        "    out[' '.join(path)] = [done.exit_code, done.output]\n"
+        "print(json.dumps(out))\n"
+    )
+    env = {**os.environ, "TYPER_USE_RICH": "0"}
+    done = subprocess.run(
+        [sys.executable, "-c", script, json.dumps(PATHS)], capture_output=True, text=True, env=env, check=True
+    )
+    return {tuple(k.split()): (code, out) for k, (code, out) in json.loads(done.stdout).items()}
+
+
+def test_the_walk_finds_commands_groups_and_sub_commands():
+    assert {(), ("search",), ("sql",), ("queries",), ("queries", "show"), ("athena", "setup")} <= set(PATHS)
+    assert ("cache", "build") in PATHS and len(PATHS) > 20
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: " ".join(p) or "trailcsi")
+def test_help_shows_metavars_and_examples(path, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.delenv("TERMINAL_WIDTH", raising=False)
+    done = CliRunner().invoke(cli.app, [*path, "--help"], prog_name="trailcsi")
+    assert done.exit_code == 0, done.output
+    check_help(path, done.output)
+
+
+def test_plain_help_too():
+    helps = plain_helps()
+    assert set(helps) == set(PATHS)
+    for path, (code, text) in helps.items():
+        assert code == 0, text
+        check_help(path, text)
+    search = helps[("search",)][1]
+    assert "--region REGION " in search and "  --read-only  " in search and "  --help  " in search
+
+
+def check_help(path: tuple[str, ...], text: str) -> None:
+    assert not PLACEHOLDER.findall(text), PLACEHOLDER.findall(text)
+    shown = examples(text)
+    assert len(shown) >= 2 and any(line.startswith("trailcsi ") for line in shown), text
+    # each line of the examples as written, whole on one line (an 80-column terminal): copied as is
+    written = COMMANDS[path].epilog.split("Examples:\n", 1)[1].splitlines()
+    lines = [line.strip() for line in text.splitlines()]
+    for line in written:
+        assert line.strip() in lines, line
+
+
+@pytest.mark.parametrize(
+    ("path", "refused"),
+    [
+        (["sweep"], ["--columns eventid", "--dry-run", "--all-files", "--sort eventtime"]),
+        (["sql", "SELECT 1 AS x FROM trail"], ["--columns x"]),
+        (["run", "user-created"], ["--columns eventid"]),
+    ],
+)
+def test_help_lists_only_the_options_a_command_accepts(path, refused, capsys, tmp_path):
+    done = CliRunner().invoke(cli.app, [path[0], "--help"], prog_name="trailcsi")
+    for option in refused:
+        assert option.split()[0] not in done.output
+        code, out, err = trailcsi(capsys, *path, *option.split(), "--source", str(tmp_path), "--since", "1d")
+        errors = [line for line in err.splitlines() if "error:" in line]
+        assert code == 2 and len(errors) == 1 and "does not apply to" in errors[0], err
+
+
+def test_the_examples_run_as_printed(tmp_path):
+    """Every example reading `./sample` runs, as printed, against a sample written by the `sample`
+    command's own first example (a sample ending yesterday, as the examples' windows expect)."""
+    env = {
+        **os.environ,
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+    }
+    prelude = f'set -euo pipefail\ntrailcsi() {{ "{sys.executable}" -m toolkit "$@"; }}\n'
+    runner = CliRunner()
+
+    def shown(path: tuple[str, ...]) -> list[str]:
+        return examples(runner.invoke(cli.app, [*path, "--help"], prog_name="trailcsi").output)
+
+    def run(commands: list[str]) -> None:
+        done = subprocess.run(
+            ["bash", "-c", prelude + "\n".join(commands)],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, f"{commands}: {done.stderr[-2000:]}"
+
+    assert shown(("sample",))[0] == "trailcsi sample ./sample"
+    run(["trailcsi sample ./sample"])
+    done: set[str] = set()
+    for path in PATHS:
+        # in order: a line may use what the one before it found (`ID=$(...)`); once each
+        reading = [line for line in shown(path) if "--source ./sample" in line]
+        if reading and not set(reading) <= done:
+            run(reading)
+            done.update(reading)
+    assert len(done) >= 15
+    assert Path(tmp_path / "sample").is_dir()
