@@ -21,6 +21,7 @@ from toolkit import __version__, export, leftovers
 from toolkit.catalog import Catalog
 from toolkit.cli_athena import athena_app
 from toolkit.cli_cache import cache_app
+from toolkit.cli_case import case_app
 from toolkit.cli_common import aws_session, local_copy, say, startup_done
 from toolkit.cli_help import App, examples
 from toolkit.cli_options import (
@@ -787,6 +788,7 @@ def _name_counts(source: SourceOptions, window: Window) -> dict[tuple[str, str],
 
 app.add_typer(athena_app, name="athena")
 app.add_typer(cache_app, name="cache")
+app.add_typer(case_app, name="case")
 app.command(
     epilog=examples(
         "trailcsi verify --source ./sample --public-keys ./sample/public-keys.json \\",

@@ -462,6 +462,34 @@ class LocalEngine:
             found.extend(matching)
         return found, report
 
+    def locate(
+        self, query: TrailQuery, event_ids: list[str]
+    ) -> tuple[dict[str, set[str]], list[str], ScanReport]:
+        """Which log files of the query's scope hold records with these event ids (compared in
+        lowercase): {path: the ids it holds}, every path read, and the report. The records
+        themselves are read again from those files (`toolkit.case.raw`), as they were written."""
+        paths, report = self._files(query)
+        wanted = sorted({i.strip().lower() for i in event_ids})
+        if not wanted or not paths:
+            return {}, paths, report
+        listed = ", ".join(_quote(i) for i in wanted)
+
+        def statements(readable: list[str], object_bytes: int) -> list[str]:
+            reader = reader_sql(readable, 'STRUCT("eventID" VARCHAR)[]', object_bytes)
+            return [
+                f"SELECT DISTINCT filename, lower(r.eventID) FROM "
+                f"(SELECT unnest(Records) AS r, filename FROM {reader}) "
+                f"WHERE lower(r.eventID) IN (SELECT unnest([{listed}]))"
+            ]
+
+        _names, rows = self._run_reading(paths, report, statements, ["eventid"])
+        originals = {self._stand_ins.get(p, p): p for p in paths}  # what DuckDB opened -> the file
+        found: dict[str, set[str]] = {}
+        for shown, event_id in rows:
+            found.setdefault(originals.get(shown, shown), set()).add(event_id)
+        skipped = {s.path for s in report.skipped}
+        return found, [p for p in paths if p not in skipped], report
+
     @contextmanager
     def pinned(self, scope: TrailQuery) -> Iterator[bool]:
         """Read the scope's files once into a temporary table for the queries run inside the block.

@@ -1,0 +1,517 @@
+"""The case file: an incident's events, the queries that found them, and the evidence, in one folder.
+
+`build(engine, spec, directory)` runs the case's selections (a principal's activity, templates,
+sweep findings, event ids) under one window and criteria, cuts each cited record's original text
+out of its log file, and writes `events.jsonl` (those texts, byte for byte), `timeline.csv`,
+`manifest.json` (every log file read with its size and SHA-256, the digest-chain verification of
+the window, the version and the command) and `report.html` (`toolkit.case.report`).
+Usable from a notebook: nothing here imports typer.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import re
+import tempfile
+from collections.abc import Callable
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from toolkit import __version__
+from toolkit.case import raw
+from toolkit.catalog import Catalog
+from toolkit.criteria import Criteria
+from toolkit.engines import ScanReport
+from toolkit.errors import NotFoundError, TrailcsiError, UsageError
+from toolkit.query import TrailQuery
+from toolkit.render import render
+from toolkit.sweep import SEVERITY_RANK
+from toolkit.window import Window
+
+#: The files a case folder holds; a folder holding anything else is refused without --force.
+FILES = ("report.html", "events.jsonl", "manifest.json", "timeline.csv")
+#: An event id as CloudTrail writes them (a UUID), and what other producers write: letters, digits, dashes.
+EVENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,127}$")
+#: More events than this is not a case but a search: narrow the window or the criteria.
+MAX_EVENTS = 100_000
+#: The sweep's every detection.
+ALL_DETECTIONS = "all"
+#: Spreadsheets run a cell starting with one of these as a formula (CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+TIMELINE_COLUMNS = (
+    "eventtime",
+    "eventid",
+    "eventsource",
+    "eventname",
+    "principal",
+    "sourceipaddress",
+    "useragent",
+    "awsregion",
+    "account",
+    "errorcode",
+    "readonly",
+    "severity",
+    "findings",
+    "selected_by",
+    "log_file",
+)
+
+
+class CaseError(UsageError):
+    """The case cannot be built as asked (the folder, a selection, an id)."""
+
+
+@dataclass
+class CaseSpec:
+    """What goes into the case: any mix of selections, all under one window and criteria."""
+
+    window: Window
+    criteria: Criteria = field(default_factory=Criteria)
+    principals: list[str] = field(default_factory=list)
+    #: (template name, its parameters) pairs
+    templates: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    #: detection names, or "all"
+    detections: list[str] = field(default_factory=list)
+    event_ids: list[str] = field(default_factory=list)
+    title: str = ""
+    #: the exact command, for the manifest
+    command: list[str] | None = None
+
+    def check(self) -> None:
+        """Refuse an empty case and malformed event ids before anything is read."""
+        if not (self.principals or self.templates or self.detections or self.event_ids):
+            raise CaseError(
+                "a case needs at least one selection",
+                "give --principal, --template, --finding-from-sweep or --event-id",
+            )
+        for event_id in self.event_ids:
+            if not EVENT_ID.match(event_id.strip()):
+                shown = event_id if len(event_id) <= 60 else event_id[:57] + "..."
+                raise CaseError(
+                    f"--event-id {shown!r} is not an event id",
+                    "event ids are letters, digits and dashes, e.g. 6f9619ff-8b86-4d01-b42d-00cf4fc964ff",
+                )
+        for principal in self.principals:
+            if not principal.strip() or len(principal) > 2048:
+                raise CaseError("--principal is empty or longer than any ARN", "give a user, role or ARN")
+
+
+@dataclass
+class Selection:
+    """One way events entered the case: the query that found them and its SQL."""
+
+    kind: str  # principal | template | sweep | event-id
+    label: str
+    athena_sql: str
+    engine_sql: str
+    event_ids: list[str] = field(default_factory=list)
+    rows: int = 0
+    note: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "label": self.label,
+            "rows": self.rows,
+            "events": len(self.event_ids),
+            "athena_sql": self.athena_sql,
+            "engine_sql": self.engine_sql,
+            **({"note": self.note} if self.note else {}),
+        }
+
+
+@dataclass
+class Finding:
+    template: str
+    severity: str
+    title: str
+
+
+@dataclass
+class CaseEvent:
+    """A cited record: its original text, the fields the report shows, and why it is in the case."""
+
+    raw: bytes
+    record: dict[str, Any]
+    log_file: str  # from the source's root
+    selected_by: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def eventid(self) -> str:
+        return str(self.record.get("eventID") or "")
+
+    @property
+    def eventtime(self) -> str:
+        return str(self.record.get("eventTime") or "")
+
+    @property
+    def severity(self) -> str:
+        """The severest finding's severity, or "none"."""
+        ranked = sorted(self.findings, key=lambda f: SEVERITY_RANK.get(f.severity, 9))
+        return ranked[0].severity if ranked else "none"
+
+    def field(self, name: str) -> str:
+        """A timeline column's text."""
+        record = self.record
+        identity = record.get("userIdentity") if isinstance(record.get("userIdentity"), dict) else {}
+        assert isinstance(identity, dict)
+        values: dict[str, Any] = {
+            "eventtime": self.eventtime,
+            "eventid": self.eventid,
+            "eventsource": record.get("eventSource"),
+            "eventname": record.get("eventName"),
+            "principal": principal_of(record),
+            "sourceipaddress": record.get("sourceIPAddress"),
+            "useragent": record.get("userAgent"),
+            "awsregion": record.get("awsRegion"),
+            "account": record.get("recipientAccountId") or identity.get("accountId"),
+            "errorcode": record.get("errorCode"),
+            "readonly": record.get("readOnly"),
+            "severity": self.severity,
+            "findings": "; ".join(f"{f.template} ({f.severity})" for f in self.findings),
+            "selected_by": "; ".join(self.selected_by),
+            "log_file": self.log_file,
+        }
+        value = values[name]
+        if value is None:
+            return ""
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def principal_of(record: dict[str, Any]) -> str:
+    """As `search`'s `principal`: the ARN, else who invoked, the user name or the identity type."""
+    identity = record.get("userIdentity")
+    if not isinstance(identity, dict):
+        return ""
+    for key in ("arn", "invokedBy", "userName", "type"):
+        value = identity.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return ""
+
+
+@dataclass
+class LogFileRead:
+    path: str  # from the source's root
+    size: int
+    sha256: str
+    cited: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "size": self.size, "sha256": self.sha256, "cited_records": self.cited}
+
+
+@dataclass
+class Case:
+    """A built case: what `write` puts in the folder."""
+
+    spec: CaseSpec
+    source: str
+    events: list[CaseEvent]
+    selections: list[Selection]
+    files: list[LogFileRead]
+    verification: dict[str, Any]
+    report: ScanReport
+    missing_ids: list[str] = field(default_factory=list)
+    built: str = field(default_factory=lambda: datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    charts: bool = True  # whether report.html has its charts (the `report` extra is installed)
+
+    def manifest(self) -> dict[str, Any]:
+        start, end = self.spec.window.eventtime_bounds()
+        return {
+            "trailcsi_version": __version__,
+            "built": self.built,
+            "command": self.spec.command,
+            "source": self.source,
+            "window": {"description": self.spec.window.description, "start": start, "end": end},
+            "criteria": {k: v for k, v in vars(self.spec.criteria).items() if v},
+            "events": len(self.events),
+            "selections": [s.as_dict() for s in self.selections],
+            "event_ids_not_found": self.missing_ids,
+            "log_files": [f.as_dict() for f in self.files],
+            "log_files_skipped": [{"path": s.path, "reason": s.reason} for s in self.report.skipped],
+            "digest_verification": self.verification,
+            "files": {
+                "events.jsonl": "the cited records, each line the record's original text from its log file",
+                "timeline.csv": "one row per cited record, oldest first",
+                "report.html": "the report (self-contained: no network)",
+            },
+        }
+
+
+def check_directory(directory: Path, force: bool) -> None:
+    """Refuse a folder that exists and holds anything, unless `force`; refuse a file always."""
+    if directory.is_symlink() or (directory.exists() and not directory.is_dir()):
+        raise CaseError(f"{directory} exists and is not a folder", "give a new or empty folder")
+    if directory.is_dir():
+        try:
+            held = sorted(p.name for p in directory.iterdir())
+        except OSError as error:
+            raise CaseError(f"{directory}: {error.strerror}", "give a folder you can write to") from None
+        if held and not force:
+            raise CaseError(
+                f"{directory} is not empty ({len(held)} entries)",
+                "choose a new folder, or pass --force to replace the case files in it",
+            )
+    parent = directory.parent
+    if not parent.is_dir():
+        raise CaseError(f"{parent} does not exist", "create it first, or choose another folder")
+
+
+def build(
+    engine: Any,
+    spec: CaseSpec,
+    *,
+    catalog: Catalog | None = None,
+    public_keys: Any = None,
+    signatures: dict[str, str] | None = None,
+    say: Callable[[str], None] = lambda _message: None,
+) -> Case:
+    """Run the selections on `engine` (the local engine) and collect the cited records.
+
+    `public_keys` (a `PublicKeys`) and `signatures` are handed to `verify` for the window; without
+    keys the verification is recorded as not run, saying why.
+    """
+    spec.check()
+    locate = getattr(engine, "locate", None)
+    if locate is None:
+        raise CaseError(
+            f"cases are built on the local engine only (not {getattr(engine, 'dialect', 'this engine')})",
+            "copy the days of the case from the bucket and use --source DIR or s3://bucket/prefix",
+        )
+    catalog = catalog or Catalog.load()
+    scope = TrailQuery.parse("SELECT eventid FROM trail", spec.window, spec.criteria)
+    pin = getattr(engine, "pinned", None)  # every selection reads one scope: read its files once
+    with pin(scope) if pin else nullcontext():
+        selections, findings, missing = _run_selections(engine, catalog, spec)
+    cited: dict[str, list[str]] = {}  # event id -> labels of the selections citing it
+    for selection in selections:
+        for event_id in selection.event_ids:
+            cited.setdefault(event_id, []).append(f"{selection.kind}: {selection.label}")
+    if len(cited) > MAX_EVENTS:
+        raise CaseError(
+            f"the selections cite {len(cited):,} events, more than a case holds ({MAX_EVENTS:,})",
+            "narrow the window or the criteria, or use trailcsi search --format jsonl",
+        )
+    say(f"{len(cited):,} events cited by {len(selections)} selection(s); reading their original records")
+    where, read, report = locate(scope, sorted(cited))
+    root = Path(engine.archive.root)
+    start, end = spec.window.eventtime_bounds()
+    events: list[CaseEvent] = []
+    counts: dict[str, int] = {}
+    for path in sorted(where):
+        relative = _relative(root, path)
+        for item in raw.records(path):
+            event_id = str(item.value.get("eventID") or "").lower()
+            stamp = str(item.value.get("eventTime") or "")
+            if event_id not in where[path] or (start and stamp < start) or (end and stamp >= end):
+                continue
+            events.append(
+                CaseEvent(item.text, item.value, relative, cited[event_id], findings.get(event_id, []))
+            )
+            counts[path] = counts.get(path, 0) + 1
+    events.sort(key=lambda e: (e.eventtime, e.eventid, e.log_file))
+    say(f"hashing the {len(read):,} log files read")
+    files = [LogFileRead(_relative(root, p), *_digest(p), counts.get(p, 0)) for p in read]
+    verification = _verify(root, spec, public_keys, signatures, say)
+    return Case(spec, str(root), events, selections, files, verification, report, missing, charts=True)
+
+
+def _run_selections(
+    engine: Any, catalog: Catalog, spec: CaseSpec
+) -> tuple[list[Selection], dict[str, list[Finding]], list[str]]:
+    """Each selection's query run: the selections, the findings by event id, the ids not found."""
+    selections: list[Selection] = []
+    findings: dict[str, list[Finding]] = {}
+    for principal in spec.principals:
+        query = render(
+            catalog.get("principal-activity"), {"principal": principal}, spec.window, spec.criteria
+        )
+        selections.append(_select(engine, "principal", principal, query))
+    for name, params in spec.templates:
+        template = catalog.get(name)
+        query = render(template, params, spec.window, spec.criteria)
+        shown = " ".join(f"{k}={v}" for k, v in params.items())
+        selections.append(_select(engine, "template", f"{name} {shown}".strip(), query))
+    for template in _detections(catalog, spec.detections):
+        query = render(template, {}, spec.window, spec.criteria)
+        selection = _select(engine, "sweep", template.name, query)
+        selections.append(selection)
+        for event_id in selection.event_ids:
+            findings.setdefault(event_id, []).append(
+                Finding(template.name, template.severity or "low", template.title)
+            )
+    missing: list[str] = []
+    if spec.event_ids:
+        ids = sorted({i.strip().lower() for i in spec.event_ids})
+        query = TrailQuery(_event_id_query(ids), spec.window, spec.criteria)
+        label = ", ".join(ids[:3]) + (f" and {len(ids) - 3} more" if len(ids) > 3 else "")
+        selection = _select(engine, "event-id", label, query)
+        selections.append(selection)
+        missing = sorted(set(ids) - set(selection.event_ids))
+    return selections, findings, missing
+
+
+def _event_id_query(ids: list[str]) -> Any:
+    """`SELECT eventtime, eventname, eventid FROM trail WHERE lower(eventid) IN (<ids as literals>)`."""
+    from sqlglot import exp, parse_one
+
+    tree = parse_one("SELECT eventtime, eventname, eventid FROM trail ORDER BY eventtime", read="athena")
+    assert isinstance(tree, exp.Select)
+    wanted = exp.In(
+        this=exp.Lower(this=exp.column("eventid")), expressions=[exp.Literal.string(i) for i in ids]
+    )
+    return tree.where(wanted)
+
+
+def _detections(catalog: Catalog, names: list[str]) -> list[Any]:
+    every = catalog.select(kind="detection")
+    if not names:
+        return []
+    if any(n.strip().lower() == ALL_DETECTIONS for n in names):
+        return every
+    chosen = []
+    for name in dict.fromkeys(names):
+        template = catalog.get(name)
+        if template.kind != "detection":
+            raise CaseError(
+                f"--finding-from-sweep {name}: {name} is an investigation, not a detection",
+                "use --template for investigations; trailcsi queries list --format json shows kinds",
+            )
+        chosen.append(template)
+    return chosen
+
+
+def _select(engine: Any, kind: str, label: str, query: TrailQuery) -> Selection:
+    result = engine.run(query)
+    rows = list(result.rows)
+    if "eventid" not in result.columns:
+        raise CaseError(
+            f"{kind} {label}: its rows have no eventid column, so they cite no event",
+            "a case cites events: choose a template that returns eventid",
+        )
+    at = result.columns.index("eventid")
+    ids = list(dict.fromkeys(str(r[at]).lower() for r in rows if r[at]))
+    athena = query.bind(_source_table()).sql("athena", pretty=True)
+    engine_sql = engine.render(query, files_shown=3) if hasattr(engine, "render") else ""
+    return Selection(kind, label, athena, engine_sql, ids, len(rows))
+
+
+def _source_table() -> Any:
+    from sqlglot import exp
+
+    return exp.to_table("trail_source")
+
+
+def _relative(root: Path, path: str) -> str:
+    try:
+        return Path(path).resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path
+
+
+def _digest(path: str) -> tuple[int, str]:
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    return size, digest.hexdigest()
+
+
+def _verify(
+    root: Path,
+    spec: CaseSpec,
+    public_keys: Any,
+    signatures: dict[str, str] | None,
+    say: Callable[[str], None],
+) -> dict[str, Any]:
+    if public_keys is None:
+        return {
+            "ran": False,
+            "why": "no public keys were given (--public-keys FILE, or AWS credentials to fetch them)",
+        }
+    from toolkit import verify
+
+    accounts, regions = spec.criteria.partitions()
+    say("verifying the digest chains of the window")
+    try:
+        report = verify.verify(
+            root,
+            spec.window,
+            public_keys,
+            accounts=accounts or None,
+            regions=regions or None,
+            signatures=signatures or {},
+        )
+    except TrailcsiError as error:
+        return {"ran": False, "why": str(error)}
+    return {"ran": True, **report.as_dict(), "chains_found": len(report.chains)}
+
+
+def write(case: Case, directory: Path, *, force: bool = False) -> dict[str, Path]:
+    """Write the case files into `directory` (created); returns their paths by name."""
+    from toolkit.case import report
+
+    check_directory(directory, force)
+    directory.mkdir(parents=True, exist_ok=True)
+    html, charts = report.render(case)
+    case.charts = charts
+    written = {
+        "events.jsonl": b"".join(e.raw + b"\n" for e in case.events),
+        "timeline.csv": timeline_csv(case.events).encode("utf-8"),
+        "manifest.json": (json.dumps(case.manifest(), indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
+        "report.html": html.encode("utf-8"),
+    }
+    paths = {}
+    for name, data in written.items():
+        paths[name] = _write_atomically(directory / name, data)
+    return paths
+
+
+def timeline_csv(events: list[CaseEvent]) -> str:
+    """One row per event, oldest first; a cell a spreadsheet would run as a formula starts with `'`."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(TIMELINE_COLUMNS)
+    for event in events:
+        writer.writerow([safe_cell(event.field(c)) for c in TIMELINE_COLUMNS])
+    return out.getvalue()
+
+
+def safe_cell(text: str) -> str:
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def _write_atomically(target: Path, data: bytes) -> Path:
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def require_found(case: Case) -> None:
+    """An event id asked for by name that is not in the window is an error, naming it."""
+    if case.missing_ids:
+        shown = ", ".join(case.missing_ids[:3]) + (" ..." if len(case.missing_ids) > 3 else "")
+        raise NotFoundError(
+            f"{len(case.missing_ids)} --event-id not found in {case.spec.window.description}: {shown}",
+            "widen the window (e.g. --all-time) or check the ids",
+        )

@@ -1,0 +1,147 @@
+"""`trailcsi case build`: a case folder for an incident (see toolkit/case)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from toolkit.cli_common import say
+from toolkit.cli_options import SourceOptions, criteria_options, options, source_options, window_options
+from toolkit.criteria import Criteria
+from toolkit.errors import UsageError
+from toolkit.window import Window
+
+case_app = typer.Typer(
+    help="Case files: an incident's timeline, events and evidence, in one folder.", no_args_is_help=True
+)
+
+SELECT = "Case selections (any mix; the events of all of them make the case)"
+
+
+@case_app.command("build")
+@options(criteria=criteria_options, window=window_options, source=source_options)
+def case_build(
+    directory: Annotated[
+        Path, typer.Argument(help="The case folder to write (new or empty; --force to replace).")
+    ],
+    criteria: Criteria,
+    window: Window,
+    source: SourceOptions,
+    principal: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--principal",
+            help="Everything this principal did (as principal-activity).",
+            rich_help_panel=SELECT,
+        ),
+    ] = None,
+    finding_from_sweep: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--finding-from-sweep",
+            help="The findings of this detection, or 'all' detections (repeat); marked on the timeline.",
+            rich_help_panel=SELECT,
+        ),
+    ] = None,
+    template: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--template",
+            help="The events an investigation template returns (repeat).",
+            rich_help_panel=SELECT,
+        ),
+    ] = None,
+    param: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--param",
+            "-p",
+            help="name=value for the --template(s) declaring it (repeat).",
+            rich_help_panel=SELECT,
+        ),
+    ] = None,
+    queries_dir: Annotated[
+        list[Path] | None, typer.Option("--queries-dir", help="Another directory of templates.")
+    ] = None,
+    public_keys: Annotated[
+        Path | None,
+        typer.Option(
+            "--public-keys", help="JSON of `aws cloudtrail list-public-keys`: verify the window's digests."
+        ),
+    ] = None,
+    signatures_file: Annotated[
+        Path | None,
+        typer.Option("--signatures", help="The newest digests' signatures from S3 metadata (as for verify)."),
+    ] = None,
+    title: Annotated[str, typer.Option("--title", help="The report's title.")] = "",
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the case files in a folder that is not empty.")
+    ] = False,
+) -> None:
+    """Build a case folder: report.html, events.jsonl (original records), manifest.json, timeline.csv.
+
+    --event-id names events of the case (repeat); the other CRITERIA and the WINDOW narrow every selection.
+    """
+    from toolkit import case as case_module
+    from toolkit.catalog import Catalog
+    from toolkit.cli import _engine, _report
+    from toolkit.render import parse_assignments
+
+    if source.engine == "athena":
+        raise UsageError(
+            "case build runs on the local engine only (Athena's records are not fetched yet)",
+            "use --source s3://bucket/prefix: the window's log files are copied and read locally",
+        )
+    case_module.check_directory(directory, force)  # before any work
+    event_ids, criteria.event_id = list(criteria.event_id), []
+    catalog = Catalog.load(queries_dir)
+    values = parse_assignments(param or [])
+    chosen = [catalog.get(name) for name in dict.fromkeys(template or [])]
+    for name in values:
+        if not any(t.param(name) for t in chosen):
+            raise UsageError(
+                f"--param {name}: no --template given declares it",
+                "give --template NAME first; trailcsi queries show NAME lists its parameters",
+            )
+    spec = case_module.CaseSpec(
+        window,
+        criteria,
+        principals=principal or [],
+        templates=[(t.name, {k: v for k, v in values.items() if t.param(k)}) for t in chosen],
+        detections=finding_from_sweep or [],
+        event_ids=event_ids,
+        title=title,
+        command=["trailcsi", *sys.argv[1:]],
+    )
+    spec.check()
+    keys = signatures = None
+    if public_keys is not None:
+        from toolkit import verify
+        from toolkit.publickeys import PublicKeys
+
+        keys = PublicKeys.load(public_keys)
+        signatures = verify.load_signatures(signatures_file) if signatures_file is not None else {}
+    elif signatures_file is not None:
+        raise UsageError(
+            "--signatures needs --public-keys", "give the public keys the digests are checked with"
+        )
+    say(f"window: {window.description}")
+    with _engine(source, window, criteria) as engine:
+        built = case_module.build(
+            engine, spec, catalog=catalog, public_keys=keys, signatures=signatures, say=say
+        )
+    _report(built.report)
+    case_module.require_found(built)
+    paths = case_module.write(built, directory, force=force)
+    if not built.charts:
+        say(f"report.html has no charts: plotly is not installed ({case_module.report.INSTALL_HINT})")
+    verified = built.verification
+    if not verified.get("ran"):
+        say(f"digest chains not verified: {verified.get('why')}")
+    elif not verified.get("ok") or not verified.get("chains_found"):
+        say(f"digest chains: {len(verified.get('problems', []))} problem(s) (see manifest.json)")
+    say(f"{len(built.events):,} events from {len(built.files):,} log files; the case is in {directory}")
+    print(paths["report.html"])
