@@ -1,0 +1,381 @@
+"""`trailcsi case build`: the case folder's files checked against the archive they came from.
+
+The sample's brute force (40 failed console logins against alice, a success, then an Elastic IP
+taken in her session) is the case; a hand-written archive with odd spacing, key order, escapes
+and hostile text checks that records are cited byte for byte and the report escapes them.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from toolkit import case
+from toolkit.case import raw, report
+from toolkit.engines.local import LocalEngine
+from toolkit.errors import UsageError
+from toolkit.sample import digests
+from toolkit.window import parse as parse_window
+
+WINDOW = ("--start", "2025-03-29T02:00Z", "--end", "2025-03-29T06:00Z")
+HOSTILE_AGENT = '</script><script>alert("agent")</script><img src=x onerror=alert(1)>'
+HOSTILE_VALUE = "</SCRIPT ><b>bold</b>&amp;\u2028<!--"
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    return subprocess.run(
+        [sys.executable, "-m", "toolkit", *args], capture_output=True, text=True, env=env, timeout=300
+    )
+
+
+@pytest.fixture(scope="module")
+def brute_force_case(sample_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The brute-force case, built once through the CLI with the sample's keys and signatures."""
+    target = tmp_path_factory.mktemp("case") / "brute-force"
+    done = run_cli(
+        "case",
+        "build",
+        str(target),
+        "--source",
+        str(sample_root),
+        *WINDOW,
+        "--principal",
+        "alice",
+        "--finding-from-sweep",
+        "all",
+        "--public-keys",
+        str(sample_root / digests.PUBLIC_KEYS),
+        "--signatures",
+        str(sample_root / digests.METADATA),
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(target / "report.html")
+    return target
+
+
+def expected_ids(answers) -> set[str]:
+    return {
+        *answers.brute_force_failure_ids,
+        answers.brute_force_success_id,
+        answers.eip_allocate_event_id,
+        answers.eip_associate_event_id,
+    }
+
+
+def test_case_folder_holds_the_four_files(brute_force_case: Path) -> None:
+    assert sorted(p.name for p in brute_force_case.iterdir()) == sorted(case.FILES)
+
+
+def test_events_are_the_planted_incident(brute_force_case: Path, answers) -> None:
+    lines = (brute_force_case / "events.jsonl").read_bytes().splitlines()
+    ids = [json.loads(line)["eventID"] for line in lines]
+    assert expected_ids(answers) <= set(ids)
+    assert len(ids) == len(set(ids))
+    times = [json.loads(line)["eventTime"] for line in lines]
+    assert times == sorted(times)
+
+
+def test_events_jsonl_lines_are_the_original_record_text(brute_force_case: Path, sample_root: Path) -> None:
+    manifest = json.loads((brute_force_case / "manifest.json").read_text())
+    texts = {
+        f["path"]: gzip.decompress((sample_root / f["path"]).read_bytes())
+        for f in manifest["log_files"]
+        if f["cited_records"]
+    }
+    lines = (brute_force_case / "events.jsonl").read_bytes().splitlines()
+    for line in lines:
+        holders = [path for path, text in texts.items() if line in text]
+        assert len(holders) == 1, line[:120]
+    assert sum(f["cited_records"] for f in manifest["log_files"]) == len(lines)
+
+
+def test_manifest_hashes_match_the_files(brute_force_case: Path, sample_root: Path) -> None:
+    manifest = json.loads((brute_force_case / "manifest.json").read_text())
+    assert manifest["log_files"], "no log file listed"
+    for entry in manifest["log_files"]:
+        data = (sample_root / entry["path"]).read_bytes()
+        assert entry["size"] == len(data)
+        assert entry["sha256"] == hashlib.sha256(data).hexdigest()
+    from toolkit import __version__
+
+    assert manifest["trailcsi_version"] == __version__
+    assert manifest["command"][:3] == ["trailcsi", "case", "build"]
+    assert "--principal" in manifest["command"]
+    assert manifest["window"]["start"] == "2025-03-29T02:00:00Z"
+    kinds = {s["kind"] for s in manifest["selections"]}
+    assert kinds == {"principal", "sweep"}
+    assert all("FROM" in s["athena_sql"] for s in manifest["selections"])
+
+
+def test_manifest_reads_every_file_of_the_window(brute_force_case: Path, sample_root: Path) -> None:
+    manifest = json.loads((brute_force_case / "manifest.json").read_text())
+    engine = LocalEngine(sample_root)
+    try:
+        window = parse_window(start=WINDOW[1], end=WINDOW[3])
+        selected = engine.archive.select(window.delivery_span())
+    finally:
+        engine.close()
+    assert sorted(f["path"] for f in manifest["log_files"]) == sorted(
+        Path(log.path).relative_to(sample_root).as_posix() for log in selected
+    )
+
+
+def test_manifest_digest_verification_of_the_window(brute_force_case: Path) -> None:
+    verified = json.loads((brute_force_case / "manifest.json").read_text())["digest_verification"]
+    assert verified["ran"] is True
+    assert verified["ok"] is True, verified["problems"][:5]
+    assert verified["totals"]["digests_valid"] > 0
+    assert verified["chains"]
+
+
+def test_timeline_csv_rows_match_the_events(brute_force_case: Path) -> None:
+    with open(brute_force_case / "timeline.csv", newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    records = [json.loads(line) for line in (brute_force_case / "events.jsonl").read_bytes().splitlines()]
+    assert [r["eventid"] for r in rows] == [r["eventID"] for r in records]
+    assert [r["eventtime"] for r in rows] == [r["eventTime"] for r in records]
+    assert [r["eventname"] for r in rows] == [r["eventName"] for r in records]
+    assert [r["sourceipaddress"] for r in rows] == [r["sourceIPAddress"] for r in records]
+    assert all(r["selected_by"] for r in rows)
+
+
+def test_sweep_findings_are_marked(brute_force_case: Path, answers) -> None:
+    with open(brute_force_case / "timeline.csv", newline="", encoding="utf-8") as handle:
+        rows = {r["eventid"]: r for r in csv.DictReader(handle)}
+    # the Elastic IP allocation is no detection's; the success without MFA is one
+    success = rows[answers.brute_force_success_id]
+    assert "console-login-without-mfa" in success["findings"]
+    assert success["severity"] == "medium"
+    assert rows[answers.eip_allocate_event_id]["severity"] == "none"
+
+
+def test_report_is_self_contained(brute_force_case: Path) -> None:
+    page = (brute_force_case / "report.html").read_text(encoding="utf-8")
+    assert "Content-Security-Policy" in page and "default-src 'none'" in page
+    assert "<script src" not in page.lower() and "<link" not in page.lower()
+    assert 'id="timeline-chart"' in page and 'id="activity-principal"' in page and 'id="activity-ip"' in page
+
+
+# -- byte for byte, and hostile text ---------------------------------------------------------------
+
+
+def hostile_archive(root: Path) -> tuple[Path, list[bytes]]:
+    """One log file written by hand: keys in odd order, spaces, escapes, a number as CloudTrail
+    never writes it, and attacker-controlled text in the fields the report shows."""
+    records = [
+        (
+            '{ "eventVersion":"1.08", "eventTime" : "2025-03-29T03:00:00Z","eventSource":"iam.amazonaws.com",'
+            '"eventName":"CreateUser","awsRegion":"us-east-1","sourceIPAddress":"198.51.100.7",'
+            f'"userAgent":{json.dumps(HOSTILE_AGENT)},'
+            '"userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/<i>mallory</i>",'
+            '"accountId":"111122223333","userName":"=HYPERLINK(\\"http://x\\")"},'
+            '"requestParameters":{"userName":"caf\\u00e9","note":'
+            + json.dumps(HOSTILE_VALUE)
+            + ',"n":1.0E2},'
+            '"eventID":"11111111-2222-3333-4444-555555555555","readOnly":false,'
+            '"eventType":"AwsApiCall","recipientAccountId":"111122223333"  }'
+        ),
+        (
+            '{"eventID":"aaaaaaaa-2222-3333-4444-555555555555","eventTime":"2025-03-29T03:05:00Z",'
+            '"eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"us-east-1",'
+            '"userIdentity":{"type":"Root","arn":"arn:aws:iam::111122223333:root"},'
+            '"sourceIPAddress":"-1+2","userAgent":"@SUM(1)","recipientAccountId":"111122223333",'
+            '"readOnly":true,"eventType":"AwsApiCall","eventVersion":"1.08"}'
+        ),
+    ]
+    body = '{\n  "Records" : [\n    ' + " ,\n    ".join(records) + "\n  ]\n}\n"
+    key = (
+        "AWSLogs/111122223333/CloudTrail/us-east-1/2025/03/29/"
+        "111122223333_CloudTrail_us-east-1_20250329T0310Z_AbCdEfGhIjKlMnOp.json.gz"
+    )
+    path = root / key
+    path.parent.mkdir(parents=True)
+    path.write_bytes(gzip.compress(body.encode("utf-8"), mtime=0))
+    return root, [r.encode("utf-8") for r in records]
+
+
+def build_hostile(tmp_path: Path, *, charts: bool = True) -> tuple[Path, list[bytes]]:
+    root, texts = hostile_archive(tmp_path / "archive")
+    engine = LocalEngine(root)
+    try:
+        spec = case.CaseSpec(
+            parse_window(start="2025-03-29", end="2025-03-29"),
+            event_ids=["11111111-2222-3333-4444-555555555555", "AAAAAAAA-2222-3333-4444-555555555555"],
+        )
+        built = case.build(engine, spec)
+    finally:
+        engine.close()
+    target = tmp_path / "case"
+    case.write(built, target)
+    return target, texts
+
+
+def test_records_are_cited_byte_for_byte_whatever_their_spacing(tmp_path: Path) -> None:
+    target, texts = build_hostile(tmp_path)
+    assert (target / "events.jsonl").read_bytes() == b"".join(t + b"\n" for t in texts)
+
+
+def test_hostile_text_cannot_leave_its_place_in_the_report(tmp_path: Path) -> None:
+    target, _texts = build_hostile(tmp_path)
+    page = (target / "report.html").read_text(encoding="utf-8")
+    lowered = page.lower()
+    for needle in ("<script>alert", "<img src=x", "<i>mallory", "<b>bold", "</script ><b>", "<!--"):
+        at = lowered.find(needle.lower())
+        assert at < 0, f"{needle!r} appears unescaped: {page[max(0, at - 60) : at + 60]!r}"
+    # exactly the page's own scripts: the event data, the table, plotly's
+    assert lowered.count("</script") == lowered.count("<script")
+    assert "\\u003c/script\\u003e\\u003cscript\\u003ealert" in page or "&lt;/script&gt;" in page
+
+
+def test_timeline_csv_defuses_formulas(tmp_path: Path) -> None:
+    target, _texts = build_hostile(tmp_path)
+    with open(target / "timeline.csv", newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows[1]["sourceipaddress"] == "'-1+2"
+    assert rows[1]["useragent"] == "'@SUM(1)"
+    assert rows[0]["useragent"] == HOSTILE_AGENT  # not a formula: as written
+
+
+def test_without_plotly_the_report_says_how_to_get_the_charts(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(report, "charts_available", lambda: False)
+    target, texts = build_hostile(tmp_path)
+    page = (target / "report.html").read_text(encoding="utf-8")
+    assert report.INSTALL_HINT.replace("'", "&#x27;") in page
+    assert "timeline-chart" not in page.replace("getElementById('timeline-chart')", "")
+    assert (target / "events.jsonl").read_bytes() == b"".join(t + b"\n" for t in texts)
+
+
+def test_raw_spans_follow_the_file_not_the_parser() -> None:
+    text = '{"a": [1], "Records" : [ {"b":1,  "a":"\\u00e9"} ,{"c":[1,2]}],"z":{}} {"Records":[]} [1]'
+    found = [text[s:e] for s, e, _v in raw.spans(text)]
+    assert found == ['{"b":1,  "a":"\\u00e9"}', '{"c":[1,2]}']
+
+
+def test_raw_records_refuse_what_is_not_json(tmp_path: Path) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text('{"Records": [{"a": 1} {"b": 2}]}')
+    with pytest.raises(Exception, match="not CloudTrail JSON"):
+        raw.records(str(path))
+
+
+# -- hostile input ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "event_id", ["x' OR 1=1 --", "../../etc/passwd", "", "a" * 200, "id\nnext", "<script>"]
+)
+def test_malformed_event_ids_are_refused(event_id: str) -> None:
+    with pytest.raises(UsageError, match="not an event id"):
+        case.CaseSpec(parse_window(all_time=True), event_ids=[event_id]).check()
+
+
+def test_a_case_needs_a_selection() -> None:
+    with pytest.raises(UsageError, match="at least one selection"):
+        case.CaseSpec(parse_window(all_time=True)).check()
+
+
+def test_a_folder_that_is_not_empty_is_refused_unless_forced(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(UsageError, match="not empty"):
+        case.check_directory(tmp_path, force=False)
+    case.check_directory(tmp_path, force=True)
+    file = tmp_path / "notes.txt"
+    with pytest.raises(UsageError, match="not a folder"):
+        case.check_directory(file, force=True)
+
+
+def test_cli_refuses_before_reading(tmp_path: Path, sample_root: Path) -> None:
+    busy = tmp_path / "busy"
+    busy.mkdir()
+    (busy / "x").write_text("x")
+    done = run_cli("case", "build", str(busy), "--source", str(sample_root), "--principal", "alice")
+    assert done.returncode == 2 and "not empty" in done.stderr and "--force" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    fresh = tmp_path / "fresh"
+    for args, message in (
+        (("--event-id", "1' OR '1'='1"), "not an event id"),
+        (("--template", "user-created", "--param", "nope=1"), "no --template given declares it"),
+        (("--template", "user-created", "--param", "user_name"), ""),
+        (("--finding-from-sweep", "user-created"), "not a detection"),
+        (("--template", "no-such-template"), "no template named"),
+        (("--engine", "athena", "--principal", "alice"), ""),
+        ((), "at least one selection"),
+    ):
+        source = () if "--engine" in args else ("--source", str(sample_root))
+        done = run_cli("case", "build", str(fresh), *source, *WINDOW, *args)
+        assert done.returncode == 2, (args, done.stderr)
+        assert message in done.stderr, (args, done.stderr)
+        assert "Traceback" not in done.stderr
+        assert not fresh.exists()
+
+
+def test_event_ids_not_in_the_window_are_an_error(tmp_path: Path, sample_root: Path, answers) -> None:
+    done = run_cli(
+        "case",
+        "build",
+        str(tmp_path / "c"),
+        "--source",
+        str(sample_root),
+        *WINDOW,
+        "--event-id",
+        answers.rogue_user_event_id,  # 100 days before the window
+    )
+    assert done.returncode == 4 and "not found" in done.stderr
+    assert not (tmp_path / "c").exists()
+
+
+def test_template_with_params_and_event_ids(tmp_path: Path, sample_root: Path, answers) -> None:
+    done = run_cli(
+        "case",
+        "build",
+        str(tmp_path / "c"),
+        "--source",
+        str(sample_root),
+        "--start",
+        "2024-12-01",
+        "--end",
+        "2025-03-31",
+        "--template",
+        "user-created",
+        "--param",
+        "user_name=svc-backup",
+        "--event-id",
+        answers.eip_allocate_event_id,
+        "--title",
+        "<b>rogue</b> user",
+    )
+    assert done.returncode == 0, done.stderr
+    ids = [json.loads(x)["eventID"] for x in (tmp_path / "c" / "events.jsonl").read_text().splitlines()]
+    assert sorted(ids) == sorted([answers.rogue_user_event_id, answers.eip_allocate_event_id])
+    manifest = json.loads((tmp_path / "c" / "manifest.json").read_text())
+    assert [s["kind"] for s in manifest["selections"]] == ["template", "event-id"]
+    assert manifest["digest_verification"]["ran"] is False
+    page = (tmp_path / "c" / "report.html").read_text()
+    assert "<title>&lt;b&gt;rogue&lt;/b&gt; user</title>" in page
+    assert "digest chains not verified" in done.stderr
+
+
+def test_built_today_by_the_library(tmp_path: Path, sample_root: Path, answers) -> None:
+    """From a notebook: the library call, no CLI."""
+    engine = LocalEngine(sample_root)
+    try:
+        built = case.build(
+            engine,
+            case.CaseSpec(
+                parse_window(start=WINDOW[1], end=WINDOW[3]), event_ids=[answers.brute_force_success_id]
+            ),
+        )
+    finally:
+        engine.close()
+    assert [e.eventid for e in built.events] == [answers.brute_force_success_id]
+    assert built.built <= datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
