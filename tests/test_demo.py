@@ -8,6 +8,9 @@ def test_demo_finds_every_planted_incident_and_reuses_its_archive(tmp_path, caps
     out = capsys.readouterr().out
     assert out.count("planted incident found") == 4 and "NOT the planted answer" not in out
     assert any("writing the sample archive" in line for line in said)
+    assert "the case holds the planted incident" in out
+    report = tmp_path / "sample-case" / "report.html"
+    assert f"open {report}" in out and report.is_file()
     said.clear()
     assert demo.run(tmp_path / "sample", say=said.append)
     assert any("using the sample archive" in line for line in said)

@@ -147,6 +147,54 @@ def _verify_step(root: Path, number: int) -> bool:
     return found
 
 
+def _case_step(root: Path, key: incidents.AnswerKey, number: int) -> bool:
+    """Write the brute force up as a case folder: the report a responder hands over."""
+    from toolkit import case, verify
+    from toolkit.publickeys import PublicKeys
+    from toolkit.sample import digests
+
+    first = datetime.strptime(key.brute_force_first, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    window = Window(
+        first - timedelta(hours=1), first + timedelta(hours=2), "the hours around the brute force"
+    )
+    target = root.with_name(root.name + "-case")
+    command = [
+        "trailcsi", "case", "build", str(target), "--source", str(root),
+        "--start", f"{window.start:%Y-%m-%dT%H:%MZ}", "--end", f"{window.end:%Y-%m-%dT%H:%MZ}",
+        "--principal", key.brute_force_user, "--finding-from-sweep", "console-login-without-mfa",
+        "--public-keys", str(root / digests.PUBLIC_KEYS), "--signatures", str(root / digests.METADATA), "--force",
+    ]  # fmt: skip
+    print(f"\n{number}. Write it up: the brute force as a case file (timeline, original records, evidence)")
+    print("   " + " ".join(command[:12]) + " ...")
+    spec = case.CaseSpec(
+        window,
+        principals=[key.brute_force_user],
+        detections=["console-login-without-mfa"],
+        title=f"Brute force against {key.brute_force_user} from {key.brute_force_ip}",
+        command=command,
+    )
+    engine = LocalEngine(root)
+    try:
+        built = case.build(
+            engine,
+            spec,
+            public_keys=PublicKeys.load(root / digests.PUBLIC_KEYS),
+            signatures=verify.load_signatures(root / digests.METADATA),
+        )
+    finally:
+        engine.close()
+    paths = case.write(built, target, force=True)
+    ids = {e.eventid for e in built.events}
+    found = {key.brute_force_success_id, key.eip_allocate_event_id, *key.brute_force_failure_ids} <= ids
+    print(f"   {len(built.events)} events, {len(built.files)} log files hashed; open {paths['report.html']}")
+    if not built.charts:
+        print(f"   (the report has no charts: {case.report.INSTALL_HINT})")
+    print(
+        "   → the case holds the planted incident" if found else "   → the case MISSES the planted incident"
+    )
+    return found
+
+
 def run(directory: Path | None, say: Callable[[str], None]) -> bool:
     """Walk through the investigations; returns whether every answer matched the answer key."""
     root, key = ensure_sample(directory, say)
@@ -165,5 +213,6 @@ def run(directory: Path | None, say: Callable[[str], None]) -> bool:
     finally:
         engine.close()
     all_found &= _verify_step(root, len(steps(key)) + 1)
+    all_found &= _case_step(root, key, len(steps(key)) + 2)
     say(f"sample archive: {root} (try: trailcsi search --source {root} --event-name ConsoleLogin --since 7d)")
     return all_found

@@ -83,9 +83,12 @@ def _e(value: Any) -> str:
 
 
 def _default_title(case: Case) -> str:
-    parts = [f"{s.kind} {s.label}" for s in case.selections[:3]]
-    more = f" and {len(case.selections) - 3} more" if len(case.selections) > 3 else ""
-    return "Case: " + "; ".join(parts) + more
+    parts = [f"{s.kind} {s.label}" for s in case.selections if s.kind != "sweep"]
+    sweeps = [s for s in case.selections if s.kind == "sweep"]
+    if sweeps:
+        found = sum(1 for s in sweeps if s.event_ids)
+        parts.append(f"findings of {len(sweeps)} detection(s), {found} with findings")
+    return "Case: " + "; ".join(parts)
 
 
 def _summary(case: Case) -> str:
@@ -407,7 +410,7 @@ tr.detail td{background:#fafafa}pre{white-space:pre-wrap;word-break:break-all;fo
 .sev-critical,.sev-high{color:#b30000;font-weight:600}.sev-medium{color:#c25e00;font-weight:600}.sev-low{color:#8a6d00}
 .ok{color:#11702a}.bad{color:#b30000}.note{background:#fff7e0;border:1px solid #f0d890;padding:8px}
 td.n{text-align:right}code{font-size:12px}.files td{font-size:12px}article.query h3{font-size:15px;margin-bottom:2px}
-#filter{width:24em;padding:3px}
+#filter{width:24em;padding:3px}#event-table td:first-child{white-space:nowrap}
 """
 
 # Rows are built with textContent only: no text from the logs is ever parsed as HTML.
