@@ -410,7 +410,7 @@ tr.detail td{background:#fafafa}pre{white-space:pre-wrap;word-break:break-all;fo
 .sev-critical,.sev-high{color:#b30000;font-weight:600}.sev-medium{color:#c25e00;font-weight:600}.sev-low{color:#8a6d00}
 .ok{color:#11702a}.bad{color:#b30000}.note{background:#fff7e0;border:1px solid #f0d890;padding:8px}
 td.n{text-align:right}code{font-size:12px}.files td{font-size:12px}article.query h3{font-size:15px;margin-bottom:2px}
-#filter{width:24em;padding:3px}#event-table td:first-child{white-space:nowrap}
+#filter{width:24em;padding:3px}#event-table{table-layout:fixed}#event-table th:first-child{width:11em}#event-table th:nth-child(4){width:22%}
 """
 
 # Rows are built with textContent only: no text from the logs is ever parsed as HTML.
