@@ -9,19 +9,34 @@ from typing import Annotated
 import typer
 
 from toolkit.cli_common import say
+from toolkit.cli_help import App, examples
 from toolkit.cli_options import SourceOptions, criteria_options, options, source_options, window_options
 from toolkit.criteria import Criteria
 from toolkit.errors import UsageError
 from toolkit.window import Window
 
-case_app = typer.Typer(
-    help="Case files: an incident's timeline, events and evidence, in one folder.", no_args_is_help=True
+case_app = App(
+    help="Case files: an incident's timeline, events and evidence, in one folder.",
+    epilog=examples(
+        "trailcsi case build ./case-alice --source ./sample --since 7d \\",
+        "    --principal alice",
+        "trailcsi case build --help",
+    ),
+    no_args_is_help=True,
 )
 
 SELECT = "Case selections (any mix; the events of all of them make the case)"
 
 
-@case_app.command("build")
+@case_app.command(
+    "build",
+    epilog=examples(
+        "trailcsi case build ./case-alice --source ./sample --since 7d \\",
+        "    --principal alice --finding-from-sweep console-login-without-mfa --force",
+        "trailcsi case build ./case-eips --source ./sample --since 3d \\",
+        "    --template eip-allocations",
+    ),
+)
 @options(criteria=criteria_options, window=window_options, source=source_options)
 def case_build(
     directory: Annotated[
@@ -34,6 +49,7 @@ def case_build(
         list[str] | None,
         typer.Option(
             "--principal",
+            metavar="PRINCIPAL",
             help="Everything this principal did (as principal-activity).",
             rich_help_panel=SELECT,
         ),
@@ -42,6 +58,7 @@ def case_build(
         list[str] | None,
         typer.Option(
             "--finding-from-sweep",
+            metavar="DETECTION|all",
             help="The findings of this detection, or 'all' detections (repeat); marked on the timeline.",
             rich_help_panel=SELECT,
         ),
@@ -50,6 +67,7 @@ def case_build(
         list[str] | None,
         typer.Option(
             "--template",
+            metavar="NAME",
             help="The events an investigation template returns (repeat).",
             rich_help_panel=SELECT,
         ),
@@ -59,24 +77,32 @@ def case_build(
         typer.Option(
             "--param",
             "-p",
+            metavar="NAME=VALUE",
             help="name=value for the --template(s) declaring it (repeat).",
             rich_help_panel=SELECT,
         ),
     ] = None,
     queries_dir: Annotated[
-        list[Path] | None, typer.Option("--queries-dir", help="Another directory of templates.")
+        list[Path] | None,
+        typer.Option("--queries-dir", metavar="DIR", help="Another directory of templates."),
     ] = None,
     public_keys: Annotated[
         Path | None,
         typer.Option(
-            "--public-keys", help="JSON of `aws cloudtrail list-public-keys`: verify the window's digests."
+            "--public-keys",
+            metavar="FILE",
+            help="JSON of `aws cloudtrail list-public-keys`: verify the window's digests.",
         ),
     ] = None,
     signatures_file: Annotated[
         Path | None,
-        typer.Option("--signatures", help="The newest digests' signatures from S3 metadata (as for verify)."),
+        typer.Option(
+            "--signatures",
+            metavar="FILE",
+            help="The newest digests' signatures from S3 metadata (as for verify).",
+        ),
     ] = None,
-    title: Annotated[str, typer.Option("--title", help="The report's title.")] = "",
+    title: Annotated[str, typer.Option("--title", metavar="TEXT", help="The report's title.")] = "",
     force: Annotated[
         bool, typer.Option("--force", help="Replace the case files in a folder that is not empty.")
     ] = False,

@@ -6,6 +6,7 @@ against the sample's answer key, so the demo also proves the engine finds what w
 
 from __future__ import annotations
 
+import shlex
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -165,7 +166,7 @@ def _case_step(root: Path, key: incidents.AnswerKey, number: int) -> bool:
         "--public-keys", str(root / digests.PUBLIC_KEYS), "--signatures", str(root / digests.METADATA), "--force",
     ]  # fmt: skip
     print(f"\n{number}. Write it up: the brute force as a case file (timeline, original records, evidence)")
-    print("   " + " ".join(command[:12]) + " ...")
+    print("   " + shlex.join(command))  # runnable as printed
     spec = case.CaseSpec(
         window,
         principals=[key.brute_force_user],
