@@ -1,75 +1,168 @@
 /*
-title = "Failed console logins per source: is it a brute force?"
-kind = "investigation"
+title = "Console brute force: bursts of failed console logins against a user or from an address"
+kind = "detection"
+severity = "medium"
 tags = ["signin", "credential-access", "T1110"]
 description = """
-Failed ConsoleLogin events grouped by source IP and user agent, most failures first: how many,
-first and last attempt, attempts per minute, which users were targeted, whether a login from the
-same address succeeded afterwards (success_followed: the brute force worked), and whether the
-address or the agent appears in the targeted users' successful logins before the first attempt
-(known_ip, known_agent: false means a stranger). Widen the window (--since 90d) to see more of
-the users' usual logins.
+Bursts of failed console logins. A burst is at least min_failures failed ConsoleLogin events
+(responseElements ConsoleLogin = Failure, or no outcome but an errorMessage) inside some
+window_minutes, against one user (user name in one account: a brute force, from one address or
+many), or from one address against several users (grouped_by = source_ip: password spraying; an
+address that tries one user only is already that user's burst). Every failure of such a window
+belongs to the burst, and bursts at most window_minutes apart are one.
+
+One row per burst, named by its first failure (eventid, eventtime; of simultaneous first
+failures, the lowest eventid): how many failures, the last attempt, attempts per minute, the
+users targeted, the source addresses and user agents; whether a targeted user then logged in
+successfully from one of those addresses (success_followed, first_success: the brute force
+worked); whether a targeted user had logged in successfully from one of those addresses, or with
+one of those agents, before the first failure (known_ip, known_agent: false means a stranger;
+widen the window, --since 90d, to see more of the users' usual logins). A failure whose eventTime
+is not ISO 8601 UTC, as CloudTrail writes it, cannot be placed in time and is not counted.
 """
 
 [params.min_failures]
 type = "int"
-default = 5
-description = "Only sources with at least this many failures."
+default = 10
+description = "Failed logins within window_minutes that make a burst."
+
+[params.window_minutes]
+type = "int"
+default = 60
+description = "The sliding window, in minutes, in which min_failures must fall."
 */
 WITH logins AS (
     SELECT
-        eventtime,
-        sourceipaddress,
-        useragent,
-        useridentity.username AS user_name,
-        json_extract_scalar(responseelements, '$.ConsoleLogin') AS outcome
+        *,
+        json_extract_scalar(responseelements, '$.ConsoleLogin') AS outcome,
+        useridentity.arn AS user_arn,
+        coalesce(useridentity.accountid, recipientaccountid, account) AS target_account,
+        CASE
+            WHEN useridentity.type = 'Root' THEN 'root'
+            ELSE coalesce(useridentity.username, useridentity.arn, useridentity.principalid)
+        END AS target_user,
+        CASE
+            WHEN regexp_like(eventtime, '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]{1,3})?Z$')
+                THEN to_unixtime(from_iso8601_timestamp(eventtime))
+        END AS unix_time
     FROM trail
     WHERE eventsource = 'signin.amazonaws.com' AND eventname = 'ConsoleLogin'
 ),
 failures AS (
-    SELECT
-        sourceipaddress,
-        useragent,
-        count(*) AS failures,
-        min(eventtime) AS first_attempt,
-        max(eventtime) AS last_attempt,
-        array_join(array_sort(array_agg(DISTINCT user_name)), ', ') AS users_targeted
+    SELECT *
     FROM logins
-    WHERE outcome = 'Failure'
-    GROUP BY sourceipaddress, useragent
-    HAVING count(*) >= :min_failures
+    WHERE unix_time IS NOT NULL
+        AND target_user IS NOT NULL
+        AND (outcome = 'Failure' OR (outcome IS NULL AND errormessage IS NOT NULL))
 ),
-targeted AS (
-    SELECT DISTINCT sourceipaddress, useragent, user_name FROM logins WHERE outcome = 'Failure'
+keyed AS (
+    SELECT 'user' AS grouped_by, target_account || ' ' || target_user AS burst_key, * FROM failures
+    UNION ALL
+    SELECT 'source_ip' AS grouped_by, sourceipaddress AS burst_key, * FROM failures WHERE sourceipaddress IS NOT NULL
+),
+-- How many failures of the same key fall in the window that starts at each failure...
+ahead AS (
+    SELECT
+        *,
+        count(*) OVER (
+            PARTITION BY grouped_by, burst_key ORDER BY unix_time
+            RANGE BETWEEN CURRENT ROW AND greatest(:window_minutes, 0) * 60 FOLLOWING
+        ) AS in_window
+    FROM keyed
+),
+-- ...a failure is in a burst when a window holding min_failures of them holds it too...
+marked AS (
+    SELECT
+        *,
+        max(CASE WHEN in_window >= :min_failures THEN 1 ELSE 0 END) OVER (
+            PARTITION BY grouped_by, burst_key ORDER BY unix_time
+            RANGE BETWEEN greatest(:window_minutes, 0) * 60 PRECEDING AND CURRENT ROW
+        ) AS in_burst
+    FROM ahead
+),
+-- ...and a burst ends where the next failure of its key is more than a window away.
+starts AS (
+    SELECT
+        *,
+        CASE
+            WHEN lag(unix_time) OVER (PARTITION BY grouped_by, burst_key ORDER BY unix_time) >= unix_time - greatest(:window_minutes, 0) * 60
+                THEN 0
+            ELSE 1
+        END AS starts_burst
+    FROM marked
+    WHERE in_burst = 1
+),
+numbered AS (
+    SELECT *, sum(starts_burst) OVER (PARTITION BY grouped_by, burst_key ORDER BY unix_time) AS burst
+    FROM starts
+),
+bursts AS (
+    SELECT
+        grouped_by,
+        burst_key,
+        burst,
+        count(*) AS failures,
+        min(unix_time) AS first_at,
+        max(unix_time) AS last_at,
+        max(eventtime) AS last_attempt,
+        count(DISTINCT target_account || ' ' || target_user) AS users,
+        max(user_arn) AS user_arn,
+        array_join(array_sort(array_agg(DISTINCT target_user)), ', ') AS users_targeted,
+        array_join(array_sort(array_agg(DISTINCT sourceipaddress)), ', ') AS source_ips,
+        array_join(array_sort(array_agg(DISTINCT useragent)), ', ') AS user_agents
+    FROM numbered
+    GROUP BY grouped_by, burst_key, burst
+),
+firsts AS (
+    SELECT
+        *,
+        row_number() OVER (PARTITION BY grouped_by, burst_key, burst ORDER BY unix_time, eventid) AS position
+    FROM numbered
+),
+members AS (
+    SELECT DISTINCT grouped_by, burst_key, burst, target_account, target_user, sourceipaddress, useragent
+    FROM numbered
 ),
 checks AS (
     SELECT
-        f.sourceipaddress,
-        f.useragent,
-        count_if(s.sourceipaddress = f.sourceipaddress AND s.eventtime >= f.first_attempt) > 0 AS success_followed,
-        count_if(s.sourceipaddress = f.sourceipaddress AND s.eventtime < f.first_attempt) > 0 AS known_ip,
-        count_if(s.useragent = f.useragent AND s.eventtime < f.first_attempt) > 0 AS known_agent
-    FROM failures AS f
-    JOIN targeted AS t ON t.sourceipaddress = f.sourceipaddress AND t.useragent = f.useragent
-    LEFT JOIN logins AS s ON s.outcome = 'Success' AND s.user_name = t.user_name
-    GROUP BY f.sourceipaddress, f.useragent
+        m.grouped_by,
+        m.burst_key,
+        m.burst,
+        min(CASE WHEN s.sourceipaddress = m.sourceipaddress AND s.unix_time >= b.first_at THEN s.eventtime END)
+            AS first_success,
+        count_if(s.sourceipaddress = m.sourceipaddress AND s.unix_time < b.first_at) > 0 AS known_ip,
+        count_if(s.useragent = m.useragent AND s.unix_time < b.first_at) > 0 AS known_agent,
+        max(s.user_arn) AS success_arn
+    FROM members AS m
+    JOIN bursts AS b ON b.grouped_by = m.grouped_by AND b.burst_key = m.burst_key AND b.burst = m.burst
+    LEFT JOIN logins AS s
+        ON s.outcome = 'Success'
+        AND s.unix_time IS NOT NULL
+        AND s.target_account = m.target_account
+        AND s.target_user = m.target_user
+    GROUP BY m.grouped_by, m.burst_key, m.burst
 )
 SELECT
-    f.sourceipaddress,
-    f.useragent,
-    f.failures,
-    f.users_targeted,
-    f.first_attempt,
-    f.last_attempt,
-    round(
-        f.failures * 60.0 / greatest(
-            date_diff('second', from_iso8601_timestamp(f.first_attempt), from_iso8601_timestamp(f.last_attempt)), 60
-        ),
-        2
-    ) AS attempts_per_minute,
-    c.success_followed,
+    f.eventtime,
+    f.eventname,
+    CASE WHEN b.grouped_by = 'user' THEN coalesce(b.user_arn, c.success_arn, f.target_user) ELSE b.users_targeted END AS principal,
+    CASE WHEN b.grouped_by = 'user' THEN b.source_ips ELSE f.sourceipaddress END AS sourceipaddress,
+    f.account,
+    b.grouped_by,
+    b.failures,
+    b.last_attempt,
+    round(b.failures * 60.0 / greatest(b.last_at - b.first_at, 60.0), 2) AS attempts_per_minute,
+    b.users_targeted,
+    b.source_ips,
+    b.user_agents,
+    c.first_success IS NOT NULL AS success_followed,
+    c.first_success,
     c.known_ip,
-    c.known_agent
-FROM failures AS f
-JOIN checks AS c ON c.sourceipaddress = f.sourceipaddress AND c.useragent = f.useragent
-ORDER BY f.failures DESC, f.sourceipaddress
+    c.known_agent,
+    f.eventid
+FROM bursts AS b
+JOIN firsts AS f
+    ON f.grouped_by = b.grouped_by AND f.burst_key = b.burst_key AND f.burst = b.burst AND f.position = 1
+JOIN checks AS c ON c.grouped_by = b.grouped_by AND c.burst_key = b.burst_key AND c.burst = b.burst
+WHERE b.grouped_by = 'user' OR b.users > 1
+ORDER BY b.failures DESC, f.eventtime, b.grouped_by, b.burst_key

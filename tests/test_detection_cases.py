@@ -9,11 +9,12 @@ Panther's rule tests found (tests/test_detection_precision.py).
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import lay_out
+from conftest import CORPORA, lay_out, read_jsonl
 
 from toolkit import window
 from toolkit.catalog import Catalog
@@ -366,3 +367,169 @@ def test_access_denied_burst_counts_the_principals_own_calls(flagged):
             denied(f"cli-{i}", "c"),
         ]
     assert flagged("access-denied-burst", records, min_errors=3) == {"cli-0", "cli-1", "cli-2"}
+
+
+# --- console-login-failures: bursts of failed console logins ----------------------------------
+
+FIRST_LOGIN = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def bursts(tmp_path: Path, catalog: Catalog):
+    """The rows console-login-failures returns over the records (all time), as dicts."""
+
+    calls = iter(range(1000))
+
+    def run(records: list[dict[str, Any]], **params: Any) -> list[dict[str, Any]]:
+        engine = LocalEngine(lay_out(records, tmp_path / f"archive-{next(calls)}"))  # a new one each call
+        try:
+            result = engine.run(render(catalog.get("console-login-failures"), params, ALL))
+        finally:
+            engine.close()
+        return [dict(zip(result.columns, row, strict=True)) for row in result.rows]
+
+    return run
+
+
+def login(
+    event_id: str, user: str, minute: float, *, ip: str = "203.0.113.7", ok: bool = False, **fields: Any
+) -> dict[str, Any]:
+    """A ConsoleLogin as CloudTrail writes it: a failure names the user but no ARN."""
+    identity = {
+        "type": "IAMUser",
+        "principalId": f"AIDA{user.upper()}",
+        "accountId": ACCOUNT,
+        "userName": user,
+    }
+    if ok:
+        identity["arn"] = f"arn:aws:iam::{ACCOUNT}:user/{user}"
+    when = FIRST_LOGIN + timedelta(minutes=minute)
+    record = event(
+        event_id,
+        "ConsoleLogin",
+        "signin.amazonaws.com",
+        eventTime=when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        eventType="AwsConsoleSignIn",
+        sourceIPAddress=ip,
+        userAgent="Mozilla/5.0 (X11; Linux x86_64)",
+        userIdentity=identity,
+        responseElements={"ConsoleLogin": "Success" if ok else "Failure"},
+    )
+    if not ok:
+        record["errorMessage"] = "Failed authentication"
+    return record | fields
+
+
+def test_console_brute_force_against_one_user_from_many_addresses(bursts):
+    failures = [login(f"f{i:02d}", "bob", i * 3, ip=f"198.51.100.{i}") for i in range(10)]
+    success = login("in", "bob", 40, ip="198.51.100.3", ok=True)
+    [row] = bursts([*failures, success])
+    assert (row["grouped_by"], row["failures"], row["eventid"], row["eventname"]) == (
+        "user",
+        10,
+        "f00",
+        "ConsoleLogin",
+    )
+    # The failures name no ARN; the user's successful login does.
+    assert row["principal"] == f"arn:aws:iam::{ACCOUNT}:user/bob" and row["users_targeted"] == "bob"
+    addresses = ", ".join(sorted(f"198.51.100.{i}" for i in range(10)))
+    assert row["sourceipaddress"] == row["source_ips"] == addresses
+    assert (row["eventtime"], row["last_attempt"]) == ("2024-05-01T12:00:00Z", "2024-05-01T12:27:00Z")
+    assert (row["success_followed"], row["first_success"]) == (True, "2024-05-01T12:40:00Z")
+    assert (row["known_ip"], row["known_agent"]) == (False, False)
+    assert row["user_agents"] == "Mozilla/5.0 (X11; Linux x86_64)"
+    assert bursts(failures[:9] + [success]) == []  # nine: below the threshold
+
+
+def test_console_password_spray_is_one_burst_of_the_address(bursts):
+    users = ["ann", "ben", "cat", "dan", "eve"]
+    records = [login(f"{u}-{i}", u, n * 2 + i, ip="192.0.2.9") for n, u in enumerate(users) for i in range(2)]
+    [row] = bursts(records)  # two failures a user: no user's burst
+    assert (row["grouped_by"], row["failures"], row["sourceipaddress"]) == ("source_ip", 10, "192.0.2.9")
+    assert row["principal"] == row["users_targeted"] == "ann, ben, cat, dan, eve"
+    assert row["success_followed"] is False and row["eventid"] == "ann-0"
+
+
+def test_console_brute_force_window_is_sliding_and_inclusive(bursts):
+    spread = [login(f"s{i}", "bob", i * 7) for i in range(10)]  # 63 minutes from first to last
+    assert bursts(spread) == []
+    assert [r["failures"] for r in bursts(spread, window_minutes=63)] == [10]
+    exact = [login(f"e{i}", "bob", i * 60 / 9) for i in range(10)]  # exactly 60 minutes
+    assert [r["failures"] for r in bursts(exact)] == [10]
+    # A window that starts late still sees ten: the first two failures are hours earlier.
+    late = [login("early-0", "bob", -300), login("early-1", "bob", -200)]
+    late += [login(f"l{i}", "bob", 100 + i) for i in range(10)]
+    [row] = bursts(late)
+    assert (row["failures"], row["eventid"]) == (10, "l0")
+
+
+def test_console_brute_force_bursts_apart_are_two(bursts):
+    first = [login(f"a{i}", "bob", i) for i in range(10)]
+    lone = [login("lone", "bob", 200)]  # more than an hour from both bursts: in neither
+    second = [login(f"b{i}", "bob", 400 + i, ip="203.0.113.8") for i in range(12)]
+    found = bursts(first + lone + second)
+    assert [(r["eventid"], r["failures"], r["sourceipaddress"]) for r in found] == [
+        ("b0", 12, "203.0.113.8"),
+        ("a0", 10, "203.0.113.7"),
+    ]
+
+
+def test_console_brute_force_counts_failures_as_cloudtrail_writes_them(bursts):
+    failures = [login(f"f{i}", "bob", i) for i in range(9)]
+    no_outcome = login("no-outcome", "bob", 10, responseElements=None)  # errorMessage only
+    assert [r["failures"] for r in bursts([*failures, no_outcome])] == [10]
+    not_iso = login("not-iso", "bob", 10, eventTime="2024-05-01 12:10:00")
+    assert bursts([*failures, not_iso]) == []  # cannot be placed in time: not counted
+    success = login("ok", "bob", 10, ok=True)
+    assert bursts([*failures, success]) == []  # a success is not a failure
+    other_event = event(
+        "mfa", "CheckMfa", "signin.amazonaws.com", errorMessage="Failed", eventTime=failures[0]["eventTime"]
+    )
+    assert bursts([*failures, other_event]) == []
+
+
+def test_console_brute_force_on_real_failed_logins(bursts):
+    """Real records: AWS's documented failed login of an IAM user (no ARN), repeated, and the
+    compromised-root-credentials scenario of Panther's tests (three failures, then a success)."""
+    documented = read_jsonl(CORPORA / "aws-docs-examples" / "events.jsonl")
+    failure = next(
+        r
+        for r in documented
+        if r.get("errorMessage") == "Failed authentication" and r["userIdentity"]["type"] == "IAMUser"
+    )
+    success = documented[0]  # anaya's successful login, with her ARN, from the same address
+    assert "arn" not in failure["userIdentity"] and success["responseElements"] == {"ConsoleLogin": "Success"}
+    start = datetime.strptime(success["eventTime"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    repeated = [
+        failure
+        | {
+            "eventID": f"doc-{i}",
+            "eventTime": (start + timedelta(minutes=1 + i)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
+        for i in range(10)
+    ]
+    [row] = bursts([success, *repeated])
+    assert (row["principal"], row["sourceipaddress"], row["failures"]) == (
+        "arn:aws:iam::111122223333:user/anaya",
+        "192.0.2.0",
+        10,
+    )
+    assert (row["success_followed"], row["known_ip"]) == (False, True)  # she logs in from there
+
+    scenario = CORPORA / "panther-rule-tests" / "scenarios"
+    records = []
+    for name in ("compromised-root-creds.attacker_cloudtrail", "compromised-root-creds.victim_cloudtrail"):
+        records += [
+            r | {"eventID": f"{name}-{i}"} for i, r in enumerate(read_jsonl(scenario / f"{name}.jsonl"))
+        ]
+    assert bursts(records) == []  # three failures over fifteen hours: not a burst by default
+    [row] = bursts(records, min_failures=3, window_minutes=24 * 60)
+    assert (row["grouped_by"], row["principal"], row["sourceipaddress"], row["failures"]) == (
+        "user",
+        "arn:aws:iam::493859302102:root",
+        "92.55.146.245",
+        3,
+    )
+    assert (row["eventtime"], row["last_attempt"]) == ("2020-10-30T23:25:32Z", "2020-10-31T14:45:00Z")
+    assert (row["success_followed"], row["first_success"]) == (True, "2020-11-01T08:29:10Z")
+    assert row["known_ip"] is False  # the owner logs in from another address

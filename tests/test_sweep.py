@@ -64,6 +64,7 @@ def test_sample_incidents_are_found(sample_root, catalog, answers):
     assert by_template["security-group-opened-to-world"] == {changes["AuthorizeSecurityGroupIngress"]}
     assert by_template["user-data-modified"] == {changes["ModifyInstanceAttribute"]}
     assert by_template["console-login-without-mfa"] == {answers.brute_force_success_id}
+    assert by_template["console-login-failures"] == {answers.brute_force_failure_ids[0]}
     assert [f.severity for f in week.findings] == sorted(
         (f.severity for f in week.findings), key=lambda s: sweep.SEVERITY_RANK[s]
     )

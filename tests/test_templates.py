@@ -85,24 +85,30 @@ def test_user_created_finds_the_rogue_user(catalog, engine, answers):
     assert [r["new_user"] for r in everyone] == [answers.rogue_user, *answers.expected_user_creations]
 
 
-def test_console_login_failures_ranks_the_brute_force(catalog, engine, answers):
+def test_console_login_failures_finds_the_brute_force(catalog, engine, answers):
     found = rows(engine, catalog, "console-login-failures", LAST_WEEK)
-    assert len(found) == 1
+    assert len(found) == 1  # one burst, against alice (from one address: not a second finding)
     top = found[0]
-    assert (top["sourceipaddress"], top["failures"], top["users_targeted"]) == (
+    assert (top["grouped_by"], top["sourceipaddress"], top["failures"], top["users_targeted"]) == (
+        "user",
         answers.brute_force_ip,
         answers.brute_force_failures,
         answers.brute_force_user,
     )
-    assert (top["first_attempt"], top["last_attempt"]) == (
+    assert top["principal"].endswith(f":user/{answers.brute_force_user}")
+    assert (top["eventid"], top["eventtime"], top["last_attempt"]) == (
+        answers.brute_force_failure_ids[0],
         answers.brute_force_first,
         answers.brute_force_last,
     )
-    assert top["success_followed"] is True and top["known_ip"] is False and top["known_agent"] is False
+    assert (top["success_followed"], top["first_success"]) == (True, answers.brute_force_success_time)
+    assert top["known_ip"] is False and top["known_agent"] is False
     assert top["attempts_per_minute"] > 3
     both = rows(engine, catalog, "console-login-failures", LAST_WEEK, min_failures="3")
     assert [r["failures"] for r in both] == [answers.brute_force_failures, answers.second_ip_failures]
-    assert both[1]["success_followed"] is False
+    assert both[1]["success_followed"] is False and both[1]["first_success"] is None
+    # 40 failures in about twelve minutes: no window of one minute holds ten of them.
+    assert rows(engine, catalog, "console-login-failures", LAST_WEEK, window_minutes="1") == []
 
 
 def test_principal_activity_follows_the_compromised_session(catalog, engine, answers):
@@ -272,9 +278,16 @@ def test_queries_list_and_show_as_json():
             "name": "min_failures",
             "type": "int",
             "required": False,
-            "default": 5,
-            "description": "Only sources with at least this many failures.",
-        }
+            "default": 10,
+            "description": "Failed logins within window_minutes that make a burst.",
+        },
+        {
+            "name": "window_minutes",
+            "type": "int",
+            "required": False,
+            "default": 60,
+            "description": "The sliding window, in minutes, in which min_failures must fall.",
+        },
     ]
     assert {"name", "title", "kind", "tags", "params"} <= set(entry)
     tagged = json.loads(cli("queries", "list", "--tag", "T1110", "--format", "json").stdout)
@@ -302,7 +315,7 @@ def test_run_from_the_command_line(sample_root, answers):
     dry = cli(
         "run", "console-login-failures", "--source", str(sample_root), "--start", "2025-03-28", "--dry-run"
     )
-    assert dry.returncode == 0 and "read_json" in dry.stdout and "HAVING COUNT(*) >= 5" in dry.stdout
+    assert dry.returncode == 0 and "read_json" in dry.stdout and "in_window >= 10" in dry.stdout
     wrong = cli("run", "user-created", "--param", "nope=1", "--source", str(sample_root))
     assert (
         wrong.returncode == 2

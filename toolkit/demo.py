@@ -68,11 +68,11 @@ def steps(key: incidents.AnswerKey) -> list[Step]:
             lambda rows: any(r[-1] == key.rogue_user_event_id for r in rows),
         ),
         Step(
-            "Is this spike of failed console logins a brute force? (source IP, user agent, rate, users)",
+            "Is this spike of failed console logins a brute force? (user, source IP, rate, did it work)",
             "run console-login-failures --since 7d",
             render(catalog.get("console-login-failures"), {}, parse_window("7d")),
             lambda rows: (
-                bool(rows) and rows[0][0] == key.brute_force_ip and rows[0][2] == key.brute_force_failures
+                bool(rows) and rows[0][3] == key.brute_force_ip and rows[0][6] == key.brute_force_failures
             ),
         ),
         Step(
