@@ -17,8 +17,9 @@ users targeted, the source addresses and user agents; whether a targeted user th
 successfully from one of those addresses (success_followed, first_success: the brute force
 worked); whether a targeted user had logged in successfully from one of those addresses, or with
 one of those agents, before the first failure (known_ip, known_agent: false means a stranger;
-widen the window, --since 90d, to see more of the users' usual logins). A failure whose eventTime
-is not ISO 8601 UTC, as CloudTrail writes it, cannot be placed in time and is not counted.
+widen the window, --since 90d, to see more of the users' usual logins). Times are read to the
+second, as UTC (CloudTrail's 2024-05-01T12:00:00Z, or the same with a space for the T); a login
+whose eventTime is not such a time cannot be placed in a window and is not counted.
 """
 
 [params.min_failures]
@@ -42,8 +43,8 @@ WITH logins AS (
             ELSE coalesce(useridentity.username, useridentity.arn, useridentity.principalid)
         END AS target_user,
         CASE
-            WHEN regexp_like(eventtime, '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]{1,3})?Z$')
-                THEN to_unixtime(from_iso8601_timestamp(eventtime))
+            WHEN regexp_like(eventtime, '^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]+)?Z?$')
+                THEN to_unixtime(from_iso8601_timestamp(replace(substr(eventtime, 1, 19), ' ', 'T') || 'Z'))
         END AS unix_time
     FROM trail
     WHERE eventsource = 'signin.amazonaws.com' AND eventname = 'ConsoleLogin'

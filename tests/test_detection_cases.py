@@ -63,8 +63,11 @@ def catalog() -> Catalog:
 
 @pytest.fixture
 def flagged(tmp_path: Path, catalog: Catalog):
+    calls = iter(range(1000))
+
     def run(detection: str, records: list[dict[str, Any]], **params: Any) -> set[str]:
-        engine = LocalEngine(lay_out(records, tmp_path))
+        # A new archive each call: one call's records never linger in the next one's.
+        engine = LocalEngine(lay_out(records, tmp_path / f"archive-{next(calls)}"))
         try:
             result = engine.run(render(catalog.get(detection), params, ALL))
         finally:
@@ -369,6 +372,35 @@ def test_access_denied_burst_counts_the_principals_own_calls(flagged):
     assert flagged("access-denied-burst", records, min_errors=3) == {"cli-0", "cli-1", "cli-2"}
 
 
+def test_access_denied_burst_is_a_burst_in_time(flagged):
+    """Ten denials in an hour are a burst; ten spread over days (a job lacking a permission, a
+    person trying a call they may not make) are not, however long the sweep's window."""
+
+    def denied(event_id: str, hours: float, user: str = "alice") -> dict[str, Any]:
+        when = datetime(2024, 5, 1, 12, 0, tzinfo=UTC) + timedelta(hours=hours)
+        identity = ALICE | {"arn": f"arn:aws:iam::{ACCOUNT}:user/{user}"}
+        return event(
+            event_id,
+            "DescribeDBInstances",
+            "rds.amazonaws.com",
+            userIdentity=identity,
+            eventTime=when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            errorCode="AccessDenied",
+        )
+
+    spread = [denied(f"day-{i}", i * 9) for i in range(10)]  # ten over four days
+    assert flagged("access-denied-burst", spread) == set()
+    hour = [denied(f"hour-{i}", i / 9) for i in range(10)]  # ten in exactly sixty minutes
+    assert flagged("access-denied-burst", hour) == {f"hour-{i}" for i in range(10)}
+    assert flagged("access-denied-burst", hour, window_minutes=59) == set()
+    # The burst's calls are flagged, the same principal's stray denials days before are not.
+    strays = [denied("stray-0", -50), denied("stray-1", -30)]
+    assert flagged("access-denied-burst", strays + hour) == {f"hour-{i}" for i in range(10)}
+    # One principal's burst: nine denials each of two principals are none.
+    two = [denied(f"a-{i}", i / 60) for i in range(9)] + [denied(f"b-{i}", i / 60, "bob") for i in range(9)]
+    assert flagged("access-denied-burst", two) == set()
+
+
 # --- console-login-failures: bursts of failed console logins ----------------------------------
 
 FIRST_LOGIN = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -381,7 +413,7 @@ def bursts(tmp_path: Path, catalog: Catalog):
     calls = iter(range(1000))
 
     def run(records: list[dict[str, Any]], **params: Any) -> list[dict[str, Any]]:
-        engine = LocalEngine(lay_out(records, tmp_path / f"archive-{next(calls)}"))  # a new one each call
+        engine = LocalEngine(lay_out(records, tmp_path / f"archive-{next(calls)}"))
         try:
             result = engine.run(render(catalog.get("console-login-failures"), params, ALL))
         finally:
@@ -478,8 +510,11 @@ def test_console_brute_force_counts_failures_as_cloudtrail_writes_them(bursts):
     failures = [login(f"f{i}", "bob", i) for i in range(9)]
     no_outcome = login("no-outcome", "bob", 10, responseElements=None)  # errorMessage only
     assert [r["failures"] for r in bursts([*failures, no_outcome])] == [10]
-    not_iso = login("not-iso", "bob", 10, eventTime="2024-05-01 12:10:00")
-    assert bursts([*failures, not_iso]) == []  # cannot be placed in time: not counted
+    spaced = login("spaced", "bob", 10, eventTime="2024-05-01 12:10:00.000000000")  # read as UTC
+    assert [r["failures"] for r in bursts([*failures, spaced])] == [10]
+    for unplaced in ("redacted", "2024-05-01", "2024-05-01T12:10:00+02:00"):
+        timeless = login("timeless", "bob", 10, eventTime=unplaced)
+        assert bursts([*failures, timeless]) == [], unplaced  # cannot be placed in time: not counted
     success = login("ok", "bob", 10, ok=True)
     assert bursts([*failures, success]) == []  # a success is not a failure
     other_event = event(
@@ -533,3 +568,48 @@ def test_console_brute_force_on_real_failed_logins(bursts):
     assert (row["eventtime"], row["last_attempt"]) == ("2020-10-30T23:25:32Z", "2020-10-31T14:45:00Z")
     assert (row["success_followed"], row["first_success"]) == (True, "2020-11-01T08:29:10Z")
     assert row["known_ip"] is False  # the owner logs in from another address
+
+
+def test_lambda_changes_leave_out_routine_deployments(flagged):
+    """A deployment that recurs (same principal, function, kind of change, address) on more than
+    routine_days days is routine; what differs from it is listed."""
+
+    def deploy(
+        event_id: str, day: int, name: str = "UpdateFunctionCode20150331v2", **fields: Any
+    ) -> dict[str, Any]:
+        when = datetime(2024, 5, 1, 10, 0, tzinfo=UTC) + timedelta(days=day)
+        fields.setdefault("requestParameters", {"functionName": "thumbnailer", "publish": True})
+        return event(
+            event_id, name, "lambda.amazonaws.com", eventTime=when.strftime("%Y-%m-%dT%H:%M:%SZ"), **fields
+        )
+
+    def session(run: int) -> dict[str, Any]:
+        role_arn = f"arn:aws:iam::{ACCOUNT}:role/ci-deploy"
+        return {
+            "type": "AssumedRole",
+            "arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/ci-deploy/run-{run}",
+            "accountId": ACCOUNT,
+            "sessionContext": {"sessionIssuer": {"type": "Role", "arn": role_arn, "userName": "ci-deploy"}},
+        }
+
+    routine = [deploy(f"routine-{d}", d) for d in range(4)]  # four days: more than three
+    assert flagged("lambda-code-or-access-changed", routine) == set()
+    assert flagged("lambda-code-or-access-changed", routine[:3]) == {"routine-0", "routine-1", "routine-2"}
+    every = {f"routine-{d}" for d in range(4)}
+    assert flagged("lambda-code-or-access-changed", routine, routine_days=0) == every
+    assert flagged("lambda-code-or-access-changed", routine, routine_days=4) == every
+    unusual = [
+        deploy("new-address", 2, sourceIPAddress="198.51.100.200"),
+        deploy("other-function", 2, requestParameters={"functionName": "billing"}),
+        deploy("other-user", 2, userIdentity=ALICE | {"arn": f"arn:aws:iam::{ACCOUNT}:user/mallory"}),
+        deploy("configuration", 2, "UpdateFunctionConfiguration20150331v2"),
+        deploy("permission", 2, "AddPermission20150331v2"),
+        deploy("failed", 2, errorCode="AccessDeniedException"),
+    ]
+    assert flagged("lambda-code-or-access-changed", routine + unusual) == {r["eventID"] for r in unusual}
+    # A role's sessions are one principal, whatever each run calls its session.
+    pipeline = [deploy(f"ci-{d}", d, userIdentity=session(d)) for d in range(5)]
+    assert flagged("lambda-code-or-access-changed", pipeline) == set()
+    # Only successful changes make a habit.
+    failing = [deploy(f"denied-{d}", d, errorCode="AccessDeniedException") for d in range(5)]
+    assert flagged("lambda-code-or-access-changed", failing) == {f"denied-{d}" for d in range(5)}

@@ -52,6 +52,7 @@ EMPTY_ON_CORPORA = {
     "s3-bucket-made-public",
 }
 EMPTY_ON_INCIDENTS = {
+    "access-denied-burst",
     "access-key-created",
     "activity-in-unused-region",
     "admin-policy-granted",
@@ -84,6 +85,7 @@ EMPTY_ON_INCIDENTS = {
     "user-data-read",
 }
 EMPTY_ON_PANTHER = {
+    "access-denied-burst",
     "bedrock-model-access-enabled",
     "console-login-failures",
     "eip-allocations",
@@ -146,8 +148,10 @@ CORPORA_VARIANTS = [
 ]
 #: The same on the planted incidents (the resources their answer key names).
 INCIDENTS_VARIANTS = [
+    ("access-denied-burst", {"min_errors": 1}),
     ("console-login-failures", {"min_failures": 1}),
     ("instance-changes", {"resource_id": "i-0a1b2c3d4e5f60718"}),
+    ("lambda-code-or-access-changed", {"routine_days": 0}),
     ("large-s3-downloads", {"min_bytes": 0}),
     ("network-changes", {"resource_id": "rtb-0c1d2e3f4a5b6c7d8"}),
     ("principal-activity", {"principal": "arn:aws:iam::410987654321:user/alice"}),
@@ -160,6 +164,13 @@ INCIDENTS_VARIANTS = [
 def _variant_id(variant: tuple[str, dict[str, object]]) -> str:
     name, params = variant
     return name + "[" + ",".join(f"{k}={v}" for k, v in params.items()) + "]"
+
+
+#: The same on Panther's rule tests, whose times come in several forms (`2024-06-02 20:16:32.000000000`).
+PANTHER_VARIANTS = [
+    ("access-denied-burst", {"min_errors": 1}),
+    ("console-login-failures", {"min_failures": 1}),
+]
 
 
 @pytest.mark.parametrize("variant", CORPORA_VARIANTS, ids=map(_variant_id, CORPORA_VARIANTS))
@@ -241,3 +252,12 @@ def test_template_on_panthers_rule_tests(panther_engines, catalog, name):
     compared = panther_engines.compare(query)
     assert_same_rows(compared, query.ast)
     assert bool(compared.trino) == (name not in EMPTY_ON_PANTHER)
+
+
+@pytest.mark.parametrize("variant", PANTHER_VARIANTS, ids=map(_variant_id, PANTHER_VARIANTS))
+def test_template_with_other_parameters_on_panthers_rule_tests(panther_engines, catalog, variant):
+    name, params = variant
+    query = render(catalog.get(name), params, PANTHER_ALL_DAYS)
+    compared = panther_engines.compare(query)
+    assert compared.trino
+    assert_same_rows(compared, query.ast)

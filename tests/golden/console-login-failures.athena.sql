@@ -24,9 +24,9 @@ WITH trail AS (
     CASE
       WHEN REGEXP_LIKE(
         eventtime,
-        '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]{1,3})?Z$'
+        '^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]+)?Z?$'
       )
-      THEN TO_UNIXTIME(FROM_ISO8601_TIMESTAMP(eventtime))
+      THEN TO_UNIXTIME(FROM_ISO8601_TIMESTAMP(REPLACE(SUBSTR(eventtime, 1, 19), ' ', 'T') || 'Z'))
     END AS unix_time
   FROM trail
   WHERE

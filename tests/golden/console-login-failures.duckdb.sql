@@ -28,9 +28,11 @@ WITH trail AS (
     CASE
       WHEN REGEXP_MATCHES(
         eventtime,
-        '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]{1,3})?Z$'
+        '^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]+)?Z?$'
       )
-      THEN EPOCH(TRINO_FROM_ISO8601_TIMESTAMP(eventtime))
+      THEN EPOCH(
+        TRINO_FROM_ISO8601_TIMESTAMP(REPLACE(SUBSTRING(eventtime, 1, 19), ' ', 'T') || 'Z')
+      )
     END AS unix_time
   FROM trail
   WHERE
