@@ -7,6 +7,7 @@ each one sent is parsed with sqlglot's athena dialect by the double.
 from __future__ import annotations
 
 import tomllib
+from datetime import date
 
 import boto3
 import pytest
@@ -65,6 +66,11 @@ def test_setup_creates_the_table_writes_the_config_and_is_idempotent(double, cap
         "table_setup": None,
     }
     assert written["athena"]["table_setup"]["start_day"] == "2025/03/29"
+    # The sweep's suppressions in the file survive the setups that rewrite it.
+    suppression = {"principal": "arn:aws:iam::*:role/ci-*", "reason": "deploys", "expires": date(2031, 1, 1)}
+    with config.open("a", encoding="utf-8") as file:
+        file.write('\n[[sweep.suppress]]\nprincipal = "arn:aws:iam::*:role/ci-*"\nreason = "deploys"\n')
+        file.write("expires = 2031-01-01\n")
 
     again = trailcsi(capsys, *setup_args(config))
     assert again[0] == 0 and "already up to date" in again[2]
@@ -80,6 +86,7 @@ def test_setup_creates_the_table_writes_the_config_and_is_idempotent(double, cap
     assert double.sent[2].startswith("DROP TABLE IF EXISTS `trailcsi`.`cloudtrail`")
     table = glue.get_table(DatabaseName="trailcsi", Name="cloudtrail")["Table"]
     assert table["Parameters"]["projection.day.range"] == "2025/01/01,NOW"
+    assert tomllib.loads(config.read_text())["sweep"] == {"suppress": [suppression]}
     for statement in double.sent:
         sqlglot.parse_one(statement, read="athena")
 

@@ -23,6 +23,7 @@ LIBRARY = [
     "toolkit.catalog",
     "toolkit.render",
     "toolkit.sweep",
+    "toolkit.suppress",
     "toolkit.names",
     "toolkit.bucket",
     "toolkit.ddl",

@@ -651,11 +651,26 @@ def sweep(
         ),
     ] = False,
     queries_dir: _QueriesDir = None,
+    suppressions: Annotated[
+        Path | None,
+        typer.Option(
+            "--suppressions",
+            help="TOML file of [[suppress]] entries: findings known to be benign, set aside and counted "
+            "(trailcsi.toml's [[sweep.suppress]] apply too).",
+        ),
+    ] = None,
+    show_suppressed: Annotated[
+        bool,
+        typer.Option(
+            "--show-suppressed", help="List the suppressed findings too, each with the entry that matched it."
+        ),
+    ] = False,
 ) -> None:
     """Run every detection template; one row per finding, severest first, then oldest first.
 
-    On a terminal, a summary per detection comes first (count, severity, first and last time, top
-    principals), then the findings.
+    On a terminal, a summary per detection comes first (count, suppressed, severity, first and last
+    time, top principals), then the findings. Suppressed findings are counted on stderr and in the
+    summary; --show-suppressed lists them.
     """
     given = (("--columns", out.columns), ("--dry-run", out.dry_run), ("--all-files", out.all_files))
     refused = [flag for flag, value in given if value]
@@ -668,31 +683,47 @@ def sweep(
         raise UsageError(
             "--sort does not apply to sweep", "it lists findings severest first, then oldest first"
         )
+    from toolkit import config as config_module
+    from toolkit import suppress
     from toolkit import sweep as sweep_module
 
     if min_severity is not None and min_severity.lower() not in sweep_module.SEVERITY_RANK:
         raise UsageError(
             f"--min-severity {min_severity!r} is not a severity", "use critical, high, medium or low"
         )
+    settings = config_module.load(source.config)
+    entries = [*settings.suppressions, *(suppress.load_file(suppressions) if suppressions else [])]
+    catalog = _catalog(queries_dir)
+    suppress.check_templates(entries, [t.name for t in catalog.select(kind="detection")])
     say(f"window: {window.description}")
     if not criteria.is_empty():
         say(f"criteria: {criteria.describe()}")
+    if entries:
+        origins = [str(p) for p in (settings.path if settings.suppressions else None, suppressions) if p]
+        say(f"suppressions: {len(entries)} from {' and '.join(origins)}")
     with _engine(source, window, criteria) as engine:
-        outcome = sweep_module.run(engine, _catalog(queries_dir), window, criteria, tag)
+        outcome = sweep_module.run(engine, catalog, window, criteria, tag, entries)
     _report(outcome.report)
+    for line in outcome.triage.report():
+        say(line)
     counts = Counter(f.severity for f in outcome.findings)
     summary = ", ".join(f"{counts[s]} {s}" for s in sweep_module.SEVERITY_RANK if counts[s]) or "no findings"
+    if outcome.suppressed:
+        summary += f"; {len(outcome.suppressed):,} suppressed"
     skipped = len(outcome.report.skipped)
     unread = f" ({skipped:,} file(s) skipped above: their events were not searched)" if skipped else ""
     say(f"{len(outcome.templates)} detections: {summary}{unread}")
     findings = outcome.findings
+    set_aside = outcome.suppressed
     if min_severity is not None:
         findings = sweep_module.at_least(findings, min_severity.lower())
+        kept = {id(f) for f in sweep_module.at_least([f for f, _ in set_aside], min_severity.lower())}
+        set_aside = [(f, entry) for f, entry in set_aside if id(f) in kept]
         hidden = len(outcome.findings) - len(findings)
         if hidden:
             say(f"{hidden:,} finding(s) below --min-severity {min_severity.lower()} not shown")
     fmt = export.choose_format(out.format, out.output)
-    summaries = sweep_module.summarize(findings)
+    summaries = sweep_module.summarize(findings, suppressed=[f for f, _ in set_aside])
     if summary_only:
         _emit(Result(list(sweep_module.SUMMARY_COLUMNS), [s.as_row() for s in summaries]), out)
         return
@@ -705,10 +736,16 @@ def sweep(
             title="findings per detection",
             zone=out.zone,
         )
-    findings = findings[: out.limit] if out.limit else findings
+    # With --show-suppressed, the suppressed findings follow those shown, each naming its entry.
+    listed: list[tuple[Any, str | None]] = [(f, None) for f in findings]
+    if show_suppressed:
+        listed += [(f, f"{entry.where}: {entry.reason}") for f, entry in set_aside]
+    listed = listed[: out.limit] if out.limit else listed
+    marked = {"suppressed_by": None} if show_suppressed else {}
     if fmt in ("json", "jsonl"):
-        columns = sorted({k for f in findings for k in f.as_dict()}, key=_finding_order)
-        rows = [tuple(f.as_dict().get(c) for c in columns) for f in findings]
+        dicts = [{**f.as_dict(), **marked, **({"suppressed_by": by} if by else {})} for f, by in listed]
+        columns = sorted({k for d in dicts for k in d}, key=_finding_order)
+        rows = [tuple(d.get(c) for c in columns) for d in dicts]
     else:
         columns = [
             "template",
@@ -720,15 +757,25 @@ def sweep(
             "eventid",
         ]
         rows = [
-            (f.template, f.severity, *(f.record.get(c) for c in columns[2:]), f.details()) for f in findings
+            (
+                f.template,
+                f.severity,
+                *(f.record.get(c) for c in columns[2:]),
+                *((by,) if show_suppressed else ()),
+                f.details(),
+            )
+            for f, by in listed
         ]
-        columns.append("details")
+        columns += [*marked, "details"]
     _emit(Result(columns, rows), out)
 
 
 def _finding_order(column: str) -> tuple[int, str]:
     first = ("template", "severity", "eventtime", "eventname", "principal", "sourceipaddress", "eventid")
-    return (first.index(column), "") if column in first else (len(first), column)
+    last = ("suppressed_by",)
+    if column in first:
+        return (first.index(column), "")
+    return (len(first) + 1, "") if column in last else (len(first), column)
 
 
 @app.command(

@@ -220,6 +220,7 @@ def athena_setup(
     from toolkit.engines.athena import AthenaEngine, aws_error
 
     # Every setting is checked before any AWS call; a refused one names its flag and the rule.
+    kept = config_module.load(config).suppressions if config.is_file() else []
     config_module.AthenaSettings().overridden(
         database=database,
         table=table,
@@ -258,5 +259,6 @@ def athena_setup(
     record = config_module.TableRecord(
         spec.bucket, spec.prefix, spec.org_id, spec.accounts, spec.regions, f"{spec.start_day:%Y/%m/%d}"
     )
-    config_module.save(config_module.Config(settings, record), config)
+    # The sweep's suppressions the file holds are kept (the file was read, and checked, above).
+    config_module.save(config_module.Config(settings, record, suppressions=kept), config)
     say(f"wrote {config}; now: trailcsi run NAME --engine athena (or sql, search, sweep)")

@@ -355,6 +355,7 @@ class SourceOptions:
     profile: str | None = None  # for an s3:// source
     aws_region: str | None = None
     use_cache: bool = True  # the columnar cache, for the days it holds
+    config: str | None = None  # --config, as given (trailcsi.toml is also read for sweep's suppressions)
 
 
 def source_options(
@@ -390,7 +391,7 @@ def source_options(
         typer.Option(
             "--config",
             metavar="FILE",
-            help="trailcsi.toml to use (default: ./trailcsi.toml, then the user's).",
+            help="trailcsi.toml to use (default: ./trailcsi.toml, then the user's): Athena settings, sweep suppressions.",
             rich_help_panel=SOURCE,
         ),
     ] = None,
@@ -489,7 +490,7 @@ def source_options(
         minutes = None
         if reuse:
             minutes = max(1, int(parse_duration(reuse, flag="--reuse").total_seconds() // 60))
-        return SourceOptions(None, strict, "athena", settings, minutes, yes)
+        return SourceOptions(None, strict, "athena", settings, minutes, yes, config=config)
     athena_only = {
         "--database": database,
         "--table": table,
@@ -507,7 +508,9 @@ def source_options(
             "no source given",
             "pass --source DIR (a copy of the trail bucket), set TRAILCSI_SOURCE, or use --engine athena",
         )
-    return SourceOptions(chosen, strict, profile=profile, aws_region=aws_region, use_cache=not no_cache)
+    return SourceOptions(
+        chosen, strict, profile=profile, aws_region=aws_region, use_cache=not no_cache, config=config
+    )
 
 
 def options(**bundles: Callable[..., Any]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

@@ -1,4 +1,5 @@
-"""`trailcsi.toml`: where the Athena side lives, written by `trailcsi athena setup`.
+"""`trailcsi.toml`: where the Athena side lives, written by `trailcsi athena setup`, and the
+sweep's suppressions (`[[sweep.suppress]]`, see toolkit.suppress), which setup keeps.
 
 Read from `--config FILE`, else `$TRAILCSI_CONFIG`, else `./trailcsi.toml`, else
 `$XDG_CONFIG_HOME/trailcsi/trailcsi.toml`. Flags override what the file says. The file also
@@ -30,6 +31,8 @@ from toolkit.layout import ACCOUNT_NAME as ACCOUNT
 from toolkit.layout import ACCOUNT_RULE, ORG_ID_RULE, REGION_RULE
 from toolkit.layout import ORG_ID_NAME as ORG_ID
 from toolkit.layout import REGION_NAME as REGION
+from toolkit.suppress import MATCHERS, Suppression
+from toolkit.suppress import parse as parse_suppressions
 
 FILE_NAME = "trailcsi.toml"
 #: Athena's list price in US East (N. Virginia), per TB scanned; set `price_per_tb` for another.
@@ -122,6 +125,7 @@ class Config:
     athena: AthenaSettings = field(default_factory=AthenaSettings)
     table: TableRecord | None = None
     path: Path | None = None
+    suppressions: list[Suppression] = field(default_factory=list)  # [[sweep.suppress]]
 
 
 def _refused(label: str, value: object, origin: str, rule: str, hint: str) -> UsageError:
@@ -206,15 +210,19 @@ def load(explicit: str | os.PathLike[str] | None = None) -> Config:
     if not path.is_file():
         raise UsageError(f"config file {path} does not exist", "run trailcsi athena setup, or fix --config")
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
     except OSError as error:
         raise UsageError(f"{path}: cannot read: {error.strerror or error}", "fix --config") from None
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         reason = first_line(str(error), type(error).__name__)
         raise UsageError(f"{path}: not valid TOML: {reason}", "fix or delete the file") from None
-    unknown = sorted(set(data) - {"athena"})
+    unknown = sorted(set(data) - {"athena", "sweep"})
     if unknown:
-        raise UsageError(f"{path}: unknown key(s): {', '.join(unknown)}", "the file has one table, [athena]")
+        raise UsageError(
+            f"{path}: unknown key(s): {', '.join(unknown)}", "the file has two tables, [athena] and [sweep]"
+        )
+    suppressions = _sweep(data.get("sweep", {}), path, text)
     athena = data.get("athena", {})
     if not isinstance(athena, dict):
         raise _refused("[athena]", athena, str(path), "a table of settings", "fix the file")
@@ -230,7 +238,20 @@ def load(explicit: str | os.PathLike[str] | None = None) -> Config:
     settings = AthenaSettings(**values)
     record = athena.get("table_setup")
     table = _table_record(record, f"{path} [athena.table_setup]") if record is not None else None
-    return Config(settings, table, path)
+    return Config(settings, table, path, suppressions)
+
+
+def _sweep(sweep: object, path: Path, text: str) -> list[Suppression]:
+    """The [sweep] table: its suppressions, checked as a suppressions file's are."""
+    if not isinstance(sweep, dict):
+        raise _refused("[sweep]", sweep, str(path), "a table", "fix the file")
+    unknown = sorted(set(sweep) - {"suppress"})
+    if unknown:
+        raise UsageError(
+            f"{path}: unknown key(s) in [sweep]: {', '.join(unknown)}",
+            "[sweep] holds [[sweep.suppress]] entries",
+        )
+    return parse_suppressions(sweep.get("suppress", []), path, text, "sweep.suppress")
 
 
 def _table_record(record: object, where: str) -> TableRecord:
@@ -279,6 +300,16 @@ def dump(config: Config) -> str:
     if config.table is not None:
         lines += ["", "# The table setup created; a later setup compares against it.", "[athena.table_setup]"]
         lines += [f"{k} = {_toml(v)}" for k, v in asdict(config.table).items() if v is not None]
+    if config.suppressions:
+        lines += ["", "# Findings `sweep` sets aside as benign (counted and reported, never dropped)."]
+    for entry in config.suppressions:
+        lines += ["[[sweep.suppress]]"]
+        lines += [
+            f"{k} = {_toml(getattr(entry, k))}"
+            for k in (*MATCHERS, "reason")
+            if getattr(entry, k) is not None
+        ]
+        lines += [f"expires = {entry.expires.isoformat()}"] if entry.expires is not None else []
     return "\n".join(lines) + "\n"
 
 
