@@ -74,8 +74,8 @@ ROLE_SESSION = f"arn:aws:sts::{ACCOUNT}:assumed-role/ci-deploy/terraform-apply-4
         ({"source_ip": "198.51.100.0/24"}, {"sourceipaddress": "198.051.100.007"}, True),  # zero-padded
         ({"source_ip": "2001:db8::/32"}, {"sourceipaddress": "2001:db8:0:1::5"}, True),
         ({"source_ip": "2001:db8::/32"}, {"sourceipaddress": "2001:db9::5"}, False),
-        ({"source_ip": "0.0.0.0/0"}, {"sourceipaddress": "sqs.amazonaws.com"}, False),  # not an address
-        ({"source_ip": "0.0.0.0/0"}, {"sourceipaddress": None}, False),
+        ({"source_ip": "0.0.0.0/1"}, {"sourceipaddress": "sqs.amazonaws.com"}, False),  # not an address
+        ({"source_ip": "0.0.0.0/1"}, {"sourceipaddress": None}, False),
         ({"source_ip": "203.0.113.0/24"}, {"sourceipaddress": "203.0.113.7, 203.0.113.9"}, True),
         ({"source_ip": "203.0.113.0/24"}, {"sourceipaddress": "203.0.113.7, 192.0.2.1"}, False),
         # every field an entry names must match
@@ -149,6 +149,13 @@ BAD_FILES = [
     ('[[suppress]]\nprincipal = "a"\nreason = "  "\n', "reason must be a non-empty string"),
     ('[[suppress]]\nprincipal = "a\\u0007"\nreason = "r"\n', "holds a control character"),
     ('[suppress]\nprincipal = "a"\n', "suppress must be an array of tables"),
+    (
+        '[[suppress]]\nprincipal = "*"\nreason = "r"\n',
+        ":2: [[suppress]] entry 1: principal '*' matches anything",
+    ),
+    ('[[suppress]]\ntemplate = "?*"\nreason = "r"\n', "template '?*' matches anything"),
+    ('[[suppress]]\nsource_ip = "0.0.0.0/0"\nreason = "r"\n', "source_ip '0.0.0.0/0' matches every address"),
+    ('[[suppress]]\nsource_ip = "::/0"\nreason = "r"\n', "source_ip '::/0' matches every address"),
     ("[[supress]]\n", "unknown key(s): supress"),
     ("x = [\n", "not valid TOML"),
     (

@@ -194,6 +194,10 @@ def _entry(
             raise refuse(f"{key} must be a non-empty string, not {value!r}", f'write {key} = "..."', key)
         if isinstance(value, str) and not value.isprintable():
             raise refuse(f"{key} {value!r} holds a control character", "remove it", key)
+        if key in MATCHERS and isinstance(value, str) and set(value.strip()) <= set("*?"):
+            raise refuse(
+                f"{key} {value!r} matches anything", f"name what it matches, or leave {key} out", key
+            )
     if not any(entry.get(key) is not None for key in MATCHERS):
         raise refuse(
             "matches nothing in particular: it would suppress every finding",
@@ -226,7 +230,7 @@ def _text(value: object) -> str | None:
 def _network(value: str, refuse: Any) -> Network:
     text = value.strip()
     try:
-        return ipaddress.ip_network(text, strict=True)
+        network = ipaddress.ip_network(text, strict=True)
     except ValueError:
         try:
             loose = ipaddress.ip_network(text, strict=False)
@@ -238,6 +242,9 @@ def _network(value: str, refuse: Any) -> Network:
         raise refuse(
             f"source_ip {value!r} has bits set past its prefix", f"did you mean {loose.with_prefixlen}?"
         ) from None
+    if network.prefixlen == 0:
+        raise refuse(f"source_ip {value!r} matches every address", "name a narrower range")
+    return network
 
 
 def _date(value: object, refuse: Any) -> date:
