@@ -22,11 +22,14 @@ from toolkit.catalog import Catalog
 from toolkit.cli_athena import athena_app
 from toolkit.cli_cache import cache_app
 from toolkit.cli_case import case_app
-from toolkit.cli_common import aws_session, local_copy, say, startup_done
+from toolkit.cli_common import aws_session, local_copy, print_listing, say, startup_done
 from toolkit.cli_help import App, examples
 from toolkit.cli_options import (
+    ListFormatOption,
     OutputOptions,
     SourceOptions,
+    check_list_format,
+    completer,
     criteria_options,
     hiding,
     options,
@@ -465,32 +468,38 @@ def _catalog(extra: list[Path] | None) -> Catalog:
     return catalog
 
 
+def _complete_template(incomplete: str) -> list[str]:
+    from toolkit.catalog import template_paths
+
+    return sorted(n for n in template_paths() if n.startswith(incomplete))
+
+
 @queries_app.command(
     "list",
-    epilog=examples("trailcsi queries list", "trailcsi queries list --tag T1110 --format json"),
+    epilog=examples(
+        "trailcsi queries list",
+        "trailcsi queries list --tag T1110 --format json",
+        "trailcsi queries list --format csv > templates.csv",
+    ),
 )
 def queries_list(
     tag: Annotated[
         str | None, typer.Option("--tag", help="Only templates with this tag (e.g. iam, T1110).")
     ] = None,
-    format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+    format: ListFormatOption = "table",
     queries_dir: _QueriesDir = None,
 ) -> None:
     """List the templates: name, kind, severity, tags, title, parameters, origin."""
+    check_list_format(format)
     catalog = _catalog(queries_dir)
     templates = catalog.select(tag=tag)
-    if format == "json":
-        print(json.dumps([t.as_dict() for t in templates], indent=2))
-        return
-    if format != "table":
-        raise UsageError(f"--format {format!r} is not known here", "use table or json")
     rows = [
         (t.name, t.kind, t.severity or "", ", ".join(t.tags), t.title, ", ".join(p.name for p in t.params))
         + (catalog.origin(t.name),)
         for t in templates
     ]
     columns = ["name", "kind", "severity", "tags", "title", "params", "origin"]
-    export.write(columns, rows, "table", sys.stdout)
+    print_listing(columns, rows, format, as_json=[t.as_dict() for t in templates])
 
 
 @queries_app.command(
@@ -501,16 +510,26 @@ def queries_list(
     ),
 )
 def queries_show(
-    name: Annotated[str, typer.Argument(help="Template name.")],
+    name: Annotated[str, typer.Argument(help="Template name.", autocompletion=_complete_template)],
     dialect: Annotated[
         str,
         typer.Option(
             "--dialect",
             metavar="athena|duckdb",
+            autocompletion=completer("athena", "duckdb"),
             help="athena (as written) or duckdb (as the local engine runs it).",
         ),
     ] = "athena",
-    format: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="text|json",
+            help="text or json.",
+            autocompletion=completer("text", "json"),
+        ),
+    ] = "text",
     queries_dir: _QueriesDir = None,
 ) -> None:
     """Show one template: its description, parameters and SQL."""
@@ -537,12 +556,6 @@ def queries_show(
         need = "required" if param.required else "optional"
         print(f"  --param {param.name}=<{param.type}>  ({need}{default}) {param.description}")
     print(f"\n{sql}")
-
-
-def _complete_template(incomplete: str) -> list[str]:
-    from toolkit.catalog import template_paths
-
-    return sorted(n for n in template_paths() if n.startswith(incomplete))
 
 
 def _complete_param(ctx: typer.Context, incomplete: str) -> list[str]:
@@ -804,22 +817,18 @@ def names(
     seen_only: Annotated[
         bool, typer.Option("--seen-only", help="Only names that occur in the archive (needs --source).")
     ] = False,
-    format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+    format: ListFormatOption = "table",
 ) -> None:
     """Event sources, and the event names each records (from botocore's models, offline)."""
     from toolkit.cli_options import name_index
     from toolkit.names import listing
 
-    if format not in ("table", "json"):
-        raise UsageError(f"--format {format!r} is not known here", "use table or json")
+    check_list_format(format)
     if seen_only and not source:
         raise UsageError("--seen-only needs --source", "give the archive whose names to count")
     counts = _name_counts(SourceOptions(source, False), window) if source else None
     columns, rows = listing(name_index(), service, search_text, counts, seen_only)
-    if format == "json":
-        print(json.dumps([dict(zip(columns, row, strict=True)) for row in rows], indent=2))
-    else:
-        export.write(columns, rows, "table", sys.stdout)
+    print_listing(columns, rows, format)
 
 
 def _name_counts(source: SourceOptions, window: Window) -> dict[tuple[str, str], int]:

@@ -3,14 +3,12 @@ print the CloudFormation template."""
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from toolkit import export
 from toolkit.cli_common import (
     AccountsOption,
     AwsRegionOption,
@@ -23,11 +21,13 @@ from toolkit.cli_common import (
     StartDayOption,
     TableOption,
     aws_session,
+    print_listing,
     s3_client,
     s3_errors,
     say,
 )
 from toolkit.cli_help import App, examples
+from toolkit.cli_options import ListFormatOption, check_list_format
 from toolkit.errors import SourceError, UsageError
 
 athena_app = App(
@@ -60,23 +60,18 @@ def _discover(bucket: str, prefix: str, profile: str | None, region: str | None)
 def athena_discover(
     bucket: BucketOption,
     prefix: PrefixOption = "",
-    format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+    format: ListFormatOption = "table",
     profile: ProfileOption = None,
     aws_region: AwsRegionOption = None,
 ) -> None:
     """List the bucket's CloudTrail layout (org id, accounts, regions, first and last day) from folder listings."""
+    check_list_format(format)
     layout = _discover(bucket, prefix, profile, aws_region)
     data = layout.as_dict()
-    if format == "json":
-        print(json.dumps(data, indent=2))
-    elif format == "table":
-        rows = [
-            (k, ", ".join(v) if isinstance(v, list) else ("" if v is None else str(v)))
-            for k, v in data.items()
-        ]
-        export.write(["field", "value"], rows, "table", sys.stdout)
-    else:
-        raise UsageError(f"--format {format!r} is not known here", "use table or json")
+    rows = [
+        (k, ", ".join(v) if isinstance(v, list) else ("" if v is None else str(v))) for k, v in data.items()
+    ]
+    print_listing(["field", "value"], rows, format, as_json=data)
 
 
 def _table_spec(

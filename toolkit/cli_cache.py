@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from datetime import date, timedelta
@@ -10,12 +9,20 @@ from typing import Annotated, Any
 
 import typer
 
-from toolkit import archive, export
-from toolkit.cli_common import AccountsOption, RegionsOption, SourceOption, local_copy, say, source_or_env
+from toolkit import archive
+from toolkit.cli_common import (
+    AccountsOption,
+    RegionsOption,
+    SourceOption,
+    local_copy,
+    print_listing,
+    say,
+    source_or_env,
+)
 from toolkit.cli_help import App, examples
-from toolkit.cli_options import SourceOptions, options, window_options
+from toolkit.cli_options import ListFormatOption, SourceOptions, check_list_format, options, window_options
 from toolkit.criteria import Criteria
-from toolkit.errors import Interrupted, UsageError
+from toolkit.errors import Interrupted
 from toolkit.window import Window
 
 #: Conversions run at once by `cache build` (one per core up to this).
@@ -105,13 +112,14 @@ def cache_build(
     )
 
 
-@cache_app.command("status", epilog=examples("trailcsi cache status", "trailcsi cache status --format json"))
+@cache_app.command("status", epilog=examples("trailcsi cache status", "trailcsi cache status --format csv"))
 def cache_status(
-    format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+    format: ListFormatOption = "table",
 ) -> None:
     """What is cached: per archive, the days, events and size."""
     from toolkit import columnar
 
+    check_list_format(format)
     rows = []
     unknown: list[tuple[str, str]] = []
     caches = columnar.all_caches(damaged=unknown)
@@ -135,12 +143,8 @@ def cache_status(
             )
         )
     columns = ["source", "day folders", "first day", "last day", "events", "MB", "cache"]
-    if format == "json":
-        print(json.dumps([dict(zip(columns, row, strict=True)) for row in rows], indent=2))
-    elif format != "table":
-        raise UsageError(f"--format {format!r} is not known here", "use table or json")
-    elif rows:
-        export.write(columns, rows, "table", sys.stdout)
+    if rows or format != "table":  # (CSV: the header; JSON: [])
+        print_listing(columns, rows, format)
     if not rows:
         say("nothing cached; build with: trailcsi cache build --source DIR --since 30d")
 

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from toolkit.cli_options import SourceOptions
+from toolkit.cli_options import SourceOptions, check_list_format, complete_region
 from toolkit.criteria import Criteria
 from toolkit.errors import EngineError, SourceError, UsageError
 from toolkit.window import Window
@@ -24,6 +24,23 @@ def startup_done() -> None:
     if not gc.isenabled():
         gc.freeze()
         gc.enable()
+
+
+def print_listing(
+    columns: list[str], rows: list[tuple[Any, ...]], format: str, as_json: Any | None = None
+) -> None:
+    """A list command's rows on stdout: a table, CSV (a header, then one line a row) or JSON (a
+    list of objects, unless the command has a fuller JSON form: `as_json`)."""
+    import json
+
+    from toolkit import export
+
+    check_list_format(format)
+    if format == "json":
+        data = [dict(zip(columns, row, strict=True)) for row in rows] if as_json is None else as_json
+        print(json.dumps(data, indent=2))
+    else:
+        export.write(columns, rows, format, sys.stdout)
 
 
 def say(message: str) -> None:
@@ -44,7 +61,10 @@ ProfileOption = Annotated[
     typer.Option("--profile", metavar="PROFILE", help="AWS profile (default: the usual AWS environment)."),
 ]
 AwsRegionOption = Annotated[
-    str | None, typer.Option("--aws-region", metavar="REGION", help="AWS region for the API calls.")
+    str | None,
+    typer.Option(
+        "--aws-region", metavar="REGION", help="AWS region for the API calls.", autocompletion=complete_region
+    ),
 ]
 
 
@@ -55,7 +75,10 @@ AccountsOption = Annotated[
     str | None, typer.Option("--accounts", metavar="ACCOUNT,...", help="Comma-separated account ids.")
 ]
 RegionsOption = Annotated[
-    str | None, typer.Option("--regions", metavar="REGION,...", help="Comma-separated regions.")
+    str | None,
+    typer.Option(
+        "--regions", metavar="REGION,...", help="Comma-separated regions.", autocompletion=complete_region
+    ),
 ]
 StartDayOption = Annotated[
     str | None,

@@ -71,6 +71,55 @@ def complete_event_name(ctx: typer.Context, incomplete: str) -> list[str]:
     return sorted({e for source in sources for e in source.events if e.lower().startswith(needle)})[:200]
 
 
+def complete_region(incomplete: str) -> list[str]:
+    """AWS region names from botocore's endpoint data, read as a file (importing botocore would
+    cost more than a Tab press may take)."""
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("botocore")
+    if spec is None or not spec.submodule_search_locations:
+        return []
+    try:
+        data = json.loads((Path(spec.submodule_search_locations[0]) / "data" / "endpoints.json").read_text())
+    except (OSError, ValueError):
+        return []
+    regions = {name for partition in data.get("partitions", []) for name in partition.get("regions", {})}
+    return sorted(r for r in regions if r.startswith(incomplete.lower()))
+
+
+def completer(*choices: str) -> Callable[[str], list[str]]:
+    """Completion for an option with a fixed list of values."""
+
+    def complete(incomplete: str) -> list[str]:
+        return [c for c in choices if c.startswith(incomplete.lower())]
+
+    return complete
+
+
+#: Formats of the list commands (names, queries list, verify, cache status, athena discover).
+LIST_FORMATS = ("table", "csv", "json")
+ListFormatOption = Annotated[
+    str,
+    typer.Option(
+        "--format",
+        "-f",
+        metavar="table|csv|json",
+        help="table, csv or json.",
+        autocompletion=completer(*LIST_FORMATS),
+    ),
+]
+
+
+def check_list_format(format: str) -> str:
+    if format not in LIST_FORMATS:
+        from toolkit.errors import UsageError
+
+        raise UsageError(f"--format {format!r} is not known here", "use table, csv or json")
+    return format
+
+
 def criteria_options(
     event_name: Annotated[
         _Many,
@@ -165,6 +214,7 @@ def criteria_options(
             "--region",
             metavar="REGION",
             help="awsRegion (and only that region's files).",
+            autocompletion=complete_region,
             rich_help_panel=CRITERIA,
         ),
     ] = None,
@@ -270,6 +320,7 @@ def output_options(
             "-f",
             metavar="FORMAT",
             help="table, csv, json or jsonl (default: table on a terminal, else CSV).",
+            autocompletion=completer("table", "csv", "json", "jsonl"),
             rich_help_panel=OUTPUT,
         ),
     ] = None,
@@ -425,6 +476,7 @@ def source_options(
             "--aws-region",
             metavar="REGION",
             help="AWS region of the Athena workgroup.",
+            autocompletion=complete_region,
             rich_help_panel=SOURCE,
         ),
     ] = None,

@@ -20,8 +20,8 @@ from toolkit.cli_common import (
     say,
     source_or_env,
 )
-from toolkit.cli_options import options, window_options
-from toolkit.errors import ExitCode, SourceError, UsageError
+from toolkit.cli_options import ListFormatOption, check_list_format, options, window_options
+from toolkit.errors import ExitCode, SourceError
 from toolkit.window import Window
 
 
@@ -56,7 +56,7 @@ def verify(
         bool,
         typer.Option("--offline", help="Never ask AWS for public keys (use --public-keys and the cache)."),
     ] = False,
-    format: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
+    format: ListFormatOption = "table",
     profile: ProfileOption = None,
     aws_region: AwsRegionOption = None,
 ) -> None:
@@ -67,8 +67,7 @@ def verify(
     from toolkit import publickeys
     from toolkit import verify as verify_module
 
-    if format not in ("table", "json"):
-        raise UsageError(f"--format {format!r} is not known here", "use table or json")
+    check_list_format(format)
     chosen = source_or_env(source)
     fetch = None
     if not offline and public_keys is None:
@@ -110,10 +109,12 @@ def verify(
         print(json.dumps(report.as_dict(), indent=2))
     else:
         problems = report.problems()
+        # a table shows them above the chains; CSV is the chains' rows only, so they go to stderr
+        tell = print if format == "table" else say
         for line in problems[:50]:
-            print(f"PROBLEM {line}")
+            tell(f"PROBLEM {line}")
         if len(problems) > 50:
-            print(f"PROBLEM ... and {len(problems) - 50} more (--format json lists them all)")
+            tell(f"PROBLEM ... and {len(problems) - 50} more (--format json lists them all)")
         rows = [
             (
                 c.account,
@@ -145,7 +146,7 @@ def verify(
             "unreferenced",
             "gaps",
         ]
-        export.write(columns, rows, "table", sys.stdout)
+        export.write(columns, rows, format, sys.stdout)
     if totals["digests_unauthenticated"]:
         say(
             f"{totals['digests_unauthenticated']} newest digest(s) not authenticated: their signature lives "
