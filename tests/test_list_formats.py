@@ -10,7 +10,6 @@ import json
 import pytest
 from conftest import run_in_process as trailcsi
 
-
 LAST_DAYS = ["--start", "2025-03-29", "--end", "2025-03-31"]  # the session sample's last days
 
 
@@ -73,4 +72,6 @@ def test_verify_as_csv_keeps_the_chains_on_stdout_and_the_problems_on_stderr(cap
 def test_an_unknown_list_format_is_one_line(capsys, command):
     code, out, err = trailcsi(capsys, *command, "--format", "xml")
     assert code == 2 and out == ""
-    assert err.strip().splitlines() == ["trailcsi: error: --format 'xml' is not known here (use table, csv or json)"]
+    assert err.strip().splitlines() == [
+        "trailcsi: error: --format 'xml' is not known here (use table, csv or json)"
+    ]

@@ -127,7 +127,9 @@ def test_shell_completion_of_template_names_formats_and_regions(index):
     assert _complete("trailcsi names --format c") == ["csv"]
     assert _complete("trailcsi queries show user-created --dialect d") == ["duckdb"]
     regions = _complete("trailcsi search --region eu-west-")
-    assert {"eu-west-1", "eu-west-2", "eu-west-3"} <= set(regions) and all(r.startswith("eu-west-") for r in regions)
+    assert {"eu-west-1", "eu-west-2", "eu-west-3"} <= set(regions) and all(
+        r.startswith("eu-west-") for r in regions
+    )
     assert "us-gov-west-1" in _complete("trailcsi athena setup --aws-region us-gov")
 
 
