@@ -3,6 +3,7 @@ export leaves no partial file behind."""
 
 from __future__ import annotations
 
+import json
 import types
 
 from conftest import run_in_process
@@ -139,6 +140,7 @@ def test_an_output_that_cannot_be_meant_or_written_is_refused_before_any_work(ca
         "jsonl": "names a file, not a format",
         str(tmp_path / "missing" / "x.csv"): "does not exist",
         str(tmp_path): "is a folder",
+        "nodir/": "names a folder, not a file",  # (it said "Not a directory")
     }
     for output, message in cases.items():
         code, out, err = eventids(capsys, tmp_path / "nowhere", "--output", output)
@@ -146,6 +148,20 @@ def test_an_output_that_cannot_be_meant_or_written_is_refused_before_any_work(ca
     assert not (tmp_path / "json").exists() and not (tmp_path / "missing").exists()
     code, _out, err = eventids(capsys, tmp_path / "nowhere", "--output", "./json", "--format", "csv")
     assert "names a file" not in err  # a path, or an explicit --format: the file it names
+
+
+def test_output_dash_is_stdout_ndjson_is_json_lines_and_all_files_needs_dry_run(
+    capsys, tmp_path, monkeypatch, corpus_archives
+):
+    monkeypatch.chdir(tmp_path)
+    root, count = corpus_archives["aws-docs"]
+    code, out, err = eventids(capsys, root, "--output", "-", "--format", "csv")
+    assert code == 0 and out.splitlines()[0] == "eventid" and len(out.splitlines()) == count + 1, err
+    assert list(tmp_path.iterdir()) == []  # (it wrote a file named "-")
+    code, out, err = eventids(capsys, root, "--format", "ndjson")
+    assert code == 0 and [set(json.loads(line)) for line in out.splitlines()] == [{"eventid"}] * count, err
+    code, out, err = eventids(capsys, root, "--all-files")
+    assert code == 2 and out == "" and "add --dry-run" in err
 
 
 def test_an_output_through_a_symlink_writes_the_file_it_names_and_keeps_its_mode(

@@ -319,7 +319,8 @@ def output_options(
             "--format",
             "-f",
             metavar="FORMAT",
-            help="table, csv, json or jsonl (default: table on a terminal, else CSV).",
+            help="table, csv, json or jsonl (JSON Lines, also called ndjson); default: table on a "
+            "terminal, else CSV.",
             autocompletion=completer("table", "csv", "json", "jsonl"),
             rich_help_panel=OUTPUT,
         ),
@@ -330,7 +331,7 @@ def output_options(
             "--output",
             "-o",
             metavar="FILE",
-            help="Write to this file instead of stdout.",
+            help="Write to this file instead of stdout (- is stdout); its suffix gives the format.",
             rich_help_panel=OUTPUT,
         ),
     ] = None,
@@ -386,6 +387,14 @@ def output_options(
 
     keys = ordering.parse(sort)
     zone = timezone.parse(tz)
+    if all_files and not dry_run:
+        from toolkit.errors import UsageError
+
+        raise UsageError("--all-files names the files --dry-run would read", "add --dry-run")
+    if format is not None and format.lower() == "ndjson":  # the other name of JSON Lines
+        format = "jsonl"
+    if output == "-":  # the usual word for standard output
+        output = None
     if output is not None and not dry_run:
         from toolkit.export import check_target
 

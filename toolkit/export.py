@@ -65,6 +65,10 @@ def check_target(output: str, requested: str | None) -> None:
             f"for the format use --format {output.lower()}; for a file of that name, write ./{output}",
         )
     choose_format(requested, output)  # (a name promising another format: refused here)
+    if output.endswith(("/", os.sep)):
+        raise UsageError(
+            f"--output {output!r} names a folder, not a file", "name the file, e.g. DIR/result.csv"
+        )
     target = Path(output)
     if target.is_dir():
         raise UsageError(f"--output {output!r} is a folder", "name a file in it")
