@@ -193,6 +193,10 @@ def test_a_table_written_to_a_pipe_keeps_each_row_on_one_line():
     assert count == 2
     assert [line for line in lines if event_id in line] == [line for line in lines if arn in line]
     assert len([line for line in lines if event_id in line]) == 1
+    wide = _io.StringIO()  # characters two cells wide (a userAgent, a tag value) fold nothing either
+    agent = "アプリ/1.0 " + "漢字" * 40
+    export.write(["eventid", "useragent"], [(event_id, agent), ("x", "y")], "table", wide)
+    assert len([line for line in wide.getvalue().splitlines() if event_id in line and agent in line]) == 1
     empty = _io.StringIO()  # no rows: the header alone (it raised TypeError)
     assert export.write(["eventid", "principal"], [], "table", empty) == 0 and "eventid" in empty.getvalue()
     done = trailcsi("names", "ec2")

@@ -181,6 +181,7 @@ def write(
 
 
 def _table(columns: Sequence[str], rows: Iterable[Sequence[Any]], stream: IO[str], title: str | None) -> int:
+    from rich.cells import cell_len
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
@@ -188,7 +189,8 @@ def _table(columns: Sequence[str], rows: Iterable[Sequence[Any]], stream: IO[str
     cells = [[_cell(v) for v in row] for row in rows]
     terminal = hasattr(stream, "isatty") and stream.isatty()
     table = Table(title=title, show_lines=False, header_style="bold")
-    widest = [max((len(row[at]) for row in cells), default=0) for at in range(len(columns))]
+    # widths in terminal cells: a CJK character or an emoji takes two
+    widest = [max((cell_len(row[at]) for row in cells), default=0) for at in range(len(columns))]
     for at, column in enumerate(columns):
         # Never cut an identifier or a time in two (they are copied, searched, compared).
         whole = column.lower() in _KEPT_WHOLE or column.lower().endswith(("id", "time", "_at"))
@@ -202,7 +204,9 @@ def _table(columns: Sequence[str], rows: Iterable[Sequence[Any]], stream: IO[str
         table.add_row(*(Text(cell) for cell in row))  # Text: values are never markup
     # Piped or redirected: one row a line, however wide (grep finds what it looks for);
     # on a terminal, the terminal's width.
-    width = None if terminal else sum(max(len(c), w) + 3 for c, w in zip(columns, widest, strict=True)) + 4
+    width = (
+        None if terminal else sum(max(cell_len(c), w) + 3 for c, w in zip(columns, widest, strict=True)) + 4
+    )
     console = Console(file=stream, soft_wrap=False, highlight=False, width=width)
     console.print(table)
     return len(cells)
