@@ -195,6 +195,14 @@ def test_sweep_summary_and_min_severity(corpus_archives, capsys):
     assert f"{len(findings) - len(kept):,} finding(s) below --min-severity high not shown" in err
     code, _out, err = run_in_process(capsys, *base, "--min-severity", "severe")
     assert code == 2 and "is not a severity" in err
+    # --limit cuts the rows shown, summary or findings, and says how many it left out
+    code, out, err = run_in_process(capsys, *base, "--summary", "--limit", "2", "--format", "json")
+    assert code == 0 and json.loads(out) == summary[:2]
+    assert f"{len(summary) - 2:,} more detection(s) not shown (--limit 2)" in err
+    code, out, err = run_in_process(capsys, *base, "--limit", "3", "--format", "json")
+    first = [(f["template"], f["eventid"]) for f in findings[:3]]
+    assert code == 0 and [(f["template"], f["eventid"]) for f in json.loads(out)] == first
+    assert f"{len(findings) - 3:,} more finding(s) not shown (--limit 3)" in err
 
 
 def test_a_tag_no_detection_has_is_an_error_naming_the_known_tags(corpus_archives, capsys):

@@ -738,7 +738,8 @@ def sweep(
     fmt = export.choose_format(out.format, out.output)
     summaries = sweep_module.summarize(findings, suppressed=[f for f, _ in set_aside])
     if summary_only:
-        _emit(Result(list(sweep_module.SUMMARY_COLUMNS), [s.as_row() for s in summaries]), out)
+        rows = _limited([s.as_row() for s in summaries], out.limit, "detection(s)")
+        _emit(Result(list(sweep_module.SUMMARY_COLUMNS), rows), out)
         return
     if fmt == "table" and summaries and not out.output:  # a person reading: the summary first
         export.write(
@@ -753,7 +754,7 @@ def sweep(
     listed: list[tuple[Any, str | None]] = [(f, None) for f in findings]
     if show_suppressed:
         listed += [(f, f"{entry.where}: {entry.reason}") for f, entry in set_aside]
-    listed = listed[: out.limit] if out.limit else listed
+    listed = _limited(listed, out.limit, "finding(s)")
     marked = {"suppressed_by": None} if show_suppressed else {}
     if fmt in ("json", "jsonl"):
         dicts = [{**f.as_dict(), **marked, **({"suppressed_by": by} if by else {})} for f, by in listed]
@@ -781,6 +782,14 @@ def sweep(
         ]
         columns += [*marked, "details"]
     _emit(Result(columns, rows), out)
+
+
+def _limited(rows: list[Any], limit: int | None, what: str) -> list[Any]:
+    """The first `limit` rows; what is left out is said, never silently dropped."""
+    if not limit or len(rows) <= limit:
+        return rows
+    say(f"{len(rows) - limit:,} more {what} not shown (--limit {limit})")
+    return rows[:limit]
 
 
 def _finding_order(column: str) -> tuple[int, str]:
