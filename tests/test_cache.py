@@ -231,6 +231,12 @@ def test_cache_commands(sample_root, tmp_path):
     without = subprocess.run([*query, "--no-cache"], env=env, capture_output=True, text=True)
     assert with_cache.stdout == without.stdout and "columnar cache" in with_cache.stderr
     assert "columnar cache" not in without.stderr
+    # --dry-run shows what the query reads: the cached days' Parquet, not their log files
+    planned = subprocess.run([*query, "--dry-run"], env=env, capture_output=True, text=True)
+    assert planned.returncode == 0 and "read_parquet(" in planned.stdout, planned.stderr
+    assert "day folders read from the columnar cache" in planned.stdout.splitlines()[0]
+    raw_plan = subprocess.run([*query, "--dry-run", "--no-cache"], env=env, capture_output=True, text=True)
+    assert "read_parquet(" not in raw_plan.stdout and "read_json(" in raw_plan.stdout
     cleared = subprocess.run(
         [*trailcsi, "cache", "clear", "--source", str(sample_root)], env=env, capture_output=True, text=True
     )

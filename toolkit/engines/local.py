@@ -427,15 +427,26 @@ class LocalEngine:
     def render(self, query: TrailQuery, files_shown: int | None = None) -> str:
         """The statements `run` executes (over the files as they are now); with `files_shown`,
         only that many of the log files are named, and a first comment line says how many are read."""
-        paths, _report = self._files(query, check=False)
+        paths, report = self._files(query, check=False)
+        paths, cached = self._from_cache(query, paths, report)  # as `run` reads: cached days too
         shown = paths if files_shown is None or len(paths) <= files_shown else paths[:files_shown]
-        view = source_sql(shown, query.columns_needed(), self._object_bytes(paths))
-        sql = f"CREATE OR REPLACE TEMP VIEW {SOURCE_VIEW} AS\n{view};\n\n{self._query_sql(query)};"
+        view = (
+            source_sql(shown, query.columns_needed(), self._object_bytes(paths))
+            if paths or not cached
+            else None
+        )
+        both = "\nUNION ALL BY NAME\n".join(f"({v})" for v in (view, cached) if v)
+        sql = f"CREATE OR REPLACE TEMP VIEW {SOURCE_VIEW} AS\n{both};\n\n{self._query_sql(query)};"
         if len(shown) < len(paths):
             sql = (
                 f"-- {len(paths):,} log files are read; the first {len(shown)} are named below "
                 "(--all-files names every one)\n" + sql
             )
+        elif cached and not paths:
+            sql = "-- no log file is read raw\n" + sql
+        if cached:
+            days = next((n for n in report.notes if n.endswith("read from the columnar cache")), "")
+            sql = f"-- {days}\n" + sql
         return sql
 
     def find_event(self, query: TrailQuery, event_id: str) -> tuple[list[dict[str, Any]], ScanReport]:
