@@ -359,7 +359,7 @@ def test_setup_without_an_endpoint_is_one_line_exit_5(capsys, monkeypatch, tmp_p
     code, out, err = trailcsi(capsys, *args)
     assert code == 5 and out == "" and "Traceback" not in err, err
     (line,) = [line for line in err.splitlines() if line.strip()]
-    assert "cannot reach" in line and "Glue" in line
+    assert "cannot connect to Glue" in line and "check the network" in line
 
 
 @pytest.mark.parametrize(

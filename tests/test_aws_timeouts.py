@@ -55,6 +55,7 @@ def test_a_silent_endpoint_is_a_one_line_error_within_the_timeouts(silent_endpoi
     assert "Traceback" not in err
     [error] = [line for line in err.splitlines() if line.startswith("trailcsi: error:")]
     assert "timeout" in error.lower() or "timed out" in error.lower(), error
+    assert "cannot reach" not in error  # it was reached: it did not answer
     assert took < 4 * aws_config.ATTEMPTS, f"{took:.1f}s"
 
 
@@ -111,3 +112,24 @@ def test_a_call_is_tried_as_many_times_as_attempts_says_the_first_included(silen
     )
     assert code not in (0, 130)
     assert len(silent_endpoint) == aws_config.ATTEMPTS  # one connection an attempt (it was one more)
+
+
+def test_the_wait_line_counts_the_other_calls_in_words_that_agree(monkeypatch):
+    monkeypatch.setattr(aws_config, "_in_flight", {})
+    sent = time.monotonic() - 5
+    aws_config._in_flight.update(
+        {1: ("S3 ListObjectsV2 at host", sent), 2: ("S3 GetObject at host", sent + 1)}
+    )
+    assert aws_config.waiting() == "waiting for S3 ListObjectsV2 at host: 5 s (and 1 more call)"
+    aws_config._in_flight[3] = ("S3 GetObject at host", sent + 2)
+    assert aws_config.waiting().endswith("(and 2 more calls)")
+
+
+def test_no_region_says_where_a_region_comes_from():
+    import botocore.exceptions
+
+    from toolkit.errors import UsageError
+
+    error = aws_config.error_for(botocore.exceptions.NoRegionError(), "Athena")
+    assert isinstance(error, UsageError) and error.message == "no AWS region set"
+    assert "AWS_REGION" in error.hint and "--aws-region" in error.hint and "athena setup" in error.hint

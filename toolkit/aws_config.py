@@ -62,7 +62,8 @@ def waiting() -> str | None:
     if not calls or now - calls[0][1] < WAIT_SHOWN:
         return None
     what, since = calls[0]
-    others = f" (and {len(calls) - 1} more calls)" if len(calls) > 1 else ""
+    more = len(calls) - 1
+    others = f" (and {more} more call{'s' if more > 1 else ''})" if more else ""
     return f"waiting for {what}: {now - since:.0f} s{others}"
 
 
@@ -111,3 +112,43 @@ def _tell() -> None:
 
 
 _SERVICES = {"s3": "S3", "athena": "Athena", "glue": "Glue", "cloudtrail": "CloudTrail", "sts": "STS"}
+
+
+def error_for(error: BaseException, service: str) -> BaseException:
+    """botocore's credential, profile, region, timeout and connection errors, and an AWS refusal,
+    as one-line trailcsi errors (the one mapping every AWS caller uses)."""
+    import botocore.exceptions
+
+    from toolkit.errors import EngineError, UsageError, first_line
+
+    if isinstance(error, botocore.exceptions.NoCredentialsError):
+        return UsageError("no AWS credentials found", "set AWS_PROFILE or pass --profile")
+    if isinstance(error, botocore.exceptions.ProfileNotFound):
+        return UsageError(str(error), "check --profile or AWS_PROFILE")
+    if isinstance(error, botocore.exceptions.NoRegionError):
+        return UsageError(
+            "no AWS region set",
+            "pass --aws-region, or set AWS_REGION or AWS_DEFAULT_REGION (for Athena: run "
+            "`trailcsi athena setup`, which writes the region to trailcsi.toml)",
+        )
+    if isinstance(error, botocore.exceptions.ReadTimeoutError):  # connected, never answered
+        return EngineError(
+            f"{service} did not answer within {READ_TIMEOUT} s (read timeout, {ATTEMPTS} attempts) at "
+            f"{getattr(error, 'kwargs', {}).get('endpoint_url', 'its endpoint')}",
+            "AWS or the network is slow or the endpoint is wrong: try again, check --aws-region "
+            "and any endpoint or proxy setting",
+        )
+    if isinstance(
+        error, botocore.exceptions.ConnectTimeoutError | botocore.exceptions.EndpointConnectionError
+    ):
+        return EngineError(
+            f"cannot connect to {service}: {first_line(str(error))}",
+            "check the network, --aws-region and any endpoint or proxy setting",
+        )
+    if isinstance(error, botocore.exceptions.ClientError):
+        info = error.response.get("Error", {})
+        return EngineError(
+            f"{service} refused the call: {info.get('Code', 'error')}: {first_line(str(info.get('Message', '')))}",
+            "check your permissions and the settings",
+        )
+    return EngineError(f"cannot reach {service}: {first_line(str(error))}")

@@ -14,7 +14,7 @@ import typer
 
 from toolkit.cli_options import SourceOptions, check_list_format, complete_region
 from toolkit.criteria import Criteria
-from toolkit.errors import EngineError, SourceError, UsageError
+from toolkit.errors import SourceError, UsageError
 from toolkit.window import Window
 
 
@@ -114,15 +114,15 @@ def s3_errors(where: str, hint: str) -> Iterator[None]:
 
     try:
         yield
-    except botocore.exceptions.NoCredentialsError:
-        raise UsageError("no AWS credentials found", "set AWS_PROFILE or pass --profile") from None
-    except botocore.exceptions.ClientError as error:
+    except botocore.exceptions.ClientError as error:  # the bucket's answer: about `where`
         info = error.response.get("Error", {})
         raise SourceError(
             f"{where}: {info.get('Code', 'error')}: {info.get('Message', '')}".rstrip(": "), hint
         ) from None
     except botocore.exceptions.BotoCoreError as error:
-        raise EngineError(f"cannot reach S3: {error}") from None
+        from toolkit import aws_config
+
+        raise aws_config.error_for(error, "S3") from None
 
 
 def aws_session(profile: str | None, region: str | None) -> Any:

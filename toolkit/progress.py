@@ -31,7 +31,8 @@ class _Waiting(ProgressColumn):
 
     def render(self, task: Task) -> Text:
         waiting = aws_config.waiting()
-        return Text(f"({waiting})" if waiting else "", style="yellow")
+        # cut, never wrapped: a progress line that wraps in a narrow terminal is redrawn badly
+        return Text(f"({waiting})" if waiting else "", style="yellow", no_wrap=True, overflow="ellipsis")
 
 
 class _Display:

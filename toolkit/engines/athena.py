@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlglot import exp
 
+from toolkit import aws_config
 from toolkit.config import AthenaSettings
 from toolkit.engines import Result, ScanReport, records_with_id
 from toolkit.errors import EngineError, Interrupted, UsageError, first_line
@@ -306,24 +307,8 @@ def _stream(cursor: Any) -> Iterator[tuple[Any, ...]]:
 
 
 def aws_error(error: BaseException, service: str = "Athena") -> BaseException:
-    """botocore's credential, profile, region and connection errors as one-line trailcsi errors."""
-    import botocore.exceptions
-
-    if isinstance(error, botocore.exceptions.NoCredentialsError):
-        return UsageError("no AWS credentials found", "set AWS_PROFILE or pass --profile")
-    if isinstance(error, botocore.exceptions.ProfileNotFound):
-        return UsageError(str(error), "check --profile or AWS_PROFILE")
-    if isinstance(error, botocore.exceptions.NoRegionError):
-        return UsageError(
-            "no AWS region set", "pass --aws-region or set AWS_REGION (or region in trailcsi.toml)"
-        )
-    if isinstance(error, botocore.exceptions.ClientError):
-        info = error.response.get("Error", {})
-        return EngineError(
-            f"{service} refused the call: {info.get('Code', 'error')}: {first_line(str(info.get('Message', '')))}",
-            "check your permissions and the settings",
-        )
-    return EngineError(f"cannot reach {service}: {first_line(str(error))}")
+    """botocore's errors as one-line trailcsi errors (`aws_config.error_for`)."""
+    return aws_config.error_for(error, service)
 
 
 def _query_error(error: BaseException, query_id: str | None) -> BaseException:
