@@ -77,7 +77,9 @@ def most_common(source: Path, env: dict[str, str], sql: str) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--source", type=Path, help="a local archive (default: the sample)")
     parser.add_argument("--repeat", type=int, default=3)
     options = parser.parse_args()
@@ -109,7 +111,9 @@ def main() -> None:
         rows = []
         for label, flags, where in CASES:
             flags = [flag.format(user=user, ip=ip) for flag in flags]
-            sql = f"SELECT * FROM trail WHERE {where.format(user=user, ip=ip)} ORDER BY eventtime DESC, eventid"
+            sql = (
+                f"SELECT * FROM trail WHERE {where.format(user=user, ip=ip)} ORDER BY eventtime DESC, eventid"
+            )
             common = ["--source", str(source), "--all-time", "--format", "csv"]
             for store in ("raw", "cache"):
                 extra = ["--no-cache"] if store == "raw" else []
