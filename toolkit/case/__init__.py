@@ -11,6 +11,7 @@ Usable from a notebook: nothing here imports typer.
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import json
@@ -290,9 +291,12 @@ def build(
             f"cases are built on the local engine only (not {getattr(engine, 'dialect', 'this engine')})",
             "copy the days of the case from the bucket and use --source DIR or s3://bucket/prefix",
         )
-    catalog = catalog or Catalog.load()
     scope = TrailQuery.parse("SELECT eventid FROM trail", spec.window, spec.criteria)
-    pin = getattr(engine, "pinned", None)  # every selection reads one scope: read its files once
+    # Several selections read one scope: its files are read once, into the engine's pinned copy
+    # (every column). One selection (a principal, or event ids alone) reads them once anyway, and
+    # only the columns it needs: pinning would cost more than it saves.
+    several = len(spec.principals) + len(spec.templates) + len(spec.detections) + bool(spec.event_ids) > 1
+    pin = getattr(engine, "pinned", None) if several or "all" in spec.detections else None
     with pin(scope) if pin else nullcontext():
         selections, findings, missing = _run_selections(engine, catalog, spec)
     cited: dict[str, list[str]] = {}  # event id -> labels of the selections citing it
@@ -329,22 +333,26 @@ def build(
 
 
 def _run_selections(
-    engine: Any, catalog: Catalog, spec: CaseSpec
+    engine: Any, catalog: Catalog | None, spec: CaseSpec
 ) -> tuple[list[Selection], dict[str, list[Finding]], list[str]]:
     """Each selection's query run: the selections, the findings by event id, the ids not found."""
     selections: list[Selection] = []
     findings: dict[str, list[Finding]] = {}
+    if catalog is None and (spec.principals or spec.templates or spec.detections):
+        catalog = Catalog.load()  # (not for event ids alone: parsing every template takes a while)
     for principal in spec.principals:
+        assert catalog is not None
         query = render(
             catalog.get("principal-activity"), {"principal": principal}, spec.window, spec.criteria
         )
         selections.append(_select(engine, "principal", principal, query))
     for name, params in spec.templates:
+        assert catalog is not None
         template = catalog.get(name)
         query = render(template, params, spec.window, spec.criteria)
         shown = " ".join(f"{k}={v}" for k, v in params.items())
         selections.append(_select(engine, "template", f"{name} {shown}".strip(), query))
-    for template in _detections(catalog, spec.detections):
+    for template in _detections(catalog, spec.detections) if catalog is not None else []:
         query = render(template, {}, spec.window, spec.criteria)
         selection = _select(engine, "sweep", template.name, query)
         selections.append(selection)
@@ -415,10 +423,20 @@ def _source_table() -> Any:
 
 
 def _relative(root: Path, path: str) -> str:
+    """`path` relative to the archive's root (as the manifest names files); a path outside it as is.
+    The engine names files under the resolved root: those are cut by text, the rest resolved."""
+    base = _resolved(root)
+    if path.startswith(base + os.sep) and "/../" not in path and "/./" not in path:
+        return Path(path[len(base) + 1 :]).as_posix()
     try:
-        return Path(path).resolve().relative_to(root.resolve()).as_posix()
+        return Path(path).resolve().relative_to(base).as_posix()
     except ValueError:
         return path
+
+
+@functools.lru_cache(maxsize=8)
+def _resolved(root: Path) -> str:
+    return str(root.resolve())
 
 
 def _digest(path: str) -> tuple[int, str]:
