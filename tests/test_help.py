@@ -158,3 +158,16 @@ def test_the_examples_run_as_printed(tmp_path):
             done.update(reading)
     assert len(done) >= 15
     assert Path(tmp_path / "sample").is_dir()
+
+
+def test_no_help_text_holds_brackets_rich_would_read_as_markup():
+    """`[[suppress]]` in an option's help vanished from the rich help (read as a markup tag)."""
+    tag = re.compile(r"(?<!\\)\[[a-zA-Z/#@][^\]]*\]")
+    found = [
+        (" ".join(path), getattr(param, "name", ""), text)
+        for path, command in COMMANDS.items()
+        for param in command.params
+        for text in [getattr(param, "help", None) or ""]
+        if tag.search(text)
+    ]
+    assert found == []

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import types
 
+import pytest
 from conftest import run_in_process
 
 from toolkit import export, window
@@ -178,3 +179,28 @@ def test_an_output_through_a_symlink_writes_the_file_it_names_and_keeps_its_mode
     assert code == 0, err
     assert link.is_symlink() and report.read_text().startswith("eventid\n")
     assert report.stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.parametrize(
+    "command", [["sql", "SELECT eventid FROM trail"], ["run", "user-created"], ["sweep"]]
+)
+@pytest.mark.parametrize("limit", ["0", "-1"])
+def test_a_limit_below_one_is_one_line_for_every_command(capsys, corpus_archives, command, limit):
+    """`sweep --limit -1` dropped the last row, `--limit 0` showed all, `run --limit 0` none, and
+    `sql --limit -1` was a DuckDB error blaming the SQL."""
+    root, _ = corpus_archives["aws-docs"]
+    code, out, err = run_in_process(capsys, *command, "--source", str(root), "--all-time", "--limit", limit)
+    assert (code, out) == (2, "") and f"--limit {limit} is not a number of rows" in err, err
+
+
+def test_limit_never_raises_the_querys_own_limit(capsys, corpus_archives):
+    root, count = corpus_archives["aws-docs"]
+    sql = "SELECT eventid FROM trail ORDER BY eventtime, eventid LIMIT 2"
+    code, small, err = run_in_process(
+        capsys, "sql", sql, "--source", str(root), "--all-time", "-f", "csv", "--limit", "5"
+    )
+    assert code == 0 and len(small.splitlines()) == 1 + 2, err  # (it gave 5)
+    code, smaller, _err = run_in_process(
+        capsys, "sql", sql, "--source", str(root), "--all-time", "-f", "csv", "--limit", "1"
+    )
+    assert smaller.splitlines() == small.splitlines()[:2]

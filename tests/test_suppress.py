@@ -52,10 +52,37 @@ ROLE_SESSION = f"arn:aws:sts::{ACCOUNT}:assumed-role/ci-deploy/terraform-apply-4
         ({"principal": "BOB"}, {}, True),  # IAM names are unique regardless of case
         ({"principal": "bo"}, {}, False),
         ({"principal": "ci-deploy"}, {"principal": ROLE_SESSION}, True),  # the role
-        ({"principal": "terraform-apply-*"}, {"principal": ROLE_SESSION}, True),  # the session
+        # a session's name is the caller's choice: a name never matches it (an intruder's
+        # session named after a suppression stays visible); its full ARN can
+        ({"principal": "terraform-apply-*"}, {"principal": ROLE_SESSION}, False),
+        (
+            {"principal": "arn:aws:sts::*:assumed-role/ci-deploy/terraform-apply-*"},
+            {"principal": ROLE_SESSION},
+            True,
+        ),
+        (
+            {"principal": "ci-deploy"},
+            {"principal": f"arn:aws:sts::{ACCOUNT}:assumed-role/app-web-role/ci-deploy"},
+            False,
+        ),
+        (
+            {"principal": "ci-deploy"},
+            {"principal": f"arn:aws:sts::{ACCOUNT}:federated-user/ci-deploy"},
+            False,
+        ),
+        ({"principal": "ci-deploy"}, {"principal": f"arn:aws:iam::{ACCOUNT}:user/ci-deploy/mallory"}, False),
+        ({"principal": "mallory"}, {"principal": f"arn:aws:iam::{ACCOUNT}:user/ci-deploy/mallory"}, True),
         ({"principal": "assumed-role"}, {"principal": ROLE_SESSION}, False),  # not a name
         ({"principal": "410987654321"}, {"principal": ROLE_SESSION}, False),
-        ({"principal": "arn:aws:iam::*:role/ci-deploy"}, {"principal": ROLE_SESSION}, False),
+        # a role's ARN matches its sessions (a session's ARN carries no path)
+        ({"principal": "arn:aws:iam::*:role/ci-deploy"}, {"principal": ROLE_SESSION}, True),
+        ({"principal": "arn:aws:iam::*:role/pipelines/ci-deploy"}, {"principal": ROLE_SESSION}, True),
+        (
+            {"principal": "arn:aws:iam::*:role/ci-deploy"},
+            {"principal": f"arn:aws:sts::{ACCOUNT}:assumed-role/app-web-role/ci-deploy"},
+            False,
+        ),
+        ({"principal": "arn:aws:iam::999999999999:role/ci-deploy"}, {"principal": ROLE_SESSION}, False),
         ({"principal": "cloudtrail.amazonaws.com"}, {"principal": "cloudtrail.amazonaws.com"}, True),
         ({"principal": "bob"}, {"principal": None}, False),
         # a finding naming several principals (a password spray) is matched only if all match
@@ -163,6 +190,7 @@ BAD_FILES = [
         ":1: template 'iam-user-creatd' names no detection (did you mean 'iam-user-created'?)",
     ),
     ('[[suppress]]\ntemplate = "nothing-*"\nreason = "r"\n', "template 'nothing-*' names no detection"),
+    ("x = " + "[" * 100_000 + "]" * 100_000 + "\n", "values nested too deep to read"),  # (a traceback)
 ]
 
 
@@ -176,7 +204,7 @@ def test_a_mistaken_suppressions_file_is_one_line_naming_the_place(tmp_path, cap
     assert (code, out) == (2, "")
     assert said in err and str(path) in err, err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
-    assert "read " not in err  # refused before any file was read
+    assert "trailcsi: read " not in err  # refused before any file was read
 
 
 def test_a_missing_suppressions_file_is_refused(tmp_path, capsys, sample_root):
@@ -297,3 +325,12 @@ def test_sweep_reports_suppressions_and_lists_them_on_request(tmp_path, capsys, 
         1,
     )
     assert rows["user-data-modified"]["suppressed"] == 0
+
+
+def test_a_trailcsi_toml_nested_too_deep_is_one_line(tmp_path, capsys, sample_root):
+    config = tmp_path / "trailcsi.toml"
+    config.write_text("x = " + "[" * 100_000 + "]" * 100_000 + "\n")
+    code, out, err = run_in_process(
+        capsys, "sweep", "--source", str(sample_root), "--since", "1d", "--config", str(config)
+    )
+    assert (code, out) == (2, "") and "nested too deep" in err and "Traceback" not in err, err[-500:]

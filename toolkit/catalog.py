@@ -121,7 +121,7 @@ def param_names(path: Path) -> list[str]:
     match = _HEADER.match(path.read_text(encoding="utf-8"))
     try:
         header = tomllib.loads(match["header"]) if match else {}
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError):
         return []
     return list((header.get("params") or {}).keys())
 
@@ -136,6 +136,8 @@ def parse_template(path: Path, origin: str = "") -> Template:
         header = tomllib.loads(match["header"])
     except tomllib.TOMLDecodeError as error:
         raise TemplateError(f"{path}: the header is not valid TOML: {error}") from None
+    except RecursionError:
+        raise TemplateError(f"{path}: the header's values are nested too deep to read") from None
     name = path.stem
     if header.get("name", name) != name:
         raise TemplateError(f"{path}: header name {header['name']!r} differs from the file name {name!r}")

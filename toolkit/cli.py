@@ -269,6 +269,8 @@ def _opened(target: str) -> Iterator[Any]:
 
 
 def _run(query: TrailQuery, source: SourceOptions, out: OutputOptions) -> None:
+    if out.all_files and not out.dry_run:  # (sweep, which has no --dry-run, refuses both its own way)
+        raise UsageError("--all-files names the files --dry-run would read", "add --dry-run")
     say(f"window: {query.window.description}")
     if not query.criteria.is_empty():
         say(f"criteria: {query.criteria.describe()}")
@@ -358,7 +360,7 @@ def sql(
     query = TrailQuery.parse(_statement(statement, file), window, criteria)
     query.ast = ordering.sort(query.ast, out.sort)
     if out.limit is not None:
-        query.ast = query.ast.limit(out.limit)
+        query.ast = ordering.capped(query.ast, out.limit)
     _run(query, source, out)
 
 
@@ -622,7 +624,7 @@ def run(
     query = render(template, parse_assignments(param or []), window, criteria)
     query.ast = ordering.sort(query.ast, out.sort)
     if out.limit is not None:
-        query.ast = query.ast.limit(out.limit)
+        query.ast = ordering.capped(query.ast, out.limit)
     say(f"template: {template.name} - {template.title}")
     _run(query, source, out)
 
@@ -668,8 +670,10 @@ def sweep(
         Path | None,
         typer.Option(
             "--suppressions",
-            help="TOML file of [[suppress]] entries: findings known to be benign, set aside and counted "
-            "(trailcsi.toml's [[sweep.suppress]] apply too).",
+            metavar="FILE",
+            # (no square brackets: rich would read them as markup and drop them)
+            help="TOML file of suppress tables: findings known to be benign, set aside and counted "
+            "(the sweep.suppress tables of trailcsi.toml apply too).",
         ),
     ] = None,
     show_suppressed: Annotated[

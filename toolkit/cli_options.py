@@ -387,10 +387,12 @@ def output_options(
 
     keys = ordering.parse(sort)
     zone = timezone.parse(tz)
-    if all_files and not dry_run:
+    if limit is not None and limit < 1:
         from toolkit.errors import UsageError
 
-        raise UsageError("--all-files names the files --dry-run would read", "add --dry-run")
+        raise UsageError(
+            f"--limit {limit} is not a number of rows", "give 1 or more (leave it out for all rows)"
+        )
     if format is not None and format.lower() == "ndjson":  # the other name of JSON Lines
         format = "jsonl"
     if output == "-":  # the usual word for standard output

@@ -217,6 +217,8 @@ def load(explicit: str | os.PathLike[str] | None = None) -> Config:
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         reason = first_line(str(error), type(error).__name__)
         raise UsageError(f"{path}: not valid TOML: {reason}", "fix or delete the file") from None
+    except RecursionError:  # arrays or tables nested past Python's stack
+        raise UsageError(f"{path}: values nested too deep to read", "fix or delete the file") from None
     unknown = sorted(set(data) - {"athena", "sweep"})
     if unknown:
         raise UsageError(

@@ -118,3 +118,21 @@ def sort(query: exp.Query, keys: Sequence[SortKey]) -> exp.Query:
     if with_ is not None:  # kept outermost: `trail` is bound there, before the query's own names
         outer.set("with_", with_)
     return outer
+
+
+def capped(query: exp.Query, limit: int) -> exp.Query:
+    """`query` giving at most `limit` rows (`--limit`): a smaller LIMIT of its own is kept, a
+    larger one lowered; `--limit` never raises it (`... LIMIT 2` with `--limit 5` gave 5 rows)."""
+    existing = query.args.get("limit")
+    if existing is None:
+        return query.limit(limit)
+    value = existing.args.get("expression")
+    if isinstance(value, exp.Literal) and value.is_int:
+        return query if int(value.this) <= limit else query.limit(limit)
+    inner = query.copy()  # a LIMIT that is not a number: the outer one caps it
+    with_ = inner.args.get("with_")
+    inner.set("with_", None)
+    outer = exp.select("*").from_(inner.subquery("limited")).limit(limit)
+    if with_ is not None:
+        outer.set("with_", with_)
+    return outer

@@ -90,15 +90,41 @@ def _listed(value: object) -> list[str]:
 
 
 def _principal_matches(pattern: str, principal: str) -> bool:
-    """A pattern that is an ARN matches the whole ARN; a name matches the user name, role name or
-    session name the ARN ends with (`arn:...:assumed-role/ci-deploy/run-42`: ci-deploy, run-42),
-    or a principal that is a bare name (a service, an unknown user's name)."""
+    """Whether a suppression's `principal` pattern covers a finding's principal.
+
+    An ARN pattern matches the whole ARN, and a role's ARN (`arn:aws:iam::*:role/ci-deploy`) also
+    matches that role's sessions (`arn:aws:sts::...:assumed-role/ci-deploy/run-42`). A name matches
+    what the account named: an IAM user's or a role's name (`ci-deploy`), never a session's or a
+    federated user's name, which whoever calls AssumeRole or GetFederationToken chooses (an
+    intruder could name a session after a suppression). A principal that is a bare name (a
+    service, an unknown user's name) is matched whole."""
     if _glob(pattern, principal):
         return True
-    if pattern.lower().startswith("arn:") or not principal.lower().startswith("arn:"):
+    arn = _ARN.fullmatch(principal)
+    if arn is None:
         return False
-    resource = principal.split(":", 5)[-1]
-    return any(_glob(pattern, name) for name in resource.split("/")[1:] or [resource])
+    partition, service, account, kind, rest = arn.groups()
+    names = rest.split("/")
+    if pattern.lower().startswith("arn:"):
+        if service == "sts" and kind == "assumed-role" and len(names) >= 2:  # a role's session
+            role = f"arn:{partition}:iam::{account}:role/{names[0]}"
+            return _glob(_without_path(pattern), role)
+        return False
+    if kind in ("user", "role"):
+        return _glob(pattern, names[-1])  # (an IAM path goes before the name)
+    if kind == "assumed-role":
+        return _glob(pattern, names[0])  # the role, not the session
+    return False
+
+
+#: arn:PARTITION:SERVICE::ACCOUNT:KIND/REST (IAM and STS principals)
+_ARN = re.compile(r"arn:([^:]+):(iam|sts)::([^:]*):([a-z-]+)/(.+)", re.IGNORECASE)
+
+
+def _without_path(pattern: str) -> str:
+    """`arn:...:role/path/to/name` as `arn:...:role/name` (a session's ARN carries no path)."""
+    head, _sep, rest = pattern.partition(":role/")
+    return f"{head}:role/{rest.rsplit('/', 1)[-1]}" if _sep else pattern
 
 
 def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -132,6 +158,8 @@ def load_file(path: Path) -> list[Suppression]:
     except tomllib.TOMLDecodeError as error:
         reason = first_line(str(error), type(error).__name__)
         raise UsageError(f"{path}: not valid TOML: {reason}", "fix the file") from None
+    except RecursionError:  # arrays or tables nested past Python's stack
+        raise UsageError(f"{path}: values nested too deep to read", "fix the file") from None
     unknown = sorted(set(data) - {"suppress"})
     if unknown:
         raise UsageError(
