@@ -379,3 +379,39 @@ def test_built_today_by_the_library(tmp_path: Path, sample_root: Path, answers) 
         engine.close()
     assert [e.eventid for e in built.events] == [answers.brute_force_success_id]
     assert built.built <= datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_a_case_whose_selections_find_nothing_is_an_error(tmp_path: Path, sample_root: Path) -> None:
+    """A mistyped principal wrote an empty case and exited 0."""
+    done = run_cli(
+        "case",
+        "build",
+        str(tmp_path / "c"),
+        "--source",
+        str(sample_root),
+        *WINDOW,
+        "--principal",
+        "nobody-here",
+    )
+    assert done.returncode == 4 and "found no event" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "c").exists()
+
+
+def test_a_case_folder_inside_the_archive_is_refused(tmp_path: Path, sample_root: Path) -> None:
+    """With --force, the case files landed in a day folder and were then read as bad log files."""
+    inside = sample_root / "AWSLogs" / "case"
+    done = run_cli(
+        "case", "build", str(inside), "--source", str(sample_root), *WINDOW, "--principal", "alice", "--force"
+    )
+    assert done.returncode == 2 and "inside the archive" in done.stderr
+    assert not inside.exists()
+
+
+def test_a_case_file_that_cannot_be_written_is_one_line(tmp_path: Path, sample_root: Path) -> None:
+    target = tmp_path / "c"
+    (target / "report.html").mkdir(parents=True)  # a folder where the report goes
+    done = run_cli(
+        "case", "build", str(target), "--source", str(sample_root), *WINDOW, "--principal", "alice", "--force"
+    )
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "cannot write" in done.stderr and "report.html" in done.stderr

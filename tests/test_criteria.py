@@ -195,3 +195,25 @@ def test_region_and_account_prune_files(engine):
 def test_bad_criteria_are_usage_errors(kwargs):
     with pytest.raises(UsageError):
         Criteria(**kwargs)
+
+
+def test_errors_only_counts_a_failed_console_login_which_has_no_error_code(tmp_path):
+    """CloudTrail writes a failed console login with no errorCode (errorMessage "Failed
+    authentication", responseElements {"ConsoleLogin": "Failure"}): `--errors-only` found none."""
+    login = {"eventName": "ConsoleLogin", "eventSource": "signin.amazonaws.com", "readOnly": False}
+    records = [
+        rec(
+            "failed",
+            **login,
+            errorMessage="Failed authentication",
+            responseElements={"ConsoleLogin": "Failure"},
+        ),
+        rec("worked", **login, responseElements={"ConsoleLogin": "Success"}),
+        rec("denied", errorCode="AccessDenied"),
+        rec("fine"),
+    ]
+    engine = LocalEngine(lay_out(records, tmp_path, per_file=2))
+    try:
+        assert ids(engine, errors_only=True) == ["denied", "failed"]
+    finally:
+        engine.close()

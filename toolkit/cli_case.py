@@ -121,7 +121,8 @@ def case_build(
             "case build runs on the local engine only (Athena's records are not fetched yet)",
             "use --source s3://bucket/prefix: the window's log files are copied and read locally",
         )
-    case_module.check_directory(directory, force)  # before any work
+    local = None if source.source is None or source.source.startswith("s3://") else Path(source.source)
+    case_module.check_directory(directory, force, local)  # before any work
     event_ids, criteria.event_id = list(criteria.event_id), []
     catalog = Catalog.load(queries_dir)
     values = parse_assignments(param or [])

@@ -206,7 +206,12 @@ def criteria_options(
         ),
     ] = None,
     errors_only: Annotated[
-        bool, typer.Option("--errors-only", help="Only events with an errorCode.", rich_help_panel=CRITERIA)
+        bool,
+        typer.Option(
+            "--errors-only",
+            help="Only failed calls: an errorCode, or a failed console login (which has none).",
+            rich_help_panel=CRITERIA,
+        ),
     ] = False,
     region: Annotated[
         _Many,

@@ -150,7 +150,14 @@ class Criteria:
         if self.write_only:
             parts.append(sqlglot.parse_one("lower(readonly) = 'false'", read="athena"))
         if self.errors_only:
-            parts.append(sqlglot.parse_one("(errorcode IS NOT NULL AND errorcode <> '')", read="athena"))
+            # CloudTrail gives a failed console login no errorCode: its outcome is in responseElements
+            parts.append(
+                sqlglot.parse_one(
+                    "((errorcode IS NOT NULL AND errorcode <> '') OR (eventname = 'ConsoleLogin'"
+                    " AND json_extract_scalar(responseelements, '$.ConsoleLogin') = 'Failure'))",
+                    read="athena",
+                )
+            )
         return exp.and_(*parts, copy=False) if parts else None
 
     @staticmethod

@@ -204,7 +204,7 @@ def run(directory: Path | None, say: Callable[[str], None]) -> bool:
     try:
         for number, step in enumerate(steps(key), start=1):
             print(f"\n{number}. {step.question}")
-            print(f"   trailcsi {step.how}")
+            print(f"   trailcsi {step.how} --source {shlex.quote(str(root))}")  # runnable as printed
             result = engine.run(step.query)
             rows = list(result.rows)  # printed, then checked: not an iterator read twice
             export.write(result.columns, rows, "table", sys.stdout)

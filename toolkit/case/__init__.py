@@ -251,8 +251,16 @@ class Case:
         }
 
 
-def check_directory(directory: Path, force: bool) -> None:
-    """Refuse a folder that exists and holds anything, unless `force`; refuse a file always."""
+def check_directory(directory: Path, force: bool, archive: Path | None = None) -> None:
+    """Refuse a folder that exists and holds anything, unless `force`; refuse a file always; refuse
+    a folder inside the archive (the case files would be read as log files, and be evidence)."""
+    if archive is not None:
+        inside = directory.resolve()
+        if inside == archive.resolve() or archive.resolve() in inside.parents:
+            raise CaseError(
+                f"{directory} is inside the archive {archive}",
+                "write the case outside the evidence (its files would mix with the logs)",
+            )
     if directory.is_symlink() or (directory.exists() and not directory.is_dir()):
         raise CaseError(f"{directory} exists and is not a folder", "give a new or empty folder")
     if directory.is_dir():
@@ -297,8 +305,10 @@ def build(
     # only the columns it needs: pinning would cost more than it saves.
     several = len(spec.principals) + len(spec.templates) + len(spec.detections) + bool(spec.event_ids) > 1
     pin = getattr(engine, "pinned", None) if several or "all" in spec.detections else None
+    _SKIPPED_BY_SELECTIONS.clear()
     with pin(scope) if pin else nullcontext():
         selections, findings, missing = _run_selections(engine, catalog, spec)
+    skipped_by_selections = list(_SKIPPED_BY_SELECTIONS)
     cited: dict[str, list[str]] = {}  # event id -> labels of the selections citing it
     for selection in selections:
         for event_id in selection.event_ids:
@@ -309,7 +319,19 @@ def build(
             "narrow the window or the criteria, or use trailcsi search --format jsonl",
         )
     say(f"{len(cited):,} events cited by {len(selections)} selection(s); reading their original records")
+    if not cited and not spec.event_ids:  # (ids not found are an error of their own, below)
+        raise NotFoundError(
+            "the case's selections found no event in the window",
+            "check the names and the window (trailcsi search with the same flags shows what is there)",
+        )
     where, read, report = locate(scope, sorted(cited))
+    # A file a selection's query skipped (a key given twice, read by that query only) is reported
+    # as skipped, whatever the narrower look of `locate` made of it: its events may be missing.
+    known = {s.path for s in report.skipped}
+    for skipped in skipped_by_selections:
+        if skipped.path not in known:
+            report.skipped.append(skipped)
+            known.add(skipped.path)
     root = Path(engine.archive.root)
     start, end = spec.window.eventtime_bounds()
     events: list[CaseEvent] = []
@@ -401,9 +423,14 @@ def _detections(catalog: Catalog, names: list[str]) -> list[Any]:
     return chosen
 
 
+#: Files the selections' queries skipped, gathered while `build` runs them.
+_SKIPPED_BY_SELECTIONS: list[Any] = []
+
+
 def _select(engine: Any, kind: str, label: str, query: TrailQuery) -> Selection:
     result = engine.run(query)
     rows = list(result.rows)
+    _SKIPPED_BY_SELECTIONS.extend(result.report.skipped)  # (into the case's report: see build)
     if "eventid" not in result.columns:
         raise CaseError(
             f"{kind} {label}: its rows have no eventid column, so they cite no event",
@@ -476,15 +503,24 @@ def _verify(
         )
     except TrailcsiError as error:
         return {"ran": False, "why": str(error)}
-    return {"ran": True, **report.as_dict(), "chains_found": len(report.chains)}
+    found = {"ran": True, **report.as_dict(), "chains_found": len(report.chains)}
+    if not report.chains:  # nothing was proven: not "ok"
+        found["ok"] = False
+        found["why"] = "no digest files in this window: is log file validation on for this trail?"
+    return found
 
 
 def write(case: Case, directory: Path, *, force: bool = False) -> dict[str, Path]:
     """Write the case files into `directory` (created); returns their paths by name."""
     from toolkit.case import report
 
-    check_directory(directory, force)
-    directory.mkdir(parents=True, exist_ok=True)
+    check_directory(directory, force, Path(case.source))
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise CaseError(
+            f"cannot create {directory}: {error.strerror or error}", "choose another folder"
+        ) from None
     html, charts = report.render(case)
     case.charts = charts
     written = {
@@ -495,7 +531,13 @@ def write(case: Case, directory: Path, *, force: bool = False) -> dict[str, Path
     }
     paths = {}
     for name, data in written.items():
-        paths[name] = _write_atomically(directory / name, data)
+        try:
+            paths[name] = _write_atomically(directory / name, data)
+        except OSError as error:
+            raise CaseError(
+                f"cannot write {directory / name}: {error.strerror or error}",
+                "choose a folder you can write to" + (f" ({', '.join(paths)} written)" if paths else ""),
+            ) from None
     return paths
 
 
