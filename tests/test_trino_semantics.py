@@ -12,7 +12,7 @@ import duckdb
 import pytest
 from trino_cases import CASES, Case
 
-from toolkit import export
+from toolkit import export, ipaddresses
 from toolkit.engines.local import _translate
 from toolkit.errors import UsageError
 from toolkit.query import parse_select
@@ -22,10 +22,12 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 
 
 def run_local(con, sql: str) -> list[tuple]:
-    """The local engine's path for a query: its checks, the rewrite, DuckDB, its error translation."""
+    """The local engine's path for a query: its checks, the rewrite, DuckDB, its error translation,
+    its results as Athena gives them (IP addresses as text)."""
     duck = to_duckdb(parse_select(sql))
     try:
-        return con.execute(duck).fetchall()
+        cursor = con.execute(duck)
+        return ipaddresses.convert_rows([d[1] for d in cursor.description], cursor.fetchall())
     except duckdb.Error as error:
         raise _translate(error) from None
 

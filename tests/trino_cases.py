@@ -199,9 +199,189 @@ CASES = [
         rows=[("a-b", "", None)],
     ),
     Case(
-        "IP addresses",
-        "SELECT contains('10.0.0.0/8', CAST('10.1.2.3' AS IPADDRESS))",
-        refused="IP address type and functions are not run locally",
-        local="refused (use --source-ip for CIDR ranges)",
+        "IPADDRESS as text: IPv4-mapped IPv6 as IPv4, IPv6 compressed in lower case",
+        "SELECT CAST(CAST('10.1.2.3' AS IPADDRESS) AS VARCHAR), CAST(CAST('::ffff:10.1.2.3' AS IPADDRESS) AS VARCHAR), "
+        "CAST(CAST('2001:DB8:0:0:1:0:0:1' AS IPADDRESS) AS VARCHAR), CAST(CAST('::1.2.3.4' AS IPADDRESS) AS VARCHAR), "
+        "CAST(CAST('0:0:0:0:0:0:0:0' AS IPADDRESS) AS VARCHAR), CAST(CAST('fe80::1%1' AS IPADDRESS) AS VARCHAR)",
+        rows=[("10.1.2.3", "10.1.2.3", "2001:db8::1:0:0:1", "::102:304", "::", "fe80::1")],
+    ),
+    Case(
+        "an IPADDRESS column is written as Trino writes it",
+        "SELECT IPADDRESS '2001:0db8::0001', CAST('::ffff:1.2.3.4' AS IPADDRESS), CAST(NULL AS IPADDRESS)",
+        rows=[("2001:db8::1", "1.2.3.4", None)],
+    ),
+    Case(
+        "CAST to IPADDRESS of CloudTrail's service names",
+        "SELECT CAST('ec2.amazonaws.com' AS IPADDRESS)",
+        error="Cannot cast value to IPADDRESS: ec2.amazonaws.com",
+        local="the same error",
+    ),
+    Case(
+        "TRY_CAST to IPADDRESS of what is not an address",
+        "SELECT TRY_CAST('ec2.amazonaws.com' AS IPADDRESS), TRY_CAST('AWS Internal' AS IPADDRESS), "
+        "TRY_CAST('010.1.2.3' AS IPADDRESS), TRY_CAST('1.2.3.4 ' AS IPADDRESS), TRY_CAST('1::2::3' AS IPADDRESS)",
+        rows=[(None, None, None, None, None)],
+    ),
+    Case(
+        "CAST to IPADDRESS of a number",
+        "SELECT CAST(1 AS IPADDRESS)",
+        error="Cannot cast integer to ipaddress",
+        local="the same error",
+    ),
+    Case(
+        "an address with a zone index that is a name",
+        "SELECT CAST('fe80::1%eth0' AS IPADDRESS)",
+        refused="as a network interface of its server",
+        local="refused (Trino reads the name as one of its server's network interfaces)",
+    ),
+    Case(
+        "an address written with digits other than ASCII",
+        "SELECT TRY_CAST('١٠.1.2.3' AS IPADDRESS)",
+        refused="Athena may read as digits",
+        local="refused (Trino reads any Unicode digit as a digit)",
+    ),
+    Case(
+        "contains(CIDR, IPADDRESS)",
+        "SELECT contains('10.0.0.0/8', CAST('10.255.0.1' AS IPADDRESS)), "
+        "contains('10.0.0.0/8', CAST('11.0.0.1' AS IPADDRESS)), contains('2001:db8::/32', CAST('2001:db8:1::1' AS IPADDRESS)), "
+        "contains('0.0.0.0/0', CAST('2001:db8::1' AS IPADDRESS)), contains('::/0', CAST('10.1.2.3' AS IPADDRESS))",
+        rows=[(True, False, True, False, True)],
+    ),
+    Case(
+        "contains with a network written as IPv6: its prefix counts from the first bit",
+        "SELECT contains('::ffff:10.0.0.0/8', CAST('10.1.2.3' AS IPADDRESS)), "
+        "contains('::ffff:10.0.0.0/104', CAST('10.1.2.3' AS IPADDRESS)), "
+        "contains('::ffff:10.0.0.0/120', CAST('10.1.2.3' AS IPADDRESS)), "
+        "contains('2001:db8::1/32', CAST('2001:db8::2' AS IPADDRESS))",
+        rows=[(True, True, False, True)],
+    ),
+    Case(
+        "contains with an IPv4 CIDR whose host bits are set",
+        "SELECT contains('10.1.2.3/8', CAST('10.1.2.3' AS IPADDRESS))",
+        error="Invalid CIDR",
+        local="the same error",
+    ),
+    Case(
+        "contains with a prefix length that is not a number",
+        "SELECT contains('10.0.0.0/x', CAST('10.1.2.3' AS IPADDRESS))",
+        error='For input string: "x"',
+        local="the same error",
+    ),
+    Case(
+        "contains with a network that is not an address",
+        "SELECT contains('ec2.amazonaws.com/8', CAST('10.1.2.3' AS IPADDRESS))",
+        error="Invalid network IP address",
+        local="the same error",
+    ),
+    Case(
+        "contains with a negative prefix length",
+        "SELECT contains('10.0.0.0/-8', CAST('10.1.2.3' AS IPADDRESS))",
+        error="Invalid prefix length",
+        local="the same error",
+    ),
+    Case(
+        "contains of a NULL address or CIDR (the CIDR is not read)",
+        "SELECT contains('bogus', CAST(NULL AS IPADDRESS)), contains(CAST(NULL AS VARCHAR), CAST('1.2.3.4' AS IPADDRESS))",
+        rows=[(None, None)],
+    ),
+    Case(
+        "contains of an array of CIDRs is array contains",
+        "SELECT contains(ARRAY['10.0.0.0/8', '192.168.0.0/16'], '10.1.2.3'), "
+        "contains(ARRAY['10.0.0.0/8', '192.168.0.0/16'], '10.0.0.0/8')",
+        rows=[(False, True)],
+    ),
+    Case(
+        "contains of an array of CIDRs and an IPADDRESS",
+        "SELECT contains(ARRAY['10.0.0.0/8', '192.168.0.0/16'], CAST('10.1.2.3' AS IPADDRESS))",
+        error="Unexpected parameters (array(varchar(14)), ipaddress) for function contains",
+        local="refused with Trino's message",
+    ),
+    Case(
+        "contains of a CIDR and an address not cast to IPADDRESS",
+        "SELECT contains('10.0.0.0/8', '10.1.2.3')",
+        error="Unexpected parameters (varchar(10), varchar(8)) for function contains",
+        local="refused with Trino's message",
+    ),
+    Case(
+        "ORDER BY an IPADDRESS: its 16 bytes, unsigned (IPv4 among IPv6)",
+        "SELECT x FROM (VALUES IPADDRESS '10.0.0.2', IPADDRESS '9.0.0.0', IPADDRESS '::1', IPADDRESS 'ffff::', "
+        "IPADDRESS '8000::', IPADDRESS '7fff::', IPADDRESS '::fffe:ffff:ffff', IPADDRESS '255.255.255.255', "
+        "IPADDRESS '::1:0:0:0', CAST(NULL AS IPADDRESS)) AS t(x) ORDER BY x",
+        rows=[
+            ("::1",),
+            ("::fffe:ffff:ffff",),
+            ("9.0.0.0",),
+            ("10.0.0.2",),
+            ("255.255.255.255",),
+            ("::1:0:0:0",),
+            ("7fff::",),
+            ("8000::",),
+            ("ffff::",),
+            (None,),
+        ],
+    ),
+    Case(
+        "GROUP BY an IPADDRESS: an IPv4 address and its IPv4-mapped form are one",
+        "SELECT x, count(*) AS n FROM (VALUES IPADDRESS '1.2.3.4', IPADDRESS '::ffff:1.2.3.4', IPADDRESS '::1.2.3.4') "
+        "AS t(x) GROUP BY x ORDER BY x",
+        rows=[("::102:304", 1), ("1.2.3.4", 2)],
+    ),
+    Case(
+        "min, max, DISTINCT and comparisons of IPADDRESS",
+        "SELECT min(x), max(x), count(DISTINCT x), IPADDRESS '1.2.3.4' = IPADDRESS '::ffff:1.2.3.4', "
+        "IPADDRESS '1.2.3.4' < IPADDRESS '::1:0:0:0' FROM (VALUES IPADDRESS '10.0.0.2', IPADDRESS '9.0.0.0', "
+        "IPADDRESS '::ffff:9.0.0.0', IPADDRESS 'ffff::') AS t(x)",
+        rows=[("9.0.0.0", "ffff::", 3, True, True)],
+    ),
+    Case(
+        "an IPADDRESS compared with text",
+        "SELECT CAST('10.0.0.1' AS IPADDRESS) = '10.0.0.1'",
+        error="Cannot apply operator: ipaddress = varchar(8)",
+        local="refused with Trino's message",
+    ),
+    Case(
+        "an IPADDRESS IN a list of text",
+        "SELECT CAST('10.0.0.1' AS IPADDRESS) IN ('10.0.0.1', '10.0.0.2')",
+        error="Cannot find common type between ipaddress and varchar(8)",
+        local="refused with Trino's message",
+    ),
+    Case(
+        "CAST of an IPADDRESS to VARCHAR(n)",
+        "SELECT CAST(CAST('10.1.2.3' AS IPADDRESS) AS VARCHAR(20))",
+        error="Cannot cast ipaddress to varchar(20)",
+        local="refused with Trino's message",
+    ),
+    Case(
+        "an IPADDRESS concatenated",
+        "SELECT CAST('10.1.2.3' AS IPADDRESS) || 'x'",
+        error="Unexpected parameters (ipaddress, varchar(1)) for function concat",
+        local="refused with Trino's message",
+    ),
+    Case(
+        "array_join of IPADDRESS",
+        "SELECT array_join(ARRAY[CAST('1.2.3.4' AS IPADDRESS), CAST('::1' AS IPADDRESS)], ',')",
+        refused="array_join of IP addresses is not run locally",
+        local="refused (transform the addresses with CAST(a AS VARCHAR) first)",
+    ),
+    Case(
+        "Presto's IPPREFIX type",
+        "SELECT CAST('10.0.0.0/8' AS IPPREFIX)",
+        error="Unknown type: IPPREFIX",
+        local="refused with Trino's message",
+    ),
+    *(
+        Case(
+            f"Presto's {name}",
+            f"SELECT {name}({arguments})",
+            error=f"Function '{name}' not registered",
+            local="refused with Trino's message",
+        )
+        for name, arguments in (
+            ("ip_prefix", "CAST('10.1.2.3' AS IPADDRESS), 24"),
+            ("ip_subnet_min", "'10.0.0.0/8'"),
+            ("ip_subnet_max", "'10.0.0.0/8'"),
+            ("ip_subnet_range", "'10.0.0.0/8'"),
+            ("is_subnet_of", "'10.0.0.0/8', CAST('10.1.2.3' AS IPADDRESS)"),
+        )
     ),
 ]

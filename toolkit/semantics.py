@@ -5,7 +5,8 @@
   resolved"), where DuckDB would answer; the query is refused with Trino's message.
 - `numeric_type`: the Trino type of a numeric expression (integer, bigint, decimal(p, s), double)
   where it can be told from the SQL alone, so that `/` and `%` can be given Trino's semantics
-  (integer division truncates; decimal division has Trino's precision, scale and rounding).
+  (integer division truncates; decimal division has Trino's precision, scale and rounding), and
+  whether an expression is an IPADDRESS (`contains` has an array and an IP address overload).
 """
 
 from __future__ import annotations
@@ -193,7 +194,8 @@ def _scope_columns(scope: Scope) -> set[str] | None:
 @dataclass(frozen=True)
 class Numeric:
     """A Trino numeric type: kind "integer" (with its decimal precision: 3 tinyint, 5 smallint,
-    10 integer, 19 bigint), "decimal" (precision, scale) or "double" (double or real)."""
+    10 integer, 19 bigint), "decimal" (precision, scale) or "double" (double or real); or the one
+    other type told apart, "ipaddress"."""
 
     kind: str
     precision: int = 0
@@ -213,6 +215,9 @@ OTHER = Numeric("other")
 UNKNOWN = Numeric("unknown")
 #: The NULL literal (or a missing ELSE): takes the type of the other branches.
 NULL = Numeric("null")
+#: Trino's IPADDRESS (not a number: as OTHER for `/` and `%`).
+IPADDRESS = Numeric("ipaddress")
+_NUMBERS = frozenset({"integer", "decimal", "double"})
 
 _INTEGER_WIDTHS = {
     exp.DataType.Type.TINYINT: 3,
@@ -408,6 +413,8 @@ def literal_type(node: exp.Literal) -> Numeric:
 
 def data_type(to: exp.DataType) -> Numeric:
     kind = to.this
+    if kind == exp.DataType.Type.IPADDRESS:
+        return IPADDRESS
     if kind in _INTEGER_WIDTHS:
         return Numeric("integer", _INTEGER_WIDTHS[kind])
     if kind in _FLOATING:
@@ -423,8 +430,10 @@ def arithmetic(node: exp.Expr, left: Numeric, right: Numeric) -> Numeric:
     """Trino's result type of `left op right` (its documented decimal precision and scale rules)."""
     if NULL in (left, right):
         return UNKNOWN
-    if UNKNOWN in (left, right) or OTHER in (left, right):
-        return UNKNOWN if UNKNOWN in (left, right) else OTHER
+    if UNKNOWN in (left, right):
+        return UNKNOWN
+    if left.kind not in _NUMBERS or right.kind not in _NUMBERS:
+        return OTHER
     if "double" in (left.kind, right.kind):
         return DOUBLE
     if left.kind == right.kind == "integer":
@@ -449,7 +458,9 @@ def common(types: list[Numeric]) -> Numeric:
     known = [t for t in types if t is not NULL]
     if UNKNOWN in known or not known:
         return UNKNOWN
-    if any(t is OTHER for t in known):
+    if all(t is IPADDRESS for t in known):
+        return IPADDRESS
+    if any(t.kind not in _NUMBERS for t in known):
         return OTHER
     if any(t.kind == "double" for t in known):
         return DOUBLE

@@ -15,16 +15,19 @@ Not fixed, so templates coalesce around them: `any_match` over an empty array (T
 NULL; `all_match` / `none_match`: Trino true) and a lambda that answers NULL (Trino's answer is
 NULL unless another element decides it, DuckDB skips the NULL).
 
+- IPADDRESS (`CAST(x AS IPADDRESS)`, `contains('10.0.0.0/8', address)`, comparisons, its text):
+  DuckDB has no such type; `toolkit.ipaddresses` gives it one, and Trino's errors for Presto's
+  IPPREFIX and its functions, which Athena's Trino does not have.
+
 Not fixed, so templates keep off them: `CAST(timestamp AS varchar)` (the text differs),
-`format_datetime`, `parse_datetime`, `at_timezone`, `url_extract_host`, `map_agg`, IP functions.
+`format_datetime`, `parse_datetime`, `at_timezone`, `url_extract_host`, `map_agg`.
 """
 
 from __future__ import annotations
 
 from sqlglot import exp
 
-from toolkit import semantics
-from toolkit.errors import UsageError
+from toolkit import ipaddresses, semantics
 from toolkit.semantics import Numeric
 
 DIALECT = "duckdb"
@@ -61,6 +64,8 @@ MACROS = {
     "WHEN 'TIMESTAMP WITH TIME ZONE' THEN strftime(x, '%Y-%m-%dT%H:%M:%S.%g') || 'Z' "
     f"ELSE error('{REFUSAL}to_iso8601 of a ' || typeof(x) || ' is not run locally (its text depends on "
     "its precision in Athena): give it a date or a timestamp with time zone') END",
+    # Trino's IPADDRESS (toolkit/ipaddresses.py)
+    **ipaddresses.macros(REFUSAL),
 }
 
 
@@ -77,12 +82,16 @@ def to_duckdb(tree: exp.Expr) -> str:
 
 def duckdb_tree(tree: exp.Expr) -> exp.Expr:
     copied = tree.copy()
-    types = _numeric_types(copied)
+    typing = semantics.Types(copied)
+    types = _numeric_types(copied, typing)
+    # IP addresses come from CAST(... AS IPADDRESS) only: without one, none is to be looked for.
+    addresses = any(isinstance(n, exp.DataType) and ipaddresses.is_ipaddress_type(n) for n in copied.walk())
+    kinds = _operand_kinds(copied, typing) if addresses else None
     # Children before parents, so a rewritten node's operands are rewritten too.
     root = copied
     for node in reversed(list(copied.walk())):
         parent, key, index = node.parent, node.arg_key, node.index
-        new = _fix(node, types)
+        new = _fix(node, types, kinds)
         if new is node:
             continue
         if parent is None or key is None:
@@ -96,10 +105,9 @@ def duckdb_tree(tree: exp.Expr) -> exp.Expr:
 Typed = tuple[Numeric, Numeric, Numeric]
 
 
-def _numeric_types(tree: exp.Expr) -> dict[int, Typed]:
+def _numeric_types(tree: exp.Expr, types: semantics.Types) -> dict[int, Typed]:
     """The Trino types of `/` and `%` and their operands, and of what rounds or averages a
     decimal, by the node's id: computed on the whole tree before any of it is rewritten."""
-    types = semantics.Types(tree)
     found: dict[int, Typed] = {}
     for node in tree.walk():
         if isinstance(node, exp.Div | exp.Mod):
@@ -112,9 +120,51 @@ def _numeric_types(tree: exp.Expr) -> dict[int, Typed]:
     return found
 
 
-def _fix(node: exp.Expr, types: dict[int, Typed]) -> exp.Expr:
+#: Where an IPADDRESS operand is rewritten (CAST, contains) or refused (concatenation, format,
+#: array_join): the node's operands, in order.
+_IP_OPERANDS = {
+    exp.Cast: lambda n: [n.this],
+    exp.ArrayContains: lambda n: [n.this, n.expression],
+    exp.DPipe: lambda n: [n.this, n.expression],
+    exp.Concat: lambda n: list(n.expressions),
+    exp.Format: lambda n: list(n.expressions),
+    exp.ArrayToString: lambda n: [n.this],
+    exp.Between: lambda n: [n.this, n.args["low"], n.args["high"]],
+    exp.In: lambda n: [n.this, *n.expressions],
+    **{
+        kind: lambda n: [n.left, n.right]
+        for kind in ipaddresses.COMPARED
+        if kind not in (exp.Between, exp.In)
+    },
+}
+
+
+def _operands(node: exp.Expr) -> list[exp.Expr] | None:
+    """The operands of a node of `_IP_OPERANDS` (None for another node)."""
+    for kind, operands in _IP_OPERANDS.items():
+        if isinstance(node, kind):
+            return operands(node)
+    return None
+
+
+def _operand_kinds(tree: exp.Expr, types: semantics.Types) -> dict[int, list[Numeric]]:
+    """The Trino types of the operands of the nodes of `_IP_OPERANDS`, by the node's id."""
+    found: dict[int, list[Numeric]] = {}
+    for node in tree.walk():
+        operands = _operands(node)
+        if operands is not None:
+            found[id(node)] = [types.of(o) for o in operands]
+    return found
+
+
+def _fix(node: exp.Expr, types: dict[int, Typed], kinds: dict[int, list[Numeric]] | None) -> exp.Expr:
     if isinstance(node, exp.Div):
         return _divide(node, types.get(id(node)))
+    ipaddresses.check(node)  # Presto's IPPREFIX and IP functions: Trino's errors
+    if kinds is not None and isinstance(node, ipaddresses.COMPARED) and id(node) in kinds:
+        ipaddresses.compare(node, _operands(node) or [], kinds[id(node)])
+    if isinstance(node, exp.Cast | exp.ArrayContains | exp.DPipe | exp.Concat | exp.Format):
+        return _ip_operands(node, kinds)
     if isinstance(node, exp.Mod | exp.Round | exp.Ceil | exp.Floor | exp.Avg | exp.Window):
         if isinstance(node.parent, exp.Window):
             return node
@@ -124,11 +174,6 @@ def _fix(node: exp.Expr, types: dict[int, Typed]) -> exp.Expr:
         return _json_extract(node)
     if isinstance(node, exp.Anonymous) and node.name.lower() == "json_size" and len(node.expressions) == 2:
         return _json_size(node)
-    if _ip_function(node):
-        raise UsageError(
-            f"{node.sql(dialect='athena')[:60]}: Athena's IP address type and functions are not run locally",
-            "run the query on Athena, or filter with --source-ip (IPv4 CIDR ranges)",
-        )
     if isinstance(node, exp.RegexpExtract) and not isinstance(node.parent, exp.If):
         # Trino: NULL where the pattern does not match; DuckDB: ''
         matches = exp.RegexpLike(this=node.this.copy(), expression=node.expression.copy())
@@ -156,7 +201,37 @@ def _fix(node: exp.Expr, types: dict[int, Typed]) -> exp.Expr:
     if isinstance(node, exp.Anonymous) and node.name.lower() in _MATCHES:
         return _match(node)
     if isinstance(node, exp.ArrayToString) and node.args.get("null") is None:
+        if kinds is not None:
+            kind = kinds.get(id(node), [semantics.UNKNOWN])[0]
+            node.set("this", ipaddresses.not_ipaddress(node.this, kind, ipaddresses.ARRAY_JOIN))
         return _array_join(node)
+    return node
+
+
+def _ip_operands(node: exp.Expr, kinds: dict[int, list[Numeric]] | None) -> exp.Expr:
+    """A CAST, contains, `||`, concat or format with Trino's semantics for IPADDRESS operands.
+    `kinds`: the Trino types of the operands of such nodes; None where no IP address can be."""
+    operands = kinds.get(id(node)) if kinds is not None else None
+    if isinstance(node, exp.Cast):  # and TRY_CAST
+        if operands is None:
+            return node if kinds is None else ipaddresses.cast(node, semantics.UNKNOWN)
+        return ipaddresses.cast(node, operands[0])
+    if isinstance(node, exp.ArrayContains):
+        return ipaddresses.contains(node, operands[1] if operands else semantics.OTHER)
+    if kinds is None:
+        return node
+    if isinstance(node, exp.DPipe):
+        left, right = operands or [semantics.UNKNOWN, semantics.UNKNOWN]
+        message = ipaddresses.concat_error([node.this, node.expression], [left, right])
+        node.set("this", ipaddresses.not_ipaddress(node.this, left, message))
+        node.set("expression", ipaddresses.not_ipaddress(node.expression, right, message))
+        return node
+    message = ipaddresses.CONCAT if isinstance(node, exp.Concat) else ipaddresses.FORMAT
+    items = node.expressions
+    told = operands or [semantics.UNKNOWN] * len(items)
+    node.set(
+        "expressions", [ipaddresses.not_ipaddress(i, k, message) for i, k in zip(items, told, strict=True)]
+    )
     return node
 
 
@@ -203,16 +278,6 @@ def _decimal(precision: int, scale: int) -> exp.DataType:
 
 def _hugeint(value: int) -> exp.Expr:
     return exp.cast(exp.Literal.number(value), exp.DataType.build("HUGEINT", dialect="duckdb"))
-
-
-_IP_TYPES = frozenset({"IPADDRESS", "IPPREFIX"})
-_IP_FUNCTIONS = frozenset({"is_subnet_of", "ip_prefix", "ip_subnet_min", "ip_subnet_max", "ip_subnet_range"})
-
-
-def _ip_function(node: exp.Expr) -> bool:
-    if isinstance(node, exp.Cast):  # and TRY_CAST
-        return node.to.this.name in _IP_TYPES or node.to.sql(dialect="athena").upper() in _IP_TYPES
-    return isinstance(node, exp.Anonymous) and node.name.lower() in _IP_FUNCTIONS
 
 
 def _duckdb_paths(path: exp.Expr) -> list[exp.Expr] | None:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 from sqlglot import exp
 
-from toolkit import archive, checked, columnar, layout, leftovers, schema, transpile
+from toolkit import archive, checked, columnar, ipaddresses, layout, leftovers, schema, transpile
 from toolkit.engines import ProgressCallback, Result, ScanReport, SkippedFile, records_with_id
 from toolkit.errors import (
     EngineError,
@@ -928,8 +928,11 @@ class LocalEngine:
         def work() -> None:
             try:
                 self._con.execute(sql)
-                outcome["columns"] = [d[0] for d in self._con.description or []]
-                outcome["rows"] = self._batches() if stream else self._con.fetchall()
+                described = self._con.description or []
+                outcome["columns"] = [d[0] for d in described]
+                rows = self._batches() if stream else self._con.fetchall()
+                # IP addresses as Athena writes them (DuckDB holds them as structs)
+                outcome["rows"] = ipaddresses.convert_rows([d[1] for d in described], rows)
             except BaseException as error:  # handed to the calling thread below
                 outcome["error"] = error
             finally:
@@ -1152,6 +1155,12 @@ def _translate(error: BaseException) -> BaseException:
         return UsageError(message.split(transpile.REFUSAL, 1)[1])
     if "Division by zero" in message:  # Athena: integer and decimal division (and %) by zero fail
         return UsageError("Division by zero", "Athena fails the query too; guard with NULLIF(divisor, 0)")
+    if ipaddresses.FIELD in message:  # the local IPADDRESS where DuckDB cannot take it
+        return UsageError(
+            f"an IPADDRESS is used where the local engine does not take it: "
+            f"{message.replace(ipaddresses.DUCKDB_TYPE, 'ipaddress')}",
+            "CAST it AS VARCHAR, or run the query on Athena",
+        )
     if isinstance(error, duckdb.BinderException):
         match = _UNKNOWN_COLUMN.search(str(error))
         if match:
