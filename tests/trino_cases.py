@@ -334,6 +334,30 @@ CASES = [
         rows=[("9.0.0.0", "ffff::", 3, True, True)],
     ),
     Case(
+        "an IPADDRESS whose type the SQL does not tell (an array's item)",
+        "SELECT contains('10.0.0.0/8', element_at(a, 1)), CAST(element_at(a, 1) AS VARCHAR), element_at(a, 1) "
+        "FROM (SELECT ARRAY[CAST('10.1.2.3' AS IPADDRESS)] AS a)",
+        rows=[(True, "10.1.2.3", "10.1.2.3")],
+    ),
+    Case(
+        "arrays and maps of IPADDRESS in results",
+        "SELECT ARRAY[IPADDRESS '1.2.3.4', IPADDRESS '::1'], map(ARRAY[IPADDRESS '1.2.3.4'], ARRAY[1]), "
+        "transform(ARRAY[IPADDRESS '1.2.3.4', IPADDRESS '::ffff:102:304'], a -> CAST(a AS VARCHAR))",
+        rows=[(["1.2.3.4", "::1"], {"1.2.3.4": 1}, ["1.2.3.4", "1.2.3.4"])],
+    ),
+    Case(
+        "an IPADDRESS the SQL does not tell, concatenated",
+        "SELECT element_at(a, 1) || 'x' FROM (SELECT ARRAY[CAST('10.1.2.3' AS IPADDRESS)] AS a)",
+        error="Unexpected parameters (ipaddress, varchar(1)) for function concat",
+        local="the same error",
+    ),
+    Case(
+        "an IPADDRESS the SQL does not tell, CAST to JSON",
+        "SELECT CAST(element_at(a, 1) AS JSON) FROM (SELECT ARRAY[CAST('10.1.2.3' AS IPADDRESS)] AS a)",
+        error="Cannot cast ipaddress to json",
+        local="the same error",
+    ),
+    Case(
         "an IPADDRESS compared with text",
         "SELECT CAST('10.0.0.1' AS IPADDRESS) = '10.0.0.1'",
         error="Cannot apply operator: ipaddress = varchar(8)",
