@@ -358,6 +358,12 @@ CASES = [
         local="the same error",
     ),
     Case(
+        "TRY around a CAST to IPADDRESS or contains",
+        "SELECT TRY(CAST('ec2.amazonaws.com' AS IPADDRESS)), TRY(CAST('10.1.2.3' AS IPADDRESS)), "
+        "TRY(contains('10.1.2.3/8', CAST('10.1.2.3' AS IPADDRESS))), TRY(contains('10.0.0.0/8', CAST('10.1.2.3' AS IPADDRESS)))",
+        rows=[(None, "10.1.2.3", None, True)],
+    ),
+    Case(
         "an IPADDRESS compared with text",
         "SELECT CAST('10.0.0.1' AS IPADDRESS) = '10.0.0.1'",
         error="Cannot apply operator: ipaddress = varchar(8)",

@@ -107,8 +107,10 @@ def macros(refusal: str) -> dict[str, str]:
         "than ASCII that Athena may read as digits (the local engine reads ASCII digits only): run it on Athena' "
         f"ELSE {quote}''' || ip_v.s || ''': Athena reads the zone index %' || substr(ip_v.s, strpos(ip_v.s, '%') + 1) "
         "|| ' as a network interface of its server, the local engine only reads %digits: run it on Athena' END END})[1]",
-        # (first, the common cases: a dotted quad; text that holds a character no address has)
-        "trino_ip_read": f"(s) AS CASE WHEN regexp_full_match(s, '{IPV4}') THEN {{'s': s, 'n': "
+        # (first, the common cases: NULL; a dotted quad; text with a character no address has)
+        "trino_ip_read": "(s) AS CASE WHEN s IS NULL "
+        "THEN {'s': s, 'n': CAST(NULL AS UHUGEINT), 'refusal': CAST(NULL AS VARCHAR)} "
+        f"WHEN regexp_full_match(s, '{IPV4}') THEN {{'s': s, 'n': "
         "list_transform([string_split(s, '.')], lambda ip_o: CAST(281470681743360 + CAST(ip_o[1] AS BIGINT) * 16777216 "
         "+ CAST(ip_o[2] AS BIGINT) * 65536 + CAST(ip_o[3] AS BIGINT) * 256 + CAST(ip_o[4] AS BIGINT) AS UHUGEINT))[1], "
         "'refusal': CAST(NULL AS VARCHAR)} "
@@ -173,35 +175,40 @@ def macros(refusal: str) -> dict[str, str]:
         # Java's Integer.parseInt, as Trino reads a CIDR's prefix length: the number, or why not
         "trino_java_int": "(t) AS CASE WHEN regexp_full_match(t, '[+-]?[0-9]{1,40}') "
         "AND TRY_CAST(t AS HUGEINT) BETWEEN -2147483648 AND 2147483647 "
-        "THEN {'n': CAST(t AS BIGINT), 'error': NULL} "
+        "THEN {'n': CAST(t AS BIGINT), 'error': NULL, 'refused': false} "
         f"WHEN strlen(t) <> length(t) THEN {{'n': NULL, 'error': {quote}the prefix length ''' || t || ''' is read "
-        "by Athena (its digits need not be ASCII) but not by the local engine: run it on Athena'} "
-        f"ELSE {{'n': NULL, 'error': {quote}For input string: \"' || t || '\"'}} END",
+        "by Athena (its digits need not be ASCII) but not by the local engine: run it on Athena', 'refused': true} "
+        f"ELSE {{'n': NULL, 'error': {quote}For input string: \"' || t || '\"', 'refused': false}} END",
         # the network of a CIDR as Trino's contains reads it: its address, how many of its leading
         # bits an address shares to be in it, or the error (in Trino's order of checks). An IPv4
         # network is written without a colon: its prefix length counts from bit 96, and its
         # address has no bit set past it; an IPv6 network's may have.
         "trino_ip_network_of": "(w) AS CASE "
-        "WHEN w.refusal IS NOT NULL THEN {'network': NULL, 'bits': NULL, 'error': w.refusal} "
-        f"WHEN w.n IS NULL THEN {{'network': NULL, 'bits': NULL, 'error': {quote}Invalid network IP address'}} "
-        "WHEN w.length.error IS NOT NULL THEN {'network': NULL, 'bits': NULL, 'error': w.length.error} "
-        f"WHEN w.length.n < 0 THEN {{'network': NULL, 'bits': NULL, 'error': {quote}Invalid prefix length'}} "
+        "WHEN w.refusal IS NOT NULL THEN {'network': NULL, 'bits': NULL, 'error': w.refusal, 'refused': true} "
+        f"WHEN w.n IS NULL THEN {{'network': NULL, 'bits': NULL, 'error': {quote}Invalid network IP address', 'refused': false}} "
+        "WHEN w.length.error IS NOT NULL THEN {'network': NULL, 'bits': NULL, 'error': w.length.error, 'refused': w.length.refused} "
+        f"WHEN w.length.n < 0 THEN {{'network': NULL, 'bits': NULL, 'error': {quote}Invalid prefix length', 'refused': false}} "
         "WHEN w.length.n > CASE WHEN w.v4 THEN 32 ELSE 128 END "
-        f"THEN {{'network': NULL, 'bits': NULL, 'error': {quote}Invalid CIDR'}} "
+        f"THEN {{'network': NULL, 'bits': NULL, 'error': {quote}Invalid CIDR', 'refused': false}} "
         "WHEN w.v4 AND w.n & ((CAST(1 AS UHUGEINT) << CAST(32 - w.length.n AS UHUGEINT)) - CAST(1 AS UHUGEINT)) <> 0 "
-        f"THEN {{'network': NULL, 'bits': NULL, 'error': {quote}Invalid CIDR'}} "
-        "ELSE {'network': w.n, 'bits': CASE WHEN w.v4 THEN 96 + w.length.n ELSE w.length.n END, 'error': NULL} END",
+        f"THEN {{'network': NULL, 'bits': NULL, 'error': {quote}Invalid CIDR', 'refused': false}} "
+        "ELSE {'network': w.n, 'bits': CASE WHEN w.v4 THEN 96 + w.length.n ELSE w.length.n END, 'error': NULL, 'refused': false} END",
         "trino_ip_network": "(cidr) AS CASE WHEN cidr IS NULL THEN NULL WHEN strpos(cidr, '/') = 0 "
-        f"THEN {{'network': NULL, 'bits': NULL, 'error': {quote}Invalid CIDR'}} "
+        f"THEN {{'network': NULL, 'bits': NULL, 'error': {quote}Invalid CIDR', 'refused': false}} "
         "ELSE list_transform([struct_insert(trino_ip_read(split_part(cidr, '/', 1)), "
         "length := trino_java_int(substr(cidr, strpos(cidr, '/') + 1)), v4 := strpos(split_part(cidr, '/', 1), ':') = 0)], "
         "lambda ip_w: trino_ip_network_of(ip_w))[1] END",
         # Trino's contains(varchar, ipaddress): the CIDR is read whenever the address is not NULL
         "trino_ip_in": "(v) AS CASE WHEN v.n IS NULL OR v.w IS NULL THEN NULL "
+        "WHEN v.w.error IS NOT NULL AND v.try AND NOT v.w.refused THEN NULL "
         "WHEN v.w.error IS NOT NULL THEN error(v.w.error) "
         "ELSE v.w.network >> CAST(128 - v.w.bits AS UHUGEINT) = v.n >> CAST(128 - v.w.bits AS UHUGEINT) END",
-        "trino_ip_contains": f"(cidr, ip) AS list_transform([{{'n': ip.{FIELD}, 'w': trino_ip_network(cidr)}}], "
-        "lambda ip_v: trino_ip_in(ip_v))[1]",
+        **{
+            name: f"(cidr, ip) AS list_transform([{{'n': ip.{FIELD}, 'w': trino_ip_network(cidr), 'try': {try_}}}], "
+            "lambda ip_v: trino_ip_in(ip_v))[1]"
+            # TRY(contains(...)): NULL for Trino's errors, not for the local engine's refusals
+            for name, try_ in (("trino_ip_contains", "false"), ("trino_try_ip_contains", "true"))
+        },
     }
 
 
@@ -485,3 +492,18 @@ def compare(node: exp.Expr, operands: list[exp.Expr], kinds: list[Numeric]) -> N
         raise UsageError(f"Cannot check if {types[0]} is identical to {types[1]}")
     operator = next(o for kind, o in _OPERATORS.items() if isinstance(node, kind))
     raise UsageError(f"Cannot apply operator: {types[0]} {operator} {types[1]}")
+
+
+#: The macros of what Trino's TRY makes NULL on a failure, and their TRY forms.
+_TRIED = {"trino_cast_ipaddress": "trino_try_cast_ipaddress", "trino_ip_contains": "trino_try_ip_contains"}
+
+
+def tried(node: exp.Try) -> exp.Expr:
+    """TRY(...) around a CAST to IPADDRESS or contains(): their TRY forms, without DuckDB's TRY
+    (which takes no macro that may fail); a TRY around anything else as it is."""
+    calls = [n for n in node.this.walk() if isinstance(n, exp.Anonymous) and n.name in _TRIED]
+    if not calls:
+        return node
+    for call in calls:
+        call.set("this", _TRIED[call.name])
+    return node.this

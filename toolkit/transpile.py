@@ -165,6 +165,8 @@ def _fix(node: exp.Expr, types: dict[int, Typed], kinds: dict[int, list[Numeric]
         ipaddresses.compare(node, _operands(node) or [], kinds[id(node)])
     if isinstance(node, exp.Cast | exp.ArrayContains | exp.DPipe | exp.Concat | exp.Format):
         return _ip_operands(node, kinds)
+    if isinstance(node, exp.Try):
+        return ipaddresses.tried(node)
     if isinstance(node, exp.Mod | exp.Round | exp.Ceil | exp.Floor | exp.Avg | exp.Window):
         if isinstance(node.parent, exp.Window):
             return node
