@@ -8,6 +8,7 @@ import random
 
 import duckdb
 import pytest
+from conformance import addresses
 from conftest import lay_out
 
 from toolkit import ipaddresses, window
@@ -133,3 +134,45 @@ def test_what_duckdb_does_not_take_is_a_one_line_refusal(con):
         _run(con, "SELECT CAST('1.2.3.4' AS IPADDRESS) + 1")
     assert "ipaddress" in raised.value.message and "STRUCT" not in str(raised.value)
     assert "\n" not in str(raised.value)
+
+
+def _sql_reading(con, texts: list[str]) -> dict[str, tuple[int | None, str | None]]:
+    rows = con.execute("SELECT s, trino_ip_read(s) FROM unnest(?) AS t(s)", [texts]).fetchall()
+    return {s: (r["n"], r["refusal"] and r["refusal"].removeprefix("trailcsi: ")) for s, r in rows}
+
+
+def test_the_python_and_sql_readings_of_an_address_agree(con):
+    # A CIDR written in the SQL is read in Python when the query is rewritten, any other text by
+    # the SQL macros: both must read alike (each is checked against Trino in tests/conformance/).
+    texts = [
+        *addresses.texts(),
+        *addresses.texts(seed=11),
+        "١.2.3.4",
+        "::1%٣",
+        "fe80::1%eth0",
+        "ａ::1",
+        "::1%%",
+    ]
+    sql = _sql_reading(con, texts)
+    assert {t: ipaddresses.read(t) for t in texts} == sql
+    assert sum(n is not None for n, _ in sql.values()) > 1000
+    assert sum(r is not None for _, r in sql.values()) >= 5
+
+
+def test_the_python_and_sql_readings_of_a_network_agree(con):
+    readable = [t for t in addresses.texts() if ipaddresses.read(t)[0] is not None]
+    cidrs = [
+        *addresses.networks(readable),
+        *addresses.EDGE_NETWORKS,
+        "١٠.0.0.0/8",
+        "10.0.0.0/٨",
+        "fe80::%eth0/64",
+    ]
+    rows = con.execute("SELECT c, trino_ip_network(c) FROM unnest(?) AS t(c)", [cidrs]).fetchall()
+    for cidr, w in rows:
+        expected = (
+            (w["network"], w["bits"])
+            if w["error"] is None
+            else (w["error"].removeprefix("trailcsi: "), w["refused"])
+        )
+        assert ipaddresses.network(cidr) == expected, cidr

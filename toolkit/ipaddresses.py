@@ -12,6 +12,7 @@ Trino's error, as on Athena.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -31,10 +32,40 @@ _HEXTET = "[0-9A-Fa-f]{1,4}"
 _HEXTETS = rf"{_HEXTET}(:{_HEXTET})*"
 #: An IPv6 address as Trino reads it (without its zone index): eight groups, or fewer around one
 #: `::` (which stands for one group at least: counted apart), the last two maybe a dotted quad.
-IPV6 = (
-    rf"{_HEXTET}(:{_HEXTET}){{7}}|{_HEXTET}(:{_HEXTET}){{5}}:{IPV4}"
-    rf"|({_HEXTETS})?::({_HEXTETS})?|({_HEXTETS})?::({_HEXTETS}:)?{IPV4}"
+#: IPV6_HEX: the same without a dotted quad.
+IPV6_HEX = rf"{_HEXTET}(:{_HEXTET}){{7}}|({_HEXTETS})?::({_HEXTETS})?"
+IPV6 = rf"{IPV6_HEX}|{_HEXTET}(:{_HEXTET}){{5}}:{IPV4}|({_HEXTETS})?::({_HEXTETS}:)?{IPV4}"
+
+
+#: The local engine's refusals (and Trino's error for a prefix length that is not a number), with
+#: {text} and {zone} to fill: in SQL by `_sql_message`, in Python by str.format.
+UNICODE_REFUSAL = (
+    "'{text}' holds characters other than ASCII that Athena may read as digits "
+    "(the local engine reads ASCII digits only): run it on Athena"
 )
+ZONE_REFUSAL = (
+    "'{text}': Athena reads the zone index %{zone} as a network interface of its server, "
+    "the local engine only reads %digits: run it on Athena"
+)
+PREFIX_REFUSAL = (
+    "the prefix length '{text}' is read by Athena (its digits need not be ASCII) but not by the "
+    "local engine: run it on Athena"
+)
+NOT_A_NUMBER = 'For input string: "{text}"'
+
+
+def _sql_message(refusal: str, template: str, **values: str) -> str:
+    """SQL for `refusal` followed by `template`, its {names} the SQL expressions in `values`."""
+    pieces = re.split(r"\{(\w+)\}", refusal + template)
+    sql = [
+        values[piece] if odd else "'" + piece.replace("'", "''") + "'"
+        for odd, piece in ((i % 2 == 1, p) for i, p in enumerate(pieces))
+    ]
+    return "(" + " || ".join(sql) + ")"
+
+
+#: SQL: `s` (ASCII, no zone index) holds a character no address has (a service name, `AWS Internal`).
+_NOT_AN_ADDRESS = "strlen(s) = length(s) AND strpos(s, '%') = 0 AND regexp_matches(s, '[^0-9A-Fa-f:.]')"
 
 
 def macros(refusal: str) -> dict[str, str]:
@@ -103,30 +134,56 @@ def macros(refusal: str) -> dict[str, str]:
         "trino_ip_read7": "(x) AS list_transform([x], lambda ip_v: {'s': ip_v.s, "
         "'n': CASE WHEN ip_v.same AND NOT (ip_v.zoned AND ip_v.n >> 32 = 65535) THEN ip_v.n END, "
         "'refusal': CASE WHEN NOT ip_v.same AND ip_v.n IS NOT NULL AND NOT (ip_v.zoned AND ip_v.n >> 32 = 65535) "
-        f"THEN CASE WHEN strlen(ip_v.s) <> length(ip_v.s) THEN {quote}''' || ip_v.s || ''' holds characters other "
-        "than ASCII that Athena may read as digits (the local engine reads ASCII digits only): run it on Athena' "
-        f"ELSE {quote}''' || ip_v.s || ''': Athena reads the zone index %' || substr(ip_v.s, strpos(ip_v.s, '%') + 1) "
-        "|| ' as a network interface of its server, the local engine only reads %digits: run it on Athena' END END})[1]",
-        # (first, the common cases: NULL; a dotted quad; text with a character no address has)
+        "THEN CASE WHEN strlen(ip_v.s) <> length(ip_v.s) THEN "
+        + _sql_message(refusal, UNICODE_REFUSAL, text="ip_v.s")
+        + " ELSE "
+        + _sql_message(refusal, ZONE_REFUSAL, text="ip_v.s", zone="substr(ip_v.s, strpos(ip_v.s, '%') + 1)")
+        + " END END})[1]",
+        # An IPv6 address written with hex groups only (IPV6_HEX): its number, without a lambda
+        # (this is the common IPv6 form; the slow path reads the others).
+        "trino_hextets": "(g) AS CASE WHEN g = '' THEN 0 ELSE length(g) - length(replace(g, ':', '')) + 1 END",
+        "trino_hextets_hex": "(g, n) AS "
+        + " || ".join(
+            f"lpad(split_part(g, ':', {i}), CASE WHEN n >= {i} THEN 4 ELSE 0 END, '0')" for i in range(1, 8)
+        ),
+        "trino_ipv6_simple": "(s) AS CASE WHEN strpos(s, '::') = 0 THEN CAST('0x' || "
+        + " || ".join(f"lpad(split_part(s, ':', {i}), 4, '0')" for i in range(1, 9))
+        + " AS UHUGEINT) WHEN trino_hextets(split_part(s, '::', 1)) + trino_hextets(split_part(s, '::', 2)) <= 7 "
+        "THEN CAST('0x' || trino_hextets_hex(split_part(s, '::', 1), trino_hextets(split_part(s, '::', 1))) "
+        "|| repeat('0000', 8 - trino_hextets(split_part(s, '::', 1)) - trino_hextets(split_part(s, '::', 2))) "
+        "|| trino_hextets_hex(split_part(s, '::', 2), trino_hextets(split_part(s, '::', 2))) AS UHUGEINT) END",
+        # (first, the common cases, without a lambda: NULL; a dotted quad; text with a character
+        # no address has; an IPv6 address of hex groups)
+        "trino_ip_slow": "(s) AS trino_ip_read7(trino_ip_read6(trino_ip_read5(trino_ip_read4(trino_ip_read3("
+        "trino_ip_read2(trino_ip_read1(s)))))))",
+        "trino_ipv4_number": "(s) AS CAST(281470681743360 + list_dot_product(CAST(string_split(s, '.') AS DOUBLE[]), "
+        "[16777216.0, 65536.0, 256.0, 1.0]) AS UHUGEINT)",
+        # (first, the common cases, without a lambda: NULL; a dotted quad; text with a character
+        # no address has; an IPv6 address of hex groups)
         "trino_ip_read": "(s) AS CASE WHEN s IS NULL "
         "THEN {'s': s, 'n': CAST(NULL AS UHUGEINT), 'refusal': CAST(NULL AS VARCHAR)} "
-        f"WHEN regexp_full_match(s, '{IPV4}') THEN {{'s': s, 'n': "
-        "list_transform([string_split(s, '.')], lambda ip_o: CAST(281470681743360 + CAST(ip_o[1] AS BIGINT) * 16777216 "
-        "+ CAST(ip_o[2] AS BIGINT) * 65536 + CAST(ip_o[3] AS BIGINT) * 256 + CAST(ip_o[4] AS BIGINT) AS UHUGEINT))[1], "
+        f"WHEN regexp_full_match(s, '{IPV4}') THEN {{'s': s, 'n': trino_ipv4_number(s), "
         "'refusal': CAST(NULL AS VARCHAR)} "
-        "WHEN strlen(s) = length(s) AND strpos(s, '%') = 0 AND regexp_matches(s, '[^0-9A-Fa-f:.]') "
-        "THEN {'s': s, 'n': CAST(NULL AS UHUGEINT), 'refusal': CAST(NULL AS VARCHAR)} "
-        "ELSE trino_ip_read7(trino_ip_read6(trino_ip_read5(trino_ip_read4(trino_ip_read3("
-        "trino_ip_read2(trino_ip_read1(s))))))) END",
+        f"WHEN {_NOT_AN_ADDRESS} THEN {{'s': s, 'n': CAST(NULL AS UHUGEINT), 'refusal': CAST(NULL AS VARCHAR)}} "
+        f"WHEN regexp_full_match(s, '{IPV6_HEX}') "
+        "THEN {'s': s, 'n': trino_ipv6_simple(s), 'refusal': CAST(NULL AS VARCHAR)} ELSE trino_ip_slow(s) END",
         # -- the local IPADDRESS ---------------------------------------------------------------
-        # CAST(varchar AS IPADDRESS) and TRY_CAST
-        "trino_ipaddress_of": f"(v) AS CASE WHEN v.refusal IS NOT NULL THEN error(v.refusal) "
+        # CAST(varchar AS IPADDRESS) and TRY_CAST: the common cases as in trino_ip_read, so that
+        # each part is written once (DuckDB binds and runs every copy)
+        "trino_ipaddress_of": "(v) AS CASE WHEN v.refusal IS NOT NULL THEN error(v.refusal) "
         f"WHEN v.n IS NOT NULL THEN {{'{FIELD}': v.n}} "
-        f"WHEN v.s IS NOT NULL AND NOT v.try THEN error({quote}Cannot cast value to IPADDRESS: ' || v.s) END",
+        f"WHEN NOT v.try THEN error({quote}Cannot cast value to IPADDRESS: ' || v.s) END",
         **{
-            name: f"(s) AS list_transform([struct_insert(trino_ip_read(s), try := {try_})], "
-            "lambda ip_v: trino_ipaddress_of(ip_v))[1]"
-            for name, try_ in (("trino_ipaddress", "false"), ("trino_try_ipaddress", "true"))
+            name: f"(s) AS CASE WHEN s IS NULL THEN NULL WHEN regexp_full_match(s, '{IPV4}') "
+            f"THEN {{'{FIELD}': trino_ipv4_number(s)}} WHEN {_NOT_AN_ADDRESS} THEN {invalid} "
+            f"WHEN regexp_full_match(s, '{IPV6_HEX}') THEN list_transform([{{'s': s, 'n': trino_ipv6_simple(s), "
+            f"'refusal': CAST(NULL AS VARCHAR), 'try': {try_}}}], lambda ip_v: trino_ipaddress_of(ip_v))[1] "
+            f"ELSE list_transform([struct_insert(trino_ip_slow(s), try := {try_})], "
+            "lambda ip_v: trino_ipaddress_of(ip_v))[1] END"
+            for name, try_, invalid in (
+                ("trino_ipaddress", "false", f"error({quote}Cannot cast value to IPADDRESS: ' || s)"),
+                ("trino_try_ipaddress", "true", "NULL"),
+            )
         },
         # an IPADDRESS from its DuckDB text, "{'trailcsi_ipaddress': 42}"
         "trino_ipaddress_of_duckdb_text": f"(t) AS list_transform([t], lambda ip_t: CASE WHEN ip_t IS NOT NULL "
@@ -146,20 +203,33 @@ def macros(refusal: str) -> dict[str, str]:
             )
         },
         # -- IPADDRESS -> text ---------------------------------------------------------------
-        # an address's dotted quad if it is IPv4-mapped, else its groups without leading zeros
-        # between colons (':a:0:0:b:')
-        "trino_ip_parts": "(n) AS CASE WHEN n >> 32 = 65535 THEN {'v4': CAST((n >> 24) & 255 AS VARCHAR) || '.' || "
-        "CAST((n >> 16) & 255 AS VARCHAR) || '.' || CAST((n >> 8) & 255 AS VARCHAR) || '.' || CAST(n & 255 AS VARCHAR), "
-        "'groups': NULL} ELSE {'v4': NULL, 'groups': ':' || "
-        + " || ':' || ".join(f"lower(to_hex((n >> {112 - 16 * i}) & 65535))" for i in range(8))
-        + " || ':'} END",
-        # Trino's text: the dotted quad, or the groups with their first longest run of two zero
-        # groups or more written `::`
-        "trino_ip_text_of": "(p) AS CASE WHEN p.v4 IS NOT NULL THEN p.v4 "
-        + _compress("p.groups")
-        + " ELSE substr(p.groups, 2, length(p.groups) - 2) END",
-        "trino_ipaddress_text": f"(ip) AS list_transform([list_transform([ip.{FIELD}], lambda ip_n: trino_ip_parts(ip_n))[1]], "
-        "lambda ip_p: trino_ip_text_of(ip_p))[1]",
+        # Trino's text of an IPv6 address: its groups without leading zeros, the first longest run
+        # of two zero groups or more written `::` (from the groups between colons, ':a:0:0:b:')
+        "trino_ipv6_compress": "(g) AS CASE" + _compress("g") + " ELSE substr(g, 2, length(g) - 2) END",
+        "trino_ipv6_text": "(n) AS list_transform([list_transform([n], lambda ip_n: ':' || printf("
+        "'%x:%x:%x:%x:%x:%x:%x:%x', "
+        + ", ".join(f"CAST((ip_n >> {112 - 16 * i}) & 65535 AS INTEGER)" for i in range(8))
+        + ") || ':')[1]], lambda ip_g: trino_ipv6_compress(ip_g))[1]",
+        # Trino's text: an IPv4-mapped address's dotted quad, without a lambda (most addresses are
+        # IPv4: DuckDB runs the IPv6 branch, and its lambdas, only for a batch that holds one)
+        "trino_ipaddress_text": f"(ip) AS CASE WHEN ip.{FIELD} IS NULL THEN NULL WHEN ip.{FIELD} >> 32 = 65535 "
+        "THEN printf('%d.%d.%d.%d', "
+        + ", ".join(f"CAST((ip.{FIELD} >> {shift}) & 255 AS INTEGER)" for shift in (24, 16, 8, 0))
+        + f") ELSE trino_ipv6_text(ip.{FIELD}) END",
+        # CAST(CAST(s AS IPADDRESS) AS VARCHAR): a dotted quad Trino reads is its own text; a
+        # service name is not an address
+        **{
+            f"{name}_text": f"(s) AS CASE WHEN regexp_full_match(CAST(s AS VARCHAR), '{IPV4}') THEN CAST(s AS VARCHAR) "
+            f"WHEN typeof(s) = 'VARCHAR' AND {_NOT_AN_ADDRESS.replace('(s)', '(CAST(s AS VARCHAR))')} THEN {invalid} "
+            f"ELSE list_transform([{name}(s)], lambda ip_a: trino_ipaddress_text(ip_a))[1] END"
+            for name, invalid in (
+                (
+                    "trino_cast_ipaddress",
+                    f"error({quote}Cannot cast value to IPADDRESS: ' || CAST(s AS VARCHAR))",
+                ),
+                ("trino_try_cast_ipaddress", "NULL"),
+            )
+        },
         # CAST(x AS VARCHAR) for a value whose type the SQL does not tell
         "trino_varchar": f"(x) AS CASE WHEN typeof(x) = '{DUCKDB_TYPE}' "
         "THEN trino_ipaddress_text(trino_ipaddress_of_duckdb_text(CAST(x AS VARCHAR))) ELSE CAST(x AS VARCHAR) END",
@@ -176,9 +246,9 @@ def macros(refusal: str) -> dict[str, str]:
         "trino_java_int": "(t) AS CASE WHEN regexp_full_match(t, '[+-]?[0-9]{1,40}') "
         "AND TRY_CAST(t AS HUGEINT) BETWEEN -2147483648 AND 2147483647 "
         "THEN {'n': CAST(t AS BIGINT), 'error': NULL, 'refused': false} "
-        f"WHEN strlen(t) <> length(t) THEN {{'n': NULL, 'error': {quote}the prefix length ''' || t || ''' is read "
-        "by Athena (its digits need not be ASCII) but not by the local engine: run it on Athena', 'refused': true} "
-        f"ELSE {{'n': NULL, 'error': {quote}For input string: \"' || t || '\"', 'refused': false}} END",
+        f"WHEN strlen(t) <> length(t) THEN {{'n': NULL, 'error': {_sql_message(refusal, PREFIX_REFUSAL, text='t')}, "
+        f"'refused': true}} ELSE {{'n': NULL, 'error': {_sql_message(refusal, NOT_A_NUMBER, text='t')}, "
+        "'refused': false} END",
         # the network of a CIDR as Trino's contains reads it: its address, how many of its leading
         # bits an address shares to be in it, or the error (in Trino's order of checks). An IPv4
         # network is written without a colon: its prefix length counts from bit 96, and its
@@ -199,13 +269,16 @@ def macros(refusal: str) -> dict[str, str]:
         "length := trino_java_int(substr(cidr, strpos(cidr, '/') + 1)), v4 := strpos(split_part(cidr, '/', 1), ':') = 0)], "
         "lambda ip_w: trino_ip_network_of(ip_w))[1] END",
         # Trino's contains(varchar, ipaddress): the CIDR is read whenever the address is not NULL
-        "trino_ip_in": "(v) AS CASE WHEN v.n IS NULL OR v.w IS NULL THEN NULL "
-        "WHEN v.w.error IS NOT NULL AND v.try AND NOT v.w.refused THEN NULL "
-        "WHEN v.w.error IS NOT NULL THEN error(v.w.error) "
-        "ELSE v.w.network >> CAST(128 - v.w.bits AS UHUGEINT) = v.n >> CAST(128 - v.w.bits AS UHUGEINT) END",
+        # (the address is named twice, not bound by a lambda: DuckDB runs a lambda's body slowly
+        # on the small batches of rows its JSON reader gives)
+        "trino_ip_in": "(w, n, try) AS CASE WHEN n IS NULL OR w IS NULL THEN NULL "
+        "WHEN w.error IS NOT NULL AND try AND NOT w.refused THEN NULL "
+        "WHEN w.error IS NOT NULL THEN error(w.error) "
+        "ELSE w.network >> CAST(128 - w.bits AS UHUGEINT) = n >> CAST(128 - w.bits AS UHUGEINT) END",
+        # contains() of a CIDR the SQL computes (one written in the SQL is read in Python: `contains`)
         **{
-            name: f"(cidr, ip) AS list_transform([{{'n': ip.{FIELD}, 'w': trino_ip_network(cidr), 'try': {try_}}}], "
-            "lambda ip_v: trino_ip_in(ip_v))[1]"
+            name: f"(cidr, ip) AS list_transform([{{'w': trino_ip_network(cidr), 'n': ip.{FIELD}}}], "
+            f"lambda ip_v: trino_ip_in(ip_v.w, ip_v.n, {try_}))[1]"
             # TRY(contains(...)): NULL for Trino's errors, not for the local engine's refusals
             for name, try_ in (("trino_ip_contains", "false"), ("trino_try_ip_contains", "true"))
         },
@@ -238,6 +311,79 @@ def _compress(groups: str) -> str:
         after = f"substr({groups}, {at} + {len(zeros)}, greatest(length({groups}) - {at} - {len(zeros)}, 0))"
         cases.append(f" WHEN {at} > 0 THEN {before} || '::' || {after}")
     return "".join(cases)
+
+
+# -- a CIDR written in the SQL, read when the query is rewritten --------------------------------
+# (DuckDB would bind the SQL reading once for every time `trino_ip_in` names the network, and
+# fold each copy apart: a constant CIDR is read here, as `trino_ip_read` and `trino_ip_network`
+# read it; tests/test_ipaddresses.py holds the two readings together.)
+
+
+def _ipv6_number(address: str) -> int | None:
+    if not re.fullmatch(IPV6, address):
+        return None
+    if "." in address:  # a dotted quad at the end: two groups
+        head, quad = address.rsplit(":", 1)
+        octets = [int(o) for o in quad.split(".")]
+        address = f"{head}:{octets[0] * 256 + octets[1]:x}:{octets[2] * 256 + octets[3]:x}"
+    if "::" not in address:
+        return int("".join(g.rjust(4, "0") for g in address.split(":")), 16)
+    left, right = ([g for g in side.split(":") if g] for side in address.split("::"))
+    if len(left) + len(right) > 7:
+        return None
+    groups = [*left, *["0"] * (8 - len(left) - len(right)), *right]
+    return int("".join(g.rjust(4, "0") for g in groups), 16)
+
+
+def _read_ascii(text: str) -> int | None:
+    if re.fullmatch(IPV4, text):
+        a, b, c, d = (int(o) for o in text.split("."))
+        return 0xFFFF << 32 | a << 24 | b << 16 | c << 8 | d
+    address, zoned, zone = text.partition("%")
+    if zoned and ("." in address or not re.fullmatch("[0-9]{0,9}", zone)):
+        return None
+    number = _ipv6_number(address) if ":" in address else None
+    if zoned and number is not None and number >> 32 == 0xFFFF:
+        return None
+    return number
+
+
+def read(text: str) -> tuple[int | None, str | None]:
+    """The number of the address Trino reads in `text` (None: it reads none), and the local
+    engine's refusal (without the engine's prefix) where it cannot tell what Trino reads."""
+    changed = text if text.isascii() else re.sub(r"[^\x00-\x7F]", "1", text)
+    address, zoned, zone = changed.partition("%")
+    if zoned and not re.fullmatch("[0-9]{0,9}", zone):
+        changed = address + "%"
+    number = _read_ascii(changed)
+    if changed == text or number is None:
+        return (number if changed == text else None), None
+    if not text.isascii():
+        return None, UNICODE_REFUSAL.format(text=text)
+    return None, ZONE_REFUSAL.format(text=text, zone=text.partition("%")[2])
+
+
+def network(cidr: str) -> tuple[int, int] | tuple[str, bool]:
+    """A CIDR as Trino's contains() reads it: (its number, how many leading bits an address
+    shares with it to be in it), or (the error, whether it is the local engine's refusal)."""
+    if "/" not in cidr:
+        return "Invalid CIDR", False
+    written, _, length = cidr.partition("/")
+    number, refusal = read(written)
+    if refusal is not None:
+        return refusal, True
+    if number is None:
+        return "Invalid network IP address", False
+    if not (re.fullmatch("[+-]?[0-9]{1,40}", length) and -(2**31) <= int(length) < 2**31):
+        if not length.isascii():
+            return PREFIX_REFUSAL.format(text=length), True
+        return NOT_A_NUMBER.format(text=length), False
+    bits, v4 = int(length), ":" not in written
+    if bits < 0:
+        return "Invalid prefix length", False
+    if bits > (32 if v4 else 128) or (v4 and number & ((1 << (32 - bits)) - 1)):
+        return "Invalid CIDR", False
+    return number, bits + 96 if v4 else bits
 
 
 # -- Trino's text, for results ------------------------------------------------------------------
@@ -379,8 +525,31 @@ NESTED = (
 )
 
 
-def cast(node: exp.Cast, operand: Numeric) -> exp.Expr:
-    """CAST / TRY_CAST to or from IPADDRESS (`operand`: the Trino type of what is cast)."""
+_READS = ("trino_cast_ipaddress", "trino_try_cast_ipaddress")
+
+
+def texts_to_fuse(tree: exp.Expr) -> set[int]:
+    """The CAST(CAST(x AS IPADDRESS) AS VARCHAR) of the tree (by id) whose inner CAST is written
+    nowhere else: their text can be read from x at once (a GROUP BY of the inner CAST needs it
+    kept as it is, for DuckDB to see the text is of the group's key)."""
+    written: dict[str, int] = {}
+    for node in tree.walk():
+        if isinstance(node, exp.Cast) and is_ipaddress_type(node.to):
+            key = node.sql(dialect="athena")
+            written[key] = written.get(key, 0) + 1
+    return {
+        id(node)
+        for node in tree.walk()
+        if isinstance(node, exp.Cast)
+        and isinstance(node.this, exp.Cast)
+        and is_ipaddress_type(node.this.to)
+        and written[node.this.sql(dialect="athena")] == 1
+    }
+
+
+def cast(node: exp.Cast, operand: Numeric, fuse: bool = False) -> exp.Expr:
+    """CAST / TRY_CAST to or from IPADDRESS (`operand`: the Trino type of what is cast; `fuse`:
+    a CAST to VARCHAR of a CAST to IPADDRESS may be read at once, `texts_to_fuse`)."""
     try_cast = isinstance(node, exp.TryCast)
     if node.to.this == exp.DataType.Type.JSON:
         node.set("this", not_ipaddress(node.this, operand, JSON))
@@ -405,14 +574,18 @@ def cast(node: exp.Cast, operand: Numeric) -> exp.Expr:
         if operand == IPADDRESS:
             raise UsageError(f"Cannot cast ipaddress to {node.to.sql(dialect='athena').lower()}")
         return node
+    inner = node.this
+    if fuse and isinstance(inner, exp.Anonymous) and inner.name in _READS:
+        return exp.Anonymous(this=f"{inner.name}_text", expressions=inner.expressions)
     if operand == IPADDRESS:
         return exp.Anonymous(this="trino_ipaddress_text", expressions=[node.this])
     return exp.Anonymous(this="trino_varchar", expressions=[node.this])
 
 
-def contains(node: exp.ArrayContains, value: Numeric) -> exp.Expr:
+def contains(node: exp.ArrayContains, value: Numeric, refusal: str) -> exp.Expr:
     """Trino's contains(varchar, ipaddress) where the SQL tells it from contains(array, value): the
-    value is an IPADDRESS, or the first argument a string. Otherwise array contains."""
+    value is an IPADDRESS, or the first argument a string. Otherwise array contains. A CIDR
+    written in the SQL is read here (`refusal` starts the engine's own error messages)."""
     first, second = node.this, node.expression
     text_first = isinstance(first, exp.Literal) and first.is_string
     if value == IPADDRESS and isinstance(first, exp.Array):
@@ -433,7 +606,34 @@ def contains(node: exp.ArrayContains, value: Numeric) -> exp.Expr:
     address = (
         second if value == IPADDRESS else exp.Anonymous(this="trino_ipaddress_argument", expressions=[second])
     )
-    return exp.Anonymous(this="trino_ip_contains", expressions=[first, address])
+    if not text_first:
+        return exp.Anonymous(this="trino_ip_contains", expressions=[first, address])
+    number = exp.Anonymous(this="struct_extract", expressions=[address, exp.Literal.string(FIELD)])
+    return exp.Anonymous(
+        this="trino_ip_in", expressions=[_network_struct(first.name, refusal), number, exp.false()]
+    )
+
+
+def _network_struct(cidr: str, refusal: str) -> exp.Expr:
+    """The struct `trino_ip_network` gives for this CIDR, as a constant."""
+    read_as = network(cidr)
+    number: exp.Expr = exp.null()
+    bits: exp.Expr = exp.null()
+    error: exp.Expr = exp.null()
+    refused = False
+    if isinstance(read_as[0], int):
+        number, bits = exp.Literal.string(str(read_as[0])), exp.Literal.number(read_as[1])
+    else:
+        error, refused = exp.Literal.string(refusal + str(read_as[0])), bool(read_as[1])
+    fields = {
+        "network": exp.cast(number, exp.DataType.build("UHUGEINT", dialect="duckdb")),
+        "bits": exp.cast(bits, exp.DataType.build("INTEGER")),
+        "error": exp.cast(error, exp.DataType.build("VARCHAR")),
+        "refused": exp.true() if refused else exp.false(),
+    }
+    return exp.Struct(
+        expressions=[exp.PropertyEQ(this=exp.to_identifier(k), expression=v) for k, v in fields.items()]
+    )
 
 
 def not_ipaddress(operand: exp.Expr, kind: Numeric, message: str) -> exp.Expr:
@@ -495,15 +695,24 @@ def compare(node: exp.Expr, operands: list[exp.Expr], kinds: list[Numeric]) -> N
 
 
 #: The macros of what Trino's TRY makes NULL on a failure, and their TRY forms.
-_TRIED = {"trino_cast_ipaddress": "trino_try_cast_ipaddress", "trino_ip_contains": "trino_try_ip_contains"}
+_TRIED = {
+    "trino_cast_ipaddress": "trino_try_cast_ipaddress",
+    "trino_cast_ipaddress_text": "trino_try_cast_ipaddress_text",
+    "trino_ip_contains": "trino_try_ip_contains",
+}
 
 
 def tried(node: exp.Try) -> exp.Expr:
     """TRY(...) around a CAST to IPADDRESS or contains(): their TRY forms, without DuckDB's TRY
     (which takes no macro that may fail); a TRY around anything else as it is."""
     calls = [n for n in node.this.walk() if isinstance(n, exp.Anonymous) and n.name in _TRIED]
-    if not calls:
+    if not calls and not any(
+        isinstance(n, exp.Anonymous) and n.name == "trino_ip_in" for n in node.this.walk()
+    ):
         return node
     for call in calls:
         call.set("this", _TRIED[call.name])
+    for call in node.this.walk():  # contains() of a CIDR written in the SQL
+        if isinstance(call, exp.Anonymous) and call.name == "trino_ip_in":
+            call.set("expressions", [*call.expressions[:2], exp.true()])
     return node.this

@@ -87,11 +87,12 @@ def duckdb_tree(tree: exp.Expr) -> exp.Expr:
     # IP addresses come from CAST(... AS IPADDRESS) only: without one, none is to be looked for.
     addresses = any(isinstance(n, exp.DataType) and ipaddresses.is_ipaddress_type(n) for n in copied.walk())
     kinds = _operand_kinds(copied, typing) if addresses else None
+    texts = ipaddresses.texts_to_fuse(copied) if addresses else set()
     # Children before parents, so a rewritten node's operands are rewritten too.
     root = copied
     for node in reversed(list(copied.walk())):
         parent, key, index = node.parent, node.arg_key, node.index
-        new = _fix(node, types, kinds)
+        new = _fix(node, types, kinds, texts)
         if new is node:
             continue
         if parent is None or key is None:
@@ -157,14 +158,16 @@ def _operand_kinds(tree: exp.Expr, types: semantics.Types) -> dict[int, list[Num
     return found
 
 
-def _fix(node: exp.Expr, types: dict[int, Typed], kinds: dict[int, list[Numeric]] | None) -> exp.Expr:
+def _fix(
+    node: exp.Expr, types: dict[int, Typed], kinds: dict[int, list[Numeric]] | None, texts: set[int]
+) -> exp.Expr:
     if isinstance(node, exp.Div):
         return _divide(node, types.get(id(node)))
     ipaddresses.check(node)  # Presto's IPPREFIX and IP functions: Trino's errors
     if kinds is not None and isinstance(node, ipaddresses.COMPARED) and id(node) in kinds:
         ipaddresses.compare(node, _operands(node) or [], kinds[id(node)])
     if isinstance(node, exp.Cast | exp.ArrayContains | exp.DPipe | exp.Concat | exp.Format):
-        return _ip_operands(node, kinds)
+        return _ip_operands(node, kinds, id(node) in texts)
     if isinstance(node, exp.Try):
         return ipaddresses.tried(node)
     if isinstance(node, exp.Mod | exp.Round | exp.Ceil | exp.Floor | exp.Avg | exp.Window):
@@ -210,16 +213,17 @@ def _fix(node: exp.Expr, types: dict[int, Typed], kinds: dict[int, list[Numeric]
     return node
 
 
-def _ip_operands(node: exp.Expr, kinds: dict[int, list[Numeric]] | None) -> exp.Expr:
+def _ip_operands(node: exp.Expr, kinds: dict[int, list[Numeric]] | None, fuse: bool = False) -> exp.Expr:
     """A CAST, contains, `||`, concat or format with Trino's semantics for IPADDRESS operands.
-    `kinds`: the Trino types of the operands of such nodes; None where no IP address can be."""
+    `kinds`: the Trino types of the operands of such nodes; None where no IP address can be.
+    `fuse`: a CAST(CAST(x AS IPADDRESS) AS VARCHAR) may be read from x in one (ipaddresses)."""
     operands = kinds.get(id(node)) if kinds is not None else None
     if isinstance(node, exp.Cast):  # and TRY_CAST
         if operands is None:
-            return node if kinds is None else ipaddresses.cast(node, semantics.UNKNOWN)
-        return ipaddresses.cast(node, operands[0])
+            return node if kinds is None else ipaddresses.cast(node, semantics.UNKNOWN, fuse)
+        return ipaddresses.cast(node, operands[0], fuse)
     if isinstance(node, exp.ArrayContains):
-        return ipaddresses.contains(node, operands[1] if operands else semantics.OTHER)
+        return ipaddresses.contains(node, operands[1] if operands else semantics.OTHER, REFUSAL)
     if kinds is None:
         return node
     if isinstance(node, exp.DPipe):
