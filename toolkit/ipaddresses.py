@@ -72,20 +72,23 @@ def macros(refusal: str) -> dict[str, str]:
     """The DuckDB macros, by name (each body after the name), in the order they are created.
     `refusal` starts every error message the engine reports as the user's error.
 
-    DuckDB expands a macro's argument wherever the macro names its parameter, and pays for every
-    node of an expression on every batch of rows, even in a CASE branch no row takes: a macro
-    naming a costly parameter more than once binds its value first (`list_transform([value],
-    lambda v: ...)[1]`), and a lambda's body holds no lambda (DuckDB would run it row by row).
-    Reading text is pure (`trino_ip_read` gives the number or why it is refused), so that DuckDB
-    folds the reading of a constant (a CIDR); the callers raise the errors.
+    What they cost, measured on DuckDB 2.0 (its JSON reader gives a batch of rows a log file, so
+    batches are small): DuckDB expands a macro's argument wherever the macro names its parameter
+    and binds every copy (a query's planning time grows with them); it prepares a lambda's body
+    again for every batch, at a cost in proportion to the body's size, and runs a lambda within
+    a lambda row by row; a CASE branch that no row of a batch takes costs nothing. So the common
+    forms (a dotted quad, a service name, hex groups) are read without a lambda; the rarer ones in
+    stages, each a lambda with a small body over the last stage's struct; a costly value named
+    more than once is bound by a lambda with a small body. Reading text is pure (`trino_ip_read`
+    gives the number or why it is refused), so that DuckDB can fold it; the callers raise errors.
     """
     quote = f"'{refusal}"
     return {
         # -- text -> the address as an unsigned 128-bit number ----------------------------------
-        # `trino_ip_read(s)` reads text in stages, each a lambda over the last stage's struct, so
-        # that no value is written twice (a lambda's body holds no lambda: DuckDB would run it row
-        # by row). Its result: `n`, the number (NULL: not an address Trino reads), and `refusal`,
-        # why the local engine does not read it as Trino would, if so.
+        # `trino_ip_read(s)` gives `n`, the number (NULL: not an address Trino reads), and
+        # `refusal`, why the local engine does not read `s` as Trino would, if so. The rarer forms
+        # (`trino_ip_slow`: a zone index, a dotted quad in IPv6, characters other than ASCII) are
+        # read in stages, each a lambda over the last stage's struct:
         # 1. Trino reads any Unicode digit as a digit and full-width letters as hex digits: text
         #    with characters other than ASCII is read with those as '1', and refused if it reads.
         "trino_ip_read1": "(s) AS list_transform([s], lambda ip_v: {'s': ip_v, 't': CASE WHEN strlen(ip_v) = length(ip_v) "
@@ -152,8 +155,6 @@ def macros(refusal: str) -> dict[str, str]:
         "THEN CAST('0x' || trino_hextets_hex(split_part(s, '::', 1), trino_hextets(split_part(s, '::', 1))) "
         "|| repeat('0000', 8 - trino_hextets(split_part(s, '::', 1)) - trino_hextets(split_part(s, '::', 2))) "
         "|| trino_hextets_hex(split_part(s, '::', 2), trino_hextets(split_part(s, '::', 2))) AS UHUGEINT) END",
-        # (first, the common cases, without a lambda: NULL; a dotted quad; text with a character
-        # no address has; an IPv6 address of hex groups)
         "trino_ip_slow": "(s) AS trino_ip_read7(trino_ip_read6(trino_ip_read5(trino_ip_read4(trino_ip_read3("
         "trino_ip_read2(trino_ip_read1(s)))))))",
         "trino_ipv4_number": "(s) AS CAST(281470681743360 + list_dot_product(CAST(string_split(s, '.') AS DOUBLE[]), "
