@@ -62,18 +62,28 @@ def catalog() -> Catalog:
 
 
 @pytest.fixture
-def flagged(tmp_path: Path, catalog: Catalog):
+def found(tmp_path: Path, catalog: Catalog):
+    """The rows a detection returns over the records (all time), as dicts."""
     calls = iter(range(1000))
 
-    def run(detection: str, records: list[dict[str, Any]], **params: Any) -> set[str]:
+    def run(detection: str, records: list[dict[str, Any]], **params: Any) -> list[dict[str, Any]]:
         # A new archive each call: one call's records never linger in the next one's.
         engine = LocalEngine(lay_out(records, tmp_path / f"archive-{next(calls)}"))
         try:
             result = engine.run(render(catalog.get(detection), params, ALL))
         finally:
             engine.close()
-        column = result.columns.index("eventid")
-        return {row[column] for row in result.rows}
+        return [dict(zip(result.columns, row, strict=True)) for row in result.rows]
+
+    return run
+
+
+@pytest.fixture
+def flagged(found):
+    """The eventIDs a detection flags over the records (all time)."""
+
+    def run(detection: str, records: list[dict[str, Any]], **params: Any) -> set[str]:
+        return {row["eventid"] for row in found(detection, records, **params)}
 
     return run
 
@@ -570,46 +580,98 @@ def test_console_brute_force_on_real_failed_logins(bursts):
     assert row["known_ip"] is False  # the owner logs in from another address
 
 
+def lambda_change(
+    event_id: str, day: int, name: str = "UpdateFunctionCode20150331v2", **fields: Any
+) -> dict[str, Any]:
+    """A change to the thumbnailer function from alice's usual address, `day` days after 2024-05-01."""
+    when = datetime(2024, 5, 1, 10, 0, tzinfo=UTC) + timedelta(days=day)
+    fields.setdefault("requestParameters", {"functionName": "thumbnailer", "publish": True})
+    return event(
+        event_id, name, "lambda.amazonaws.com", eventTime=when.strftime("%Y-%m-%dT%H:%M:%SZ"), **fields
+    )
+
+
+def ci_session(run: int) -> dict[str, Any]:
+    role_arn = f"arn:aws:iam::{ACCOUNT}:role/ci-deploy"
+    return {
+        "type": "AssumedRole",
+        "arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/ci-deploy/run-{run}",
+        "accountId": ACCOUNT,
+        "sessionContext": {"sessionIssuer": {"type": "Role", "arn": role_arn, "userName": "ci-deploy"}},
+    }
+
+
+def test_lambda_change_is_judged_by_what_came_before_it(flagged):
+    """An intruder adding a foreign layer from one address on four days (or forty) is listed: the
+    baseline of a change is the days before it, so the first changes of a new pattern are listed
+    whatever follows them, and a wider window cannot hide them."""
+    layer = {
+        "functionName": "billing",
+        "layers": ["arn:aws:lambda:us-east-1:999988887777:layer:helper:1"],
+    }
+
+    def intrusion(days: int) -> list[dict[str, Any]]:
+        return [
+            lambda_change(
+                f"layer-{d}",
+                d,
+                "UpdateFunctionConfiguration20150331v2",
+                requestParameters=layer,
+                sourceIPAddress="198.51.100.200",
+            )
+            for d in range(days)
+        ]
+
+    first_four = {f"layer-{d}" for d in range(4)}  # on 0, 1, 2 and 3 earlier days: not yet routine
+    assert flagged("lambda-code-or-access-changed", intrusion(4)) == first_four
+    assert flagged("lambda-code-or-access-changed", intrusion(40)) == first_four
+    # Two changes on a first day: neither has a day before it.
+    twice = [lambda_change("first", 0), lambda_change("again", 0)]
+    assert flagged("lambda-code-or-access-changed", twice) == {"first", "again"}
+
+
 def test_lambda_changes_leave_out_routine_deployments(flagged):
-    """A deployment that recurs (same principal, function, kind of change, address) on more than
-    routine_days days is routine; what differs from it is listed."""
-
-    def deploy(
-        event_id: str, day: int, name: str = "UpdateFunctionCode20150331v2", **fields: Any
-    ) -> dict[str, Any]:
-        when = datetime(2024, 5, 1, 10, 0, tzinfo=UTC) + timedelta(days=day)
-        fields.setdefault("requestParameters", {"functionName": "thumbnailer", "publish": True})
-        return event(
-            event_id, name, "lambda.amazonaws.com", eventTime=when.strftime("%Y-%m-%dT%H:%M:%SZ"), **fields
-        )
-
-    def session(run: int) -> dict[str, Any]:
-        role_arn = f"arn:aws:iam::{ACCOUNT}:role/ci-deploy"
-        return {
-            "type": "AssumedRole",
-            "arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/ci-deploy/run-{run}",
-            "accountId": ACCOUNT,
-            "sessionContext": {"sessionIssuer": {"type": "Role", "arn": role_arn, "userName": "ci-deploy"}},
-        }
-
-    routine = [deploy(f"routine-{d}", d) for d in range(4)]  # four days: more than three
-    assert flagged("lambda-code-or-access-changed", routine) == set()
-    assert flagged("lambda-code-or-access-changed", routine[:3]) == {"routine-0", "routine-1", "routine-2"}
-    every = {f"routine-{d}" for d in range(4)}
-    assert flagged("lambda-code-or-access-changed", routine, routine_days=0) == every
-    assert flagged("lambda-code-or-access-changed", routine, routine_days=4) == every
+    """A deployment is routine once the same principal, function, kind of change and address
+    recur on more than routine_days earlier days; what differs from it is listed."""
+    history = [lambda_change(f"deploy-{d}", d) for d in range(6)]
+    establishing = {f"deploy-{d}" for d in range(4)}  # days 4 and 5 have 4 and 5 days before them
+    assert flagged("lambda-code-or-access-changed", history) == establishing
+    every = {f"deploy-{d}" for d in range(6)}
+    assert flagged("lambda-code-or-access-changed", history, routine_days=0) == every
+    assert flagged("lambda-code-or-access-changed", history, routine_days=5) == every
+    assert flagged("lambda-code-or-access-changed", history, routine_days=1) == {"deploy-0", "deploy-1"}
+    # The same deploy on a day after the habit is routine; what differs from it is listed.
+    routine = lambda_change("routine", 6)
     unusual = [
-        deploy("new-address", 2, sourceIPAddress="198.51.100.200"),
-        deploy("other-function", 2, requestParameters={"functionName": "billing"}),
-        deploy("other-user", 2, userIdentity=ALICE | {"arn": f"arn:aws:iam::{ACCOUNT}:user/mallory"}),
-        deploy("configuration", 2, "UpdateFunctionConfiguration20150331v2"),
-        deploy("permission", 2, "AddPermission20150331v2"),
-        deploy("failed", 2, errorCode="AccessDeniedException"),
+        lambda_change("new-address", 6, sourceIPAddress="198.51.100.200"),
+        lambda_change("other-function", 6, requestParameters={"functionName": "billing"}),
+        lambda_change("other-user", 6, userIdentity=ALICE | {"arn": f"arn:aws:iam::{ACCOUNT}:user/mallory"}),
+        lambda_change("configuration", 6, "UpdateFunctionConfiguration20150331v2"),
+        lambda_change("permission", 6, "AddPermission20150331v2"),
+        lambda_change("other-region", 6, awsRegion="eu-west-1"),
+        lambda_change("failed", 6, errorCode="AccessDeniedException"),
     ]
-    assert flagged("lambda-code-or-access-changed", routine + unusual) == {r["eventID"] for r in unusual}
+    assert flagged("lambda-code-or-access-changed", [*history, routine, *unusual]) == establishing | {
+        r["eventID"] for r in unusual
+    }
     # A role's sessions are one principal, whatever each run calls its session.
-    pipeline = [deploy(f"ci-{d}", d, userIdentity=session(d)) for d in range(5)]
-    assert flagged("lambda-code-or-access-changed", pipeline) == set()
-    # Only successful changes make a habit.
-    failing = [deploy(f"denied-{d}", d, errorCode="AccessDeniedException") for d in range(5)]
-    assert flagged("lambda-code-or-access-changed", failing) == {f"denied-{d}" for d in range(5)}
+    pipeline = [lambda_change(f"ci-{d}", d, userIdentity=ci_session(d)) for d in range(6)]
+    assert flagged("lambda-code-or-access-changed", pipeline) == {f"ci-{d}" for d in range(4)}
+    # Only successful changes make a habit: failed ones neither count nor are left out.
+    failing = [lambda_change(f"denied-{d}", d, errorCode="AccessDeniedException") for d in range(6)]
+    assert flagged("lambda-code-or-access-changed", failing) == {f"denied-{d}" for d in range(6)}
+    assert flagged("lambda-code-or-access-changed", [*failing, lambda_change("ok", 6)]) == {
+        *(f"denied-{d}" for d in range(6)),
+        "ok",
+    }
+
+
+def test_lambda_changes_say_how_many_days_came_before(found):
+    history = [lambda_change(f"deploy-{d}", d) for d in range(3)] + [lambda_change("deploy-2b", 2)]
+    rows = found("lambda-code-or-access-changed", history)
+    assert {r["eventid"]: r["days_before"] for r in rows} == {
+        "deploy-0": 0,
+        "deploy-1": 1,
+        "deploy-2": 2,
+        "deploy-2b": 2,
+    }
