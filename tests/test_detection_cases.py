@@ -359,45 +359,68 @@ def test_cloudtrail_tampering_flags_selectors_only_when_they_narrow(flagged):
     assert flagged("cloudtrail-tampering", kept + narrowed) == {r["eventID"] for r in narrowed}
 
 
-def test_access_denied_burst_counts_the_principals_own_calls(flagged):
-    def denied(event_id: str, user: str, **fields: Any) -> dict[str, Any]:
-        identity = ALICE | {"arn": f"arn:aws:iam::{ACCOUNT}:user/{user}"}
-        return event(
-            event_id,
-            "GetRole",
-            "iam.amazonaws.com",
-            userIdentity=identity,
-            errorCode="AccessDenied",
-            **fields,
-        )
+def denied(event_id: str, hours: float, user: str = "alice", **fields: Any) -> dict[str, Any]:
+    """A call of the user's denied by IAM, `hours` after noon on 2024-05-01 (read to the second)."""
+    when = datetime(2024, 5, 1, 12, 0, tzinfo=UTC) + timedelta(seconds=round(hours * 3600))
+    identity = ALICE | {"arn": f"arn:aws:iam::{ACCOUNT}:user/{user}"}
+    record = event(
+        event_id,
+        "DescribeDBInstances",
+        "rds.amazonaws.com",
+        userIdentity=identity,
+        eventTime=when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        errorCode="AccessDenied",
+    )
+    return record | fields
 
+
+def test_access_denied_burst_counts_the_principals_own_calls(flagged):
+    """A denial of a call AWS made (CloudTrail says so where the caller cannot: the source is a
+    service or AWS Internal, the identity an AWS service, or the call a console page's own, made
+    with a console session's credentials) is not the principal's attempt. The user agent alone
+    says nothing: the caller writes it."""
+    console_agent = "aws-internal/3 aws-sdk-java/1.12.124 Linux/4.9.273 OpenJDK_64-Bit_Server_VM/25.312-b07"
+    service = {"type": "AWSService", "invokedBy": "ec2.amazonaws.com"}
     records = []
     for i in range(3):
+        minutes = i / 60
         records += [
-            denied(f"for-them-by-sqs-{i}", "a", sourceIPAddress="sqs.amazonaws.com"),
-            denied(f"aws-internal-{i}", "a", sourceIPAddress="AWS Internal"),
-            denied(f"console-{i}", "b", userAgent="aws-internal/3 aws-sdk-java/1.12.124"),
-            denied(f"cli-{i}", "c"),
+            denied(f"for-them-by-sqs-{i}", minutes, "a", sourceIPAddress="sqs.amazonaws.com"),
+            denied(f"aws-internal-{i}", minutes, "a", sourceIPAddress="AWS Internal"),
+            denied(f"aws-internal-numbered-{i}", minutes, "a", sourceIPAddress="AWS Internal/3"),
+            denied(f"aws-service-{i}", minutes, userIdentity=service, sourceIPAddress="203.0.113.9"),
+            denied(
+                f"console-{i}", minutes, "b", userAgent=console_agent, sessionCredentialFromConsole="true"
+            ),
+            denied(
+                f"console-page-{i}",
+                minutes,
+                "b",
+                userAgent="AWS Internal",
+                sessionCredentialFromConsole="true",
+            ),
+            # A console session's credentials used by a person's own client (CloudShell): counted.
+            denied(f"cloudshell-{i}", minutes, "d", sessionCredentialFromConsole="true"),
+            denied(f"cli-{i}", minutes, "c"),
+            # The console's agent written by the caller, without a console session: counted.
+            denied(f"agent-only-{i}", minutes, "e", userAgent=console_agent),
         ]
-    assert flagged("access-denied-burst", records, min_errors=3) == {"cli-0", "cli-1", "cli-2"}
+    assert flagged("access-denied-burst", records, min_errors=3) == {
+        f"{kind}-{i}" for kind in ("cli", "cloudshell", "agent-only") for i in range(3)
+    }
+
+
+def test_access_denied_burst_is_not_hidden_by_a_user_agent(flagged):
+    """Thirty denials in ten minutes are a burst, whatever the user agent says: a caller can name
+    itself `aws-internal/3` (an SDK sets any user agent it is given)."""
+    agent = "aws-internal/3 aws-sdk-java/1.12"
+    probing = [denied(f"probe-{i}", i / 180, userAgent=agent) for i in range(30)]
+    assert flagged("access-denied-burst", probing) == {f"probe-{i}" for i in range(30)}
 
 
 def test_access_denied_burst_is_a_burst_in_time(flagged):
     """Ten denials in an hour are a burst; ten spread over days (a job lacking a permission, a
     person trying a call they may not make) are not, however long the sweep's window."""
-
-    def denied(event_id: str, hours: float, user: str = "alice") -> dict[str, Any]:
-        when = datetime(2024, 5, 1, 12, 0, tzinfo=UTC) + timedelta(hours=hours)
-        identity = ALICE | {"arn": f"arn:aws:iam::{ACCOUNT}:user/{user}"}
-        return event(
-            event_id,
-            "DescribeDBInstances",
-            "rds.amazonaws.com",
-            userIdentity=identity,
-            eventTime=when.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            errorCode="AccessDenied",
-        )
-
     spread = [denied(f"day-{i}", i * 9) for i in range(10)]  # ten over four days
     assert flagged("access-denied-burst", spread) == set()
     hour = [denied(f"hour-{i}", i / 9) for i in range(10)]  # ten in exactly sixty minutes
@@ -409,6 +432,30 @@ def test_access_denied_burst_is_a_burst_in_time(flagged):
     # One principal's burst: nine denials each of two principals are none.
     two = [denied(f"a-{i}", i / 60) for i in range(9)] + [denied(f"b-{i}", i / 60, "bob") for i in range(9)]
     assert flagged("access-denied-burst", two) == set()
+
+
+def test_access_denied_slow_probing_is_found_over_a_day(found, flagged):
+    """Probing paced under the hourly burst (one denial every seven minutes: nine an hour) is
+    still many denials in a day: min_errors_per_day (50) within 24 hours is the second rule, and
+    each finding says which rule flagged it."""
+    slow = [denied(f"slow-{i}", i * 7 / 60) for i in range(205)]  # 205 in 23 h 48 min
+    rows = found("access-denied-burst", slow)
+    assert {r["eventid"] for r in rows} == {f"slow-{i}" for i in range(205)}
+    assert {r["flagged_by"] for r in rows} == {"sustained"}
+    assert flagged("access-denied-burst", slow, min_errors_per_day=206) == set()
+    # A burst says so; a burst that ends a day of many denials is both.
+    burst = [denied(f"burst-{i}", 30 + i / 60) for i in range(10)]
+    assert {r["flagged_by"] for r in found("access-denied-burst", burst)} == {"burst"}
+    mixed = {r["eventid"]: r["flagged_by"] for r in found("access-denied-burst", slow + burst)}
+    assert mixed == {f"slow-{i}": "sustained" for i in range(205)} | {
+        f"burst-{i}": "burst, sustained" for i in range(10)
+    }
+    # 50 within 24 hours, inclusive (as the burst's window is): the 50th at exactly 24 hours counts.
+    day = [denied(f"d-{i}", i * 1763 / 3600) for i in range(49)]
+    assert flagged("access-denied-burst", [*day, denied("last", 24)]) == {f"d-{i}" for i in range(49)} | {
+        "last"
+    }
+    assert flagged("access-denied-burst", [*day, denied("late", 24 + 1 / 3600)]) == set()
 
 
 # --- console-login-failures: bursts of failed console logins ----------------------------------
