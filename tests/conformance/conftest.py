@@ -10,6 +10,9 @@ by `account`, `region` and `day` as Athena's table is:
   hold its planted incidents, so that detections return rows (on Trino, one file a partition);
 - `trailcsi_conformance_panther.trail`: the events of Panther's rule tests (471, 2015 to 2026),
   crafted to make detections fire, some of them not as CloudTrail writes events.
+- `trailcsi_conformance_crafted.trail`: events crafted here (`crafted_records`, May and June
+  2024) to make the detections' rules over time fire: denials paced under the hourly burst but
+  many in a day, a burst under a spoofed user agent, and Lambda changes on days before and after.
 
 A raw SQL text reading `trail` runs as it is on both engines (`Engines.both`); a `TrailQuery` (a
 template, a search, criteria) goes to Trino as the SQL the Athena engine would send for it, bound
@@ -51,6 +54,9 @@ INCIDENTS_SCHEMA = "_".join(
 )
 PANTHER_SCHEMA = "_".join(
     filter(None, ["trailcsi_conformance_panther", os.environ.get("PYTEST_XDIST_WORKER")])
+)
+CRAFTED_SCHEMA = "_".join(
+    filter(None, ["trailcsi_conformance_crafted", os.environ.get("PYTEST_XDIST_WORKER")])
 )
 #: The sample archive's last days loaded into Trino: its recent planted incidents (the brute
 #: force, the Elastic IP, the pipeline's changes) are in them, and they load in about a second.
@@ -258,6 +264,86 @@ def panther_engines(
     root = lay_out(panther_records(), tmp_path_factory.mktemp("panther"))
     trino_script.load(trino_url, root, schema=PANTHER_SCHEMA, table="trail")
     made = Engines(trino_script, trino_url, root, PANTHER_SCHEMA)
+    yield made
+    made.local.close()
+
+
+#: The days `crafted_records` spans.
+CRAFTED_DAYS = window.parse(start="2024-05-01", end="2024-06-30")
+
+
+def crafted_records() -> list[dict[str, Any]]:
+    """Events of one account crafted to exercise access-denied-burst's two rules (and what it does
+    not count) and lambda-code-or-access-changed's baseline of earlier days (the cases of
+    tests/test_detection_cases.py, on Trino)."""
+    account, start = "111122223333", datetime(2024, 5, 1, 12, 0)
+
+    def record(
+        event_id: str, seconds: float, name: str, source: str, who: str, **fields: Any
+    ) -> dict[str, Any]:
+        identity = {"type": "IAMUser", "arn": f"arn:aws:iam::{account}:user/{who}", "accountId": account}
+        when = start + timedelta(seconds=round(seconds))
+        base = {
+            "eventVersion": "1.10",
+            "userIdentity": identity,
+            "eventTime": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "eventSource": source,
+            "eventName": name,
+            "awsRegion": "us-east-1",
+            "sourceIPAddress": "203.0.113.7",
+            "userAgent": "aws-cli/2.15.0",
+            "eventType": "AwsApiCall",
+            "recipientAccountId": account,
+            "eventID": event_id,
+        }
+        return base | fields
+
+    def denied(event_id: str, seconds: float, who: str, **fields: Any) -> dict[str, Any]:
+        return record(
+            event_id,
+            seconds,
+            "DescribeDBInstances",
+            "rds.amazonaws.com",
+            who,
+            errorCode="AccessDenied",
+            **fields,
+        )
+
+    console = "aws-internal/3 aws-sdk-java/1.12.124"
+    records = [denied(f"slow-{i}", i * 420, "alice") for i in range(205)]  # one every 7 minutes
+    records += [denied(f"burst-{i}", 30 * 3600 + i * 60, "alice") for i in range(10)]
+    records += [denied(f"spoofed-{i}", i * 20, "bob", userAgent=console) for i in range(30)]
+    records += [
+        denied(f"console-{i}", i * 20, "carol", userAgent=console, sessionCredentialFromConsole="true")
+        for i in range(30)
+    ]
+    records += [denied(f"internal-{i}", i * 20, "dave", sourceIPAddress="AWS Internal/3") for i in range(30)]
+
+    def change(event_id: str, day: int, name: str, who: str, **fields: Any) -> dict[str, Any]:
+        fields.setdefault("requestParameters", {"functionName": "thumbnailer"})
+        return record(event_id, day * 86400, name, "lambda.amazonaws.com", who, **fields)
+
+    layer = {"functionName": "billing", "layers": ["arn:aws:lambda:us-east-1:999988887777:layer:helper:1"]}
+    records += [
+        change(f"layer-{d}", d, "UpdateFunctionConfiguration20150331v2", "mallory", requestParameters=layer)
+        for d in range(40)
+    ]
+    records += [change(f"deploy-{d}", d, "UpdateFunctionCode20150331v2", "dan") for d in range(8)]
+    records += [
+        change("deploy-again", 2, "UpdateFunctionCode20150331v2", "dan"),
+        change("denied", 5, "UpdateFunctionCode20150331v2", "dan", errorCode="AccessDeniedException"),
+        change("elsewhere", 6, "UpdateFunctionCode20150331v2", "dan", sourceIPAddress="198.51.100.200"),
+    ]
+    return records
+
+
+@pytest.fixture(scope="session")
+def crafted_engines(
+    trino_script: ModuleType, trino_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engines]:
+    root = lay_out(crafted_records(), tmp_path_factory.mktemp("crafted"))
+    trino_script.load(trino_url, root, schema=CRAFTED_SCHEMA, table="trail")
+    made = Engines(trino_script, trino_url, root, CRAFTED_SCHEMA)
     yield made
     made.local.close()
 

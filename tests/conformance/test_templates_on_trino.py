@@ -17,6 +17,7 @@ import pytest
 from conformance.conftest import (
     CORPORA_ALL_DAYS,
     CORPORA_TWO_DAYS,
+    CRAFTED_DAYS,
     INCIDENTS_ALL_DAYS,
     INCIDENTS_HOURS,
     PANTHER_ALL_DAYS,
@@ -261,3 +262,39 @@ def test_template_with_other_parameters_on_panthers_rule_tests(panther_engines, 
     compared = panther_engines.compare(query)
     assert compared.trino
     assert_same_rows(compared, query.ast)
+
+
+#: The detections whose rules count over time, on events crafted to make each rule fire (see
+#: `crafted_records`): the rows each flags, by eventID, with the rule it says fired.
+CRAFTED_VARIANTS = [
+    ("access-denied-burst", {}),
+    ("access-denied-burst", {"min_errors_per_day": 206}),
+    ("lambda-code-or-access-changed", {}),
+    ("lambda-code-or-access-changed", {"routine_days": 1}),
+]
+
+
+@pytest.mark.parametrize("variant", CRAFTED_VARIANTS, ids=map(_variant_id, CRAFTED_VARIANTS))
+def test_rules_over_time_on_crafted_events(crafted_engines, catalog, variant):
+    name, params = variant
+    query = render(catalog.get(name), params, CRAFTED_DAYS)
+    compared = crafted_engines.compare(query)
+    assert_same_rows(compared, query.ast)
+    rows = [dict(zip(compared.names, row, strict=True)) for row in compared.trino]
+    flagged = {row["eventid"] for row in rows}
+    if name == "access-denied-burst":
+        spoofed = {f"spoofed-{i}" for i in range(30)}  # a user agent hides nothing
+        burst = {f"burst-{i}" for i in range(10)}
+        slow = set() if params else {f"slow-{i}" for i in range(205)}
+        assert flagged == spoofed | burst | slow
+        assert {row["flagged_by"] for row in rows} == (
+            {"burst"} if params else {"burst", "sustained", "burst, sustained"}
+        )
+    else:
+        first = 2 if params else 4  # the days a pattern needs before it is routine
+        assert flagged == {f"layer-{d}" for d in range(first)} | {
+            *(f"deploy-{d}" for d in range(first)),
+            *(["deploy-again"] if first > 2 else []),
+            "denied",
+            "elsewhere",
+        }
