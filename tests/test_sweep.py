@@ -158,7 +158,7 @@ def test_sweep_json_from_the_command_line(corpus_archives):
     findings = json.loads(done.stdout)
     assert {f["eventname"] for f in findings} == {"StopLogging", "DeleteTrail", "PutEventSelectors"}
     assert all({"template", "severity", "eventid", "eventtime", "principal"} <= set(f) for f in findings)
-    assert "3 high" in done.stderr
+    assert "detections: 3 finding(s) (3 high)" in done.stderr  # (findings, not detections, counted)
 
 
 @pytest.mark.parametrize("scope", ["sample, last week", "stratus, all time"])

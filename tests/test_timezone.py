@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -113,3 +114,26 @@ def test_tz_on_the_command_line(sample_root, capsys):
     assert (
         code == 2 and out == "" and len(errors) == 1 and "--tz 'Mars/Olympus' is not a time zone" in errors[0]
     )
+
+
+def test_tz_reaches_the_times_inside_a_sweeps_details(sample_root, capsys):
+    """CSV showed the row's eventtime in the zone and its details' times (last_attempt) in UTC."""
+    base = [
+        "sweep",
+        "--source",
+        str(sample_root),
+        "--start",
+        "2025-03-28",
+        "--end",
+        "2025-03-31",
+        "-f",
+        "csv",
+    ]
+    code, out, err = trailcsi(capsys, *base, "--tz", "Asia/Tokyo")
+    assert code == 0, err
+    rows = _rows(out)
+    burst = [r for r in rows if r["template"] == "console-login-failures"]
+    assert burst and all(r["eventtime"].endswith("+09:00") for r in rows)
+    assert "+09:00" in burst[0]["details"] and not re.search(r"\dZ\b", burst[0]["details"]), burst[0][
+        "details"
+    ]

@@ -724,7 +724,9 @@ def sweep(
     for line in outcome.triage.report():
         say(line)
     counts = Counter(f.severity for f in outcome.findings)
-    summary = ", ".join(f"{counts[s]} {s}" for s in sweep_module.SEVERITY_RANK if counts[s]) or "no findings"
+    by_severity = ", ".join(f"{counts[s]} {s}" for s in sweep_module.SEVERITY_RANK if counts[s])
+    # findings counted as findings ("3 high" read as three detections firing)
+    summary = f"{len(outcome.findings):,} finding(s) ({by_severity})" if by_severity else "no findings"
     if outcome.suppressed:
         summary += f"; {len(outcome.suppressed):,} suppressed"
     skipped = len(outcome.report.skipped)
@@ -780,12 +782,22 @@ def sweep(
                 f.severity,
                 *(f.record.get(c) for c in columns[2:]),
                 *((by,) if show_suppressed else ()),
-                f.details(),
+                _zoned(f.details(), out.zone),
             )
             for f, by in listed
         ]
         columns += [*marked, "details"]
     _emit(Result(columns, rows), out)
+
+
+def _zoned(details: dict[str, Any], zone: Any) -> dict[str, Any]:
+    """A finding's own columns with their instants in `--tz`'s zone, as the row's eventtime is
+    (CSV and the table show them inside one cell: the cell is not localized on its own)."""
+    if zone is None:
+        return details
+    from toolkit import timezone
+
+    return {key: timezone.localize(value, zone) for key, value in details.items()}
 
 
 def _limited(rows: list[Any], limit: int | None, what: str) -> list[Any]:
