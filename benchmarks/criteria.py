@@ -42,11 +42,11 @@ CASES: list[tuple[str, list[str], str]] = [
     ("source IP", ["--source-ip", "{ip}"], "sourceipaddress = '{ip}'"),
     (
         "user + error code",
-        ["--user", "{user}", "--error-code", "AccessDenied"],
+        ["--user", "{user}", "--error-code", "{error}"],
         "(lower(useridentity.username) = '{user}' OR lower(useridentity.arn) = '{user}'"
         " OR lower(regexp_extract(useridentity.arn, '[^/]+$')) = '{user}'"
         " OR lower(useridentity.sessioncontext.sessionissuer.username) = '{user}'"
-        " OR lower(useridentity.principalid) = '{user}') AND lower(errorcode) = 'accessdenied'",
+        " OR lower(useridentity.principalid) = '{user}') AND lower(errorcode) = lower('{error}')",
     ),
 ]
 
@@ -102,6 +102,12 @@ def main() -> None:
             "SELECT sourceipaddress, count(*) FROM trail WHERE regexp_like(sourceipaddress, '^[0-9.]+$') "
             "GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1",
         )
+        error = most_common(  # an error the user met (a case with no rows measures little)
+            source,
+            env,
+            "SELECT errorcode, count(*) FROM trail WHERE errorcode IS NOT NULL AND "
+            f"lower(useridentity.username) = '{user}' GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1",
+        )
         subprocess.run(
             [sys.executable, "-m", "toolkit", "cache", "build", "--source", str(source), "--all-time"],
             env=env,
@@ -110,9 +116,10 @@ def main() -> None:
         )
         rows = []
         for label, flags, where in CASES:
-            flags = [flag.format(user=user, ip=ip) for flag in flags]
+            flags = [flag.format(user=user, ip=ip, error=error) for flag in flags]
             sql = (
-                f"SELECT * FROM trail WHERE {where.format(user=user, ip=ip)} ORDER BY eventtime DESC, eventid"
+                f"SELECT * FROM trail WHERE {where.format(user=user, ip=ip, error=error)} "
+                "ORDER BY eventtime, eventid"
             )
             common = ["--source", str(source), "--all-time", "--format", "csv"]
             for store in ("raw", "cache"):
