@@ -28,6 +28,13 @@ class Case:
 
 CASES = [
     Case(
+        "substr at position 0, before the start, or for a length of 0 or less",
+        "SELECT substr('abc', 0), substr('abc', 0, 2), substr('abc', -5), substr('abc', -5, 3), "
+        "substr('abc', 2, -1), substr('abc', -2), substr('abc', 2, 5), substr(CAST(NULL AS varchar), 0), "
+        "substr('abc', 0, CAST(NULL AS bigint))",
+        rows=[("", "", "", "", "", "bc", "bc", None, None)],
+    ),
+    Case(
         "SELECT alias in HAVING",
         "SELECT x AS n, count(*) AS c FROM (VALUES 1, 2, 3) AS t(x) GROUP BY x HAVING n > 2",
         error="Column 'n' cannot be resolved",

@@ -64,6 +64,12 @@ MACROS = {
     "WHEN 'TIMESTAMP WITH TIME ZONE' THEN strftime(x, '%Y-%m-%dT%H:%M:%S.%g') || 'Z' "
     f"ELSE error('{REFUSAL}to_iso8601 of a ' || typeof(x) || ' is not run locally (its text depends on "
     "its precision in Athena): give it a date or a timestamp with time zone') END",
+    # Trino's substr: position 0, or before the start, and a length of 0 or less give '' (DuckDB
+    # reads 0 as 1, counts a negative length backwards and clamps a position before the start).
+    "trino_substr": "(s, p) AS CASE WHEN s IS NULL OR p IS NULL THEN NULL "
+    "WHEN p = 0 OR -p > length(s) THEN '' ELSE substr(s, p) END",
+    "trino_substr_for": "(s, p, n) AS CASE WHEN s IS NULL OR p IS NULL OR n IS NULL THEN NULL "
+    "WHEN p = 0 OR -p > length(s) OR n <= 0 THEN '' ELSE substr(s, p, n) END",
     # Trino's IPADDRESS (toolkit/ipaddresses.py)
     **ipaddresses.macros(REFUSAL),
 }
@@ -195,6 +201,11 @@ def _fix(
         )
         within = exp.GTE(this=fields, expression=node.args["part_index"].copy())
         return exp.Case(ifs=[exp.If(this=within, true=node)])
+    if isinstance(node, exp.Substring) and node.args.get("start") is not None:
+        length = node.args.get("length")
+        if length is None:
+            return exp.Anonymous(this="trino_substr", expressions=[node.this, node.args["start"]])
+        return exp.Anonymous(this="trino_substr_for", expressions=[node.this, node.args["start"], length])
     if isinstance(node, exp.FromISO8601Timestamp):
         return exp.Anonymous(this="trino_from_iso8601_timestamp", expressions=[node.this])
     if isinstance(node, exp.Anonymous) and node.name.lower() == "to_iso8601":
