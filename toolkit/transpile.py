@@ -201,7 +201,7 @@ def _fix(
         )
         within = exp.GTE(this=fields, expression=node.args["part_index"].copy())
         return exp.Case(ifs=[exp.If(this=within, true=node)])
-    if isinstance(node, exp.Substring) and node.args.get("start") is not None:
+    if isinstance(node, exp.Substring) and node.args.get("start") is not None and not _plain_substr(node):
         length = node.args.get("length")
         if length is None:
             return exp.Anonymous(this="trino_substr", expressions=[node.this, node.args["start"]])
@@ -384,6 +384,15 @@ def _match(node: exp.Anonymous) -> exp.Expr:
         return exp.Anonymous(this="list_bool_and", expressions=[transformed])
     any_match = exp.Anonymous(this="list_bool_or", expressions=[transformed])
     return exp.Not(this=any_match) if name == "none_match" else any_match
+
+
+def _plain_substr(node: exp.Substring) -> bool:
+    """A position and length written as positive numbers (`substr(eventtime, 1, 10)`): DuckDB's
+    answer is Trino's, with no CASE around it."""
+    return all(
+        isinstance(value, exp.Literal) and value.is_int and int(value.this) > 0
+        for value in (node.args["start"], node.args.get("length") or exp.Literal.number(1))
+    )
 
 
 def _array_join(node: exp.ArrayToString) -> exp.Expr:
