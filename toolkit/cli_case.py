@@ -33,7 +33,7 @@ SELECT = "Case selections (any mix; the events of all of them make the case)"
     epilog=examples(
         "trailcsi case build ./case-alice --source ./sample --since 7d \\",
         "    --principal alice --finding-from-sweep console-login-without-mfa --force",
-        "trailcsi case build ./case-eips --source ./sample --since 3d \\",
+        "trailcsi case build ./case-eips --source ./sample --since 7d \\",
         "    --template eip-allocations",
     ),
 )

@@ -322,7 +322,7 @@ def build(
     if not cited and not spec.event_ids:  # (ids not found are an error of their own, below)
         raise NotFoundError(
             "the case's selections found no event in the window",
-            "check the names and the window (trailcsi search with the same flags shows what is there)",
+            "check the names and the window; trailcsi search with the same flags shows what is there",
         )
     where, read, report = locate(scope, sorted(cited))
     # A file a selection's query skipped (a key given twice, read by that query only) is reported
