@@ -111,13 +111,7 @@ def sort(query: exp.Query, keys: Sequence[SortKey]) -> exp.Query:
             raise unknown_column(key, [n for n in names if n])
         position = exp.Literal.number(lowered.index(wanted) + 1)
         order.append(exp.Ordered(this=position, desc=key.descending or None, nulls_first=False))
-    inner = query.copy()
-    with_ = inner.args.get("with_")
-    inner.set("with_", None)
-    outer = exp.select("*").from_(inner.subquery(SORTED)).order_by(*order)
-    if with_ is not None:  # kept outermost: `trail` is bound there, before the query's own names
-        outer.set("with_", with_)
-    return outer
+    return _wrapped(query, SORTED).order_by(*order)
 
 
 def capped(query: exp.Query, limit: int) -> exp.Query:
@@ -129,10 +123,16 @@ def capped(query: exp.Query, limit: int) -> exp.Query:
     value = existing.args.get("expression")
     if isinstance(value, exp.Literal) and value.is_int:
         return query if int(value.this) <= limit else query.limit(limit)
-    inner = query.copy()  # a LIMIT that is not a number: the outer one caps it
+    return _wrapped(query, "limited").limit(limit)  # a LIMIT that is not a number: capped outside
+
+
+def _wrapped(query: exp.Query, alias: str) -> exp.Select:
+    """`SELECT * FROM (query) AS alias`, the query's WITH kept outermost (`trail` is bound there,
+    before the query's own names)."""
+    inner = query.copy()
     with_ = inner.args.get("with_")
     inner.set("with_", None)
-    outer = exp.select("*").from_(inner.subquery("limited")).limit(limit)
+    outer = exp.select("*").from_(inner.subquery(alias))
     if with_ is not None:
         outer.set("with_", with_)
     return outer

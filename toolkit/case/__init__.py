@@ -116,6 +116,8 @@ class Selection:
     event_ids: list[str] = field(default_factory=list)
     rows: int = 0
     note: str = ""
+    #: files its query skipped (reported with the case's, not listed in the manifest's selections)
+    skipped: list[Any] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -305,10 +307,8 @@ def build(
     # only the columns it needs: pinning would cost more than it saves.
     several = len(spec.principals) + len(spec.templates) + len(spec.detections) + bool(spec.event_ids) > 1
     pin = getattr(engine, "pinned", None) if several or "all" in spec.detections else None
-    _SKIPPED_BY_SELECTIONS.clear()
     with pin(scope) if pin else nullcontext():
         selections, findings, missing = _run_selections(engine, catalog, spec)
-    skipped_by_selections = list(_SKIPPED_BY_SELECTIONS)
     cited: dict[str, list[str]] = {}  # event id -> labels of the selections citing it
     for selection in selections:
         for event_id in selection.event_ids:
@@ -328,7 +328,7 @@ def build(
     # A file a selection's query skipped (a key given twice, read by that query only) is reported
     # as skipped, whatever the narrower look of `locate` made of it: its events may be missing.
     known = {s.path for s in report.skipped}
-    for skipped in skipped_by_selections:
+    for skipped in (s for selection in selections for s in selection.skipped):
         if skipped.path not in known:
             report.skipped.append(skipped)
             known.add(skipped.path)
@@ -423,14 +423,9 @@ def _detections(catalog: Catalog, names: list[str]) -> list[Any]:
     return chosen
 
 
-#: Files the selections' queries skipped, gathered while `build` runs them.
-_SKIPPED_BY_SELECTIONS: list[Any] = []
-
-
 def _select(engine: Any, kind: str, label: str, query: TrailQuery) -> Selection:
     result = engine.run(query)
     rows = list(result.rows)
-    _SKIPPED_BY_SELECTIONS.extend(result.report.skipped)  # (into the case's report: see build)
     if "eventid" not in result.columns:
         raise CaseError(
             f"{kind} {label}: its rows have no eventid column, so they cite no event",
@@ -440,7 +435,7 @@ def _select(engine: Any, kind: str, label: str, query: TrailQuery) -> Selection:
     ids = list(dict.fromkeys(str(r[at]).lower() for r in rows if r[at]))
     athena = query.bind(_source_table()).sql("athena", pretty=True)
     engine_sql = engine.render(query, files_shown=3) if hasattr(engine, "render") else ""
-    return Selection(kind, label, athena, engine_sql, ids, len(rows))
+    return Selection(kind, label, athena, engine_sql, ids, len(rows), skipped=list(result.report.skipped))
 
 
 def _source_table() -> Any:
