@@ -9,8 +9,8 @@ the same question (every column, the same order), run over all time from the raw
 one untimed warm-up, then the best of `--repeat` wall times and the process's CPU time at that
 run. The two commands must return the same number of rows (the flags may match more ways: `--user`
 also matches ARNs, sessions and principal IDs, so its hand-written form says the same).
-Results are a Markdown table, printed and written to benchmarks/results/criteria-<date>.md; the
-ratio is flags ÷ SQL. Nothing is asserted.
+Results are a Markdown table, printed and written to benchmarks/results/criteria-<date>.md (a run
+narrowed by `--only` or `--store` is printed only); the ratio is flags ÷ SQL. Nothing is asserted.
 """
 
 from __future__ import annotations
@@ -82,6 +82,8 @@ def main() -> None:
     )
     parser.add_argument("--source", type=Path, help="a local archive (default: the sample)")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--only", metavar="TEXT", help="only the cases whose question contains TEXT")
+    parser.add_argument("--store", choices=("raw", "cache"), help="only reading from raw files or the cache")
     options = parser.parse_args()
     source = options.source
     if source is None:
@@ -116,13 +118,15 @@ def main() -> None:
         )
         rows = []
         for label, flags, where in CASES:
+            if options.only and options.only not in label:
+                continue
             flags = [flag.format(user=user, ip=ip, error=error) for flag in flags]
             sql = (
                 f"SELECT * FROM trail WHERE {where.format(user=user, ip=ip, error=error)} "
                 "ORDER BY eventtime, eventid"
             )
             common = ["--source", str(source), "--all-time", "--format", "csv"]
-            for store in ("raw", "cache"):
+            for store in [options.store] if options.store else ["raw", "cache"]:
                 extra = ["--no-cache"] if store == "raw" else []
                 by_flags = best(["search", *flags, *common, *extra], env, options.repeat)
                 by_sql = best(["sql", sql, *common, *extra], env, options.repeat)
@@ -146,6 +150,8 @@ def main() -> None:
         )
     text = "\n".join(lines) + "\n"
     print(text)
+    if options.only or options.store:
+        return  # a partial run is printed, not filed
     results = HERE / "results"
     results.mkdir(exist_ok=True)
     (results / f"criteria-{date.today().isoformat()}.md").write_text(text, encoding="utf-8")

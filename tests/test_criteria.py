@@ -163,6 +163,26 @@ def test_source_ip_addresses_and_cidr_ranges(engine):
     assert ids(engine, source_ip=["203.0.113.0/24"]) == ["e2", "e3", "e7"]
     assert ids(engine, source_ip=["203.0.113.0/25"]) == ["e2", "e7"]
     assert ids(engine, source_ip=["10.0.0.0/8", "2001:db8::1"]) == ["e4", "e5"]
+    assert ids(engine, source_ip=["203.0.113.10"]) == ["e7"]  # one address, written zero-padded
+
+
+def test_a_source_ip_matches_dotted_quads_only_never_octets_past_255(tmp_path):
+    written = {
+        "canonical": "10.0.1.25",
+        "padded": "010.000.001.025",
+        "octet-past-255": "10.0.0.281",  # 10*2^24 + 281 is 10.0.1.25's number: not an address
+        "four-digit-octet": "10.0.1.0025",
+        "service": "ec2.amazonaws.com",
+        "blank": "",
+    }
+    root = lay_out([rec(k, sourceIPAddress=v) for k, v in written.items()], tmp_path, per_file=3)
+    engine = LocalEngine(root)
+    try:
+        assert ids(engine, source_ip=["10.0.1.25"]) == ["canonical", "padded"]
+        assert ids(engine, source_ip=["10.0.1.0/24"]) == ["canonical", "padded"]
+        assert ids(engine, source_ip=["10.0.0.0/16"]) == ["canonical", "padded"]
+    finally:
+        engine.close()
 
 
 def test_user_agent_substring_read_write_and_errors(engine):
