@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import subprocess
 import sys
 
@@ -206,6 +207,49 @@ def test_a_table_written_to_a_pipe_keeps_each_row_on_one_line():
         "AssociateNatGatewayAddress" in line and "ec2.amazonaws.com" in line
         for line in done.stdout.splitlines()
     )
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("width", [80, 100, 130, 170, 250])
+def test_a_terminal_table_never_cuts_an_identifier_or_crops_a_column(monkeypatch, width):
+    """In a terminal the table fits the terminal's width: event ids, times, addresses and accounts
+    stay whole on one line and no column is cropped at the edge; where even folded columns do not
+    fit, each row is a block of `column  value` lines (psql's expanded display)."""
+    from toolkit import export
+
+    monkeypatch.setenv("COLUMNS", str(width))
+    columns = ["eventtime", "eventsource", "eventname", "principal", "sourceipaddress", "awsregion"]
+    columns += ["account", "errorcode", "eventid"]
+    rows = [
+        (
+            "2026-08-22T02:13:07Z",
+            "iam.amazonaws.com",
+            "CreateUser",
+            "arn:aws:iam::410987654321:user/carol",
+            "192.0.2.77",
+            "us-east-1",
+            "410987654321",
+            "",
+            f"31c1b610-7cca-4c49-83f9-4fb239c3ce0{n}",
+        )
+        for n in range(3)
+    ]
+    stream = _Terminal()
+    assert export.write(columns, rows, "table", stream) == 3
+    lines = re.sub(r"\x1b\[[0-9;]*m", "", stream.getvalue()).splitlines()  # less the styles
+    assert all(len(line.rstrip()) <= width for line in lines)
+    for row in rows:
+        for column, value in zip(columns, row, strict=True):
+            if export._kept_whole(column) and value:
+                assert any(value in line for line in lines), (column, value)
+    as_records = [line for line in lines if line.startswith("row ")]
+    assert len(as_records) == (3 if width < 160 else 0)
+    if as_records:  # every value whole, beside its column's name
+        assert any(line.split() == ["principal", "arn:aws:iam::410987654321:user/carol"] for line in lines)
 
 
 def test_dry_run_names_a_few_log_files_and_says_how_many_all_files_names_each(sample_root):

@@ -191,29 +191,87 @@ def _table(columns: Sequence[str], rows: Iterable[Sequence[Any]], stream: IO[str
     table = Table(title=title, show_lines=False, header_style="bold")
     # widths in terminal cells: a CJK character or an emoji takes two
     widest = [max((cell_len(row[at]) for row in cells), default=0) for at in range(len(columns))]
-    for at, column in enumerate(columns):
-        # Never cut an identifier or a time in two (they are copied, searched, compared).
-        whole = column.lower() in _KEPT_WHOLE or column.lower().endswith(("id", "time", "_at"))
-        table.add_column(
-            Text(column),
-            overflow="fold",
-            no_wrap=not terminal,
-            min_width=min(widest[at], 40) if terminal and whole else None,
-        )
-    for row in cells:
-        table.add_row(*(Text(cell) for cell in row))  # Text: values are never markup
     # Piped or redirected: one row a line, however wide (grep finds what it looks for);
     # on a terminal, the terminal's width.
     width = (
         None if terminal else sum(max(cell_len(c), w) + 3 for c, w in zip(columns, widest, strict=True)) + 4
     )
     console = Console(file=stream, soft_wrap=False, highlight=False, width=width)
+    widths = _terminal_widths(columns, widest, console.width) if terminal and cells else None
+    if terminal and cells and widths is None:
+        _records(columns, cells, console, title)  # psql's expanded display: a row is a block
+        return len(cells)
+    for at, column in enumerate(columns):
+        table.add_column(
+            Text(column),
+            overflow="fold",
+            no_wrap=not terminal,
+            width=widths[at] if widths else None,
+        )
+    for row in cells:
+        table.add_row(*(Text(cell) for cell in row))  # Text: values are never markup
     console.print(table)
     return len(cells)
 
 
+#: A folded column is still read at this width; below it a terminal table turns to records.
+_FOLDED_MIN = 10
+
+
+def _terminal_widths(columns: Sequence[str], widest: Sequence[int], terminal: int) -> list[int] | None:
+    """Each column's width in a terminal `terminal` cells wide: identifiers and times whole (they
+    are copied, searched, compared; never cut in two), the other columns folded, none below
+    `_FOLDED_MIN` (or its widest value), the room left shared in proportion to what each needs.
+    None when even that does not fit: the rows are then shown as records."""
+    from rich.cells import cell_len
+
+    natural = [max(w, cell_len(c), 1) for c, w in zip(columns, widest, strict=True)]
+    room = terminal - 3 * len(columns) - 1  # a border and two spaces of padding a column
+    if sum(natural) <= room:
+        return natural
+    kept = [_kept_whole(c) for c in columns]
+    widths = [
+        min(n, 40) if whole else min(n, _FOLDED_MIN)
+        for w, n, whole in zip(widest, natural, kept, strict=True)
+    ]
+    left = room - sum(widths)
+    if left < 0:
+        return None
+    wants = [0 if whole else n - w for n, w, whole in zip(natural, widths, kept, strict=True)]
+    total = sum(wants)
+    for at, want in enumerate(wants):
+        if want:
+            widths[at] += left * want // total
+    return widths
+
+
+def _kept_whole(column: str) -> bool:
+    name = column.lower()
+    return name in _KEPT_WHOLE or name.endswith(("id", "time", "_at"))
+
+
+def _records(columns: Sequence[str], cells: Sequence[Sequence[str]], console: Any, title: str | None) -> None:
+    """Each row as a block of `column  value` lines (values fold at the terminal's edge, never
+    cut): what a table too wide for the terminal shows instead of cropped or shredded columns."""
+    from rich.rule import Rule
+    from rich.table import Table
+    from rich.text import Text
+
+    if title:
+        console.print(Text(title, style="italic"))
+    name_width = max(len(c) for c in columns)
+    for number, row in enumerate(cells, 1):
+        console.print(Rule(Text(f"row {number}"), align="left", style="dim"))
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="bold", no_wrap=True, min_width=name_width)
+        grid.add_column(overflow="fold")
+        for column, cell in zip(columns, row, strict=True):
+            grid.add_row(Text(column), Text(cell))
+        console.print(grid)
+
+
 #: Columns a terminal table never folds (besides names ending in id or time).
-_KEPT_WHOLE = frozenset({"eventid", "eventtime", "sourceipaddress", "accesskeyid"})
+_KEPT_WHOLE = frozenset({"eventid", "eventtime", "sourceipaddress", "accesskeyid", "account"})
 
 
 def _cell(value: Any, limit: int = 120) -> str:
