@@ -142,6 +142,11 @@ def test_names_command(index):
     rows = json.loads(run.stdout)
     assert {"eventsource", "eventname", "access", "description"} <= set(rows[0])
     assert any(r["eventname"] == "AllocateAddress" and r["access"] == "write" for r in rows)
+    # a description is its documentation's whole first sentence: CSV and JSON are not cut for the
+    # screen (AssociateAddress's runs to 185 characters); a terminal table cuts long cells itself
+    associate = next(r["description"] for r in rows if r["eventname"] == "AssociateAddress")
+    assert associate.startswith("Associates an Elastic IP address") and associate.endswith(".")
+    assert len(associate) > 120 and "…" not in associate
     unknown = subprocess.run(
         [sys.executable, "-m", "toolkit.cli", "names", "ec3"], capture_output=True, text=True
     )

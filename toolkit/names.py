@@ -24,7 +24,7 @@ from typing import Any
 from toolkit import paths
 from toolkit.errors import UsageError
 
-INDEX_FORMAT = 3  # raise when the index content or CURATED changes
+INDEX_FORMAT = 4  # raise when the index content or CURATED changes
 _READ_VERBS = (
     "Get",
     "List",
@@ -184,8 +184,7 @@ def is_read(operation: str) -> bool:
 def _first_sentence(html: str) -> str:
     text = re.sub(r"<[^>]+>", " ", html or "")
     text = re.sub(r"\s+", " ", text).strip()
-    sentence = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0]
-    return sentence if len(sentence) <= 120 else sentence[:119] + "…"
+    return re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0]  # whole: a terminal table cuts its cells
 
 
 @dataclass
