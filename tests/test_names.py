@@ -131,6 +131,9 @@ def test_shell_completion_of_template_names_formats_and_regions(index):
         r.startswith("eu-west-") for r in regions
     )
     assert "us-gov-west-1" in _complete("trailcsi athena setup --aws-region us-gov")
+    assert _complete("trailcsi sweep --min-severity h") == ["high"]
+    assert {"Europe/Paris", "Europe/Prague"} <= set(_complete("trailcsi search --tz Europe/P"))
+    assert _complete("trailcsi search --tz Europe/Par") == ["Europe/Paris"]
 
 
 def test_names_command(index):

@@ -655,6 +655,7 @@ def sweep(
         typer.Option(
             "--min-severity",
             metavar="SEVERITY",
+            autocompletion=completer("critical", "high", "medium", "low"),
             help="Only findings of this severity or severer: critical, high, medium or low "
             "(the others are counted, not shown).",
         ),

@@ -89,6 +89,14 @@ def complete_region(incomplete: str) -> list[str]:
     return sorted(r for r in regions if r.startswith(incomplete.lower()))
 
 
+def complete_zone(incomplete: str) -> list[str]:
+    """IANA time zones (the system's or tzdata's) starting with what was typed, in any case."""
+    import zoneinfo
+
+    typed = incomplete.lower()
+    return sorted(z for z in zoneinfo.available_timezones() if z.lower().startswith(typed))
+
+
 def completer(*choices: str) -> Callable[[str], list[str]]:
     """Completion for an option with a fixed list of values."""
 
@@ -382,6 +390,7 @@ def output_options(
         typer.Option(
             "--tz",
             metavar="ZONE",
+            autocompletion=complete_zone,
             help="Show event times in this IANA time zone, e.g. Europe/Paris, with its offset "
             "(default: UTC, as recorded). --start and --end stay UTC unless they carry an offset.",
             rich_help_panel=OUTPUT,
