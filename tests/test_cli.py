@@ -127,6 +127,16 @@ def test_sql_starting_with_a_comment_from_the_argument_a_file_or_stdin(sample_ro
         (["sql", "SELECT 1 FROM trail; DELETE FROM trail"], ExitCode.USAGE, "one SQL statement"),
         (["sql", "SELECT evnetname FROM trail"], ExitCode.USAGE, "did you mean 'eventname'"),
         (["search", "--columns", "eventnme"], ExitCode.USAGE, "did you mean 'eventname'"),
+        (
+            ["search", "--columns", "eventtime,useridentity.sessionissuer.arn"],
+            ExitCode.USAGE,
+            "did you mean 'useridentity.sessioncontext.sessionissuer.arn'",
+        ),
+        (
+            ["search", "--columns", "tlsdetails.version"],
+            ExitCode.USAGE,
+            "did you mean 'tlsdetails.tlsversion'",
+        ),
         (["search", "--since", "7 weeks"], ExitCode.USAGE, "is not a duration"),
         (["search", "--start", "2024-02-01", "--end", "2024-01-01"], ExitCode.USAGE, "is not before"),
         (["search", "--source-ip", "999.1.1.1"], ExitCode.USAGE, "not an IP address"),

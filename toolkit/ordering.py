@@ -54,9 +54,12 @@ def parse(specs: Sequence[str] | None) -> list[SortKey]:
     return keys
 
 
-def unknown_column(key: SortKey, available: Sequence[str], what: str = "the result") -> UsageError:
-    """The error for a key naming no column of `available` (which it lists)."""
-    guess = suggest(key.column.lower(), [c.lower() for c in available])
+def unknown_column(
+    key: SortKey, available: Sequence[str], what: str = "the result", guesses: Sequence[str] = ()
+) -> UsageError:
+    """The error for a key naming no column of `available` (which it lists); the "did you mean" is
+    the closest of `available` and `guesses` (paths into nested columns, say)."""
+    guess = suggest(key.column.lower(), [c.lower() for c in [*available, *guesses]])
     hint = f"did you mean {guess!r}? " if guess else ""
     listed = ", ".join(available) if available else "none named (name a column with AS to sort by it)"
     return UsageError(f"--sort {key.column!r}: {what} has no such column", f"{hint}sort by one of: {listed}")

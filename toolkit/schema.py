@@ -214,6 +214,26 @@ def suggest(name: str, candidates: tuple[str, ...] | list[str] = COLUMN_NAMES) -
     return matches[0] if matches else None
 
 
+def column_paths() -> list[str]:
+    """Every column and every path into a struct column (`useridentity.sessioncontext.sessionissuer.arn`)."""
+    paths: list[str] = list(PARTITION_COLUMNS)
+
+    def walk(field: Field, prefix: str) -> None:
+        paths.append(prefix + field.name)
+        if field.kind == "struct":
+            for member in field.fields:
+                walk(member, f"{prefix}{field.name}.")
+
+    for field in EVENT_COLUMNS:
+        walk(field, "")
+    return paths
+
+
+def suggest_path(path: str, extra: tuple[str, ...] | list[str] = ()) -> str | None:
+    """The closest known column path to `path` (a misspelt field of a nested column included)."""
+    return suggest(path, [*column_paths(), *extra])
+
+
 def resolve_path(path: str) -> str:
     """Check a column path such as `eventname` or `useridentity.sessioncontext.sessionissuer.arn`.
 

@@ -47,9 +47,8 @@ def parse_columns(text: str | None) -> list[str] | None:
             continue
         try:
             checked.append(schema.resolve_path(name))
-        except KeyError as error:
-            unknown = error.args[0]
-            guess = schema.suggest(unknown, list(schema.COLUMN_NAMES) + list(DERIVED))
+        except KeyError:
+            guess = schema.suggest_path(name, list(DERIVED))
             hint = f"did you mean {guess!r}?" if guess else "see the columns of trail in the README"
             raise UsageError(f"--columns: unknown column {name!r}", hint) from None
     return checked
@@ -64,7 +63,7 @@ def _sort_column(key: SortKey) -> str:
         return schema.resolve_path(name)
     except KeyError:
         available = [*schema.COLUMN_NAMES, *DERIVED, "or a path such as useridentity.arn"]
-        raise ordering.unknown_column(key, available, "trail") from None
+        raise ordering.unknown_column(key, available, "trail", schema.column_paths()) from None
 
 
 def build(
