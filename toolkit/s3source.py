@@ -19,7 +19,7 @@ import os
 import re
 import stat
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -28,13 +28,15 @@ from typing import Any
 
 from toolkit import layout, paths
 from toolkit.bucket import Layout, discover, shown
-from toolkit.errors import Interrupted, UsageError
+from toolkit.errors import Interrupted, UsageError, first_line
 from toolkit.window import Window
 
 _URL = re.compile(r"^s3://(?P<bucket>[^/]+)/?(?P<prefix>.*)$")
 #: Bucket names, legacy ones too (uppercase, `_`, up to 255), never `.` or `..`: the name is a
 #: folder of the cache.
 _BUCKET = re.compile(r"[A-Za-z0-9._-]{1,255}", re.ASCII)
+#: Files downloaded at once.
+DOWNLOADS = 8
 
 
 @dataclass
@@ -168,30 +170,22 @@ def sync(
         else:
             todo.append((key, etag, size))
 
-    def fetch(item: tuple[str, str, int]) -> tuple[str, str, int]:
-        key, etag, size = item
-        target = local / key
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(target.name + ".part")
-        client.download_file(bucket, key, str(partial))
-        partial.replace(target)
-        return key, etag, size
+    listed = {key: (etag, size) for key, etag, size in todo}
 
-    done = 0
-    pool = ThreadPoolExecutor(max_workers=8)
+    def finished(key: str, _size: int) -> None:
+        etags[key], size = listed[key]
+        report.downloaded += 1
+        report.bytes_downloaded += size
+
     try:
-        for key, etag, size in pool.map(fetch, todo):
-            etags[key] = etag
-            report.downloaded += 1
-            report.bytes_downloaded += size
-            done += 1
-            if progress:  # files done, files to do, bytes so far
-                progress(done, len(todo), report.bytes_downloaded)
-    except KeyboardInterrupt:
-        _stop(pool)
-        raise Interrupted("interrupted; the files downloaded so far are kept, the next run resumes") from None
+        download(
+            client,
+            bucket,
+            [(key, local / key) for key, _etag, _size in todo],
+            finished,
+            progress=progress,
+        )
     finally:
-        pool.shutdown(wait=True)
         if report.downloaded:  # what was fetched is not fetched again
             local.mkdir(parents=True, exist_ok=True)
             tmp = etags_path.with_suffix(".tmp")
@@ -201,6 +195,58 @@ def sync(
     if note:
         (warn or _say)(note)
     return local / found.prefix, report
+
+
+def download(
+    client: Any,
+    bucket: str,
+    wanted: Sequence[tuple[str, Path]],
+    done: Callable[[str, int], None],
+    *,
+    progress: Callable[[int, int, int], None] | None = None,
+    failed: list[tuple[str, str]] | None = None,
+    interrupted: str = "interrupted; the files downloaded so far are kept, the next run resumes",
+) -> None:
+    """Download each (key, target) of `bucket`, `DOWNLOADS` at a time; `done(key, bytes)` after each.
+
+    The targets are the caller's to choose and check (inside its folder). Each file lands under
+    `<target>.part` first and is renamed into place: an interrupted download leaves no file under
+    the target's name. `progress(files handled, files to handle, bytes)` follows each file. A file
+    that cannot be downloaded raises, or, when `failed` is given, is appended to it with why.
+    """
+    import botocore.exceptions
+
+    def fetch(item: tuple[str, Path]) -> tuple[str, int, str]:
+        key, target = item
+        partial = target.with_name(target.name + ".part")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            client.download_file(bucket, key, str(partial))
+            partial.replace(target)
+            return key, target.stat().st_size, ""
+        except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError, OSError) as error:
+            if failed is None:
+                raise
+            partial.unlink(missing_ok=True)
+            return key, 0, first_line(str(error), type(error).__name__)
+
+    handled = size = 0
+    pool = ThreadPoolExecutor(max_workers=DOWNLOADS)
+    try:
+        for key, got, why in pool.map(fetch, wanted):
+            handled += 1
+            if why and failed is not None:
+                failed.append((key, why))
+            else:
+                size += got
+                done(key, got)
+            if progress:
+                progress(handled, len(wanted), size)
+    except KeyboardInterrupt:
+        _stop(pool)
+        raise Interrupted(interrupted) from None
+    finally:
+        pool.shutdown(wait=True)
 
 
 def _stop(pool: ThreadPoolExecutor) -> None:
