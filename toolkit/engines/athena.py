@@ -37,6 +37,8 @@ logging.getLogger("pyathena").propagate = False
 AthenaProgress = Callable[[str, float, int], None]
 #: Athena bills at least 10 MB a query.
 MINIMUM_BILLED_BYTES = 10 * 10**6
+#: Event ids looked up by one `$path` query (Athena takes at most 256 KB of SQL; an id is ~40 bytes).
+LOCATE_BATCH = 4_000
 THROTTLING = ("ThrottlingException", "TooManyRequestsException", "SlowDown")
 #: Error prefixes in Athena's reasons that mean the query itself is wrong (the user's to fix).
 _USER_ERRORS = (
@@ -116,21 +118,45 @@ class AthenaEngine:
     def find_event(self, query: TrailQuery, event_id: str) -> tuple[list[dict[str, Any]], ScanReport]:
         """The full original records: Athena finds the files (`$path`), S3 gives the records."""
         wanted = event_id.strip().lower()
-        condition = exp.EQ(
-            this=exp.func("lower", exp.column("eventid")), expression=exp.Literal.string(wanted)
-        )
+        found, report = self.locate_files(query, [wanted])
+        files = (self._records(url) for url in sorted(found))
+        return records_with_id(files, wanted, query.window), report
+
+    def locate_files(self, query: TrailQuery, event_ids: list[str]) -> tuple[dict[str, set[str]], ScanReport]:
+        """Which log files hold records with these event ids (compared in lowercase) in the query's
+        scope, by Athena's `$path` pseudo-column: {s3:// address: the ids it holds}, and the report
+        of the queries run (`LOCATE_BATCH` ids a query). The addresses are Athena's answer, not
+        checked: a caller that reads them decides which it trusts."""
+        wanted = sorted({i.strip().lower() for i in event_ids})
+        found: dict[str, set[str]] = {}
+        report = ScanReport(scanned_bytes=0, cost_usd=0.0)
+        for at in range(0, len(wanted), LOCATE_BATCH):
+            result = self.execute(self._locate_sql(query, wanted[at : at + LOCATE_BATCH]))
+            for path, event_id in result.rows:
+                found.setdefault(str(path), set()).add(str(event_id))
+            report.scanned_bytes = (report.scanned_bytes or 0) + (result.report.scanned_bytes or 0)
+            report.cost_usd = (report.cost_usd or 0) + (result.report.cost_usd or 0)
+            report.query_ids += result.report.query_ids
+        return found, report
+
+    def _locate_sql(self, query: TrailQuery, ids: list[str]) -> str:
+        """`SELECT DISTINCT "$path", lower(eventid)` of the table, under the partition predicates,
+        the query's scope and `lower(eventid) IN (<ids>)`."""
+        lowered = exp.func("lower", exp.column("eventid"))
+        condition = exp.In(this=lowered, expressions=[exp.Literal.string(i) for i in ids])
         scope = query.scope_condition()
         partitions = self.partition_condition(query)
         where = exp.and_(*(c for c in (partitions, scope, condition) if c is not None), copy=False)
         tree = (
-            exp.select(exp.alias_(exp.column("$path", quoted=True), "path"))
+            exp.select(
+                exp.alias_(exp.column("$path", quoted=True), "path"),
+                exp.alias_(lowered.copy(), "eventid"),
+            )
             .distinct()
             .from_(self.table())
             .where(where)
         )
-        result = self.execute(tree.sql(dialect="athena"))
-        files = (self._records(str(path)) for (path,) in sorted(result.rows))
-        return records_with_id(files, wanted, query.window), result.report
+        return tree.sql(dialect="athena")
 
     def cancel(self) -> None:
         for cursor in self._cursors:
@@ -278,16 +304,19 @@ class AthenaEngine:
         rows: Any = cursor.fetchall() if self.fetch == "api" else _stream(cursor)
         return Result(columns, rows, report)
 
+    def s3_client(self) -> Any:
+        """An S3 client of the engine's session (its credentials and region), for the trail bucket."""
+        from toolkit.aws_config import client_config, watched
+
+        connection = self._connect()
+        return watched(
+            connection.session.client("s3", region_name=connection.region_name, config=client_config())
+        )
+
     def _records(self, url: str) -> list[dict[str, Any]]:
         """The records of one log file in S3 (read only)."""
         bucket, _, key = url.removeprefix("s3://").partition("/")
-        from toolkit.aws_config import client_config, watched
-
-        client = watched(
-            self._connect().session.client(
-                "s3", region_name=self._connect().region_name, config=client_config()
-            )
-        )
+        client = self.s3_client()
         try:
             body = client.get_object(Bucket=bucket, Key=key)["Body"].read()
             text = gzip.decompress(body) if key.endswith(".gz") else body
