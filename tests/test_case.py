@@ -308,7 +308,7 @@ def test_cli_refuses_before_reading(tmp_path: Path, sample_root: Path) -> None:
         (("--template", "user-created", "--param", "user_name"), ""),
         (("--finding-from-sweep", "user-created"), "not a detection"),
         (("--template", "no-such-template"), "no template named"),
-        (("--engine", "athena", "--principal", "alice"), ""),
+        (("--engine", "athena", "--principal", "alice"), "does not record them"),
         ((), "at least one selection"),
     ):
         source = () if "--engine" in args else ("--source", str(sample_root))

@@ -191,7 +191,9 @@ def _report(report: ScanReport) -> None:
         say(note)
     for skipped in report.skipped:
         say(f"skipped {skipped.path}: {skipped.reason}")
-    if report.skipped:
+    if report.skipped and report.scanned_bytes is not None:  # (Athena: --strict is the local engine's)
+        say(f"{len(report.skipped)} log file(s) skipped")
+    elif report.skipped:
         say(f"{len(report.skipped)} unreadable file(s) skipped; use --strict to stop on them instead")
 
 

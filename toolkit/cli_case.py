@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sys
+from contextlib import ExitStack
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -14,6 +15,9 @@ from toolkit.cli_options import SourceOptions, criteria_options, options, source
 from toolkit.criteria import Criteria
 from toolkit.errors import UsageError
 from toolkit.window import Window
+
+if TYPE_CHECKING:
+    from toolkit.config import TableRecord
 
 case_app = App(
     help="Case files: an incident's timeline, events and evidence, in one folder.",
@@ -35,6 +39,8 @@ SELECT = "Case selections (any mix; the events of all of them make the case)"
         "    --principal alice --finding-from-sweep console-login-without-mfa --force",
         "trailcsi case build ./case-eips --source ./sample --since 7d \\",
         "    --template eip-allocations",
+        "trailcsi case build ./case-alice --engine athena --since 7d \\",
+        "    --principal alice",
     ),
 )
 @options(criteria=criteria_options, window=window_options, source=source_options)
@@ -110,17 +116,15 @@ def case_build(
     """Build a case folder: report.html, events.jsonl (original records), manifest.json, timeline.csv.
 
     --event-id names events of the case (repeat); the other CRITERIA and the WINDOW narrow every selection.
+    On --engine athena the selections run on Athena and the cited records are downloaded from the
+    log files its $path names, only inside the bucket and prefix athena setup recorded.
     """
     from toolkit import case as case_module
     from toolkit.catalog import Catalog
     from toolkit.cli import _engine, _report
     from toolkit.render import parse_assignments
 
-    if source.engine == "athena":
-        raise UsageError(
-            "case build runs on the local engine only (Athena's records are not fetched yet)",
-            "use --source s3://bucket/prefix: the window's log files are copied and read locally",
-        )
+    table = _table_setup(source) if source.engine == "athena" else None
     local = None if source.source is None or source.source.startswith("s3://") else Path(source.source)
     case_module.check_directory(directory, force, local)  # before any work
     event_ids, criteria.event_id = list(criteria.event_id), []
@@ -156,9 +160,20 @@ def case_build(
             "--signatures needs --public-keys", "give the public keys the digests are checked with"
         )
     say(f"window: {window.description}")
-    with _engine(source, window, criteria) as engine:
+    bar = None
+    with _engine(source, window, criteria) as engine, ExitStack() as stack:
+        trail = None
+        if table is not None:  # Athena: the records are fetched from the table's bucket
+            from toolkit.case.remote import TrailBucket
+
+            if sys.stderr.isatty():
+                from toolkit.progress import DownloadProgress
+
+                bar = DownloadProgress(f"downloading from s3://{table.bucket}")
+                stack.callback(bar.stop)
+            trail = TrailBucket.from_setup(table, engine.s3_client(), progress=bar)
         built = case_module.build(
-            engine, spec, catalog=catalog, public_keys=keys, signatures=signatures, say=say
+            engine, spec, catalog=catalog, public_keys=keys, signatures=signatures, trail=trail, say=say
         )
     _report(built.report)
     case_module.require_found(built)
@@ -172,3 +187,25 @@ def case_build(
         say(f"digest chains: {len(verified.get('problems', []))} problem(s) (see manifest.json)")
     say(f"{len(built.events):,} events from {len(built.files):,} log files; the case is in {directory}")
     print(paths["report.html"])
+
+
+def _table_setup(source: SourceOptions) -> TableRecord:
+    """The Athena table's bucket and prefix, as `athena setup` recorded them in trailcsi.toml:
+    the only place the table's `$path` addresses may lead."""
+    from toolkit import config as config_module
+
+    found = config_module.load(source.config)
+    settings = source.athena
+    if found.table is None:
+        raise UsageError(
+            "case build on Athena needs the table's bucket and prefix, and trailcsi.toml does not "
+            "record them",
+            "run trailcsi athena setup (it records them), or use --source s3://bucket/prefix",
+        )
+    if (found.athena.database, found.athena.table) != (settings.database, settings.table):
+        raise UsageError(
+            f"--database/--table name {settings.database}.{settings.table}, but trailcsi.toml records "
+            f"the bucket of {found.athena.database}.{found.athena.table}",
+            "drop --database/--table, or give the --config of that table",
+        )
+    return found.table

@@ -2,7 +2,8 @@
 
 `build(engine, spec, directory)` runs the case's selections (a principal's activity, templates,
 sweep findings, event ids) under one window and criteria, cuts each cited record's original text
-out of its log file, and writes `events.jsonl` (those texts, byte for byte), `timeline.csv`,
+out of its log file (on Athena, downloaded from the files its `$path` names: `toolkit.case.remote`),
+and writes `events.jsonl` (those texts, byte for byte), `timeline.csv`,
 `manifest.json` (every log file read with its size and SHA-256, the digest-chain verification of
 the window, the version and the command) and `report.html` (`toolkit.case.report`).
 Usable from a notebook: nothing here imports typer.
@@ -29,8 +30,8 @@ from toolkit import __version__
 from toolkit.case import raw
 from toolkit.catalog import Catalog
 from toolkit.criteria import Criteria
-from toolkit.engines import ScanReport
-from toolkit.errors import NotFoundError, TrailcsiError, UsageError
+from toolkit.engines import ScanReport, SkippedFile
+from toolkit.errors import NotFoundError, SourceError, TrailcsiError, UsageError
 from toolkit.query import TrailQuery
 from toolkit.render import render
 from toolkit.sweep import SEVERITY_RANK
@@ -118,8 +119,13 @@ class Selection:
     note: str = ""
     #: files its query skipped (reported with the case's, not listed in the manifest's selections)
     skipped: list[Any] = field(default_factory=list)
+    #: on Athena: the query's id, the bytes it scanned and their cost
+    query_ids: list[str] = field(default_factory=list)
+    scanned_bytes: int | None = None
+    cost_usd: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
+        athena = {"athena_query_ids": self.query_ids, "scanned_bytes": self.scanned_bytes}
         return {
             "kind": self.kind,
             "label": self.label,
@@ -128,6 +134,7 @@ class Selection:
             "athena_sql": self.athena_sql,
             "engine_sql": self.engine_sql,
             **({"note": self.note} if self.note else {}),
+            **(athena if self.query_ids else {}),
         }
 
 
@@ -229,6 +236,11 @@ class Case:
     missing_ids: list[str] = field(default_factory=list)
     built: str = field(default_factory=lambda: datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
     charts: bool = True  # whether report.html has its charts (the `report` extra is installed)
+    #: the archive's root on disk (None on Athena: its files were downloaded for the case)
+    archive: Path | None = None
+    #: cited event ids whose record is not in the case, with why
+    lost: list[tuple[str, str]] = field(default_factory=list)
+    athena: bool = False  # built on Athena: the log files listed are those holding cited records
 
     def manifest(self) -> dict[str, Any]:
         start, end = self.spec.window.eventtime_bounds()
@@ -242,6 +254,12 @@ class Case:
             "events": len(self.events),
             "selections": [s.as_dict() for s in self.selections],
             "event_ids_not_found": self.missing_ids,
+            "cited_records_missing": [{"eventid": i, "reason": why} for i, why in self.lost],
+            "log_files_listed": (
+                "the log files holding the cited records, downloaded from S3 (Athena read the window)"
+                if self.athena
+                else "every log file of the window that the case's queries read"
+            ),
             "log_files": [f.as_dict() for f in self.files],
             "log_files_skipped": [{"path": s.path, "reason": s.reason} for s in self.report.skipped],
             "digest_verification": self.verification,
@@ -280,6 +298,17 @@ def check_directory(directory: Path, force: bool, archive: Path | None = None) -
         raise CaseError(f"{parent} does not exist", "create it first, or choose another folder")
 
 
+@dataclass
+class Located:
+    """The log files holding the cited records, as read for the case."""
+
+    where: dict[str, set[str]]  # local file -> the cited ids it holds
+    read: list[str]  # every local file read (hashed in the manifest)
+    names: dict[str, str]  # local file -> its name in the case (from the archive's root, or s3://)
+    report: ScanReport
+    lost: dict[str, str] = field(default_factory=dict)  # event id -> why its record was not read
+
+
 def build(
     engine: Any,
     spec: CaseSpec,
@@ -287,19 +316,30 @@ def build(
     catalog: Catalog | None = None,
     public_keys: Any = None,
     signatures: dict[str, str] | None = None,
+    trail: Any = None,
     say: Callable[[str], None] = lambda _message: None,
 ) -> Case:
-    """Run the selections on `engine` (the local engine) and collect the cited records.
+    """Run the selections on `engine` and collect the cited records.
 
+    On the local engine the records are read from the archive's files. On Athena, `trail` (a
+    `toolkit.case.remote.TrailBucket`: the table's bucket and prefix, and an S3 client) is
+    required: the files Athena names by `$path` are downloaded from it into a scratch folder
+    (removed afterwards), and the digest chains are verified over its prefix.
     `public_keys` (a `PublicKeys`) and `signatures` are handed to `verify` for the window; without
     keys the verification is recorded as not run, saying why.
     """
     spec.check()
     locate = getattr(engine, "locate", None)
-    if locate is None:
+    remote = getattr(engine, "locate_files", None) if locate is None else None
+    if locate is None and remote is None:
         raise CaseError(
-            f"cases are built on the local engine only (not {getattr(engine, 'dialect', 'this engine')})",
+            f"cases are built on the local engine or Athena (not {getattr(engine, 'dialect', 'this engine')})",
             "copy the days of the case from the bucket and use --source DIR or s3://bucket/prefix",
+        )
+    if remote is not None and trail is None:
+        raise CaseError(
+            "a case on Athena needs the table's bucket and prefix to fetch the records from",
+            "run trailcsi athena setup (it records them in trailcsi.toml), or use --source s3://bucket/prefix",
         )
     scope = TrailQuery.parse("SELECT eventid FROM trail", spec.window, spec.criteria)
     # Several selections read one scope: its files are read once, into the engine's pinned copy
@@ -324,7 +364,60 @@ def build(
             "the case's selections found no event in the window",
             "check the names and the window; trailcsi search with the same flags shows what is there",
         )
-    where, read, report = locate(scope, sorted(cited))
+    if locate is not None:
+        root = Path(engine.archive.root)
+        where, read, report = locate(scope, sorted(cited))
+        located = Located(where, read, {p: _relative(root, p) for p in {*read, *where}}, report)
+        source = str(root)
+        collected = _collect(located, spec, cited, findings, selections, say)
+        verification = _verify(root, spec, public_keys, signatures, say)
+        archive: Path | None = root
+    else:
+        from toolkit.case import remote as remote_module
+
+        with tempfile.TemporaryDirectory(prefix="trailcsi-case-") as scratch:
+            located = remote_module.fetch(engine, scope, sorted(cited), trail, Path(scratch), say)
+            collected = _collect(located, spec, cited, findings, selections, say)
+        source = f"{_athena_table(engine)} over {trail.url}"
+        for selection in selections:  # what the case cost on Athena: its every query
+            report = located.report
+            report.scanned_bytes = (report.scanned_bytes or 0) + (selection.scanned_bytes or 0)
+            report.cost_usd = (report.cost_usd or 0) + (selection.cost_usd or 0)
+            report.query_ids = selection.query_ids + report.query_ids
+        verification = _verify(trail, spec, public_keys, signatures, say)
+        archive = None
+    events, files, lost = collected
+    return Case(
+        spec,
+        source,
+        events,
+        selections,
+        files,
+        verification,
+        located.report,
+        missing,
+        archive=archive,
+        lost=lost,
+        athena=locate is None,
+    )
+
+
+def _athena_table(engine: Any) -> str:
+    table = engine.table()
+    return f"athena: {table.db}.{table.name}"
+
+
+def _collect(
+    located: Located,
+    spec: CaseSpec,
+    cited: dict[str, list[str]],
+    findings: dict[str, list[Finding]],
+    selections: list[Selection],
+    say: Callable[[str], None],
+) -> tuple[list[CaseEvent], list[LogFileRead], list[tuple[str, str]]]:
+    """The cited records cut out of the files located, the files read with their hashes, and the
+    cited ids whose record is not in the case, with why."""
+    report = located.report
     # A file a selection's query skipped (a key given twice, read by that query only) is reported
     # as skipped, whatever the narrower look of `locate` made of it: its events may be missing.
     known = {s.path for s in report.skipped}
@@ -332,26 +425,42 @@ def build(
         if skipped.path not in known:
             report.skipped.append(skipped)
             known.add(skipped.path)
-    root = Path(engine.archive.root)
     start, end = spec.window.eventtime_bounds()
     events: list[CaseEvent] = []
     counts: dict[str, int] = {}
-    for path in sorted(where):
-        relative = _relative(root, path)
-        for item in raw.records(path):
+    for path in sorted(located.where):
+        name = located.names[path]
+        try:
+            records = raw.records(path)
+        except SourceError as error:  # changed since the query read it, or not what it read
+            why = error.message.replace(path, name)  # (a downloaded file's scratch name is nobody's)
+            report.skipped.append(SkippedFile(name, f"its records cannot be cut out: {why}"))
+            for event_id in located.where[path]:
+                located.lost.setdefault(event_id, f"its log file {name} cannot be read again")
+            continue
+        for item in records:
             event_id = str(item.value.get("eventID") or "").lower()
             stamp = str(item.value.get("eventTime") or "")
-            if event_id not in where[path] or (start and stamp < start) or (end and stamp >= end):
+            if event_id not in located.where[path] or (start and stamp < start) or (end and stamp >= end):
                 continue
-            events.append(
-                CaseEvent(item.text, item.value, relative, cited[event_id], findings.get(event_id, []))
-            )
+            events.append(CaseEvent(item.text, item.value, name, cited[event_id], findings.get(event_id, [])))
             counts[path] = counts.get(path, 0) + 1
     events.sort(key=lambda e: (e.eventtime, e.eventid, e.log_file))
-    say(f"hashing the {len(read):,} log files read")
-    files = [LogFileRead(_relative(root, p), *_digest(p), counts.get(p, 0)) for p in read]
-    verification = _verify(root, spec, public_keys, signatures, say)
-    return Case(spec, str(root), events, selections, files, verification, report, missing, charts=True)
+    say(f"hashing the {len(located.read):,} log files read")
+    files = [LogFileRead(located.names[p], *_digest(p), counts.get(p, 0)) for p in located.read]
+    found = {e.eventid.lower() for e in events}
+    named = {i for ids in located.where.values() for i in ids}
+    lost = []
+    for event_id in sorted(set(cited) - found):
+        reason = located.lost.get(event_id) or (
+            "not in the window in the log file found holding it (was it changed since?)"
+            if event_id in named
+            else "in no log file read (see log_files_skipped)"
+        )
+        lost.append((event_id, reason))
+    if lost:
+        say(f"{len(lost):,} cited event(s) have no record in the case (listed in manifest.json)")
+    return events, files, lost
 
 
 def _run_selections(
@@ -435,7 +544,19 @@ def _select(engine: Any, kind: str, label: str, query: TrailQuery) -> Selection:
     ids = list(dict.fromkeys(str(r[at]).lower() for r in rows if r[at]))
     athena = query.bind(_source_table()).sql("athena", pretty=True)
     engine_sql = engine.render(query, files_shown=3) if hasattr(engine, "render") else ""
-    return Selection(kind, label, athena, engine_sql, ids, len(rows), skipped=list(result.report.skipped))
+    report = result.report
+    return Selection(
+        kind,
+        label,
+        athena,
+        engine_sql,
+        ids,
+        len(rows),
+        skipped=list(report.skipped),
+        query_ids=list(report.query_ids),
+        scanned_bytes=report.scanned_bytes,
+        cost_usd=report.cost_usd,
+    )
 
 
 def _source_table() -> Any:
@@ -472,12 +593,14 @@ def _digest(path: str) -> tuple[int, str]:
 
 
 def _verify(
-    root: Path,
+    source: Any,
     spec: CaseSpec,
     public_keys: Any,
     signatures: dict[str, str] | None,
     say: Callable[[str], None],
 ) -> dict[str, Any]:
+    """The window's digest chains verified over `source`: the archive's root, or (Athena) the
+    table's `TrailBucket`, whose digests and log files are copied from S3 first."""
     if public_keys is None:
         return {
             "ran": False,
@@ -486,8 +609,16 @@ def _verify(
     from toolkit import verify
 
     accounts, regions = spec.criteria.partitions()
-    say("verifying the digest chains of the window")
+    listed: set[str] | None = None
     try:
+        if isinstance(source, Path):
+            root = source
+        else:
+            from toolkit.case import remote
+
+            root, fetched, listed = remote.copy_for_verify(source, spec.window, accounts, regions, say)
+            signatures = {**(signatures or {}), **fetched}
+        say("verifying the digest chains of the window")
         report = verify.verify(
             root,
             spec.window,
@@ -495,10 +626,13 @@ def _verify(
             accounts=accounts or None,
             regions=regions or None,
             signatures=signatures or {},
+            listed=listed,
         )
     except TrailcsiError as error:
         return {"ran": False, "why": str(error)}
     found = {"ran": True, **report.as_dict(), "chains_found": len(report.chains)}
+    if not isinstance(source, Path):
+        found["copied_from"] = source.url
     if not report.chains:  # nothing was proven: not "ok"
         found["ok"] = False
         found["why"] = "no digest files in this window: is log file validation on for this trail?"
@@ -509,7 +643,7 @@ def write(case: Case, directory: Path, *, force: bool = False) -> dict[str, Path
     """Write the case files into `directory` (created); returns their paths by name."""
     from toolkit.case import report
 
-    check_directory(directory, force, Path(case.source))
+    check_directory(directory, force, case.archive)
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as error:
