@@ -415,3 +415,32 @@ def test_a_case_file_that_cannot_be_written_is_one_line(tmp_path: Path, sample_r
     )
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "cannot write" in done.stderr and "report.html" in done.stderr
+
+
+def test_a_case_built_on_the_columnar_cache_is_the_case_built_on_the_files(
+    tmp_path: Path, copy: Path
+) -> None:
+    """The selections read the cached days from Parquet; the records are still cut from the files."""
+    window = ("--start", "2025-03-29T02:00Z", "--end", "2025-03-30")
+    cached = run_cli("cache", "build", "--source", str(copy), *window)
+    assert cached.returncode == 0, cached.stderr
+    built = {}
+    for name, extra in (("cache", ()), ("files", ("--no-cache",))):
+        done = run_cli(
+            "case",
+            "build",
+            str(tmp_path / name),
+            "--source",
+            str(copy),
+            *window,
+            "--principal",
+            "alice",
+            *extra,
+        )
+        assert done.returncode == 0, done.stderr
+        built[name] = done.stderr
+    assert "read from the columnar cache" in built["cache"] and "columnar cache" not in built["files"]
+    events = [(tmp_path / n / "events.jsonl").read_bytes() for n in ("cache", "files")]
+    assert events[0] == events[1] and events[0].count(b"\n") > 40
+    manifests = [json.loads((tmp_path / n / "manifest.json").read_text()) for n in ("cache", "files")]
+    assert manifests[0]["log_files"] == manifests[1]["log_files"]

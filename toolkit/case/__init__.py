@@ -119,6 +119,8 @@ class Selection:
     note: str = ""
     #: files its query skipped (reported with the case's, not listed in the manifest's selections)
     skipped: list[Any] = field(default_factory=list)
+    #: its query's notes (e.g. the days read from the columnar cache), said with the case's
+    notes: list[str] = field(default_factory=list)
     #: on Athena: the query's id, the bytes it scanned and their cost
     query_ids: list[str] = field(default_factory=list)
     scanned_bytes: int | None = None
@@ -425,6 +427,9 @@ def _collect(
         if skipped.path not in known:
             report.skipped.append(skipped)
             known.add(skipped.path)
+    for note in (n for selection in selections for n in selection.notes):
+        if note not in report.notes:
+            report.notes.append(note)
     start, end = spec.window.eventtime_bounds()
     events: list[CaseEvent] = []
     counts: dict[str, int] = {}
@@ -553,6 +558,7 @@ def _select(engine: Any, kind: str, label: str, query: TrailQuery) -> Selection:
         ids,
         len(rows),
         skipped=list(report.skipped),
+        notes=list(report.notes),
         query_ids=list(report.query_ids),
         scanned_bytes=report.scanned_bytes,
         cost_usd=report.cost_usd,
