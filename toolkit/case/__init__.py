@@ -381,11 +381,10 @@ def build(
             located = remote_module.fetch(engine, scope, sorted(cited), trail, Path(scratch), say)
             collected = _collect(located, spec, cited, findings, selections, say)
         source = f"{_athena_table(engine)} over {trail.url}"
-        for selection in selections:  # what the case cost on Athena: its every query
-            report = located.report
-            report.scanned_bytes = (report.scanned_bytes or 0) + (selection.scanned_bytes or 0)
-            report.cost_usd = (report.cost_usd or 0) + (selection.cost_usd or 0)
-            report.query_ids = selection.query_ids + report.query_ids
+        report = located.report  # what the case cost on Athena: its every query, in order
+        report.scanned_bytes = sum(s.scanned_bytes or 0 for s in selections) + (report.scanned_bytes or 0)
+        report.cost_usd = sum(s.cost_usd or 0 for s in selections) + (report.cost_usd or 0)
+        report.query_ids = [q for s in selections for q in s.query_ids] + report.query_ids
         verification = _verify(trail, spec, public_keys, signatures, say)
         archive = None
     events, files, lost = collected
