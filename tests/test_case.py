@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from conftest import run_in_process
 
 from toolkit import case
 from toolkit.case import raw, report
@@ -223,6 +224,87 @@ def build_hostile(tmp_path: Path, *, charts: bool = True) -> tuple[Path, list[by
 def test_records_are_cited_byte_for_byte_whatever_their_spacing(tmp_path: Path) -> None:
     target, texts = build_hostile(tmp_path)
     assert (target / "events.jsonl").read_bytes() == b"".join(t + b"\n" for t in texts)
+
+
+def test_a_record_written_over_several_lines_is_one_line_of_events_jsonl(tmp_path: Path) -> None:
+    """A pretty-printed log (as some tools re-write them): events.jsonl stays one record a line, the
+    record's text with its line breaks (between JSON tokens) as spaces; the manifest counts them."""
+    record = {
+        "eventVersion": "1.08",
+        "eventID": "bbbbbbbb-2222-3333-4444-555555555555",
+        "eventTime": "2025-03-29T03:04:00Z",
+        "eventSource": "iam.amazonaws.com",
+        "eventName": "CreateUser",
+        "awsRegion": "us-east-1",
+        "userIdentity": {"type": "Root", "arn": "arn:aws:iam::111122223333:root"},
+        "requestParameters": {"userName": "line\nbreak in a value"},
+        "recipientAccountId": "111122223333",
+    }
+    text = json.dumps(record, indent=2).replace("\n", "\r\n", 1)  # a CRLF too
+    root = tmp_path / "archive"
+    key = (
+        "AWSLogs/111122223333/CloudTrail/us-east-1/2025/03/29/"
+        "111122223333_CloudTrail_us-east-1_20250329T0310Z_AbCdEfGhIjKlMnOp.json.gz"
+    )
+    (root / key).parent.mkdir(parents=True)
+    (root / key).write_bytes(gzip.compress(('{"Records": [' + text + "]}").encode(), mtime=0))
+    engine = LocalEngine(root)
+    try:
+        spec = case.CaseSpec(
+            parse_window(start="2025-03-29", end="2025-03-29"), event_ids=[record["eventID"]]
+        )
+        built = case.build(engine, spec)
+    finally:
+        engine.close()
+    case.write(built, tmp_path / "case")
+    lines = (tmp_path / "case" / "events.jsonl").read_bytes().split(b"\n")
+    assert lines[1:] == [b""]  # one record, one line
+    assert json.loads(lines[0]) == record
+    assert lines[0] == text.replace("\r", " ").replace("\n", " ").encode()
+    manifest = json.loads((tmp_path / "case" / "manifest.json").read_text())
+    assert manifest["events_with_line_breaks_as_spaces"] == 1
+
+
+def test_no_digest_files_is_not_ok_and_a_skipped_log_file_is_reported(
+    tmp_path: Path, capsys, sample_root: Path
+) -> None:
+    """A window without digest files proves nothing: the manifest's verification is not "ok" and
+    says why, and the CLI says so. A log file the case's query could not read (corrupt) is listed
+    in the manifest's skipped files and on stderr, never dropped in silence."""
+    root, texts = hostile_archive(tmp_path / "archive")
+    corrupt = (
+        root / "AWSLogs/111122223333/CloudTrail/us-east-1/2025/03/29/"
+        "111122223333_CloudTrail_us-east-1_20250329T0315Z_ZzZzZzZzZzZzZzZz.json.gz"
+    )
+    corrupt.write_bytes(gzip.compress(b'{"Records": [{"eventID": "x"}]}')[:-12])  # truncated
+    target = tmp_path / "case"
+    code, _out, err = run_in_process(
+        capsys,
+        *[
+            "case",
+            "build",
+            str(target),
+            "--source",
+            str(root),
+            "--start",
+            "2025-03-29",
+            "--end",
+            "2025-03-29",
+        ],
+        *["--event-id", "11111111-2222-3333-4444-555555555555"],
+        *["--public-keys", str(sample_root / digests.PUBLIC_KEYS)],  # keys given: nothing to check
+    )
+    assert code == 0, err
+    manifest = json.loads((target / "manifest.json").read_text())
+    verified = manifest["digest_verification"]
+    assert verified["ran"] is True and verified["ok"] is False and verified["chains_found"] == 0
+    assert "no digest files" in verified["why"]
+    assert "digest chains: none in the window, nothing proven (no digest files" in err
+    assert "none in the window, nothing proven" in (target / "report.html").read_text(encoding="utf-8")
+    skipped = manifest["log_files_skipped"]
+    assert [Path(s["path"]).name for s in skipped] == [corrupt.name] and skipped[0]["reason"]
+    assert corrupt.name in err or "1 file" in err
+    assert (target / "events.jsonl").read_bytes() == texts[0] + b"\n"
 
 
 def test_hostile_text_cannot_leave_its_place_in_the_report(tmp_path: Path) -> None:

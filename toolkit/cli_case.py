@@ -183,7 +183,9 @@ def case_build(
     verified = built.verification
     if not verified.get("ran"):
         say(f"digest chains not verified: {verified.get('why')}")
-    elif not verified.get("ok") or not verified.get("chains_found"):
+    elif not verified.get("chains_found"):
+        say(f"digest chains: none in the window, nothing proven ({verified.get('why')})")
+    elif not verified.get("ok"):
         say(f"digest chains: {len(verified.get('problems', []))} problem(s) (see manifest.json)")
     say(f"{len(built.events):,} events from {len(built.files):,} log files; the case is in {directory}")
     print(paths["report.html"])

@@ -254,6 +254,7 @@ class Case:
             "window": {"description": self.spec.window.description, "start": start, "end": end},
             "criteria": {k: v for k, v in vars(self.spec.criteria).items() if v},
             "events": len(self.events),
+            "events_with_line_breaks_as_spaces": sum(b"\n" in e.raw or b"\r" in e.raw for e in self.events),
             "selections": [s.as_dict() for s in self.selections],
             "event_ids_not_found": self.missing_ids,
             "cited_records_missing": [{"eventid": i, "reason": why} for i, why in self.lost],
@@ -266,7 +267,10 @@ class Case:
             "log_files_skipped": [{"path": s.path, "reason": s.reason} for s in self.report.skipped],
             "digest_verification": self.verification,
             "files": {
-                "events.jsonl": "the cited records, each line the record's original text from its log file",
+                "events.jsonl": (
+                    "the cited records, each line the record's original text from its log file"
+                    " (a record written over several lines has its line breaks as spaces)"
+                ),
                 "timeline.csv": "one row per cited record, oldest first",
                 "report.html": "the report (self-contained: no network)",
             },
@@ -635,10 +639,16 @@ def _verify(
         )
     except TrailcsiError as error:
         return {"ran": False, "why": str(error)}
-    found = {"ran": True, **report.as_dict(), "chains_found": len(report.chains)}
+    # a chain is found where a digest file is: an account and region with log files only has none
+    chains = [
+        c
+        for c in report.chains
+        if c.digests_valid or c.digests_unauthenticated or c.digests_invalid or c.digests_unproven
+    ]
+    found = {"ran": True, **report.as_dict(), "chains_found": len(chains)}
     if not isinstance(source, Path):
         found["copied_from"] = source.url
-    if not report.chains:  # nothing was proven: not "ok"
+    if not chains:  # nothing was proven: not "ok"
         found["ok"] = False
         found["why"] = "no digest files in this window: is log file validation on for this trail?"
     return found
@@ -658,7 +668,7 @@ def write(case: Case, directory: Path, *, force: bool = False) -> dict[str, Path
     html, charts = report.render(case)
     case.charts = charts
     written = {
-        "events.jsonl": b"".join(e.raw + b"\n" for e in case.events),
+        "events.jsonl": b"".join(jsonl_line(e.raw) + b"\n" for e in case.events),
         "timeline.csv": timeline_csv(case.events).encode("utf-8"),
         "manifest.json": (json.dumps(case.manifest(), indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
         "report.html": html.encode("utf-8"),
@@ -673,6 +683,14 @@ def write(case: Case, directory: Path, *, force: bool = False) -> dict[str, Path
                 "choose a folder you can write to" + (f" ({', '.join(paths)} written)" if paths else ""),
             ) from None
     return paths
+
+
+def jsonl_line(raw: bytes) -> bytes:
+    """A record's original text as one line of events.jsonl. CloudTrail writes a record on one
+    line; a log written over several lines (pretty-printed) can only have its line breaks between
+    JSON tokens (a string cannot hold one unescaped), so each is written as a space: the same JSON,
+    the same bytes otherwise, one record a line."""
+    return raw.replace(b"\r", b" ").replace(b"\n", b" ")
 
 
 def timeline_csv(events: list[CaseEvent]) -> str:

@@ -107,7 +107,9 @@ def _summary(case: Case) -> str:
     verified = case.verification
     if not verified.get("ran"):
         digest = f"not run: {_e(verified.get('why'))}"
-    elif verified.get("ok") and verified.get("chains_found"):
+    elif not verified.get("chains_found"):
+        digest = f"<span class=bad>none in the window, nothing proven</span>: {_e(verified.get('why'))}"
+    elif verified.get("ok"):
         digest = "<span class=ok>every digest and log file checked is valid</span>"
     else:
         digest = f"<span class=bad>{len(verified.get('problems', []))} problem(s)</span> (see the evidence)"
