@@ -222,7 +222,7 @@ def _entry(
             raise refuse(f"{key} must be a non-empty string, not {value!r}", f'write {key} = "..."', key)
         if isinstance(value, str) and not value.isprintable():
             raise refuse(f"{key} {value!r} holds a control character", "remove it", key)
-        if key in MATCHERS and isinstance(value, str) and set(value.strip()) <= set("*?"):
+        if key in _PROBES and isinstance(value, str) and all(_glob(value.strip(), p) for p in _PROBES[key]):
             raise refuse(
                 f"{key} {value!r} matches anything", f"name what it matches, or leave {key} out", key
             )
@@ -249,6 +249,25 @@ def _entry(
         expires=expires,
         network=network,
     )
+
+
+#: Values of each kind as different as real ones get: a pattern matching all of them (`*`, `?*`,
+#: `*[!q]*`, `[a-z]*` for event names) would suppress every finding of its kind, and is refused.
+_PROBES: dict[str, tuple[str, ...]] = {
+    "template": ("iam-user-created", "console-login-failures", "root-activity", "s3-9"),
+    "event_name": ("CreateUser", "ConsoleLogin", "GetObject", "AssumeRole", "PutBucketPolicy", "X"),
+    "principal": (
+        "arn:aws:iam::123456789012:user/alice",
+        "arn:aws:sts::123456789012:assumed-role/ops/session-1",
+        "arn:aws:iam::123456789012:root",
+        "alice",
+        "ci-deploy",
+        "ec2.amazonaws.com",
+        "AWS Internal",
+        "9",
+        "_",
+    ),
+}
 
 
 def _text(value: object) -> str | None:
