@@ -48,10 +48,10 @@ def main() -> None:
     from moto import mock_aws
 
     from toolkit.config import AthenaSettings
+    from toolkit.core.query import TrailQuery
+    from toolkit.core.window import Window
     from toolkit.engines.athena import AthenaEngine
-    from toolkit.query import TrailQuery
     from toolkit.sample import generator
-    from toolkit.window import Window
 
     end = date.today() - timedelta(days=1)
     root = Path(tempfile.mkdtemp(prefix="trailcsi-bench-athena-"))

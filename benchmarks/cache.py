@@ -43,8 +43,8 @@ FULL_READ = "SELECT eventsource, count(*) AS events, count(DISTINCT eventid) AS 
 
 def bytes_read(root: Path, cache, scope, sql: str) -> int:
     """Bytes DuckDB read from files for the query (its profiler), on a new engine."""
+    from toolkit.core.query import TrailQuery
     from toolkit.engines.local import LocalEngine
-    from toolkit.query import TrailQuery
 
     engine = LocalEngine(root, cache=cache)
     profile = Path(tempfile.mkdtemp(prefix="trailcsi-bench-profile-")) / "profile.json"
@@ -62,8 +62,8 @@ def best_query(
     root: Path, cache, scope, sql: str = QUERY, repeat: int = REPEAT
 ) -> tuple[float, int, list[str], float]:
     """Best first query of a new engine, row count, notes, and best repeated query on that engine."""
+    from toolkit.core.query import TrailQuery
     from toolkit.engines.local import LocalEngine
-    from toolkit.query import TrailQuery
 
     times, again = [], []
     for _ in range(repeat):
@@ -80,7 +80,9 @@ def best_query(
 
 
 def main() -> None:
-    from toolkit import archive, columnar, window
+    from toolkit.cache import columnar
+    from toolkit.core import window
+    from toolkit.sources import archive
 
     root = (HERE / "data" / "archive").resolve()
     if not root.is_dir():

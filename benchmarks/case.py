@@ -26,10 +26,10 @@ END_DAY = date(2025, 3, 31)
 
 def main() -> None:
     from toolkit import case
+    from toolkit.core.query import TrailQuery
+    from toolkit.core.window import Window
     from toolkit.engines.local import LocalEngine
-    from toolkit.query import TrailQuery
     from toolkit.sample import generator
-    from toolkit.window import Window
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=10_000)

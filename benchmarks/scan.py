@@ -45,9 +45,9 @@ print(duckdb.sql(f'''
 """
 IN_PROCESS = """
 import sys, time
-from toolkit import window
+from toolkit.core import window
 from toolkit.engines.local import LocalEngine
-from toolkit.query import TrailQuery
+from toolkit.core.query import TrailQuery
 root, sql, start, end = sys.argv[1:5]
 engine = LocalEngine(root)
 scope = window.parse(all_time=True) if start == "-" else window.parse(start=start, end=end)

@@ -26,10 +26,10 @@ END_DAY = date(2025, 6, 30)
 
 
 def main() -> None:
-    from toolkit import verify
-    from toolkit.publickeys import PublicKeys
+    from toolkit.core.window import Window
+    from toolkit.integrity import verify
+    from toolkit.integrity.publickeys import PublicKeys
     from toolkit.sample import digests, generator
-    from toolkit.window import Window
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--volume", type=float, default=200.0)
@@ -95,7 +95,7 @@ def main() -> None:
 
 
 def _delivered(path: Path) -> datetime:
-    from toolkit.archive import parse_log_path
+    from toolkit.sources.archive import parse_log_path
 
     log = parse_log_path(str(path))
     return log.delivered if log and log.delivered else datetime(1970, 1, 1, tzinfo=UTC)

@@ -515,7 +515,7 @@ def jsonl_record(record: Any, *, preserialise: bool = False) -> str:
 
 
 def trino_type(field: Any) -> str:
-    """The Trino type of a `toolkit.schema.Field` (Athena's STRING is varchar, STRUCT row...)."""
+    """The Trino type of a `toolkit.core.schema.Field` (Athena's STRING is varchar, STRUCT row...)."""
     if field.kind in ("string", "json"):
         return "varchar"
     if field.kind == "map":
@@ -525,7 +525,7 @@ def trino_type(field: Any) -> str:
 
 
 def create_table_sql(schema: str = SCHEMA, table: str = TABLE) -> str:
-    from toolkit import schema as columns
+    from toolkit.core import schema as columns
 
     listed = ",\n  ".join(f'"{f.name}" {trino_type(f)}' for f in columns.EVENT_COLUMNS)
     partitions = ",\n  ".join(f'"{name}" varchar' for name in columns.PARTITION_COLUMNS)
@@ -559,7 +559,7 @@ def load(
     same rows, but Trino opens one file a partition instead of one a log file, several times
     faster over an archive of many small files."""
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # toolkit, from this checkout
-    from toolkit import archive, layout
+    from toolkit.sources import archive, layout
 
     files = archive.scan(source).files
     location = run_dir() / "fs" / WAREHOUSE / schema / table

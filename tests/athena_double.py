@@ -37,8 +37,9 @@ from moto.moto_api import state_manager
 from moto.s3.models import s3_backends
 from sqlglot import exp
 
-from toolkit import archive, schema, transpile
+from toolkit.core import schema, transpile
 from toolkit.engines.local import source_sql
+from toolkit.sources import archive
 
 REGION = "us-east-1"
 _TABLES: dict[tuple[str, str, str, str], duckdb.DuckDBPyConnection] = {}

@@ -97,7 +97,7 @@ def copy(sample_root: Path, tmp_path: Path) -> Path:
 
 def keys(root: Path) -> Any:
     """The public keys a sample copy carries (trusted for the caller's run only)."""
-    from toolkit.publickeys import PublicKeys
+    from toolkit.integrity.publickeys import PublicKeys
     from toolkit.sample import digests
 
     return PublicKeys.load(root / digests.PUBLIC_KEYS)
@@ -105,7 +105,7 @@ def keys(root: Path) -> Any:
 
 def build_cache(root: Path, base: Path, scope: Any) -> Any:
     """Build the columnar cache (under `base`) of the day folders a window's queries read."""
-    from toolkit import columnar
+    from toolkit.cache import columnar
     from toolkit.engines.local import LocalEngine
 
     engine = LocalEngine(root)
@@ -205,10 +205,10 @@ def fake_aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(scope="module")
 def con() -> Any:
-    """DuckDB with the macros transpiled SQL calls (`toolkit.transpile.setup`), in UTC."""
+    """DuckDB with the macros transpiled SQL calls (`toolkit.core.transpile.setup`), in UTC."""
     import duckdb
 
-    from toolkit.transpile import setup
+    from toolkit.core.transpile import setup
 
     connection = duckdb.connect()
     connection.execute("SET TimeZone = 'UTC'")

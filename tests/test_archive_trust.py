@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from conftest import CORPORA, read_jsonl, run_in_process
 
-from toolkit import export, window
+from toolkit.core import export, window
+from toolkit.core.query import TrailQuery
 from toolkit.engines.local import LocalEngine
 from toolkit.errors import ExitCode, SourceError
-from toolkit.query import TrailQuery
 
 ALL = window.parse(all_time=True)
 ACCOUNT, REGION = "111111111111", "us-east-1"
@@ -276,7 +276,7 @@ def test_a_log_name_with_a_control_character_is_passed_over_and_said(tmp_path):
 
 
 def test_a_checked_file_is_not_checked_again_until_it_changes(tmp_path, monkeypatch):
-    from toolkit import archive
+    from toolkit.sources import archive
 
     folder = day_folder(tmp_path)
     records = events(3)

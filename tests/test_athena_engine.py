@@ -14,15 +14,15 @@ from conftest import END_DAY
 from moto import mock_aws
 from sqlglot import exp
 
-from toolkit import export, window
-from toolkit.catalog import Catalog
 from toolkit.config import AthenaSettings
-from toolkit.criteria import Criteria
+from toolkit.core import export, window
+from toolkit.core.criteria import Criteria
+from toolkit.core.query import TrailQuery
 from toolkit.engines.athena import AthenaEngine, cost_usd
 from toolkit.engines.local import LocalEngine
 from toolkit.errors import EngineError, Interrupted, UsageError
-from toolkit.query import TrailQuery
-from toolkit.render import render
+from toolkit.templates.catalog import Catalog
+from toolkit.templates.render import render
 
 LAST_DAY = datetime(END_DAY.year, END_DAY.month, END_DAY.day, tzinfo=UTC)
 RECENT = window.Window(LAST_DAY - timedelta(days=10), LAST_DAY + timedelta(days=1))

@@ -23,9 +23,9 @@ from moto import mock_aws
 from sqlglot import exp
 
 from toolkit import config
-from toolkit.bucket import discover
-from toolkit.ddl import TableSpec, create_database_sql, create_table_sql, drop_table_sql
+from toolkit.engines.ddl import TableSpec, create_database_sql, create_table_sql, drop_table_sql
 from toolkit.errors import UsageError
+from toolkit.sources.bucket import discover
 
 INJECTED = "t UNION ALL SELECT * FROM db.t"
 SQL = ["sql", "SELECT count(*) FROM trail", "--since", "1d", "--engine", "athena", "--dry-run"]
@@ -392,7 +392,7 @@ def test_a_config_path_that_cannot_be_read_is_one_line(capsys, tmp_path, fake_aw
 
 
 def test_a_differing_catalog_location_is_reported_on_one_line():
-    from toolkit import provision
+    from toolkit.engines import provision
 
     want = provision.wanted_shape(spec())
     have = provision.TableShape(want.columns, want.partitions, "s3://org-trail/x\ny/", want.properties)

@@ -16,9 +16,9 @@ import pytest
 import sqlglot
 from moto import mock_aws
 
-from toolkit.bucket import discover, normalize_prefix
-from toolkit.ddl import TableSpec, create_table_sql
+from toolkit.engines.ddl import TableSpec, create_table_sql
 from toolkit.errors import SourceError, UsageError
+from toolkit.sources.bucket import discover, normalize_prefix
 
 GOLDEN = Path(__file__).parent / "golden" / "cloudtrail-table.athena.sql"
 KEYS = [

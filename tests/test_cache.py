@@ -18,12 +18,13 @@ import duckdb
 import pytest
 from conftest import build_cache
 
-from toolkit import columnar, window
-from toolkit.catalog import Catalog
+from toolkit.cache import columnar
+from toolkit.core import window
+from toolkit.core.query import TrailQuery
 from toolkit.engines.local import LocalEngine
 from toolkit.errors import UsageError
-from toolkit.query import TrailQuery
-from toolkit.render import render
+from toolkit.templates.catalog import Catalog
+from toolkit.templates.render import render
 
 ALL = window.parse(all_time=True)
 QUERIES = [

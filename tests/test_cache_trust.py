@@ -17,9 +17,10 @@ from pathlib import Path
 import pytest
 from conftest import build_cache, run_in_process
 
-from toolkit import columnar, window
+from toolkit.cache import columnar
+from toolkit.core import window
+from toolkit.core.query import TrailQuery
 from toolkit.engines.local import LocalEngine
-from toolkit.query import TrailQuery
 from toolkit.sample import generator
 
 ACCOUNT = "111122223333"
@@ -297,7 +298,7 @@ def test_cache_commands_report_and_repair_a_damaged_cache(archive, tmp_path, mon
 def test_an_s3_copy_is_checked_by_etag_too(tmp_path, monkeypatch):
     """A bucket copy (under s3source's folder, with its `.etags.json`): an object fetched again with
     another ETag changes its day even if the local file kept its size and time."""
-    from toolkit import s3source
+    from toolkit.sources import s3source
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert columnar.s3_copies() == s3source.cache_root()

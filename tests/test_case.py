@@ -22,10 +22,10 @@ from conftest import run_in_process
 
 from toolkit import case
 from toolkit.case import raw, report
+from toolkit.core.window import parse as parse_window
 from toolkit.engines.local import LocalEngine
 from toolkit.errors import UsageError
 from toolkit.sample import digests
-from toolkit.window import parse as parse_window
 
 WINDOW = ("--start", "2025-03-29T02:00Z", "--end", "2025-03-29T06:00Z")
 HOSTILE_AGENT = '</script><script>alert("agent")</script><img src=x onerror=alert(1)>'

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import run_in_process
 
-from toolkit.catalog import builtin_dir, parse_template
+from toolkit.templates.catalog import builtin_dir, parse_template
 
 INVESTIGATION = (
     '/*\ntitle = "My own view of {name}"\nkind = "investigation"\n'

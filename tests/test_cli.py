@@ -194,7 +194,7 @@ def test_a_table_written_to_a_pipe_keeps_each_row_on_one_line():
     table does not go to a terminal, however wide."""
     import io as _io
 
-    from toolkit import export
+    from toolkit.core import export
 
     stream = _io.StringIO()
     event_id = "e54bce43-4505-4808-916c-99c09a6f1e2b"
@@ -229,7 +229,7 @@ def test_a_terminal_table_never_cuts_an_identifier_or_crops_a_column(monkeypatch
     """In a terminal the table fits the terminal's width: event ids, times, addresses and accounts
     stay whole on one line and no column is cropped at the edge; where even folded columns do not
     fit, each row is a block of `column  value` lines (psql's expanded display)."""
-    from toolkit import export
+    from toolkit.core import export
 
     monkeypatch.setenv("COLUMNS", str(width))
     columns = ["eventtime", "eventsource", "eventname", "principal", "sourceipaddress", "awsregion"]

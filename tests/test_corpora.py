@@ -10,10 +10,10 @@ import shutil
 import pytest
 from conftest import corpus_path, lay_out, read_jsonl
 
-from toolkit import window
+from toolkit.core import window
+from toolkit.core.query import TrailQuery
 from toolkit.engines.local import LocalEngine
 from toolkit.errors import SourceError
-from toolkit.query import TrailQuery
 
 ALL = window.parse(all_time=True)
 
@@ -159,7 +159,7 @@ def test_log_files_over_sixteen_mib_are_read(tmp_path):
 def test_files_are_chosen_by_delivery_time(tmp_path):
     from datetime import UTC, datetime
 
-    from toolkit.archive import scan
+    from toolkit.sources.archive import scan
 
     folder = tmp_path / "AWSLogs/111111111111/CloudTrail/us-east-1/2024/01/02"
     folder.mkdir(parents=True)

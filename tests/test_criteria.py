@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from conftest import lay_out
 
-from toolkit import search, window
-from toolkit.criteria import Criteria
+from toolkit.core import search, window
+from toolkit.core.criteria import Criteria
 from toolkit.engines.local import LocalEngine
 from toolkit.errors import UsageError
 

@@ -1,4 +1,5 @@
-from toolkit import demo, publickeys
+from toolkit import demo
+from toolkit.integrity import publickeys
 
 
 def test_demo_finds_every_planted_incident_and_reuses_its_archive(tmp_path, capsys, monkeypatch):

@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 from conftest import CORPORA, lay_out, read_jsonl
 
-from toolkit import window
-from toolkit.catalog import Catalog
+from toolkit.core import window
 from toolkit.engines.local import LocalEngine
-from toolkit.render import render
+from toolkit.templates.catalog import Catalog
+from toolkit.templates.render import render
 
 ALL = window.parse(all_time=True)
 ACCOUNT = "111122223333"

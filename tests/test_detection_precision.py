@@ -36,11 +36,12 @@ import pytest
 from conftest import CORPORA, lay_out, read_jsonl
 from sqlglot import exp
 
-from toolkit import sweep, window
-from toolkit.catalog import Catalog
+from toolkit.core import window
+from toolkit.core.query import parse_select
 from toolkit.engines.local import LocalEngine
-from toolkit.query import parse_select
-from toolkit.render import render
+from toolkit.templates import sweep
+from toolkit.templates.catalog import Catalog
+from toolkit.templates.render import render
 
 ALL = window.parse(all_time=True)
 HERE = Path(__file__).resolve().parent

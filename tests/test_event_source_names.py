@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from conftest import CORPORA, read_jsonl, run_in_process
 
-from toolkit import names
-from toolkit.names import NameIndex
+from toolkit.core import names
+from toolkit.core.names import NameIndex
 
 
 @pytest.fixture(scope="module")

@@ -16,10 +16,10 @@ import pytest
 import sqlglot
 from conftest import CORPORA, lay_out, read_jsonl, run_in_process
 
-from toolkit import window
+from toolkit.core import window
+from toolkit.core.query import TrailQuery, parse_select
 from toolkit.engines.local import LocalEngine
 from toolkit.errors import ExitCode, TrailcsiError, UsageError
-from toolkit.query import TrailQuery, parse_select
 
 SECRET = "s3cr3t-canary-7f1d"
 ALL = window.parse(all_time=True)
@@ -171,8 +171,8 @@ def test_duckdb_configuration_is_locked_and_loads_no_extension(small_archive):
 
 @pytest.mark.parametrize("value", ["nan", "inf", "-Infinity", "NaN"])
 def test_a_float_parameter_that_is_not_a_number_is_refused(value):
-    from toolkit.catalog import Param
-    from toolkit.render import literal
+    from toolkit.templates.catalog import Param
+    from toolkit.templates.render import literal
 
     with pytest.raises(UsageError):
         literal(Param("threshold", "float", False, None, ""), value)

@@ -1,4 +1,4 @@
-"""The local IPADDRESS (toolkit/ipaddresses.py) through the local engine: results as Trino's text,
+"""The local IPADDRESS (toolkit/core/ipaddresses.py) through the local engine: results as Trino's text,
 streamed or not, its two writers of that text agreeing, and what DuckDB cannot take refused in
 one line. Trino's own answers are the cases of tests/trino_cases.py and tests/conformance/."""
 
@@ -11,11 +11,11 @@ import pytest
 from conformance import addresses
 from conftest import lay_out
 
-from toolkit import ipaddresses, window
+from toolkit.core import ipaddresses, window
+from toolkit.core.query import TrailQuery, parse_select
+from toolkit.core.transpile import to_duckdb
 from toolkit.engines.local import LocalEngine, _translate
 from toolkit.errors import UsageError
-from toolkit.query import TrailQuery, parse_select
-from toolkit.transpile import to_duckdb
 
 ALL = window.parse(all_time=True)
 

@@ -1,4 +1,4 @@
-"""CloudTrail's file layout (toolkit/layout.py): names and paths round-trip, and hostile paths
+"""CloudTrail's file layout (toolkit/sources/layout.py): names and paths round-trip, and hostile paths
 (layout-like folders above the layout, `..`, extra folders, Windows separators, impossible days,
 uppercase, digits of other scripts, control characters) are not locations."""
 
@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 import duckdb
 import pytest
 
-from toolkit import layout
+from toolkit.sources import layout
 
 ACCOUNT = "123456789012"
 ORG = "o-7x2k9q4m1z"
@@ -215,8 +215,8 @@ def test_verify_reads_an_archive_kept_under_a_folder_named_awslogs(sample_root, 
     a copy kept in `.../AWSLogs/case/` had every log file reported as named by no digest."""
     from conftest import keys, sample_copy
 
-    from toolkit import window
-    from toolkit.verify import verify
+    from toolkit.core import window
+    from toolkit.integrity.verify import verify
 
     root = sample_copy(sample_root, tmp_path / "AWSLogs" / "case")
     # Up to where the copy's signed digests end, reading no file delivered after (see test_verify.WINDOW).

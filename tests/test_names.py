@@ -11,9 +11,9 @@ import sys
 import pytest
 from sqlglot import exp
 
-from toolkit import names
-from toolkit.catalog import Catalog
-from toolkit.names import NameIndex
+from toolkit.core import names
+from toolkit.core.names import NameIndex
+from toolkit.templates.catalog import Catalog
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +86,7 @@ def _filtered_names(tree: exp.Expression, column: str) -> set[str]:
 
 
 def test_every_event_name_a_template_filters_on_is_known_for_its_source(index):
-    from toolkit.query import parse_select
+    from toolkit.core.query import parse_select
 
     problems = []
     for template in Catalog.load().select():

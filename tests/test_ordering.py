@@ -10,12 +10,12 @@ import json
 import pytest
 from conftest import run_in_process as trailcsi
 
-from toolkit import ordering, search, window
-from toolkit.criteria import Criteria
+from toolkit.core import ordering, search, window
+from toolkit.core.criteria import Criteria
+from toolkit.core.ordering import SortKey
+from toolkit.core.query import TrailQuery, parse_select
 from toolkit.engines.local import LocalEngine
 from toolkit.errors import UsageError
-from toolkit.ordering import SortKey
-from toolkit.query import TrailQuery, parse_select
 
 WINDOW = ["--start", "2025-03-29", "--end", "2025-03-31"]
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from toolkit import parquet_splice
+from toolkit.cache import parquet_splice
 from toolkit.errors import SourceError
 
 

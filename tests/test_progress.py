@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from toolkit.progress import AthenaQueryProgress, CacheProgress, DownloadProgress, QueryProgress
+from toolkit.cli.progress import AthenaQueryProgress, CacheProgress, DownloadProgress, QueryProgress
 
 
 def test_each_display_draws_updates_and_stops(capsys):

@@ -1,10 +1,10 @@
 import pytest
 import sqlglot
 
-from toolkit import schema, window
-from toolkit.criteria import Criteria
+from toolkit.core import schema, window
+from toolkit.core.criteria import Criteria
+from toolkit.core.query import TrailQuery, parse_select
 from toolkit.errors import UsageError
-from toolkit.query import TrailQuery, parse_select
 
 ALL = window.parse(all_time=True)
 

@@ -12,8 +12,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from toolkit import layout, s3source, window
+from toolkit.core import window
 from toolkit.errors import UsageError
+from toolkit.sources import layout, s3source
 
 DAY = "2025/03/31"
 SCOPE = {"start": "2025-03-31", "end": "2025-03-31"}

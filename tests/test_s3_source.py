@@ -9,10 +9,11 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from toolkit import s3source, window
+from toolkit.core import window
+from toolkit.core.query import TrailQuery
 from toolkit.engines.local import LocalEngine
 from toolkit.errors import UsageError
-from toolkit.query import TrailQuery
+from toolkit.sources import s3source
 
 DAYS = ("2025/03/28", "2025/03/29", "2025/03/30", "2025/03/31", "2025/01/15")
 

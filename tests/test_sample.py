@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from conftest import END_DAY, SEED
 
-from toolkit import search, window
-from toolkit.criteria import Criteria
+from toolkit.core import search, window
+from toolkit.core.criteria import Criteria
+from toolkit.core.query import TrailQuery
 from toolkit.engines.local import LocalEngine
 from toolkit.errors import UsageError
-from toolkit.query import TrailQuery
 from toolkit.sample import generator
 
 ALL = window.parse(all_time=True)

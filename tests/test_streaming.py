@@ -9,10 +9,10 @@ import types
 import pytest
 from conftest import run_in_process
 
-from toolkit import export, window
+from toolkit.core import export, window
+from toolkit.core.query import TrailQuery
 from toolkit.engines import local
 from toolkit.engines.local import LocalEngine
-from toolkit.query import TrailQuery
 
 ALL = window.parse(all_time=True)
 

@@ -10,11 +10,13 @@ from pathlib import Path
 import pytest
 from conftest import END_DAY, run_in_process
 
-from toolkit import config, suppress, sweep, window
-from toolkit.catalog import Catalog
+from toolkit import config
+from toolkit.core import suppress, window
 from toolkit.engines.local import LocalEngine
 from toolkit.errors import UsageError
-from toolkit.sweep import Finding
+from toolkit.templates import sweep
+from toolkit.templates.catalog import Catalog
+from toolkit.templates.sweep import Finding
 
 TODAY = date(2025, 4, 1)
 ACCOUNT = "410987654321"

@@ -17,13 +17,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlglot import exp
 
-from toolkit import window
-from toolkit.catalog import Catalog, TemplateError, parse_template
-from toolkit.criteria import Criteria
+from toolkit.core import window
+from toolkit.core.criteria import Criteria
+from toolkit.core.transpile import to_duckdb
 from toolkit.engines.local import LocalEngine
 from toolkit.errors import UsageError
-from toolkit.render import render
-from toolkit.transpile import to_duckdb
+from toolkit.templates.catalog import Catalog, TemplateError, parse_template
+from toolkit.templates.render import render
 
 ALL = window.parse(all_time=True)
 LAST_WEEK = window.parse(

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from conftest import run_in_process as trailcsi
 
-from toolkit import export, timezone
+from toolkit.core import export, timezone
 from toolkit.errors import UsageError
 
 PARIS = ZoneInfo("Europe/Paris")

@@ -2,7 +2,7 @@
 
 import sqlglot
 
-from toolkit.transpile import to_duckdb
+from toolkit.core.transpile import to_duckdb
 
 
 def run(con, athena_sql):

@@ -12,11 +12,11 @@ import duckdb
 import pytest
 from trino_cases import CASES, Case
 
-from toolkit import export, ipaddresses
+from toolkit.core import export, ipaddresses
+from toolkit.core.query import parse_select
+from toolkit.core.transpile import to_duckdb
 from toolkit.engines.local import _translate
 from toolkit.errors import UsageError
-from toolkit.query import parse_select
-from toolkit.transpile import to_duckdb
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

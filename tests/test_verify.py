@@ -20,10 +20,11 @@ from conftest import CORPORA, corpus_path, keys
 from conftest import run_in_process as trailcsi
 from moto import mock_aws
 
-from toolkit import rsa, window
-from toolkit.publickeys import PublicKeys
+from toolkit.core import window
+from toolkit.integrity import rsa
+from toolkit.integrity.publickeys import PublicKeys
+from toolkit.integrity.verify import DigestFile, _authenticate, _load, verify
 from toolkit.sample import digests as sample_digests
-from toolkit.verify import DigestFile, _authenticate, _load, verify
 
 #: Ends where a local copy's authenticated digests end: each chain's newest digest (23:30 to 00:30)
 #: is authenticated only by its S3 object metadata, so a window it covers fails without it; and with

@@ -21,11 +21,12 @@ import pytest
 from conftest import SEED, keys
 from conftest import run_in_process as trailcsi
 
-from toolkit import publickeys, rsa, window
-from toolkit import verify as verify_module
-from toolkit.publickeys import PublicKeys
+from toolkit.core import window
+from toolkit.integrity import publickeys, rsa
+from toolkit.integrity import verify as verify_module
+from toolkit.integrity.publickeys import PublicKeys
+from toolkit.integrity.verify import verify
 from toolkit.sample import digests as sample_digests
-from toolkit.verify import verify
 
 #: Up to the end of the newest digest of every chain (2025-04-01T00:30Z).
 FULL = window.parse(start="2025-03-29T01:00:00Z", end="2025-04-01T00:30:00Z")

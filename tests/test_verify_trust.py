@@ -21,10 +21,11 @@ from conftest import SEED, keys
 from conftest import run_in_process as trailcsi
 from moto import mock_aws
 
-from toolkit import publickeys, window
-from toolkit.publickeys import PublicKeys
+from toolkit.core import window
+from toolkit.integrity import publickeys
+from toolkit.integrity.publickeys import PublicKeys
+from toolkit.integrity.verify import verify
 from toolkit.sample import digests as sample_digests
-from toolkit.verify import verify
 
 #: Up to the end of the newest digest of every chain (2025-04-01T00:30Z).
 FULL = window.parse(start="2025-03-29T01:00:00Z", end="2025-04-01T00:30:00Z")

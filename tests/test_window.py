@@ -2,7 +2,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from toolkit import window
+from toolkit.core import window
 from toolkit.errors import UsageError
 
 NOW = datetime(2025, 3, 31, 12, 0, 0, tzinfo=UTC)

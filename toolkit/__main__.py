@@ -3,7 +3,7 @@
 Importing typer, pydantic, duckdb and sqlglot makes a few hundred thousand long-lived objects.
 Python's cyclic garbage collector would walk them again and again while they are imported, and
 once more at exit: about 0.1 s of a 0.4 s command (measured). So nothing is collected during
-start-up, what start-up made is then frozen out of later collections (`cli_common.startup_done`,
+start-up, what start-up made is then frozen out of later collections (`cli.common.startup_done`,
 which turns collection back on before a command runs), and again at exit.
 """
 

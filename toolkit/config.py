@@ -1,5 +1,5 @@
 """`trailcsi.toml`: where the Athena side lives, written by `trailcsi athena setup`, and the
-sweep's suppressions (`[[sweep.suppress]]`, see toolkit.suppress), which setup keeps.
+sweep's suppressions (`[[sweep.suppress]]`, see toolkit.core.suppress), which setup keeps.
 
 Read from `--config FILE`, else `$TRAILCSI_CONFIG`, else `./trailcsi.toml`, else
 `$XDG_CONFIG_HOME/trailcsi/trailcsi.toml`. Flags override what the file says. The file also
@@ -19,20 +19,16 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from toolkit import layout, paths
-from toolkit.bucket import (
-    BUCKET_RULE,
-    is_bucket_name,
-    normalize_prefix,
-    shown,
-)
+from toolkit import paths
+from toolkit.core.suppress import MATCHERS, Suppression
+from toolkit.core.suppress import parse as parse_suppressions
 from toolkit.errors import UsageError, first_line
-from toolkit.layout import ACCOUNT_NAME as ACCOUNT
-from toolkit.layout import ACCOUNT_RULE, ORG_ID_RULE, REGION_RULE
-from toolkit.layout import ORG_ID_NAME as ORG_ID
-from toolkit.layout import REGION_NAME as REGION
-from toolkit.suppress import MATCHERS, Suppression
-from toolkit.suppress import parse as parse_suppressions
+from toolkit.sources import layout
+from toolkit.sources.bucket import BUCKET_RULE, is_bucket_name, normalize_prefix, shown
+from toolkit.sources.layout import ACCOUNT_NAME as ACCOUNT
+from toolkit.sources.layout import ACCOUNT_RULE, ORG_ID_RULE, REGION_RULE
+from toolkit.sources.layout import ORG_ID_NAME as ORG_ID
+from toolkit.sources.layout import REGION_NAME as REGION
 
 FILE_NAME = "trailcsi.toml"
 #: Athena's list price in US East (N. Virginia), per TB scanned; set `price_per_tb` for another.

@@ -13,15 +13,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from toolkit import export, search
-from toolkit.catalog import Catalog
-from toolkit.criteria import Criteria
+from toolkit.core import export, search
+from toolkit.core.criteria import Criteria
+from toolkit.core.query import TrailQuery
+from toolkit.core.window import Window
+from toolkit.core.window import parse as parse_window
 from toolkit.engines.local import LocalEngine
-from toolkit.query import TrailQuery
-from toolkit.render import render
 from toolkit.sample import generator, incidents
-from toolkit.window import Window
-from toolkit.window import parse as parse_window
+from toolkit.templates.catalog import Catalog
+from toolkit.templates.render import render
 
 SEED = 7
 DAYS = 130
@@ -103,8 +103,8 @@ def steps(key: incidents.AnswerKey) -> list[Step]:
 
 def _verify_step(root: Path, number: int) -> bool:
     """Check the sample's signed digest chains over the hours log file validation was on."""
-    from toolkit import verify
-    from toolkit.publickeys import PublicKeys
+    from toolkit.integrity import verify
+    from toolkit.integrity.publickeys import PublicKeys
     from toolkit.sample import digests
 
     validated = digests.validation_start(generator.last_full_day())
@@ -150,8 +150,9 @@ def _verify_step(root: Path, number: int) -> bool:
 
 def _case_step(root: Path, key: incidents.AnswerKey, number: int) -> bool:
     """Write the brute force up as a case folder: the report a responder hands over."""
-    from toolkit import case, verify
-    from toolkit.publickeys import PublicKeys
+    from toolkit import case
+    from toolkit.integrity import verify
+    from toolkit.integrity.publickeys import PublicKeys
     from toolkit.sample import digests
 
     first = datetime.strptime(key.brute_force_first, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)

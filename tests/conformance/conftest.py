@@ -40,11 +40,12 @@ import pytest
 from conftest import END_DAY, USER_XDG_CACHE_HOME, corpus_path, lay_out, read_jsonl
 from sqlglot import exp
 
-from toolkit import archive, window
 from toolkit.config import AthenaSettings
+from toolkit.core import window
+from toolkit.core.query import TrailQuery
 from toolkit.engines.athena import AthenaEngine
 from toolkit.engines.local import LocalEngine
-from toolkit.query import TrailQuery
+from toolkit.sources import archive
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "trino.py"
 #: One Hive schema a test process (pytest-xdist workers load their fixture side by side).

@@ -8,9 +8,9 @@ import math
 import pytest
 from trino_cases import CASES
 
+from toolkit.core.query import TrailQuery
+from toolkit.core.window import parse
 from toolkit.errors import TrailcsiError, UsageError
-from toolkit.query import TrailQuery
-from toolkit.window import parse
 
 ALL_TIME = parse(all_time=True)
 

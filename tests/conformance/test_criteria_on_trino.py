@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 
 from conformance.conftest import CORPORA_ALL_DAYS, INCIDENTS_ALL_DAYS, assert_same_rows
-from toolkit import search, window
-from toolkit.criteria import Criteria
-from toolkit.query import TrailQuery
+from toolkit.core import search, window
+from toolkit.core.criteria import Criteria
+from toolkit.core.query import TrailQuery
 
 pytestmark = pytest.mark.conformance
 

@@ -13,9 +13,9 @@ from conftest import corpus_path, lay_out, read_jsonl
 
 from conformance.addresses import EDGE_NETWORKS, networks, texts
 from conformance.conftest import SCHEMA, Engines
+from toolkit.core.query import TrailQuery
+from toolkit.core.window import parse
 from toolkit.errors import UsageError
-from toolkit.query import TrailQuery
-from toolkit.window import parse
 
 pytestmark = pytest.mark.conformance
 

@@ -25,10 +25,10 @@ from conformance.conftest import (
     assert_same_rows,
     dumped,
 )
-from toolkit import sweep
-from toolkit.catalog import Catalog, builtin_dir
 from toolkit.engines.local import LocalEngine
-from toolkit.render import render
+from toolkit.templates import sweep
+from toolkit.templates.catalog import Catalog, builtin_dir
+from toolkit.templates.render import render
 
 pytestmark = pytest.mark.conformance
 

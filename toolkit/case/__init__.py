@@ -28,14 +28,14 @@ from typing import Any
 
 from toolkit import __version__
 from toolkit.case import raw
-from toolkit.catalog import Catalog
-from toolkit.criteria import Criteria
+from toolkit.core.criteria import Criteria
+from toolkit.core.query import TrailQuery
+from toolkit.core.window import Window
 from toolkit.engines import ScanReport, SkippedFile
 from toolkit.errors import NotFoundError, SourceError, TrailcsiError, UsageError
-from toolkit.query import TrailQuery
-from toolkit.render import render
-from toolkit.sweep import SEVERITY_RANK
-from toolkit.window import Window
+from toolkit.templates.catalog import Catalog
+from toolkit.templates.render import render
+from toolkit.templates.sweep import SEVERITY_RANK
 
 #: The files a case folder holds; a folder holding anything else is refused without --force.
 FILES = ("report.html", "events.jsonl", "manifest.json", "timeline.csv")
@@ -615,7 +615,7 @@ def _verify(
             "ran": False,
             "why": "no public keys were given (--public-keys FILE, or AWS credentials to fetch them)",
         }
-    from toolkit import verify
+    from toolkit.integrity import verify
 
     accounts, regions = spec.criteria.partitions()
     listed: set[str] | None = None

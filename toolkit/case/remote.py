@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from toolkit import layout, s3source
-from toolkit.bucket import shown
+from toolkit.core.query import TrailQuery
+from toolkit.core.window import Window
 from toolkit.engines import SkippedFile
 from toolkit.errors import SourceError, first_line
-from toolkit.query import TrailQuery
-from toolkit.window import Window
+from toolkit.sources import layout, s3source
+from toolkit.sources.bucket import shown
 
 if TYPE_CHECKING:
     from toolkit.case import Located

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from toolkit.query import TrailQuery
-    from toolkit.window import Window
+    from toolkit.core.query import TrailQuery
+    from toolkit.core.window import Window
 
 
 @dataclass

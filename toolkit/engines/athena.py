@@ -24,9 +24,9 @@ from sqlglot import exp
 
 from toolkit import aws_config
 from toolkit.config import AthenaSettings
+from toolkit.core.query import TrailQuery
 from toolkit.engines import Result, ScanReport, records_with_id
 from toolkit.errors import EngineError, Interrupted, UsageError, first_line
-from toolkit.query import TrailQuery
 
 # pyathena logs each failure with its traceback before raising it; trailcsi reports the raised
 # error in one line, so pyathena's own log records are not printed.

@@ -25,7 +25,10 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 from sqlglot import exp
 
-from toolkit import archive, checked, columnar, ipaddresses, layout, leftovers, schema, transpile
+from toolkit import leftovers
+from toolkit.cache import columnar
+from toolkit.core import ipaddresses, schema, transpile
+from toolkit.core.query import TrailQuery
 from toolkit.engines import ProgressCallback, Result, ScanReport, SkippedFile, records_with_id
 from toolkit.errors import (
     EngineError,
@@ -36,7 +39,7 @@ from toolkit.errors import (
     UsageError,
     first_line,
 )
-from toolkit.query import TrailQuery
+from toolkit.sources import archive, checked, layout
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor
@@ -292,7 +295,7 @@ class LocalEngine:
         """Before the first query of a user's SQL: DuckDB may touch only the archive, the cache and
         its scratch directory, loads no extension, and its configuration cannot be changed again.
 
-        The query check (`toolkit.query`) already lets a query name `trail` alone; this is the
+        The query check (`toolkit.core.query`) already lets a query name `trail` alone; this is the
         second wall, in case a way around the first is ever found.
         """
         if self._locked:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from toolkit.window import stamp
+from toolkit.core.window import stamp
 
 ORG_ID = "o-7x2k9q4m1z"
 PROD = "410987654321"

@@ -24,10 +24,11 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from toolkit import layout, rsa
-from toolkit.archive import parse_log_path
+from toolkit.core.window import stamp
+from toolkit.integrity import rsa
 from toolkit.sample import actors
-from toolkit.window import stamp
+from toolkit.sources import layout
+from toolkit.sources.archive import parse_log_path
 
 BUCKET = "trailcsi-sample-trail"
 TRAIL = "org-trail"

@@ -9,9 +9,9 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from toolkit.core.window import stamp
 from toolkit.sample import actors as a
 from toolkit.sample.actors import Actor
-from toolkit.window import stamp
 
 
 def new_id(rng: random.Random) -> str:

@@ -21,9 +21,10 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from toolkit import layout, paths
+from toolkit import paths
 from toolkit.errors import UsageError
 from toolkit.sample import actors, events, incidents
+from toolkit.sources import layout
 
 MIN_DAYS = 120
 DELIVERY_DELAY = timedelta(minutes=5)

@@ -1,0 +1,182 @@
+"""What the CLI's command modules share: diagnostics on stderr, AWS sessions and clients, the
+local copy of an s3:// source, and the option types several commands spell the same way."""
+
+from __future__ import annotations
+
+import gc
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+import typer
+
+from toolkit.cli.options import SourceOptions, check_list_format, complete_region
+from toolkit.core.criteria import Criteria
+from toolkit.core.window import Window
+from toolkit.errors import SourceError, UsageError
+
+
+def startup_done() -> None:
+    """When the process entry (toolkit/__main__) turned garbage collection off for start-up: keep
+    start-up's objects (imported modules) out of collections from here on, and turn it back on."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
+
+
+def print_listing(
+    columns: list[str], rows: list[tuple[Any, ...]], format: str, as_json: Any | None = None
+) -> None:
+    """A list command's rows on stdout: a table, CSV (a header, then one line a row) or JSON (a
+    list of objects, unless the command has a fuller JSON form: `as_json`)."""
+    import json
+
+    from toolkit.core import export
+
+    check_list_format(format)
+    if format == "json":
+        data = [dict(zip(columns, row, strict=True)) for row in rows] if as_json is None else as_json
+        print(json.dumps(data, indent=2))
+    else:
+        export.write(columns, rows, format, sys.stdout)
+
+
+def say(message: str) -> None:
+    """A diagnostic line on stderr (stdout carries data only). Control characters (from file
+    names, say) are shown escaped: a line can neither be split nor drive the terminal."""
+    shown = "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in message)
+    print(f"trailcsi: {shown}", file=sys.stderr, flush=True)
+
+
+BucketOption = Annotated[
+    str, typer.Option("--bucket", metavar="BUCKET", help="The trail's S3 bucket (name only).")
+]
+PrefixOption = Annotated[
+    str, typer.Option("--prefix", metavar="PREFIX", help="Key prefix before AWSLogs/, if the trail has one.")
+]
+ProfileOption = Annotated[
+    str | None,
+    typer.Option("--profile", metavar="PROFILE", help="AWS profile (default: the usual AWS environment)."),
+]
+AwsRegionOption = Annotated[
+    str | None,
+    typer.Option(
+        "--aws-region", metavar="REGION", help="AWS region for the API calls.", autocompletion=complete_region
+    ),
+]
+
+
+OrgIdOption = Annotated[
+    str | None, typer.Option("--org-id", metavar="ORG_ID", help="Organization id of an organization trail.")
+]
+AccountsOption = Annotated[
+    str | None, typer.Option("--accounts", metavar="ACCOUNT,...", help="Comma-separated account ids.")
+]
+RegionsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--regions", metavar="REGION,...", help="Comma-separated regions.", autocompletion=complete_region
+    ),
+]
+StartDayOption = Annotated[
+    str | None,
+    typer.Option("--start-day", metavar="DAY", help="First day of logs, YYYY/MM/DD or YYYY-MM-DD."),
+]
+DatabaseOption = Annotated[str, typer.Option("--database", metavar="NAME", help="Glue database.")]
+TableOption = Annotated[str, typer.Option("--table", metavar="NAME", help="Table name.")]
+
+
+SourceOption = Annotated[
+    str | None,
+    typer.Option(
+        "--source",
+        "-s",
+        metavar="DIR|S3_URL",
+        help="Directory holding AWSLogs/, or s3://bucket/prefix (env TRAILCSI_SOURCE).",
+    ),
+]
+
+
+def source_or_env(source: str | None) -> str:
+    """`--source`, else `$TRAILCSI_SOURCE`; neither is a usage error."""
+    chosen = source or os.environ.get("TRAILCSI_SOURCE")
+    if not chosen:
+        raise UsageError("no source given", "pass --source DIR or s3://bucket/prefix")
+    return chosen
+
+
+@contextmanager
+def s3_errors(where: str, hint: str) -> Iterator[None]:
+    """botocore's failures while reading S3 as one-line trailcsi errors naming `where`."""
+    import botocore.exceptions
+
+    try:
+        yield
+    except botocore.exceptions.ClientError as error:  # the bucket's answer: about `where`
+        info = error.response.get("Error", {})
+        raise SourceError(
+            f"{where}: {info.get('Code', 'error')}: {info.get('Message', '')}".rstrip(": "), hint
+        ) from None
+    except botocore.exceptions.BotoCoreError as error:
+        from toolkit import aws_config
+
+        raise aws_config.error_for(error, "S3") from None
+
+
+def aws_session(profile: str | None, region: str | None) -> Any:
+    import boto3
+    import botocore.exceptions
+
+    try:
+        return boto3.Session(profile_name=profile, region_name=region)
+    except botocore.exceptions.ProfileNotFound as error:
+        raise UsageError(str(error), "check --profile or AWS_PROFILE") from None
+
+
+def s3_client(profile: str | None, region: str | None) -> Any:
+    import boto3
+    import botocore.exceptions
+
+    try:
+        from toolkit.aws_config import client_config, watched
+
+        session = boto3.Session(profile_name=profile, region_name=region)
+        return watched(session.client("s3", config=client_config()))
+    except botocore.exceptions.ProfileNotFound as error:
+        raise UsageError(str(error), "check --profile or AWS_PROFILE") from None
+
+
+def local_copy(source: SourceOptions, window: Window, criteria: Criteria | None) -> str:
+
+    from toolkit.sources import s3source
+
+    url = str(source.source)
+
+    accounts, regions = criteria.partitions() if criteria else ([], [])
+    bar = None
+    if sys.stderr.isatty():
+        from toolkit.cli.progress import DownloadProgress
+
+        bar = DownloadProgress(f"fetching {url}")
+    try:
+        with s3_errors(url, "check the address and your read access"):
+            directory, done = s3source.sync(
+                s3_client(source.profile, source.aws_region),
+                url,
+                window,
+                accounts,
+                regions,
+                progress=bar,
+                warn=say,
+            )
+    finally:
+        if bar is not None:
+            bar.stop()
+    say(
+        f"{url}: {done.listed:,} log files for this scope; {done.downloaded:,} downloaded "
+        f"({done.bytes_downloaded / 1e6:,.1f} MB), {done.reused:,} reused from {s3source.cache_root()}"
+        + (f"; {len(done.refused):,} keys refused" if done.refused else "")
+    )
+    return str(directory)

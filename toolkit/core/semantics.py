@@ -1,0 +1,582 @@
+"""Where Trino (Athena) and DuckDB read the same SQL differently: name resolution and typing.
+
+- `check_names`: Trino resolves a SELECT alias in ORDER BY only. An alias used in WHERE, GROUP
+  BY, HAVING, a JOIN condition or another select item is an error there ("Column 'n' cannot be
+  resolved"), where DuckDB would answer; the query is refused with Trino's message.
+- `numeric_type`: the Trino type of a numeric expression (integer, bigint, decimal(p, s), double)
+  where it can be told from the SQL alone, so that `/` and `%` can be given Trino's semantics
+  (integer division truncates; decimal division has Trino's precision, scale and rounding), and
+  whether an expression is an IPADDRESS (`contains` has an array and an IP address overload).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlglot import exp
+from sqlglot.dialects.athena import Athena
+from sqlglot.dialects.trino import Trino
+from sqlglot.optimizer.scope import Scope, traverse_scope
+from sqlglot.parsers.athena import AthenaParser
+
+from toolkit.core import schema
+from toolkit.errors import UsageError
+
+
+class _TrinoPathsAsWritten(Trino):
+    def to_json_path(self, path: exp.Expr | None) -> exp.Expr | None:
+        return path
+
+
+class AthenaSQL(Athena):
+    """Athena's dialect with JSON paths kept as written: Trino's path syntax is checked and
+    translated here (sqlglot reads `$['a']` and `$.a[*]`, which Athena refuses)."""
+
+    class Parser(AthenaParser):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            kwargs.setdefault("trino", _TrinoPathsAsWritten())
+            super().__init__(*args, **kwargs)
+
+
+#: The base relations a query may name; each has `trail`'s columns.
+TRAIL_TABLES = frozenset({"trail", "trail_source", "trail_pinned"})
+
+
+# -- names --------------------------------------------------------------------------------------
+
+
+def check_names(tree: exp.Expr) -> None:
+    """Refuse a SELECT alias used where Trino does not resolve it (with Trino's message)."""
+    try:
+        scopes = traverse_scope(tree)
+    except Exception:  # names the query check could not resolve are reported there
+        return
+    for scope in scopes:
+        select = scope.expression
+        if not isinstance(select, exp.Select):
+            continue
+        aliases = _aliases(scope)
+        if not aliases:
+            continue
+        for column in _own_columns(select):
+            if column.table or column.name.lower() not in aliases:
+                continue
+            if _lambda_parameter(column):
+                continue
+            name = column.name.lower()
+            if all(isinstance(p.this, exp.Column) and p.this.name.lower() == name for p in aliases[name]):
+                continue  # `SELECT x AS x`: the alias is the column
+            visible = _visible_columns(scope)
+            if visible is not None and column.name.lower() in visible:
+                having = select.args.get("having")
+                if having is not None and _within(column, having):
+                    # DuckDB reads the alias here, Athena the source's column
+                    raise UsageError(
+                        f"{column.name!r} in HAVING names both a column and a SELECT alias",
+                        "Athena reads the column, DuckDB the alias: qualify the column or rename the alias",
+                    )
+                continue
+            if visible is None:
+                continue
+            raise UsageError(
+                f"Column {column.name!r} cannot be resolved",
+                "Athena sees a SELECT alias in ORDER BY only: repeat the expression "
+                "(or GROUP BY its position)",
+            )
+
+
+def _aliases(scope: Scope) -> dict[str, list[exp.Alias]]:
+    """The SELECT aliases of the scope and of the scopes around it, by lowercase name."""
+    found: dict[str, list[exp.Alias]] = {}
+    current: Scope | None = scope
+    while current is not None:
+        if isinstance(current.expression, exp.Select):
+            for projection in current.expression.expressions:
+                if isinstance(projection, exp.Alias):
+                    found.setdefault(projection.alias.lower(), []).append(projection)
+        current = current.parent
+    return found
+
+
+def _own_columns(select: exp.Select) -> list[exp.Column]:
+    """The columns of a SELECT outside its subqueries and ORDER BY (scope.columns leaves out
+    those of HAVING that name an alias, as some dialects resolve them)."""
+    found = []
+    for node in select.walk(prune=lambda n: n is not select and isinstance(n, exp.Query | exp.Order)):
+        if isinstance(node, exp.Column) and isinstance(node.this, exp.Identifier):
+            found.append(node)
+    return found
+
+
+def _within(node: exp.Expr, ancestor: exp.Expr) -> bool:
+    parent = node.parent
+    while parent is not None:
+        if parent is ancestor:
+            return True
+        parent = parent.parent
+    return False
+
+
+def _in_order_by(column: exp.Column, select: exp.Select) -> bool:
+    order = select.args.get("order")
+    return order is not None and _within(column, order)
+
+
+def _lambda_parameter(column: exp.Column) -> bool:
+    parent = column.parent
+    while parent is not None:
+        if isinstance(parent, exp.Lambda) and column.name.lower() in {
+            e.name.lower() for e in parent.expressions
+        }:
+            return True
+        parent = parent.parent
+    return False
+
+
+def _visible_columns(scope: Scope) -> set[str] | None:
+    """The columns of the scope's sources and of its enclosing scopes' (a correlated subquery
+    sees those), or None when a source's columns cannot be told."""
+    names: set[str] = set()
+    current: Scope | None = scope
+    while current is not None:
+        for _name, (node, source) in current.selected_sources.items():
+            columns = _source_columns(node, source)
+            if columns is None:
+                return None
+            names |= columns
+        current = current.parent
+    return names
+
+
+def _source_columns(node: exp.Expr, source: object) -> set[str] | None:
+    alias = node.args.get("alias") if isinstance(node, exp.Expr) else None
+    if isinstance(alias, exp.TableAlias) and alias.columns:
+        return {c.name.lower() for c in alias.columns}
+    if isinstance(source, exp.Table):
+        return set(schema.COLUMN_NAMES) if source.name.lower() in TRAIL_TABLES else None
+    if isinstance(source, Scope):
+        return _scope_columns(source)
+    return None
+
+
+def _scope_columns(scope: Scope) -> set[str] | None:
+    expression = scope.expression
+    if isinstance(expression, exp.SetOperation):
+        expression = expression.left
+        while isinstance(expression, exp.SetOperation):
+            expression = expression.left
+    if isinstance(expression, exp.Subquery):
+        expression = expression.unnest()
+    if not isinstance(expression, exp.Select):
+        return None
+    names: set[str] = set()
+    for projection in expression.expressions:
+        if isinstance(projection, exp.Star) or (
+            isinstance(projection, exp.Column) and isinstance(projection.this, exp.Star)
+        ):
+            inner = scope if expression is scope.expression else None
+            if inner is None:
+                return None
+            for _name, (node, source) in inner.selected_sources.items():
+                columns = _source_columns(node, source)
+                if columns is None:
+                    return None
+                names |= columns
+        else:
+            names.add(projection.alias_or_name.lower())
+    return names
+
+
+# -- numeric types ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Numeric:
+    """A Trino numeric type: kind "integer" (with its decimal precision: 3 tinyint, 5 smallint,
+    10 integer, 19 bigint), "decimal" (precision, scale) or "double" (double or real); or the one
+    other type told apart, "ipaddress"."""
+
+    kind: str
+    precision: int = 0
+    scale: int = 0
+
+    def as_decimal(self) -> Numeric:
+        return self if self.kind == "decimal" else Numeric("decimal", self.precision, 0)
+
+
+INTEGER = Numeric("integer", 10)
+BIGINT = Numeric("integer", 19)
+DOUBLE = Numeric("double")
+MAX_PRECISION = 38
+#: Not a number (a string, a timestamp, a boolean ...), as far as `/` and `%` are concerned.
+OTHER = Numeric("other")
+#: A type that cannot be told from the SQL alone.
+UNKNOWN = Numeric("unknown")
+#: The NULL literal (or a missing ELSE): takes the type of the other branches.
+NULL = Numeric("null")
+#: Trino's IPADDRESS (not a number: as OTHER for `/` and `%`).
+IPADDRESS = Numeric("ipaddress")
+_NUMBERS = frozenset({"integer", "decimal", "double"})
+
+_INTEGER_WIDTHS = {
+    exp.DataType.Type.TINYINT: 3,
+    exp.DataType.Type.SMALLINT: 5,
+    exp.DataType.Type.INT: 10,
+    exp.DataType.Type.BIGINT: 19,
+}
+_FLOATING = {exp.DataType.Type.DOUBLE, exp.DataType.Type.FLOAT}
+#: Functions that return bigint in Trino.
+_BIGINT_FUNCTIONS = (
+    exp.Count,
+    exp.CountIf,
+    exp.ApproxDistinct,
+    exp.Length,
+    exp.StrPosition,
+    exp.ArraySize,
+    exp.Hour,
+    exp.Minute,
+    exp.Second,
+    exp.Year,
+    exp.Month,
+    exp.Day,
+    exp.DayOfWeekIso,
+    exp.DayOfYear,
+    exp.WeekOfYear,
+    exp.Quarter,
+    exp.DateDiff,
+    exp.RowNumber,
+)
+_BIGINT_NAMES = frozenset(
+    {"json_array_length", "json_size", "rank", "dense_rank", "ntile", "millisecond", "day_of_month"}
+)
+#: Functions that return double in Trino.
+_DOUBLE_FUNCTIONS = (exp.TimeToUnix, exp.Sqrt, exp.Ln, exp.Pow, exp.Stddev, exp.Rand, exp.ApproxQuantile)
+_DOUBLE_NAMES = frozenset({"percent_rank", "cume_dist", "log10", "log2", "exp", "stddev_samp", "variance"})
+#: Functions whose type is their first argument's.
+_SAME_AS_ARGUMENT = (exp.Abs, exp.Max, exp.Min, exp.AnyValue, exp.ArgMax, exp.ArgMin, exp.Paren, exp.Neg)
+
+
+class Types:
+    """The Trino numeric types of a tree's expressions, with columns resolved through its scopes."""
+
+    def __init__(self, tree: exp.Expr) -> None:
+        try:
+            scopes = traverse_scope(tree)
+        except Exception:
+            scopes = []
+        self._scopes = {id(s.expression): s for s in scopes}
+        self._seen: dict[int, Numeric] = {}
+
+    def of(self, node: exp.Expr | None) -> Numeric:
+        if node is None:
+            return NULL
+        key = id(node)
+        if key not in self._seen:
+            self._seen[key] = UNKNOWN  # a cycle (a recursive CTE) stays unknown
+            self._seen[key] = self._infer(node)
+        return self._seen[key]
+
+    def _infer(self, node: exp.Expr) -> Numeric:
+        if isinstance(node, exp.Literal):
+            return literal_type(node)
+        if isinstance(node, exp.Null):
+            return NULL
+        if isinstance(node, exp.Boolean):
+            return OTHER
+        if isinstance(node, exp.Cast):  # and TryCast
+            return data_type(node.to)
+        if isinstance(node, exp.Add | exp.Sub | exp.Mul | exp.Div | exp.Mod):
+            return arithmetic(node, self.of(node.left), self.of(node.right))
+        if isinstance(node, exp.Alias):
+            return self.of(node.this)
+        if isinstance(node, exp.Column):
+            return self._column(node)
+        if isinstance(node, exp.Window):
+            return self.of(node.this)
+        if isinstance(node, exp.Subquery):
+            inner = node.unnest()
+            if isinstance(inner, exp.Select) and len(inner.expressions) == 1:
+                return self.of(inner.expressions[0])
+            return UNKNOWN
+        if isinstance(node, _BIGINT_FUNCTIONS) or (
+            isinstance(node, exp.Anonymous) and node.name.lower() in _BIGINT_NAMES
+        ):
+            return BIGINT
+        if isinstance(node, _DOUBLE_FUNCTIONS) or (
+            isinstance(node, exp.Anonymous) and node.name.lower() in _DOUBLE_NAMES
+        ):
+            return DOUBLE
+        if isinstance(node, exp.Sum):
+            summed = self.of(node.this)
+            if summed.kind == "integer":
+                return BIGINT
+            return Numeric("decimal", MAX_PRECISION, summed.scale) if summed.kind == "decimal" else summed
+        if isinstance(node, exp.Avg):
+            averaged = self.of(node.this)
+            return DOUBLE if averaged.kind == "integer" else averaged
+        if isinstance(node, exp.Round):
+            return _round(self.of(node.this), node.args.get("decimals") is not None)
+        if isinstance(node, exp.Ceil | exp.Floor):
+            return _round(self.of(node.this), False)
+        if isinstance(node, _SAME_AS_ARGUMENT):
+            return self.of(node.this)
+        if isinstance(node, exp.Coalesce | exp.Greatest | exp.Least):
+            return common([self.of(node.this), *(self.of(e) for e in node.expressions)])
+        if isinstance(node, exp.Nullif | exp.Try):
+            return self.of(node.this)
+        if isinstance(node, exp.If):
+            return common([self.of(node.args.get("true")), self.of(node.args.get("false"))])
+        if isinstance(node, exp.Case):
+            branches = [self.of(i.args.get("true")) for i in node.args.get("ifs", [])]
+            return common([*branches, self.of(node.args.get("default"))])
+        if isinstance(node, exp.Predicate | exp.Connector | exp.Not | exp.DPipe | exp.Lower | exp.Upper):
+            return OTHER
+        return UNKNOWN
+
+    def _column(self, column: exp.Column) -> Numeric:
+        scope = self._scope_of(column)
+        if scope is None:
+            return UNKNOWN
+        name = column.name.lower()
+        candidates = []
+        for source_name, (node, source) in scope.selected_sources.items():
+            if column.table:
+                if source_name.lower() == column.table.lower():
+                    candidates.append((node, source))
+            else:
+                columns = _source_columns(node, source)
+                if columns is None:
+                    return UNKNOWN
+                if name in columns:
+                    candidates.append((node, source))
+        if column.table and not candidates:
+            # `useridentity.arn`: a field of one of trail's structs, never a number
+            return OTHER if column.table.lower() in schema.COLUMN_NAMES else UNKNOWN
+        if len(candidates) != 1:
+            return UNKNOWN
+        node, source = candidates[0]
+        if isinstance(node, exp.Values):
+            return self._values(node, name)
+        if isinstance(source, exp.Table):
+            return OTHER if source.name.lower() in TRAIL_TABLES else UNKNOWN
+        if isinstance(source, Scope):
+            return self._output(source, name)
+        return UNKNOWN
+
+    def _values(self, values: exp.Values, name: str) -> Numeric:
+        alias = values.args.get("alias")
+        names = [c.name.lower() for c in alias.columns] if isinstance(alias, exp.TableAlias) else []
+        if name not in names:
+            return UNKNOWN
+        at = names.index(name)
+        cells = []
+        for row in values.expressions:
+            items = row.expressions if isinstance(row, exp.Tuple) else [row]
+            if at >= len(items):
+                return UNKNOWN
+            cells.append(self.of(items[at]))
+        return common(cells)
+
+    def _output(self, scope: Scope, name: str) -> Numeric:
+        expression = scope.expression
+        while isinstance(expression, exp.SetOperation):
+            expression = expression.left
+        if not isinstance(expression, exp.Select):
+            return UNKNOWN
+        for projection in expression.expressions:
+            if projection.alias_or_name.lower() == name and not isinstance(projection, exp.Star):
+                return self.of(projection)
+        return UNKNOWN
+
+    def _scope_of(self, node: exp.Expr) -> Scope | None:
+        parent = node.parent
+        while parent is not None:
+            if id(parent) in self._scopes and isinstance(parent, exp.Select):
+                return self._scopes[id(parent)]
+            parent = parent.parent
+        return None
+
+
+def literal_type(node: exp.Literal) -> Numeric:
+    if not node.is_number:
+        return OTHER
+    text = node.name.lower()
+    if "e" in text:
+        return DOUBLE
+    if "." not in text:
+        return INTEGER if abs(int(text)) <= 2**31 - 1 else BIGINT
+    whole, fraction = text.lstrip("-").split(".", 1)
+    whole = whole.lstrip("0")
+    return Numeric("decimal", max(len(whole) + len(fraction), 1), len(fraction))
+
+
+def data_type(to: exp.DataType) -> Numeric:
+    kind = to.this
+    if kind == exp.DataType.Type.IPADDRESS:
+        return IPADDRESS
+    if kind in _INTEGER_WIDTHS:
+        return Numeric("integer", _INTEGER_WIDTHS[kind])
+    if kind in _FLOATING:
+        return DOUBLE
+    if kind == exp.DataType.Type.DECIMAL:
+        params = [int(p.name) for p in to.expressions if p.name.isdigit()]
+        precision = params[0] if params else MAX_PRECISION
+        return Numeric("decimal", precision, params[1] if len(params) > 1 else 0)
+    return OTHER
+
+
+def arithmetic(node: exp.Expr, left: Numeric, right: Numeric) -> Numeric:
+    """Trino's result type of `left op right` (its documented decimal precision and scale rules)."""
+    if NULL in (left, right):
+        return UNKNOWN
+    if UNKNOWN in (left, right):
+        return UNKNOWN
+    if left.kind not in _NUMBERS or right.kind not in _NUMBERS:
+        return OTHER
+    if "double" in (left.kind, right.kind):
+        return DOUBLE
+    if left.kind == right.kind == "integer":
+        return left if left.precision >= right.precision else right
+    a, b = left.as_decimal(), right.as_decimal()
+    p1, s1, p2, s2 = a.precision, a.scale, b.precision, b.scale
+    if isinstance(node, exp.Add | exp.Sub):
+        scale = max(s1, s2)
+        precision = max(p1 - s1, p2 - s2) + scale + 1
+    elif isinstance(node, exp.Mul):
+        scale, precision = s1 + s2, p1 + p2
+    elif isinstance(node, exp.Div):
+        scale, precision = max(s1, s2), p1 + s2 + max(0, s2 - s1)
+    else:  # Mod
+        scale = max(s1, s2)
+        precision = min(p1 - s1, p2 - s2) + scale
+    return Numeric("decimal", min(precision, MAX_PRECISION), scale)
+
+
+def common(types: list[Numeric]) -> Numeric:
+    """The type Trino gives CASE / COALESCE branches of these types (NULLs aside)."""
+    known = [t for t in types if t is not NULL]
+    if UNKNOWN in known or not known:
+        return UNKNOWN
+    if all(t is IPADDRESS for t in known):
+        return IPADDRESS
+    if any(t.kind not in _NUMBERS for t in known):
+        return OTHER
+    if any(t.kind == "double" for t in known):
+        return DOUBLE
+    if all(t.kind == "integer" for t in known):
+        return max(known, key=lambda t: t.precision)
+    decimals = [t.as_decimal() for t in known]
+    scale = max(t.scale for t in decimals)
+    whole = max(t.precision - t.scale for t in decimals)
+    return Numeric("decimal", min(whole + scale, MAX_PRECISION), scale)
+
+
+def _round(inner: Numeric, with_digits: bool) -> Numeric:
+    if inner.kind != "decimal":
+        return inner
+    if with_digits:  # round(decimal(p, s), n): decimal(p + 1, s)
+        return Numeric("decimal", min(inner.precision + 1, MAX_PRECISION), inner.scale)
+    # round / ceil / floor of decimal(p, s): decimal(p - s + min(s, 1), 0)
+    return Numeric("decimal", inner.precision - inner.scale + min(inner.scale, 1), 0)
+
+
+# -- JSON paths ---------------------------------------------------------------------------------
+
+
+def json_path_tokens(path: str) -> list[str]:
+    """The keys (or indexes) of a Trino JSON path (`$.a.b[0]`, `$["x-amz-copy-source"]`), as
+    Trino's tokenizer reads it; a path Trino refuses is a UsageError with Trino's message."""
+    invalid = UsageError(
+        f"Invalid JSON path: '{path}'",
+        'Athena\'s paths are $.key, $["any key"] and $.key[0]; a key with - or a space needs $["..."]',
+    )
+    if not path.startswith("$"):
+        raise invalid
+    tokens: list[str] = []
+    at = 1
+    while at < len(path):
+        char = path[at]
+        if char == ".":
+            start = at = at + 1
+            while at < len(path) and (path[at] == ":" or _unquoted(path[at])):
+                at += 1
+            if at == start:
+                raise invalid
+            tokens.append(path[start:at])
+        elif char == "[":
+            at += 1
+            if at < len(path) and path[at] == '"':
+                at += 1
+                token: list[str] = []
+                while at < len(path) and path[at] != '"':
+                    if path[at] == "\\":
+                        at += 1
+                        if at >= len(path) or path[at] not in '"\\':
+                            raise invalid
+                    token.append(path[at])
+                    at += 1
+                if at >= len(path):
+                    raise invalid
+                at += 1  # the closing quote
+                tokens.append("".join(token))
+            else:
+                start = at
+                while at < len(path) and _unquoted(path[at]):
+                    at += 1
+                if at == start:
+                    raise invalid
+                tokens.append(path[start:at])
+            if at >= len(path) or path[at] != "]":
+                raise invalid
+            at += 1
+        else:
+            raise invalid
+    return tokens
+
+
+def _unquoted(char: str) -> bool:
+    return char == "_" or char.isalnum()
+
+
+#: Paths with more number-like keys than this are refused (each is tried as index and as key).
+MAX_AMBIGUOUS_KEYS = 3
+
+
+def duckdb_json_paths(tokens: list[str]) -> list[str]:
+    """DuckDB paths that together read what the Trino path reads. A key of digits reads an array
+    item in an array and a member in an object (Trino's tokens are text): one path a reading."""
+    paths = ["$"]
+    ambiguous = 0
+    for token in tokens:
+        if token.isascii() and token.isidentifier():
+            key = "." + token
+        else:
+            key = '."' + token.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        if token.isascii() and token.isdigit():
+            ambiguous += 1
+            if ambiguous > MAX_AMBIGUOUS_KEYS:
+                raise UsageError(
+                    f"a JSON path with more than {MAX_AMBIGUOUS_KEYS} number keys is not run locally",
+                    "run it on Athena (--engine athena)",
+                )
+            paths = [p + step for p in paths for step in (f"[{int(token)}]", key)]
+        else:
+            paths = [p + key for p in paths]
+    return paths
+
+
+# -- ISO 8601 -------------------------------------------------------------------------------------
+
+#: The ISO 8601 forms the local engine reads as Trino does: a date, or a date and time to the
+#: second with an optional fraction, in UTC (Z, +00:00, +0000, +00) or with no zone (the
+#: session's, UTC). Trino reads more (week dates, reduced precision, other offsets): refused.
+ISO8601_UTC = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}"
+    r"([Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,9})?([Zz]|[+-]00(:?00)?)?)?$"
+)
+#: What Trino reads that the local engine does not: refused with a hint, not given a wrong answer.
+ISO8601_TRINO = (
+    r"^[+-]?[0-9]{4}(-[0-9]{2}(-[0-9]{2}([Tt][0-9]{2}(:[0-9]{2}(:[0-9]{2}([.,][0-9]{1,9})?)?)?"
+    r"([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)?)?)?|-W[0-9]{2}(-[0-9])?|-[0-9]{3})?$"
+)
