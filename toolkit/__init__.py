@@ -1,7 +1,26 @@
 """trailcsi: investigate AWS CloudTrail trail archives with SQL on DuckDB or Athena.
 
-The CLI (`toolkit.cli`) is a thin layer over this package; everything it does can be done from
-a notebook: `archive.scan(...)`, `window.parse(...)`, `Criteria(...)`, `engines.local.LocalEngine`.
+The public API (`toolkit.api`, loaded on first use so that `import toolkit` stays cheap):
+
+    trail = toolkit.open_archive("./sample")      # or "s3://bucket/prefix"; toolkit.open_athena()
+    trail.search(since="7d", user="alice")         # Rows: .columns, .rows, .records(), .to_dict()
+    trail.sql("SELECT ... FROM trail ..."), trail.run("iam-user-created"), trail.sweep()
+    trail.event(event_id), toolkit.verify("./sample", public_keys="keys.json")
+
+The command line (`toolkit.cli`) is a thin layer over the same library.
 """
 
-__version__ = "0.1.0"
+from typing import Any
+
+from toolkit.version import __version__
+
+_API = ("Rows", "Trail", "open_archive", "open_athena", "verify")
+__all__ = [*_API, "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _API:
+        from toolkit import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'toolkit' has no attribute {name!r}")

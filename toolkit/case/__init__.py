@@ -26,7 +26,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from toolkit import __version__
 from toolkit.case import raw
 from toolkit.core.criteria import Criteria
 from toolkit.core.query import TrailQuery
@@ -36,6 +35,7 @@ from toolkit.errors import NotFoundError, SourceError, TrailcsiError, UsageError
 from toolkit.templates.catalog import Catalog
 from toolkit.templates.render import render
 from toolkit.templates.sweep import SEVERITY_RANK
+from toolkit.version import __version__
 
 #: The files a case folder holds; a folder holding anything else is refused without --force.
 FILES = ("report.html", "events.jsonl", "manifest.json", "timeline.csv")

@@ -14,7 +14,7 @@ import json
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
-from toolkit import __version__
+from toolkit.version import __version__
 
 if TYPE_CHECKING:
     from toolkit.case import Case, CaseEvent

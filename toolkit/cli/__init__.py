@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from toolkit import __version__, leftovers
+from toolkit import leftovers
 from toolkit.cli.athena import athena_app
 from toolkit.cli.cache import cache_app
 from toolkit.cli.case import case_app
@@ -50,6 +50,7 @@ from toolkit.errors import (
     UsageError,
 )
 from toolkit.templates.catalog import Catalog
+from toolkit.version import __version__
 
 if TYPE_CHECKING:
     from toolkit.core.query import TrailQuery

@@ -1,0 +1,106 @@
+"""The public API, used as a notebook would use it: `import toolkit` and nothing else of the
+package (the sample archive and its answer key come from the fixtures). Each answer is checked
+against the sample's planted incidents, not against another path through the same code."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import toolkit
+
+WINDOW = {"start": "2025-03-29T00:00Z", "end": "2025-03-29T12:00Z"}
+
+
+@pytest.fixture(scope="module")
+def trail(sample_root: Path):
+    with toolkit.open_archive(sample_root) as opened:
+        yield opened
+
+
+def test_import_toolkit_is_cheap_and_the_api_loads_on_first_use():
+    code = "import sys, toolkit; print('duckdb' in sys.modules, 'toolkit.api' in sys.modules)"
+    cold = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert cold.stdout.split() == ["False", "False"]
+    assert {"open_archive", "open_athena", "verify", "Rows", "Trail"} <= set(toolkit.__all__)
+    assert callable(toolkit.open_archive) and toolkit.__version__
+    with pytest.raises(AttributeError):
+        _ = toolkit.no_such_name
+
+
+def test_search_finds_the_brute_force_with_criteria_as_keywords(trail, answers):
+    found = trail.search(
+        **WINDOW,
+        event_name="ConsoleLogin",
+        source_ip=answers.brute_force_ip,
+        errors_only=True,
+        columns=["eventid", "eventtime", "sourceipaddress"],
+    )
+    assert found.columns == ["eventid", "eventtime", "sourceipaddress"]
+    assert {r["eventid"] for r in found.records()} == set(answers.brute_force_failure_ids)
+    times = found.to_dict()["eventtime"]
+    assert times == sorted(times) and len(found) == len(times) == answers.brute_force_failures
+    assert found.skipped == [] and found.files_read == found.files_selected > 0
+    newest = trail.search(**WINDOW, event_name=["ConsoleLogin"], sort="eventtime:desc", limit=2)
+    assert len(newest) == 2 and newest.rows[0] >= newest.rows[1]
+
+
+def test_sql_run_event_and_sweep(trail, answers):
+    counted = trail.sql(
+        "SELECT sourceipaddress, count(*) AS n FROM trail WHERE eventname = 'ConsoleLogin' "
+        "AND json_extract_scalar(responseelements, '$.ConsoleLogin') = 'Failure' GROUP BY 1 ORDER BY 2 DESC",
+        **WINDOW,
+    )
+    assert counted.rows[0] == (answers.brute_force_ip, answers.brute_force_failures)
+    created = trail.run("user-created", {"user_name": answers.rogue_user}, all_time=True)
+    assert [r["eventid"] for r in created.records()] == [answers.rogue_user_event_id]
+    record = trail.event(answers.rogue_user_event_id, all_time=True)
+    assert record is not None and record["requestParameters"]["userName"] == answers.rogue_user
+    assert trail.event("00000000-0000-0000-0000-000000000000", **WINDOW) is None
+    findings = trail.sweep(**WINDOW, min_severity="medium")
+    assert findings and all(f.severity in ("critical", "high", "medium") for f in findings)
+    brute = [f for f in findings if f.template == "console-login-failures"]
+    assert brute and answers.brute_force_user in brute[0].record["principal"]
+    assert trail.sweep(**WINDOW, min_severity="high") == []  # the window's findings are medium
+
+
+def test_verify_checks_the_sample_digest_chains(sample_root: Path):
+    from toolkit.sample import digests  # the sample's own keys (a real archive: CloudTrail's)
+
+    report = toolkit.verify(
+        sample_root,
+        start="2025-03-29T00:00Z",
+        end="2025-03-29T06:00Z",
+        public_keys=sample_root / digests.PUBLIC_KEYS,
+        signatures=sample_root / digests.METADATA,
+    )
+    assert report.ok and report.as_dict()["totals"]["digests_valid"] > 0
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda t: t.search(since="7 weeks"), "not a duration"),
+        (lambda t: t.search(usr="alice"), "unknown criterion 'usr' (did you mean 'user'?)"),
+        (lambda t: t.search(columns=["eventnme"]), "did you mean 'eventname'"),
+        (lambda t: t.sql("DROP TABLE trail"), "only SELECT or WITH"),
+        (lambda t: t.run("no-such-template"), "no-such-template"),
+        (lambda t: t.sweep(min_severity="urgent"), "is not a severity"),
+    ],
+)
+def test_mistakes_are_trailcsi_errors_with_a_hint(trail, call, message):
+    from toolkit.errors import TrailcsiError
+
+    with pytest.raises(TrailcsiError) as raised:
+        call(trail)
+    assert message in f"{raised.value.message} ({raised.value.hint})"
+
+
+def test_a_missing_archive_is_a_trailcsi_error(tmp_path: Path):
+    from toolkit.errors import TrailcsiError
+
+    with pytest.raises(TrailcsiError):
+        toolkit.open_archive(tmp_path / "nowhere")

@@ -1,0 +1,328 @@
+"""The public API, for notebooks and scripts: what the command line does, as Python calls.
+
+    import toolkit
+
+    with toolkit.open_archive("./sample") as trail:            # a directory, or s3://bucket/prefix
+        logins = trail.search(since="7d", event_name="ConsoleLogin", errors_only=True)
+        print(len(logins), logins.columns)
+        frame = pandas.DataFrame(logins.records())             # or pandas.DataFrame(logins.to_dict())
+        created = trail.run("iam-user-created", since="30d")
+        counts = trail.sql("SELECT eventname, count(*) AS n FROM trail GROUP BY 1", all_time=True)
+        findings = trail.sweep(since="7d", min_severity="high")
+        record = trail.event("a1b2...", since="7d")              # the original JSON record
+    report = toolkit.verify("./sample", since="7d", public_keys="keys.json")
+
+`toolkit.open_athena()` opens the Athena table `trailcsi athena setup` made (its `trailcsi.toml`),
+and the same methods run there. Windows are the CLI's: `since` ("7d", "36h"), `start` and `end`
+(ISO 8601, UTC unless they carry an offset) or `all_time`; no window means the last 7 days.
+Criteria are `Criteria`'s fields as keywords (`user`, `event_name`, `source_ip`, `region`, ...),
+each a string or a list of strings (ORed within, ANDed across). Results are `Rows`. Errors are
+`toolkit.errors.TrailcsiError` (a one-line `message` and a `hint`); nothing skipped is silent:
+`Rows.skipped` lists the log files a query could not read, and why.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from toolkit.core.criteria import Criteria
+from toolkit.core.finding import Finding
+from toolkit.core.query import TrailQuery
+from toolkit.core.window import Window
+from toolkit.core.window import parse as parse_window
+from toolkit.engines import Engine, Result, ScanReport, SkippedFile
+from toolkit.errors import UsageError
+
+__all__ = ["Rows", "Trail", "open_archive", "open_athena", "verify"]
+
+
+@dataclass
+class Rows:
+    """A query's result: column names, rows as tuples (in the query's order), and what was read."""
+
+    columns: list[str]
+    rows: list[tuple[Any, ...]]
+    #: Log files the query could not read (corrupt, not CloudTrail, ...), with why: never silent.
+    skipped: list[SkippedFile] = field(default_factory=list)
+    #: How many log files the window selected, and how many of them were read.
+    files_selected: int = 0
+    files_read: int = 0
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self) -> Iterator[tuple[Any, ...]]:
+        return iter(self.rows)
+
+    def records(self) -> list[dict[str, Any]]:
+        """One dict per row (`pandas.DataFrame(rows.records())`)."""
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+    def to_dict(self) -> dict[str, list[Any]]:
+        """Column name → its values, in row order (`pandas.DataFrame(rows.to_dict())`)."""
+        return {name: [row[at] for row in self.rows] for at, name in enumerate(self.columns)}
+
+
+class Trail:
+    """An open trail: a local archive (DuckDB) or the Athena table. Close it, or use `with`."""
+
+    def __init__(self, engine: Engine, source: str) -> None:
+        self._engine = engine
+        self.source = source
+
+    def __repr__(self) -> str:
+        return f"Trail({self.source!r})"
+
+    def __enter__(self) -> Trail:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._engine.close()
+
+    def search(
+        self,
+        *,
+        since: str | None = None,
+        start: str | None = None,
+        end: str | None = None,
+        all_time: bool = False,
+        columns: Sequence[str] | None = None,
+        sort: str | Sequence[str] | None = None,
+        limit: int | None = None,
+        **criteria: Any,
+    ) -> Rows:
+        """The events matching `criteria` in the window, oldest first (or by `sort`: "column" or
+        "column:desc"), every column unless `columns` names some (paths such as useridentity.arn)."""
+        from toolkit.core import ordering, search
+
+        chosen = search.parse_columns(",".join(columns)) if columns is not None else None
+        keys = ordering.parse([sort] if isinstance(sort, str) else list(sort or []))
+        window = _window(since, start, end, all_time)
+        return self._rows(search.build(_criteria(criteria), window, chosen, limit, keys))
+
+    def sql(
+        self,
+        query: str,
+        *,
+        since: str | None = None,
+        start: str | None = None,
+        end: str | None = None,
+        all_time: bool = False,
+        **criteria: Any,
+    ) -> Rows:
+        """One read-only Athena (Trino) SELECT over the table `trail`, limited to the window and
+        criteria; on a local archive it runs on DuckDB with Trino's semantics."""
+        window = _window(since, start, end, all_time)
+        return self._rows(TrailQuery.parse(query, window, _criteria(criteria)))
+
+    def run(
+        self,
+        template: str,
+        params: dict[str, Any] | None = None,
+        *,
+        since: str | None = None,
+        start: str | None = None,
+        end: str | None = None,
+        all_time: bool = False,
+        queries: str | os.PathLike[str] | None = None,
+        **criteria: Any,
+    ) -> Rows:
+        """An investigation template or detection (built-in, the user's, or of the folder `queries`), its
+        parameters by name (`trailcsi queries show NAME` lists them)."""
+        from toolkit.templates.catalog import Catalog
+        from toolkit.templates.render import render
+
+        chosen = Catalog.load([Path(queries)] if queries is not None else None).get(template)
+        values = {name: str(value) for name, value in (params or {}).items()}
+        window = _window(since, start, end, all_time)
+        return self._rows(render(chosen, values, window, _criteria(criteria)))
+
+    def sweep(
+        self,
+        *,
+        since: str | None = None,
+        start: str | None = None,
+        end: str | None = None,
+        all_time: bool = False,
+        tag: str | None = None,
+        min_severity: str | None = None,
+        queries: str | os.PathLike[str] | None = None,
+        **criteria: Any,
+    ) -> list[Finding]:
+        """Every detection over the window: findings severest first, then oldest first. The
+        suppressions of trailcsi.toml apply (`trailcsi sweep --show-suppressed` lists them)."""
+        from toolkit import config
+        from toolkit.templates import sweep as sweep_module
+        from toolkit.templates.catalog import Catalog
+
+        catalog = Catalog.load([Path(queries)] if queries is not None else None)
+        window = _window(since, start, end, all_time)
+        found = sweep_module.run(
+            self._engine, catalog, window, _criteria(criteria), tag, config.load().suppressions
+        )
+        if min_severity is None:
+            return found.findings
+        if min_severity.lower() not in sweep_module.SEVERITY_RANK:
+            raise UsageError(
+                f"min_severity {min_severity!r} is not a severity", "use critical, high, medium or low"
+            )
+        return sweep_module.at_least(found.findings, min_severity.lower())
+
+    def event(
+        self,
+        event_id: str,
+        *,
+        since: str | None = None,
+        start: str | None = None,
+        end: str | None = None,
+        all_time: bool = False,
+    ) -> dict[str, Any] | None:
+        """The original JSON record of one event (every key, as written), or None if the window
+        holds none (more than one copy, as CloudTrail sometimes delivers: the first)."""
+        from toolkit.core import search
+
+        query = search.build(Criteria(), _window(since, start, end, all_time))
+        records, _report = self._engine.find_event(query, event_id)
+        return records[0] if records else None
+
+    def _rows(self, query: TrailQuery) -> Rows:
+        result = self._engine.run(query)
+        report = result.report
+        return Rows(
+            list(result.columns),
+            list(result.rows),
+            list(report.skipped),
+            report.files_selected,
+            report.files_read,
+        )
+
+
+def open_archive(source: str | os.PathLike[str], *, cache: bool = True, strict: bool = False) -> Trail:
+    """A trail archive: a directory holding `AWSLogs/` (its columnar cache used when built, unless
+    `cache=False`), or `s3://bucket/prefix` (each query's log files fetched into the local S3
+    cache first). `strict` makes a bad log file an error instead of a skipped file."""
+    text = os.fspath(source)
+    if text.startswith("s3://"):
+        return Trail(_S3Engine(text, strict=strict), text)
+    from toolkit.engines.local import LocalEngine
+
+    columnar = None
+    if cache:
+        from toolkit.cache.columnar import ColumnarCache
+
+        columnar = ColumnarCache(text)
+        columnar = columnar if columnar.dir.is_dir() else None
+    return Trail(LocalEngine(text, strict=strict, cache=columnar), text)
+
+
+def open_athena(config_file: str | os.PathLike[str] | None = None, **settings: Any) -> Trail:
+    """The Athena table of `trailcsi.toml` (`trailcsi athena setup` writes it; found as the CLI
+    finds it, or `config_file`), `settings` overriding its `[athena]` keys (database, table,
+    workgroup, output_location, region, profile, ...)."""
+    import dataclasses
+
+    import boto3
+
+    from toolkit import config
+    from toolkit.engines.athena import AthenaEngine
+
+    chosen = dataclasses.replace(config.load(config_file).athena, **settings)
+    session = boto3.Session(profile_name=chosen.profile, region_name=chosen.region)
+    return Trail(AthenaEngine(chosen, session=session), f"athena:{chosen.database}.{chosen.table}")
+
+
+def verify(
+    source: str | os.PathLike[str],
+    *,
+    since: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    all_time: bool = False,
+    public_keys: str | os.PathLike[str] | None = None,
+    signatures: str | os.PathLike[str] | None = None,
+) -> Any:
+    """Check the digest chains and log-file hashes of a local archive over the window: a
+    `VerifyReport` (`.ok`, `.problems`, `.as_dict()`). `public_keys` is a file of CloudTrail's
+    public keys (`trailcsi verify --help` says how to get them); `signatures` the digests' S3
+    signatures."""
+    from toolkit.integrity import verify as verify_module
+    from toolkit.integrity.publickeys import PublicKeys
+
+    if public_keys is None:
+        raise UsageError(
+            "verify needs CloudTrail's public keys", "give public_keys=FILE (trailcsi verify --help)"
+        )
+    keys = PublicKeys.load(Path(public_keys))
+    signed = verify_module.load_signatures(Path(signatures)) if signatures is not None else {}
+    window = _window(since, start, end, all_time)
+    return verify_module.verify(Path(source), window, keys, signatures=signed)
+
+
+class _S3Engine:
+    """A local engine over the log files of `s3://...` a query's window needs, fetched first."""
+
+    dialect = "duckdb"
+
+    def __init__(self, url: str, *, strict: bool) -> None:
+        self.url = url
+        self.strict = strict
+        self._engines: list[Any] = []
+
+    def _local(self, query: TrailQuery) -> Any:
+        import boto3
+
+        from toolkit.engines.local import LocalEngine
+        from toolkit.sources import s3source
+
+        accounts, regions = query.criteria.partitions() if query.criteria else ([], [])
+        directory, _done = s3source.sync(
+            boto3.client("s3"), self.url, query.window, accounts, regions, warn=lambda _m: None
+        )
+        engine = LocalEngine(str(directory), strict=self.strict)
+        self._engines.append(engine)
+        return engine
+
+    def run(self, query: TrailQuery) -> Result:
+        result: Result = self._local(query).run(query)
+        return result
+
+    def render(self, query: TrailQuery, files_shown: int | None = None) -> str:
+        return str(self._local(query).render(query, files_shown))
+
+    def find_event(self, query: TrailQuery, event_id: str) -> tuple[list[dict[str, Any]], ScanReport]:
+        found: tuple[list[dict[str, Any]], ScanReport] = self._local(query).find_event(query, event_id)
+        return found
+
+    def cancel(self) -> None:
+        for engine in self._engines:
+            engine.cancel()
+
+    def close(self) -> None:
+        for engine in self._engines:
+            engine.close()
+        self._engines.clear()
+
+
+def _window(since: str | None, start: str | None, end: str | None, all_time: bool) -> Window:
+    return parse_window(since=since, start=start, end=end, all_time=all_time)
+
+
+def _criteria(given: dict[str, Any]) -> Criteria:
+    """`Criteria` from keywords: a string is a list of one; flags (read_only, ...) stay booleans."""
+    known = {f for f in Criteria.__dataclass_fields__}
+    unknown = sorted(set(given) - known)
+    if unknown:
+        from toolkit.core.schema import suggest
+
+        guess = suggest(unknown[0], sorted(known))
+        hint = f"did you mean {guess!r}?" if guess else f"criteria: {', '.join(sorted(known))}"
+        raise UsageError(f"unknown criterion {unknown[0]!r}", hint)
+    values: dict[str, Any] = {k: [v] if isinstance(v, str) else v for k, v in given.items()}
+    return Criteria(**values)
