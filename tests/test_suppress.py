@@ -48,7 +48,7 @@ ROLE_SESSION = f"arn:aws:sts::{ACCOUNT}:assumed-role/ci-deploy/terraform-apply-4
     [
         # principal: the whole ARN, exact or glob, or a name the ARN ends with
         ({"principal": f"arn:aws:iam::{ACCOUNT}:user/bob"}, {}, True),
-        ({"principal": "arn:aws:iam::*:user/b*"}, {}, True),
+        ({"principal": "arn:aws:iam::*:user/bo*"}, {}, True),
         ({"principal": "arn:aws:iam::*:user/bo"}, {}, False),
         ({"principal": "bob"}, {}, True),
         ({"principal": "BOB"}, {}, True),  # IAM names are unique regardless of case
@@ -88,8 +88,42 @@ ROLE_SESSION = f"arn:aws:sts::{ACCOUNT}:assumed-role/ci-deploy/terraform-apply-4
         ({"principal": "cloudtrail.amazonaws.com"}, {"principal": "cloudtrail.amazonaws.com"}, True),
         ({"principal": "bob"}, {"principal": None}, False),
         # a finding naming several principals (a password spray) is matched only if all match
-        ({"principal": "a*"}, {"principal": "ann, amy"}, True),
-        ({"principal": "a*"}, {"principal": "ann, bob"}, False),
+        ({"principal": "*-ops"}, {"principal": "ann-ops, amy-ops"}, True),
+        ({"principal": "*-ops"}, {"principal": "ann-ops, bob"}, False),
+        # a wildcard never reaches a name the caller chose: a session's or a federated user's
+        (
+            {"principal": "*/ci-deploy"},
+            {"principal": f"arn:aws:sts::{ACCOUNT}:assumed-role/dev/ci-deploy"},
+            False,
+        ),
+        (
+            {"principal": "*/ci-deploy"},
+            {"principal": f"arn:aws:sts::{ACCOUNT}:federated-user/ci-deploy"},
+            False,
+        ),
+        ({"principal": "ci-*"}, {"principal": f"arn:aws:iam::{ACCOUNT}:role/ci-deploy"}, True),
+        ({"principal": "ci-*"}, {"principal": f"arn:aws:sts::{ACCOUNT}:assumed-role/dev/ci-deploy"}, False),
+        (
+            {"principal": "*ci-deploy*"},
+            {"principal": f"arn:aws:sts::{ACCOUNT}:assumed-role/dev/x.ci-deploy"},
+            False,
+        ),
+        (
+            {"principal": "arn:aws:*ci-deploy"},
+            {"principal": f"arn:aws:sts::{ACCOUNT}:assumed-role/dev/ci-deploy"},
+            False,
+        ),
+        ({"principal": "arn:aws:*ci-deploy"}, {"principal": ROLE_SESSION}, True),  # the role ci-deploy
+        (
+            {"principal": "arn:aws:sts::*:assumed-role/*deploy/terraform-apply-*"},  # role not named
+            {"principal": ROLE_SESSION},
+            False,
+        ),
+        (
+            {"principal": f"arn:aws:sts::{ACCOUNT}:federated-user/ci-deploy"},  # exactly: the one
+            {"principal": f"arn:aws:sts::{ACCOUNT}:federated-user/ci-deploy"},
+            True,
+        ),
         # event name and template: exact or glob
         ({"event_name": "CreateUser"}, {}, True),
         ({"event_name": "Create*"}, {}, True),
@@ -186,6 +220,11 @@ BAD_FILES = [
     ('[[suppress]]\nprincipal = "*[!q]*"\nreason = "r"\n', "principal '*[!q]*' matches anything"),
     ('[[suppress]]\nevent_name = "[a-z]*"\nreason = "r"\n', "event_name '[a-z]*' matches anything"),
     ('[[suppress]]\ntemplate = "*-*"\nreason = "r"\n', "template '*-*' matches anything"),
+    ('[[suppress]]\nprincipal = "??*"\nreason = "r"\n', "principal '??*' matches anything"),
+    ('[[suppress]]\nprincipal = "arn:*"\nreason = "r"\n', "principal 'arn:*' matches anything"),
+    ('[[suppress]]\nprincipal = "*/*"\nreason = "r"\n', "principal '*/*' matches anything"),
+    ('[[suppress]]\nprincipal = "arn:aws:iam::*:*"\nreason = "r"\n', "principal 'arn:aws:iam::*:*' matches"),
+    ('[[suppress]]\nevent_name = "??*"\nreason = "r"\n', "event_name '??*' matches anything"),
     ('[[suppress]]\nsource_ip = "0.0.0.0/0"\nreason = "r"\n', "source_ip '0.0.0.0/0' matches every address"),
     ('[[suppress]]\nsource_ip = "::/0"\nreason = "r"\n', "source_ip '::/0' matches every address"),
     ("[[supress]]\n", "unknown key(s): supress"),

@@ -90,29 +90,43 @@ def _listed(value: object) -> list[str]:
 def _principal_matches(pattern: str, principal: str) -> bool:
     """Whether a suppression's `principal` pattern covers a finding's principal.
 
-    An ARN pattern matches the whole ARN, and a role's ARN (`arn:aws:iam::*:role/ci-deploy`) also
-    matches that role's sessions (`arn:aws:sts::...:assumed-role/ci-deploy/run-42`). A name matches
-    what the account named: an IAM user's or a role's name (`ci-deploy`), never a session's or a
-    federated user's name, which whoever calls AssumeRole or GetFederationToken chooses (an
-    intruder could name a session after a suppression). A principal that is a bare name (a
-    service, an unknown user's name) is matched whole."""
-    if _glob(pattern, principal):
-        return True
+    Only what an account named is matched, never a name its caller chose: a session's name (chosen
+    by whoever calls AssumeRole) or a federated user's (GetFederationToken's caller), as an intruder
+    could name a session after a suppression. So for an IAM or STS principal:
+    - a name (`ci-deploy`) matches an IAM user's or a role's name;
+    - an ARN pattern matches a user's or a role's ARN, and a role's ARN
+      (`arn:aws:iam::*:role/ci-deploy`) also matches that role's sessions;
+    - a session's own ARN pattern matches a session only when it names the role without a wildcard
+      (`arn:aws:sts::*:assumed-role/ci-deploy/terraform-*`); a federated user only by its exact ARN.
+    A principal that is not an IAM or STS ARN (a service, a bare name) is matched whole."""
     arn = _ARN.fullmatch(principal)
     if arn is None:
-        return False
+        return _glob(pattern, principal)
     partition, service, account, kind, rest = arn.groups()
     names = rest.split("/")
+    kind = kind.lower()
     if pattern.lower().startswith("arn:"):
-        if service == "sts" and kind == "assumed-role" and len(names) >= 2:  # a role's session
+        if kind in ("user", "role") and service.lower() == "iam":
+            return _glob(pattern, principal)
+        if kind == "assumed-role" and len(names) >= 2:  # a role's session
             role = f"arn:{partition}:iam::{account}:role/{names[0]}"
-            return _glob(_without_path(pattern), role)
-        return False
+            if _glob(_without_path(pattern), role):
+                return True
+            session = _SESSION_PATTERN.fullmatch(pattern)
+            return bool(session) and not _WILDCARDS.search(session.group(1)) and _glob(pattern, principal)
+        return pattern.lower() == principal.lower()  # a federated user: its exact ARN only
     if kind in ("user", "role"):
         return _glob(pattern, names[-1])  # (an IAM path goes before the name)
     if kind == "assumed-role":
         return _glob(pattern, names[0])  # the role, not the session
     return False
+
+
+#: a session ARN pattern: arn:PARTITION:sts::ACCOUNT:assumed-role/ROLE/SESSION (ROLE captured)
+_SESSION_PATTERN = re.compile(r"arn:[^:]*:sts::[^:]*:assumed-role/([^/]+)/.+", re.IGNORECASE)
+_WILDCARDS = re.compile(r"[*?\[]")
+#: The words of an ARN every principal's ARN has: they name nothing in particular.
+_ARN_FRAME = frozenset({"arn", "aws", "aws-cn", "aws-us-gov", "iam", "sts", "user", "role", "assumed-role"})
 
 
 #: arn:PARTITION:SERVICE::ACCOUNT:KIND/REST (IAM and STS principals)
@@ -220,7 +234,7 @@ def _entry(
             raise refuse(f"{key} must be a non-empty string, not {value!r}", f'write {key} = "..."', key)
         if isinstance(value, str) and not value.isprintable():
             raise refuse(f"{key} {value!r} holds a control character", "remove it", key)
-        if key in _PROBES and isinstance(value, str) and all(_glob(value.strip(), p) for p in _PROBES[key]):
+        if key in _PROBES and isinstance(value, str) and _too_broad(key, value.strip()):
             raise refuse(
                 f"{key} {value!r} matches anything", f"name what it matches, or leave {key} out", key
             )
@@ -247,6 +261,20 @@ def _entry(
         expires=expires,
         network=network,
     )
+
+
+def _too_broad(key: str, pattern: str) -> bool:
+    """A pattern with wildcards that names fewer than two letters or digits of its own (`??*`,
+    `*/*`, `arn:*`, `*[!_]*`: an ARN's frame of partition, service and kind is not counted), or
+    that matches every one of a set of varied values of its kind. A pattern without wildcards
+    names one value, however short."""
+    if not _WILDCARDS.search(pattern):
+        return False
+    own = re.sub(r"\[[^\]]*\]?|[*?]", "", pattern)
+    words = [w for w in re.split(r"[^a-z0-9-]+", own.lower()) if w and w not in _ARN_FRAME]
+    if sum(c.isalnum() for w in words for c in w) < 2:
+        return True
+    return all(_glob(pattern, p) for p in _PROBES[key])
 
 
 #: Values of each kind as different as real ones get: a pattern matching all of them (`*`, `?*`,
