@@ -113,7 +113,9 @@ def _principal_matches(pattern: str, principal: str) -> bool:
             if _glob(_without_path(pattern), role):
                 return True
             session = _SESSION_PATTERN.fullmatch(pattern)
-            return bool(session) and not _WILDCARDS.search(session.group(1)) and _glob(pattern, principal)
+            if session is None or _WILDCARDS.search(session.group(1)):
+                return False
+            return _glob(pattern, principal)
         return pattern.lower() == principal.lower()  # a federated user: its exact ARN only
     if kind in ("user", "role"):
         return _glob(pattern, names[-1])  # (an IAM path goes before the name)
