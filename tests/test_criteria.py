@@ -174,15 +174,26 @@ def test_a_source_ip_matches_dotted_quads_only_never_octets_past_255(tmp_path):
         "four-digit-octet": "10.0.1.0025",
         "service": "ec2.amazonaws.com",
         "blank": "",
+        "trailing-newline": "10.0.1.25\n",  # Trino's `$` matches before it: anchored with \z
+        "v6": "2001:db8::1",
+        "v6-upper-long": "2001:DB8:0:0::1",
+        "v6-zeros": "2001:0db8:0000::0001",
+        "v6-other": "2001:db8::2",
     }
     root = lay_out([rec(k, sourceIPAddress=v) for k, v in written.items()], tmp_path, per_file=3)
     engine = LocalEngine(root)
     try:
         assert ids(engine, source_ip=["10.0.1.25"]) == ["canonical", "padded"]
+        assert ids(engine, source_ip=["010.000.001.025"]) == ["canonical", "padded"]  # typed padded
+        assert ids(engine, source_ip=["::ffff:10.0.1.25"]) == ["canonical", "padded"]  # IPv4-mapped
         assert ids(engine, source_ip=["10.0.1.0/24"]) == ["canonical", "padded"]
         assert ids(engine, source_ip=["10.0.0.0/16"]) == ["canonical", "padded"]
+        v6 = ["v6", "v6-upper-long", "v6-zeros"]  # one address, however it is spelled
+        assert ids(engine, source_ip=["2001:db8::1"]) == ids(engine, source_ip=["2001:DB8::0:1"]) == v6
     finally:
         engine.close()
+    with pytest.raises(UsageError, match="did you mean 10.0.1.0/24"):
+        Criteria(source_ip=["10.0.1.25/24"])  # host bits set: refused, as suppressions refuse it
 
 
 def test_user_agent_substring_read_write_and_errors(engine):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import itertools
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING
@@ -43,11 +44,15 @@ _PREDICATES: dict[str, str] = {
     "region": "lower(awsregion) = __v__",
     "account": "account = __v__",
     "identity_type": "lower(useridentity.type) = __v__",
-    "ipv6": "lower(sourceipaddress) = __v__",
+    "ipv6": (
+        "strpos(sourceipaddress, ':') > 0"
+        " AND TRY_CAST(sourceipaddress AS IPADDRESS) = CAST(__v__ AS IPADDRESS)"
+    ),
     # a dotted quad whose octets are 0-255, zero-padded or not (anonymizers pad: 203.000.113.010)
     "ipv4": (
-        "regexp_like(sourceipaddress, '^(25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])"
-        "(\\.(25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])){3}$')"
+        # (\A and \z: Trino's $ also matches before a final newline, RE2's does not)
+        "regexp_like(sourceipaddress, '\\A(25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])"
+        "(\\.(25[0-5]|2[0-4][0-9]|[01]?[0-9]?[0-9])){3}\\z')"
         " AND TRY_CAST(split_part(sourceipaddress, '.', 1) AS BIGINT) * 16777216"
         " + TRY_CAST(split_part(sourceipaddress, '.', 2) AS BIGINT) * 65536"
         " + TRY_CAST(split_part(sourceipaddress, '.', 3) AS BIGINT) * 256"
@@ -193,24 +198,20 @@ class Criteria:
 def _ip_predicate(value: str) -> exp.Expr:
     from sqlglot import exp
 
-    text = value.strip()
-    try:
-        network = ipaddress.ip_network(text, strict=False)
-    except ValueError:
-        raise UsageError(
-            f"--source-ip {value!r} is not an IP address or CIDR range",
-            "use 203.0.113.7, 203.0.113.0/24 or an IPv6 address",
-        ) from None
+    network = _network(value)
     if network.version == 6:
         if network.prefixlen != 128:
             raise UsageError(
                 f"--source-ip {value!r}: IPv6 ranges are not supported",
                 "give IPv6 addresses one by one",
             )
-        return _bind(
-            _PREDICATES["ipv6"],
-            v=exp.Literal.string(network.network_address.compressed),
-        )
+        address = network.network_address
+        assert isinstance(address, ipaddress.IPv6Address)
+        if address.ipv4_mapped is None:
+            # compared as addresses, not text: 2001:DB8:0:0::1 is 2001:db8::1 (and the engine's
+            # IPADDRESS reads ::ffff:a.b.c.d as a.b.c.d, as Trino's does)
+            return _bind(_PREDICATES["ipv6"], v=exp.Literal.string(address.compressed))
+        network = ipaddress.ip_network(address.ipv4_mapped)  # ::ffff:203.0.113.5 is 203.0.113.5
     low = int(network.network_address)
     high = int(network.broadcast_address)
     if low == high:
@@ -223,6 +224,31 @@ def _ip_predicate(value: str) -> exp.Expr:
             copy=False,
         )
     return _bind(_PREDICATES["ipv4"], lo=exp.Literal.number(low), hi=exp.Literal.number(high))
+
+
+def _network(value: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    """`--source-ip`'s address or range; a dotted quad may be zero-padded (as anonymized logs
+    write it); a range with bits set past its prefix is refused, as suppressions refuse it."""
+    text = value.strip()
+    padded = _PADDED.fullmatch(text)
+    if padded and all(int(o) <= 255 for o in padded.group(1).split(".")):
+        text = ".".join(str(int(o)) for o in padded.group(1).split(".")) + (padded.group(2) or "")
+    try:
+        return ipaddress.ip_network(text, strict=True)
+    except ValueError:
+        try:
+            loose = ipaddress.ip_network(text, strict=False)
+        except ValueError:
+            raise UsageError(
+                f"--source-ip {value!r} is not an IP address or CIDR range",
+                "use 203.0.113.7, 203.0.113.0/24 or an IPv6 address",
+            ) from None
+        raise UsageError(
+            f"--source-ip {value!r} has bits set past its prefix", f"did you mean {loose.with_prefixlen}?"
+        ) from None
+
+
+_PADDED = re.compile(r"([0-9]{1,3}(?:\.[0-9]{1,3}){3})(/[0-9]{1,2})?")
 
 
 def _writings(address: ipaddress.IPv4Address) -> list[str]:
