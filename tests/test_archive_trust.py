@@ -586,3 +586,39 @@ def test_output_to_a_fifo_is_written_into_not_replaced(tmp_path, capsys):
     reader.join(10)
     assert code == 0, err
     assert fifo.is_fifo() and got == ["eventid\n" + "".join(f"{e['eventID']}\n" for e in events(2))]
+
+
+# -- the same log file twice under the source -------------------------------------------------
+
+
+def test_a_second_copy_of_a_log_file_is_read_once_and_said(tmp_path):
+    """Two syncs of one bucket side by side: each event once (a copy would double every count),
+    the copy passed over and said; two files of one name whose bytes differ are both read (neither
+    is hidden) and said as two versions."""
+    root = tmp_path / "archive"
+    payload = gzip.compress(document(events(3)))
+    write(day_folder(root / "sync-1"), "same", payload)
+    write(day_folder(root / "sync-2"), "same", payload)
+    result = run(root)
+    assert sorted(r[0] for r in result.rows) == sorted(e["eventID"] for e in events(3))
+    [note] = [n for n in result.report.notes if "not read" in n]
+    assert "1 a second copy of a log file read elsewhere under the source (same name, same bytes)" in note
+    with pytest.raises(SourceError, match="second copy"):
+        run(root, strict=True)
+    altered = events(3)
+    altered[2]["eventName"] = "InjectedEvent"
+    write(day_folder(root / "sync-3"), "same", gzip.compress(document(altered), mtime=1))
+    both = run(root, "SELECT eventname FROM trail")
+    assert [r[0] for r in both.rows].count("InjectedEvent") == 1 and len(both.rows) == 6
+    [versions] = [n for n in both.report.notes if "two versions" in n]
+    assert versions.startswith("1 log file(s) exist in two versions under the source")
+
+
+def test_log_files_outside_the_day_folders_only_get_a_hint_to_lay_them_out(tmp_path):
+    flat = tmp_path / "flat"
+    flat.mkdir()
+    write(flat, "a", gzip.compress(document(events(2))))
+    with pytest.raises(SourceError) as raised:
+        run(flat)
+    assert "1 log file(s) lie outside them" in raised.value.message
+    assert "AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/" in (raised.value.hint or "")

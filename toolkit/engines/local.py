@@ -659,6 +659,10 @@ class LocalEngine:
             raise archive.refusal(passed)
         if passed:
             report.notes.append(archive.passed_over_note(passed))
+        chosen = {log.path for log in selected}
+        versions = [pair for pair in self.archive.versions if pair[0] in chosen or pair[1] in chosen]
+        if versions:
+            report.notes.append(archive.versions_note(versions))
         covered = self._covered_days(selected) if self.cache is not None else set()
         raw = [log.path for log in selected if (log.account, log.region, log.day) not in covered]
         if check:  # first, so that the checks run while the files are given their cheap look

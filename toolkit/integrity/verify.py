@@ -708,9 +708,16 @@ def _unreferenced(
     """Every log file a query over the window reads (under any prefix, delivered within the
     window's delivery span) that is not the very file an authenticated digest vouches for."""
     try:
-        logs = archive.scan(base).select(window.delivery_span(), accounts, regions)
+        scanned = archive.scan(base)
     except Exception:  # no log files at all: nothing can be unreferenced
         return
+    logs = scanned.select(window.delivery_span(), accounts, regions)
+    # a byte-identical second copy of a log file is not read by queries, but it is in the source:
+    # checked as any other file is (a copy vouches for nothing)
+    for path, reason in scanned.passed_over_in(window.delivery_span(), accounts, regions):
+        copy = archive.parse_log_path(path) if reason == archive.SECOND_COPY else None
+        if copy is not None:
+            logs.append(copy)
     vouched_keys = {key: path for path, key in named.vouched.items()}
     for log in logs:
         path = _relative(base, Path(log.path))

@@ -8,6 +8,7 @@ is decided by their account, region and day folders.
 
 from __future__ import annotations
 
+import filecmp
 import os
 import re
 import stat
@@ -43,6 +44,8 @@ class Archive:
     #: Entries that could hold events but were not read, with why: symbolic links, non-regular
     #: files, unreadable folders, log-named files outside the day folders of CloudTrail's layout.
     passed_over: list[tuple[str, str]] = field(default_factory=list)
+    #: Log files found twice by name with different bytes (path, the other's path): both are read.
+    versions: list[tuple[str, str]] = field(default_factory=list)
 
     def select(
         self,
@@ -188,23 +191,79 @@ def scan(root: str | os.PathLike[str], *, strict: bool = False) -> Archive:
             elif any(ord(c) < 0x20 or ord(c) == 0x7F or c == "\\" for c in entry.name):
                 passed.append((entry.path, "a control character or backslash in its name"))
             elif not in_day_folder:
-                passed.append((entry.path, "outside the day folders of CloudTrail's layout"))
+                passed.append((entry.path, OUTSIDE_LAYOUT))
             else:
                 assert where is not None
                 delivered = layout.delivered_at(entry.name)
                 files.append(
                     LogFile(entry.path, where.account, where.region, where.day, where.org_id, delivered)
                 )
+    files.sort(key=lambda f: (f.day, f.account, f.region, f.path))
+    versions: list[tuple[str, str]] = []
+    files = _first_copies(files, passed, versions)
     passed.sort()
     if strict and passed:
         raise refusal(passed)
     if not files:
+        outside = [path for path, reason in passed if reason == OUTSIDE_LAYOUT]
+        if outside:
+            raise SourceError(
+                f"no CloudTrail log files in the day folders under {str(base)!r}: {len(outside):,} log "
+                f"file(s) lie outside them (e.g. {outside[0]})",
+                "lay them out as AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/ (the account, region"
+                " and day are in each file's name): trailcsi reads only that layout",
+            )
         raise SourceError(
             f"no CloudTrail log files under {str(base)!r} ({ignored} other files)",
             "expected AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/*.json.gz",
         )
-    files.sort(key=lambda f: (f.day, f.account, f.region, f.path))
-    return Archive(base, files, ignored, {f.org_id for f in files if f.org_id}, passed)
+    return Archive(base, files, ignored, {f.org_id for f in files if f.org_id}, passed, versions)
+
+
+OUTSIDE_LAYOUT = "outside the day folders of CloudTrail's layout"
+SECOND_COPY = "a second copy of a log file read elsewhere under the source (same name, same bytes)"
+
+
+def _first_copies(
+    files: list[LogFile], passed: list[tuple[str, str]], versions: list[tuple[str, str]]
+) -> list[LogFile]:
+    """The files, each CloudTrail log file once. CloudTrail names every file it delivers uniquely
+    (account, region, time, a random part): a name found twice with the same bytes is a copy (two
+    syncs of one bucket side by side), which would count each of its events twice: the first path
+    is read, the others passed over and said. Two files of one name whose bytes differ are both
+    read (neither is hidden: one is not what CloudTrail delivered) and listed in `versions`."""
+    first: dict[str, LogFile] = {}
+    kept = []
+    for log in files:
+        name = os.path.basename(log.path)
+        seen = first.get(name)
+        if seen is None:
+            first[name] = log
+            kept.append(log)
+        elif _same_bytes(seen.path, log.path):
+            passed.append((log.path, SECOND_COPY))
+        else:
+            versions.append((log.path, seen.path))
+            kept.append(log)
+    return kept
+
+
+def _same_bytes(one: str, other: str) -> bool:
+    try:
+        return os.stat(one).st_size == os.stat(other).st_size and filecmp.cmp(one, other, shallow=False)
+    except OSError:
+        return False
+
+
+def versions_note(versions: list[tuple[str, str]]) -> str:
+    """One line for log files found in two versions (same name, different bytes)."""
+    path, other = versions[0]
+    return (
+        f"{len(versions):,} log file(s) exist in two versions under the source, same CloudTrail name"
+        f" but different bytes (e.g. {path} and {other}): both are read, so their events may be"
+        " counted twice and one version is not what CloudTrail delivered (trailcsi verify tells which"
+        " a digest vouches for)"
+    )
 
 
 def refusal(passed: list[tuple[str, str]]) -> SourceError:
