@@ -135,3 +135,22 @@ def test_bad_inputs_are_one_clear_error(days, tmp_path):
             [(parquet_splice.read_footer(days[0]), [0]), (parquet_splice.read_footer(other), [0])],
             tmp_path / "never.parquet",
         )
+
+
+@pytest.mark.parametrize(
+    ("level", "field_id"),
+    [("row group", 9), ("column chunk", 1), ("column chunk", 8), ("column metadata", 20)],
+)
+def test_a_footer_field_the_splice_does_not_know_is_refused(days, tmp_path, level, field_id):
+    """A field the splice does not know might hold an offset it would not move (or name another
+    file, or be encrypted): refused, never copied with a stale offset."""
+    footer = parquet_splice.read_footer(days[0])
+    group = footer.row_groups[0]
+    column = parquet_splice._get(group, parquet_splice._RG_COLUMNS)[1][0]
+    holder = {"row group": group, "column chunk": column}.get(level) or parquet_splice._get(
+        column, parquet_splice._CC_META
+    )
+    holder.append([field_id, parquet_splice._I64, 1234])
+    with pytest.raises(SourceError, match=f"a {level} field \\(id {field_id}\\) the splice does not know"):
+        parquet_splice.splice([(footer, [0])], tmp_path / "never.parquet")
+    assert not (tmp_path / "never.parquet").exists()

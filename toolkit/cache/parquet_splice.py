@@ -6,8 +6,9 @@ decoded or recompressed, so packing day files into one file per month costs a fi
 inputs must share one schema (the columnar cache writes them all with the same statement).
 
 The footer is Thrift's compact protocol; this module decodes it into a generic tree of
-`(field id, type, value)` fields and encodes it back unchanged except for the offsets, so fields
-it does not know about survive. Page indexes (column and offset indexes), which hold absolute
+`(field id, type, value)` fields and encodes it back unchanged except for the offsets. Fields of
+row groups, column chunks and their metadata it does not know (one could hold an offset it would
+not move) are refused; the schema, statistics and file-level fields are carried as they are. Page indexes (column and offset indexes), which hold absolute
 page offsets inside their own bytes, are dropped: readers then simply do without them.
 """
 
@@ -324,6 +325,34 @@ def _copy(source: BinaryIO, start: int, length: int, target: BinaryIO) -> None:
         length -= len(piece)
 
 
+#: The fields of a row group, a column chunk and its metadata that a splice may carry (parquet.thrift):
+#: every other field could hold an offset the splice does not move (or data kept in another file,
+#: or encrypted metadata), so a footer with one is refused rather than copied with a wrong offset.
+_KNOWN_ROW_GROUP = frozenset(range(1, 8))  # columns, sizes, rows, sorting, file offset, ordinal
+_KNOWN_COLUMN_CHUNK = frozenset({2, 3, *_CC_PAGE_INDEX})  # not 1 (file_path), 8-9 (encryption)
+_KNOWN_COLUMN_META = frozenset(range(1, 18))  # type ... bloom filter, size and geo statistics
+
+
+def _check_known(footer: Footer, group: list[Field]) -> None:
+    def refuse(where: str, field_id: int) -> SourceError:
+        return SourceError(
+            f"{footer.path}: its Parquet footer has a {where} field (id {field_id}) the splice does not know",
+            "the writer is newer than trailcsi's splice: clear the cache (trailcsi cache clear) and"
+            " report the DuckDB version",
+        )
+
+    for field_id, _kind, _value in group:
+        if field_id not in _KNOWN_ROW_GROUP:
+            raise refuse("row group", field_id)
+    for column in _get(group, _RG_COLUMNS)[1]:
+        for field_id, _kind, _value in column:
+            if field_id not in _KNOWN_COLUMN_CHUNK:
+                raise refuse("column chunk", field_id)
+        for field_id, _kind, _value in _get(column, _CC_META):
+            if field_id not in _KNOWN_COLUMN_META:
+                raise refuse("column metadata", field_id)
+
+
 def _copy_column_chunk(column: list[Field], source: BinaryIO, out: BinaryIO) -> bytes | None:
     """Copy a column chunk's pages to the end of `out` and move its offsets with them; returns
     its bloom filter's bytes (to be written after the data), None if it has none."""
@@ -364,6 +393,9 @@ def splice(parts: Sequence[tuple[Footer, Sequence[int]]], target: str | os.PathL
                 f"{footer.path}: a different schema from {parts[0][0].path}; cannot splice them",
                 "clear the cache (trailcsi cache clear) and build it again",
             )
+    for footer, groups in parts:
+        for index in groups:
+            _check_known(footer, footer.row_groups[index])
     row_groups: list[Any] = []
     blooms: list[tuple[bytes, list[Field]]] = []  # bloom filter bytes, their column's metadata
     total_rows = 0
