@@ -54,7 +54,7 @@ def _check_names(event_names: list[str], event_sources: list[str]) -> list[str]:
     resolved, warnings = index.resolve_sources(event_sources)
     for warning in warnings + index.check(event_names, resolved):
         print(f"trailcsi: warning: {warning} (searching anyway)", file=sys.stderr)
-    return resolved
+    return list(resolved)
 
 
 def complete_event_source(incomplete: str) -> list[str]:
@@ -642,7 +642,7 @@ def hiding(bundle: Callable[..., Any], *names: str) -> Callable[..., Any]:
                 extra = copy.copy(extra)
                 extra.hidden = True
             shown.append(extra)
-        return Annotated[(base, *shown)]  # type: ignore[valid-type]
+        return Annotated[(base, *shown)]
 
     annotations = {name: hidden(hint) if name in names else hint for name, hint in hints.items()}
 

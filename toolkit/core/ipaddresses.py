@@ -500,7 +500,7 @@ def check(node: exp.Expr) -> None:
 
 
 def is_ipaddress_type(to: exp.DataType) -> bool:
-    return to.this == exp.DataType.Type.IPADDRESS
+    return bool(to.this == exp.DataType.Type.IPADDRESS)
 
 
 def _unbounded_varchar(to: exp.DataType) -> bool | None:
@@ -565,7 +565,8 @@ def cast(node: exp.Cast, operand: Numeric, fuse: bool = False) -> exp.Expr:
         return node
     if is_ipaddress_type(node.to):
         if operand == IPADDRESS:
-            return node.this
+            kept: exp.Expr = node.this
+            return kept
         name = "trino_try_cast_ipaddress" if try_cast else "trino_cast_ipaddress"
         return exp.Anonymous(this=name, expressions=[node.this])
     unbounded = _unbounded_varchar(node.to)
@@ -716,4 +717,5 @@ def tried(node: exp.Try) -> exp.Expr:
     for call in node.this.walk():  # contains() of a CIDR written in the SQL
         if isinstance(call, exp.Anonymous) and call.name == "trino_ip_in":
             call.set("expressions", [*call.expressions[:2], exp.true()])
-    return node.this
+    inner: exp.Expr = node.this
+    return inner

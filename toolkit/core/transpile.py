@@ -25,6 +25,9 @@ Not fixed, so templates keep off them: `CAST(timestamp AS varchar)` (the text di
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from sqlglot import exp
 
 from toolkit.core import ipaddresses, semantics
@@ -129,7 +132,7 @@ def _numeric_types(tree: exp.Expr, types: semantics.Types) -> dict[int, Typed]:
 
 #: Where an IPADDRESS operand is rewritten (CAST, contains) or refused (concatenation, format,
 #: array_join): the node's operands, in order.
-_IP_OPERANDS = {
+_IP_OPERANDS: dict[type[exp.Expr], Callable[[Any], list[exp.Expr]]] = {
     exp.Cast: lambda n: [n.this],
     exp.ArrayContains: lambda n: [n.this, n.expression],
     exp.DPipe: lambda n: [n.this, n.expression],

@@ -1029,7 +1029,8 @@ class _Opener:
         self._thread.join()
         if "error" in self._outcome:
             raise _translate(self._outcome["error"])
-        return self._outcome["connection"]
+        connection: duckdb.DuckDBPyConnection = self._outcome["connection"]
+        return connection
 
 
 def _records(path: str) -> list[dict[str, Any]]:
@@ -1041,7 +1042,7 @@ def _records(path: str) -> list[dict[str, Any]]:
     decoder = json.JSONDecoder(object_pairs_hook=_first_wins)
     documents: list[Any] = []
     try:
-        with opener(path, "rt", encoding="utf-8") as handle:  # type: ignore[operator]
+        with opener(path, "rt", encoding="utf-8") as handle:
             text = handle.read()
         at = 0
         while True:

@@ -165,7 +165,14 @@ def version() -> str:
     """A fingerprint of the generator's code: archives written by another version differ."""
     here = Path(__file__).resolve().parent
     digest = hashlib.sha256()
-    for module in ("actors.py", "events.py", "incidents.py", "generator.py", "digests.py", "../integrity/rsa.py"):
+    for module in (
+        "actors.py",
+        "events.py",
+        "incidents.py",
+        "generator.py",
+        "digests.py",
+        "../integrity/rsa.py",
+    ):
         digest.update((here / module).read_bytes())
     return digest.hexdigest()[:12]
 
