@@ -36,7 +36,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypedDict, cast
 
 from toolkit import paths
 from toolkit.errors import SourceError, UsageError
@@ -54,6 +54,36 @@ DELIVERED = "_delivered"
 
 DayKey = tuple[str, str, date]  # account, region, day folder
 MonthKey = tuple[str, str, str]  # account, region, "YYYY-MM"
+
+
+class DayEntry(TypedDict):
+    """A cached day in its month's manifest."""
+
+    fingerprint: str  # SHA-256 of the day's file list (paths, sizes, times, ETags)
+    count: int  # log files
+    events: int
+    bytes: int  # of its Parquet, when it was converted
+    skipped: list[list[str]]  # [path under the archive, why] of files not converted
+    row_groups: list[int]  # [first, count] in the month file
+
+
+class MonthManifest(TypedDict, total=False):
+    """A month's manifest (`manifest.json`), as a build writes it and `manifest_problem` checks it:
+    the month file (absent when the month holds no events) and its seal, the days."""
+
+    version: int
+    account: str
+    region: str
+    month: str
+    parquet: str | None
+    parquet_size: int
+    parquet_mtime_ns: int
+    parquet_footer: str  # SHA-256 of the footer
+    row_groups: int
+    files: str  # the file lists' JSON, beside it
+    days: dict[str, DayEntry]
+
+
 Etags = tuple[str, dict[str, Any]]  # bucket folder + separator ("": not a bucket copy), key -> ETag
 
 
@@ -260,7 +290,7 @@ class ColumnarCache:
                 )
         return found
 
-    def load(self, month: MonthKey) -> dict[str, Any] | None:
+    def load(self, month: MonthKey) -> MonthManifest | None:
         """The month's manifest, if it is exactly what a build writes; None when the month is not
         cached, or its manifest cannot be trusted (then `problems[month]` says why)."""
         self.problems.pop(month, None)
@@ -279,9 +309,9 @@ class ColumnarCache:
         if problem is not None:
             self.problems[month] = problem
             return None
-        return dict(data)
+        return cast(MonthManifest, dict(data))  # (checked whole just above)
 
-    def parquet_problem(self, month: MonthKey, manifest: dict[str, Any]) -> str | None:
+    def parquet_problem(self, month: MonthKey, manifest: MonthManifest) -> str | None:
         """Why the month file is not the one `manifest` was committed with (None: it is).
 
         Cheap: a stat (size and modification time as committed), and the footer (every row
@@ -313,7 +343,7 @@ class ColumnarCache:
         self._sealed.add(seal)
         return None
 
-    def state(self, month: MonthKey) -> tuple[dict[str, Any] | None, str | None]:
+    def state(self, month: MonthKey) -> tuple[MonthManifest | None, str | None]:
         """(the month's manifest if it and its month file can be trusted, else why not)."""
         manifest = self.load(month)
         if manifest is None:
@@ -321,7 +351,7 @@ class ColumnarCache:
         problem = self.parquet_problem(month, manifest)
         return (None, problem) if problem else (manifest, None)
 
-    def manifest(self, month: MonthKey) -> dict[str, Any] | None:
+    def manifest(self, month: MonthKey) -> MonthManifest | None:
         """The month's manifest, if it and the month file it names can be trusted."""
         return self.state(month)[0]
 
@@ -333,7 +363,7 @@ class ColumnarCache:
             return None
         return status.st_ino, status.st_mtime_ns
 
-    def parquet_file(self, month: MonthKey, manifest: dict[str, Any]) -> str | None:
+    def parquet_file(self, month: MonthKey, manifest: MonthManifest) -> str | None:
         """The month's Parquet file, as its manifest names it (None: no events at all)."""
         name = manifest.get("parquet")
         return os.path.join(self.month_path(month), name) if name else None
@@ -407,7 +437,7 @@ class ColumnarCache:
             self._etag_index = (version, data if isinstance(data, dict) else {})
         return self._bucket, self._etag_index[1]
 
-    def file_lists(self, month: MonthKey, manifest: dict[str, Any] | None) -> dict[str, list[list[Any]]]:
+    def file_lists(self, month: MonthKey, manifest: MonthManifest | None) -> dict[str, list[list[Any]]]:
         """Every cached day's log files as the build that cached it saw them (a record: the
         manifest's fingerprint digests are what is checked)."""
         name = (manifest or {}).get("files")
@@ -426,9 +456,9 @@ class ColumnarCache:
         self,
         key: DayKey,
         files: list[archive.LogFile],
-        manifest: dict[str, Any] | None,
+        manifest: MonthManifest | None,
         etags: Etags | None = None,
-    ) -> dict[str, Any] | None:
+    ) -> DayEntry | None:
         """The day's manifest entry if the month's (trusted) `manifest` holds it with exactly
         these files, unchanged: same names, sizes and modification times (and ETags: pass
         `etags()` when checking many days)."""
@@ -437,7 +467,7 @@ class ColumnarCache:
             return None
         if entry.get("fingerprint") != self.day_digest(files, etags):
             return None
-        return dict(entry)
+        return DayEntry(**entry)
 
     def days(self) -> list[dict[str, Any]]:
         """Every cached day that can be trusted: account, region, day, events, bytes, files, and
@@ -499,7 +529,7 @@ class ColumnarCache:
         report.repaired = self._remove_damaged()
         self._remove_scratch()
         (self.dir / "source.json").write_text(json.dumps({"source": str(self.root)}), encoding="utf-8")
-        manifests: dict[MonthKey, dict[str, Any] | None] = {}
+        manifests: dict[MonthKey, MonthManifest | None] = {}
         listed: dict[MonthKey, dict[str, list[list[Any]]]] = {}
         todo: dict[MonthKey, list[DayKey]] = defaultdict(list)
         etags = self.etags()
@@ -563,7 +593,7 @@ class ColumnarCache:
     def _commit(
         self,
         month: MonthKey,
-        old: dict[str, Any] | None,
+        old: MonthManifest | None,
         old_files: dict[str, list[list[Any]]],
         converted: list[_Converted],
     ) -> None:
@@ -577,7 +607,7 @@ class ColumnarCache:
         fresh = {f"{c.key[2]:%Y-%m-%d}": c for c in converted}
         old_file = self.parquet_file(month, old) if old else None
         old_footer = None
-        entries: dict[str, dict[str, Any]] = {}
+        entries: dict[str, DayEntry] = {}
         file_lists: dict[str, list[list[Any]]] = {}
         parts: list[tuple[parquet_splice.Footer, Sequence[int]]] = []
         position = 0
@@ -588,13 +618,14 @@ class ColumnarCache:
                 footer = parquet_splice.read_footer(made.target) if made.target.exists() else None
                 groups: Sequence[int] = range(len(footer.row_groups)) if footer else range(0)
                 file_lists[day] = made.fingerprint
-                entry = {
-                    "fingerprint": fingerprint_digest(made.fingerprint),
-                    "count": len(made.fingerprint),
-                    "events": made.events,
-                    "bytes": made.target.stat().st_size if footer else 0,
-                    "skipped": [[p.removeprefix(root), why] for p, why in made.skipped],
-                }
+                entry = DayEntry(
+                    fingerprint=fingerprint_digest(made.fingerprint),
+                    count=len(made.fingerprint),
+                    events=made.events,
+                    bytes=made.target.stat().st_size if footer else 0,
+                    skipped=[[p.removeprefix(root), why] for p, why in made.skipped],
+                    row_groups=[0, 0],  # (placed below)
+                )
             else:
                 entry = kept[day]
                 file_lists[day] = old_files.get(day, [])
@@ -613,9 +644,8 @@ class ColumnarCache:
                     footer = old_footer
             if footer is not None and len(groups):
                 parts.append((footer, groups))
-            entry = {**entry, "row_groups": [position, len(groups)]}
+            entries[day] = DayEntry(**{**entry, "row_groups": [position, len(groups)]})
             position += len(groups)
-            entries[day] = entry
         directory = Path(self.month_path(month))
         directory.mkdir(parents=True, exist_ok=True)
         token = uuid.uuid4().hex[:12]

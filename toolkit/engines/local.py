@@ -248,9 +248,9 @@ class LocalEngine:
         self._con = opener.connection()
         self.cache = cache  # days it holds (unchanged since) are read from Parquet
         self._days: dict[columnar.DayKey, list[archive.LogFile]] | None = None
-        self._covered: dict[columnar.DayKey, dict[str, Any] | None] = {}  # day -> manifest entry
+        self._covered: dict[columnar.DayKey, columnar.DayEntry | None] = {}  # day -> manifest entry
         # month -> (its manifest file's version, the manifest)
-        self._manifests: dict[columnar.MonthKey, tuple[Any, dict[str, Any] | None]] = {}
+        self._manifests: dict[columnar.MonthKey, tuple[Any, columnar.MonthManifest | None]] = {}
         self.strict = strict
         self.progress = progress
         self._pinned: tuple[tuple[Any, Any], ScanReport] | None = None  # see pinned()
@@ -780,7 +780,7 @@ class LocalEngine:
         if self._days is None:
             self._days = columnar.group(self.archive.files)
         keys = {(log.account, log.region, log.day) for log in selected}
-        trusted: dict[columnar.MonthKey, dict[str, Any] | None] = {}
+        trusted: dict[columnar.MonthKey, columnar.MonthManifest | None] = {}
         for month in sorted({columnar.month_of(key) for key in keys}):
             # A build or clear since the last query replaced the month's manifest (and removed the
             # file the old one named): read it again.
