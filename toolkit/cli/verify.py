@@ -110,7 +110,7 @@ def verify(
     else:
         problems = report.problems()
         # a table shows them above the chains; CSV is the chains' rows only, so they go to stderr
-        tell = print if format == "table" else say
+        tell = _shown if format == "table" else say
         for line in problems[:50]:
             tell(f"PROBLEM {line}")
         if len(problems) > 50:
@@ -204,3 +204,8 @@ def _verify_copy(
         )
     say(f"{url}: {digests.listed:,} digest files in the window ({digests.downloaded:,} downloaded)")
     return str(directory), signatures, set(digests.keys) | set(logs.keys)
+
+
+def _shown(line: str) -> None:
+    """A problem line above the table: a file name's control characters shown as escapes."""
+    print(export.visible(line))
