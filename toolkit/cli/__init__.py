@@ -199,7 +199,9 @@ def _report(report: ScanReport) -> None:
         say(f"{len(report.skipped)} unreadable file(s) skipped; use --strict to stop on them instead")
 
 
-def _emit(result: Result, out: OutputOptions, report: ScanReport | None = None) -> None:
+def _emit(
+    result: Result, out: OutputOptions, report: ScanReport | None = None, whole: tuple[str, ...] = ()
+) -> None:
     """Write the rows to `--output` or stdout, then the scan report (`report`) and the row count.
 
     The report comes first when the rows are held in full, after them when they stream (a file
@@ -223,9 +225,9 @@ def _emit(result: Result, out: OutputOptions, report: ScanReport | None = None) 
     if not renamed and held:
         if out.output:
             with _opened(output) as stream:
-                count = export.write(result.columns, result.rows, fmt, stream, zone=out.zone)
+                count = export.write(result.columns, result.rows, fmt, stream, zone=out.zone, whole=whole)
         else:
-            count = export.write(result.columns, result.rows, fmt, sys.stdout, zone=out.zone)
+            count = export.write(result.columns, result.rows, fmt, sys.stdout, zone=out.zone, whole=whole)
     else:
         if renamed:
             path = Path(output)
@@ -239,7 +241,7 @@ def _emit(result: Result, out: OutputOptions, report: ScanReport | None = None) 
         leftovers.add(partial)
         try:
             with partial.open("w", encoding="utf-8", newline="") as stream:
-                count = export.write(result.columns, result.rows, fmt, stream, zone=out.zone)
+                count = export.write(result.columns, result.rows, fmt, stream, zone=out.zone, whole=whole)
             if renamed:
                 if os.path.exists(output):
                     shutil.copymode(output, partial)  # a replaced file keeps its permissions
@@ -260,7 +262,8 @@ def _emit(result: Result, out: OutputOptions, report: ScanReport | None = None) 
             leftovers.discard(partial)
     if report is not None:
         _report(report)
-    say(f"{count:,} rows written to {out.output} ({fmt})" if out.output else f"{count:,} rows")
+    rows = f"{count:,} row{'' if count == 1 else 's'}"
+    say(f"{rows} written to {out.output} ({fmt})" if out.output else rows)
 
 
 @contextmanager
@@ -441,7 +444,7 @@ def event(
                 f"event {event_id!r} is nested too deeply to print as JSON",
                 "select its fields with `trailcsi sql` instead",
             ) from None
-        print(text)
+        print(export.json_visible(text) if sys.stdout.isatty() else text)
 
 
 queries_app = App(
@@ -787,12 +790,57 @@ def sweep(
                 f.severity,
                 *(f.record.get(c) for c in columns[2:]),
                 *((by,) if show_suppressed else ()),
-                _zoned(f.details(), out.zone),
+                _shown(f.details(), out.zone) if fmt == "table" else _zoned(f.details(), out.zone),
             )
             for f, by in listed
         ]
         columns += [*marked, "details"]
-    _emit(Result(columns, rows), out)
+    _emit(Result(columns, rows), out, whole=("details",))
+
+
+def _shown(details: dict[str, Any], zone: Any) -> str:
+    """A finding's details as a table shows them: one JSON object, the detection's own columns
+    first, JSON-text columns (`requestparameters`) as the JSON they hold (not a quoted string)."""
+    shown = {k: export.json_value(k, v) for k, v in _zoned(_own_first(details), zone).items()}
+    return json.dumps(shown, ensure_ascii=False, separators=(",", ":"))
+
+
+#: Fields any event has: a finding's details list them after the detection's own columns.
+GENERIC_DETAILS = frozenset(
+    {
+        "useragent",
+        "awsregion",
+        "account",
+        "region",
+        "day",
+        "recipientaccountid",
+        "errorcode",
+        "errormessage",
+        "eventsource",
+        "eventtype",
+        "eventcategory",
+        "eventversion",
+        "readonly",
+        "requestid",
+        "apiversion",
+        "managementevent",
+        "sessioncredentialfromconsole",
+        "tlsdetails",
+        "useridentity",
+        "vpcendpointid",
+        "vpcendpointaccountid",
+    }
+)
+
+
+def _own_first(details: dict[str, Any]) -> dict[str, Any]:
+    """A finding's details with the detection's own columns first (`success_followed`, the rule a
+    security group was opened with) and the fields any record has last (`useragent`, `awsregion`,
+    `account`): a table cell cut at its end, or read in a hurry, shows what the detection found."""
+    own = {k: v for k, v in details.items() if k.lower() not in GENERIC_DETAILS}
+    generic = [(k, v) for k, v in details.items() if k.lower() in GENERIC_DETAILS]
+    # (the generic fields with a value before those without: an error code is worth seeing)
+    return {**own, **dict(sorted(generic, key=lambda item: item[1] is None))}
 
 
 def _zoned(details: dict[str, Any], zone: Any) -> dict[str, Any]:
