@@ -111,6 +111,11 @@ def sort(query: exp.Query, keys: Sequence[SortKey]) -> exp.Query:
     for key in keys:
         wanted = key.column.lower()
         if wanted not in lowered:
+            if "(" in wanted or ("" in names and not wanted.isidentifier()):
+                raise UsageError(
+                    f"--sort {key.column!r}: a computed column needs an AS name to be sorted by",
+                    f"write {key.column} AS n in the query, then --sort n",
+                )
             raise unknown_column(key, [n for n in names if n])
         position = exp.Literal.number(lowered.index(wanted) + 1)
         order.append(exp.Ordered(this=position, desc=key.descending or None, nulls_first=False))

@@ -1,7 +1,7 @@
 """`search`: the console's event lookup without its limits, as a query over `trail`.
 
 Columns are `trail` column paths (`eventname`, `useridentity.arn`, `tlsdetails.tlsversion`) or
-the derived `principal`; rows come oldest first (a timeline reads cause before effect), or in the
+the derived `principal` and `outcome`; rows come oldest first (a timeline reads cause before effect), or in the
 order of `--sort` keys, which may name any of those columns.
 """
 
@@ -16,8 +16,33 @@ from toolkit.core.query import TrailQuery
 from toolkit.core.window import Window
 from toolkit.errors import UsageError
 
+#: Sign-in events whose failure is in `responseElements` (`{"ConsoleLogin": "Failure"}`), with
+#: no `errorCode`.
+SIGNIN_OUTCOMES = (
+    "ConsoleLogin",
+    "CheckMfa",
+    "SwitchRole",
+    "ExternalIdPDirectoryLogin",
+    "UserAuthentication",
+)
+
+#: How much of an error message the `outcome` column shows after the error code.
+MESSAGE_SHOWN = 60
+
 DERIVED = {
     "principal": "coalesce(useridentity.arn, useridentity.invokedby, useridentity.username, useridentity.type)",
+    # An error code with the start of its message; a failed sign-in, which has no error code, as
+    # 'Failure: <message>'; else NULL.
+    "outcome": (
+        "CASE WHEN errorcode IS NOT NULL AND errorcode <> '' THEN errorcode || coalesce(': ' || "
+        f"CASE WHEN length(errormessage) > {MESSAGE_SHOWN} "
+        f"THEN substr(errormessage, 1, {MESSAGE_SHOWN - 1}) || '…' ELSE errormessage END, '') "
+        "WHEN eventsource = 'signin.amazonaws.com' AND ("
+        + " OR ".join(
+            f"json_extract_scalar(responseelements, '$.{name}') = 'Failure'" for name in SIGNIN_OUTCOMES
+        )
+        + ") THEN 'Failure' || coalesce(': ' || errormessage, '') END"
+    ),
 }
 #: What a terminal table shows by default; files get every column.
 SUMMARY_COLUMNS = (
@@ -28,7 +53,7 @@ SUMMARY_COLUMNS = (
     "sourceipaddress",
     "awsregion",
     "account",
-    "errorcode",
+    "outcome",
     "eventid",
 )
 
@@ -41,6 +66,7 @@ def parse_columns(text: str | None) -> list[str] | None:
     if not names:
         raise UsageError("--columns is empty", "name columns such as eventtime,eventname,useridentity.arn")
     checked = []
+    unknown = []
     for name in names:
         if name in DERIVED:
             checked.append(name)
@@ -48,9 +74,13 @@ def parse_columns(text: str | None) -> list[str] | None:
         try:
             checked.append(schema.resolve_path(name))
         except KeyError:
-            guess = schema.suggest_path(name, list(DERIVED))
-            hint = f"did you mean {guess!r}?" if guess else "see the columns of trail in the README"
-            raise UsageError(f"--columns: unknown column {name!r}", hint) from None
+            unknown.append(name)
+    if unknown:  # every mistake at once, each with its "did you mean"
+        guesses = [(name, schema.suggest_path(name, list(DERIVED))) for name in unknown]
+        hints = [f"{guess!r} for {name!r}" for name, guess in guesses if guess]
+        hint = f"did you mean {', '.join(hints)}?" if hints else "see the columns of trail in the README"
+        named = ", ".join(repr(name) for name in unknown)
+        raise UsageError(f"--columns: unknown column{'s' if len(unknown) > 1 else ''} {named}", hint)
     return checked
 
 
