@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING
@@ -198,7 +199,7 @@ class Criteria:
 def _ip_predicate(value: str) -> exp.Expr:
     from sqlglot import exp
 
-    network = _network(value)
+    network = parse_network(value)
     if network.version == 6:
         if network.prefixlen != 128:
             raise UsageError(
@@ -226,9 +227,12 @@ def _ip_predicate(value: str) -> exp.Expr:
     return _bind(_PREDICATES["ipv4"], lo=exp.Literal.number(low), hi=exp.Literal.number(high))
 
 
-def _network(value: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
-    """`--source-ip`'s address or range; a dotted quad may be zero-padded (as anonymized logs
-    write it); a range with bits set past its prefix is refused, as suppressions refuse it."""
+def parse_network(
+    value: str, label: str = "--source-ip", refuse: Callable[[str, str], Exception] = UsageError
+) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    """An address or range as typed (`--source-ip`, a suppression's `source_ip`): a dotted quad
+    may be zero-padded (as anonymized logs write it); anything else, or a range with bits set past
+    its prefix, is refused with `refuse(what, hint)` naming it by `label`."""
     text = value.strip()
     padded = _PADDED.fullmatch(text)
     if padded and all(int(o) <= 255 for o in padded.group(1).split(".")):
@@ -239,12 +243,12 @@ def _network(value: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
         try:
             loose = ipaddress.ip_network(text, strict=False)
         except ValueError:
-            raise UsageError(
-                f"--source-ip {value!r} is not an IP address or CIDR range",
-                "use 203.0.113.7, 203.0.113.0/24 or an IPv6 address",
+            raise refuse(
+                f"{label} {value!r} is not an IP address or CIDR range",
+                "use 203.0.113.7, 203.0.113.0/24 or 2001:db8::1",
             ) from None
-        raise UsageError(
-            f"--source-ip {value!r} has bits set past its prefix", f"did you mean {loose.with_prefixlen}?"
+        raise refuse(
+            f"{label} {value!r} has bits set past its prefix", f"did you mean {loose.with_prefixlen}?"
         ) from None
 
 

@@ -22,6 +22,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
+from toolkit.core.criteria import parse_network
 from toolkit.core.finding import Finding
 from toolkit.core.schema import suggest
 from toolkit.errors import UsageError, first_line
@@ -303,20 +304,7 @@ def _text(value: object) -> str | None:
 
 
 def _network(value: str, refuse: Any) -> Network:
-    text = value.strip()
-    try:
-        network = ipaddress.ip_network(text, strict=True)
-    except ValueError:
-        try:
-            loose = ipaddress.ip_network(text, strict=False)
-        except ValueError:
-            raise refuse(
-                f"source_ip {value!r} is not an IP address or CIDR range",
-                "use 203.0.113.7, 203.0.113.0/24, 2001:db8::1 or 2001:db8::/32",
-            ) from None
-        raise refuse(
-            f"source_ip {value!r} has bits set past its prefix", f"did you mean {loose.with_prefixlen}?"
-        ) from None
+    network = parse_network(value, "source_ip", refuse)
     if network.prefixlen == 0:
         raise refuse(f"source_ip {value!r} matches every address", "name a narrower range")
     return network
