@@ -270,3 +270,36 @@ def test_an_unknown_signature_algorithm_is_invalid_not_trusted(copy):
     report = verify(copy, WINDOW, keys(copy))
     invalid = dict(kv for c in report.chains for kv in c.digests_invalid)
     assert invalid[key_of(copy, target)] == "unsupported signature algorithm 'MD5withRSA'"
+
+
+def test_files_asked_about_get_a_verdict_wherever_they_lie(copy, tmp_path):
+    """`files`: each log file asked about is checked against the digests of its own day, even
+    outside the window (a case cites files a query over a wider span found): vouched only when an
+    authenticated digest names its path with the hash of the very bytes given for it."""
+    narrow = window.parse(start="2025-03-31T10:00:00Z", end="2025-03-31T12:00:00Z", late_delivery="0m")
+    before = sorted((copy / "AWSLogs").rglob("CloudTrail/us-east-1/2025/03/30/*.json.gz"))
+    inside = sorted((copy / "AWSLogs").rglob("CloudTrail/us-east-1/2025/03/31/*T1[01]*.json.gz"))
+    assert before and inside
+    genuine, changed, forged = (
+        before[2],
+        before[3],
+        before[0].with_name(before[0].name[:-20] + "FORGEDxxxxxx.json.gz"),
+    )
+    shutil.copyfile(before[1], forged)  # a file no digest names, beside genuine ones
+    altered = tmp_path / "altered.json.gz"  # the bytes a case cited, other than the archive's
+    raw = gzip.decompress(changed.read_bytes()).replace(b'"sourceIPAddress":"', b'"sourceIPAddress":"9', 1)
+    altered.write_bytes(gzip.compress(raw))
+    files = {key_of(copy, p): p for p in (genuine, forged, inside[0])}
+    files[key_of(copy, changed)] = altered
+    report = verify(copy, narrow, keys(copy), files=files)
+    verdicts = {path: v.status for path, v in report.files.items()}
+    assert verdicts == {
+        key_of(copy, genuine): "vouched",
+        key_of(copy, inside[0]): "vouched",
+        key_of(copy, changed): "hash mismatch",
+        key_of(copy, forged): "not referenced by any digest",
+    }
+    vouching = report.files[key_of(copy, genuine)].digest
+    assert vouching and "/CloudTrail-Digest/us-east-1/2025/03/" in vouching
+    # the window's own report is untouched by what was asked outside it
+    assert report.ok(), report.problems()

@@ -196,10 +196,44 @@ class ChainReport:
         }
 
 
+#: A log file's standing against the digests (`FileVerdict.status`).
+VOUCHED = "vouched"
+HASH_MISMATCH = "hash mismatch"
+UNREFERENCED = "not referenced by any digest"
+UNAUTHENTICATED = "listed only by a digest that cannot be authenticated"
+INVALID_DIGEST = "listed only by an invalid digest"
+COPY = "a copy of a vouched file under another prefix"
+UNREADABLE = "unreadable"
+
+
+@dataclass
+class FileVerdict:
+    """How one log file asked about (`verify(files=...)`) stands: vouched only when an
+    authenticated digest names its very path with the SHA-256 of the bytes given for it."""
+
+    status: str
+    digest: str | None = None  # the key (from AWSLogs/) of the digest naming it, if one does
+    reason: str = ""
+
+    @property
+    def vouched(self) -> bool:
+        return self.status == VOUCHED
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "digest": self.status,
+            **({"digest_key": self.digest} if self.digest else {}),
+            **({"digest_reason": self.reason} if self.reason else {}),
+        }
+
+
 @dataclass
 class VerifyReport:
     chains: list[ChainReport]
     notes: list[str] = field(default_factory=list)
+    #: the verdict on each file of `verify(files=...)`, by its path from the root (not in `problems`:
+    #: the files of the window are reported there already, and the caller knows what the others are)
+    files: dict[str, FileVerdict] = field(default_factory=dict)
 
     def ok(self) -> bool:
         return all(c.ok() for c in self.chains)
@@ -279,6 +313,7 @@ def verify(
     workers: int | None = None,
     now: datetime | None = None,
     listed: set[str] | None = None,
+    files: dict[str, Path] | None = None,
 ) -> VerifyReport:
     """Check every digest chain under `root` in the window, and the log files of the window.
 
@@ -290,6 +325,12 @@ def verify(
     Log files are checked over the window's delivery span (up to its late delivery after the end):
     every file a query over the window reads must be the very file an authenticated digest vouches
     for.
+
+    `files` maps log files (paths from `root`, as the digests name them) to the local files holding
+    their bytes (the same file, or a copy of it taken elsewhere): each gets a verdict in the
+    report's `files`, wherever it lies in time. One outside the window is looked up in the digests
+    of its account and region delivered from its day to two hours after it (its name could lie
+    about its hour, never its folder: a file named elsewhere is named by no digest there).
     """
     base = Path(root).expanduser().resolve()
     wanted_accounts, wanted_regions = set(accounts or []), {r.lower() for r in regions or []}
@@ -299,9 +340,10 @@ def verify(
     span = window.delivery_span()
     # up to the digest of the hour the span ends in, and the one after it (which records its signature)
     late = (span[1] + timedelta(hours=2, minutes=5)) if span[1] else None
+    everything = find_digests(base, listed)
     digests = [
         d
-        for d in find_digests(base, listed)
+        for d in everything
         if (not wanted_accounts or d.account in wanted_accounts)
         and (not wanted_regions or d.region in wanted_regions)
         and (start is None or d.end >= start)
@@ -343,6 +385,7 @@ def verify(
                     report.logs_refused.append((key, path))
                     continue
                 named.vouched[_relative(base, path)] = key
+                named.hashes.setdefault(_relative(base, path), (digest.key, expected, path))
                 if listed is not None and _relative(base, path) not in listed:
                     report.logs_missing.append(key)  # not in the source now, whatever a local copy holds
                     continue
@@ -350,6 +393,7 @@ def verify(
                     hashes[path] = pool.submit(_sha256_of_log, path)
                 work.append((report, key, expected, hashes[path]))
         _classify(work, progress)
+        verdicts = _check_files(files or {}, everything, named, base, keys, signatures or {}, pool, hashes)
     for copy, original in copies:
         owner = reports.get((copy.account, copy.region, copy.trail))
         if owner is None:
@@ -364,7 +408,7 @@ def verify(
         )
     _unreferenced(base, window, wanted_accounts, wanted_regions, named, reports, listed)
     ordered = [reports[k] for k in sorted(reports)]
-    return VerifyReport(ordered, list(keys.notes))
+    return VerifyReport(ordered, list(keys.notes), verdicts)
 
 
 def load_signatures(path: Path) -> dict[str, str]:
@@ -397,8 +441,10 @@ class _Named:
     """Log files (paths from the archive's root) the digests name, beside each digest."""
 
     vouched: dict[str, str] = field(default_factory=dict)  # by authenticated digests: path → key
-    not_checked: set[str] = field(default_factory=set)  # by invalid digests (reported as such)
-    unproven: set[str] = field(default_factory=set)  # by digests that could not be authenticated
+    not_checked: dict[str, str] = field(default_factory=dict)  # by invalid digests: path → digest key
+    unproven: dict[str, str] = field(default_factory=dict)  # by unauthenticated digests: path → digest key
+    #: by authenticated digests: path → (the digest's key, the hash it gives, the file in the archive)
+    hashes: dict[str, tuple[str, str, Path]] = field(default_factory=dict)
 
 
 def _relative(base: Path, path: Path) -> str:
@@ -452,7 +498,7 @@ def _check_chain(
             for key, _hash in entries:
                 path = _log_path(base, digest, key)
                 if not isinstance(path, str):
-                    unvouched.add(_relative(base, path))
+                    unvouched.setdefault(_relative(base, path), digest.key)
         if not data:
             continue
         if data["previousDigestSignature"] is None:
@@ -466,6 +512,101 @@ def _check_chain(
         previous = digest
     _check_coverage(members, report, window, required)
     return logs
+
+
+def _check_files(
+    files: dict[str, Path],
+    found: list[DigestFile],
+    named: _Named,
+    base: Path,
+    keys: PublicKeys,
+    signatures: dict[str, str],
+    pool: ThreadPoolExecutor,
+    hashes: dict[Path, Future[tuple[str, int]]],
+) -> dict[str, FileVerdict]:
+    """The verdict on each of `files` (path from the root → the local file of its bytes)."""
+    outside = [
+        p for p in files if p not in named.hashes and p not in named.unproven and p not in named.not_checked
+    ]
+    if outside:
+        _name_outside(outside, found, named, base, keys, signatures)
+    verdicts: dict[str, FileVerdict] = {}
+    pending: list[tuple[str, str, str, Future[tuple[str, int]]]] = []
+    vouched_keys = {_from_awslogs(p): p for p in named.hashes}
+    for path, local in files.items():
+        if path in named.hashes:
+            digest, expected, _where = named.hashes[path]
+            future = hashes.get(Path(local)) or pool.submit(_sha256_of_log, Path(local))
+            pending.append((path, digest, expected, future))
+        elif path in named.unproven:
+            verdicts[path] = FileVerdict(UNAUTHENTICATED, named.unproven[path])
+        elif path in named.not_checked:
+            verdicts[path] = FileVerdict(INVALID_DIGEST, named.not_checked[path])
+        elif _from_awslogs(path) in vouched_keys:
+            verdicts[path] = FileVerdict(COPY, named.hashes[vouched_keys[_from_awslogs(path)]][0])
+        else:
+            verdicts[path] = FileVerdict(UNREFERENCED)
+    for path, digest, expected, future in pending:
+        outcome, _size = future.result()
+        if outcome == expected:
+            verdicts[path] = FileVerdict(VOUCHED, digest)
+        elif outcome == "missing" or outcome.startswith(("unreadable:", "refused:")):
+            verdicts[path] = FileVerdict(UNREADABLE, digest, outcome)
+        else:
+            verdicts[path] = FileVerdict(HASH_MISMATCH, digest)
+    return dict(sorted(verdicts.items()))
+
+
+def _name_outside(
+    paths: list[str],
+    found: list[DigestFile],
+    named: _Named,
+    base: Path,
+    keys: PublicKeys,
+    signatures: dict[str, str],
+) -> None:
+    """Add to `named` what the digests near each of `paths` (log files the window's digests do not
+    name) say: those of its account and region delivered from the start of its day folder's day to
+    two hours after that day (the digest of its hour, and the next, which records its signature)."""
+    spans: dict[tuple[str, str], list[tuple[datetime, datetime]]] = defaultdict(list)
+    for path in paths:
+        where = layout.locate(path)
+        if where is None or where.kind != layout.LOGS:
+            continue
+        day = datetime(where.day.year, where.day.month, where.day.day, tzinfo=UTC)
+        spans[(where.account, where.region)].append((day, day + timedelta(days=1, hours=2, minutes=5)))
+    near = [d for d in found if any(a <= d.end <= b for a, b in spans.get((d.account, d.region), []))]
+    kept: dict[str, DigestFile] = {}  # one copy of a digest key: the nearest the root, as for the window
+    for digest in sorted(near, key=lambda d: (len(d.path.parts), d.path.as_posix())):
+        kept.setdefault(digest.key, digest)
+    chains: dict[tuple[str, str, str], list[DigestFile]] = defaultdict(list)
+    for digest in kept.values():
+        if digest.status == "unchecked" and digest.data is None:
+            digest.signature = signatures.get(digest.key)
+            _load(digest, base)
+        chains[(digest.account, digest.region, digest.trail)].append(digest)
+    for members in chains.values():
+        successors = {
+            _from_awslogs(d.data["previousDigestS3Object"]): d
+            for d in members
+            if d.data and d.data.get("previousDigestS3Object")
+        }
+        for digest in sorted(members, key=lambda d: d.end):
+            if digest.data is None:
+                continue
+            if digest.status == "unchecked":
+                _authenticate(digest, successors.get(digest.key), keys)
+            for entry in digest.data.get("logFiles", []):
+                log = _log_path(base, digest, _from_awslogs(entry["s3Object"]))
+                if isinstance(log, str):
+                    continue
+                name = _relative(base, log)
+                if digest.status == "valid":
+                    named.hashes.setdefault(name, (digest.key, entry["hashValue"].lower(), log))
+                elif digest.status == "unauthenticated":
+                    named.unproven.setdefault(name, digest.key)
+                else:
+                    named.not_checked.setdefault(name, digest.key)
 
 
 def _check_coverage(
