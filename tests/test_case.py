@@ -18,13 +18,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import run_in_process
+from conftest import run_in_process, sample_copy
 
 from toolkit import case
 from toolkit.case import raw, report
 from toolkit.core.window import parse as parse_window
 from toolkit.engines.local import LocalEngine
-from toolkit.errors import UsageError
+from toolkit.errors import ExitCode, UsageError
 from toolkit.sample import digests
 
 WINDOW = ("--start", "2025-03-29T02:00Z", "--end", "2025-03-29T06:00Z")
@@ -132,11 +132,71 @@ def test_manifest_reads_every_file_of_the_window(brute_force_case: Path, sample_
 
 
 def test_manifest_digest_verification_of_the_window(brute_force_case: Path) -> None:
-    verified = json.loads((brute_force_case / "manifest.json").read_text())["digest_verification"]
+    manifest = json.loads((brute_force_case / "manifest.json").read_text())
+    verified = manifest["digest_verification"]
     assert verified["ran"] is True
     assert verified["ok"] is True, verified["problems"][:5]
     assert verified["totals"]["digests_valid"] > 0
     assert verified["chains"]
+    # every file read, each vouched for by the digest named, and so every cited record
+    assert {f["digest"] for f in manifest["log_files"]} == {"vouched"}
+    assert all("/CloudTrail-Digest/" in f["digest_key"] for f in manifest["log_files"])
+    assert verified["cited_records_unproven"] == 0 and verified["cited_problems"] == []
+    with open(brute_force_case / "timeline.csv", newline="", encoding="utf-8") as handle:
+        assert {r["evidence"] for r in csv.DictReader(handle)} == {"vouched"}
+
+
+def test_a_changed_cited_log_file_fails_the_evidence_and_marks_its_events(
+    tmp_path: Path, capsys, sample_root: Path, answers
+) -> None:
+    """A log file of the window re-written (the same records, other bytes): the case is written,
+    the command exits 1 saying why in its last line, and the file, the check and the events say
+    the cited record is unproven. Without keys nothing is checked: exit 0, every event "not checked"."""
+    archive = sample_copy(sample_root, tmp_path / "archive")
+    wanted = answers.brute_force_success_id
+    holder = next(
+        p
+        for p in sorted(archive.rglob("CloudTrail/*/2025/03/29/*.json.gz"))
+        if wanted.encode() in gzip.decompress(p.read_bytes())
+    )
+    body = json.loads(gzip.decompress(holder.read_bytes()))
+    holder.write_bytes(gzip.compress(json.dumps(body, indent=1).encode()))
+    flags = [*WINDOW, "--event-id", wanted]
+    keys = [
+        "--public-keys",
+        str(archive / digests.PUBLIC_KEYS),
+        "--signatures",
+        str(archive / digests.METADATA),
+    ]
+    code, out, err = run_in_process(
+        capsys, "case", "build", str(tmp_path / "case"), "--source", str(archive), *flags, *keys
+    )
+    assert code == ExitCode.FINDINGS, err
+    assert out.strip() == str(tmp_path / "case" / "report.html")  # written all the same
+    assert err.splitlines()[-1].endswith("but its evidence failed the digest check (see manifest.json)")
+    assert "1 of the 1 cited records come from 1 log file(s) no authenticated digest vouches for" in err
+    manifest = json.loads((tmp_path / "case" / "manifest.json").read_text())
+    [entry] = [f for f in manifest["log_files"] if f["cited_records"]]
+    name = holder.relative_to(archive).as_posix()
+    assert (entry["path"], entry["digest"]) == (name, "hash mismatch") and entry["digest_key"]
+    verified = manifest["digest_verification"]
+    assert verified["ok"] is False and verified["cited_records_unproven"] == 1
+    assert verified["cited_problems"] == [
+        f"cited log file {name} (1 cited record(s)) is not proven: hash mismatch ({entry['digest_key']})"
+    ]
+    assert any(p.endswith(f"log file {name} does not match its digest's hash") for p in verified["problems"])
+    with open(tmp_path / "case" / "timeline.csv", newline="", encoding="utf-8") as handle:
+        assert [r["evidence"] for r in csv.DictReader(handle)] == ["unproven"]
+
+    code, _out, err = run_in_process(
+        capsys, "case", "build", str(tmp_path / "unchecked"), "--source", str(archive), *flags
+    )
+    assert code == 0, err
+    assert "digest chains not verified: no public keys were given" in err
+    manifest = json.loads((tmp_path / "unchecked" / "manifest.json").read_text())
+    assert {f["digest"] for f in manifest["log_files"]} == {"not checked"}
+    with open(tmp_path / "unchecked" / "timeline.csv", newline="", encoding="utf-8") as handle:
+        assert [r["evidence"] for r in csv.DictReader(handle)] == ["not checked"]
 
 
 def test_timeline_csv_rows_match_the_events(brute_force_case: Path) -> None:
@@ -269,8 +329,9 @@ def test_no_digest_files_is_not_ok_and_a_skipped_log_file_is_reported(
     tmp_path: Path, capsys, sample_root: Path
 ) -> None:
     """A window without digest files proves nothing: the manifest's verification is not "ok" and
-    says why, and the CLI says so. A log file the case's query could not read (corrupt) is listed
-    in the manifest's skipped files and on stderr, never dropped in silence."""
+    says why, and the CLI says so, and exits 1 (as `verify` does) with the case written. A log file
+    the case's query could not read (corrupt) is listed in the manifest's skipped files and on
+    stderr, never dropped in silence."""
     root, texts = hostile_archive(tmp_path / "archive")
     corrupt = (
         root / "AWSLogs/111122223333/CloudTrail/us-east-1/2025/03/29/"
@@ -294,10 +355,13 @@ def test_no_digest_files_is_not_ok_and_a_skipped_log_file_is_reported(
         *["--event-id", "11111111-2222-3333-4444-555555555555"],
         *["--public-keys", str(sample_root / digests.PUBLIC_KEYS)],  # keys given: nothing to check
     )
-    assert code == 0, err
+    assert code == ExitCode.FINDINGS, err
+    assert err.splitlines()[-1].endswith("but its evidence failed the digest check (see manifest.json)")
     manifest = json.loads((target / "manifest.json").read_text())
     verified = manifest["digest_verification"]
     assert verified["ran"] is True and verified["ok"] is False and verified["chains_found"] == 0
+    assert [f["digest"] for f in manifest["log_files"]] == ["not referenced by any digest"]
+    assert verified["cited_records_unproven"] == 1
     assert "no digest files" in verified["why"]
     assert "digest chains: none in the window, nothing proven (no digest files" in err
     assert "none in the window, nothing proven" in (target / "report.html").read_text(encoding="utf-8")

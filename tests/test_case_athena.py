@@ -16,6 +16,7 @@ costs and timings; S3's own failures, throttling and consistency; or any IAM per
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
 import tempfile
@@ -169,6 +170,61 @@ def test_an_athena_case_cites_what_a_local_case_cites(
     strip = [{k: v for k, v in r.items() if k != "log_file"} for r in rows_here]
     assert [{k: v for k, v in r.items() if k != "log_file"} for r in rows_there] == strip
     assert list(scratch.iterdir()) == []  # the downloads are gone with the build
+
+
+FORGED_ID = "f0f0f0f0-0000-4000-8000-00000000f0f0"
+
+
+@pytest.fixture
+def forged(archive: Path) -> Path:
+    """A log file named for the day before the window (Athena's partition condition reads a day
+    more each side), holding one forged record whose eventTime is in the window. No digest names
+    it. Written before the double reads the archive (so a fixture requested before `double`)."""
+    genuine = sorted(archive.rglob("CloudTrail/us-east-1/2025/03/29/*.json.gz"))[0]
+    record = json.loads(gzip.decompress(genuine.read_bytes()))["Records"][0]
+    record.update(eventID=FORGED_ID, eventTime="2025-03-29T03:00:00Z", eventName="DeleteTrail")
+    account = genuine.name.split("_", 1)[0]
+    folder = genuine.parent.with_name("28")
+    folder.mkdir(parents=True)
+    path = folder / f"{account}_CloudTrail_us-east-1_20250328T2355Z_Forged0123456789.json.gz"
+    path.write_bytes(gzip.compress(json.dumps({"Records": [record]}).encode()))
+    return path
+
+
+def test_a_cited_file_outside_the_window_is_checked_against_the_digests(
+    forged, double, config, archive, capsys, tmp_path
+):
+    """The only cited record is in a file of the day before the window: Athena finds it, the case
+    downloads and cites it, and the digests of its own day are looked in. None names it, so the
+    evidence fails (exit 1, the case written), and the file, the event and the report say so."""
+    target = tmp_path / "case"
+    code, out, err = trailcsi(
+        capsys, "case", "build", str(target), "--engine", "athena", "--config", str(config),
+        *WINDOW, "--event-id", FORGED_ID, *evidence(archive),
+    )  # fmt: skip
+    assert code == 1, err
+    assert out.strip() == str(target / "report.html")
+    assert "1 of the 1 cited records come from 1 log file(s) no authenticated digest vouches for" in err
+    assert "but its evidence failed the digest check" in err.splitlines()[-1]
+    manifest = json.loads((target / "manifest.json").read_text())
+    address = f"s3://{BUCKET}/{forged.relative_to(archive).as_posix()}"
+    [entry] = manifest["log_files"]
+    assert (entry["path"], entry["cited_records"], entry["digest"]) == (
+        address,
+        1,
+        "not referenced by any digest",
+    )
+    verified = manifest["digest_verification"]
+    assert verified["ok"] is False and verified["cited_records_unproven"] == 1
+    assert verified["cited_problems"] == [
+        f"cited log file {address} (1 cited record(s)) is not proven: not referenced by any digest"
+    ]
+    assert verified["problems"][0] == verified["cited_problems"][0]
+    [row] = timeline(target)
+    assert (row["eventid"], row["evidence"]) == (FORGED_ID, "unproven")
+    page = (target / "report.html").read_text(encoding="utf-8")
+    assert "every digest and log file checked is valid" not in page.lower()
+    assert "1 of 1 cited records come from log files no authenticated digest vouches for" in page
 
 
 def test_hostile_path_addresses_are_refused_and_counted(double, config, archive, scratch, capsys, tmp_path):

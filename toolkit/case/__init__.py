@@ -64,7 +64,11 @@ TIMELINE_COLUMNS = (
     "findings",
     "selected_by",
     "log_file",
+    "evidence",
 )
+#: An event's `evidence`: its log file is vouched for by an authenticated digest, or not, or the
+#: digests were not checked (no public keys, or verification could not run).
+VOUCHED, UNPROVEN, NOT_CHECKED = "vouched", "unproven", "not checked"
 
 
 class CaseError(UsageError):
@@ -156,6 +160,8 @@ class CaseEvent:
     log_file: str  # from the source's root
     selected_by: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    #: whether its log file is vouched for by an authenticated digest (VOUCHED, UNPROVEN, NOT_CHECKED)
+    evidence: str = NOT_CHECKED
 
     @property
     def eventid(self) -> str:
@@ -192,6 +198,7 @@ class CaseEvent:
             "findings": "; ".join(f"{f.template} ({f.severity})" for f in self.findings),
             "selected_by": "; ".join(self.selected_by),
             "log_file": self.log_file,
+            "evidence": self.evidence,
         }
         value = values[name]
         if value is None:
@@ -219,9 +226,25 @@ class LogFileRead:
     size: int
     sha256: str
     cited: int = 0
+    #: its standing against the digests (a `verify.FileVerdict`'s status, or NOT_CHECKED)
+    digest: str = NOT_CHECKED
+    digest_key: str | None = None  # the digest naming it
+    digest_reason: str = ""
+
+    @property
+    def vouched(self) -> bool:
+        return self.digest == VOUCHED
 
     def as_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "size": self.size, "sha256": self.sha256, "cited_records": self.cited}
+        return {
+            "path": self.path,
+            "size": self.size,
+            "sha256": self.sha256,
+            "cited_records": self.cited,
+            "digest": self.digest,
+            **({"digest_key": self.digest_key} if self.digest_key else {}),
+            **({"digest_reason": self.digest_reason} if self.digest_reason else {}),
+        }
 
 
 @dataclass
@@ -265,6 +288,10 @@ class Case:
             ),
             "log_files": [f.as_dict() for f in self.files],
             "log_files_skipped": [{"path": s.path, "reason": s.reason} for s in self.report.skipped],
+            "log_files_digest_status": (
+                "each log file's standing against the digests: vouched (an authenticated digest names it"
+                " with the SHA-256 of its bytes), or why not; a cited record is proven only from a vouched file"
+            ),
             "digest_verification": self.verification,
             "files": {
                 "events.jsonl": (
@@ -313,6 +340,9 @@ class Located:
     names: dict[str, str]  # local file -> its name in the case (from the archive's root, or s3://)
     report: ScanReport
     lost: dict[str, str] = field(default_factory=dict)  # event id -> why its record was not read
+    #: local file -> its path from the root the digests are verified under (the archive's, or the
+    #: copy of the table's prefix); the same as `names` on the local engine
+    keys: dict[str, str] = field(default_factory=dict)
 
 
 def build(
@@ -373,10 +403,11 @@ def build(
     if locate is not None:
         root = Path(engine.archive.root)
         where, read, report = locate(scope, sorted(cited))
-        located = Located(where, read, {p: _relative(root, p) for p in {*read, *where}}, report)
+        names = {p: _relative(root, p) for p in {*read, *where}}
+        located = Located(where, read, names, report, keys=names)
         source = str(root)
         collected = _collect(located, spec, cited, findings, selections, say)
-        verification = _verify(root, spec, public_keys, signatures, say)
+        verification, verdicts = _verify(root, spec, public_keys, signatures, say, _asked(located))
         archive: Path | None = root
     else:
         from toolkit.case import remote as remote_module
@@ -384,14 +415,16 @@ def build(
         with tempfile.TemporaryDirectory(prefix="trailcsi-case-") as scratch:
             located = remote_module.fetch(engine, scope, sorted(cited), trail, Path(scratch), say)
             collected = _collect(located, spec, cited, findings, selections, say)
+            # (while the downloads are there: the cited files are checked as downloaded)
+            verification, verdicts = _verify(trail, spec, public_keys, signatures, say, _asked(located))
         source = f"{_athena_table(engine)} over {trail.url}"
         report = located.report  # what the case cost on Athena: its every query, in order
         report.scanned_bytes = sum(s.scanned_bytes or 0 for s in selections) + (report.scanned_bytes or 0)
         report.cost_usd = sum(s.cost_usd or 0 for s in selections) + (report.cost_usd or 0)
         report.query_ids = [q for s in selections for q in s.query_ids] + report.query_ids
-        verification = _verify(trail, spec, public_keys, signatures, say)
         archive = None
     events, files, lost = collected
+    _judge(events, files, located, verification, verdicts)
     return Case(
         spec,
         source,
@@ -601,20 +634,28 @@ def _digest(path: str) -> tuple[int, str]:
     return size, digest.hexdigest()
 
 
+def _asked(located: Located) -> dict[str, Path]:
+    """The files read for the case, by their path from the verified root, to the bytes read."""
+    return {located.keys[p]: Path(p) for p in located.read if p in located.keys}
+
+
 def _verify(
     source: Any,
     spec: CaseSpec,
     public_keys: Any,
     signatures: dict[str, str] | None,
     say: Callable[[str], None],
-) -> dict[str, Any]:
+    files: dict[str, Path],
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """The window's digest chains verified over `source`: the archive's root, or (Athena) the
-    table's `TrailBucket`, whose digests and log files are copied from S3 first."""
+    table's `TrailBucket`, whose digests and log files are copied from S3 first; and the verdict
+    on each of `files` (the files read for the case: those outside the window too), or None when
+    the verification did not run."""
     if public_keys is None:
         return {
             "ran": False,
             "why": "no public keys were given (--public-keys FILE, or AWS credentials to fetch them)",
-        }
+        }, None
     from toolkit.integrity import verify
 
     accounts, regions = spec.criteria.partitions()
@@ -625,9 +666,11 @@ def _verify(
         else:
             from toolkit.case import remote
 
-            root, fetched, listed = remote.copy_for_verify(source, spec.window, accounts, regions, say)
+            root, fetched, listed = remote.copy_for_verify(
+                source, spec.window, accounts, regions, say, sorted(files)
+            )
             signatures = {**(signatures or {}), **fetched}
-        say("verifying the digest chains of the window")
+        say("verifying the digest chains of the window and every log file read for the case")
         report = verify.verify(
             root,
             spec.window,
@@ -636,9 +679,10 @@ def _verify(
             regions=regions or None,
             signatures=signatures or {},
             listed=listed,
+            files=files,
         )
     except TrailcsiError as error:
-        return {"ran": False, "why": str(error)}
+        return {"ran": False, "why": str(error)}, None
     # a chain is found where a digest file is: an account and region with log files only has none
     chains = [
         c
@@ -651,7 +695,75 @@ def _verify(
     if not chains:  # nothing was proven: not "ok"
         found["ok"] = False
         found["why"] = "no digest files in this window: is log file validation on for this trail?"
-    return found
+    return found, dict(report.files)
+
+
+def _judge(
+    events: list[CaseEvent],
+    files: list[LogFileRead],
+    located: Located,
+    verification: dict[str, Any],
+    verdicts: dict[str, Any] | None,
+) -> None:
+    """Mark each file read with its standing against the digests, and each event with whether its
+    file is vouched for; a cited file that is not makes the verification fail, said first."""
+    if verdicts is None:
+        return  # not run: every file and event stays NOT_CHECKED
+    keys = {located.names[p]: located.keys.get(p) for p in located.read}
+    for entry in files:
+        verdict = verdicts.get(keys.get(entry.path) or "")
+        if verdict is None:  # (not asked about: cannot happen, but never reads as vouched)
+            continue
+        entry.digest, entry.digest_key, entry.digest_reason = verdict.status, verdict.digest, verdict.reason
+    standing = {f.path: f for f in files}
+    for event in events:
+        held = standing.get(event.log_file)
+        event.evidence = VOUCHED if held is not None and held.vouched else UNPROVEN
+    cited = [f for f in files if f.cited]
+    unproven = [f for f in cited if not f.vouched]
+    lines = [
+        f"cited log file {f.path} ({f.cited:,} cited record(s)) is not proven: {f.digest}"
+        + (f" ({f.digest_key})" if f.digest_key else "")
+        for f in unproven
+    ]
+    verification["cited_log_files"] = {"vouched": len(cited) - len(unproven), "not_vouched": len(unproven)}
+    verification["cited_records_unproven"] = sum(f.cited for f in unproven)
+    verification["cited_problems"] = lines
+    if lines:
+        verification["ok"] = False
+        verification["problems"] = lines + list(verification.get("problems", []))
+
+
+def evidence_lines(case: Case) -> list[str]:
+    """What the digest check of a case found, in a few lines (for stderr): the cited records'
+    standing first, then the problems, saying how many concern the cited files."""
+    verified = case.verification
+    if not verified.get("ran"):
+        return [f"digest chains not verified: {verified.get('why')}"]
+    cited = sum(e.evidence != NOT_CHECKED for e in case.events)
+    unproven = verified.get("cited_records_unproven", 0)
+    lines = []
+    if unproven:
+        files = verified.get("cited_log_files", {}).get("not_vouched", 0)
+        lines.append(
+            f"{unproven:,} of the {cited:,} cited records come from {files:,} log file(s) no authenticated "
+            "digest vouches for: they are unproven (marked in the report and timeline.csv)"
+        )
+    elif cited:
+        lines.append(
+            f"every cited record ({cited:,}) comes from a log file an authenticated digest vouches for"
+        )
+    if not verified.get("chains_found"):
+        lines.append(f"digest chains: none in the window, nothing proven ({verified.get('why')})")
+    problems = verified.get("problems", [])
+    if problems:
+        about = len(verified.get("cited_problems", []))
+        lines.append(
+            f"digest chains: {len(problems):,} problem(s), "
+            + (f"{about:,} of them about cited log files" if about else "none about a cited log file")
+            + " (see manifest.json)"
+        )
+    return lines
 
 
 def write(case: Case, directory: Path, *, force: bool = False) -> dict[str, Path]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -129,6 +130,7 @@ def fetch(
         located.where[local] = named[address]
         located.read.append(local)
         located.names[local] = address
+        located.keys[local] = key[len(trail.prefix) :]  # from the copy verified (of the prefix)
     located.read.sort()
     return located
 
@@ -145,16 +147,19 @@ def copy_for_verify(
     accounts: list[str],
     regions: list[str],
     say: Callable[[str], None],
+    cited: list[str] | None = None,
 ) -> tuple[Path, dict[str, str], set[str]]:
     """The window's digests (with their signatures) and log files copied from the table's prefix
     into the S3 cache, as `verify --source s3://...` copies them: (the copy, the signatures, the
-    paths the bucket lists now)."""
+    paths the bucket lists now). With the digests of the days of the `cited` log files (paths
+    from the prefix) too: Athena reads a day more each side of the window, so a file it named
+    can lie outside the window's days, and must still be checked against its own day's digests."""
     import botocore.exceptions
 
     say(f"copying the window's digests and log files from {trail.url} to verify their chains")
     try:
         directory, signatures, digests = s3source.sync_digests(
-            trail.client, trail.url, window, accounts, regions, warn=say
+            trail.client, trail.url, digest_window(window, cited or []), accounts, regions, warn=say
         )
         _root, logs = s3source.sync(
             trail.client,
@@ -170,3 +175,14 @@ def copy_for_verify(
             f"{trail.url} cannot be read: {first_line(str(error), type(error).__name__)}"
         ) from None
     return directory, signatures, set(digests.keys) | set(logs.keys)
+
+
+def digest_window(window: Window, cited: list[str]) -> Window:
+    """`window`, widened to the day folders of the `cited` log files and the day after each (where
+    the digest of a file delivered late in its day lies)."""
+    days = [where.day for where in map(layout.locate, cited) if where is not None]
+    if not days or window.start is None or window.end is None:
+        return window  # (all time, or open: every day folder from the start is read anyway)
+    first = datetime.combine(min(days), time(), tzinfo=UTC)
+    last = datetime.combine(max(days), time(), tzinfo=UTC) + timedelta(days=1)
+    return Window(min(window.start, first), max(window.end, last), window.description, window.late)

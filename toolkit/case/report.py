@@ -106,13 +106,9 @@ def _summary(case: Case) -> str:
 
     verified = case.verification
     if not verified.get("ran"):
-        digest = f"not run: {_e(verified.get('why'))}"
-    elif not verified.get("chains_found"):
-        digest = f"<span class=bad>none in the window, nothing proven</span>: {_e(verified.get('why'))}"
-    elif verified.get("ok"):
-        digest = "<span class=ok>every digest and log file checked is valid</span>"
+        digest = f"not run: {_e(verified.get('why'))} (no cited record is proven)"
     else:
-        digest = f"<span class=bad>{len(verified.get('problems', []))} problem(s)</span> (see the evidence)"
+        digest = "; ".join(_verdict(case))
     rows = [
         ("Window", _e(case.spec.window.description)),
         ("Source", _e(case.source)),
@@ -131,6 +127,36 @@ def _summary(case: Case) -> str:
     return f'<section id="summary"><h2>Summary</h2><dl>{items}</dl></section>'
 
 
+def _verdict(case: Case) -> list[str]:
+    """The digest check in a few phrases (HTML): the cited records' standing first."""
+    verified = case.verification
+    said = []
+    unproven = verified.get("cited_records_unproven", 0)
+    if unproven:
+        said.append(
+            f"<span class=bad>{unproven:,} of {len(case.events):,} cited records come from log files no "
+            "authenticated digest vouches for</span> (marked unproven in the events)"
+        )
+    elif case.events:
+        said.append(
+            f"<span class=ok>every cited record ({len(case.events):,}) comes from a log file an authenticated "
+            "digest vouches for</span>"
+        )
+    problems = verified.get("problems", [])
+    about = len(verified.get("cited_problems", []))
+    if not verified.get("chains_found"):
+        said.append(f"<span class=bad>none in the window, nothing proven</span>: {_e(verified.get('why'))}")
+    elif problems:
+        said.append(
+            f"<span class=bad>{len(problems):,} problem(s)</span>, "
+            + (f"{about:,} of them about cited log files" if about else "none about a cited log file")
+            + " (see the evidence)"
+        )
+    elif verified.get("ok"):
+        said.append("<span class=ok>every digest and log file checked is valid</span>")
+    return said
+
+
 def _events_section(case: Case) -> str:
     heads = "".join(f"<th>{h}</th>" for h in _TABLE_HEADS)
     return (
@@ -141,7 +167,17 @@ def _events_section(case: Case) -> str:
     )
 
 
-_TABLE_HEADS = ("time (UTC)", "source", "event", "principal", "source IP", "region", "error", "severity")
+_TABLE_HEADS = (
+    "time (UTC)",
+    "source",
+    "event",
+    "principal",
+    "source IP",
+    "region",
+    "error",
+    "severity",
+    "evidence",
+)
 _TABLE_FIELDS = (
     "eventtime",
     "eventsource",
@@ -151,6 +187,7 @@ _TABLE_FIELDS = (
     "awsregion",
     "errorcode",
     "severity",
+    "evidence",
 )
 
 
@@ -207,18 +244,28 @@ def _evidence(case: Case) -> str:
             f"log files: {totals.get('logs_valid', 0):,} valid, {totals.get('logs_mismatch', 0):,} hash mismatch, "
             f"{totals.get('logs_unreferenced', 0):,} referenced by no digest.</p>"
         )
+        summary += "<p>" + "; ".join(_verdict(case)) + ".</p>"
         problems = verified.get("problems", [])
-        if problems:
-            summary += "<ul class=bad>" + "".join(f"<li>{_e(p)}</li>" for p in problems[:200]) + "</ul>"
-        elif verified.get("chains"):
-            summary += "<p class=ok>Every digest and log file checked is valid.</p>"
-        else:
-            summary += "<p class=bad>No digest files cover this window: nothing proves these logs.</p>"
+        about = verified.get("cited_problems", [])
+        others = problems[len(about) :] if problems[: len(about)] == about else problems
+        if about:
+            listed = "".join(f"<li>{_e(p)}</li>" for p in about[:200])
+            summary += f"<h4>Cited log files not vouched for</h4><ul class=bad>{listed}</ul>"
+        if others:
+            if about:
+                heading = "Other problems (none is about a cited record: a cited log file not listed above is vouched for)"
+            elif case.events:
+                heading = "Problems (none is about a cited record: every cited log file is vouched for)"
+            else:
+                heading = "Problems"
+            listed = "".join(f"<li>{_e(p)}</li>" for p in others[:200])
+            summary += f"<h4>{heading}</h4><ul class=bad>{listed}</ul>"
     else:
         summary = f"<p>Digest verification not run: {_e(verified.get('why'))}.</p>"
     rows = "".join(
         f"<tr><td>{_e(f.path)}</td><td class=n>{f.size:,}</td><td><code>{f.sha256}</code></td>"
-        f"<td class=n>{f.cited or ''}</td></tr>"
+        f"<td class=n>{f.cited or ''}</td><td{'' if f.vouched else ' class=bad'}>{_e(f.digest)}"
+        + "</td></tr>"
         for f in case.files
     )
     skipped = "".join(f"<li>{_e(s.path)}: {_e(s.reason)}</li>" for s in case.report.skipped)
@@ -226,11 +273,11 @@ def _evidence(case: Case) -> str:
     return (
         '<section id="evidence"><h2>Evidence</h2>'
         f"<p>Command: <code>{_e(command) or '(built from Python)'}</code></p>"
-        "<h3>Digest chains (<code>trailcsi verify</code> over the window)</h3>"
+        "<h3>Digest chains (<code>trailcsi verify</code> over the window, and every log file read)</h3>"
         f"{summary}"
         + (f"<h3>Log files skipped</h3><ul class=bad>{skipped}</ul>" if skipped else "")
         + f"<details><summary>{len(case.files):,} log files read (SHA-256 of each file as stored)</summary>"
-        "<table class=files><thead><tr><th>path</th><th>bytes</th><th>SHA-256</th><th>cited</th></tr></thead>"
+        "<table class=files><thead><tr><th>path</th><th>bytes</th><th>SHA-256</th><th>cited</th><th>digest</th></tr></thead>"
         f"<tbody>{rows}</tbody></table></details>"
         "<p><code>events.jsonl</code> holds each cited record's original text; <code>manifest.json</code> "
         "all of the above, machine-readable.</p></section>"
@@ -426,7 +473,7 @@ _TABLE_JS = r"""
     var next = row.nextSibling;
     if (next && next.classList && next.classList.contains('detail')) { next.remove(); return null; }
     var tr = document.createElement('tr'); tr.className = 'detail';
-    var td = document.createElement('td'); td.colSpan = 8;
+    var td = document.createElement('td'); td.colSpan = 9;
     var about = document.createElement('div');
     about.textContent = 'event ' + event.id + ' · in ' + event.file + ' · selected by ' + event.by +
       (event.findings ? ' · findings: ' + event.findings : '');
@@ -444,6 +491,7 @@ _TABLE_JS = r"""
     event.cells.forEach(function(cell, column){
       var td = document.createElement('td'); td.textContent = cell;
       if (column === 7) td.className = 'sev-' + cell;
+      if (column === 8) td.className = cell === 'vouched' ? 'ok' : 'bad';
       tr.appendChild(td);
     });
     tr.addEventListener('click', function(){ detail(event, tr); });

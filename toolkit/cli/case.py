@@ -14,7 +14,7 @@ from toolkit.cli.help import App, examples
 from toolkit.cli.options import SourceOptions, criteria_options, options, source_options, window_options
 from toolkit.core.criteria import Criteria
 from toolkit.core.window import Window
-from toolkit.errors import UsageError
+from toolkit.errors import ExitCode, UsageError
 
 if TYPE_CHECKING:
     from toolkit.config import TableRecord
@@ -118,6 +118,11 @@ def case_build(
     --event-id names events of the case (repeat); the other CRITERIA and the WINDOW narrow every selection.
     On --engine athena the selections run on Athena and the cited records are downloaded from the
     log files its $path names, only inside the bucket and prefix athena setup recorded.
+
+    With --public-keys, the window's digest chains and every log file read are verified: exit 0
+    when all is valid, 1 when the evidence failed the check (a log file changed, missing, or not
+    vouched for by any digest; the case is still written, and manifest.json says what failed).
+    Without keys nothing is verified (exit 0, said on stderr).
     """
     from toolkit import case as case_module
     from toolkit.cli import _engine, _report
@@ -181,14 +186,15 @@ def case_build(
     if not built.charts:
         say(f"report.html has no charts: plotly is not installed ({case_module.report.INSTALL_HINT})")
     verified = built.verification
-    if not verified.get("ran"):
-        say(f"digest chains not verified: {verified.get('why')}")
-    elif not verified.get("chains_found"):
-        say(f"digest chains: none in the window, nothing proven ({verified.get('why')})")
-    elif not verified.get("ok"):
-        say(f"digest chains: {len(verified.get('problems', []))} problem(s) (see manifest.json)")
+    for line in case_module.evidence_lines(built):
+        say(line)
     say(f"{len(built.events):,} events from {len(built.files):,} log files; the case is in {directory}")
     print(paths["report.html"])
+    if verified.get("ran") and not verified.get("ok"):
+        say(
+            f"the case was written to {directory}, but its evidence failed the digest check (see manifest.json)"
+        )
+        raise typer.Exit(int(ExitCode.FINDINGS))
 
 
 def _table_setup(source: SourceOptions) -> TableRecord:
