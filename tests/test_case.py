@@ -371,6 +371,43 @@ def test_no_digest_files_is_not_ok_and_a_skipped_log_file_is_reported(
     assert (target / "events.jsonl").read_bytes() == texts[0] + b"\n"
 
 
+def test_a_file_a_selection_skipped_but_the_case_read_is_flagged_not_counted_twice(
+    tmp_path: Path, capsys
+) -> None:
+    """A record holding a key twice makes a query reading that key skip its file, while the
+    case's narrower look for the cited records reads it: the file is among those read, flagged
+    with the selection that skipped it, not also among the skipped; stderr's count, the report's
+    and the manifest's agree."""
+    root, _texts = hostile_archive(tmp_path / "archive")
+    folder = root / "AWSLogs/111122223333/CloudTrail/us-east-1/2025/03/29"
+    record = (
+        '{"eventID":"cccccccc-2222-3333-4444-555555555555","eventTime":"2025-03-29T03:06:00Z",'
+        '"eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"us-east-1",'
+        '"userIdentity":{"type":"Root","arn":"arn:aws:iam::111122223333:root"},'
+        '"userAgent":"first","userAgent":"second","recipientAccountId":"111122223333"}'
+    )
+    twice = folder / "111122223333_CloudTrail_us-east-1_20250329T0320Z_TwiceTwiceTwice1.json.gz"
+    twice.write_bytes(gzip.compress(('{"Records":[' + record + "]}").encode()))
+    target = tmp_path / "case"
+    code, _out, err = run_in_process(
+        capsys, "case", "build", str(target), "--source", str(root), "--start", "2025-03-29",
+        "--end", "2025-03-29", "--principal", "arn:aws:iam::111122223333:root",
+    )  # fmt: skip
+    assert code == 0, err
+    manifest = json.loads((target / "manifest.json").read_text())
+    assert manifest["log_files_skipped"] == []
+    read = {Path(f["path"]).name: f for f in manifest["log_files"]}
+    assert len(read) == 2
+    [flag] = read[twice.name]["skipped_by"]
+    assert flag["selection"] == "principal: arn:aws:iam::111122223333:root"
+    assert "'userAgent'" in flag["reason"]
+    assert "read 2 of 2 log files" in err
+    assert f"{twice.relative_to(root).as_posix()} was skipped by 1 selection(s)" in err
+    page = (target / "report.html").read_text(encoding="utf-8")
+    assert "<dt>Log files read</dt><dd>2 (1 cited)</dd>" in page
+    assert "skipped by principal: arn:aws:iam::111122223333:root" in page
+
+
 def test_hostile_text_cannot_leave_its_place_in_the_report(tmp_path: Path) -> None:
     target, _texts = build_hostile(tmp_path)
     page = (target / "report.html").read_text(encoding="utf-8")

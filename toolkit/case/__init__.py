@@ -230,6 +230,8 @@ class LogFileRead:
     digest: str = NOT_CHECKED
     digest_key: str | None = None  # the digest naming it
     digest_reason: str = ""
+    #: the selections whose query skipped it (and why), though the case read it for its records
+    skipped_by: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def vouched(self) -> bool:
@@ -244,6 +246,11 @@ class LogFileRead:
             "digest": self.digest,
             **({"digest_key": self.digest_key} if self.digest_key else {}),
             **({"digest_reason": self.digest_reason} if self.digest_reason else {}),
+            **(
+                {"skipped_by": [{"selection": s, "reason": why} for s, why in self.skipped_by]}
+                if self.skipped_by
+                else {}
+            ),
         }
 
 
@@ -456,13 +463,26 @@ def _collect(
     """The cited records cut out of the files located, the files read with their hashes, and the
     cited ids whose record is not in the case, with why."""
     report = located.report
-    # A file a selection's query skipped (a key given twice, read by that query only) is reported
-    # as skipped, whatever the narrower look of `locate` made of it: its events may be missing.
+    # A file a selection's query skipped (a key given twice, read by that query only) may hold
+    # events that selection missed. Not read at all, it is skipped; read for the records (by the
+    # narrower look of `locate`), it is flagged in the files read, never counted twice.
     known = {s.path for s in report.skipped}
-    for skipped in (s for selection in selections for s in selection.skipped):
-        if skipped.path not in known:
-            report.skipped.append(skipped)
-            known.add(skipped.path)
+    read = set(located.read)
+    flagged: dict[str, list[tuple[str, str]]] = {}
+    for selection in selections:
+        for skipped in selection.skipped:
+            if skipped.path in read:
+                flagged.setdefault(skipped.path, []).append(
+                    (f"{selection.kind}: {selection.label}", skipped.reason)
+                )
+            elif skipped.path not in known:
+                report.skipped.append(skipped)
+                known.add(skipped.path)
+    for path, by in flagged.items():
+        say(
+            f"{located.names.get(path, path)} was skipped by {len(by)} selection(s) ({by[0][0]}: {by[0][1]}): "
+            "its events may be missing from them (skipped_by in manifest.json)"
+        )
     for note in (n for selection in selections for n in selection.notes):
         if note not in report.notes:
             report.notes.append(note)
@@ -488,7 +508,10 @@ def _collect(
             counts[path] = counts.get(path, 0) + 1
     events.sort(key=lambda e: (e.eventtime, e.eventid, e.log_file))
     say(f"hashing the {len(located.read):,} log files read")
-    files = [LogFileRead(located.names[p], *_digest(p), counts.get(p, 0)) for p in located.read]
+    files = [
+        LogFileRead(located.names[p], *_digest(p), counts.get(p, 0), skipped_by=flagged.get(p, []))
+        for p in located.read
+    ]
     found = {e.eventid.lower() for e in events}
     named = {i for ids in located.where.values() for i in ids}
     lost = []

@@ -265,6 +265,7 @@ def _evidence(case: Case) -> str:
     rows = "".join(
         f"<tr><td>{_e(f.path)}</td><td class=n>{f.size:,}</td><td><code>{f.sha256}</code></td>"
         f"<td class=n>{f.cited or ''}</td><td{'' if f.vouched else ' class=bad'}>{_e(f.digest)}"
+        + "".join(f"<br>skipped by {_e(by)}: {_e(why)}" for by, why in f.skipped_by)
         + "</td></tr>"
         for f in case.files
     )
