@@ -220,6 +220,51 @@ def test_sweep_findings_are_marked(brute_force_case: Path, answers) -> None:
     assert rows[answers.eip_allocate_event_id]["severity"] == "none"
 
 
+def test_failed_console_logins_say_so(brute_force_case: Path, answers) -> None:
+    """A failed ConsoleLogin has no errorCode: its failure is in responseElements. The timeline's
+    and the report's outcome tell the 40 failures from the success."""
+    with open(brute_force_case / "timeline.csv", newline="", encoding="utf-8") as handle:
+        rows = {r["eventid"]: r for r in csv.DictReader(handle)}
+    failures = {rows[i]["outcome"] for i in answers.brute_force_failure_ids}
+    assert failures == {"Failure: Failed authentication"}
+    assert {rows[i]["errorcode"] for i in answers.brute_force_failure_ids} == {""}
+    assert rows[answers.brute_force_success_id]["outcome"] == "Success"
+    page = (brute_force_case / "report.html").read_text(encoding="utf-8")
+    assert "<th>outcome</th>" in page and '"Failure: Failed authentication"' in page
+
+
+@pytest.mark.parametrize(
+    ("record", "outcome"),
+    [
+        ({"eventName": "ConsoleLogin", "responseElements": {"ConsoleLogin": "Success"}}, "Success"),
+        (
+            {
+                "eventName": "ConsoleLogin",
+                "errorMessage": "Failed authentication",
+                "responseElements": {"ConsoleLogin": "Failure"},
+            },
+            "Failure: Failed authentication",
+        ),
+        (
+            {"eventName": "SwitchRole", "responseElements": {"SwitchRole": "Failure"}, "errorMessage": "x"},
+            "Failure: x",
+        ),
+        (
+            {"eventName": "GetObject", "errorCode": "AccessDenied", "errorMessage": "Access Denied"},
+            "AccessDenied: Access Denied",
+        ),
+        (
+            {"eventName": "RunInstances", "errorCode": "Client.UnauthorizedOperation"},
+            "Client.UnauthorizedOperation",
+        ),
+        ({"eventName": "ListBuckets", "responseElements": None}, ""),
+        ({"eventName": "CreateUser", "responseElements": {"user": {"userName": "x"}}}, ""),
+    ],
+)
+def test_outcome_in_words(record, outcome) -> None:
+    assert case.outcome_of(record) == outcome
+
+
 def test_report_is_self_contained(brute_force_case: Path) -> None:
     page = (brute_force_case / "report.html").read_text(encoding="utf-8")
     assert "Content-Security-Policy" in page and "default-src 'none'" in page

@@ -59,6 +59,7 @@ TIMELINE_COLUMNS = (
     "awsregion",
     "account",
     "errorcode",
+    "outcome",
     "readonly",
     "severity",
     "findings",
@@ -193,6 +194,7 @@ class CaseEvent:
             "awsregion": record.get("awsRegion"),
             "account": record.get("recipientAccountId") or identity.get("accountId"),
             "errorcode": record.get("errorCode"),
+            "outcome": outcome_of(record),
             "readonly": record.get("readOnly"),
             "severity": self.severity,
             "findings": "; ".join(f"{f.template} ({f.severity})" for f in self.findings),
@@ -206,6 +208,23 @@ class CaseEvent:
         if isinstance(value, bool):
             return "true" if value else "false"
         return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def outcome_of(record: dict[str, Any]) -> str:
+    """What came of the call, in words: "Failure: Failed authentication" or "Success" for a console
+    sign-in (a failed ConsoleLogin has no errorCode: its result is in responseElements, keyed by the
+    event's name), else the errorCode with its errorMessage, else "" (no error recorded)."""
+
+    def text(value: Any) -> str:
+        if value is None or value == "":
+            return ""
+        return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+    error, message = text(record.get("errorCode")), text(record.get("errorMessage"))
+    response, name = record.get("responseElements"), record.get("eventName")
+    if isinstance(response, dict) and isinstance(name, str) and name and response.get(name) is not None:
+        return ": ".join(p for p in (text(response[name]), error, message) if p)
+    return ": ".join(p for p in (error, message) if p)
 
 
 def principal_of(record: dict[str, Any]) -> str:

@@ -174,7 +174,7 @@ _TABLE_HEADS = (
     "principal",
     "source IP",
     "region",
-    "error",
+    "outcome",
     "severity",
     "evidence",
 )
@@ -185,7 +185,7 @@ _TABLE_FIELDS = (
     "principal",
     "sourceipaddress",
     "awsregion",
-    "errorcode",
+    "outcome",
     "severity",
     "evidence",
 )
@@ -309,8 +309,8 @@ def _hover(event: CaseEvent) -> str:
         event.field("principal"),
         f"from {event.field('sourceipaddress')}",
     ]
-    if event.field("errorcode"):
-        lines.append(f"error {event.field('errorcode')}")
+    if event.field("outcome"):
+        lines.append(event.field("outcome"))
     if event.findings:
         lines.append(f"finding: {event.field('findings')}")
     return "<br>".join(html.escape(line[:200]) for line in lines)
