@@ -54,6 +54,8 @@ def brute_force_case(sample_root: Path, tmp_path_factory: pytest.TempPathFactory
         "alice",
         "--finding-from-sweep",
         "all",
+        "--title",
+        "Alice console compromise",
         "--public-keys",
         str(sample_root / digests.PUBLIC_KEYS),
         "--signatures",
@@ -263,6 +265,22 @@ def test_failed_console_logins_say_so(brute_force_case: Path, answers) -> None:
 )
 def test_outcome_in_words(record, outcome) -> None:
     assert case.outcome_of(record) == outcome
+
+
+def test_report_queries_without_rows_are_one_line_and_the_command_can_be_pasted(
+    brute_force_case: Path,
+) -> None:
+    manifest = json.loads((brute_force_case / "manifest.json").read_text())
+    page = (brute_force_case / "report.html").read_text(encoding="utf-8")
+    empty = [s["label"] for s in manifest["selections"] if not s["rows"]]
+    full = [s for s in manifest["selections"] if s["rows"]]
+    assert len(empty) > 10 and full
+    assert page.count("<article class=query>") == len(full)
+    [line] = [x for x in page.split("\n") if "id=empty-queries" in x]
+    assert f"{len(empty)} queries found no rows" in line and all(name in line for name in empty)
+    # the command as a shell reads it back: the title's words quoted together
+    assert "--title &#x27;Alice console compromise&#x27;" in page
+    assert manifest["command"][manifest["command"].index("--title") + 1] == "Alice console compromise"
 
 
 def test_report_is_self_contained(brute_force_case: Path) -> None:

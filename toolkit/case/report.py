@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import json
+import shlex
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
@@ -223,13 +224,26 @@ def script_json(value: Any) -> str:
 
 def _queries(case: Case) -> str:
     parts = []
-    for number, selection in enumerate(case.selections, start=1):
+    found = [s for s in case.selections if s.rows]
+    for number, selection in enumerate(found, start=1):
         parts.append(
             f"<article class=query><h3>{number}. {_e(selection.kind)}: {_e(selection.label)}</h3>"
             f"<p>{selection.rows:,} rows, {len(selection.event_ids):,} events</p>"
             f"<details open><summary>Athena SQL</summary><pre>{_e(selection.athena_sql)}</pre></details>"
             f"<details><summary>as the local engine ran it (DuckDB)</summary><pre>{_e(selection.engine_sql)}</pre></details>"
             "</article>"
+        )
+    # (a sweep's many detections that found nothing: one line of their names; their SQL is in the manifest)
+    empty: dict[str, list[str]] = {}
+    for selection in case.selections:
+        if not selection.rows:
+            empty.setdefault(selection.kind, []).append(selection.label)
+    if empty:
+        count = sum(len(labels) for labels in empty.values())
+        names = "; ".join(f"{_e(kind)}: {', '.join(_e(x) for x in labels)}" for kind, labels in empty.items())
+        parts.append(
+            f"<p id=empty-queries>{count:,} quer{'y' if count == 1 else 'ies'} found no rows (their SQL is in "
+            f"<code>manifest.json</code>): {names}</p>"
         )
     return '<section id="queries"><h2>Queries</h2>' + "".join(parts) + "</section>"
 
@@ -270,7 +284,7 @@ def _evidence(case: Case) -> str:
         for f in case.files
     )
     skipped = "".join(f"<li>{_e(s.path)}: {_e(s.reason)}</li>" for s in case.report.skipped)
-    command = " ".join(case.spec.command or [])
+    command = shlex.join(case.spec.command or [])
     return (
         '<section id="evidence"><h2>Evidence</h2>'
         f"<p>Command: <code>{_e(command) or '(built from Python)'}</code></p>"
