@@ -171,3 +171,11 @@ def test_no_help_text_holds_brackets_rich_would_read_as_markup():
         if tag.search(text)
     ]
     assert found == []
+
+
+def test_case_build_help_gives_its_exit_status(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    done = CliRunner().invoke(cli.app, ["case", "build", "--help"], prog_name="trailcsi")
+    text = " ".join(done.output.split())
+    assert "exit 0 when all is valid, 1 when the evidence failed the check" in text
+    assert "the case is still written" in text
