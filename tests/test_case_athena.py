@@ -152,6 +152,7 @@ def test_an_athena_case_cites_what_a_local_case_cites(
     assert len(cited) > 1
     assert {f["path"]: (f["size"], f["sha256"], f["cited_records"]) for f in remote["log_files"]} == cited
     assert "downloaded from S3" in remote["log_files_listed"]
+    assert {f["digest"] for f in remote["log_files"]} == {"vouched"}  # each checked as downloaded
     assert remote["log_files_skipped"] == [] and remote["cited_records_missing"] == []
     assert remote["source"] == f"athena: trailcsi.cloudtrail over s3://{BUCKET}/"
     lookups = [sql for sql in double.sent if '"$path"' in sql]
@@ -334,6 +335,21 @@ def test_only_log_files_of_the_table_are_read(address: str, why: str) -> None:
     assert refused is not None and why in refused, refused
     good = "s3://trail-bucket/logs/AWSLogs/111122223333/CloudTrail/us-east-1/2025/03/29/a.json.gz"
     assert trail.refusal(good) == (good.removeprefix("s3://trail-bucket/"), None)
+
+
+def test_the_digests_copied_cover_the_days_of_the_cited_files() -> None:
+    from toolkit.case.remote import digest_window
+    from toolkit.core.window import parse
+
+    window = parse(start="2025-03-29T02:00Z", end="2025-03-29T06:00Z")
+    before = "AWSLogs/111122223333/CloudTrail/us-east-1/2025/03/28/a.json.gz"
+    after = "AWSLogs/111122223333/CloudTrail/us-east-1/2025/03/30/b.json.gz"
+    widened = digest_window(window, [before, after])
+    assert (widened.start.isoformat(), widened.end.isoformat()) == (
+        "2025-03-28T00:00:00+00:00",
+        "2025-03-31T00:00:00+00:00",
+    )
+    assert digest_window(window, []) == window
 
 
 def test_a_config_without_the_table_setup_is_refused_in_one_line(capsys, tmp_path, fake_aws_env):
