@@ -179,35 +179,42 @@ class CaseEvent:
         return ranked[0].severity if ranked else "none"
 
     def field(self, name: str) -> str:
-        """A timeline column's text."""
-        record = self.record
-        identity = record.get("userIdentity") if isinstance(record.get("userIdentity"), dict) else {}
-        assert isinstance(identity, dict)
-        values: dict[str, Any] = {
-            "eventtime": self.eventtime,
-            "eventid": self.eventid,
-            "eventsource": record.get("eventSource"),
-            "eventname": record.get("eventName"),
-            "principal": principal_of(record),
-            "sourceipaddress": record.get("sourceIPAddress"),
-            "useragent": record.get("userAgent"),
-            "awsregion": record.get("awsRegion"),
-            "account": record.get("recipientAccountId") or identity.get("accountId"),
-            "errorcode": record.get("errorCode"),
-            "outcome": outcome_of(record),
-            "readonly": record.get("readOnly"),
-            "severity": self.severity,
-            "findings": "; ".join(f"{f.template} ({f.severity})" for f in self.findings),
-            "selected_by": "; ".join(self.selected_by),
-            "log_file": self.log_file,
-            "evidence": self.evidence,
-        }
-        value = values[name]
+        """A timeline column's text (only that column is worked out: a report reads many)."""
+        value = _FIELDS[name](self)
         if value is None:
             return ""
         if isinstance(value, bool):
             return "true" if value else "false"
         return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def _account(event: CaseEvent) -> Any:
+    identity = event.record.get("userIdentity")
+    return event.record.get("recipientAccountId") or (
+        identity.get("accountId") if isinstance(identity, dict) else None
+    )
+
+
+#: Each timeline column, as worked out from a cited event.
+_FIELDS: dict[str, Callable[[CaseEvent], Any]] = {
+    "eventtime": lambda e: e.eventtime,
+    "eventid": lambda e: e.eventid,
+    "eventsource": lambda e: e.record.get("eventSource"),
+    "eventname": lambda e: e.record.get("eventName"),
+    "principal": lambda e: principal_of(e.record),
+    "sourceipaddress": lambda e: e.record.get("sourceIPAddress"),
+    "useragent": lambda e: e.record.get("userAgent"),
+    "awsregion": lambda e: e.record.get("awsRegion"),
+    "account": _account,
+    "errorcode": lambda e: e.record.get("errorCode"),
+    "outcome": lambda e: outcome_of(e.record),
+    "readonly": lambda e: e.record.get("readOnly"),
+    "severity": lambda e: e.severity,
+    "findings": lambda e: "; ".join(f"{f.template} ({f.severity})" for f in e.findings),
+    "selected_by": lambda e: "; ".join(e.selected_by),
+    "log_file": lambda e: e.log_file,
+    "evidence": lambda e: e.evidence,
+}
 
 
 def outcome_of(record: dict[str, Any]) -> str:
