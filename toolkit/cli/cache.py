@@ -16,10 +16,16 @@ from toolkit.cli.common import (
     local_copy,
     print_listing,
     say,
-    source_or_env,
 )
 from toolkit.cli.help import App, examples
-from toolkit.cli.options import ListFormatOption, SourceOptions, check_list_format, options, window_options
+from toolkit.cli.options import (
+    ListFormatOption,
+    SourceOptions,
+    check_list_format,
+    options,
+    source_or_env,
+    window_options,
+)
 from toolkit.core.criteria import Criteria
 from toolkit.core.window import Window
 from toolkit.errors import Interrupted

@@ -4,7 +4,6 @@ local copy of an s3:// source, and the option types several commands spell the s
 from __future__ import annotations
 
 import gc
-import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -97,14 +96,6 @@ SourceOption = Annotated[
         help="Directory holding AWSLogs/, or s3://bucket/prefix (env TRAILCSI_SOURCE).",
     ),
 ]
-
-
-def source_or_env(source: str | None) -> str:
-    """`--source`, else `$TRAILCSI_SOURCE`; neither is a usage error."""
-    chosen = source or os.environ.get("TRAILCSI_SOURCE")
-    if not chosen:
-        raise UsageError("no source given", "pass --source DIR or s3://bucket/prefix")
-    return chosen
 
 
 @contextmanager

@@ -579,12 +579,9 @@ def source_options(
     given = [flag for flag, value in athena_only.items() if value]
     if given:
         raise UsageError(f"{', '.join(given)} apply to the athena engine only", "add --engine athena")
-    chosen = source or os.environ.get("TRAILCSI_SOURCE")
-    if not chosen:
-        raise UsageError(
-            "no source given",
-            "pass --source DIR (a copy of the trail bucket), set TRAILCSI_SOURCE, or use --engine athena",
-        )
+    chosen = source_or_env(
+        source, "pass --source DIR (a copy of the trail bucket), set TRAILCSI_SOURCE, or use --engine athena"
+    )
     return SourceOptions(
         chosen, strict, profile=profile, aws_region=aws_region, use_cache=not no_cache, config=config
     )
@@ -656,3 +653,13 @@ def hiding(bundle: Callable[..., Any], *names: str) -> Callable[..., Any]:
     )
     wrapper.__annotations__ = annotations
     return wrapper
+
+
+def source_or_env(source: str | None, hint: str = "pass --source DIR or s3://bucket/prefix") -> str:
+    """`--source`, else `$TRAILCSI_SOURCE` (the one place it is read); neither is a usage error."""
+    chosen = source or os.environ.get("TRAILCSI_SOURCE")
+    if not chosen:
+        from toolkit.errors import UsageError
+
+        raise UsageError("no source given", hint)
+    return chosen

@@ -17,9 +17,8 @@ from toolkit.cli.common import (
     s3_client,
     s3_errors,
     say,
-    source_or_env,
 )
-from toolkit.cli.options import ListFormatOption, check_list_format, options, window_options
+from toolkit.cli.options import ListFormatOption, check_list_format, options, source_or_env, window_options
 from toolkit.core import export
 from toolkit.core.window import Window
 from toolkit.errors import ExitCode, SourceError
