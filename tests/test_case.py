@@ -640,6 +640,7 @@ def test_a_case_whose_selections_find_nothing_is_an_error(tmp_path: Path, sample
         "nobody-here",
     )
     assert done.returncode == 4 and "found no event" in done.stderr and "Traceback" not in done.stderr
+    assert "(the archive holds 2024-11-22 to 2025-04-01)" in done.stderr  # its day folders
     assert not (tmp_path / "c").exists()
 
 

@@ -429,8 +429,10 @@ def build(
         )
     say(f"{len(cited):,} events cited by {len(selections)} selection(s); reading their original records")
     if not cited and not spec.event_ids:  # (ids not found are an error of their own, below)
+        held = _days_held(engine)
         raise NotFoundError(
-            "the case's selections found no event in the window",
+            "the case's selections found no event in the window"
+            + (f" (the archive holds {held})" if held else ""),
             "check the names and the window; trailcsi search with the same flags shows what is there",
         )
     if locate is not None:
@@ -590,6 +592,12 @@ def _run_selections(
         selections.append(selection)
         missing = sorted(set(ids) - set(selection.event_ids))
     return selections, findings, missing
+
+
+def _days_held(engine: Any) -> str:
+    """The first and last day folders of a local archive ("2024-11-23 to 2025-03-31"), else ""."""
+    files = getattr(getattr(engine, "archive", None), "files", None)
+    return f"{files[0].day} to {files[-1].day}" if files else ""
 
 
 def _event_id_query(ids: list[str]) -> Any:
