@@ -225,6 +225,10 @@ BAD_FILES = [
     ('[[suppress]]\nprincipal = "*/*"\nreason = "r"\n', "principal '*/*' matches anything"),
     ('[[suppress]]\nprincipal = "arn:aws:iam::*:*"\nreason = "r"\n', "principal 'arn:aws:iam::*:*' matches"),
     ('[[suppress]]\nevent_name = "??*"\nreason = "r"\n', "event_name '??*' matches anything"),
+    # fnmatch reads `]` first in a class as a member: `[!]9a]` is one class, naming nothing
+    ('[[suppress]]\nprincipal = "*[!]9a]*"\nreason = "r"\n', "principal '*[!]9a]*' matches anything"),
+    ('[[suppress]]\nevent_name = "[!]xq]*"\nreason = "r"\n', "event_name '[!]xq]*' matches anything"),
+    ('[[suppress]]\nprincipal = "*[]ab]*"\nreason = "r"\n', "principal '*[]ab]*' matches anything"),
     ('[[suppress]]\nsource_ip = "0.0.0.0/0"\nreason = "r"\n', "source_ip '0.0.0.0/0' matches every address"),
     ('[[suppress]]\nsource_ip = "::/0"\nreason = "r"\n', "source_ip '::/0' matches every address"),
     ("[[supress]]\n", "unknown key(s): supress"),

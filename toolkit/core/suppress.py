@@ -273,11 +273,39 @@ def _too_broad(key: str, pattern: str) -> bool:
     names one value, however short."""
     if not _WILDCARDS.search(pattern):
         return False
-    own = re.sub(r"\[[^\]]*\]?|[*?]", "", pattern)
+    own, negated = _outside_classes(pattern)
+    if negated:  # `[!x]` matches every character but a few: as broad as `?`, and easier to miss
+        return True
     words = [w for w in re.split(r"[^a-z0-9-]+", own.lower()) if w and w not in _ARN_FRAME]
     if sum(c.isalnum() for w in words for c in w) < 2:
         return True
     return all(_glob(pattern, p) for p in _PROBES[key])
+
+
+def _outside_classes(pattern: str) -> tuple[str, bool]:
+    """The pattern's literal characters (outside `*`, `?` and `[...]` classes, read as fnmatch
+    reads them: a `]` first in a class, after an optional `!`, is a member; a `[` never closed is
+    a literal), and whether it holds a negated class `[!...]`."""
+    literal, negated, at = [], False, 0
+    while at < len(pattern):
+        char = pattern[at]
+        at += 1
+        if char in "*?":
+            continue
+        if char == "[":
+            end = at
+            if end < len(pattern) and pattern[end] == "!":
+                end += 1
+            if end < len(pattern) and pattern[end] == "]":
+                end += 1
+            while end < len(pattern) and pattern[end] != "]":
+                end += 1
+            if end < len(pattern):  # a class, closed at `end`
+                negated = negated or pattern[at : at + 1] == "!"
+                at = end + 1
+                continue
+        literal.append(char)
+    return "".join(literal), negated
 
 
 #: Values of each kind as different as real ones get: a pattern matching all of them (`*`, `?*`,
