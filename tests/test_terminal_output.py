@@ -174,6 +174,21 @@ def test_search_and_event_on_a_terminal_do_not_let_a_user_agent_erase_a_row(tmp_
     assert "\\u202eevil\\u009b2J" in text and not [c for c in RAW if c in text.replace("\r\n", "\n")]
 
 
+def test_csv_and_json_streamed_to_a_terminal_are_escaped_too(tmp_path):
+    """Rows streamed through a spool file and copied to the terminal: escaped for the terminal
+    they end up on (the spool itself is no terminal, so they went out raw)."""
+    root = lay_out([_event("DescribeTrails", "\u202eevil\x9b2J \x1b]0;pwned\x07", 1)], tmp_path / "archive")
+    window = ["--source", str(root), "--start", "2024-05-01", "--end", "2024-05-02"]
+    for fmt in ("csv", "json", "jsonl"):
+        for args in (
+            ["search", "--columns", "eventname,useragent"],
+            ["sql", "SELECT eventname, useragent FROM trail"],
+        ):
+            text = STYLES.sub("", _under_pty([*args, *window, "--format", fmt], 120))
+            assert "DescribeTrails" in text and "u202e" in text, (fmt, args, text)
+            assert not [c for c in RAW if c in text.replace("\r\n", "\n")], (fmt, args, text)
+
+
 SESSION = (
     "arn:aws:sts::111122223333:assumed-role/" + "OrganizationAccountAccessRole-" * 3 + "/auditor-session-"
 )

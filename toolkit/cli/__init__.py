@@ -199,6 +199,18 @@ def _report(report: ScanReport) -> None:
         say(f"{len(report.skipped)} unreadable file(s) skipped; use --strict to stop on them instead")
 
 
+def _is_terminal(path: str) -> bool:
+    """Whether the existing file `path` is a terminal (`-o /dev/tty`): opened to ask, not written."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_NOCTTY | os.O_NONBLOCK)
+    except OSError:
+        return False
+    try:
+        return os.isatty(descriptor)
+    finally:
+        os.close(descriptor)
+
+
 def _emit(
     result: Result, out: OutputOptions, report: ScanReport | None = None, whole: tuple[str, ...] = ()
 ) -> None:
@@ -239,9 +251,13 @@ def _emit(
             os.close(descriptor)
             partial = Path(spool)
         leftovers.add(partial)
+        # the spool is copied to where the rows end up: a terminal there is escaped for, as always
+        on_terminal = not renamed and (_is_terminal(output) if out.output else sys.stdout.isatty())
         try:
             with partial.open("w", encoding="utf-8", newline="") as stream:
-                count = export.write(result.columns, result.rows, fmt, stream, zone=out.zone, whole=whole)
+                count = export.write(
+                    result.columns, result.rows, fmt, stream, zone=out.zone, whole=whole, terminal=on_terminal
+                )
             if renamed:
                 if os.path.exists(output):
                     shutil.copymode(output, partial)  # a replaced file keeps its permissions

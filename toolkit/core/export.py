@@ -174,8 +174,12 @@ def write(
     title: str | None = None,
     zone: tzinfo | None = None,
     whole: Collection[str] = (),
+    terminal: bool | None = None,
 ) -> int:
     """Write rows in `fmt` to `stream`; returns the number of rows written.
+
+    `terminal` says whether the rows end up on a terminal, where `stream` is a step on the way
+    (a spool file copied to the terminal when complete); by default, whether `stream` is one.
 
     With a `zone`, instants (`eventtime`, timestamps) are shown in it, with its offset; rows are
     still read one at a time. A table shows the `whole` columns uncut and unfolded, or turns to
@@ -185,7 +189,8 @@ def write(
     character of a value as its escape (`visible`); CSV on a terminal does the same, and JSON on a
     terminal writes them as JSON escapes (`\\u009b`, the same data). Written to a file or a pipe,
     CSV and JSON are the data byte for byte."""
-    terminal = hasattr(stream, "isatty") and stream.isatty()
+    if terminal is None:
+        terminal = hasattr(stream, "isatty") and stream.isatty()
     if zone is not None:
         rows = (tuple(timezone.localize(value, zone) for value in row) for row in rows)
     count = 0
