@@ -361,3 +361,25 @@ def test_a_config_without_the_table_setup_is_refused_in_one_line(capsys, tmp_pat
     )  # fmt: skip
     assert code == 2 and "does not record them" in err and "athena setup" in err
     assert len(err.strip().splitlines()) == 1 and not (tmp_path / "c").exists()
+
+
+def test_keys_given_and_the_digests_unreadable_is_not_a_pass(
+    double, config, archive, capsys, tmp_path, answers, monkeypatch
+):
+    """--public-keys asks for the check; a role that cannot read the digest prefix made it not
+    run, and the build still exited 0. It exits 1, saying why, the case written."""
+    from toolkit.errors import SourceError
+    from toolkit.sources import s3source
+
+    def denied(*_args, **_kwargs):
+        raise SourceError("s3://trail-bucket/ cannot be read: AccessDenied", "check your read access")
+
+    monkeypatch.setattr(s3source, "sync_digests", denied)
+    target = tmp_path / "case"
+    code, out, err = trailcsi(
+        capsys, "case", "build", str(target), "--engine", "athena", "--config", str(config),
+        *WINDOW, "--event-id", answers.brute_force_success_id, *evidence(archive),
+    )  # fmt: skip
+    assert code == 1, err
+    assert "its evidence could not be checked: " in err.splitlines()[-1] and "AccessDenied" in err
+    assert (target / "report.html").is_file()

@@ -122,7 +122,8 @@ def case_build(
     With --public-keys, the window's digest chains and every log file read are verified: exit 0
     when all is valid, 1 when the evidence failed the check (a log file changed, missing, or not
     vouched for by any digest; the case is still written, and manifest.json says what failed).
-    Without keys nothing is verified (exit 0, said on stderr).
+    Without keys nothing is verified (exit 0, said on stderr); with keys, a check that could not
+    run (the digests unreadable, say) is exit 1 too.
     """
     from toolkit import case as case_module
     from toolkit.cli import _engine, _report
@@ -194,6 +195,9 @@ def case_build(
         say(
             f"the case was written to {directory}, but its evidence failed the digest check (see manifest.json)"
         )
+        raise typer.Exit(int(ExitCode.FINDINGS))
+    if keys is not None and not verified.get("ran"):  # asked for, and not done: not a pass
+        say(f"the case was written to {directory}, but its evidence could not be checked: {verified.get('why')}")
         raise typer.Exit(int(ExitCode.FINDINGS))
 
 
