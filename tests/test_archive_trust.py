@@ -622,3 +622,15 @@ def test_log_files_outside_the_day_folders_only_get_a_hint_to_lay_them_out(tmp_p
         run(flat)
     assert "1 log file(s) lie outside them" in raised.value.message
     assert "AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/" in (raised.value.hint or "")
+
+
+def test_a_copy_in_a_folder_that_sorts_first_does_not_displace_the_file_it_copies(tmp_path):
+    """The copy nearest the root is read (as a digest names its files): a byte-identical copy
+    dropped into `0/` (which sorts before `AWSLogs/`) is the one passed over."""
+    root = tmp_path / "archive"
+    genuine = write(day_folder(root), "same", gzip.compress(document(events(2))))
+    copy = write(day_folder(root / "0"), "same", genuine.read_bytes())
+    result = run(root)
+    assert len(result.rows) == 2
+    [note] = [n for n in result.report.notes if "not read" in n]
+    assert str(copy) in note and str(genuine) not in note

@@ -197,7 +197,9 @@ def case_build(
         )
         raise typer.Exit(int(ExitCode.FINDINGS))
     if keys is not None and not verified.get("ran"):  # asked for, and not done: not a pass
-        say(f"the case was written to {directory}, but its evidence could not be checked: {verified.get('why')}")
+        say(
+            f"the case was written to {directory}, but its evidence could not be checked: {verified.get('why')}"
+        )
         raise typer.Exit(int(ExitCode.FINDINGS))
 
 

@@ -229,21 +229,24 @@ def _first_copies(
 ) -> list[LogFile]:
     """The files, each CloudTrail log file once. CloudTrail names every file it delivers uniquely
     (account, region, time, a random part): a name found twice with the same bytes is a copy (two
-    syncs of one bucket side by side), which would count each of its events twice: the first path
-    is read, the others passed over and said. Two files of one name whose bytes differ are both
-    read (neither is hidden: one is not what CloudTrail delivered) and listed in `versions`."""
-    first: dict[str, LogFile] = {}
+    syncs of one bucket side by side), which would count each of its events twice. The copy
+    nearest the source's root is read (as a digest names its files: beside it, under the same
+    prefix; a copy dropped into a folder that sorts first does not displace it), the others passed
+    over and said. Two files of one name whose bytes differ are both read (neither is hidden: one
+    is not what CloudTrail delivered) and listed in `versions`."""
+    by_name: dict[str, list[LogFile]] = {}
+    for log in files:
+        by_name.setdefault(os.path.basename(log.path), []).append(log)
     kept = []
     for log in files:
-        name = os.path.basename(log.path)
-        seen = first.get(name)
-        if seen is None:
-            first[name] = log
+        group = by_name[os.path.basename(log.path)]
+        first = min(group, key=lambda f: (len(Path(f.path).parts), f.path)) if len(group) > 1 else log
+        if log is first:
             kept.append(log)
-        elif _same_bytes(seen.path, log.path):
+        elif _same_bytes(first.path, log.path):
             passed.append((log.path, SECOND_COPY))
         else:
-            versions.append((log.path, seen.path))
+            versions.append((log.path, first.path))
             kept.append(log)
     return kept
 
