@@ -383,3 +383,42 @@ def test_keys_given_and_the_digests_unreadable_is_not_a_pass(
     assert code == 1, err
     assert "its evidence could not be checked: " in err.splitlines()[-1] and "AccessDenied" in err
     assert (target / "report.html").is_file()
+
+
+@pytest.mark.parametrize("engine", ["local", "athena"])
+def test_a_forged_record_reusing_a_genuine_event_id_leaves_the_genuine_record_unproven(
+    engine, archive, capsys, tmp_path, answers, request
+):
+    """A selection names events by id. A forged StopLogging given the id of alice's genuine login
+    made the genuine, vouched record carry the tampering finding (and, on Athena, where the forged
+    file's address was refused, the run passed). Every record of a doubtful id is unproven."""
+    genuine = sorted(archive.rglob("CloudTrail/us-east-1/2025/03/29/*.json.gz"))[0]
+    record = json.loads(gzip.decompress(genuine.read_bytes()))["Records"][0]
+    record.update(
+        eventID=answers.brute_force_success_id, eventTime="2025-03-29T03:30:00Z", eventName="StopLogging"
+    )
+    account = genuine.name.split("_", 1)[0]
+    where = ["--source", str(archive)]
+    if engine == "local":  # a forged log file in the window, beside the genuine ones
+        forged = genuine.with_name(f"{account}_CloudTrail_us-east-1_20250329T0455Z_FORGEDforged0001.json.gz")
+        forged.write_bytes(gzip.compress(json.dumps({"Records": [record]}).encode()))
+    else:  # Athena reads every object of a partition folder: here one its $path check refuses
+        where = ["--engine", "athena", "--config", str(request.getfixturevalue("config"))]
+        con = _duckdb_over(archive, BUCKET, "trailcsi", "cloudtrail")
+        folder = genuine.relative_to(archive).parent.as_posix()
+        con.execute(
+            "INSERT INTO trailcsi.cloudtrail_all SELECT * REPLACE (? AS \"$path\", 'StopLogging' AS eventname) "
+            "FROM trailcsi.cloudtrail_all WHERE eventid = ?",
+            [f"s3://{BUCKET}/{folder}/forged.txt", answers.brute_force_success_id],
+        )
+    target = tmp_path / "case"
+    code, _out, err = trailcsi(
+        capsys, "case", "build", str(target), *where, *WINDOW,
+        "--event-id", answers.brute_force_success_id, *evidence(archive),
+    )  # fmt: skip
+    assert code == 1, err
+    rows = [r for r in timeline(target) if r["eventid"] == answers.brute_force_success_id]
+    assert rows and all(r["evidence"] == "unproven" for r in rows), rows
+    assert "share their event id with a record that is not vouched for or was not read" in err
+    verified = json.loads((target / "manifest.json").read_text())["digest_verification"]
+    assert verified["ok"] is False and verified["cited_records_sharing_an_id"] >= 1

@@ -783,8 +783,26 @@ def _judge(
         + (f" ({f.digest_key})" if f.digest_key else "")
         for f in unproven
     ]
+    # A selection names an event by its id. Where another record carries the same id in a file not
+    # vouched for, or a file holding it was not read, which record the selection (and a finding)
+    # is about cannot be told: a forged record reusing a genuine id would lend it its finding.
+    # Every record of that id is then unproven.
+    by_id: dict[str, list[CaseEvent]] = {}
+    for event in events:
+        by_id.setdefault(event.eventid.lower(), []).append(event)
+    doubted = 0  # records of vouched files made unproven by their id
+    for event_id, group in sorted(by_id.items()):
+        doubt = event_id in located.lost or (len(group) > 1 and any(e.evidence != VOUCHED for e in group))
+        vouched = [e for e in group if e.evidence == VOUCHED]
+        if doubt and vouched:
+            for event in vouched:
+                event.evidence = UNPROVEN
+            doubted += len(vouched)
+            why = located.lost.get(event_id) or f"{len(group)} records carry it, not all vouched for"
+            lines.append(f"event id {event_id} of a vouched record is not proven to be the one cited: {why}")
     verification["cited_log_files"] = {"vouched": len(cited) - len(unproven), "not_vouched": len(unproven)}
-    verification["cited_records_unproven"] = sum(f.cited for f in unproven)
+    verification["cited_records_unproven"] = sum(f.cited for f in unproven) + doubted
+    verification["cited_records_sharing_an_id"] = doubted
     verification["cited_problems"] = lines
     if lines:
         verification["ok"] = False
@@ -798,7 +816,8 @@ def evidence_lines(case: Case) -> list[str]:
     if not verified.get("ran"):
         return [f"digest chains not verified: {verified.get('why')}"]
     cited = sum(e.evidence != NOT_CHECKED for e in case.events)
-    unproven = verified.get("cited_records_unproven", 0)
+    sharing = verified.get("cited_records_sharing_an_id", 0)
+    unproven = verified.get("cited_records_unproven", 0) - sharing
     lines = []
     if unproven:
         files = verified.get("cited_log_files", {}).get("not_vouched", 0)
@@ -806,7 +825,12 @@ def evidence_lines(case: Case) -> list[str]:
             f"{unproven:,} of the {cited:,} cited records come from {files:,} log file(s) no authenticated "
             "digest vouches for: they are unproven (marked in the report and timeline.csv)"
         )
-    elif cited:
+    if sharing:
+        lines.append(
+            f"{sharing:,} cited record(s) of vouched log files share their event id with a record that"
+            " is not vouched for or was not read: a selection names events by id, so they are unproven"
+        )
+    if not unproven and not sharing and cited:
         lines.append(
             f"every cited record ({cited:,}) comes from a log file an authenticated digest vouches for"
         )
