@@ -407,3 +407,13 @@ def test_hidden_characters_are_exactly_the_controls_and_format_characters():
     assert export.visible("café 漢字 – ok\t") == "café 漢字 – ok\t"
     hidden = [chr(c) for c in range(0x30000) if unicodedata.category(chr(c)) in ("Cc", "Cf", "Zl", "Zp")]
     assert not [c for c in hidden if c != "\t" and c in export.visible("".join(hidden))]
+
+
+def test_dry_run_shows_a_file_name_escaped_on_a_terminal(tmp_path):
+    root = lay_out([_event("DescribeTrails", "aws-cli/2", 1)], tmp_path / "archive")
+    [log] = list(root.rglob("*.json.gz"))
+    log.rename(log.with_name(log.name.replace(".json.gz", "\u202egz.nosj\x9b[31m.json.gz")))
+    window = ["--source", str(root), "--start", "2024-05-01", "--end", "2024-05-02"]
+    text = STYLES.sub("", _under_pty(["search", *window, "--dry-run", "--all-files"], 200))
+    assert "\\u202egz.nosj\\x9b" in text  # (the name as a literal glob: its [ written [[])
+    assert not [c for c in RAW if c in text.replace("\r\n", "\n")], text

@@ -303,7 +303,9 @@ def _run(query: TrailQuery, source: SourceOptions, out: OutputOptions) -> None:
         source, query.window, query.criteria, fetch=fetch, dry_run=out.dry_run, stream=stream
     ) as engine:
         if out.dry_run:
-            print(engine.render(query, files_shown=None if out.all_files else DRY_RUN_FILES))
+            sql = engine.render(query, files_shown=None if out.all_files else DRY_RUN_FILES)
+            # (file names are the archive's: on a terminal, shown escaped, as values are)
+            print(export.visible(sql, keep="\t\n") if sys.stdout.isatty() else sql)
             return
         while True:
             result = engine.run(query)
