@@ -179,6 +179,7 @@ def test_a_source_ip_matches_dotted_quads_only_never_octets_past_255(tmp_path):
         "v6-upper-long": "2001:DB8:0:0::1",
         "v6-zeros": "2001:0db8:0000::0001",
         "v6-other": "2001:db8::2",
+        "v6-zone": "2001:db8::1%eth0",  # one such record made every local IPv6 search an error
     }
     root = lay_out([rec(k, sourceIPAddress=v) for k, v in written.items()], tmp_path, per_file=3)
     engine = LocalEngine(root)
@@ -188,7 +189,7 @@ def test_a_source_ip_matches_dotted_quads_only_never_octets_past_255(tmp_path):
         assert ids(engine, source_ip=["::ffff:10.0.1.25"]) == ["canonical", "padded"]  # IPv4-mapped
         assert ids(engine, source_ip=["10.0.1.0/24"]) == ["canonical", "padded"]
         assert ids(engine, source_ip=["10.0.0.0/16"]) == ["canonical", "padded"]
-        v6 = ["v6", "v6-upper-long", "v6-zeros"]  # one address, however it is spelled
+        v6 = ["v6", "v6-upper-long", "v6-zeros", "v6-zone"]  # one address, however it is spelled
         assert ids(engine, source_ip=["2001:db8::1"]) == ids(engine, source_ip=["2001:DB8::0:1"]) == v6
     finally:
         engine.close()

@@ -45,9 +45,10 @@ _PREDICATES: dict[str, str] = {
     "region": "lower(awsregion) = __v__",
     "account": "account = __v__",
     "identity_type": "lower(useridentity.type) = __v__",
+    # (a zone index, `%eth0`, is dropped: Trino reads it as its own server's interface)
     "ipv6": (
         "strpos(sourceipaddress, ':') > 0"
-        " AND TRY_CAST(sourceipaddress AS IPADDRESS) = CAST(__v__ AS IPADDRESS)"
+        " AND TRY_CAST(split_part(sourceipaddress, '%', 1) AS IPADDRESS) = CAST(__v__ AS IPADDRESS)"
     ),
     # a dotted quad whose octets are 0-255, zero-padded or not (anonymizers pad: 203.000.113.010)
     "ipv4": (
