@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from toolkit.cli.common import say
+from toolkit.cli.common import PublicKeysOption, SignaturesOption, say
 from toolkit.cli.help import App, examples
 from toolkit.cli.options import SourceOptions, criteria_options, options, source_options, window_options
 from toolkit.core.criteria import Criteria
@@ -92,22 +92,8 @@ def case_build(
         list[Path] | None,
         typer.Option("--queries-dir", metavar="DIR", help="Another directory of templates."),
     ] = None,
-    public_keys: Annotated[
-        Path | None,
-        typer.Option(
-            "--public-keys",
-            metavar="FILE",
-            help="JSON of `aws cloudtrail list-public-keys`: verify the window's digests.",
-        ),
-    ] = None,
-    signatures_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--signatures",
-            metavar="FILE",
-            help="The newest digests' signatures from S3 metadata (as for verify).",
-        ),
-    ] = None,
+    public_keys: PublicKeysOption = None,
+    signatures_file: SignaturesOption = None,
     title: Annotated[str, typer.Option("--title", metavar="TEXT", help="The report's title.")] = "",
     force: Annotated[
         bool, typer.Option("--force", help="Replace the case files in a folder that is not empty.")

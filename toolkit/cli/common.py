@@ -7,6 +7,7 @@ import gc
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -87,6 +88,24 @@ DatabaseOption = Annotated[str, typer.Option("--database", metavar="NAME", help=
 TableOption = Annotated[str, typer.Option("--table", metavar="NAME", help="Table name.")]
 
 
+PublicKeysOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--public-keys",
+        metavar="FILE",
+        help="JSON from `aws cloudtrail list-public-keys`: the keys the digests are checked with"
+        " (trusted for this run only, never cached).",
+    ),
+]
+SignaturesOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--signatures",
+        metavar="FILE",
+        help="JSON of the digests' S3 object metadata signatures ({key: signature} or "
+        "{key: {signature: ...}}): authenticates a local copy's newest digests.",
+    ),
+]
 SourceOption = Annotated[
     str | None,
     typer.Option(

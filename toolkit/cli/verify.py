@@ -12,6 +12,8 @@ import typer
 from toolkit.cli.common import (
     AwsRegionOption,
     ProfileOption,
+    PublicKeysOption,
+    SignaturesOption,
     SourceOption,
     aws_session,
     s3_client,
@@ -34,23 +36,8 @@ def verify(
     region: Annotated[
         list[str] | None, typer.Option("--region", metavar="REGION", help="Only this region (repeat).")
     ] = None,
-    public_keys: Annotated[
-        Path | None,
-        typer.Option(
-            "--public-keys",
-            metavar="FILE",
-            help="JSON from `aws cloudtrail list-public-keys` (trusted for this run only, never cached).",
-        ),
-    ] = None,
-    signatures_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--signatures",
-            metavar="FILE",
-            help="JSON of the digests' S3 object metadata signatures ({key: signature} or "
-            "{key: {signature: ...}}): authenticates a local copy's newest digests.",
-        ),
-    ] = None,
+    public_keys: PublicKeysOption = None,
+    signatures_file: SignaturesOption = None,
     offline: Annotated[
         bool,
         typer.Option("--offline", help="Never ask AWS for public keys (use --public-keys and the cache)."),
