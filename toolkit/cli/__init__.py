@@ -200,8 +200,14 @@ def _report(report: ScanReport) -> None:
 
 
 def _is_terminal(path: str) -> bool:
-    """Whether the existing file `path` is a terminal (`-o /dev/tty`): opened to ask, not written."""
+    """Whether the existing file `path` is a terminal (`-o /dev/tty`): a character device, opened
+    to ask, not written. (A FIFO is never opened here: a writer opening and closing it would end
+    its reader's stream before the rows are written.)"""
+    import stat
+
     try:
+        if not stat.S_ISCHR(os.stat(path).st_mode):
+            return False
         descriptor = os.open(path, os.O_WRONLY | os.O_NOCTTY | os.O_NONBLOCK)
     except OSError:
         return False
