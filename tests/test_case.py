@@ -22,6 +22,7 @@ from conftest import run_in_process, sample_copy
 
 from toolkit import case
 from toolkit.case import raw, report
+from toolkit.core.query import TrailQuery
 from toolkit.core.window import parse as parse_window
 from toolkit.engines.local import LocalEngine
 from toolkit.errors import ExitCode, UsageError
@@ -581,6 +582,20 @@ def test_event_ids_not_in_the_window_are_an_error(tmp_path: Path, sample_root: P
 
 
 def test_template_with_params_and_event_ids(tmp_path: Path, sample_root: Path, answers) -> None:
+    # the days around the rogue user's creation (a window of months read raw twice took a minute),
+    # and another event of that day cited by its id
+    day = answers.rogue_user_time[:10]
+    engine = LocalEngine(sample_root)
+    try:
+        other = engine.run(
+            TrailQuery.parse(
+                f"SELECT eventid FROM trail WHERE eventid <> '{answers.rogue_user_event_id}' "
+                "ORDER BY eventtime, eventid LIMIT 1",
+                parse_window(start=day, end=day),
+            )
+        ).rows[0][0]
+    finally:
+        engine.close()
     done = run_cli(
         "case",
         "build",
@@ -588,21 +603,21 @@ def test_template_with_params_and_event_ids(tmp_path: Path, sample_root: Path, a
         "--source",
         str(sample_root),
         "--start",
-        "2024-12-01",
+        day,
         "--end",
-        "2025-03-31",
+        day,
         "--template",
         "user-created",
         "--param",
         "user_name=svc-backup",
         "--event-id",
-        answers.eip_allocate_event_id,
+        other,
         "--title",
         "<b>rogue</b> user",
     )
     assert done.returncode == 0, done.stderr
     ids = [json.loads(x)["eventID"] for x in (tmp_path / "c" / "events.jsonl").read_text().splitlines()]
-    assert sorted(ids) == sorted([answers.rogue_user_event_id, answers.eip_allocate_event_id])
+    assert sorted(ids) == sorted([answers.rogue_user_event_id, other])
     manifest = json.loads((tmp_path / "c" / "manifest.json").read_text())
     assert [s["kind"] for s in manifest["selections"]] == ["template", "event-id"]
     assert manifest["digest_verification"]["ran"] is False
