@@ -595,9 +595,9 @@ def _run_selections(
 
 
 def _days_held(engine: Any) -> str:
-    """The first and last day folders of a local archive ("2024-11-23 to 2025-03-31"), else ""."""
-    files = getattr(getattr(engine, "archive", None), "files", None)
-    return f"{files[0].day} to {files[-1].day}" if files else ""
+    """The days a local archive holds, else "" (Athena's table: not listed here)."""
+    held = getattr(engine, "archive", None)
+    return held.days() if held is not None and held.files else ""
 
 
 def _event_id_query(ids: list[str]) -> Any:

@@ -234,10 +234,7 @@ def parse_network(
     """An address or range as typed (`--source-ip`, a suppression's `source_ip`): a dotted quad
     may be zero-padded (as anonymized logs write it); anything else, or a range with bits set past
     its prefix, is refused with `refuse(what, hint)` naming it by `label`."""
-    text = value.strip()
-    padded = _PADDED.fullmatch(text)
-    if padded and all(int(o) <= 255 for o in padded.group(1).split(".")):
-        text = ".".join(str(int(o)) for o in padded.group(1).split(".")) + (padded.group(2) or "")
+    text = unpadded(value.strip())
     try:
         return ipaddress.ip_network(text, strict=True)
     except ValueError:
@@ -251,6 +248,16 @@ def parse_network(
         raise refuse(
             f"{label} {value!r} has bits set past its prefix", f"did you mean {loose.with_prefixlen}?"
         ) from None
+
+
+def unpadded(text: str) -> str:
+    """A dotted quad written with zero-padded octets (`203.000.113.010`, as anonymizers write it;
+    a `/prefix` after it kept) as Python reads addresses (`203.0.113.10`); any other text as is
+    (an octet past 255 included: no address)."""
+    padded = _PADDED.fullmatch(text)
+    if padded is None or any(int(o) > 255 for o in padded.group(1).split(".")):
+        return text
+    return ".".join(str(int(o)) for o in padded.group(1).split(".")) + (padded.group(2) or "")
 
 
 _PADDED = re.compile(r"([0-9]{1,3}(?:\.[0-9]{1,3}){3})(/[0-9]{1,2})?")

@@ -22,7 +22,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
-from toolkit.core.criteria import parse_network
+from toolkit.core.criteria import parse_network, unpadded
 from toolkit.core.finding import Finding
 from toolkit.core.schema import suggest
 from toolkit.errors import UsageError, first_line
@@ -33,7 +33,6 @@ KEYS = (*MATCHERS, "reason", "expires")
 #: How a finding that names several principals or addresses lists them (a burst's addresses).
 LIST_SEPARATOR = ", "
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_IPV4_PADDED = re.compile(r"([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})")
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
@@ -145,12 +144,8 @@ def _without_path(pattern: str) -> str:
 def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     """An address as CloudTrail (or an anonymizer, with zero-padded octets) writes it, else None
     (a service name such as `sqs.amazonaws.com`, `AWS Internal`)."""
-    padded = _IPV4_PADDED.fullmatch(text.strip())
-    if padded:
-        octets = [int(o) for o in padded.groups()]
-        return ipaddress.IPv4Address(".".join(map(str, octets))) if max(octets) <= 255 else None
     try:
-        return ipaddress.ip_address(text.strip())
+        return ipaddress.ip_address(unpadded(text.strip()))
     except ValueError:
         return None
 

@@ -650,9 +650,8 @@ class LocalEngine:
         selected = self.archive.select(query.window.delivery_span(), accounts, regions)
         report = ScanReport(files_total=len(self.archive.files), files_selected=len(selected))
         if not selected:
-            first, last = self.archive.files[0].day, self.archive.files[-1].day
             report.notes.append(
-                f"no log files match this window, account and region; the archive holds {first} to {last}"
+                f"no log files match this window, account and region; the archive holds {self.archive.days()}"
             )
         passed = self.archive.passed_over_in(query.window.delivery_span(), accounts, regions)
         if passed and self.strict:

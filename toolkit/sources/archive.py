@@ -47,6 +47,10 @@ class Archive:
     #: Log files found twice by name with different bytes (path, the other's path): both are read.
     versions: list[tuple[str, str]] = field(default_factory=list)
 
+    def days(self) -> str:
+        """Its first and last day folders: "2024-11-22 to 2025-04-01" (files are sorted by day)."""
+        return f"{self.files[0].day} to {self.files[-1].day}"
+
     def select(
         self,
         delivered: tuple[datetime | None, datetime | None] = (None, None),
