@@ -207,3 +207,18 @@ def test_an_empty_source_says_to_check_the_source_flag(fake_aws_env):
         with pytest.raises(SourceError) as raised:
             s3source.sync(client, "s3://trail-copy/mirror", window.parse(**SCOPE))
     assert raised.value.hint is not None and "check --source" in raised.value.hint
+
+
+def test_the_public_api_on_s3_says_the_keys_it_refused(bucket, tmp_path, monkeypatch):
+    """`toolkit.open_archive("s3://...")` fetched with its warnings thrown away: the refused keys
+    are in the rows' notes."""
+    import toolkit
+
+    client, good = bucket
+    folder, _name = _log_day_folder(good)
+    client.put_object(Bucket="trail-copy", Key=folder + "extra/deeper.json.gz", Body=_body("deeper"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    with toolkit.open_archive("s3://trail-copy/mirror") as trail:
+        rows = trail.sql("SELECT count(*) AS n FROM trail", **SCOPE)
+    assert rows.rows[0][0] > 0
+    assert any("1 keys refused" in note and "day folder" in note for note in rows.notes), rows.notes

@@ -51,6 +51,9 @@ class Rows:
     #: How many log files the window selected, and how many of them were read.
     files_selected: int = 0
     files_read: int = 0
+    #: What else the query's reading said: days read from the columnar cache, entries of the
+    #: archive passed over, keys of an s3:// source refused.
+    notes: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -201,6 +204,7 @@ class Trail:
             list(report.skipped),
             report.files_selected,
             report.files_read,
+            list(report.notes),
         )
 
 
@@ -274,6 +278,7 @@ class _S3Engine:
         self.url = url
         self.strict = strict
         self._engines: list[Any] = []
+        self.notes: list[str] = []  # what fetching the last query's files said
 
     def _local(self, query: TrailQuery) -> Any:
         import boto3
@@ -282,15 +287,19 @@ class _S3Engine:
         from toolkit.sources import s3source
 
         accounts, regions = query.criteria.partitions() if query.criteria else ([], [])
-        directory, _done = s3source.sync(
-            boto3.client("s3"), self.url, query.window, accounts, regions, warn=lambda _m: None
+        warnings: list[str] = []
+        directory, done = s3source.sync(
+            boto3.client("s3"), self.url, query.window, accounts, regions, warn=warnings.append
         )
+        refused = done.refused_note(self.url)
+        self.notes = warnings + ([refused] if refused else [])  # said with the query's result
         engine = LocalEngine(str(directory), strict=self.strict)
         self._engines.append(engine)
         return engine
 
     def run(self, query: TrailQuery) -> Result:
         result: Result = self._local(query).run(query)
+        result.report.notes[:0] = self.notes  # keys refused or not fetched: never dropped in silence
         return result
 
     def render(self, query: TrailQuery, files_shown: int | None = None) -> str:
