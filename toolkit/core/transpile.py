@@ -1,31 +1,29 @@
 """Athena (Trino) SQL → DuckDB SQL with sqlglot, plus the fixes CloudTrail queries need.
 
-sqlglot's own translation gives different answers on DuckDB for a few functions; each fix here
-rewrites the tree so DuckDB computes what Athena would (tested in tests/test_transpile.py):
+sqlglot's own translation gives different answers on DuckDB for a few functions and types: each
+fix in `FIXES` rewrites the tree so that DuckDB computes what Athena would. A fix is one function
+(its docstring says what differs) registered with `@fix` with an example of Athena SQL, the
+DuckDB SQL it becomes and Trino's answer to it (tests/test_transpile_fixes.py checks each, and
+that DuckDB gives another answer without the fix; the conformance tests ask a real Trino).
+sqlglot's DuckDB dialect is not subclassed: the fixes need the whole tree's Trino types
+(`semantics.Types`) before any node is rewritten, which a generator's per-node transforms lack.
 
-- `json_extract_scalar` on an object or array: Trino gives NULL, DuckDB's `->>` gives JSON text.
-- `date_diff(unit, a, b)`: Trino counts whole elapsed units, DuckDB's `date_diff` counts unit
-  boundaries crossed; DuckDB's `date_sub` counts whole units.
-- `any_match` / `all_match` / `none_match`: DuckDB has no such functions.
-- `count_if` over no true-or-false values (empty group, all NULL): Trino counts 0, DuckDB says NULL.
-- `array_join(array, separator)` skips NULL items on both, but joins an array of NULLs only to
-  '' on Trino, NULL on DuckDB; a NULL separator gives NULL on Trino, no separator on DuckDB.
+IPADDRESS (`CAST(x AS IPADDRESS)`, `contains('10.0.0.0/8', address)`, comparisons, its text):
+DuckDB has no such type; `toolkit.core.ipaddresses` gives it one, and Trino's errors for Presto's
+IPPREFIX and its functions, which Athena's Trino does not have.
 
 Not fixed, so templates coalesce around them: `any_match` over an empty array (Trino false, DuckDB
 NULL; `all_match` / `none_match`: Trino true) and a lambda that answers NULL (Trino's answer is
 NULL unless another element decides it, DuckDB skips the NULL).
-
-- IPADDRESS (`CAST(x AS IPADDRESS)`, `contains('10.0.0.0/8', address)`, comparisons, its text):
-  DuckDB has no such type; `toolkit.core.ipaddresses` gives it one, and Trino's errors for Presto's
-  IPPREFIX and its functions, which Athena's Trino does not have.
-
 Not fixed, so templates keep off them: `CAST(timestamp AS varchar)` (the text differs),
 `format_datetime`, `parse_datetime`, `at_timezone`, `url_extract_host`, `map_agg`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from sqlglot import exp
@@ -89,19 +87,24 @@ def to_duckdb(tree: exp.Expr) -> str:
     return duckdb_tree(tree).sql(dialect=DIALECT)
 
 
-def duckdb_tree(tree: exp.Expr) -> exp.Expr:
+def duckdb_tree(tree: exp.Expr, fixes: Sequence[Fix] | None = None) -> exp.Expr:
+    """The Athena-dialect tree rewritten by `fixes` (every one of `FIXES` unless told): a copy."""
     copied = tree.copy()
     typing = semantics.Types(copied)
-    types = _numeric_types(copied, typing)
     # IP addresses come from CAST(... AS IPADDRESS) only: without one, none is to be looked for.
     addresses = any(isinstance(n, exp.DataType) and ipaddresses.is_ipaddress_type(n) for n in copied.walk())
-    kinds = _operand_kinds(copied, typing) if addresses else None
-    texts = ipaddresses.texts_to_fuse(copied) if addresses else set()
+    context = Context(
+        types=_numeric_types(copied, typing),
+        kinds=_operand_kinds(copied, typing) if addresses else None,
+        texts=ipaddresses.texts_to_fuse(copied) if addresses else set(),
+    )
+    applied = FIXES if fixes is None else fixes
     # Children before parents, so a rewritten node's operands are rewritten too.
     root = copied
     for node in reversed(list(copied.walk())):
         parent, key, index = node.parent, node.arg_key, node.index
-        new = _fix(node, types, kinds, texts)
+        ipaddresses.check(node)  # Presto's IPPREFIX and IP functions: Trino's errors
+        new = _first_fix(node, context, applied)
         if new is node:
             continue
         if parent is None or key is None:
@@ -113,6 +116,72 @@ def duckdb_tree(tree: exp.Expr) -> exp.Expr:
 
 #: The Trino types an operation's rewrite needs: its operands' and its own.
 Typed = tuple[Numeric, Numeric, Numeric]
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the fixes know of the whole tree, computed before any of it is rewritten."""
+
+    #: The Trino types of `/`, `%`, round, ceil, floor, avg and their operands, by the node's id.
+    types: dict[int, Typed]
+    #: The Trino types of the operands of the nodes of `_IP_OPERANDS`, by the node's id; None
+    #: where the SQL casts nothing to IPADDRESS (no IP address can be).
+    kinds: dict[int, list[Numeric]] | None
+    #: CAST(CAST(x AS IPADDRESS) AS VARCHAR) that may be read from x in one (ipaddresses).
+    texts: set[int]
+
+
+#: A fix: the node rewritten (or changed in place and returned), or None where it does not apply.
+Rewrite = Callable[[exp.Expr, Context], exp.Expr | None]
+
+
+@dataclass(frozen=True)
+class Fix:
+    """One Athena→DuckDB fix: a rewrite, and an example of Athena SQL whose answer it changes.
+
+    `rewritten` is the DuckDB SQL the example becomes with every fix; `answer` is the example's row
+    on Trino 476 (or `error`, Trino's error), which DuckDB gives only with this fix
+    (tests/test_transpile_fixes.py; the conformance tests run the example on a real Trino too)."""
+
+    rewrite: Rewrite
+    example: str
+    #: None where the fix refuses the example with Trino's error (`error`).
+    rewritten: str | None
+    #: Trino's one row for the example, or the text of Trino's error for it (one of the two).
+    answer: tuple[object, ...] | None = None
+    error: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.rewrite.__name__
+
+    @property
+    def doc(self) -> str:
+        return (self.rewrite.__doc__ or "").strip()
+
+
+#: Every fix, in the order they are tried on a node (the first that applies rewrites it).
+FIXES: list[Fix] = []
+
+
+def fix(
+    example: str, rewritten: str | None, answer: tuple[object, ...] | None = None, error: str | None = None
+) -> Callable[[Rewrite], Rewrite]:
+    """Registers a rewrite in `FIXES` with its example."""
+
+    def register(rewrite: Rewrite) -> Rewrite:
+        FIXES.append(Fix(rewrite, example, rewritten, answer, error))
+        return rewrite
+
+    return register
+
+
+def _first_fix(node: exp.Expr, context: Context, fixes: Sequence[Fix]) -> exp.Expr:
+    for each in fixes:
+        new = each.rewrite(node, context)
+        if new is not None:
+            return new
+    return node
 
 
 def _numeric_types(tree: exp.Expr, types: semantics.Types) -> dict[int, Typed]:
@@ -165,66 +234,6 @@ def _operand_kinds(tree: exp.Expr, types: semantics.Types) -> dict[int, list[Num
         if operands is not None:
             found[id(node)] = [types.of(o) for o in operands]
     return found
-
-
-def _fix(
-    node: exp.Expr, types: dict[int, Typed], kinds: dict[int, list[Numeric]] | None, texts: set[int]
-) -> exp.Expr:
-    if isinstance(node, exp.Div):
-        return _divide(node, types.get(id(node)))
-    ipaddresses.check(node)  # Presto's IPPREFIX and IP functions: Trino's errors
-    if kinds is not None and isinstance(node, ipaddresses.COMPARED) and id(node) in kinds:
-        ipaddresses.compare(node, _operands(node) or [], kinds[id(node)])
-    if isinstance(node, exp.Cast | exp.ArrayContains | exp.DPipe | exp.Concat | exp.Format):
-        return _ip_operands(node, kinds, id(node) in texts)
-    if isinstance(node, exp.Try):
-        return ipaddresses.tried(node)
-    if isinstance(node, exp.Mod | exp.Round | exp.Ceil | exp.Floor | exp.Avg | exp.Window):
-        if isinstance(node.parent, exp.Window):
-            return node
-        typed = types.get(id(node))
-        return _as_decimal(node, typed[2] if typed else None)
-    if isinstance(node, exp.JSONExtract | exp.JSONExtractScalar):
-        return _json_extract(node)
-    if isinstance(node, exp.Anonymous) and node.name.lower() == "json_size" and len(node.expressions) == 2:
-        return _json_size(node)
-    if isinstance(node, exp.RegexpExtract) and not isinstance(node.parent, exp.If):
-        # Trino: NULL where the pattern does not match; DuckDB: ''
-        matches = exp.RegexpLike(this=node.this.copy(), expression=node.expression.copy())
-        return exp.Case(ifs=[exp.If(this=matches, true=node)])
-    if isinstance(node, exp.SplitPart) and not isinstance(node.parent, exp.If):
-        # Trino: NULL past the last field; DuckDB: ''
-        fields = exp.Anonymous(
-            this="len",
-            expressions=[
-                exp.Anonymous(
-                    this="string_split", expressions=[node.this.copy(), node.args["delimiter"].copy()]
-                )
-            ],
-        )
-        within = exp.GTE(this=fields, expression=node.args["part_index"].copy())
-        return exp.Case(ifs=[exp.If(this=within, true=node)])
-    if isinstance(node, exp.Substring) and node.args.get("start") is not None and not _plain_substr(node):
-        length = node.args.get("length")
-        if length is None:
-            return exp.Anonymous(this="trino_substr", expressions=[node.this, node.args["start"]])
-        return exp.Anonymous(this="trino_substr_for", expressions=[node.this, node.args["start"], length])
-    if isinstance(node, exp.FromISO8601Timestamp):
-        return exp.Anonymous(this="trino_from_iso8601_timestamp", expressions=[node.this])
-    if isinstance(node, exp.Anonymous) and node.name.lower() == "to_iso8601":
-        return exp.Anonymous(this="trino_to_iso8601", expressions=node.expressions)
-    if isinstance(node, exp.DateDiff):
-        return _date_diff(node)
-    if isinstance(node, exp.CountIf) and not isinstance(node.parent, exp.Coalesce):
-        return exp.Coalesce(this=node, expressions=[exp.Literal.number(0)])
-    if isinstance(node, exp.Anonymous) and node.name.lower() in _MATCHES:
-        return _match(node)
-    if isinstance(node, exp.ArrayToString) and node.args.get("null") is None:
-        if kinds is not None:
-            kind = kinds.get(id(node), [semantics.UNKNOWN])[0]
-            node.set("this", ipaddresses.not_ipaddress(node.this, kind, ipaddresses.ARRAY_JOIN))
-        return _array_join(node)
-    return node
 
 
 def _ip_operands(node: exp.Expr, kinds: dict[int, list[Numeric]] | None, fuse: bool = False) -> exp.Expr:
@@ -413,3 +422,267 @@ def _array_join(node: exp.ArrayToString) -> exp.Expr:
         return joined
     has_separator = exp.Not(this=exp.Is(this=separator.copy(), expression=exp.null()))
     return exp.Case(ifs=[exp.If(this=has_separator, true=joined)])
+
+
+# -- The fixes, in the order they are tried on a node ---------------------------------------------
+# Each example's `rewritten` and `answer` are checked by tests/test_transpile_fixes.py, and its
+# answer on a real Trino by tests/conformance/test_transpile_fixes_on_trino.py.
+
+
+@fix(
+    example="SELECT 7 / 2, -7 / 2, 1.0 / 3, 2.5 / 0.4",
+    rewritten=(
+        "SELECT 7 // 2, -7 // 2, CAST(TRINO_DECIMAL_DIVIDE(CAST(1.0 AS DECIMAL(38, 1)), CAST(3 AS"
+        " DECIMAL(38, 0)), CAST(10 AS INT128), CAST(1 AS INT128), CAST(1 AS INT128), 0.1) AS "
+        "DECIMAL(2, 1)), CAST(TRINO_DECIMAL_DIVIDE(CAST(2.5 AS DECIMAL(38, 1)), CAST(0.4 AS "
+        "DECIMAL(38, 1)), CAST(10 AS INT128), CAST(10 AS INT128), CAST(10 AS INT128), 0.1) AS "
+        "DECIMAL(3, 1))"
+    ),
+    answer=(3, -3, Decimal("0.3"), Decimal("6.3")),
+)
+def integer_and_decimal_division(node: exp.Expr, context: Context) -> exp.Expr | None:
+    """`a / b` as Trino computes it: integers truncate toward zero (an error for zero), decimals
+    give a decimal of Trino's precision and scale rounded half up, doubles give doubles. DuckDB's
+    `/` gives a double for integers and decimals."""
+    if not isinstance(node, exp.Div):
+        return None
+    return _divide(node, context.types.get(id(node)))
+
+
+@fix(
+    example="SELECT CAST('10.0.0.1' AS IPADDRESS) = '10.0.0.1'",
+    rewritten=None,
+    error="Cannot apply operator: ipaddress = varchar(8)",
+)
+def ipaddress_compared_with_a_literal(node: exp.Expr, context: Context) -> exp.Expr | None:
+    """An IPADDRESS compared with a string or number literal: Trino's error (DuckDB would read the
+    string as its own struct type and fail with its own message)."""
+    if context.kinds is None or not isinstance(node, ipaddresses.COMPARED) or id(node) not in context.kinds:
+        return None
+    ipaddresses.compare(node, _operands(node) or [], context.kinds[id(node)])
+    return node
+
+
+@fix(
+    example="SELECT CAST(CAST('::ffff:10.0.0.1' AS IPADDRESS) AS VARCHAR)",
+    rewritten="SELECT TRINO_CAST_IPADDRESS_TEXT('::ffff:10.0.0.1')",
+    answer=("10.0.0.1",),
+)
+def ipaddress_operands(node: exp.Expr, context: Context) -> exp.Expr | None:
+    """CAST to and from IPADDRESS, `contains(cidr, address)`, and IPADDRESS operands of `||`,
+    concat and format: Trino's type (DuckDB has none), read and written as Trino does."""
+    if not isinstance(node, exp.Cast | exp.ArrayContains | exp.DPipe | exp.Concat | exp.Format):
+        return None
+    return _ip_operands(node, context.kinds, id(node) in context.texts)
+
+
+@fix(
+    example="SELECT TRY(CAST('10.0.0.300' AS IPADDRESS)) IS NULL",
+    rewritten="SELECT TRINO_TRY_CAST_IPADDRESS('10.0.0.300') IS NULL",
+    answer=(True,),
+)
+def try_of_an_ipaddress(node: exp.Expr, context: Context) -> exp.Expr | None:
+    """TRY around a CAST to IPADDRESS or contains(): their TRY forms (DuckDB's TRY takes no macro
+    that may fail)."""
+    return ipaddresses.tried(node) if isinstance(node, exp.Try) else None
+
+
+@fix(
+    example="SELECT round(2.456, 2), 7.5 % 2, avg(x) FROM (VALUES 1.5, 2.0) AS t(x)",
+    rewritten=(
+        "SELECT CAST(ROUND(2.456, 2) AS DECIMAL(5, 3)), CAST(7.5 % 2 AS DECIMAL(2, 1)), "
+        "CAST(AVG(x) AS DECIMAL(2, 1)) FROM (VALUES (1.5), (2.0)) AS t(x)"
+    ),
+    answer=(Decimal("2.460"), Decimal("1.5"), Decimal("1.8")),
+)
+def decimal_precision_and_scale(node: exp.Expr, context: Context) -> exp.Expr | None:
+    """A decimal `%`, round, ceil, floor or avg (a window's too) cast to Trino's type: DuckDB's
+    precision and scale differ (`round(2.456, 2)` is 2.460 in Trino), and a decimal average is a
+    double in DuckDB."""
+    if not isinstance(node, exp.Mod | exp.Round | exp.Ceil | exp.Floor | exp.Avg | exp.Window):
+        return None
+    if isinstance(node.parent, exp.Window):
+        return None
+    typed = context.types.get(id(node))
+    return _as_decimal(node, typed[2] if typed else None)
+
+
+@fix(
+    example="""SELECT json_extract_scalar('{"a": {"b": 1}, "c": 2}', '$.a'), """
+    """json_extract_scalar('{"a": {"b": 1}, "c": 2}', '$["c"]')""",
+    rewritten=(
+        "SELECT CASE WHEN JSON_TYPE('{\"a\": {\"b\": 1}, \"c\": 2}', '$.a') IN ('OBJECT', 'ARRA"
+        'Y\') THEN NULL ELSE \'{"a": {"b": 1}, "c": 2}\' ->> \'$.a\' END, CASE WHEN JSON_TYPE('
+        "'{\"a\": {\"b\": 1}, \"c\": 2}', '$.c') IN ('OBJECT', 'ARRAY') THEN NULL ELSE '{\"a\": {"
+        '"b": 1}, "c": 2}\' ->> \'$.c\' END'
+    ),
+    answer=(None, "2"),
+)
+def json_paths_and_scalars(node: exp.Expr, context: Context) -> exp.Expr | None:
+    """json_extract / json_extract_scalar with Trino's path syntax (`$["key"]`, `$.a[0]`), and
+    json_extract_scalar of an object or array is NULL (DuckDB's `->>` gives its JSON text)."""
+    if not isinstance(node, exp.JSONExtract | exp.JSONExtractScalar):
+        return None
+    return _json_extract(node)
+
+
+@fix(
+    example="""SELECT json_size('{"a": {"b": 1, "c": 2}}', '$.a')""",
+    rewritten="""SELECT CASE WHEN JSON_TYPE(JSON_EXTRACT('{"a": {"b": 1, "c": 2}}', '$.a')) = 'OBJECT' """
+    """THEN LEN(JSON_KEYS(JSON_EXTRACT('{"a": {"b": 1, "c": 2}}', '$.a'))) """
+    """WHEN JSON_TYPE(JSON_EXTRACT('{"a": {"b": 1, "c": 2}}', '$.a')) = 'ARRAY' """
+    """THEN JSON_ARRAY_LENGTH(JSON_EXTRACT('{"a": {"b": 1, "c": 2}}', '$.a')) """
+    """WHEN JSON_EXTRACT('{"a": {"b": 1, "c": 2}}', '$.a') IS NULL THEN NULL ELSE 0 END""",
+    answer=(2,),
+)
+def json_size_of_objects_and_scalars(node: exp.Expr, context: Context) -> exp.Expr | None:
+    """Trino's json_size: the members of an object, the items of an array, 0 for a scalar, NULL if
+    absent (DuckDB has no two-argument json_size)."""
+    if isinstance(node, exp.Anonymous) and node.name.lower() == "json_size" and len(node.expressions) == 2:
+        return _json_size(node)
+    return None
+
+
+@fix(
+    example="SELECT regexp_extract('abc', '[0-9]+')",
+    rewritten=("SELECT CASE WHEN REGEXP_MATCHES('abc', '[0-9]+') THEN REGEXP_EXTRACT('abc', '[0-9]+') END"),
+    answer=(None,),
+)
+def regexp_extract_without_a_match(node: exp.Expr, context: Context) -> exp.Expr | None:
+    """regexp_extract where the pattern does not match: NULL on Trino, '' on DuckDB."""
+    if not isinstance(node, exp.RegexpExtract) or isinstance(node.parent, exp.If):
+        return None
+    matches = exp.RegexpLike(this=node.this.copy(), expression=node.expression.copy())
+    return exp.Case(ifs=[exp.If(this=matches, true=node)])
+
+
+@fix(
+    example="SELECT split_part('a/b', '/', 3)",
+    rewritten=("SELECT CASE WHEN LEN(STRING_SPLIT('a/b', '/')) >= 3 THEN SPLIT_PART('a/b', '/', 3) END"),
+    answer=(None,),
+)
+def split_part_past_the_last_field(node: exp.Expr, context: Context) -> exp.Expr | None:
+    """split_part past the last field: NULL on Trino, '' on DuckDB."""
+    if not isinstance(node, exp.SplitPart) or isinstance(node.parent, exp.If):
+        return None
+    fields = exp.Anonymous(
+        this="len",
+        expressions=[
+            exp.Anonymous(this="string_split", expressions=[node.this.copy(), node.args["delimiter"].copy()])
+        ],
+    )
+    within = exp.GTE(this=fields, expression=node.args["part_index"].copy())
+    return exp.Case(ifs=[exp.If(this=within, true=node)])
+
+
+@fix(
+    example="SELECT substr('abc', 0), substr('abc', -5, 3), substr('abc', 2, -1)",
+    rewritten=(
+        "SELECT TRINO_SUBSTR('abc', 0), TRINO_SUBSTR_FOR('abc', -5, 3), TRINO_SUBSTR_FOR('abc', 2, -1)"
+    ),
+    answer=("", "", ""),
+)
+def substr_outside_the_string(node: exp.Expr, context: Context) -> exp.Expr | None:
+    """substr at position 0, before the start, or for a length of 0 or less: '' on Trino (DuckDB
+    reads 0 as 1, clamps a position before the start and counts a negative length backwards).
+    A position and length written as positive numbers are left to DuckDB's substring."""
+    if not isinstance(node, exp.Substring) or node.args.get("start") is None or _plain_substr(node):
+        return None
+    length = node.args.get("length")
+    if length is None:
+        return exp.Anonymous(this="trino_substr", expressions=[node.this, node.args["start"]])
+    return exp.Anonymous(this="trino_substr_for", expressions=[node.this, node.args["start"], length])
+
+
+@fix(
+    example="SELECT to_unixtime(from_iso8601_timestamp('2024-08-02T08:23:06.123456Z'))",
+    rewritten="SELECT EPOCH(TRINO_FROM_ISO8601_TIMESTAMP('2024-08-02T08:23:06.123456Z'))",
+    answer=(1722586986.123,),
+)
+def from_iso8601_timestamp_as_trino_reads_it(node: exp.Expr, context: Context) -> exp.Expr | None:
+    """Trino's from_iso8601_timestamp: milliseconds, and what Trino refuses is refused (DuckDB's
+    cast keeps microseconds and reads a space for the T)."""
+    if not isinstance(node, exp.FromISO8601Timestamp):
+        return None
+    return exp.Anonymous(this="trino_from_iso8601_timestamp", expressions=[node.this])
+
+
+@fix(
+    example="SELECT to_iso8601(from_iso8601_timestamp('2024-08-02T08:23:06Z'))",
+    rewritten="SELECT TRINO_TO_ISO8601(TRINO_FROM_ISO8601_TIMESTAMP('2024-08-02T08:23:06Z'))",
+    answer=("2024-08-02T08:23:06.000Z",),
+)
+def to_iso8601_as_trino_writes_it(node: exp.Expr, context: Context) -> exp.Expr | None:
+    """Trino's to_iso8601: a date as YYYY-MM-DD, a UTC timestamp to the millisecond with `Z`
+    (DuckDB has no to_iso8601)."""
+    if isinstance(node, exp.Anonymous) and node.name.lower() == "to_iso8601":
+        return exp.Anonymous(this="trino_to_iso8601", expressions=node.expressions)
+    return None
+
+
+@fix(
+    example="SELECT date_diff('minute', from_iso8601_timestamp('2024-01-01T10:00:59Z'), "
+    "from_iso8601_timestamp('2024-01-01T10:01:01Z'))",
+    rewritten=(
+        "SELECT DATE_SUB('minute', TRINO_FROM_ISO8601_TIMESTAMP('2024-01-01T10:00:59Z'), "
+        "TRINO_FROM_ISO8601_TIMESTAMP('2024-01-01T10:01:01Z'))"
+    ),
+    answer=(0,),
+)
+def date_diff_in_whole_units(node: exp.Expr, context: Context) -> exp.Expr | None:
+    """`date_diff(unit, a, b)`: Trino counts whole elapsed units, DuckDB's date_diff counts unit
+    boundaries crossed (its date_sub counts whole units)."""
+    if not isinstance(node, exp.DateDiff):
+        return None
+    return _date_diff(node)
+
+
+@fix(
+    example="SELECT count_if(x > 5) FROM (VALUES 1, 2) AS t(x) WHERE x > 9",
+    rewritten="SELECT COALESCE(COUNT_IF(x > 5), 0) FROM (VALUES (1), (2)) AS t(x) WHERE x > 9",
+    answer=(0,),
+)
+def count_if_of_nothing(node: exp.Expr, context: Context) -> exp.Expr | None:
+    """count_if over no true-or-false values (an empty group, all NULL): 0 on Trino, NULL on DuckDB."""
+    if not isinstance(node, exp.CountIf) or isinstance(node.parent, exp.Coalesce):
+        return None
+    return exp.Coalesce(this=node, expressions=[exp.Literal.number(0)])
+
+
+@fix(
+    example="SELECT any_match(ARRAY[1, 2, 3], x -> x > 2), all_match(ARRAY[1, 2], x -> x > 1), "
+    "none_match(ARRAY[1, 2], x -> x > 5)",
+    rewritten=(
+        "SELECT LIST_BOOL_OR(LIST_TRANSFORM([1, 2, 3], LAMBDA x : x > 2)), "
+        "LIST_BOOL_AND(LIST_TRANSFORM([1, 2], LAMBDA x : x > 1)), NOT "
+        "LIST_BOOL_OR(LIST_TRANSFORM([1, 2], LAMBDA x : x > 5))"
+    ),
+    answer=(True, False, True),
+)
+def any_all_none_match(node: exp.Expr, context: Context) -> exp.Expr | None:
+    """any_match / all_match / none_match: DuckDB has no such functions (list_bool_or and
+    list_bool_and of the transformed list)."""
+    if isinstance(node, exp.Anonymous) and node.name.lower() in _MATCHES:
+        return _match(node)
+    return None
+
+
+@fix(
+    example="SELECT array_join(ARRAY[CAST(NULL AS varchar)], ','), array_join(ARRAY['a', NULL, 'b'], '-')",
+    rewritten=(
+        "SELECT ARRAY_TO_STRING(LIST_FILTER([CAST(NULL AS TEXT)], LAMBDA trailcsi_item : NOT "
+        "trailcsi_item IS NULL), ','), ARRAY_TO_STRING(LIST_FILTER(['a', NULL, 'b'], LAMBDA "
+        "trailcsi_item : NOT trailcsi_item IS NULL), '-')"
+    ),
+    answer=("", "a-b"),
+)
+def array_join_of_nulls(node: exp.Expr, context: Context) -> exp.Expr | None:
+    """array_join(array, separator) leaves NULL items out on both engines, but joins an array of
+    NULLs only to '' on Trino (NULL on DuckDB), and a NULL separator gives NULL on Trino (DuckDB
+    joins without one). An array of IP addresses is refused (its text is Trino's)."""
+    if not isinstance(node, exp.ArrayToString) or node.args.get("null") is not None:
+        return None
+    if context.kinds is not None:
+        kind = context.kinds.get(id(node), [semantics.UNKNOWN])[0]
+        node.set("this", ipaddresses.not_ipaddress(node.this, kind, ipaddresses.ARRAY_JOIN))
+    return _array_join(node)

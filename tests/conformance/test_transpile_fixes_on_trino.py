@@ -1,0 +1,31 @@
+"""Each Athena→DuckDB fix's example (`toolkit.core.transpile.FIXES`) on a real Trino: Trino's
+answer is the one the fix states, and the local engine gives it (or Trino's error)."""
+
+from __future__ import annotations
+
+import pytest
+
+from toolkit.core import transpile
+from toolkit.core.query import TrailQuery
+from toolkit.core.window import parse
+from toolkit.errors import UsageError
+
+pytestmark = pytest.mark.conformance
+
+FIXES = transpile.FIXES
+
+
+@pytest.mark.parametrize("fix", FIXES, ids=[f.name for f in FIXES])
+def test_trino_gives_the_fixs_answer_and_so_does_the_local_engine(engines, fix):
+    if fix.error is not None:
+        with pytest.raises(engines.script.TrinoError) as on_trino:
+            engines.trino(fix.example)
+        assert fix.error in str(on_trino.value)
+        with pytest.raises(UsageError) as locally:
+            engines.local.run(TrailQuery.parse(fix.example, parse(all_time=True)))
+        assert fix.error in locally.value.message
+        return
+    trino, local = engines.both(fix.example)
+    assert local == trino
+    stated = engines.local.run(TrailQuery.parse(fix.example, parse(all_time=True)))
+    assert [tuple(row) for row in stated.rows] == [fix.answer]
