@@ -314,7 +314,7 @@ def test_sweep_findings_show_the_detections_own_facts_first_and_whole(sample_roo
 
 
 def test_own_columns_come_before_the_generic_ones():
-    from toolkit.cli import _own_first
+    from toolkit.templates.sweep import own_first as _own_first
 
     details = {"useragent": "a", "awsregion": "r", "errorcode": None, "account": "1", "mine": 1, "also": 2}
     assert list(_own_first(details)) == ["mine", "also", "useragent", "awsregion", "account", "errorcode"]

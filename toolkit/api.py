@@ -165,18 +165,13 @@ class Trail:
         from toolkit.templates import sweep as sweep_module
         from toolkit.templates.catalog import Catalog
 
+        least = sweep_module.severity(min_severity, "min_severity")
         catalog = Catalog.load([Path(queries)] if queries is not None else None)
         window = _window(since, start, end, all_time)
         found = sweep_module.run(
             self._engine, catalog, window, _criteria(criteria), tag, config.load().suppressions
         )
-        if min_severity is None:
-            return found.findings
-        if min_severity.lower() not in sweep_module.SEVERITY_RANK:
-            raise UsageError(
-                f"min_severity {min_severity!r} is not a severity", "use critical, high, medium or low"
-            )
-        return sweep_module.at_least(found.findings, min_severity.lower())
+        return sweep_module.shown(found, least).findings
 
     def event(
         self,

@@ -9,7 +9,6 @@ import json
 import os
 import shutil
 import sys
-from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -73,14 +72,6 @@ app = App(
 )
 
 
-def _progress_reporter() -> Any:
-    if not sys.stderr.isatty():
-        return None
-    from toolkit.cli.progress import QueryProgress
-
-    return QueryProgress()
-
-
 @contextmanager
 def _engine(
     source: SourceOptions,
@@ -98,24 +89,23 @@ def _engine(
         with _athena_engine(source, fetch) as engine:
             yield engine
         return
+    from toolkit.cli.progress import QueryProgress, shown
     from toolkit.engines.local import LocalEngine
 
     assert source.source is not None
     directory = local_copy(source, window, criteria) if source.source.startswith("s3://") else source.source
-    progress = _progress_reporter()
     cache = None
     if source.use_cache:
         from toolkit.cache.columnar import ColumnarCache
 
         cache = ColumnarCache(directory)
         cache = cache if cache.dir.is_dir() else None
-    engine = LocalEngine(directory, strict=source.strict, progress=progress, cache=cache, stream=stream)
-    try:
-        yield engine
-    finally:
-        if progress is not None:
-            progress.stop()
-        engine.close()
+    with shown(QueryProgress) as progress:
+        engine = LocalEngine(directory, strict=source.strict, progress=progress, cache=cache, stream=stream)
+        try:
+            yield engine
+        finally:
+            engine.close()
 
 
 #: Windows longer than this ask before running on Athena (cost is bytes scanned).
@@ -124,34 +114,29 @@ ATHENA_CONFIRM_DAYS = 90
 
 @contextmanager
 def _athena_engine(source: SourceOptions, fetch: str) -> Iterator[Any]:
+    from toolkit.cli.progress import AthenaQueryProgress, shown
     from toolkit.engines.athena import AthenaEngine
 
     settings = source.athena
-    progress = None
-    if sys.stderr.isatty():
-        from toolkit.cli.progress import AthenaQueryProgress
+    with shown(AthenaQueryProgress) as progress:
 
-        progress = AthenaQueryProgress()
+        def notify(message: str) -> None:
+            if progress is not None:
+                progress.stop()  # the message takes the spinner's line; the next update redraws it
+            say(message)
 
-    def notify(message: str) -> None:
-        if progress is not None:
-            progress.stop()
-        say(message)
-
-    engine = AthenaEngine(
-        settings,
-        session=aws_session(settings.profile, settings.region),
-        progress=progress,
-        notify=notify,
-        reuse_minutes=source.reuse_minutes,
-        fetch=fetch,
-    )
-    try:
-        yield engine
-    finally:
-        if progress is not None:
-            progress.stop()
-        engine.close()
+        engine = AthenaEngine(
+            settings,
+            session=aws_session(settings.profile, settings.region),
+            progress=progress,
+            notify=notify,
+            reuse_minutes=source.reuse_minutes,
+            fetch=fetch,
+        )
+        try:
+            yield engine
+        finally:
+            engine.close()
 
 
 def _confirm_cost(source: SourceOptions, window: Window) -> None:
@@ -736,10 +721,7 @@ def sweep(
     from toolkit.core import suppress
     from toolkit.templates import sweep as sweep_module
 
-    if min_severity is not None and min_severity.lower() not in sweep_module.SEVERITY_RANK:
-        raise UsageError(
-            f"--min-severity {min_severity!r} is not a severity", "use critical, high, medium or low"
-        )
+    least = sweep_module.severity(min_severity)
     settings = config_module.load(source.config)
     entries = [*settings.suppressions, *(suppress.load_file(suppressions) if suppressions else [])]
     catalog = _catalog(queries_dir)
@@ -755,26 +737,12 @@ def sweep(
     _report(outcome.report)
     for line in outcome.triage.report():
         say(line)
-    counts = Counter(f.severity for f in outcome.findings)
-    by_severity = ", ".join(f"{counts[s]} {s}" for s in sweep_module.SEVERITY_RANK if counts[s])
-    # findings counted as findings ("3 high" read as three detections firing)
-    summary = f"{len(outcome.findings):,} finding(s) ({by_severity})" if by_severity else "no findings"
-    if outcome.suppressed:
-        summary += f"; {len(outcome.suppressed):,} suppressed"
-    skipped = len(outcome.report.skipped)
-    unread = f" ({skipped:,} file(s) skipped above: their events were not searched)" if skipped else ""
-    say(f"{len(outcome.templates)} detections: {summary}{unread}")
-    findings = outcome.findings
-    set_aside = outcome.suppressed
-    if min_severity is not None:
-        findings = sweep_module.at_least(findings, min_severity.lower())
-        kept = {id(f) for f in sweep_module.at_least([f for f, _ in set_aside], min_severity.lower())}
-        set_aside = [(f, entry) for f, entry in set_aside if id(f) in kept]
-        hidden = len(outcome.findings) - len(findings)
-        if hidden:
-            say(f"{hidden:,} finding(s) below --min-severity {min_severity.lower()} not shown")
+    say(sweep_module.summary_line(outcome))
+    seen = sweep_module.shown(outcome, least)
+    if seen.below_severity:
+        say(f"{seen.below_severity:,} finding(s) below --min-severity {least} not shown")
     fmt = export.choose_format(out.format, out.output)
-    summaries = sweep_module.summarize(findings, suppressed=[f for f, _ in set_aside])
+    summaries = sweep_module.summarize(seen.findings, suppressed=[f for f, _ in seen.suppressed])
     if summary_only:
         rows = _limited([s.as_row() for s in summaries], out.limit, "detection(s)")
         _emit(Result(list(sweep_module.SUMMARY_COLUMNS), rows), out)
@@ -789,92 +757,17 @@ def sweep(
             zone=out.zone,
         )
     # With --show-suppressed, the suppressed findings follow those shown, each naming its entry.
-    listed: list[tuple[Any, str | None]] = [(f, None) for f in findings]
+    listed: list[tuple[Any, str | None]] = [(f, None) for f in seen.findings]
     if show_suppressed:
-        listed += [(f, f"{entry.where}: {entry.reason}") for f, entry in set_aside]
-    listed = _limited(listed, out.limit, "finding(s)")
-    marked = {"suppressed_by": None} if show_suppressed else {}
-    if fmt in ("json", "jsonl"):
-        dicts = [{**f.as_dict(), **marked, **({"suppressed_by": by} if by else {})} for f, by in listed]
-        columns = sorted({k for d in dicts for k in d}, key=_finding_order)
-        rows = [tuple(d.get(c) for c in columns) for d in dicts]
-    else:
-        columns = [
-            "template",
-            "severity",
-            "eventtime",
-            "eventname",
-            "principal",
-            "sourceipaddress",
-            "eventid",
-        ]
-        rows = [
-            (
-                f.template,
-                f.severity,
-                *(f.record.get(c) for c in columns[2:]),
-                *((by,) if show_suppressed else ()),
-                _shown(f.details(), out.zone) if fmt == "table" else _zoned(f.details(), out.zone),
-            )
-            for f, by in listed
-        ]
-        columns += [*marked, "details"]
+        listed += [(f, f"{entry.where}: {entry.reason}") for f, entry in seen.suppressed]
+    columns, rows = sweep_module.finding_rows(
+        _limited(listed, out.limit, "finding(s)"),
+        structured=fmt in ("json", "jsonl"),
+        for_table=fmt == "table",
+        show_suppressed=show_suppressed,
+        zone=out.zone,
+    )
     _emit(Result(columns, rows), out, whole=("details",))
-
-
-def _shown(details: dict[str, Any], zone: Any) -> str:
-    """A finding's details as a table shows them: one JSON object, the detection's own columns
-    first, JSON-text columns (`requestparameters`) as the JSON they hold (not a quoted string)."""
-    shown = {k: export.json_value(k, v) for k, v in _zoned(_own_first(details), zone).items()}
-    return json.dumps(shown, ensure_ascii=False, separators=(",", ":"))
-
-
-#: Fields any event has: a finding's details list them after the detection's own columns.
-GENERIC_DETAILS = frozenset(
-    {
-        "useragent",
-        "awsregion",
-        "account",
-        "region",
-        "day",
-        "recipientaccountid",
-        "errorcode",
-        "errormessage",
-        "eventsource",
-        "eventtype",
-        "eventcategory",
-        "eventversion",
-        "readonly",
-        "requestid",
-        "apiversion",
-        "managementevent",
-        "sessioncredentialfromconsole",
-        "tlsdetails",
-        "useridentity",
-        "vpcendpointid",
-        "vpcendpointaccountid",
-    }
-)
-
-
-def _own_first(details: dict[str, Any]) -> dict[str, Any]:
-    """A finding's details with the detection's own columns first (`success_followed`, the rule a
-    security group was opened with) and the fields any record has last (`useragent`, `awsregion`,
-    `account`): a table cell cut at its end, or read in a hurry, shows what the detection found."""
-    own = {k: v for k, v in details.items() if k.lower() not in GENERIC_DETAILS}
-    generic = [(k, v) for k, v in details.items() if k.lower() in GENERIC_DETAILS]
-    # (the generic fields with a value before those without: an error code is worth seeing)
-    return {**own, **dict(sorted(generic, key=lambda item: item[1] is None))}
-
-
-def _zoned(details: dict[str, Any], zone: Any) -> dict[str, Any]:
-    """A finding's own columns with their instants in `--tz`'s zone, as the row's eventtime is
-    (CSV and the table show them inside one cell: the cell is not localized on its own)."""
-    if zone is None:
-        return details
-    from toolkit.core import timezone
-
-    return {key: timezone.localize(value, zone) for key, value in details.items()}
 
 
 def _limited(rows: list[Any], limit: int | None, what: str) -> list[Any]:
@@ -883,14 +776,6 @@ def _limited(rows: list[Any], limit: int | None, what: str) -> list[Any]:
         return rows
     say(f"{len(rows) - limit:,} more {what} not shown (--limit {limit})")
     return rows[:limit]
-
-
-def _finding_order(column: str) -> tuple[int, str]:
-    first = ("template", "severity", "eventtime", "eventname", "principal", "sourceipaddress", "eventid")
-    last = ("suppressed_by",)
-    if column in first:
-        return (first.index(column), "")
-    return (len(first) + 1, "") if column in last else (len(first), column)
 
 
 @app.command(

@@ -152,17 +152,15 @@ def case_build(
             "--signatures needs --public-keys", "give the public keys the digests are checked with"
         )
     say(f"window: {window.description}")
-    bar = None
     with _engine(source, window, criteria) as engine, ExitStack() as stack:
         trail = None
         if table is not None:  # Athena: the records are fetched from the table's bucket
             from toolkit.case.remote import TrailBucket
+            from toolkit.cli.progress import DownloadProgress, shown
 
-            if sys.stderr.isatty():
-                from toolkit.cli.progress import DownloadProgress
-
-                bar = DownloadProgress(f"downloading from s3://{table.bucket}")
-                stack.callback(bar.stop)
+            bar = stack.enter_context(
+                shown(lambda: DownloadProgress(f"downloading from s3://{table.bucket}"))
+            )
             trail = TrailBucket.from_setup(table, engine.s3_client(), progress=bar)
         built = case_module.build(
             engine, spec, catalog=catalog, public_keys=keys, signatures=signatures, trail=trail, say=say

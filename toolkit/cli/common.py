@@ -165,12 +165,9 @@ def local_copy(source: SourceOptions, window: Window, criteria: Criteria | None)
     url = str(source.source)
 
     accounts, regions = criteria.partitions() if criteria else ([], [])
-    bar = None
-    if sys.stderr.isatty():
-        from toolkit.cli.progress import DownloadProgress
+    from toolkit.cli.progress import DownloadProgress, shown
 
-        bar = DownloadProgress(f"fetching {url}")
-    try:
+    with shown(lambda: DownloadProgress(f"fetching {url}")) as bar:
         with s3_errors(url, "check the address and your read access"):
             directory, done = s3source.sync(
                 s3_client(source.profile, source.aws_region),
@@ -181,9 +178,6 @@ def local_copy(source: SourceOptions, window: Window, criteria: Criteria | None)
                 progress=bar,
                 warn=say,
             )
-    finally:
-        if bar is not None:
-            bar.stop()
     say(
         f"{url}: {done.listed:,} log files for this scope; {done.downloaded:,} downloaded "
         f"({done.bytes_downloaded / 1e6:,.1f} MB), {done.reused:,} reused from {s3source.cache_root()}"

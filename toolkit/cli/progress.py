@@ -7,8 +7,11 @@ makes reads of compressed files fail intermittently (see toolkit/engines/local.p
 
 from __future__ import annotations
 
+import sys
 import threading
-from typing import Any
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
 
 from rich.console import Console
 from rich.progress import (
@@ -24,6 +27,23 @@ from rich.progress import (
 from rich.text import Text
 
 from toolkit import aws_config
+
+#: A display class (QueryProgress, CacheProgress, ...).
+D = TypeVar("D", bound="_Display")
+
+
+@contextmanager
+def shown(make: Callable[[], D]) -> Iterator[D | None]:
+    """A progress display for the block, if stderr is a terminal (else None: nothing is drawn);
+    removed when the block ends, however it ends. The library is handed it as its callback."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    display = make()
+    try:
+        yield display
+    finally:
+        display.stop()
 
 
 class _Waiting(ProgressColumn):

@@ -8,6 +8,7 @@ them, counted per entry and per detection, apart from the findings shown.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Sequence
 from contextlib import nullcontext
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+from toolkit.core import export
 from toolkit.core.criteria import Criteria
 from toolkit.core.finding import FINDING_COLUMNS, Finding
 from toolkit.core.suppress import Suppression, Triage, check_templates
@@ -169,3 +171,139 @@ def at_least(findings: list[Finding], severity: str) -> list[Finding]:
     """The findings of `severity` or severer."""
     rank = SEVERITY_RANK[severity]
     return [f for f in findings if SEVERITY_RANK.get(f.severity, 9) <= rank]
+
+
+def severity(given: str | None, what: str = "--min-severity") -> str | None:
+    """A minimum severity as given (any case), checked: None for none."""
+    if given is None:
+        return None
+    if given.lower() not in SEVERITY_RANK:
+        raise UsageError(f"{what} {given!r} is not a severity", "use critical, high, medium or low")
+    return given.lower()
+
+
+@dataclass
+class Shown:
+    """What a sweep shows at a minimum severity: the findings, the suppressed ones (each with
+    the entry that matched it), and how many findings the severity left out."""
+
+    findings: list[Finding]
+    suppressed: list[tuple[Finding, Suppression]]
+    below_severity: int = 0
+
+
+def shown(result: SweepResult, min_severity: str | None = None) -> Shown:
+    if min_severity is None:
+        return Shown(result.findings, result.suppressed)
+    findings = at_least(result.findings, min_severity)
+    kept = {id(f) for f in at_least([f for f, _ in result.suppressed], min_severity)}
+    suppressed = [(f, entry) for f, entry in result.suppressed if id(f) in kept]
+    return Shown(findings, suppressed, len(result.findings) - len(findings))
+
+
+def summary_line(result: SweepResult) -> str:
+    """`9 detections: 3 finding(s) (1 high, 2 medium); 1 suppressed`, and the files skipped."""
+    counts = Counter(f.severity for f in result.findings)
+    by_severity = ", ".join(f"{counts[s]} {s}" for s in SEVERITY_RANK if counts[s])
+    # findings counted as findings ("3 high" read as three detections firing)
+    summary = f"{len(result.findings):,} finding(s) ({by_severity})" if by_severity else "no findings"
+    if result.suppressed:
+        summary += f"; {len(result.suppressed):,} suppressed"
+    skipped = len(result.report.skipped)
+    unread = f" ({skipped:,} file(s) skipped above: their events were not searched)" if skipped else ""
+    return f"{len(result.templates)} detections: {summary}{unread}"
+
+
+#: The columns of a finding's row (a table or CSV adds `suppressed_by` and `details`).
+ROW_COLUMNS = ("template", "severity", "eventtime", "eventname", "principal", "sourceipaddress", "eventid")
+
+
+def finding_rows(
+    listed: Sequence[tuple[Finding, str | None]],
+    *,
+    structured: bool,
+    for_table: bool = False,
+    show_suppressed: bool = False,
+    zone: Any = None,
+) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """The columns and rows of findings (each with what suppressed it, or None). `structured`
+    (JSON): every column of every finding, the detection's own as columns; otherwise the common
+    columns and the rest as one `details` cell (`for_table`: as a terminal table shows it)."""
+    marked = {"suppressed_by": None} if show_suppressed else {}
+    if structured:
+        dicts = [{**f.as_dict(), **marked, **({"suppressed_by": by} if by else {})} for f, by in listed]
+        columns = sorted({k for d in dicts for k in d}, key=_finding_order)
+        return columns, [tuple(d.get(c) for c in columns) for d in dicts]
+    rows = [
+        (
+            f.template,
+            f.severity,
+            *(f.record.get(c) for c in ROW_COLUMNS[2:]),
+            *((by,) if show_suppressed else ()),
+            details_text(f.details(), zone) if for_table else zoned(f.details(), zone),
+        )
+        for f, by in listed
+    ]
+    return [*ROW_COLUMNS, *marked, "details"], rows
+
+
+def details_text(details: dict[str, Any], zone: Any = None) -> str:
+    """A finding's details as a table shows them: one JSON object, the detection's own columns
+    first, JSON-text columns (`requestparameters`) as the JSON they hold (not a quoted string)."""
+    shown = {k: export.json_value(k, v) for k, v in zoned(own_first(details), zone).items()}
+    return json.dumps(shown, ensure_ascii=False, separators=(",", ":"))
+
+
+#: Fields any event has: a finding's details list them after the detection's own columns.
+GENERIC_DETAILS = frozenset(
+    {
+        "useragent",
+        "awsregion",
+        "account",
+        "region",
+        "day",
+        "recipientaccountid",
+        "errorcode",
+        "errormessage",
+        "eventsource",
+        "eventtype",
+        "eventcategory",
+        "eventversion",
+        "readonly",
+        "requestid",
+        "apiversion",
+        "managementevent",
+        "sessioncredentialfromconsole",
+        "tlsdetails",
+        "useridentity",
+        "vpcendpointid",
+        "vpcendpointaccountid",
+    }
+)
+
+
+def own_first(details: dict[str, Any]) -> dict[str, Any]:
+    """A finding's details with the detection's own columns first (`success_followed`, the rule a
+    security group was opened with) and the fields any record has last (`useragent`, `awsregion`,
+    `account`): a table cell cut at its end, or read in a hurry, shows what the detection found."""
+    own = {k: v for k, v in details.items() if k.lower() not in GENERIC_DETAILS}
+    generic = [(k, v) for k, v in details.items() if k.lower() in GENERIC_DETAILS]
+    # (the generic fields with a value before those without: an error code is worth seeing)
+    return {**own, **dict(sorted(generic, key=lambda item: item[1] is None))}
+
+
+def zoned(details: dict[str, Any], zone: Any) -> dict[str, Any]:
+    """A finding's own columns with their instants in `--tz`'s zone, as the row's eventtime is
+    (CSV and the table show them inside one cell: the cell is not localized on its own)."""
+    if zone is None:
+        return details
+    from toolkit.core import timezone
+
+    return {key: timezone.localize(value, zone) for key, value in details.items()}
+
+
+def _finding_order(column: str) -> tuple[int, str]:
+    last = ("suppressed_by",)
+    if column in ROW_COLUMNS:
+        return (ROW_COLUMNS.index(column), "")
+    return (len(ROW_COLUMNS) + 1, "") if column in last else (len(ROW_COLUMNS), column)
