@@ -104,3 +104,25 @@ def test_a_missing_archive_is_a_trailcsi_error(tmp_path: Path):
 
     with pytest.raises(TrailcsiError):
         toolkit.open_archive(tmp_path / "nowhere")
+
+
+def test_build_cache_then_queries_read_the_cache(sample_root: Path, tmp_path: Path):
+    import shutil
+
+    # one day of the sample, copied: the shared sample's own cache is left alone
+    for day in sample_root.glob("AWSLogs/**/CloudTrail/*/2025/03/29"):
+        shutil.copytree(day, tmp_path / day.relative_to(sample_root))
+    built = toolkit.build_cache(tmp_path, start="2025-03-29", end="2025-03-29")
+    assert built.report.days_built > 0 and built.report.events > 0 and built.report.skipped == []
+    assert built.lines()[-1].startswith(f"{built.report.days_built:,} day folders converted")
+    again = toolkit.build_cache(tmp_path, start="2025-03-29", end="2025-03-29")
+    assert again.report.days_built == 0 and again.report.days_reused == built.report.days_built
+    answers = {}
+    for cache in (True, False):
+        with toolkit.open_archive(tmp_path, cache=cache) as trail:
+            answers[cache] = trail.sql("SELECT count(*) FROM trail", start="2025-03-29", end="2025-03-29")
+    assert f"{built.report.days_built} day folders read from the columnar cache" in answers[True].notes
+    assert not any("cache" in note for note in answers[False].notes)
+    assert answers[True].rows == answers[False].rows and answers[True].rows[0][0] > 0
+    with pytest.raises(toolkit.errors.TrailcsiError, match="local archive"):
+        toolkit.build_cache("s3://bucket/prefix", since="1d")

@@ -6,6 +6,7 @@ The public API (`toolkit.api`, loaded on first use so that `import toolkit` stay
     trail.search(since="7d", user="alice")         # Rows: .columns, .rows, .records(), .to_dict()
     trail.sql("SELECT ... FROM trail ..."), trail.run("iam-user-created"), trail.sweep()
     trail.event(event_id), toolkit.verify("./sample", public_keys="keys.json")
+    toolkit.build_cache("./sample", since="30d")    # the columnar cache later reads use
 
 The command line (`toolkit.cli`) is a thin layer over the same library.
 """
@@ -14,7 +15,7 @@ from typing import Any
 
 from toolkit.version import __version__
 
-_API = ("Rows", "Trail", "open_archive", "open_athena", "verify")
+_API = ("Rows", "Trail", "build_cache", "open_archive", "open_athena", "verify")
 __all__ = [*_API, "__version__"]
 
 

@@ -11,6 +11,7 @@
         findings = trail.sweep(since="7d", min_severity="high")
         record = trail.event("a1b2...", since="7d")              # the original JSON record
     report = toolkit.verify("./sample", since="7d", public_keys="keys.json")
+    toolkit.build_cache("./sample", since="30d")                # Parquet: later queries read it
 
 `toolkit.open_athena()` opens the Athena table `trailcsi athena setup` made (its `trailcsi.toml`),
 and the same methods run there. Windows are the CLI's: `since` ("7d", "36h"), `start` and `end`
@@ -37,7 +38,7 @@ from toolkit.core.window import parse as parse_window
 from toolkit.engines import Engine, Result, ScanReport, SkippedFile
 from toolkit.errors import UsageError
 
-__all__ = ["Rows", "Trail", "open_archive", "open_athena", "verify"]
+__all__ = ["Rows", "Trail", "build_cache", "open_archive", "open_athena", "verify"]
 
 
 @dataclass
@@ -262,6 +263,31 @@ def verify(
     signed = verify_module.load_signatures(Path(signatures)) if signatures is not None else {}
     window = _window(since, start, end, all_time)
     return verify_module.verify(Path(source), window, keys, signatures=signed)
+
+
+def build_cache(
+    source: str | os.PathLike[str],
+    *,
+    since: str | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    all_time: bool = False,
+    accounts: Sequence[str] = (),
+    regions: Sequence[str] = (),
+    strict: bool = False,
+) -> Any:
+    """Convert a local archive's day folders in the window to the columnar cache (Parquet), which
+    `open_archive` then reads instead of the raw files: a `CacheBuild` (`.report`: days built,
+    reused, skipped files; `.lines()`: what `trailcsi cache build` says). Days already converted
+    and unchanged are kept."""
+    from toolkit.engines.caching import build_cache as build
+
+    if str(source).startswith("s3://"):
+        raise UsageError(
+            "build_cache takes a local archive", "an s3:// source's copy is cached by the command line"
+        )
+    window = _window(since, start, end, all_time)
+    return build(Path(source), window, accounts, regions, strict=strict)
 
 
 class _S3Engine:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import sys
 from datetime import date, timedelta
 from typing import Annotated, Any
 
@@ -28,11 +26,6 @@ from toolkit.cli.options import (
 )
 from toolkit.core.criteria import Criteria
 from toolkit.core.window import Window
-from toolkit.errors import Interrupted
-from toolkit.sources import archive
-
-#: Conversions run at once by `cache build` (one per core up to this).
-MAX_CONVERSIONS = 4
 
 cache_app = App(
     help="The columnar cache: an archive's days as Parquet, for repeated investigations.",
@@ -61,61 +54,26 @@ def cache_build(
     strict: Annotated[bool, typer.Option("--strict", help="Stop at the first unreadable log file.")] = False,
 ) -> None:
     """Convert the window's day folders to Parquet (days already converted and unchanged are skipped)."""
-    from toolkit.cache import columnar
-    from toolkit.engines.local import LocalEngine
+    from toolkit.cli.progress import CacheProgress, shown
+    from toolkit.engines.caching import build_cache
 
     chosen = source_or_env(source)
     wanted_accounts = [a.strip() for a in (accounts or "").split(",") if a.strip()]
     wanted_regions = [r.strip() for r in (regions or "").split(",") if r.strip()]
     say(f"window: {window.description}")
-    options = SourceOptions(chosen, strict)
     directory = (
-        local_copy(options, window, Criteria(account=wanted_accounts, region=wanted_regions))
+        local_copy(
+            SourceOptions(chosen, strict), window, Criteria(account=wanted_accounts, region=wanted_regions)
+        )
         if chosen.startswith("s3://")
         else chosen
     )
-    cache = columnar.ColumnarCache(directory)
-    engine = LocalEngine(directory, strict=strict, threads=1)
-    selected = engine.archive.select(window.delivery_span(), wanted_accounts, wanted_regions)
-    passed = engine.archive.passed_over_in(window.delivery_span(), wanted_accounts, wanted_regions)
-    if passed and strict:
-        engine.close()
-        raise archive.refusal(passed)
-    if passed:
-        say(archive.passed_over_note(passed))
-    chosen_days = {(f.account, f.region, f.day) for f in selected}
-    everything = columnar.group(engine.archive.files)
-    days = {key: everything[key] for key in chosen_days}
-    bar = None
-    if sys.stderr.isatty():
-        from toolkit.cli.progress import CacheProgress
-
-        bar = CacheProgress()
-    # One single-threaded conversion per core, days side by side; at most MAX_CONVERSIONS, since
-    # each holds a day's row group in memory while it writes (peak RSS stays bounded).
-    converters = [engine] + [
-        LocalEngine(engine.archive, strict=strict, threads=1)
-        for _ in range(min(os.cpu_count() or 1, MAX_CONVERSIONS) - 1)
-    ]
-    try:
-        report = cache.build(days, converters, progress=bar)
-    except KeyboardInterrupt:
-        raise Interrupted("interrupted; the days converted so far are kept, the next build resumes") from None
-    finally:
-        if bar is not None:
-            bar.stop()
-        for converter in converters:
-            converter.close()
-    for path, reason in report.repaired:
-        say(
-            f"repaired: removed the damaged cache {path} ({reason}); its days in this window are converted again"
+    with shown(CacheProgress) as bar:
+        built = build_cache(
+            directory, window, wanted_accounts, wanted_regions, strict=strict, progress=bar, say=say
         )
-    for path, reason in report.skipped:
-        say(f"skipped {path}: {reason}")
-    say(
-        f"{report.days_built:,} day folders converted ({report.files:,} log files, {report.events:,} events), "
-        f"{report.days_reused:,} already cached and unchanged; cache: {cache.dir}"
-    )
+    for line in built.lines():
+        say(line)
 
 
 @cache_app.command("status", epilog=examples("trailcsi cache status", "trailcsi cache status --format csv"))
