@@ -273,6 +273,86 @@ class VerifyReport:
             "chains": [c.as_dict() for c in self.chains],
         }
 
+    def chain_rows(self) -> list[tuple[Any, ...]]:
+        """One row a chain (`CHAIN_COLUMNS`): its counts of digests and log files by verdict."""
+        return [
+            (
+                c.account,
+                c.region,
+                c.trail,
+                c.digests_valid,
+                len(c.digests_unauthenticated),
+                len(c.digests_invalid),
+                len(c.digests_missing),
+                c.logs_valid,
+                len(c.logs_mismatch),
+                len(c.logs_missing) + len(c.logs_unreadable),
+                len(c.logs_unreferenced) + len(c.logs_unproven) + len(c.logs_duplicate),
+                len(c.gaps),
+            )
+            for c in self.chains
+        ]
+
+    def keyless(self) -> int:
+        """Digests that could not be checked for want of a public key (not a sign of tampering)."""
+        return sum(1 for c in self.chains for _key, why in c.digests_invalid if why.startswith(NO_PUBLIC_KEY))
+
+    def summary_lines(self) -> list[str]:
+        """What the check proved and did not, one line each: digests not authenticated, digests
+        without a key, the totals, and a window with no digest at all."""
+        totals = self.totals()
+        lines = []
+        if totals["digests_unauthenticated"]:
+            lines.append(
+                f"{totals['digests_unauthenticated']} newest digest(s) not authenticated: their signature "
+                "lives only in S3 object metadata (verify from s3://, or give --signatures with that "
+                f"metadata); {totals['logs_unvouched']} log file(s) listed only by them were not opened"
+            )
+        keyless = self.keyless()
+        if keyless:
+            lines.append(
+                f"{keyless:,} digest(s) could not be checked: no public key was found for their fingerprint. "
+                "That proves nothing either way (it is not a sign of tampering): give --public-keys FILE "
+                "(the JSON `aws cloudtrail list-public-keys --start-time ...` prints), or AWS credentials "
+                "so that trailcsi fetches the keys"
+            )
+        without_key = f" ({keyless:,} of them for want of a public key)" if keyless else ""
+        lines.append(
+            f"digests: {totals['digests_valid']:,} valid, {totals['digests_invalid']:,} invalid{without_key}, "
+            f"{totals['digests_missing']:,} missing; log files: {totals['logs_valid']:,} "
+            f"valid, {totals['logs_mismatch']:,} hash mismatch, {totals['logs_missing']:,} missing, "
+            f"{totals['logs_unreadable']:,} unreadable, {totals['logs_unreferenced']:,} referenced by no "
+            f"digest, {totals['logs_unproven']:,} listed only by an unauthenticated digest, "
+            f"{totals['logs_duplicate']:,} copies of a vouched file under another prefix; "
+            f"{totals['logs_refused']:,} not opened (outside the archive or not a regular file); "
+            f"{totals['gaps']:,} gaps, {totals['chains_ending_early']:,} chain(s) ending before the window, "
+            f"{totals['starts']:,} chain starts"
+        )
+        if not self.chains:
+            lines.append("no digest files in this window: is log file validation on for this trail?")
+        return lines
+
+    def passed(self) -> bool:
+        """Everything checked is valid, and something was checked."""
+        return self.ok() and bool(self.chains)
+
+
+#: The columns of `VerifyReport.chain_rows`.
+CHAIN_COLUMNS = (
+    "account",
+    "region",
+    "trail",
+    "digests ok",
+    "not auth.",
+    "invalid",
+    "missing",
+    "logs ok",
+    "bad hash",
+    "lost",
+    "unreferenced",
+    "gaps",
+)
+
 
 def find_digests(root: Path, listed: set[str] | None = None) -> list[DigestFile]:
     """The digest files under `root` (only those whose path from `root` is in `listed`, if given)."""

@@ -419,6 +419,33 @@ def verify_log_window(window: Window) -> Window:
     return Window(start, window.end, window.description, window.late + timedelta(hours=3))
 
 
+@dataclass
+class VerifyCopy:
+    """A local copy of what `verify` reads from an s3:// source: the window's digests with their
+    signatures, and the log files they may name."""
+
+    directory: Path
+    signatures: dict[str, str]
+    #: The paths (from the copy's root) the bucket lists now: whatever else the copy holds (keys
+    #: deleted from the bucket since) must not count.
+    listed: set[str]
+    digests: SyncReport
+
+
+def sync_for_verify(
+    client: Any,
+    url: str,
+    window: Window,
+    accounts: list[str] | None = None,
+    regions: list[str] | None = None,
+    warn: Callable[[str], None] | None = None,
+) -> VerifyCopy:
+    """Fetch the window's digests (with their signatures) and the log files they can name."""
+    directory, signatures, digests = sync_digests(client, url, window, accounts, regions, warn=warn)
+    _root, logs = sync(client, url, verify_log_window(window), accounts, regions, warn=warn)
+    return VerifyCopy(directory, signatures, set(digests.keys) | set(logs.keys), digests)
+
+
 def _load_json(path: Path) -> dict[str, str]:
     """A cache bookkeeping file (key → ETag or signature); missing or damaged reads as empty."""
     try:
