@@ -140,7 +140,13 @@ def test_sql_starting_with_a_comment_from_the_argument_a_file_or_stdin(sample_ro
         (["search", "--since", "7 weeks"], ExitCode.USAGE, "is not a duration"),
         (["search", "--start", "2024-02-01", "--end", "2024-01-01"], ExitCode.USAGE, "is not before"),
         (["search", "--source-ip", "999.1.1.1"], ExitCode.USAGE, "not an IP address"),
-        (["search", "--format", "xml"], ExitCode.USAGE, "is not known"),
+        (
+            ["search", "--format", "xml"],
+            ExitCode.USAGE,
+            "'xml' is not one of 'table', 'csv', 'json', 'jsonl'",
+        ),
+        (["search", "--nope"], ExitCode.USAGE, "No such option: --nope"),
+        (["search", "--limit", "ten"], ExitCode.USAGE, "Invalid value for '--limit'"),
         (["event", "no-such-id", "--since", "2d"], ExitCode.NOT_FOUND, "no event"),
     ],
 )

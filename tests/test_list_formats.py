@@ -26,6 +26,8 @@ def test_names_as_csv_holds_the_json_rows(capsys):
     assert code == 0
     code, js, _err = trailcsi(capsys, "names", "ec2", "--format", "json")
     assert csv_rows(out) == as_text(json.loads(js)) and len(csv_rows(out)) > 500
+    code, upper, _err = trailcsi(capsys, "names", "ec2", "-f", "JSON")  # any case
+    assert code == 0 and upper == js
 
 
 def test_queries_list_as_csv_one_line_a_template(capsys):
@@ -72,6 +74,8 @@ def test_verify_as_csv_keeps_the_chains_on_stdout_and_the_problems_on_stderr(cap
 def test_an_unknown_list_format_is_one_line(capsys, command):
     code, out, err = trailcsi(capsys, *command, "--format", "xml")
     assert code == 2 and out == ""
+    path = " ".join(command[:2] if command[0] in ("queries", "cache") else command[:1])
     assert err.strip().splitlines() == [
-        "trailcsi: error: --format 'xml' is not known here (use table, csv or json)"
+        "trailcsi: error: Invalid value for '--format' / '-f': 'xml' is not one of 'table', 'csv', "
+        f"'json'. (see trailcsi {path} --help)"
     ]

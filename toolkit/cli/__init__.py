@@ -23,10 +23,14 @@ from toolkit.cli.case import case_app
 from toolkit.cli.common import aws_session, local_copy, print_listing, say, startup_done
 from toolkit.cli.help import App, examples
 from toolkit.cli.options import (
+    Dialect,
+    ListFormat,
     ListFormatOption,
     OutputOptions,
+    Severity,
     SourceOptions,
-    check_list_format,
+    TextFormat,
+    choices,
     completer,
     criteria_options,
     hiding,
@@ -504,11 +508,10 @@ def queries_list(
     tag: Annotated[
         str | None, typer.Option("--tag", help="Only templates with this tag (e.g. iam, T1110).")
     ] = None,
-    format: ListFormatOption = "table",
+    format: ListFormatOption = ListFormat.table,
     queries_dir: _QueriesDir = None,
 ) -> None:
     """List the templates: name, kind, severity, tags, title, parameters, origin."""
-    check_list_format(format)
     catalog = _catalog(queries_dir)
     templates = catalog.select(tag=tag)
     rows = [
@@ -530,30 +533,30 @@ def queries_list(
 def queries_show(
     name: Annotated[str, typer.Argument(help="Template name.", autocompletion=_complete_template)],
     dialect: Annotated[
-        str,
+        Dialect,
         typer.Option(
             "--dialect",
-            metavar="athena|duckdb",
-            autocompletion=completer("athena", "duckdb"),
+            metavar=choices(Dialect),
+            case_sensitive=False,
+            autocompletion=completer(*Dialect),
             help="athena (as written) or duckdb (as the local engine runs it).",
         ),
-    ] = "athena",
+    ] = Dialect.athena,
     format: Annotated[
-        str,
+        TextFormat,
         typer.Option(
             "--format",
             "-f",
-            metavar="text|json",
+            metavar=choices(TextFormat),
             help="text or json.",
-            autocompletion=completer("text", "json"),
+            case_sensitive=False,
+            autocompletion=completer(*TextFormat),
         ),
-    ] = "text",
+    ] = TextFormat.text,
     queries_dir: _QueriesDir = None,
 ) -> None:
     """Show one template: its description, parameters and SQL."""
     template = _catalog(queries_dir).get(name)
-    if dialect not in ("athena", "duckdb"):
-        raise UsageError(f"--dialect {dialect!r} is not known", "use athena or duckdb")
     from toolkit.core import transpile
     from toolkit.core.query import parse_select
 
@@ -563,8 +566,6 @@ def queries_show(
         data["sql"] = sql
         print(json.dumps(data, indent=2))
         return
-    if format != "text":
-        raise UsageError(f"--format {format!r} is not known here", "use text or json")
     print(f"{template.name}: {template.title}\n")
     print(f"kind: {template.kind}" + (f", severity: {template.severity}" if template.severity else ""))
     print(f"tags: {', '.join(template.tags)}\n")
@@ -667,11 +668,12 @@ def sweep(
         str | None, typer.Option("--tag", help="Only detections with this tag (e.g. iam, T1098).")
     ] = None,
     min_severity: Annotated[
-        str | None,
+        Severity | None,
         typer.Option(
             "--min-severity",
             metavar="SEVERITY",
-            autocompletion=completer("critical", "high", "medium", "low"),
+            case_sensitive=False,
+            autocompletion=completer(*Severity),
             help="Only findings of this severity or severer: critical, high, medium or low "
             "(the others are counted, not shown).",
         ),
@@ -721,7 +723,7 @@ def sweep(
     from toolkit.core import suppress
     from toolkit.templates import sweep as sweep_module
 
-    least = sweep_module.severity(min_severity)
+    least = sweep_module.severity(min_severity)  # (typer has checked it)
     settings = config_module.load(source.config)
     entries = [*settings.suppressions, *(suppress.load_file(suppressions) if suppressions else [])]
     catalog = _catalog(queries_dir)
@@ -804,13 +806,12 @@ def names(
     seen_only: Annotated[
         bool, typer.Option("--seen-only", help="Only names that occur in the archive (needs --source).")
     ] = False,
-    format: ListFormatOption = "table",
+    format: ListFormatOption = ListFormat.table,
 ) -> None:
     """Event sources, and the event names each records (from botocore's models, offline)."""
     from toolkit.cli.options import name_index
     from toolkit.core.names import listing
 
-    check_list_format(format)
     if seen_only and not source:
         raise UsageError("--seen-only needs --source", "give the archive whose names to count")
     counts = _name_counts(SourceOptions(source, False), window) if source else None
@@ -993,11 +994,17 @@ def _on_interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
+def _help_hint(error: Exception) -> str:
+    """` (see trailcsi search --help)` for a usage error raised with its command's context."""
+    context = getattr(error, "ctx", None)
+    return f" (see {context.command_path} --help)" if context is not None else ""
+
+
 def main() -> None:
     """Entry point: a TrailcsiError becomes one line on stderr and its exit code, never a traceback.
 
-    typer (click) itself handles usage errors (exit 2) and --help; Ctrl-C anywhere is one line
-    and exit 130.
+    typer's own usage errors (an unknown option, a value not among an option's choices) are one
+    line too, with exit 2; Ctrl-C anywhere is one line and exit 130.
     """
     import signal
 
@@ -1013,15 +1020,23 @@ def main() -> None:
 
 def _main() -> None:
     try:
-        app(prog_name="trailcsi", args=sql_arguments(sys.argv[1:]))
+        # not standalone: typer's usage errors come here, to be said in one line as ours are
+        code = app(prog_name="trailcsi", args=sql_arguments(sys.argv[1:]), standalone_mode=False)
     except TrailcsiError as error:
         say(f"error: {error.message}" + (f" ({error.hint})" if error.hint else ""))
         sys.exit(int(error.exit_code))
+    except typer.TyperException as error:  # an unknown option, a value not in an option's list, ...
+        if type(error).__name__ != "NoArgsIsHelpError":  # (that one has printed the help)
+            say(f"error: {error.format_message().replace(': Value error, ', ': ')}" + _help_hint(error))
+        sys.exit(error.exit_code)
+    except typer.Abort:  # (an end of input at a prompt)
+        say("aborted")
+        sys.exit(1)
     except BrokenPipeError:
         sys.stderr.close()
         sys.exit(int(ExitCode.OK))
     except SystemExit as done:
-        if done.code == ExitCode.INTERRUPTED:  # typer's word for Ctrl-C outside a query: none
+        if done.code == ExitCode.INTERRUPTED:
             say("interrupted")
         raise
     except RuntimeError as error:
@@ -1030,3 +1045,7 @@ def _main() -> None:
         # DuckDB's own word for a Ctrl-C that reached it first (a short statement on this thread)
         say("interrupted")
         sys.exit(int(ExitCode.INTERRUPTED))
+    if isinstance(code, int) and code:  # typer.Exit's code (not standalone, typer returns it)
+        if code == ExitCode.INTERRUPTED:  # typer's word for Ctrl-C outside a query: none
+            say("interrupted")
+        sys.exit(code)

@@ -27,7 +27,7 @@ from toolkit.cli.common import (
     say,
 )
 from toolkit.cli.help import App, examples
-from toolkit.cli.options import ListFormatOption, check_list_format
+from toolkit.cli.options import ListFormat, ListFormatOption
 from toolkit.errors import SourceError, UsageError
 
 athena_app = App(
@@ -60,12 +60,11 @@ def _discover(bucket: str, prefix: str, profile: str | None, region: str | None)
 def athena_discover(
     bucket: BucketOption,
     prefix: PrefixOption = "",
-    format: ListFormatOption = "table",
+    format: ListFormatOption = ListFormat.table,
     profile: ProfileOption = None,
     aws_region: AwsRegionOption = None,
 ) -> None:
     """List the bucket's CloudTrail layout (org id, accounts, regions, first and last day) from folder listings."""
-    check_list_format(format)
     layout = _discover(bucket, prefix, profile, aws_region)
     data = layout.as_dict()
     rows = [

@@ -17,9 +17,9 @@ from toolkit.cli.common import (
 )
 from toolkit.cli.help import App, examples
 from toolkit.cli.options import (
+    ListFormat,
     ListFormatOption,
     SourceOptions,
-    check_list_format,
     options,
     source_or_env,
     window_options,
@@ -78,12 +78,11 @@ def cache_build(
 
 @cache_app.command("status", epilog=examples("trailcsi cache status", "trailcsi cache status --format csv"))
 def cache_status(
-    format: ListFormatOption = "table",
+    format: ListFormatOption = ListFormat.table,
 ) -> None:
     """What is cached: per archive, the days, events and size."""
     from toolkit.cache import columnar
 
-    check_list_format(format)
     rows = []
     unknown: list[tuple[str, str]] = []
     caches = columnar.all_caches(damaged=unknown)

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from toolkit.cli.options import SourceOptions, check_list_format, complete_region
+from toolkit.cli.options import SourceOptions, complete_region
 from toolkit.core.criteria import Criteria
 from toolkit.core.window import Window
 from toolkit.errors import SourceError, UsageError
@@ -35,7 +35,6 @@ def print_listing(
 
     from toolkit.core import export
 
-    check_list_format(format)
     if format == "json":
         data = [dict(zip(columns, row, strict=True)) for row in rows] if as_json is None else as_json
         print(json.dumps(data, indent=2))

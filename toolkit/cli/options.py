@@ -17,6 +17,7 @@ import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import tzinfo
+from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -106,26 +107,63 @@ def completer(*choices: str) -> Callable[[str], list[str]]:
     return complete
 
 
-#: Formats of the list commands (names, queries list, verify, cache status, athena discover).
-LIST_FORMATS = ("table", "csv", "json")
+# The fixed lists of values an option takes: typer checks them (any case) and completes them;
+# a value not listed is refused by typer with the values it takes (exit 2).
+
+
+class ListFormat(StrEnum):
+    """Formats of the list commands (names, queries list, verify, cache status, athena discover)."""
+
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+class OutputFormat(StrEnum):
+    """Formats of rows (search, sql, run, sweep); ndjson is JSON Lines' other name."""
+
+    table = "table"
+    csv = "csv"
+    json = "json"
+    jsonl = "jsonl"
+    ndjson = "ndjson"
+
+
+class Severity(StrEnum):
+    critical = "critical"
+    high = "high"
+    medium = "medium"
+    low = "low"
+
+
+class Dialect(StrEnum):
+    athena = "athena"
+    duckdb = "duckdb"
+
+
+class TextFormat(StrEnum):
+    """`queries show`: the template as text, or as JSON."""
+
+    text = "text"
+    json = "json"
+
+
+def choices(kind: type[StrEnum]) -> str:
+    """`table|csv|json`: an option's metavar."""
+    return "|".join(kind)
+
+
 ListFormatOption = Annotated[
-    str,
+    ListFormat,
     typer.Option(
         "--format",
         "-f",
-        metavar="table|csv|json",
+        metavar=choices(ListFormat),
         help="table, csv or json.",
-        autocompletion=completer(*LIST_FORMATS),
+        case_sensitive=False,
+        autocompletion=completer(*ListFormat),
     ),
 ]
-
-
-def check_list_format(format: str) -> str:
-    if format not in LIST_FORMATS:
-        from toolkit.errors import UsageError
-
-        raise UsageError(f"--format {format!r} is not known here", "use table, csv or json")
-    return format
 
 
 def criteria_options(
@@ -327,13 +365,14 @@ class OutputOptions:
 
 def output_options(
     format: Annotated[
-        str | None,
+        OutputFormat | None,
         typer.Option(
             "--format",
             "-f",
             metavar="FORMAT",
             help="table, csv, json or jsonl (JSON Lines, also called ndjson); default: table on a "
             "terminal, else CSV.",
+            case_sensitive=False,
             autocompletion=completer("table", "csv", "json", "jsonl"),
             rich_help_panel=OUTPUT,
         ),
@@ -407,15 +446,14 @@ def output_options(
         raise UsageError(
             f"--limit {limit} is not a number of rows", "give 1 or more (leave it out for all rows)"
         )
-    if format is not None and format.lower() == "ndjson":  # the other name of JSON Lines
-        format = "jsonl"
+    chosen = None if format is None else str(OutputFormat.jsonl if format == OutputFormat.ndjson else format)
     if output == "-":  # the usual word for standard output
         output = None
     if output is not None and not dry_run:
         from toolkit.core.export import check_target
 
-        check_target(output, format)
-    return OutputOptions(format, output, columns, limit, dry_run, all_files, keys, zone)
+        check_target(output, chosen)
+    return OutputOptions(chosen, output, columns, limit, dry_run, all_files, keys, zone)
 
 
 @dataclass

@@ -20,7 +20,7 @@ from toolkit.cli.common import (
     s3_errors,
     say,
 )
-from toolkit.cli.options import ListFormatOption, check_list_format, options, source_or_env, window_options
+from toolkit.cli.options import ListFormat, ListFormatOption, options, source_or_env, window_options
 from toolkit.core import export
 from toolkit.core.window import Window
 from toolkit.errors import ExitCode, SourceError
@@ -42,7 +42,7 @@ def verify(
         bool,
         typer.Option("--offline", help="Never ask AWS for public keys (use --public-keys and the cache)."),
     ] = False,
-    format: ListFormatOption = "table",
+    format: ListFormatOption = ListFormat.table,
     profile: ProfileOption = None,
     aws_region: AwsRegionOption = None,
 ) -> None:
@@ -54,7 +54,6 @@ def verify(
     from toolkit.integrity import publickeys
     from toolkit.integrity import verify as verify_module
 
-    check_list_format(format)
     chosen = source_or_env(source)
     fetch = None
     if not offline and public_keys is None:
