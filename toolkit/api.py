@@ -28,7 +28,7 @@ import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from toolkit.core.criteria import Criteria
 from toolkit.core.finding import Finding
@@ -37,6 +37,10 @@ from toolkit.core.window import Window
 from toolkit.core.window import parse as parse_window
 from toolkit.engines import Engine, Result, ScanReport, SkippedFile
 from toolkit.errors import UsageError
+
+if TYPE_CHECKING:
+    from toolkit.engines.caching import CacheBuild
+    from toolkit.integrity.verify import VerifyReport
 
 __all__ = ["Rows", "Trail", "build_cache", "open_archive", "open_athena", "verify"]
 
@@ -247,7 +251,7 @@ def verify(
     all_time: bool = False,
     public_keys: str | os.PathLike[str] | None = None,
     signatures: str | os.PathLike[str] | None = None,
-) -> Any:
+) -> VerifyReport:
     """Check the digest chains and log-file hashes of a local archive over the window: a
     `VerifyReport` (`.ok`, `.problems`, `.as_dict()`). `public_keys` is a file of CloudTrail's
     public keys (`trailcsi verify --help` says how to get them); `signatures` the digests' S3
@@ -275,7 +279,7 @@ def build_cache(
     accounts: Sequence[str] = (),
     regions: Sequence[str] = (),
     strict: bool = False,
-) -> Any:
+) -> CacheBuild:
     """Convert a local archive's day folders in the window to the columnar cache (Parquet), which
     `open_archive` then reads instead of the raw files: a `CacheBuild` (`.report`: days built,
     reused, skipped files; `.lines()`: what `trailcsi cache build` says). Days already converted

@@ -24,7 +24,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from toolkit.case import raw
 from toolkit.core.criteria import Criteria
@@ -36,6 +36,14 @@ from toolkit.templates.catalog import Catalog
 from toolkit.templates.render import render
 from toolkit.templates.sweep import SEVERITY_RANK
 from toolkit.version import __version__
+
+if TYPE_CHECKING:
+    from sqlglot import exp
+
+    from toolkit.engines import Engine
+    from toolkit.engines.athena import AthenaEngine
+    from toolkit.engines.local import LocalEngine
+    from toolkit.integrity.publickeys import PublicKeys
 
 #: The files a case folder holds; a folder holding anything else is refused without --force.
 FILES = ("report.html", "events.jsonl", "manifest.json", "timeline.csv")
@@ -188,7 +196,7 @@ class CaseEvent:
         return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
-def _account(event: CaseEvent) -> Any:
+def _account(event: CaseEvent) -> str | None:
     identity = event.record.get("userIdentity")
     return event.record.get("recipientAccountId") or (
         identity.get("accountId") if isinstance(identity, dict) else None
@@ -379,11 +387,11 @@ class Located:
 
 
 def build(
-    engine: Any,
+    engine: Engine,
     spec: CaseSpec,
     *,
     catalog: Catalog | None = None,
-    public_keys: Any = None,
+    public_keys: PublicKeys | None = None,
     signatures: dict[str, str] | None = None,
     trail: Any = None,
     say: Callable[[str], None] = lambda _message: None,
@@ -436,7 +444,7 @@ def build(
             "check the names and the window; trailcsi search with the same flags shows what is there",
         )
     if locate is not None:
-        root = Path(engine.archive.root)
+        root = Path(cast("LocalEngine", engine).archive.root)
         where, read, report = locate(scope, sorted(cited))
         names = {p: _relative(root, p) for p in {*read, *where}}
         located = Located(where, read, names, report, keys=names)
@@ -448,11 +456,12 @@ def build(
         from toolkit.case import remote as remote_module
 
         with tempfile.TemporaryDirectory(prefix="trailcsi-case-") as scratch:
-            located = remote_module.fetch(engine, scope, sorted(cited), trail, Path(scratch), say)
+            on_athena = cast("AthenaEngine", engine)
+            located = remote_module.fetch(on_athena, scope, sorted(cited), trail, Path(scratch), say)
             collected = _collect(located, spec, cited, findings, selections, say)
             # (while the downloads are there: the cited files are checked as downloaded)
             verification, verdicts = _verify(trail, spec, public_keys, signatures, say, _asked(located))
-        source = f"{_athena_table(engine)} over {trail.url}"
+        source = f"{_athena_table(on_athena)} over {trail.url}"
         report = located.report  # what the case cost on Athena: its every query, in order
         report.scanned_bytes = sum(s.scanned_bytes or 0 for s in selections) + (report.scanned_bytes or 0)
         report.cost_usd = sum(s.cost_usd or 0 for s in selections) + (report.cost_usd or 0)
@@ -475,7 +484,7 @@ def build(
     )
 
 
-def _athena_table(engine: Any) -> str:
+def _athena_table(engine: AthenaEngine) -> str:
     table = engine.table()
     return f"athena: {table.db}.{table.name}"
 
@@ -556,7 +565,7 @@ def _collect(
 
 
 def _run_selections(
-    engine: Any, catalog: Catalog | None, spec: CaseSpec
+    engine: Engine, catalog: Catalog | None, spec: CaseSpec
 ) -> tuple[list[Selection], dict[str, list[Finding]], list[str]]:
     """Each selection's query run: the selections, the findings by event id, the ids not found."""
     selections: list[Selection] = []
@@ -594,13 +603,13 @@ def _run_selections(
     return selections, findings, missing
 
 
-def _days_held(engine: Any) -> str:
+def _days_held(engine: Engine) -> str:
     """The days a local archive holds, else "" (Athena's table: not listed here)."""
     held = getattr(engine, "archive", None)
     return held.days() if held is not None and held.files else ""
 
 
-def _event_id_query(ids: list[str]) -> Any:
+def _event_id_query(ids: list[str]) -> exp.Select:
     """`SELECT eventtime, eventname, eventid FROM trail WHERE lower(eventid) IN (<ids as literals>)`."""
     from sqlglot import exp, parse_one
 
@@ -630,7 +639,7 @@ def _detections(catalog: Catalog, names: list[str]) -> list[Any]:
     return chosen
 
 
-def _select(engine: Any, kind: str, label: str, query: TrailQuery) -> Selection:
+def _select(engine: Engine, kind: str, label: str, query: TrailQuery) -> Selection:
     result = engine.run(query)
     rows = list(result.rows)
     if "eventid" not in result.columns:
@@ -658,7 +667,7 @@ def _select(engine: Any, kind: str, label: str, query: TrailQuery) -> Selection:
     )
 
 
-def _source_table() -> Any:
+def _source_table() -> exp.Table:
     from sqlglot import exp
 
     return exp.to_table("trail_source")
@@ -699,7 +708,7 @@ def _asked(located: Located) -> dict[str, Path]:
 def _verify(
     source: Any,
     spec: CaseSpec,
-    public_keys: Any,
+    public_keys: PublicKeys | None,
     signatures: dict[str, str] | None,
     say: Callable[[str], None],
     files: dict[str, Path],

@@ -26,6 +26,7 @@ from toolkit.sources.bucket import shown
 if TYPE_CHECKING:
     from toolkit.case import Located
     from toolkit.config import TableRecord
+    from toolkit.engines.athena import AthenaEngine
 
 
 @dataclass
@@ -74,7 +75,7 @@ class TrailBucket:
 
 
 def fetch(
-    engine: Any,
+    engine: AthenaEngine,
     scope: TrailQuery,
     event_ids: list[str],
     trail: TrailBucket,

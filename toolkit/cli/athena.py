@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -30,6 +30,10 @@ from toolkit.cli.help import App, examples
 from toolkit.cli.options import ListFormat, ListFormatOption
 from toolkit.errors import SourceError, UsageError
 
+if TYPE_CHECKING:
+    from toolkit.engines.ddl import TableSpec
+    from toolkit.sources.bucket import Layout
+
 athena_app = App(
     help="Athena: discover a trail bucket's layout, create the partition-projected table, print the infrastructure.",
     epilog=examples(
@@ -42,7 +46,7 @@ athena_app = App(
 )
 
 
-def _discover(bucket: str, prefix: str, profile: str | None, region: str | None) -> Any:
+def _discover(bucket: str, prefix: str, profile: str | None, region: str | None) -> Layout:
     from toolkit.sources.bucket import check_bucket, discover
 
     check_bucket(bucket)  # before any call: botocore's own check is a multi-line message
@@ -84,7 +88,7 @@ def _table_spec(
     table: str,
     profile: str | None,
     aws_region: str | None,
-) -> Any:
+) -> TableSpec:
     """The table to create: flags first, the rest from the bucket's layout (as `discover` finds it)."""
     from toolkit.config import parse_start_day
     from toolkit.engines.ddl import TableSpec

@@ -44,6 +44,8 @@ from toolkit.sources import archive, checked, layout
 if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor
 
+    from toolkit.core.window import Window
+
 SOURCE_VIEW = "trail_source"
 #: Files read together while every file is probed after a first refusal (`_probe`).
 PROBE_GROUP = 64
@@ -148,7 +150,7 @@ def source_sql(
 def _parquet_sql(
     paths: list[str],
     columns: list[str],
-    window: Any,
+    window: Window,
     days: tuple[str, str],
     exclude: dict[tuple[str, str], list[str]],
 ) -> str:

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
 from toolkit.core import export
@@ -224,7 +224,7 @@ def finding_rows(
     structured: bool,
     for_table: bool = False,
     show_suppressed: bool = False,
-    zone: Any = None,
+    zone: tzinfo | None = None,
 ) -> tuple[list[str], list[tuple[Any, ...]]]:
     """The columns and rows of findings (each with what suppressed it, or None). `structured`
     (JSON): every column of every finding, the detection's own as columns; otherwise the common
@@ -247,7 +247,7 @@ def finding_rows(
     return [*ROW_COLUMNS, *marked, "details"], rows
 
 
-def details_text(details: dict[str, Any], zone: Any = None) -> str:
+def details_text(details: dict[str, Any], zone: tzinfo | None = None) -> str:
     """A finding's details as a table shows them: one JSON object, the detection's own columns
     first, JSON-text columns (`requestparameters`) as the JSON they hold (not a quoted string)."""
     shown = {k: export.json_value(k, v) for k, v in zoned(own_first(details), zone).items()}
@@ -292,7 +292,7 @@ def own_first(details: dict[str, Any]) -> dict[str, Any]:
     return {**own, **dict(sorted(generic, key=lambda item: item[1] is None))}
 
 
-def zoned(details: dict[str, Any], zone: Any) -> dict[str, Any]:
+def zoned(details: dict[str, Any], zone: tzinfo | None) -> dict[str, Any]:
     """A finding's own columns with their instants in `--tz`'s zone, as the row's eventtime is
     (CSV and the table show them inside one cell: the cell is not localized on its own)."""
     if zone is None:
