@@ -253,7 +253,7 @@ def verify(
     signatures: str | os.PathLike[str] | None = None,
 ) -> VerifyReport:
     """Check the digest chains and log-file hashes of a local archive over the window: a
-    `VerifyReport` (`.ok`, `.problems`, `.as_dict()`). `public_keys` is a file of CloudTrail's
+    `VerifyReport` (`.ok()`, `.problems()`, `.as_dict()`, `.chain_rows()`). `public_keys` is a file of CloudTrail's
     public keys (`trailcsi verify --help` says how to get them); `signatures` the digests' S3
     signatures."""
     from toolkit.integrity import verify as verify_module
