@@ -79,7 +79,12 @@ def test_verify_checks_the_sample_digest_chains(sample_root: Path):
         public_keys=sample_root / digests.PUBLIC_KEYS,
         signatures=sample_root / digests.METADATA,
     )
-    assert report.ok() is True and report.passed() and report.problems() == [] and report.as_dict()["totals"]["digests_valid"] > 0
+    assert (
+        report.ok() is True
+        and report.passed()
+        and report.problems() == []
+        and report.as_dict()["totals"]["digests_valid"] > 0
+    )
     assert report.chain_rows() and report.summary_lines()[-1].startswith("digests: ")
 
 

@@ -198,6 +198,17 @@ class Engines:
         assert len(columns) == len(result.columns)  # names differ where unaliased (_col0, count_star())
         return expected, as_wire(result.rows, columns)
 
+    def same_error(self, sql: str, error: str) -> None:
+        """`sql` fails on Trino and on the local engine (a UsageError), both saying `error`."""
+        from toolkit.errors import UsageError
+
+        with pytest.raises(self.script.TrinoError) as on_trino:
+            self.trino(sql)
+        assert error in str(on_trino.value)
+        with pytest.raises(UsageError) as locally:
+            self.local.run(TrailQuery.parse(sql, ALL_TIME))
+        assert error in locally.value.message
+
     def compare(self, query: TrailQuery) -> Compared:
         """`query` on Trino as the Athena engine sends it, and on the local engine."""
         sql = self.athena.render(query)  # AthenaEngine.run sends exactly this text
