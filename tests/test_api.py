@@ -97,6 +97,12 @@ def test_verify_checks_the_sample_digest_chains(sample_root: Path):
         (lambda t: t.sql("DROP TABLE trail"), "only SELECT or WITH"),
         (lambda t: t.run("no-such-template"), "no-such-template"),
         (lambda t: t.sweep(min_severity="urgent"), "is not a severity"),
+        (lambda t: t.search(since=7), "since=7 is not a duration"),
+        (lambda t: t.search(start=1722585600), "start=1722585600 is not a time"),
+        (
+            lambda t: t.run("user-created", user_name="mallory"),
+            "'user_name' is a parameter of user-created, not a criterion (pass parameters in a dict",
+        ),
     ],
 )
 def test_mistakes_are_trailcsi_errors_with_a_hint(trail, call, message):
@@ -134,3 +140,42 @@ def test_build_cache_then_queries_read_the_cache(sample_root: Path, tmp_path: Pa
     assert answers[True].rows == answers[False].rows and answers[True].rows[0][0] > 0
     with pytest.raises(toolkit.errors.TrailcsiError, match="local archive"):
         toolkit.build_cache("s3://bucket/prefix", since="1d")
+
+
+def test_windows_take_dates_datetimes_and_timedeltas(trail):
+    from datetime import UTC, date, datetime, timedelta, timezone
+
+    as_text = trail.sql("SELECT count(*) FROM trail", **WINDOW).rows
+    naive = trail.sql(
+        "SELECT count(*) FROM trail", start=datetime(2025, 3, 29), end=datetime(2025, 3, 29, 12)
+    )
+    aware = trail.sql(
+        "SELECT count(*) FROM trail",
+        start=datetime(2025, 3, 29, 1, tzinfo=timezone(timedelta(hours=1))),
+        end=datetime(2025, 3, 29, 12, tzinfo=UTC),
+    )
+    assert naive.rows == aware.rows == as_text and as_text[0][0] > 0
+    whole_day = trail.sql("SELECT count(*) FROM trail", start=date(2025, 3, 29), end=date(2025, 3, 29)).rows
+    assert whole_day[0][0] > as_text[0][0]
+    recent = trail.sql("SELECT count(*) FROM trail", since=timedelta(days=2)).rows
+    assert recent == trail.sql("SELECT count(*) FROM trail", since="2d").rows
+
+
+def test_ctrl_c_stops_a_script_that_catches_exception(sample_root: Path):
+    # Interrupted is a TrailcsiError (an Exception): the API raises KeyboardInterrupt instead, so a
+    # script's `except Exception` does not swallow Ctrl-C and carry on with its loop.
+    script = f"""
+import os, signal, sys, threading, time, toolkit
+trail = toolkit.open_archive({str(sample_root)!r}, cache=False)
+trail.sql("SELECT count(*) FROM trail", all_time=True)  # (set up and read once: the Ctrl-C below lands in a query)
+threading.Timer(1.0, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+for attempt in range(3):
+    try:
+        trail.sql("SELECT count(*) FROM trail t1 CROSS JOIN trail t2", all_time=True)
+    except Exception as error:
+        print("swallowed", type(error).__name__, flush=True)
+print("finished", flush=True)
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert "swallowed" not in done.stdout and "finished" not in done.stdout
+    assert "KeyboardInterrupt: interrupted; the query was stopped" in done.stderr

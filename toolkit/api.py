@@ -24,11 +24,13 @@ each a string or a list of strings (ORed within, ANDed across). Results are `Row
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from toolkit.core.criteria import Criteria
 from toolkit.core.finding import Finding
@@ -36,13 +38,39 @@ from toolkit.core.query import TrailQuery
 from toolkit.core.window import Window
 from toolkit.core.window import parse as parse_window
 from toolkit.engines import Engine, Result, ScanReport, SkippedFile
-from toolkit.errors import UsageError
+from toolkit.errors import Interrupted, UsageError
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 if TYPE_CHECKING:
     from toolkit.engines.caching import CacheBuild
     from toolkit.integrity.verify import VerifyReport
 
 __all__ = ["Rows", "Trail", "build_cache", "open_archive", "open_athena", "verify"]
+
+#: A window's start or end: ISO 8601 text (UTC unless it carries an offset), a date, or a datetime
+#: (a naive one is UTC, as text without an offset is).
+Moment = str | date | datetime
+
+
+#: `since`: text such as "7d", "36h", "90m", or a timedelta (whole minutes).
+Since = str | timedelta
+
+
+def _interruptible(call: Callable[P, R]) -> Callable[P, R]:
+    """A call that Ctrl-C stops as it stops any Python code: the engines turn the interrupt into
+    `Interrupted` (the query cancelled, one line for the command line); here it is a
+    KeyboardInterrupt again, which `except Exception` in a script does not swallow."""
+
+    @functools.wraps(call)
+    def interruptible(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return call(*args, **kwargs)
+        except Interrupted as stopped:
+            raise KeyboardInterrupt(stopped.message) from None
+
+    return interruptible
 
 
 @dataclass
@@ -94,12 +122,13 @@ class Trail:
     def close(self) -> None:
         self._engine.close()
 
+    @_interruptible
     def search(
         self,
         *,
-        since: str | None = None,
-        start: str | None = None,
-        end: str | None = None,
+        since: Since | None = None,
+        start: Moment | None = None,
+        end: Moment | None = None,
         all_time: bool = False,
         columns: Sequence[str] | None = None,
         sort: str | Sequence[str] | None = None,
@@ -115,13 +144,14 @@ class Trail:
         window = _window(since, start, end, all_time)
         return self._rows(search.build(_criteria(criteria), window, chosen, limit, keys))
 
+    @_interruptible
     def sql(
         self,
         query: str,
         *,
-        since: str | None = None,
-        start: str | None = None,
-        end: str | None = None,
+        since: Since | None = None,
+        start: Moment | None = None,
+        end: Moment | None = None,
         all_time: bool = False,
         **criteria: Any,
     ) -> Rows:
@@ -130,14 +160,15 @@ class Trail:
         window = _window(since, start, end, all_time)
         return self._rows(TrailQuery.parse(query, window, _criteria(criteria)))
 
+    @_interruptible
     def run(
         self,
         template: str,
         params: dict[str, Any] | None = None,
         *,
-        since: str | None = None,
-        start: str | None = None,
-        end: str | None = None,
+        since: Since | None = None,
+        start: Moment | None = None,
+        end: Moment | None = None,
         all_time: bool = False,
         queries: str | os.PathLike[str] | None = None,
         **criteria: Any,
@@ -148,16 +179,25 @@ class Trail:
         from toolkit.templates.render import render
 
         chosen = Catalog.load([Path(queries)] if queries is not None else None).get(template)
+        misplaced = sorted(
+            set(criteria) & {p.name for p in chosen.params} - set(Criteria.__dataclass_fields__)
+        )
+        if misplaced:
+            raise UsageError(
+                f"{misplaced[0]!r} is a parameter of {template}, not a criterion",
+                f"pass parameters in a dict: run({template!r}, {{{misplaced[0]!r}: ...}})",
+            )
         values = {name: str(value) for name, value in (params or {}).items()}
         window = _window(since, start, end, all_time)
         return self._rows(render(chosen, values, window, _criteria(criteria)))
 
+    @_interruptible
     def sweep(
         self,
         *,
-        since: str | None = None,
-        start: str | None = None,
-        end: str | None = None,
+        since: Since | None = None,
+        start: Moment | None = None,
+        end: Moment | None = None,
         all_time: bool = False,
         tag: str | None = None,
         min_severity: str | None = None,
@@ -178,13 +218,14 @@ class Trail:
         )
         return sweep_module.shown(found, least).findings
 
+    @_interruptible
     def event(
         self,
         event_id: str,
         *,
-        since: str | None = None,
-        start: str | None = None,
-        end: str | None = None,
+        since: Since | None = None,
+        start: Moment | None = None,
+        end: Moment | None = None,
         all_time: bool = False,
     ) -> dict[str, Any] | None:
         """The original JSON record of one event (every key, as written), or None if the window
@@ -242,12 +283,13 @@ def open_athena(config_file: str | os.PathLike[str] | None = None, **settings: A
     return Trail(AthenaEngine(chosen, session=session), f"athena:{chosen.database}.{chosen.table}")
 
 
+@_interruptible
 def verify(
     source: str | os.PathLike[str],
     *,
-    since: str | None = None,
-    start: str | None = None,
-    end: str | None = None,
+    since: Since | None = None,
+    start: Moment | None = None,
+    end: Moment | None = None,
     all_time: bool = False,
     public_keys: str | os.PathLike[str] | None = None,
     signatures: str | os.PathLike[str] | None = None,
@@ -269,12 +311,13 @@ def verify(
     return verify_module.verify(Path(source), window, keys, signatures=signed)
 
 
+@_interruptible
 def build_cache(
     source: str | os.PathLike[str],
     *,
-    since: str | None = None,
-    start: str | None = None,
-    end: str | None = None,
+    since: Since | None = None,
+    start: Moment | None = None,
+    end: Moment | None = None,
     all_time: bool = False,
     accounts: Sequence[str] = (),
     regions: Sequence[str] = (),
@@ -344,8 +387,33 @@ class _S3Engine:
         self._engines.clear()
 
 
-def _window(since: str | None, start: str | None, end: str | None, all_time: bool) -> Window:
-    return parse_window(since=since, start=start, end=end, all_time=all_time)
+def _window(since: Since | None, start: Moment | None, end: Moment | None, all_time: bool) -> Window:
+    return parse_window(
+        since=_duration(since), start=_moment(start, "start"), end=_moment(end, "end"), all_time=all_time
+    )
+
+
+def _duration(since: Since | None) -> str | None:
+    if since is None or isinstance(since, str):
+        return since
+    if isinstance(since, timedelta) and since > timedelta(0) and since % timedelta(minutes=1) == timedelta(0):
+        return f"{since // timedelta(minutes=1)}m"
+    raise UsageError(
+        f"since={since!r} is not a duration",
+        'give text such as "7d", "36h", "90m", or a timedelta of whole minutes',
+    )
+
+
+def _moment(value: Moment | None, name: str) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    raise UsageError(
+        f"{name}={value!r} is not a time", "give ISO 8601 text (2024-08-02T08:00Z), a date or a datetime"
+    )
 
 
 def _criteria(given: dict[str, Any]) -> Criteria:
