@@ -246,5 +246,6 @@ def _check_tables(tree: exp.Query) -> None:
             continue
         raise UsageError(
             f"unknown table {table.name!r}",
-            "queries read from `trail` and the WITH names defined around them",
+            f"write trail for {table.name}: on every engine the table is `trail`; the query's own "
+            "WITH names count too",
         )
