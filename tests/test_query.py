@@ -68,3 +68,47 @@ def test_hostile_criteria_values_stay_literals():
     assert not list(condition.find_all(sqlglot.exp.Drop))
     reparsed = sqlglot.parse_one(condition.sql("athena"), read="athena")
     assert reparsed == condition
+
+
+@pytest.mark.parametrize(
+    ("sql", "names"),
+    [
+        # Trino 476's names for these (tests/conformance compares every answer's names with Trino's)
+        (
+            "SELECT eventname, count(*), CAST(1 AS varchar), useridentity.arn, 1 AS x, "
+            "useridentity.sessioncontext.sessionissuer.username, resources[1], (eventname), lower(eventname) "
+            "FROM trail GROUP BY 1, 4, 6, 7, 8, 9",
+            ["eventname", "_col1", "_col2", "arn", "x", "username", "_col6", "eventname", "_col8"],
+        ),
+        ("SELECT count(*) FROM trail UNION ALL SELECT 5", ["_col0"]),
+        (
+            "WITH t AS (SELECT eventname FROM trail) SELECT upper(eventname), eventname FROM t",
+            ["_col0", "eventname"],
+        ),
+    ],
+)
+def test_unnamed_columns_get_trinos_names_on_the_local_engine(sql, names, con_for_names):
+    query = TrailQuery.parse(sql, ALL)
+    assert con_for_names(query) == names
+
+
+@pytest.fixture(scope="module")
+def con_for_names(tmp_path_factory):
+    """The column names the local engine gives a query over an archive of one event."""
+    from conftest import lay_out
+
+    from toolkit.engines.local import LocalEngine
+
+    record = {
+        "eventVersion": "1.08",
+        "eventTime": "2024-08-02T08:23:06Z",
+        "eventSource": "iam.amazonaws.com",
+        "eventName": "CreateUser",
+        "awsRegion": "us-east-1",
+        "eventID": "0a0a0a0a-0000-0000-0000-000000000001",
+        "recipientAccountId": "111122223333",
+        "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::111122223333:user/alice"},
+    }
+    engine = LocalEngine(lay_out([record], tmp_path_factory.mktemp("names") / "archive"))
+    yield lambda query: list(engine.run(query).columns)
+    engine.close()

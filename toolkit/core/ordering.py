@@ -66,8 +66,9 @@ def unknown_column(
 
 
 def result_columns(query: exp.Query) -> list[str]:
-    """The names of the query's result columns in order ('' where a column has no name of its own,
-    `count(*)` say, which each engine names its own way). A `*` is expanded over `trail`'s columns."""
+    """The names of the query's result columns in order. A `*` is expanded over `trail`'s columns;
+    an expression with no name of its own has Trino's (`_col<position>`: `parse_select` gives it as
+    an alias) except beside a `*` ('': each engine names it its own way there)."""
     selects = query.selects
     if any(isinstance(s, exp.Star) or isinstance(s.this, exp.Star) for s in selects):
         from sqlglot.errors import SqlglotError

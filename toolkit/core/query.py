@@ -179,7 +179,35 @@ def parse_select(sql: str) -> exp.Query:
             )
     _check_tables(tree)
     semantics.check_names(tree)  # a SELECT alias where Athena does not see it
+    _name_columns_as_trino(tree)
     return tree
+
+
+def _name_columns_as_trino(tree: exp.Query) -> None:
+    """Give the result's unnamed columns Trino's names, on every engine: an expression without an
+    alias is `_col<position>` on Athena (`SELECT eventname, count(*)` gives `eventname, _col1`),
+    where DuckDB names it after its text (`count_star()`). Written as aliases, so that `--sort
+    _col1` and the CSV header are Athena's on both engines. A column, or a field of one, keeps its
+    name; a select list with `*` is left as it is (its positions are the table's)."""
+    select: exp.Expr = tree
+    while isinstance(select, exp.SetOperation):  # a UNION's names are its first SELECT's
+        select = select.this
+    if not isinstance(select, exp.Select):
+        return
+    projections = select.expressions
+    if any(isinstance(p, exp.Star) or isinstance(p.unnest(), exp.Star) for p in projections) or any(
+        isinstance(p, exp.Column) and isinstance(p.this, exp.Star) for p in projections
+    ):
+        return
+    select.set(
+        "expressions",
+        [
+            p
+            if isinstance(p.unnest(), exp.Alias | exp.Column | exp.Dot)
+            else exp.alias_(p, f"_col{i}", quoted=False)
+            for i, p in enumerate(projections)
+        ],
+    )
 
 
 def _not_a_relation(node: exp.Expr) -> UsageError:
