@@ -112,7 +112,12 @@ def flagged(tmp_path_factory: pytest.TempPathFactory, catalog: Catalog) -> dict[
             found[rerun["detection"]] = {row[column] for row in result.rows}
     finally:
         engine.close()
-    assert outcome.report.skipped == []
+    # panther-101's `resources` holds strings where its rows are due: Trino fails a query reading
+    # that column; the sweep, which reads every column, leaves its file (that event alone) out.
+    assert [s.reason for s in outcome.report.skipped] == [
+        "a record in it holds another JSON type than its column's: record 1's resources[0] is a "
+        "string, not an object (Athena fails the query reading it, or reads it otherwise)"
+    ]
     return {name: found.get(name, set()) for name in outcome.templates}
 
 
