@@ -975,8 +975,14 @@ class LocalEngine:
         etags = self.cache.etags()
         for key in keys:
             manifest = trusted[columnar.month_of(key)]
-            self._covered[key] = self.cache.covered(key, self._days[key], manifest, etags)
-            if self._covered[key] is not None:
+            entry = self.cache.covered(key, self._days[key], manifest, etags)
+            if entry is not None and any(_DEPENDS_ON_COLUMNS.match(why) for _path, why in entry["skipped"]):
+                # A file of the day is refused by the queries reading some columns only (a key
+                # given twice, a value of another JSON type), by the cache for all: read it raw.
+                self._covered[key] = None
+                continue
+            self._covered[key] = entry
+            if entry is not None:
                 found.add(key)
             elif manifest is not None and columnar.day_name(key) in manifest["days"]:
                 changed += 1
