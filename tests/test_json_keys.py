@@ -12,7 +12,7 @@ import gzip
 from pathlib import Path
 
 import pytest
-from conftest import build_cache
+from conftest import build_cache, run_in_process
 
 from toolkit.cache import columnar
 from toolkit.core import window
@@ -199,3 +199,9 @@ def test_real_cloudtrail_records_need_no_exact_reading(corpus_archives, sample_r
         assert not engine._exact
     finally:
         engine.close()
+
+
+def test_event_finds_a_record_whose_keys_are_in_another_case(tmp_path, capsys):
+    root = archive(tmp_path, [PLAIN, LOWERCASE])
+    code, out, _err = run_in_process(capsys, "event", "lower", "--source", str(root), "--all-time")
+    assert code == 0 and '"eventName": "RunInstances"' in out
