@@ -134,6 +134,13 @@ def _partition(record: dict[str, Any]) -> tuple[str, str, str]:
     return account, region, day
 
 
+def with_event_id(event: dict[str, Any], event_id: str) -> dict[str, Any]:
+    """The event with this id, under its own key for it (`eventid` in some of Panther's events):
+    readers match keys without case, so a second key `eventID` would give it twice."""
+    key = next((k for k in event if k.lower() == "eventid"), "eventID")
+    return {**event, key: event_id}
+
+
 def lay_out(records: list[dict[str, Any]], root: Path, per_file: int = 50) -> Path:
     """Write records as CloudTrail would: grouped by account/region/day, `per_file` a file."""
     groups: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)

@@ -132,7 +132,11 @@ def test_the_cache_gives_the_raw_results_on_every_corpus(corpus_archives, tmp_pa
     for name, (root, count) in corpus_archives.items():
         report = build(root, tmp_path / name)
         cache = columnar.ColumnarCache(root, tmp_path / name)
-        assert report.events == count, name
+        # panther-101's `resources` holds strings (Trino fails a query reading it): its file, that
+        # event alone, is not cached, and its day is read raw (queries not reading `resources`
+        # read the file, as on Trino)
+        assert report.events == count - (name == "panther"), name
+        assert len(report.skipped) == (name == "panther"), name
         for sql in QUERIES:
             assert rows(root, sql, ALL, cache)[:2] == rows(root, sql)[:2], (name, sql)
 

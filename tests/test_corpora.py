@@ -63,8 +63,9 @@ def test_odd_types_keep_the_record(corpus_archives):
         )
     )
     engine.close()
-    total, no_identity, read_only = result.rows[0]
-    assert total == expected and no_identity >= 20 and read_only > 0
+    # Trino 476 over the same events (tests/conformance): 471, 18, 60. The records whose keys are
+    # in lowercase (`useridentity`) have an identity, as Trino reads them; 18 have none.
+    assert result.rows[0] == (expected, 18, 60)
 
 
 @pytest.fixture

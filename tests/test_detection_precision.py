@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CORPORA, lay_out, read_jsonl
+from conftest import CORPORA, lay_out, read_jsonl, with_event_id
 from sqlglot import exp
 
 from toolkit.core import window
@@ -93,11 +93,11 @@ def catalog() -> Catalog:
 def flagged(tmp_path_factory: pytest.TempPathFactory, catalog: Catalog) -> dict[str, set[str]]:
     """The eventIDs each detection flags: one sweep, plus the map's reruns with other parameters."""
     records = [
-        dict(event, eventID=event_id(i)) for i, event in enumerate(read_jsonl(CORPUS / "events.jsonl"))
+        with_event_id(event, event_id(i)) for i, event in enumerate(read_jsonl(CORPUS / "events.jsonl"))
     ]
     for scenario in sorted((CORPUS / "scenarios").glob("*.jsonl")):
         records += [
-            dict(event, eventID=f"{scenario.stem}-{i:02d}") for i, event in enumerate(read_jsonl(scenario))
+            with_event_id(event, f"{scenario.stem}-{i:02d}") for i, event in enumerate(read_jsonl(scenario))
         ]
     root = lay_out(records, tmp_path_factory.mktemp("panther-precision"))
     found: dict[str, set[str]] = defaultdict(set)
@@ -112,7 +112,12 @@ def flagged(tmp_path_factory: pytest.TempPathFactory, catalog: Catalog) -> dict[
             found[rerun["detection"]] = {row[column] for row in result.rows}
     finally:
         engine.close()
-    assert outcome.report.skipped == []
+    # panther-101's `resources` holds strings where its rows are due: Trino fails a query reading
+    # that column; the sweep, which reads every column, leaves its file (that event alone) out.
+    assert [s.reason for s in outcome.report.skipped] == [
+        "a record in it holds another JSON type than its column's: record 1's resources[0] is a "
+        "string, not an object (Athena fails the query reading it, or reads it otherwise)"
+    ]
     return {name: found.get(name, set()) for name in outcome.templates}
 
 

@@ -421,4 +421,31 @@ CASES = [
             ("is_subnet_of", "'10.0.0.0/8', CAST('10.1.2.3' AS IPADDRESS)"),
         )
     ),
+    Case(
+        "UNNEST of an array of rows: a column per field, the aliases in order",
+        "SELECT a, b, n FROM UNNEST(ARRAY[ROW(1, 'x'), NULL, ROW(2, 'y')]) WITH ORDINALITY AS t(a, b, n) ORDER BY n",
+        rows=[(1, "x", 1), (None, None, 2), (2, "y", 3)],
+    ),
+    Case(
+        "UNNEST of two arrays: side by side, the shorter padded with NULLs",
+        "SELECT * FROM UNNEST(ARRAY[1, 2, 3], ARRAY['a']) AS t(x, y) ORDER BY x",
+        rows=[(1, "a"), (2, None), (3, None)],
+    ),
+    Case(
+        "LEFT JOIN UNNEST of an empty or NULL array of rows",
+        "SELECT x, a, b FROM (VALUES 1, 2, 3) AS v(x) LEFT JOIN UNNEST(CASE WHEN x = 1 THEN ARRAY[ROW(1, 'y')] WHEN x = 2 THEN ARRAY[] END) AS t(a, b) ON true ORDER BY x",
+        rows=[(1, 1, "y"), (2, None, None), (3, None, None)],
+    ),
+    Case(
+        "UNNEST whose alias list does not name every field",
+        "SELECT * FROM UNNEST(ARRAY[ROW(1, 'x')]) AS t(a)",
+        error="Column alias list has 1 entries but 't' has 2 columns available",
+        local="refused with Trino's message",
+    ),
+    Case(
+        "UNNEST of rows whose fields the SQL does not tell",
+        "SELECT * FROM UNNEST((SELECT array_agg(ROW(x, 'k')) FROM (VALUES 1) AS v(x))) AS t(a, b)",
+        refused="UNNEST of an array of rows whose fields the local engine cannot tell",
+        local="refused (CAST the array AS ARRAY(ROW(...)))",
+    ),
 ]

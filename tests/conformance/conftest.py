@@ -37,7 +37,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from conftest import END_DAY, USER_XDG_CACHE_HOME, corpus_path, lay_out, read_jsonl
+from conftest import END_DAY, USER_XDG_CACHE_HOME, corpus_path, lay_out, read_jsonl, with_event_id
 from sqlglot import exp
 
 from toolkit.config import AthenaSettings
@@ -264,9 +264,11 @@ def panther_records() -> list[dict[str, Any]]:
     """The events of Panther's rule tests, with eventIDs that tell them apart (as
     tests/test_detection_precision.py writes them: `panther-<line>`, `<scenario>-<line>`)."""
     corpus = corpus_path("panther-rule-tests")
-    records = [dict(e, eventID=f"panther-{i:03d}") for i, e in enumerate(read_jsonl(corpus / "events.jsonl"))]
+    records = [
+        with_event_id(e, f"panther-{i:03d}") for i, e in enumerate(read_jsonl(corpus / "events.jsonl"))
+    ]
     for scenario in sorted((corpus / "scenarios").glob("*.jsonl")):
-        records += [dict(e, eventID=f"{scenario.stem}-{i:02d}") for i, e in enumerate(read_jsonl(scenario))]
+        records += [with_event_id(e, f"{scenario.stem}-{i:02d}") for i, e in enumerate(read_jsonl(scenario))]
     return records
 
 

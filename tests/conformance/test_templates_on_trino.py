@@ -227,27 +227,7 @@ def test_sweep_finds_what_each_detection_finds_on_trino(incident_engines, incide
         assert sorted(map(dumped, rows)) == sorted(map(dumped, expected)), template.name
 
 
-#: Keys written in another case than CloudTrail's (`eventtime`, `awsregion`, ...: 7 of Panther's
-#: test events): Trino's JSON reader matches keys without case, the local engine reads CloudTrail's
-#: camelCase keys only (see test_conformance.py).
-_KEY_CASE = "Trino reads keys written in another case than CloudTrail's, the local engine does not: "
-PANTHER_DIFFERENCES = {
-    "activity-in-unused-region": _KEY_CASE + "Trino also returns panther-030 (keys `eventtime`, "
-    "`awsregion`, ...: GetRecords in eu-west-1 on 2023-01-10 21:04:02), which locally has no eventtime",
-    "instance-changes": _KEY_CASE + "Trino also returns panther-117 (keys `eventtime`, `eventname`, ...: "
-    "ModifyInstanceAttribute of testinstanceid on 2022-07-17 04:50:23), which locally has no eventtime",
-}
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=PANTHER_DIFFERENCES[n]))
-        if n in PANTHER_DIFFERENCES
-        else n
-        for n in TEMPLATES
-    ],
-)
+@pytest.mark.parametrize("name", TEMPLATES)
 def test_template_on_panthers_rule_tests(panther_engines, catalog, name):
     query = _query(catalog, name, PANTHER_ALL_DAYS)
     compared = panther_engines.compare(query)

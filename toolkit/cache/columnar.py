@@ -47,7 +47,7 @@ if TYPE_CHECKING:  # building and splicing modules are imported by builds only: 
 
     from toolkit.cache import parquet_splice
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 MANIFEST = "manifest.json"
 #: The `_delivered` column: when each record's log file was delivered (from its name).
 DELIVERED = "_delivered"

@@ -67,9 +67,9 @@ class Field:
                 f"CASE WHEN json_type({source}) = 'VARCHAR' THEN {source} ->> '$' "
                 f"ELSE CAST({source} AS VARCHAR) END"
             )
-        if self.kind == "array":
+        if self.kind == "array":  # a null item stays NULL (not a row of NULLs)
             element = _struct_pack(self.fields, "x")
-            return f"list_transform({source}, lambda x: {element})"
+            return f"list_transform({source}, lambda x: CASE WHEN x IS NULL THEN NULL ELSE {element} END)"
         return f"CASE WHEN {source} IS NULL THEN NULL ELSE {_struct_pack(self.fields, source)} END"
 
 

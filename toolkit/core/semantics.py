@@ -580,3 +580,208 @@ ISO8601_TRINO = (
     r"^[+-]?[0-9]{4}(-[0-9]{2}(-[0-9]{2}([Tt][0-9]{2}(:[0-9]{2}(:[0-9]{2}([.,][0-9]{1,9})?)?)?"
     r"([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)?)?)?|-W[0-9]{2}(-[0-9])?|-[0-9]{3})?$"
 )
+
+
+# -- UNNEST ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Element:
+    """What the items of an array (or the entries of a map) are in Trino, as UNNEST reads them:
+    "row" (one column per field: `fields`, their names, '' where a ROW(...) leaves them unnamed;
+    a map's entries are rows of `key` and `value`, with `map` set), "value" (one column), or
+    "unknown" (not told from the SQL)."""
+
+    kind: str
+    fields: tuple[str, ...] = ()
+    map: bool = False
+
+
+VALUE = Element("value")
+UNKNOWN_ITEMS = Element("unknown")
+
+#: Functions whose arrays hold what their first argument's array holds.
+_SAME_ITEMS = (exp.ArrayFilter, exp.ArraySlice, exp.ArrayDistinct, exp.ArrayReverse, exp.ArraySort)
+#: Expressions that give arrays of values that are no rows.
+_VALUE_ARRAYS = (exp.Split, exp.RegexpExtractAll, exp.GenerateSeries, exp.StringToArray)
+#: Expressions whose value is no row.
+_NO_ROWS = (
+    exp.Literal,
+    exp.Null,
+    exp.Boolean,
+    exp.Predicate,
+    exp.Connector,
+    exp.Not,
+    exp.Binary,
+    exp.JSONExtract,
+    exp.JSONExtractScalar,
+    exp.ParseJSON,
+    exp.Lower,
+    exp.Upper,
+    exp.Concat,
+    exp.Substring,
+    exp.Trim,
+    exp.Length,
+    exp.Count,
+)
+
+
+def _items_of_type(kind: exp.DataType) -> Element:
+    """What UNNEST reads from a value of this type: an array's items or a map's entries."""
+    if kind.this == exp.DataType.Type.MAP:
+        return Element("row", ("key", "value"), map=True)
+    if kind.this != exp.DataType.Type.ARRAY or not kind.expressions:
+        return UNKNOWN_ITEMS
+    return _value_of_type(kind.expressions[0])
+
+
+def _value_of_type(kind: exp.Expr) -> Element:
+    if isinstance(kind, exp.DataType) and kind.this == exp.DataType.Type.STRUCT:
+        return Element("row", tuple(_field_name(f) for f in kind.expressions))
+    return VALUE if isinstance(kind, exp.DataType) else UNKNOWN_ITEMS
+
+
+def _field_name(field: exp.Expr) -> str:
+    return field.name.lower() if isinstance(field, exp.ColumnDef) else ""
+
+
+def _branches(node: exp.Coalesce | exp.Case | exp.If) -> list[exp.Expr]:
+    """The values a COALESCE, CASE or IF may give (all of one type in Trino), NULLs left out."""
+    if isinstance(node, exp.Coalesce):
+        found = [node.this, *node.expressions]
+    elif isinstance(node, exp.Case):
+        found = [i.args.get("true") for i in node.args.get("ifs", [])] + [node.args.get("default")]
+    else:
+        found = [node.args.get("true"), node.args.get("false")]
+    return [e for e in found if e is not None and not isinstance(e, exp.Null)]
+
+
+def _trail_field(path: list[str]) -> schema.Field | None:
+    """The field of `trail` at a lowercase column path (`useridentity.sessioncontext`), if any."""
+    if len(path) == 1 and path[0] in schema.PARTITION_COLUMNS:
+        return schema.Field(path[0], path[0])
+    return _member(schema.BY_NAME.get(path[0]), path[1:])
+
+
+def _member(field: schema.Field | None, path: list[str]) -> schema.Field | None:
+    """The member of a struct field at a lowercase path (the field itself for an empty path)."""
+    for part in path:
+        if field is None or field.kind != "struct":
+            return None
+        field = next((f for f in field.fields if f.name == part), None)
+    return field
+
+
+def _items_of_field(field: schema.Field) -> Element:
+    if field.kind == "array":
+        return Element("row", tuple(f.name for f in field.fields))
+    if field.kind == "map":
+        return Element("row", ("key", "value"), map=True)
+    return VALUE  # not an array: Trino refuses to UNNEST it, and so does DuckDB
+
+
+class Items(Types):
+    """What the arrays of a tree's UNNESTs hold (`items`), with columns resolved through its
+    scopes to `trail`'s schema."""
+
+    def items(self, node: exp.Expr) -> Element:
+        """What UNNEST reads from the array (or map) `node`."""
+        if isinstance(node, exp.Array):
+            return self.value(node.expressions[0]) if node.expressions else UNKNOWN_ITEMS
+        if isinstance(node, exp.Cast):  # and TryCast
+            return _items_of_type(node.to)
+        if isinstance(node, exp.Try | exp.Paren):
+            return self.items(node.this)
+        if isinstance(node, exp.Coalesce | exp.Case | exp.If):
+            found = [self.items(e) for e in _branches(node)]
+            return next((e for e in found if e.kind != "unknown"), UNKNOWN_ITEMS)
+        if isinstance(node, _SAME_ITEMS):
+            return self.items(node.this)
+        if isinstance(node, exp.Transform) and isinstance(node.expression, exp.Lambda):
+            return self.value(node.expression.this)
+        if isinstance(node, _VALUE_ARRAYS):
+            return VALUE
+        if isinstance(node, exp.Column):
+            resolved = self._resolve(node)
+            if isinstance(resolved, schema.Field):
+                return _items_of_field(resolved)
+            return self.items(resolved) if isinstance(resolved, exp.Expr) else UNKNOWN_ITEMS
+        return UNKNOWN_ITEMS
+
+    def value(self, node: exp.Expr) -> Element:
+        """Whether one value is a row (and its fields) or not."""
+        if isinstance(node, exp.Struct | exp.Tuple):
+            if all(isinstance(e, exp.PropertyEQ | exp.Alias) for e in node.expressions):
+                return Element("row", tuple(e.alias_or_name.lower() for e in node.expressions))
+            return Element("row", ("",) * len(node.expressions))
+        if isinstance(node, exp.Cast):
+            return _value_of_type(node.to)
+        if isinstance(node, exp.Try | exp.Paren):
+            return self.value(node.this)
+        if isinstance(node, exp.Coalesce | exp.Case | exp.If):
+            found = [self.value(e) for e in _branches(node)]
+            return next((e for e in found if e.kind != "unknown"), UNKNOWN_ITEMS)
+        if isinstance(node, exp.Column):
+            resolved = self._resolve(node)
+            if isinstance(resolved, schema.Field):
+                return (
+                    Element("row", tuple(f.name for f in resolved.fields))
+                    if resolved.kind == "struct"
+                    else VALUE
+                )
+            return self.value(resolved) if isinstance(resolved, exp.Expr) else UNKNOWN_ITEMS
+        if isinstance(node, _NO_ROWS) and not isinstance(node, exp.Dot):
+            return VALUE
+        return UNKNOWN_ITEMS
+
+    def _resolve(self, column: exp.Column) -> schema.Field | exp.Expr | None:
+        """What a column names: a field of `trail`, a subquery's select item, or None (not told)."""
+        scope = self._scope_of(column)
+        parts = [p.name.lower() for p in column.parts]
+        return self._resolve_in(scope, parts, 0) if scope is not None else None
+
+    def _resolve_in(self, scope: Scope, parts: list[str], depth: int) -> schema.Field | exp.Expr | None:
+        if depth > 32:  # (a query's scopes nest far less deep)
+            return None
+        sources = {name.lower(): pair for name, pair in scope.selected_sources.items()}
+        if len(parts) > 1 and parts[0] in sources:
+            chosen, path = [sources[parts[0]]], parts[1:]
+        else:
+            path, chosen = parts, []
+            for node, source in sources.values():
+                columns = _source_columns(node, source)
+                if columns is None and isinstance(node, exp.Unnest):
+                    continue  # its columns are its rows' fields: not the array another UNNEST reads
+                if columns is None:
+                    return None
+                if path[0] in columns:
+                    chosen.append((node, source))
+        if len(chosen) != 1:
+            return None
+        node, source = chosen[0]
+        alias = node.args.get("alias") if isinstance(node, exp.Expr) else None
+        if isinstance(alias, exp.TableAlias) and alias.columns:
+            return None  # columns renamed by the alias: not followed
+        if isinstance(source, exp.Table):
+            return _trail_field(path) if source.name.lower() in TRAIL_TABLES else None
+        if not isinstance(source, Scope):
+            return None
+        expression = source.expression
+        while isinstance(expression, exp.SetOperation):
+            expression = expression.left
+        if not isinstance(expression, exp.Select):
+            return None
+        for projection in expression.expressions:
+            if isinstance(projection, exp.Star) or (
+                isinstance(projection, exp.Column) and isinstance(projection.this, exp.Star)
+            ):
+                found = self._resolve_in(source, path, depth + 1)
+                if found is not None:
+                    return found
+            elif projection.alias_or_name.lower() == path[0]:
+                inner: exp.Expr = projection.this if isinstance(projection, exp.Alias) else projection
+                if len(path) == 1:
+                    return inner
+                field = self._resolve(inner) if isinstance(inner, exp.Column) else None
+                return _member(field, path[1:]) if isinstance(field, schema.Field) else None
+        return None

@@ -30,11 +30,18 @@ from sqlglot import exp
 
 from toolkit.core import ipaddresses, semantics
 from toolkit.core.semantics import Numeric
+from toolkit.errors import UsageError
 
 DIALECT = "duckdb"
 #: Errors the rewritten SQL raises itself (DuckDB's `error()`) start so; the engine reports the
 #: rest of the message as the user's error.
 REFUSAL = "trailcsi: "
+
+#: The refusal of an UNNEST of rows whose fields the SQL does not tell.
+UNNEST_OF_UNTOLD_ROWS = (
+    "UNNEST of an array of rows whose fields the local engine cannot tell from the SQL (Athena gives "
+    "one column per field): CAST the array AS ARRAY(ROW(...)), or run the query on Athena"
+)
 
 #: Macros the rewritten SQL calls: run on a DuckDB connection before its first query (`setup`).
 MACROS = {
@@ -71,6 +78,10 @@ MACROS = {
     "WHEN p = 0 OR -p > length(s) THEN '' ELSE substr(s, p) END",
     "trino_substr_for": "(s, p, n) AS CASE WHEN s IS NULL OR p IS NULL OR n IS NULL THEN NULL "
     "WHEN p = 0 OR -p > length(s) OR n <= 0 THEN '' ELSE substr(s, p, n) END",
+    # UNNEST of an array whose items the SQL does not tell: rows are refused (Trino gives their
+    # fields as columns, DuckDB one struct column).
+    "trino_unnest_values": "(x) AS CASE WHEN regexp_full_match(typeof(x), '(STRUCT|TUPLE)\\(.*\\)\\[\\]') "
+    f"THEN error('{REFUSAL}{UNNEST_OF_UNTOLD_ROWS}') ELSE x END",
     # Trino's IPADDRESS (toolkit/core/ipaddresses.py)
     **ipaddresses.macros(REFUSAL),
 }
@@ -90,13 +101,14 @@ def to_duckdb(tree: exp.Expr) -> str:
 def duckdb_tree(tree: exp.Expr, fixes: Sequence[Fix] | None = None) -> exp.Expr:
     """The Athena-dialect tree rewritten by `fixes` (every one of `FIXES` unless told): a copy."""
     copied = tree.copy()
-    typing = semantics.Types(copied)
+    typing = semantics.Items(copied)
     # IP addresses come from CAST(... AS IPADDRESS) only: without one, none is to be looked for.
     addresses = any(isinstance(n, exp.DataType) and ipaddresses.is_ipaddress_type(n) for n in copied.walk())
     context = Context(
         types=_numeric_types(copied, typing),
         kinds=_operand_kinds(copied, typing) if addresses else None,
         texts=ipaddresses.texts_to_fuse(copied) if addresses else set(),
+        unnests={id(n): [typing.items(e) for e in n.expressions] for n in copied.find_all(exp.Unnest)},
     )
     applied = FIXES if fixes is None else fixes
     # Children before parents, so a rewritten node's operands are rewritten too.
@@ -129,6 +141,8 @@ class Context:
     kinds: dict[int, list[Numeric]] | None
     #: CAST(CAST(x AS IPADDRESS) AS VARCHAR) that may be read from x in one (ipaddresses).
     texts: set[int]
+    #: What each UNNEST's arrays hold (rows and their fields, other values, or not told), by its id.
+    unnests: dict[int, list[semantics.Element]]
 
 
 #: A fix: the node rewritten (or changed in place and returned), or None where it does not apply.
@@ -424,6 +438,87 @@ def _array_join(node: exp.ArrayToString) -> exp.Expr:
     return exp.Case(ifs=[exp.If(this=has_separator, true=joined)])
 
 
+def _unnest(node: exp.Unnest, items: list[semantics.Element]) -> exp.Expr | None:
+    """UNNEST in FROM or a JOIN as Trino reads it: the fields of rows as columns, several arrays
+    side by side (the shorter padded with NULLs), WITH ORDINALITY counting from 1, and the alias
+    list naming every column. None where DuckDB's UNNEST already reads it so."""
+    arrays = list(node.expressions)
+    alias = node.args.get("alias")
+    names = [c.name for c in alias.columns] if isinstance(alias, exp.TableAlias) else []
+    offset = node.args.get("offset")
+    ordinality = offset is not None and offset is not False
+    if ordinality and isinstance(offset, exp.Identifier):
+        names.append(offset.name)
+    rows = [e.kind == "row" for e in items]
+    for at, element in enumerate(items):
+        if element.kind == "unknown":  # rows, if they are, are refused when the query runs
+            arrays[at] = exp.Anonymous(this="trino_unnest_values", expressions=[arrays[at]])
+    if not any(rows) and len(arrays) == 1:
+        if arrays[0] is not node.expressions[0]:
+            node.set("expressions", arrays)
+            return node
+        return None
+    widths = [len(e.fields) if row else 1 for e, row in zip(items, rows, strict=True)]
+    available = sum(widths) + (1 if ordinality else 0)
+    if names and len(names) != available:
+        if any(e.kind == "unknown" for e in items):
+            raise UsageError(UNNEST_OF_UNTOLD_ROWS)
+        named = alias.name if isinstance(alias, exp.TableAlias) else ""
+        raise UsageError(
+            f"Column alias list has {len(names)} entries but '{named}' has {available} columns available",
+            "name each field of the array's rows (and the ordinality), in order",
+        )
+    # SELECT unnest(a1) AS _1, unnest(a2) AS _2, [unnest(range(1, longest + 1)) AS _o]: DuckDB pads
+    # the shorter lists with NULLs; a map unnests as its entries (rows of key and value).
+    lists = [
+        exp.Anonymous(this="map_entries", expressions=[a]) if e.map else a
+        for a, e in zip(arrays, items, strict=True)
+    ]
+    own = [f"_trailcsi_{at}" for at in range(len(lists))]
+    unnested: list[exp.Expr] = [
+        exp.alias_(exp.Unnest(expressions=[a.copy()]), name) for a, name in zip(lists, own, strict=True)
+    ]
+    if ordinality:
+        lengths = [
+            exp.Coalesce(
+                this=exp.Anonymous(this="len", expressions=[a.copy()]), expressions=[exp.Literal.number(0)]
+            )
+            for a in lists
+        ]
+        longest = lengths[0] if len(lengths) == 1 else exp.Greatest(this=lengths[0], expressions=lengths[1:])
+        count = exp.Anonymous(
+            this="range",
+            expressions=[exp.Literal.number(1), exp.Add(this=longest, expression=exp.Literal.number(1))],
+        )
+        unnested.append(exp.alias_(exp.Unnest(expressions=[count]), "_trailcsi_o"))
+    columns: list[exp.Expr] = []
+    for name, row, width in zip(own, rows, widths, strict=True):
+        if row:
+            columns += [
+                exp.Anonymous(this="struct_extract_at", expressions=[exp.column(name), exp.Literal.number(i)])
+                for i in range(1, width + 1)
+            ]
+        else:
+            columns.append(exp.column(name))
+    if ordinality:
+        columns.append(exp.column("_trailcsi_o"))
+    if not names:  # Trino's names: the rows' fields, `_col<n>` where it has none
+        fields = [f for e, row in zip(items, rows, strict=True) for f in (e.fields if row else ("",))]
+        names = [f or f"_col{at}" for at, f in enumerate([*fields, *([""] if ordinality else [])])]
+    select = exp.select(*(exp.alias_(c, n) for c, n in zip(columns, names, strict=True))).from_(
+        exp.select(*unnested).subquery()
+    )
+    relation = exp.TableAlias(
+        this=exp.to_identifier(
+            alias.name if isinstance(alias, exp.TableAlias) and alias.name else "_trailcsi_unnest"
+        ),
+        columns=[exp.to_identifier(n) for n in names],
+    )
+    if isinstance(node.parent, exp.From):
+        return exp.Subquery(this=select, alias=relation)
+    return exp.Lateral(this=select.subquery(), alias=relation)
+
+
 # -- The fixes, in the order they are tried on a node ---------------------------------------------
 # Each example's `rewritten` and `answer` are checked by tests/test_transpile_fixes.py, and its
 # answer on a real Trino by tests/conformance/test_transpile_fixes_on_trino.py.
@@ -686,3 +781,25 @@ def array_join_of_nulls(node: exp.Expr, context: Context) -> exp.Expr | None:
         kind = context.kinds.get(id(node), [semantics.UNKNOWN])[0]
         node.set("this", ipaddresses.not_ipaddress(node.this, kind, ipaddresses.ARRAY_JOIN))
     return _array_join(node)
+
+
+@fix(
+    example="SELECT t.b, t.n FROM UNNEST(ARRAY[ROW(1, 'x'), ROW(2, 'y')]) WITH ORDINALITY AS t(a, b, n) "
+    "WHERE t.a = 2",
+    rewritten=(
+        "SELECT t.b, t.n FROM (SELECT STRUCT_EXTRACT_AT(_trailcsi_0, 1) AS a, STRUCT_EXTRACT_AT(_trailcsi_0, "
+        "2) AS b, _trailcsi_o AS n FROM (SELECT UNNEST([{'_0': 1, '_1': 'x'}, {'_0': 2, '_1': 'y'}]) AS "
+        "_trailcsi_0, UNNEST(RANGE(1, COALESCE(LEN([{'_0': 1, '_1': 'x'}, {'_0': 2, '_1': 'y'}]), 0) + 1)) "
+        "AS _trailcsi_o)) AS t(a, b, n) WHERE t.a = 2"
+    ),
+    answer=("y", 2),
+)
+def unnest_rows_into_their_fields(node: exp.Expr, context: Context) -> exp.Expr | None:
+    """UNNEST of an array of rows (`resources`) gives one column per field, named in order by the
+    alias list, which must name them all (DuckDB gives one struct column); of several arrays,
+    their items side by side, the shorter padded with NULLs (DuckDB takes one array). Where the
+    SQL does not tell whether the items are rows, rows are refused when the query runs."""
+    if not isinstance(node, exp.Unnest) or not isinstance(node.parent, exp.From | exp.Join):
+        return None
+    items = context.unnests.get(id(node))
+    return None if items is None else _unnest(node, items)

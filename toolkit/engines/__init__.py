@@ -57,13 +57,21 @@ def records_with_id(
     found = []
     for records in files:
         for record in records:
-            stamp = str(record.get("eventTime", ""))
-            if str(record.get("eventID", "")).lower() != wanted:
+            stamp = str(_field(record, "eventTime") or "")
+            if str(_field(record, "eventID") or "").lower() != wanted:
                 continue
             if (start and stamp < start) or (end and stamp >= end):
                 continue
             found.append(record)
     return found
+
+
+def _field(record: dict[str, Any], key: str) -> Any:
+    """A record's value for a key, matched without regard to case as queries match it."""
+    if key in record:
+        return record[key]
+    lowered = key.lower()
+    return next((value for name, value in record.items() if name.lower() == lowered), None)
 
 
 #: Called while a query runs with the number of files being read and the seconds elapsed.

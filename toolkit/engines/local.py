@@ -85,12 +85,15 @@ def object_size_for(largest: int) -> int:
 def reader_sql(paths: list[str], record_type: str, object_bytes: int = 16 << 20) -> str:
     """DuckDB's JSON reader over `paths`: one row per file with `Records` and `filename`.
 
-    The compression is given, not guessed from the name: DuckDB reads a `?` in a path as the
-    start of a URL query and would then miss the `.gz`. Errors are not ignored: an item of
-    `Records` that is not an object (a number, a string, an array) fails the read naming its
-    file, and a `null` item fails it by the guard below, so such a file is skipped and reported
-    rather than read as an event whose every column is NULL. (Every scalar column is read as
-    text, so a value of another JSON type is never an error; nested columns are read as JSON.)
+    Keys are matched without regard to case, as Athena's JSON SerDe and Trino's JSON reader match
+    them (`eventtime` fills `eventTime`); a key given twice, in one case or two, fails the read
+    naming its file. The compression is given, not guessed from the name: DuckDB reads a `?` in a
+    path as the start of a URL query and would then miss the `.gz`. Errors are not ignored: an
+    item of `Records` that is not an object (a number, a string, an array) fails the read naming
+    its file, and a `null` item fails it by the guard below, so such a file is skipped and
+    reported rather than read as an event whose every column is NULL. (Every scalar column is
+    read as text, so a value of another JSON type is never an error; nested columns are read as
+    JSON, or as their types by the exact reader: see `source_sql`.)
     """
     if not paths:
         return f"(SELECT CAST(NULL AS {record_type}) AS Records, '' AS filename WHERE false)"
@@ -103,7 +106,7 @@ def reader_sql(paths: list[str], record_type: str, object_bytes: int = 16 << 20)
             readers.append(
                 f"read_json([{', '.join(_quote(_literal_path(p)) for p in group)}], "
                 f"columns={{'Records': {_quote(record_type)}}}, format='unstructured', records=true, "
-                f"filename=true, compression='{compression}', "
+                f"filename=true, compression='{compression}', case_insensitive_keys=true, "
                 f"maximum_object_size={object_bytes})"
             )
     return (
@@ -119,32 +122,55 @@ _NULL_ITEM_GUARD = (
     'CASE WHEN len(Records) <> list_count(Records) THEN error(\'an item of "Records" is null '
     "(not an event object) in file \"' || filename || '\"') ELSE true END"
 )
+#: The error by which a record whose nested field the fast reading may read otherwise than
+#: Athena names its file, to be read again by the exact reader (`source_sql`).
+EXACT_READ = "trailcsi: read exactly the file"
+_EXACT_FILE = re.compile(re.escape(EXACT_READ) + r' "(.*)"$', re.M)
+
+
+def _records_of(reader: str, partitions: str, keep_filename: bool = True) -> str:
+    named = ", filename" if keep_filename else ""
+    return f"(SELECT unnest(Records) AS r, {partitions}{named} FROM {reader})"
 
 
 def source_sql(
-    paths: list[str], columns: list[str], object_bytes: int = 16 << 20, *, with_filename: bool = False
+    paths: list[str],
+    columns: list[str],
+    object_bytes: int = 16 << 20,
+    *,
+    with_filename: bool = False,
+    exact: frozenset[str] | set[str] = frozenset(),
 ) -> str:
     """A DuckDB SELECT giving `trail`'s `columns` (event and partition) from these log files.
 
     Three layers: the reader unnests records; nested fields, read as JSON, are cast once to
-    their CloudTrail-keyed struct type (`TRY_CAST`: a mistyped value becomes NULL, the record
-    stays); the outer layer renames members to the Athena names.
+    their CloudTrail-keyed struct type (`TRY_CAST`); the outer layer renames members to the
+    Athena names. The cast matches keys in one case only and reads a string where an object is
+    due as an empty one: a record whose nested field it may read otherwise than Athena (a key
+    in another case, a value of another JSON type, `_fast_reading_differs`) fails the read with
+    `EXACT_READ` naming its file, which the engine then names in `exact`: those files are read
+    by DuckDB's reader with the nested types themselves, which matches keys without case and
+    refuses a value of another type, naming the file (slower: twice the time of a nested column).
     """
     fields = [schema.BY_NAME[c] for c in columns if c in schema.BY_NAME] or [schema.BY_NAME["eventid"]]
-    members = ", ".join(f"{schema.quote_identifier(f.key)} {_reader_type(f)}" for f in fields)
-    typed = [f"{_typed(f)} AS {schema.quote_identifier(f.key)}" for f in fields]
     exposed = [f"{f.duckdb_expose(schema.quote_identifier(f.key))} AS {f.name}" for f in fields]
     partitions = ", ".join(f"{sql} AS {name}" for name, sql in _PARTITION_SQL.items())
-    reader = reader_sql(paths, f"STRUCT({members})[]", object_bytes)
     keep = ", ".join(schema.PARTITION_COLUMNS)
     if with_filename:  # the file each record came from, as a last column `filename`
-        partitions, keep = f"{partitions}, filename", f"{keep}, filename"
+        keep = f"{keep}, filename"
+    fast_paths = [p for p in paths if p not in exact]
+    exact_paths = [p for p in paths if p in exact]
+    typed = [f"{_typed(f)} AS {schema.quote_identifier(f.key)}" for f in fields]
+    parts = []
+    if fast_paths or not exact_paths:
+        reader = reader_sql(fast_paths, _record_type(fields), object_bytes)
+        parts.append(f"SELECT {', '.join(typed)}, {keep} FROM {_records_of(reader, partitions)}")
+    if exact_paths:
+        reader = reader_sql(exact_paths, _record_type(fields, exact=True), object_bytes)
+        read = [f"r.{schema.quote_identifier(f.key)} AS {schema.quote_identifier(f.key)}" for f in fields]
+        parts.append(f"SELECT {', '.join(read)}, {keep} FROM {_records_of(reader, partitions)}")
     # unnest in the select list, not a lateral join: DuckDB plans the join form far slower.
-    return (
-        f"SELECT {', '.join(exposed)}, {keep}\n"
-        f"FROM (SELECT {', '.join(typed)}, {keep}\n"
-        f"      FROM (SELECT unnest(Records) AS r, {partitions} FROM {reader}))"
-    )
+    return f"SELECT {', '.join(exposed)}, {keep}\nFROM ({' UNION ALL '.join(parts)})"
 
 
 def _parquet_sql(
@@ -162,7 +188,9 @@ def _parquet_sql(
     are not to be read from the cache (changed since they were cached, or not wanted).
     """
     fields = [schema.BY_NAME[c] for c in columns if c in schema.BY_NAME] or [schema.BY_NAME["eventid"]]
-    typed = [f"{_typed(f, '')} AS {schema.quote_identifier(f.key)}" for f in fields]
+    typed = [
+        f"{_cast(f, schema.quote_identifier(f.key))} AS {schema.quote_identifier(f.key)}" for f in fields
+    ]
     exposed = [f"{f.duckdb_expose(schema.quote_identifier(f.key))} AS {f.name}" for f in fields]
     keep = ", ".join(schema.PARTITION_COLUMNS)
     earliest, latest = window.delivery_span()
@@ -188,21 +216,44 @@ def _parquet_sql(
     )
 
 
-def parquet_build_sql(paths: list[str], object_bytes: int) -> str:
+def parquet_build_sql(
+    paths: list[str], object_bytes: int, exact: frozenset[str] | set[str] = frozenset()
+) -> str:
     """Every record of these log files as the JSON reader gives it (nested fields as JSON text,
-    columns named by CloudTrail's keys), with the partition columns and `_delivered`."""
-    fields = schema.EVENT_COLUMNS
-    members = ", ".join(f"{schema.quote_identifier(f.key)} {_reader_type(f)}" for f in fields)
-    keys = ", ".join(
-        f"r.{schema.quote_identifier(f.key)} AS {schema.quote_identifier(f.key)}" for f in fields
-    )
+    columns named by CloudTrail's keys), with the partition columns and `_delivered`. A record
+    the fast reading may read otherwise than Athena fails it naming its file (see `source_sql`);
+    the files in `exact` are read by the exact reader, their nested fields written as the JSON
+    of what it read (CloudTrail's keys), so that the cache reads them as the raw files are read."""
+    fields = list(schema.EVENT_COLUMNS)
     partitions = ", ".join(f"{sql} AS {name}" for name, sql in _PARTITION_SQL.items())
-    reader = reader_sql(paths, f"STRUCT({members})[]", object_bytes)
     stamp = r"regexp_extract(filename, '_CloudTrail_[^_/]+_(\d{8}T\d{4})Z_[^/]*$', 1)"
     delivered = f"CAST(try_strptime({stamp}, '%Y%m%dT%H%M') AS TIMESTAMP)"
+    fast_paths = [p for p in paths if p not in exact]
+    exact_paths = [p for p in paths if p in exact]
+    parts = []
+    if fast_paths or not exact_paths:
+        keys = ", ".join(
+            f"{_checked(f, 'r.' + schema.quote_identifier(f.key))} AS {schema.quote_identifier(f.key)}"
+            for f in fields
+        )
+        reader = reader_sql(fast_paths, _record_type(fields), object_bytes)
+        parts.append(f"SELECT {keys}, account, region, day, filename FROM {_records_of(reader, partitions)}")
+    if exact_paths:
+        keys = ", ".join(
+            (
+                f"CAST(to_json(r.{schema.quote_identifier(f.key)}) AS JSON)"
+                if _nested(f)
+                else f"r.{schema.quote_identifier(f.key)}"
+            )
+            + f" AS {schema.quote_identifier(f.key)}"
+            for f in fields
+        )
+        reader = reader_sql(exact_paths, _record_type(fields, exact=True), object_bytes)
+        parts.append(f"SELECT {keys}, account, region, day, filename FROM {_records_of(reader, partitions)}")
+    named = ", ".join(schema.quote_identifier(f.key) for f in fields)
     return (
-        f"SELECT {keys}, account, region, day, {delivered} AS {columnar.DELIVERED}\n"
-        f"FROM (SELECT unnest(Records) AS r, {partitions}, filename FROM {reader})"
+        f"SELECT {named}, account, region, day, {delivered} AS {columnar.DELIVERED}\n"
+        f"FROM ({' UNION ALL '.join(parts)})"
     )
 
 
@@ -214,15 +265,84 @@ def _nested(field: schema.Field) -> bool:
     return field.kind in ("struct", "array", "map")
 
 
-def _reader_type(field: schema.Field) -> str:
-    # DuckDB's JSON reader pays per file for every nested type it builds; JSON then a cast is
-    # faster on small files and large ones alike (benchmarked in benchmarks/scan.py's archive).
-    return "JSON" if _nested(field) else field.duckdb_read_type()
+def _record_type(fields: list[schema.Field], exact: bool = False) -> str:
+    """The type of `Records` the reader is given: nested fields as JSON, then cast (DuckDB's JSON
+    reader pays per file for every nested type it builds; JSON then a cast is faster on small
+    files and large ones alike, benchmarked in benchmarks/scan.py's archive), or, `exact`, as
+    their types, which the reader fills matching keys without case."""
+    members = ", ".join(
+        f"{schema.quote_identifier(f.key)} " + (f.duckdb_read_type() if exact or not _nested(f) else "JSON")
+        for f in fields
+    )
+    return f"STRUCT({members})[]"
 
 
-def _typed(field: schema.Field, record: str = "r.") -> str:
-    value = f"{record}{schema.quote_identifier(field.key)}"
+def _cast(field: schema.Field, value: str) -> str:
     return f"TRY_CAST({value} AS {field.duckdb_read_type()})" if _nested(field) else value
+
+
+def _checked(field: schema.Field, value: str) -> str:
+    """A nested field read as JSON, or the read failed naming the record's file where its cast
+    may read it otherwise than Athena (`EXACT_READ`)."""
+    differs = _fast_reading_differs(field, value)
+    if differs is None:
+        return value
+    return f"CASE WHEN {differs} THEN error('{EXACT_READ} \"' || filename || '\"') ELSE {value} END"
+
+
+def _typed(field: schema.Field) -> str:
+    value = f"r.{schema.quote_identifier(field.key)}"
+    return _cast(field, _checked(field, value))
+
+
+#: An array of objects (or nulls) whose members hold no object or array: as the fast reading
+#: reads `resources` as Athena does (a string item, say, is read as an object of NULLs).
+_FLAT_OBJECTS = r"^\[((null|\{[^{}\[\]]*\})(,(null|\{[^{}\[\]]*\}))*)?\]$"
+
+
+def _fast_reading_differs(field: schema.Field, value: str) -> str | None:
+    """A DuckDB condition true for a nested field's compact JSON text (as the reader writes it)
+    that TRY_CAST may read otherwise than Athena: a key of its members spelt in another case
+    (Athena matches keys without case), an object member holding another JSON type (Athena
+    fails the query), a struct that is no object, an array holding other than objects. False
+    for the fields CloudTrail writes; it may be true of some Athena reads alike (a key in a
+    map, an array in an item): those files are read exactly, a little slower. None for a
+    field that is not nested."""
+    if field.kind not in ("struct", "array"):
+        return None
+    members = _members(field)
+    spelt = sorted({m.key for m in members})
+    variants = [branch for key in spelt for branch in _other_case(key)]
+    pattern = '"(?:' + "|".join(variants) + ')":'
+    objects = sorted({m.key.lower() for m in members if m.kind in ("struct", "map")})
+    if objects:
+        pattern += '|"(?i:' + "|".join(objects) + ')":[^{n]'
+    shape = (
+        f"NOT regexp_full_match({value}, '{_FLAT_OBJECTS}')"
+        if field.kind == "array"
+        else f"NOT starts_with({value}, '{{')"
+    )
+    return f"({value} IS NOT NULL AND ({shape} OR regexp_matches({value}, '{pattern}')))"
+
+
+def _members(field: schema.Field) -> list[schema.Field]:
+    found = []
+    for member in field.fields:
+        found.append(member)
+        if member.kind == "struct":
+            found += _members(member)
+    return found
+
+
+def _other_case(key: str) -> list[str]:
+    """RE2 patterns that together match `key` spelt in any other case, and never `key` itself."""
+    assert key.isascii() and key.isalnum(), key  # CloudTrail's keys: nothing to escape
+    branches = []
+    for at, char in enumerate(key):
+        if char.lower() != char.upper():
+            rest = key[at + 1 :]
+            branches.append(key[:at] + char.swapcase() + (f"(?i:{rest})" if rest else ""))
+    return branches
 
 
 class LocalEngine:
@@ -258,6 +378,9 @@ class LocalEngine:
         self._pinned: tuple[tuple[Any, Any], ScanReport] | None = None  # see pinned()
         self.pin_budget = PIN_BUDGET_BYTES
         self._bad: dict[str, str] = {}  # path -> why it cannot be read
+        #: Files (as DuckDB opens them) read by the exact reader: a record in them may be read
+        #: otherwise than Athena by the fast one (see `source_sql`).
+        self._exact: set[str] = set()
         self._stand_ins: dict[str, str] = {}  # path -> the copy DuckDB reads instead
         #: `run` gives its rows as an iterator read in batches (an export), not a list.
         self.stream = stream
@@ -345,7 +468,11 @@ class LocalEngine:
         sql = self._query_sql(query)
 
         def statements(readable: list[str], object_bytes: int) -> list[str]:
-            view = source_sql(readable, columns, object_bytes) if readable or not cached else None
+            view = (
+                source_sql(readable, columns, object_bytes, exact=self._exact)
+                if readable or not cached
+                else None
+            )
             both = " UNION ALL BY NAME ".join(f"({v})" for v in (view, cached) if v)
             return [f"CREATE OR REPLACE TEMP VIEW {SOURCE_VIEW} AS {both}", sql]
 
@@ -412,7 +539,7 @@ class LocalEngine:
         def statements(files: list[str], object_bytes: int) -> list[str]:
             # zstd level 1: faster than the default level 3, and no larger here (measured)
             return [
-                f"COPY ({parquet_build_sql(files, object_bytes)}) TO {_quote(str(out))} "
+                f"COPY ({parquet_build_sql(files, object_bytes, self._exact)}) TO {_quote(str(out))} "
                 "(FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)"
             ]
 
@@ -436,7 +563,7 @@ class LocalEngine:
         paths, cached = self._from_cache(query, paths, report)  # as `run` reads: cached days too
         shown = paths if files_shown is None or len(paths) <= files_shown else paths[:files_shown]
         view = (
-            source_sql(shown, query.columns_needed(), self._object_bytes(paths))
+            source_sql(shown, query.columns_needed(), self._object_bytes(paths), exact=self._exact)
             if paths or not cached
             else None
         )
@@ -530,7 +657,7 @@ class LocalEngine:
         target = os.path.join(self._scratch, "pinned.parquet")
 
         def statements(readable: list[str], object_bytes: int) -> list[str]:
-            view = source_sql(readable, list(schema.COLUMN_NAMES), object_bytes)
+            view = source_sql(readable, list(schema.COLUMN_NAMES), object_bytes, exact=self._exact)
             return [
                 f"CREATE OR REPLACE TEMP VIEW {SOURCE_VIEW} AS {view}",
                 f"COPY ({sql}) TO {_quote(target)} "
@@ -597,6 +724,8 @@ class LocalEngine:
                 if "maximum_object_size" in str(error) and object_bytes < MAX_OBJECT_BYTES:
                     object_bytes *= 4  # a file larger than its gzip trailer said (multi-member gzip)
                     continue
+                if self._read_exactly(error, shown, columns, object_bytes):
+                    continue  # run again, the files the fast reading may misread read exactly
                 culprit = self._culprit(error, shown, object_bytes)
                 if culprit is None:
                     raise _translate(error) from None
@@ -614,6 +743,35 @@ class LocalEngine:
                             self._skip(report, bad, self._checked_reason(bad) or reason)
                             readable.remove(bad)
 
+    def _read_exactly(
+        self, error: duckdb.Error, shown: list[str], columns: list[str] | None, object_bytes: int
+    ) -> bool:
+        """Whether `error` is the fast reading's call for a file to be read exactly (`EXACT_READ`):
+        that file, and every other of `shown` that calls for it reading `columns`, found by one
+        read that stops at nothing, are read by the exact reader from now on."""
+        named = _EXACT_FILE.search(str(error))
+        if named is None or named.group(1) not in shown or named.group(1) in self._exact:
+            return False
+        self._exact.add(named.group(1))
+        others = [p for p in shown if p not in self._exact]
+        fields = [schema.BY_NAME[c] for c in columns or schema.COLUMN_NAMES if c in schema.BY_NAME]
+        checks = [
+            c
+            for f in fields
+            if (c := _fast_reading_differs(f, "r." + schema.quote_identifier(f.key))) is not None
+        ]
+        if others and checks:
+            reader = reader_sql(others, _record_type(fields), object_bytes)
+            partitions = ", ".join(f"{sql} AS {name}" for name, sql in _PARTITION_SQL.items())
+            try:
+                rows = self._con.execute(
+                    f"SELECT DISTINCT filename FROM {_records_of(reader, partitions)} WHERE {' OR '.join(checks)}"
+                ).fetchall()
+            except duckdb.Error:
+                return True  # (another file the reader refuses: the next run names it)
+            self._exact.update(path for (path,) in rows if path in others)
+        return True
+
     def _probe(self, paths: list[str], columns: list[str], object_bytes: int) -> list[tuple[str, str]]:
         """Every file of `paths` DuckDB's reader refuses when reading `columns`, with the reason:
         the files are read in groups; a refused file leaves its group, which is read again."""
@@ -626,9 +784,13 @@ class LocalEngine:
                 shown = [self._stand_ins.get(p, p) for p in group]
                 try:
                     self._execute(
-                        f"SELECT count(*) FROM ({source_sql(shown, columns, object_bytes)})", len(group)
+                        f"SELECT count(*) FROM ({source_sql(shown, columns, object_bytes, exact=self._exact)})",
+                        len(group),
                     )
                 except (duckdb.IOException, duckdb.InvalidInputException) as error:
+                    if self._read_exactly(error, shown, columns, object_bytes):
+                        pending.append(group)  # read it again, the file named by the exact reader
+                        continue
                     culprit = self._culprit(error, shown, object_bytes)
                     if culprit is None:
                         raise _translate(error) from None
@@ -813,8 +975,14 @@ class LocalEngine:
         etags = self.cache.etags()
         for key in keys:
             manifest = trusted[columnar.month_of(key)]
-            self._covered[key] = self.cache.covered(key, self._days[key], manifest, etags)
-            if self._covered[key] is not None:
+            entry = self.cache.covered(key, self._days[key], manifest, etags)
+            if entry is not None and any(_DEPENDS_ON_COLUMNS.match(why) for _path, why in entry["skipped"]):
+                # A file of the day is refused by the queries reading some columns only (a key
+                # given twice, a value of another JSON type), by the cache for all: read it raw.
+                self._covered[key] = None
+                continue
+            self._covered[key] = entry
+            if entry is not None:
                 found.add(key)
             elif manifest is not None and columnar.day_name(key) in manifest["days"]:
                 changed += 1
@@ -909,6 +1077,10 @@ class LocalEngine:
         named = [p for p in paths if p in message]
         if named:
             path = max(named, key=len)
+            if path in self._exact and ("Expected OBJECT" in message or "Expected ARRAY" in message):
+                mistyped = _mistyped(path)  # the exact reader's refusal of a nested field
+                if mistyped:
+                    return path, mistyped
             if "Expected OBJECT" in message:  # an item of Records, or a second JSON document: parsed
                 exact = archive.exact_shape(path)
                 if exact:
@@ -988,6 +1160,10 @@ class LocalEngine:
             # DuckDB's reader refused a file after rows were given: it is left out from now on,
             # and the caller, holding incomplete rows, runs the query again.
             readable, shown, object_bytes, report, columns = self._reading
+            if self._read_exactly(error, shown, columns, object_bytes):
+                raise RefusedWhileStreaming(
+                    "", "a log file is to be read again by the exact reader (keys in another case)"
+                ) from None
             culprit = self._culprit(error, shown, object_bytes)
             if culprit is None and self.cache is not None and self._cache_moved():
                 # a build replaced a month file the rows were being read from: read them again
@@ -1099,13 +1275,67 @@ def _keys_twice(value: Any) -> Iterator[str]:
             pending.extend(item)
 
 
+def _mistyped(path: str) -> str | None:
+    """Why the exact reader refused a file whose records are objects: the first nested field of
+    a record holding another JSON type than its column's (None if none is found)."""
+    try:
+        records = _records(path)
+    except SourceError:
+        return None
+    for number, record in enumerate(records, 1):
+        keys = {key.lower(): value for key, value in record.items()}
+        for field in schema.EVENT_COLUMNS:
+            found = _misfit(field, keys.get(field.name), field.key) if _nested(field) else None
+            if found:
+                return (
+                    f"a record in it holds another JSON type than its column's: record {number}'s {found} "
+                    "(Athena fails the query reading it, or reads it otherwise)"
+                )
+    return None
+
+
+def _misfit(field: schema.Field, value: Any, where: str) -> str | None:
+    """Where `value` (a nested field's, as parsed) is of another JSON type than its column's."""
+    if value is None or field.kind in ("string", "json"):
+        return None
+    expected = "an array" if field.kind == "array" else "an object"
+    if not isinstance(value, list if field.kind == "array" else dict):
+        return f"{where} is {_json_type(value)}, not {expected}"
+    if field.kind == "array":
+        for at, item in enumerate(value):
+            if item is not None and not isinstance(item, dict):
+                return f"{where}[{at}] is {_json_type(item)}, not an object"
+        return None
+    if field.kind == "map" or not isinstance(value, dict):
+        return None
+    keys = {key.lower(): item for key, item in value.items()}
+    for member in field.fields:
+        found = _misfit(member, keys.get(member.name), f"{where}.{member.key}")
+        if found:
+            return found
+    return None
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "an array" if isinstance(value, list) else "an object"
+
+
 def _columns_key(columns: list[str] | None) -> tuple[str, ...]:
     """The columns a run reads, as the key of the refusals that hold for them (`_refuse`)."""
     return tuple(sorted(columns or ()))
 
 
 def _key_twice(key: str) -> str:
-    return f"a JSON object in it holds the key {_printable(key, 80)!r} twice (which one counts is ambiguous)"
+    return (
+        f"a JSON object in it holds the key {_printable(key, 80)!r} twice (keys match without regard "
+        "to case, as in Athena: which one counts is ambiguous)"
+    )
 
 
 def _reason(message: str, path: str) -> str:
@@ -1139,7 +1369,9 @@ _LASTING = re.compile(
     r"""holds more than one JSON document|the "Records" key appears twice"""
 )
 #: DuckDB's refusal of a record giving twice a key the query reads: another query may not read it.
-_DEPENDS_ON_COLUMNS = re.compile(r"a JSON object in it holds the key '(?!Records')")
+_DEPENDS_ON_COLUMNS = re.compile(
+    r"a JSON object in it holds the key '(?!Records')|a record in it holds another JSON type"
+)
 _DUPLICATE_KEY = re.compile(r'JSON transform error, in record/value \d+: Object .* has duplicate key "(.*)"$')
 _NOT_AN_OBJECT_ITEM = re.compile(
     r"JSON transform error, in record/value (\d+): Expected OBJECT, but got (.*)"
