@@ -126,17 +126,28 @@ def test_build_cache_then_queries_read_the_cache(sample_root: Path, tmp_path: Pa
     # one day of the sample, copied: the shared sample's own cache is left alone
     for day in sample_root.glob("AWSLogs/**/CloudTrail/*/2025/03/29"):
         shutil.copytree(day, tmp_path / day.relative_to(sample_root))
+    first = next(tmp_path.rglob("*.json.gz"))
+    link = first.with_name(first.name.replace(".json.gz", "9.json.gz"))
+    link.symlink_to(first)  # an entry passed over (not followed): said, as queries say it
+    one_account = first.name.split("_")[0]
+    some = toolkit.build_cache(tmp_path, start="2025-03-29", end="2025-03-29", account=one_account)
+    assert 0 < some.report.days_built and some.report.events > 0
+    assert [path for path, _why in some.passed_over] == [str(link)]
+    assert any("symbolic link" in line for line in some.lines())
     built = toolkit.build_cache(tmp_path, start="2025-03-29", end="2025-03-29")
     assert built.report.days_built > 0 and built.report.events > 0 and built.report.skipped == []
+    assert built.report.days_built + built.report.days_reused > some.report.days_built
     assert built.lines()[-1].startswith(f"{built.report.days_built:,} day folders converted")
     again = toolkit.build_cache(tmp_path, start="2025-03-29", end="2025-03-29")
-    assert again.report.days_built == 0 and again.report.days_reused == built.report.days_built
+    assert again.report.days_built == 0
+    assert again.report.days_reused == built.report.days_built + built.report.days_reused
     answers = {}
     for cache in (True, False):
         with toolkit.open_archive(tmp_path, cache=cache) as trail:
             answers[cache] = trail.sql("SELECT count(*) FROM trail", start="2025-03-29", end="2025-03-29")
-    assert f"{built.report.days_built} day folders read from the columnar cache" in answers[True].notes
-    assert not any("cache" in note for note in answers[False].notes)
+    days = built.report.days_built + built.report.days_reused
+    assert f"{days} day folders read from the columnar cache" in answers[True].notes
+    assert not any("read from the columnar cache" in note for note in answers[False].notes)
     assert answers[True].rows == answers[False].rows and answers[True].rows[0][0] > 0
     with pytest.raises(toolkit.errors.TrailcsiError, match="local archive"):
         toolkit.build_cache("s3://bucket/prefix", since="1d")

@@ -278,3 +278,19 @@ def test_dry_run_names_a_few_log_files_and_says_how_many_all_files_names_each(sa
     full = trailcsi(*base, "--all-files")
     assert full.returncode == 0 and not full.stdout.startswith("--")
     assert full.stdout.count(".json.gz'") == int(first.split()[1].replace(",", ""))
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly(sample_root):
+    # `trailcsi search ... | head -c 100`: the reader goes, the write fails with EPIPE. That is no
+    # write error to report ("cannot write a temporary copy of the rows: Broken pipe", exit 2).
+    for fmt in ("csv", "json", "jsonl"):
+        command = [sys.executable, "-m", "toolkit", "search", "--source", str(sample_root)]
+        command += ["--start", "2025-03-25", "--end", "2025-03-30", "--format", fmt]
+        with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as running:
+            assert running.stdout is not None and running.stderr is not None
+            running.stdout.read(100)
+            running.stdout.close()
+            errors = running.stderr.read().decode()
+            code = running.wait(timeout=120)
+        assert code == 1, (fmt, errors)
+        assert "error" not in errors and "Traceback" not in errors, (fmt, errors)

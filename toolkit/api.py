@@ -295,7 +295,9 @@ def verify(
     signatures: str | os.PathLike[str] | None = None,
 ) -> VerifyReport:
     """Check the digest chains and log-file hashes of a local archive over the window: a
-    `VerifyReport` (`.ok()`, `.problems()`, `.as_dict()`, `.chain_rows()`). `public_keys` is a file of CloudTrail's
+    `VerifyReport` (`.passed()`: every digest and log file checked is valid, and the window has
+    digests; `.ok()`: nothing checked failed, true of an empty window too; `.problems()`,
+    `.as_dict()`, `.chain_rows()`). `public_keys` is a file of CloudTrail's
     public keys (`trailcsi verify --help` says how to get them); `signatures` the digests' S3
     signatures."""
     from toolkit.integrity import verify as verify_module
@@ -319,14 +321,15 @@ def build_cache(
     start: Moment | None = None,
     end: Moment | None = None,
     all_time: bool = False,
-    accounts: Sequence[str] = (),
-    regions: Sequence[str] = (),
+    account: str | Sequence[str] = (),
+    region: str | Sequence[str] = (),
     strict: bool = False,
 ) -> CacheBuild:
     """Convert a local archive's day folders in the window to the columnar cache (Parquet), which
     `open_archive` then reads instead of the raw files: a `CacheBuild` (`.report`: days built,
-    reused, skipped files; `.lines()`: what `trailcsi cache build` says). Days already converted
-    and unchanged are kept."""
+    reused, skipped files; `.passed_over`: entries not read; `.lines()`: what `trailcsi cache
+    build` says). Days already converted and unchanged are kept. `account` and `region` narrow it
+    as the criteria of the same names do (a string or a list)."""
     from toolkit.engines.caching import build_cache as build
 
     if str(source).startswith("s3://"):
@@ -334,6 +337,8 @@ def build_cache(
             "build_cache takes a local archive", "an s3:// source's copy is cached by the command line"
         )
     window = _window(since, start, end, all_time)
+    accounts = [account] if isinstance(account, str) else list(account)
+    regions = [region] if isinstance(region, str) else list(region)
     return build(Path(source), window, accounts, regions, strict=strict)
 
 

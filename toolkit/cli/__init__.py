@@ -264,6 +264,8 @@ def _emit(
                             shutil.copyfileobj(spooled, target)
                     else:
                         shutil.copyfileobj(spooled, sys.stdout)
+        except BrokenPipeError:
+            raise  # the reader has gone (`| head`): not a write error to report
         except OSError as error:
             raise UsageError(
                 f"cannot write {out.output or 'a temporary copy of the rows'}: {error.strerror}"
@@ -994,6 +996,15 @@ def _on_interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
+def _reader_gone() -> None:
+    """stdout's reader has closed the pipe (`| head`): stop quietly with exit 1, as typer does
+    when that happens inside a command; nothing more is written to stdout."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    sys.exit(1)
+
+
 def _help_hint(error: Exception) -> str:
     """` (see trailcsi search --help)` for a usage error raised with its command's context."""
     context = getattr(error, "ctx", None)
@@ -1033,8 +1044,7 @@ def _main() -> None:
         say("aborted")
         sys.exit(1)
     except BrokenPipeError:
-        sys.stderr.close()
-        sys.exit(int(ExitCode.OK))
+        _reader_gone()
     except SystemExit as done:
         if done.code == ExitCode.INTERRUPTED:
             say("interrupted")
@@ -1045,6 +1055,10 @@ def _main() -> None:
         # DuckDB's own word for a Ctrl-C that reached it first (a short statement on this thread)
         say("interrupted")
         sys.exit(int(ExitCode.INTERRUPTED))
+    try:
+        sys.stdout.flush()  # (rows still buffered: a reader gone shows here, not at exit)
+    except BrokenPipeError:
+        _reader_gone()
     if isinstance(code, int) and code:  # typer.Exit's code (not standalone, typer returns it)
         if code == ExitCode.INTERRUPTED:  # typer's word for Ctrl-C outside a query: none
             say("interrupted")

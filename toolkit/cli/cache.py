@@ -69,9 +69,7 @@ def cache_build(
         else chosen
     )
     with shown(CacheProgress) as bar:
-        built = build_cache(
-            directory, window, wanted_accounts, wanted_regions, strict=strict, progress=bar, say=say
-        )
+        built = build_cache(directory, window, wanted_accounts, wanted_regions, strict=strict, progress=bar)
     for line in built.lines():
         say(line)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from toolkit.cache import columnar
 from toolkit.core.window import Window
@@ -24,11 +24,16 @@ class CacheBuild:
 
     report: columnar.BuildReport
     cache: columnar.ColumnarCache
+    #: Entries of the archive in the window not read (a symbolic link, a folder that cannot be
+    #: listed, ...: path, why), as every query reports them.
+    passed_over: list[tuple[str, str]] = field(default_factory=list)
 
     def lines(self) -> list[str]:
-        """What the build did, one line each: repairs, skipped files, then the totals."""
+        """What the build did, one line each: entries passed over, repairs, skipped files, then
+        the totals."""
         report = self.report
         return [
+            *([archive.passed_over_note(self.passed_over)] if self.passed_over else []),
             *(
                 f"repaired: removed the damaged cache {path} ({why}); its days in this window are converted again"
                 for path, why in report.repaired
@@ -47,10 +52,10 @@ def build_cache(
     *,
     strict: bool = False,
     progress: Callable[[int, int, int, int], None] | None = None,
-    say: Callable[[str], None] | None = None,
 ) -> CacheBuild:
     """Convert the window's day folders of a local archive to Parquet; days already converted
-    and unchanged are kept. Entries passed over in the window are said (`strict`: refused).
+    and unchanged are kept. Entries passed over in the window are in the outcome (`strict`:
+    refused).
     `progress(days done, days, files, events)` is called after each day. Interrupted, the days
     converted so far are kept and the next build resumes."""
     engine = LocalEngine(directory, strict=strict, threads=1)
@@ -61,8 +66,6 @@ def build_cache(
         passed = engine.archive.passed_over_in(span, list(accounts), list(regions))
         if passed and strict:
             raise archive.refusal(passed)
-        if passed and say is not None:
-            say(archive.passed_over_note(passed))
         everything = columnar.group(engine.archive.files)
         days = {key: everything[key] for key in {(f.account, f.region, f.day) for f in selected}}
         # One single-threaded conversion per core, days side by side.
@@ -77,7 +80,7 @@ def build_cache(
             raise Interrupted(
                 "interrupted; the days converted so far are kept, the next build resumes"
             ) from None
-        return CacheBuild(report, cache)
+        return CacheBuild(report, cache, passed)
     finally:
         for converter in converters:
             converter.close()

@@ -267,6 +267,7 @@ class VerifyReport:
     def as_dict(self) -> dict[str, Any]:
         return {
             "ok": self.ok(),
+            "passed": self.passed(),
             "totals": self.totals(),
             "problems": self.problems(),
             "notes": self.notes,
