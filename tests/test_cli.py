@@ -294,3 +294,12 @@ def test_a_reader_that_stops_early_ends_the_command_quietly(sample_root):
             code = running.wait(timeout=120)
         assert code == 1, (fmt, errors)
         assert "error" not in errors and "Traceback" not in errors, (fmt, errors)
+
+
+def test_a_path_the_system_refuses_is_one_line(tmp_path):
+    long = str(tmp_path / ("a" * 5000))
+    for args in (["search", "--source", long], ["search", "--source", str(tmp_path), "-o", long + ".csv"]):
+        done = trailcsi(*args)
+        assert done.returncode == ExitCode.USAGE, done.stderr
+        assert "Traceback" not in done.stderr
+        assert done.stderr.strip().splitlines()[-1].startswith("trailcsi: error: File name too long (")

@@ -1045,6 +1045,11 @@ def _main() -> None:
         sys.exit(1)
     except BrokenPipeError:
         _reader_gone()
+    except OSError as error:  # a path the system refuses (too long, ...): not a traceback
+        name = str(error.filename or "")
+        where = f" ({name if len(name) <= 120 else name[:60] + '...' + name[-40:]})" if name else ""
+        say(f"error: {error.strerror or error}{where}")
+        sys.exit(int(ExitCode.USAGE))
     except SystemExit as done:
         if done.code == ExitCode.INTERRUPTED:
             say("interrupted")
