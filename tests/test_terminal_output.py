@@ -417,3 +417,26 @@ def test_dry_run_shows_a_file_name_escaped_on_a_terminal(tmp_path):
     text = STYLES.sub("", _under_pty(["search", *window, "--dry-run", "--all-files"], 200))
     assert "\\u202egz.nosj\\x9b" in text  # (the name as a literal glob: its [ written [[])
     assert not [c for c in RAW if c in text.replace("\r\n", "\n")], text
+
+
+def test_csv_details_are_the_tables_own_columns_first_and_json_as_json():
+    # CSV's details cell was the record's fields in their order, with requestparameters a JSON
+    # string inside the JSON (decoded twice to read); it is what the table shows.
+    from toolkit.core.finding import Finding
+    from toolkit.templates.sweep import finding_rows
+
+    record = {
+        "eventtime": "2025-03-30T13:20:05Z",
+        "eventname": "AuthorizeSecurityGroupIngress",
+        "principal": "arn:aws:sts::1:assumed-role/r/s",
+        "sourceipaddress": "192.0.2.10",
+        "eventid": "e1",
+        "useragent": "terraform",
+        "requestparameters": '{"groupId": "sg-1", "ipPermissions": {"items": [{"fromPort": 22}]}}',
+        "group_id": "sg-1",
+    }
+    found = [(Finding("security-group-opened-to-world", "high", record), None)]
+    columns, rows = finding_rows(found, structured=False)
+    details = json.loads(dict(zip(columns, rows[0], strict=True))["details"])
+    assert list(details) == ["requestparameters", "group_id", "useragent"]
+    assert details["requestparameters"]["ipPermissions"]["items"][0]["fromPort"] == 22

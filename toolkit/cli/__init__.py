@@ -767,7 +767,6 @@ def sweep(
     columns, rows = sweep_module.finding_rows(
         _limited(listed, out.limit, "finding(s)"),
         structured=fmt in ("json", "jsonl"),
-        for_table=fmt == "table",
         show_suppressed=show_suppressed,
         zone=out.zone,
     )

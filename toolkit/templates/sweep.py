@@ -222,13 +222,13 @@ def finding_rows(
     listed: Sequence[tuple[Finding, str | None]],
     *,
     structured: bool,
-    for_table: bool = False,
     show_suppressed: bool = False,
     zone: tzinfo | None = None,
 ) -> tuple[list[str], list[tuple[Any, ...]]]:
     """The columns and rows of findings (each with what suppressed it, or None). `structured`
-    (JSON): every column of every finding, the detection's own as columns; otherwise the common
-    columns and the rest as one `details` cell (`for_table`: as a terminal table shows it)."""
+    (JSON): every column of every finding, the detection's own as columns; otherwise (a table,
+    CSV) the common columns and the rest as one `details` cell: one JSON object, the detection's
+    own columns first, a JSON-text column (`requestparameters`) as the JSON it holds."""
     marked = {"suppressed_by": None} if show_suppressed else {}
     if structured:
         dicts = [{**f.as_dict(), **marked, **({"suppressed_by": by} if by else {})} for f, by in listed]
@@ -240,7 +240,7 @@ def finding_rows(
             f.severity,
             *(f.record.get(c) for c in ROW_COLUMNS[2:]),
             *((by,) if show_suppressed else ()),
-            details_text(f.details(), zone) if for_table else zoned(f.details(), zone),
+            details_text(f.details(), zone),
         )
         for f, by in listed
     ]
