@@ -190,3 +190,7 @@ print("finished", flush=True)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert "swallowed" not in done.stdout and "finished" not in done.stdout
     assert "KeyboardInterrupt: interrupted; the query was stopped" in done.stderr
+
+
+def test_the_api_is_among_the_packages_names():
+    assert {"open_archive", "open_athena", "verify", "build_cache", "Rows", "Trail"} <= set(dir(toolkit))

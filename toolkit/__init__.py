@@ -19,6 +19,11 @@ _API = ("Rows", "Trail", "build_cache", "open_archive", "open_athena", "verify")
 __all__ = [*_API, "__version__"]
 
 
+def __dir__() -> list[str]:
+    """The public API among the module's names (tab completion in a notebook)."""
+    return sorted({*globals(), *_API})
+
+
 def __getattr__(name: str) -> Any:
     if name in _API:
         from toolkit import api

@@ -46,6 +46,7 @@ from toolkit.core.window import Window
 from toolkit.engines import Result, ScanReport
 from toolkit.errors import (
     ExitCode,
+    Interrupted,
     NotFoundError,
     RefusedWhileStreaming,
     SourceError,
@@ -1033,7 +1034,9 @@ def _main() -> None:
         # not standalone: typer's usage errors come here, to be said in one line as ours are
         code = app(prog_name="trailcsi", args=sql_arguments(sys.argv[1:]), standalone_mode=False)
     except TrailcsiError as error:
-        say(f"error: {error.message}" + (f" ({error.hint})" if error.hint else ""))
+        # (an interrupt is no error: `interrupted; ...` as a Ctrl-C elsewhere says `interrupted`)
+        told = error.message if isinstance(error, Interrupted) else f"error: {error.message}"
+        say(told + (f" ({error.hint})" if error.hint else ""))
         sys.exit(int(error.exit_code))
     except typer.TyperException as error:  # an unknown option, a value not in an option's list, ...
         if type(error).__name__ != "NoArgsIsHelpError":  # (that one has printed the help)
