@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import select
 import subprocess
 import sys
 from pathlib import Path
@@ -123,38 +124,89 @@ def test_help_lists_only_the_options_a_command_accepts(path, refused, capsys, tm
         assert code == 2 and len(errors) == 1 and "does not apply to" in errors[0], err
 
 
-def test_the_examples_run_as_printed(tmp_path):
+def bash_calling_back(capsys, script: str, cwd: Path) -> tuple[int, str]:
+    """Run `script` in bash, where `trailcsi` is a shell function that hands the words bash gave it
+    to this process, which runs the CLI on them in-process (`run_in_process`: no interpreter start
+    and imports per call) and hands back its stdout, its stderr and its exit status. Quoting,
+    `$(...)`, pipes and `set -euo pipefail` are bash's own, as when the line is pasted in a shell.
+    Returns bash's exit status and its stderr."""
+    calls = cwd / ".trailcsi-calls"
+    calls.mkdir(exist_ok=True)
+    request, status = calls / "request", calls / "status"
+    for fifo in (request, status):
+        if not fifo.exists():
+            os.mkfifo(fifo)
+    function = (
+        "trailcsi() {\n"
+        '  printf "%s\\0" "$#" "$@" > "$TRAILCSI_CALLS/request"\n'
+        '  local code; read -r code < "$TRAILCSI_CALLS/status"\n'
+        '  cat "$TRAILCSI_CALLS/out"; cat "$TRAILCSI_CALLS/err" >&2\n'
+        '  return "$code"\n'
+        "}\n"
+    )
+    # Held open for reading and writing here, neither end's open ever waits for the other.
+    incoming = os.open(request, os.O_RDWR)
+    outgoing = os.open(status, os.O_RDWR)
+    with open(calls / "bash.out", "wb") as out, open(calls / "bash.err", "w+b") as err:
+        bash = subprocess.Popen(
+            ["bash", "-c", "set -euo pipefail\n" + function + script],
+            cwd=cwd,
+            env={**os.environ, "TRAILCSI_CALLS": str(calls)},
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=err,
+        )
+        try:
+            pending = b""
+            while bash.poll() is None:
+                if not select.select([incoming], [], [], 0.1)[0]:
+                    continue
+                pending += os.read(incoming, 1 << 16)
+                fields = pending.split(b"\0")
+                if len(fields) < 2 or len(fields) - 1 < 1 + int(fields[0]):
+                    continue  # the rest of the words is on its way
+                count = int(fields[0])
+                words = [w.decode() for w in fields[1 : 1 + count]]
+                pending = b"\0".join(fields[1 + count :])
+                code, stdout, stderr = trailcsi(capsys, *words)
+                (calls / "out").write_text(stdout, encoding="utf-8")
+                (calls / "err").write_text(stderr, encoding="utf-8")
+                os.write(outgoing, f"{code}\n".encode())
+        finally:
+            if bash.poll() is None:
+                bash.kill()
+            bash.wait()
+            os.close(incoming)
+            os.close(outgoing)
+        err.seek(0)
+        return bash.returncode, err.read().decode(errors="replace")
+
+
+def test_the_examples_run_as_printed(tmp_path, monkeypatch, capsys):
     """Every example reading `./sample` runs, as printed, against a sample written by the `sample`
-    command's own first example (a sample ending yesterday, as the examples' windows expect)."""
-    env = {
-        **os.environ,
-        "XDG_CACHE_HOME": str(tmp_path / "cache"),
-        "XDG_CONFIG_HOME": str(tmp_path / "config"),
-    }
-    prelude = f'set -euo pipefail\ntrailcsi() {{ "{sys.executable}" -m toolkit "$@"; }}\n'
+    command's own first example (a sample ending yesterday, as the examples' windows expect).
+    Each line is bash's to read (`bash_calling_back`); the commands run in this process."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.chdir(tmp_path)
     runner = CliRunner()
 
     def shown(path: tuple[str, ...]) -> list[str]:
         return examples(runner.invoke(cli.app, [*path, "--help"], prog_name="trailcsi").output)
 
     def run(commands: list[str]) -> None:
-        done = subprocess.run(
-            ["bash", "-c", prelude + "\n".join(commands)],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-        )
-        assert done.returncode == 0, f"{commands}: {done.stderr[-2000:]}"
+        code, err = bash_calling_back(capsys, "\n".join(commands) + "\n", tmp_path)
+        assert code == 0, f"{commands}: {err[-2000:]}"
 
     assert shown(("sample",))[0] == "trailcsi sample ./sample"
     run(["trailcsi sample ./sample"])
     done: set[str] = set()
     for path in PATHS:
-        # in order: a line may use what the one before it found (`ID=$(...)`); once each
+        # in order: a line may use what the one before it found (`ID=$(...)`); once each (a line
+        # that sets a variable runs again with the lines of its help that may use it)
         reading = [line for line in shown(path) if "--source ./sample" in line]
         if reading and not set(reading) <= done:
-            run(reading)
+            run([line for line in reading if line not in done or re.match(r"\w+=", line)])
             done.update(reading)
     assert len(done) >= 15
     assert Path(tmp_path / "sample").is_dir()
