@@ -9,12 +9,16 @@ import shutil
 import sys
 import tempfile
 from collections import defaultdict
-from datetime import date
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from toolkit.core.window import Window
 from toolkit.sample import generator, incidents
 
 #: The user's XDG_CACHE_HOME before `pytest_configure` replaces it: the conformance tests look for a
@@ -46,22 +50,99 @@ def corpus_path(*parts: str) -> Path:
     return path
 
 
+def _shared_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The run's temporary directory that every pytest-xdist worker sees (its own without xdist)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@contextmanager
+def _once_per_run(shared: Path, name: str) -> Iterator[bool]:
+    """Held by one worker at a time; yields whether `name` is still to be made (then marked made
+    when the block ends without an error)."""
+    import fcntl
+
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        complete = shared / f"{name}.complete"
+        yield not complete.exists()
+        complete.touch()
+
+
 @pytest.fixture(scope="session")
 def sample_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample archive, written once for the run: under pytest-xdist the first worker writes it
     in the run's shared temporary directory and the others wait for it (tests never change it)."""
-    import fcntl
-
-    base = tmp_path_factory.getbasetemp()
-    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    shared = _shared_dir(tmp_path_factory)
     root = shared / f"sample-{SEED}-{END_DAY}"
-    with open(shared / "sample.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (shared / "sample.complete").exists():
+    with _once_per_run(shared, "sample") as to_make:
+        if to_make:
             shutil.rmtree(root, ignore_errors=True)  # (a writer that died half-way)
             generator.write_archive(root, days=130, seed=SEED, end_day=END_DAY)
-            (shared / "sample.complete").touch()
     return root
+
+
+#: The sample's last eleven days (its last day's late events are in the next day's folders): they
+#: hold its recent incidents, so that most templates return rows.
+RECENT = Window(datetime(2025, 3, 21, tzinfo=UTC), datetime(2025, 4, 1, tzinfo=UTC))
+#: A value for each parameter a template requires.
+REQUIRED_EXAMPLES = {"principal": "alice", "service": "s3"}
+
+
+@dataclass(frozen=True)
+class TemplateRun:
+    sql: str  # the query's tree as SQL text: what the rows answer
+    columns: list[str]
+    rows: list[tuple[Any, ...]]
+    error: str | None = None  # what the run raised, if it did
+
+    def ran(self, sql: str) -> TemplateRun:
+        """Itself, once shown to be the answer to `sql` (a query's tree as SQL text) and to have
+        run without an error: else the test fails here, with the error."""
+        assert self.error is None, self.error
+        assert self.sql == sql, "not the same query"
+        return self
+
+
+def recent_query(template: Any) -> Any:
+    """The template rendered over RECENT, its required parameters given REQUIRED_EXAMPLES."""
+    from toolkit.templates.render import render
+
+    values = {p.name: REQUIRED_EXAMPLES[p.name] for p in template.params if p.required}
+    return render(template, values, RECENT)
+
+
+@pytest.fixture(scope="session")
+def every_template_on_the_files(
+    sample_root: Path, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, TemplateRun]:
+    """Every template of the catalog run over RECENT by the local engine on the sample's log files
+    (no columnar cache), by name. Run once for the whole run (kept in the run's shared temporary
+    directory, as `sample_root` is): the test that every template runs, and the tests that compare
+    another reading (the columnar cache, the Athena double) with the files', share it."""
+    import pickle
+
+    from toolkit.engines.local import LocalEngine
+    from toolkit.templates.catalog import Catalog
+
+    shared = _shared_dir(tmp_path_factory)
+    kept = shared / "every-template-on-the-files.pickle"
+    with _once_per_run(shared, "every-template-on-the-files") as to_make:
+        if to_make:
+            runs: dict[str, TemplateRun] = {}
+            engine = LocalEngine(sample_root)
+            try:
+                for template in Catalog.load().select():
+                    try:
+                        query = recent_query(template)
+                        result = engine.run(query)
+                        runs[template.name] = TemplateRun(query.ast.sql(), result.columns, list(result.rows))
+                    except Exception as error:  # the test of this template fails with it
+                        runs[template.name] = TemplateRun("", [], [], f"{type(error).__name__}: {error}")
+            finally:
+                engine.close()
+            kept.write_bytes(pickle.dumps(runs))
+    return pickle.loads(kept.read_bytes())
 
 
 @pytest.fixture(scope="session")

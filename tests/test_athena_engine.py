@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlglot
 from athena_double import AthenaDouble
-from conftest import END_DAY
+from conftest import END_DAY, RECENT, recent_query
 from moto import mock_aws
 from sqlglot import exp
 
@@ -22,11 +22,8 @@ from toolkit.engines.athena import AthenaEngine, cost_usd
 from toolkit.engines.local import LocalEngine
 from toolkit.errors import EngineError, Interrupted, UsageError
 from toolkit.templates.catalog import Catalog
-from toolkit.templates.render import render
 
 LAST_DAY = datetime(END_DAY.year, END_DAY.month, END_DAY.day, tzinfo=UTC)
-RECENT = window.Window(LAST_DAY - timedelta(days=10), LAST_DAY + timedelta(days=1))
-REQUIRED_EXAMPLES = {"principal": "alice", "service": "s3"}
 
 
 @pytest.fixture
@@ -93,15 +90,17 @@ def test_the_sql_sent_prunes_on_day_widened_by_a_day(double):
     engine.close()
 
 
-def test_every_template_prunes_on_day_and_returns_the_local_engines_rows(double, local, catalog):
+def test_every_template_prunes_on_day_and_returns_the_local_engines_rows(
+    double, catalog, every_template_on_the_files
+):
     engine = athena(double)
     for template in catalog.select():
-        values = {p.name: REQUIRED_EXAMPLES[p.name] for p in template.params if p.required}
-        query = render(template, values, RECENT)
+        query = recent_query(template)  # over RECENT
         remote = engine.run(query)
         low, high = day_bounds(double.sent[-1])
         assert (low, high) == ("2025/03/20", "2025/04/01"), template.name
-        here = local.run(query)
+        # the local engine's run of the same query
+        here = every_template_on_the_files[template.name].ran(query.ast.sql())
         assert remote.columns == here.columns, template.name
         assert as_text(remote.columns, remote.rows) == as_text(here.columns, here.rows), template.name
     engine.close()
