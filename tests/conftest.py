@@ -145,6 +145,63 @@ def every_template_on_the_files(
     return pickle.loads(kept.read_bytes())
 
 
+#: Runs a command as its child, then prints its exit status and the child's peak resident set (KiB).
+_MEASURE = """
+import resource, subprocess, sys
+done = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+sys.stderr.write(done.stderr)
+sys.stdout.write(f"{done.returncode} {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}\\n")
+sys.stdout.write(done.stdout)
+"""
+
+
+@dataclass(frozen=True)
+class Measured:
+    code: int
+    peak_mib: float
+    out: str
+    err: str
+
+
+def measured(args: list[str], cache: Path) -> Measured:
+    """`trailcsi args` run as a process of its own, with its exit status, stdout, stderr and peak
+    RSS, measured by a process of its own between it and the caller (so no other child of the
+    test run counts), with `cache` as its XDG_CACHE_HOME."""
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, "-c", _MEASURE, sys.executable, "-m", "toolkit", *args],
+        capture_output=True,
+        text=True,
+        # none of the caller's trailcsi settings (TRAILCSI_CONFIG: suppressions)
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith("TRAILCSI_")},
+            "XDG_CACHE_HOME": str(cache),
+        },
+    )
+    status, out = done.stdout.split("\n", 1)
+    code, kib = status.split()
+    return Measured(int(code), int(kib) / 1024, out, done.stderr)
+
+
+@pytest.fixture(scope="session")
+def sample_swept(sample_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Measured:
+    """`trailcsi sweep --all-time -f json` over the sample's log files (a cache of its own, empty),
+    run once for the whole run as a measured process (`measured`): tests/test_memory.py checks its
+    peak RSS, tests/test_sweep.py its findings."""
+    import pickle
+
+    shared = _shared_dir(tmp_path_factory)
+    kept = shared / "sample-swept.pickle"
+    with _once_per_run(shared, "sample-swept") as to_make:
+        if to_make:
+            cache = shared / "sample-swept-cache"
+            shutil.rmtree(cache, ignore_errors=True)
+            swept = measured(["sweep", "--source", str(sample_root), "--all-time", "--format", "json"], cache)
+            kept.write_bytes(pickle.dumps(swept))
+    return pickle.loads(kept.read_bytes())
+
+
 @pytest.fixture(scope="session")
 def answers() -> incidents.AnswerKey:
     return incidents.answer_key(END_DAY, SEED)

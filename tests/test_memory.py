@@ -4,36 +4,12 @@ archive next to DuckDB's own reader."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 #: The sweep held 4 GB on the sample before its pinned table stopped keeping insertion order.
 LIMIT_MIB = 1024
 
 
-_MEASURE = """
-import resource, subprocess, sys
-done = subprocess.run(sys.argv[1:], capture_output=True, text=True)
-sys.stderr.write(done.stderr)
-print(done.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-"""
-
-
-def peak(args: list[str], cache) -> tuple[int, float, str]:
-    """(exit code, peak RSS in MiB, stderr) of `trailcsi args`, measured by a process of its own
-    (so no other child of the test run counts)."""
-    done = subprocess.run(
-        [sys.executable, "-c", _MEASURE, sys.executable, "-m", "toolkit", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "XDG_CACHE_HOME": str(cache)},
-    )
-    code, kib = done.stdout.split()
-    return int(code), int(kib) / 1024, done.stderr
-
-
-def test_a_sweep_over_all_time_stays_well_under_a_gigabyte(sample_root, tmp_path):
-    code, mib, err = peak(["sweep", "--source", str(sample_root), "--all-time", "--format", "csv"], tmp_path)
-    assert code == 0 and "detections:" in err, err[-2000:]
-    assert mib < LIMIT_MIB, f"peak RSS {mib:.0f} MiB"
+def test_a_sweep_over_all_time_stays_well_under_a_gigabyte(sample_swept):
+    # `trailcsi sweep --all-time` over the sample's log files, its own process measured by another
+    # (conftest.measured); run once for the run: tests/test_sweep.py checks what it found
+    assert sample_swept.code == 0 and "detections:" in sample_swept.err, sample_swept.err[-2000:]
+    assert sample_swept.peak_mib < LIMIT_MIB, f"peak RSS {sample_swept.peak_mib:.0f} MiB"
