@@ -82,6 +82,25 @@ def sample_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@pytest.fixture(scope="session")
+def sample_cache(sample_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The columnar cache of every day of the sample, built once for the run in the run's shared
+    temporary directory (never under XDG_CACHE_HOME, where the CLI looks for a cache: a test reads
+    it only through an engine it is given to). For tests of what a query over all time answers,
+    not of how log files are read: tests/test_cache.py shows the cache gives the files' rows."""
+    from toolkit.cache import columnar
+    from toolkit.core import window
+
+    shared = _shared_dir(tmp_path_factory)
+    base = shared / "sample-columnar"
+    with _once_per_run(shared, "sample-columnar") as to_make:
+        if to_make:
+            shutil.rmtree(base, ignore_errors=True)
+            report = build_cache(sample_root, base, window.parse(all_time=True))
+            assert report.days_built == report.days_total > 130 * 5
+    return columnar.ColumnarCache(sample_root, base)
+
+
 #: The sample's last eleven days (its last day's late events are in the next day's folders): they
 #: hold its recent incidents, so that most templates return rows.
 RECENT = Window(datetime(2025, 3, 21, tzinfo=UTC), datetime(2025, 4, 1, tzinfo=UTC))

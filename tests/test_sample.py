@@ -28,12 +28,22 @@ def engine(sample_root):
     local.close()
 
 
+@pytest.fixture(scope="module")
+def cached(sample_root, sample_cache):
+    """The local engine on the sample, reading its columnar cache: for the tests of what the sample
+    holds and what search finds in it over all time, where the log files take seconds a query
+    (tests/test_cache.py checks the cache gives the files' rows)."""
+    local = LocalEngine(sample_root, cache=sample_cache)
+    yield local
+    local.close()
+
+
 def rows(engine, criteria, window_, columns):
     return engine.run(search.build(criteria, window_, columns)).rows
 
 
-def test_sample_spans_more_than_ninety_days_in_several_accounts_and_regions(engine):
-    result = engine.run(
+def test_sample_spans_more_than_ninety_days_in_several_accounts_and_regions(cached):
+    result = cached.run(
         TrailQuery.parse(
             "SELECT count(DISTINCT account), count(DISTINCT region), min(day), max(day), count(*) FROM trail",
             ALL,
@@ -47,8 +57,8 @@ def test_sample_spans_more_than_ninety_days_in_several_accounts_and_regions(engi
     assert events > 10_000
 
 
-def test_background_has_the_variety_a_real_trail_has(engine):
-    result = engine.run(
+def test_background_has_the_variety_a_real_trail_has(cached):
+    result = cached.run(
         TrailQuery.parse(
             "SELECT count(DISTINCT eventsource), count(DISTINCT useridentity.type), "
             "count_if(eventcategory = 'Data'), count_if(eventtype = 'AwsServiceEvent'), count_if(errorcode IS NOT NULL), "
@@ -80,25 +90,25 @@ def test_brute_force_found_by_search(engine, answers):
     assert len(wider) == answers.brute_force_failures + 1 + answers.second_ip_failures
 
 
-def test_rogue_user_creation_found_beyond_ninety_days(engine, answers):
+def test_rogue_user_creation_found_beyond_ninety_days(cached, answers):
     found = rows(
-        engine, Criteria(event_name=["CreateUser"]), ALL, ["eventid", "useridentity.arn", "sourceipaddress"]
+        cached, Criteria(event_name=["CreateUser"]), ALL, ["eventid", "useridentity.arn", "sourceipaddress"]
     )
     assert len(found) == 1 + len(answers.expected_user_creations)
     rogue = [r for r in found if r[0] == answers.rogue_user_event_id]
     assert rogue == [
         (answers.rogue_user_event_id, answers.rogue_user_creator_arn, answers.rogue_user_creator_ip)
     ]
-    by_name = rows(engine, Criteria(resource_name=[answers.rogue_user]), ALL, ["eventname"])
+    by_name = rows(cached, Criteria(resource_name=[answers.rogue_user]), ALL, ["eventname"])
     assert {r[0] for r in by_name} == {"CreateUser", "CreateAccessKey", "AttachUserPolicy"}
 
 
-def test_elastic_ip_found(engine, answers):
-    found = rows(engine, Criteria(event_name=["AllocateAddress", "AssociateAddress"]), LAST_WEEK, ["eventid"])
+def test_elastic_ip_found(cached, answers):
+    found = rows(cached, Criteria(event_name=["AllocateAddress", "AssociateAddress"]), LAST_WEEK, ["eventid"])
     assert sorted(r[0] for r in found) == sorted(
         [answers.eip_allocate_event_id, answers.eip_associate_event_id]
     )
-    by_allocation = rows(engine, Criteria(resource_name=[answers.eip_allocation_id]), ALL, ["eventid"])
+    by_allocation = rows(cached, Criteria(resource_name=[answers.eip_allocation_id]), ALL, ["eventid"])
     assert len(by_allocation) == 2
 
 

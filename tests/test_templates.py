@@ -54,6 +54,16 @@ def engine(sample_root):
     local.close()
 
 
+@pytest.fixture(scope="module")
+def cached(sample_root, sample_cache):
+    """The local engine on the sample, reading its columnar cache: for the tests of what templates
+    answer over all time, where the log files take seconds a query (tests/test_cache.py checks
+    every template's rows on the log files against the cache's)."""
+    local = LocalEngine(sample_root, cache=sample_cache)
+    yield local
+    local.close()
+
+
 def rows(engine, catalog, name, scope=ALL, criteria=None, **params):
     result = engine.run(render(catalog.get(name), params, scope, criteria))
     return [dict(zip(result.columns, row, strict=True)) for row in result.rows]
@@ -75,12 +85,12 @@ def test_every_template_parses_renders_for_duckdb_and_runs(catalog, every_templa
             assert template.severity in ("low", "medium", "high", "critical")
 
 
-def test_user_created_finds_the_rogue_user(catalog, engine, answers):
-    found = rows(engine, catalog, "user-created", user_name=answers.rogue_user)
+def test_user_created_finds_the_rogue_user(catalog, cached, answers):
+    found = rows(cached, catalog, "user-created", user_name=answers.rogue_user)
     assert [(r["eventid"], r["creator"]) for r in found] == [
         (answers.rogue_user_event_id, answers.rogue_user_creator_arn)
     ]
-    everyone = rows(engine, catalog, "user-created")
+    everyone = rows(cached, catalog, "user-created")
     assert [r["new_user"] for r in everyone] == [answers.rogue_user, *answers.expected_user_creations]
 
 
@@ -137,8 +147,8 @@ def test_eip_allocations(catalog, engine, answers):
     assert found[0]["public_ip"] == answers.eip_address and found[1]["instance_id"] == answers.instance_id
 
 
-def test_service_activity_splits_reads_and_writes(catalog, engine, answers):
-    found = {r["eventname"]: r for r in rows(engine, catalog, "service-activity", service="iam")}
+def test_service_activity_splits_reads_and_writes(catalog, cached, answers):
+    found = {r["eventname"]: r for r in rows(cached, catalog, "service-activity", service="iam")}
     assert (
         found["CreateUser"]["events"]
         == found["CreateUser"]["writes"]
@@ -146,7 +156,7 @@ def test_service_activity_splits_reads_and_writes(catalog, engine, answers):
     )
     assert found["ListUsers"]["reads"] == found["ListUsers"]["events"] > 0
     assert found["ListAccessKeys"]["errors"] == found["ListAccessKeys"]["events"]
-    same = rows(engine, catalog, "service-activity", service="iam.amazonaws.com")
+    same = rows(cached, catalog, "service-activity", service="iam.amazonaws.com")
     assert len(same) == len(found)
 
 
@@ -328,7 +338,7 @@ def test_every_template_carries_a_mitre_technique(catalog):
     assert untagged == []
 
 
-def test_a_string_list_fills_its_in_list(tmp_path, engine, answers):
+def test_a_string_list_fills_its_in_list(tmp_path, cached, answers):
     write(
         tmp_path,
         "by-names",
@@ -339,11 +349,11 @@ def test_a_string_list_fills_its_in_list(tmp_path, engine, answers):
     query = render(template, {"names": "CreateUser, CreateAccessKey"}, ALL)
     in_list = query.ast.find(exp.In)
     assert [lit.this for lit in in_list.expressions] == ["CreateUser", "CreateAccessKey"]
-    assert engine.run(query).rows == [
+    assert cached.run(query).rows == [
         ("CreateAccessKey", 1),
         ("CreateUser", 1 + len(answers.expected_user_creations)),
     ]
-    assert engine.run(render(template, {}, ALL)).rows == [
+    assert cached.run(render(template, {}, ALL)).rows == [
         ("CreateUser", 1 + len(answers.expected_user_creations))
     ]
 
