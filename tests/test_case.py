@@ -541,13 +541,16 @@ def test_a_folder_that_is_not_empty_is_refused_unless_forced(tmp_path: Path) -> 
         case.check_directory(file, force=True)
 
 
-def test_cli_refuses_before_reading(tmp_path: Path, sample_root: Path) -> None:
+def test_cli_refuses_before_reading(tmp_path: Path, sample_root: Path, capsys) -> None:
+    # in-process: what is checked is the refusal (its exit status, its one line), not the process
     busy = tmp_path / "busy"
     busy.mkdir()
     (busy / "x").write_text("x")
-    done = run_cli("case", "build", str(busy), "--source", str(sample_root), "--principal", "alice")
-    assert done.returncode == 2 and "not empty" in done.stderr and "--force" in done.stderr
-    assert len(done.stderr.strip().splitlines()) == 1
+    code, _out, err = run_in_process(
+        capsys, "case", "build", str(busy), "--source", str(sample_root), "--principal", "alice"
+    )
+    assert code == 2 and "not empty" in err and "--force" in err
+    assert len(err.strip().splitlines()) == 1
     fresh = tmp_path / "fresh"
     for args, message in (
         (("--event-id", "1' OR '1'='1"), "not an event id"),
@@ -559,10 +562,10 @@ def test_cli_refuses_before_reading(tmp_path: Path, sample_root: Path) -> None:
         ((), "at least one selection"),
     ):
         source = () if "--engine" in args else ("--source", str(sample_root))
-        done = run_cli("case", "build", str(fresh), *source, *WINDOW, *args)
-        assert done.returncode == 2, (args, done.stderr)
-        assert message in done.stderr, (args, done.stderr)
-        assert "Traceback" not in done.stderr
+        code, _out, err = run_in_process(capsys, "case", "build", str(fresh), *source, *WINDOW, *args)
+        assert code == 2, (args, err)
+        assert message in err, (args, err)
+        assert "Traceback" not in err
         assert not fresh.exists()
 
 
