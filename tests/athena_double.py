@@ -52,21 +52,49 @@ def _duckdb_over(root: Path, bucket: str, database: str, table: str) -> duckdb.D
         con = duckdb.connect()
         con.execute("SET TimeZone = 'UTC'")
         transpile.setup(con)  # the macros the transpiled SQL calls, as the local engine has them
-        # Athena promises no row order without ORDER BY, and the table is built in half the time
+        # Athena promises no row order without ORDER BY
         con.execute("SET preserve_insertion_order = false")
-        paths = [f.path for f in archive.scan(root).files]
-        body = source_sql(paths, list(schema.COLUMN_NAMES), 16 << 20, with_filename=True)
-        prefix = str(root).rstrip("/") + "/"
+        # a table of this process's own (tests change its rows), copied from the records read once
+        con.execute(f"ATTACH '{_stored(root, bucket)}' AS stored (READ_ONLY)")
         con.execute(f"CREATE SCHEMA {database}")
-        con.execute(
-            f"CREATE TABLE {database}.{table}_all AS SELECT * EXCLUDE (filename), "
-            f"'s3://{bucket}/' || replace(filename, '{prefix}', '') AS \"$path\" FROM ({body})"
-        )
+        con.execute(f"CREATE TABLE {database}.{table}_all AS SELECT * FROM stored.events")
+        con.execute("DETACH stored")
         con.execute(
             f'CREATE VIEW {database}.{table} AS SELECT * EXCLUDE ("$path") FROM {database}.{table}_all'
         )
         _TABLES[key] = con
     return _TABLES[key]
+
+
+def _stored(root: Path, bucket: str) -> Path:
+    """A DuckDB file beside the archive holding its every record as the table `events`, with the
+    S3 address of the file it came from (`$path`), as the bucket `bucket` would hold it: written
+    once (pytest-xdist's workers share the sample's), then read by every test process."""
+    import fcntl
+
+    stored = root.parent / f"{root.name}.athena-double-{bucket}.duckdb"
+    with open(root.parent / f"{stored.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        complete = root.parent / f"{stored.name}.complete"
+        if not complete.exists():
+            stored.unlink(missing_ok=True)  # (a writer that died half-way)
+            con = duckdb.connect(str(stored))
+            try:
+                con.execute("SET TimeZone = 'UTC'")
+                transpile.setup(con)
+                # the table is built in half the time
+                con.execute("SET preserve_insertion_order = false")
+                paths = [f.path for f in archive.scan(root).files]
+                body = source_sql(paths, list(schema.COLUMN_NAMES), 16 << 20, with_filename=True)
+                prefix = str(root).rstrip("/") + "/"
+                con.execute(
+                    "CREATE TABLE events AS SELECT * EXCLUDE (filename), "
+                    f"'s3://{bucket}/' || replace(filename, '{prefix}', '') AS \"$path\" FROM ({body})"
+                )
+            finally:
+                con.close()
+            complete.touch()
+    return stored
 
 
 def athena_text(value: Any) -> str | None:
