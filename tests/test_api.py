@@ -4,6 +4,7 @@ against the sample's planted incidents, not against another path through the sam
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -193,7 +194,15 @@ for attempt in range(3):
         print("swallowed", type(error).__name__, flush=True)
 print("finished", flush=True)
 """
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    # (SIGINT's default disposition in the child, as at a terminal: a test run started in the
+    # background of a script ignores SIGINT, and Python started so never raises KeyboardInterrupt)
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     assert "swallowed" not in done.stdout and "finished" not in done.stdout
     assert "KeyboardInterrupt: interrupted; the query was stopped" in done.stderr
 
