@@ -412,9 +412,7 @@ def _duration(since: Since | None) -> str | None:
 def _moment(value: Moment | None, name: str) -> str | None:
     if value is None or isinstance(value, str):
         return value
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, date):
+    if isinstance(value, date):  # (a datetime is a date)
         return value.isoformat()
     raise UsageError(
         f"{name}={value!r} is not a time", "give ISO 8601 text (2024-08-02T08:00Z), a date or a datetime"
