@@ -48,6 +48,15 @@ def rows(root: Path, sql: str, scope=ALL, cache: columnar.ColumnarCache | None =
         engine.close()
 
 
+def copy_of(cache: columnar.ColumnarCache, base: Path) -> columnar.ColumnarCache:
+    """A copy under `base` of a built cache (the month files keep the times their manifests
+    name): for the tests of what happens to a built cache (a clear racing a query), not of its
+    build, which the other tests here make and check."""
+    copy = columnar.ColumnarCache(cache.root, base)
+    shutil.copytree(cache.dir, copy.dir)
+    return copy
+
+
 #: The sample's last month is cached; queries over all time read it from the cache and the
 #: months before it raw, in one query.
 CACHED_MONTH = window.parse(start="2025-03-01", end="2025-03-31")
@@ -292,14 +301,14 @@ def test_an_engine_kept_open_follows_builds_and_clears(sample_root, tmp_path):
 
 
 @pytest.mark.parametrize("moment", ["before the month file is checked", "after the month file is checked"])
-def test_a_query_that_races_a_build_reads_the_new_month_and_blames_nothing(sample_root, tmp_path, moment):
+def test_a_query_that_races_a_build_reads_the_new_month_and_blames_nothing(
+    sample_root, sample_cache, tmp_path, moment
+):
     """A build commits a month (and removes the file its old manifest named) while a query is
     between reading the manifest and opening the file: the query reads the new manifest and
     answers from the cache, with no note calling the month damaged."""
-    base = tmp_path / "cache"
     scope = window.parse(start="2025-03-20", end="2025-03-28")
-    build(sample_root, base, scope)
-    cache = columnar.ColumnarCache(sample_root, base)
+    cache = copy_of(sample_cache, tmp_path / "cache")  # every day of the sample built
     sql = TrailQuery.parse(QUERIES[1], scope)
     raw = LocalEngine(sample_root)
     engine = LocalEngine(sample_root, cache=cache)
@@ -367,17 +376,15 @@ def test_ctrl_c_is_never_swallowed_by_a_rerun(sample_root, monkeypatch):
         engine.close()
 
 
-def test_a_streamed_query_that_races_a_build_is_read_again(sample_root, tmp_path, monkeypatch):
+def test_a_streamed_query_that_races_a_build_is_read_again(sample_root, sample_cache, tmp_path, monkeypatch):
     """Streamed rows (CSV, JSON, an export) open the later month files while they are fetched:
     a build that replaces one then makes the rows incomplete; they are read again, not an error."""
     from toolkit.engines import local
     from toolkit.errors import RefusedWhileStreaming
 
     monkeypatch.setattr(local, "STREAM_BATCH", 1)
-    base = tmp_path / "cache"
     scope = window.parse(start="2024-12-01", end="2025-03-31")
-    build(sample_root, base, scope)
-    cache = columnar.ColumnarCache(sample_root, base)
+    cache = copy_of(sample_cache, tmp_path / "cache")  # every day of the sample built
     sql = TrailQuery.parse("SELECT eventid FROM trail", scope)
     expected = rows(sample_root, "SELECT eventid FROM trail", scope)[1]
     engine = LocalEngine(sample_root, cache=cache, stream=True)
