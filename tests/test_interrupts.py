@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -29,9 +30,12 @@ def _ctrl_c_as_at_a_terminal() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def interrupted(args: list[str], cache: Path, delay: float = 0.3) -> tuple[int, float, str, str]:
+def interrupted(
+    args: list[str], cache: Path, delay: float = 0.3, under_way: Callable[[], bool] | None = None
+) -> tuple[int, float, str, str]:
     """(exit code, seconds from the signal to the exit, stdout, stderr) of `trailcsi args` sent
-    SIGINT `delay` seconds after it wrote its first line on stderr."""
+    SIGINT `delay` seconds after it wrote its first line on stderr, and after `under_way()` holds
+    (polled: the work the test interrupts has begun, however loaded the machine)."""
     cache.mkdir(parents=True, exist_ok=True)
     stacks = cache / "stacks-on-forced-stop.txt"
     env = {**os.environ, "XDG_CACHE_HOME": str(cache), "TRAILCSI_STACKS_ON_FORCED_STOP": str(stacks)}
@@ -45,6 +49,10 @@ def interrupted(args: list[str], cache: Path, delay: float = 0.3) -> tuple[int, 
     )
     assert process.stderr is not None
     first = process.stderr.readline()  # "trailcsi: window: ..." once the command is under way
+    deadline = time.monotonic() + 120
+    while under_way is not None and not under_way() and process.poll() is None:
+        assert time.monotonic() < deadline, "the command never got under way"
+        time.sleep(0.05)
     time.sleep(delay)
     sent = time.monotonic()
     process.send_signal(signal.SIGINT)
@@ -102,8 +110,16 @@ def test_ctrl_c_during_an_export_leaves_no_file(sample_root, tmp_path):
 
 
 def test_ctrl_c_stops_a_cache_build_keeping_the_days_converted(sample_root, tmp_path):
+    cache = tmp_path / "cache"
+
+    def a_day_converted() -> bool:
+        return any(cache.rglob("*.parquet"))
+
     code, took, _out, err = interrupted(
-        ["cache", "build", "--source", str(sample_root), "--all-time"], tmp_path / "cache", delay=1.0
+        ["cache", "build", "--source", str(sample_root), "--all-time"],
+        cache,
+        delay=0.2,
+        under_way=a_day_converted,
     )
     assert_stopped(code, took, err)
     assert "the days converted so far are kept" in err
