@@ -109,6 +109,9 @@ class _Scope:
         return not (delivered and self.latest and delivered > self.latest)
 
 
+#: What a log file's name may not hold: a control character (DEL too) or a backslash.
+_CONTROL_OR_BACKSLASH = re.compile(r"[\x00-\x1f\x7f\\]")
+
 #: A log file's name as CloudTrail writes it: account, region and delivery time.
 _LOG_NAME = re.compile(
     rf"(?P<account>{layout.ACCOUNT})_CloudTrail_(?P<region>[a-z0-9-]+)_[0-9]{{8}}T[0-9]{{4}}Z_", re.ASCII
@@ -192,7 +195,7 @@ def scan(root: str | os.PathLike[str], *, strict: bool = False) -> Archive:
                 ignored += 1
             elif not regular:
                 passed.append((entry.path, "not a regular file"))
-            elif any(ord(c) < 0x20 or ord(c) == 0x7F or c == "\\" for c in entry.name):
+            elif _CONTROL_OR_BACKSLASH.search(entry.name):
                 passed.append((entry.path, "a control character or backslash in its name"))
             elif not in_day_folder:
                 passed.append((entry.path, OUTSIDE_LAYOUT))

@@ -43,6 +43,8 @@ _TAIL = (
 _PATH = re.compile(r"(?:^|/)" + _TAIL, re.ASCII)
 #: CloudTrail's log file name carries its delivery time: every event in the file is older.
 _DELIVERED = re.compile(r"_CloudTrail_[^_/]+_([0-9]{8}T[0-9]{4})Z_[^/]*\Z", re.ASCII)
+#: A control character, DEL included: never part of a name trailcsi writes or reads.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 #: A digest file's name: `<account>_CloudTrail-Digest_<region>_<trail>_<home region>_<end>.json.gz`.
 _DIGEST_NAME = re.compile(
     rf"(?P<account>{ACCOUNT})_{DIGESTS}_(?P<region>{REGION})_(?P<trail>.+)_(?P<home>{REGION})_"
@@ -203,7 +205,7 @@ def unsafe_key(key: str) -> str | None:
     """
     if not key:
         return "an empty key"
-    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in key):
+    if _CONTROL.search(key):
         return "a control character (NUL, line break) in the key"
     if "\\" in key:
         return "a backslash in the key"
