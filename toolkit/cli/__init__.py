@@ -951,15 +951,20 @@ def _importing(names: tuple[str, ...]) -> bool:
 
 
 def _interrupt_after_imports() -> None:
-    """Tell the main thread of the Ctrl-C again once no uninterruptible import is under way."""
-    import _thread
+    """Tell the main thread of the Ctrl-C again once no uninterruptible import is under way: as a
+    signal, which wakes it from a blocking call (`_thread.interrupt_main` only sets a flag that a
+    sleeping main thread reads when it next wakes: seconds, or never)."""
+    import signal
     import threading
     import time
+
+    main = threading.main_thread().ident
+    assert main is not None
 
     def wait_then_interrupt() -> None:
         while _importing(UNINTERRUPTIBLE_IMPORTS):
             time.sleep(0.01)
-        _thread.interrupt_main()
+        signal.pthread_kill(main, signal.SIGINT)
 
     threading.Thread(target=wait_then_interrupt, name="ctrl-c-after-import", daemon=True).start()
 
