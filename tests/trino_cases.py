@@ -195,6 +195,43 @@ CASES = [
         rows=[("123", None, "1")],
     ),
     Case(
+        "array subscript past the end",
+        "SELECT ARRAY[1, 2][5]",
+        error="Array subscript must be less than or equal to array length: 5 > 2",
+        local="the same error",
+    ),
+    Case(
+        "array subscript 0",
+        "SELECT ARRAY[1, 2][0]",
+        error="SQL array indices start at 1",
+        local="the same error",
+    ),
+    Case(
+        "negative array subscript",
+        "SELECT ARRAY[1, 2][-1]",
+        error="Array subscript is negative: -1",
+        local="the same error",
+    ),
+    Case(
+        "element_at at 0",
+        "SELECT element_at(ARRAY[1, 2], 0)",
+        error="SQL array indices start at 1",
+        local="the same error",
+    ),
+    Case(
+        "map subscript of a missing key",
+        "SELECT MAP(ARRAY['a'], ARRAY[1])['b']",
+        error="Key not present in map: b",
+        local="the same error",
+    ),
+    Case(
+        "subscripts within range or of NULL, element_at past the end",
+        "SELECT ARRAY[1, 2][2], CAST(NULL AS ARRAY(INTEGER))[5], CAST(NULL AS ARRAY(INTEGER))[0], "
+        "element_at(ARRAY[1, 2], 5), element_at(ARRAY[1, 2], -1), element_at(ARRAY[1, 2], -3), "
+        "MAP(ARRAY['a'], ARRAY[1])['a'], element_at(MAP(ARRAY['a'], ARRAY[1]), 'b')",
+        rows=[(2, None, None, None, 2, None, 1, None)],
+    ),
+    Case(
         "split_part past the last field",
         "SELECT split_part('a,b,c', ',', 2), split_part('a,b', ',', 5), split_part('a,,b', ',', 2)",
         rows=[("b", None, "")],

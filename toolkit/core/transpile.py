@@ -82,6 +82,17 @@ MACROS = {
     # fields as columns, DuckDB one struct column).
     "trino_unnest_values": "(x) AS CASE WHEN regexp_full_match(typeof(x), '(STRUCT|TUPLE)\\(.*\\)\\[\\]') "
     f"THEN error('{REFUSAL}{UNNEST_OF_UNTOLD_ROWS}') ELSE x END",
+    # Trino's subscripts: an array's outside its items, and a map's missing key, are errors (DuckDB:
+    # NULL, and a negative subscript counts from the end); element_at's 0 too (its others: NULL).
+    "trino_array_subscript": "(a, i) AS CASE WHEN a IS NULL OR i IS NULL THEN NULL "
+    f"WHEN i > len(a) THEN error('{REFUSAL}Array subscript must be less than or equal to array length: ' "
+    "|| i || ' > ' || len(a)) "
+    f"WHEN i = 0 THEN error('{REFUSAL}SQL array indices start at 1') "
+    f"WHEN i < 0 THEN error('{REFUSAL}Array subscript is negative: ' || i) ELSE a[i] END",
+    "trino_element_at": "(a, i) AS CASE WHEN a IS NOT NULL AND i = 0 "
+    f"THEN error('{REFUSAL}SQL array indices start at 1') ELSE a[i] END",
+    "trino_map_subscript": "(m, k) AS CASE WHEN m IS NULL OR k IS NULL THEN NULL WHEN NOT map_contains(m, k) "
+    f"THEN error('{REFUSAL}Key not present in map: ' || CAST(k AS VARCHAR)) ELSE m[k] END",
     # Trino's IPADDRESS (toolkit/core/ipaddresses.py)
     **ipaddresses.macros(REFUSAL),
 }
@@ -109,6 +120,7 @@ def duckdb_tree(tree: exp.Expr, fixes: Sequence[Fix] | None = None) -> exp.Expr:
         kinds=_operand_kinds(copied, typing) if addresses else None,
         texts=ipaddresses.texts_to_fuse(copied) if addresses else set(),
         unnests={id(n): [typing.items(e) for e in n.expressions] for n in copied.find_all(exp.Unnest)},
+        subscripted={id(n): _subscripted(n, typing) for n in copied.find_all(exp.Bracket)},
     )
     applied = FIXES if fixes is None else fixes
     # Children before parents, so a rewritten node's operands are rewritten too.
@@ -143,6 +155,9 @@ class Context:
     texts: set[int]
     #: What each UNNEST's arrays hold (rows and their fields, other values, or not told), by its id.
     unnests: dict[int, list[semantics.Element]]
+    #: What each subscript (`a[i]`, element_at) reads ("array", "map" or "other") and what to add
+    #: to sqlglot's index to count from 1, by its id.
+    subscripted: dict[int, tuple[str, int]]
 
 
 #: A fix: the node rewritten (or changed in place and returned), or None where it does not apply.
@@ -155,11 +170,12 @@ class Fix:
 
     `rewritten` is the DuckDB SQL the example becomes with every fix; `answer` is the example's row
     on Trino 476 (or `error`, Trino's error), which DuckDB gives only with this fix
-    (tests/test_transpile_fixes.py; the conformance tests run the example on a real Trino too)."""
+    (tests/test_transpile_fixes.py; the conformance tests run the example on a real Trino too).
+    An `error` with a `rewritten` SQL is raised when that SQL runs (Trino's error is one of data)."""
 
     rewrite: Rewrite
     example: str
-    #: None where the fix refuses the example with Trino's error (`error`).
+    #: None where the fix refuses the example with Trino's error (`error`) before it runs.
     rewritten: str | None
     #: Trino's one row for the example, or the text of Trino's error for it (one of the two).
     answer: tuple[object, ...] | None = None
@@ -276,6 +292,49 @@ def _ip_operands(node: exp.Expr, kinds: dict[int, list[Numeric]] | None, fuse: b
         "expressions", [ipaddresses.not_ipaddress(i, k, message) for i, k in zip(items, told, strict=True)]
     )
     return node
+
+
+def _subscripted(node: exp.Bracket, typing: semantics.Items) -> tuple[str, int]:
+    """What a subscript reads in Trino: "map" (a map, or a key written as a string), "array" (an
+    array, or an integer where the SQL does not tell), or "other" (a row's field, JSON); and what
+    to add to the index sqlglot keeps to count from 1 (it keeps a known array's integer subscript
+    counted from 0, element_at's from 1), told before the array's own subscripts are rewritten."""
+    if len(node.expressions) != 1 or node.args.get("json_access"):
+        return "other", 0
+    offset = 1 - (node.args.get("offset") or 0)
+    index = node.expressions[0]
+    shift = (
+        offset if exp.apply_index_offset(node.this, [index], offset, dialect=DIALECT)[0] is not index else 0
+    )
+    told = node.this.type.this if node.this.type is not None else exp.DataType.Type.UNKNOWN
+    if told == exp.DataType.Type.STRUCT:
+        return "other", 0
+    if told == exp.DataType.Type.MAP or isinstance(node.this, exp.Map | exp.VarMap | exp.MapFromEntries):
+        return "map", 0
+    items = typing.items(node.this)
+    if items.map:
+        return "map", 0
+    if told == exp.DataType.Type.ARRAY or items.kind != "unknown":
+        return "array", shift
+    if typing.value(node.this).kind == "row":
+        return "other", 0
+    return ("map", 0) if isinstance(index, exp.Literal) and index.is_string else ("array", shift)
+
+
+def _subscript(node: exp.Bracket, read: tuple[str, int]) -> exp.Expr | None:
+    """`a[i]`, `m[k]` and element_at as Trino reads them (`trino_array_subscript`, ...)."""
+    kind, shift = read
+    if kind == "other" or (kind == "map" and node.args.get("safe")):
+        return None
+    if kind == "map":
+        return exp.Anonymous(this="trino_map_subscript", expressions=[node.this, *node.expressions])
+    index = node.expressions[0]
+    if shift:
+        index = exp.Add(this=index, expression=exp.Literal.number(shift))
+        if isinstance(node.expressions[0], exp.Literal):
+            index = exp.Literal.number(int(node.expressions[0].to_py()) + shift)
+    name = "trino_element_at" if node.args.get("safe") else "trino_array_subscript"
+    return exp.Anonymous(this=name, expressions=[node.this, index])
 
 
 def _divide(node: exp.Div, typed: Typed | None) -> exp.Expr:
@@ -649,6 +708,21 @@ def regexp_extract_without_a_match(node: exp.Expr, context: Context) -> exp.Expr
         return None
     matches = exp.RegexpLike(this=node.this.copy(), expression=node.expression.copy())
     return exp.Case(ifs=[exp.If(this=matches, true=node)])
+
+
+@fix(
+    example="SELECT ARRAY[1, 2][3]",
+    rewritten="SELECT TRINO_ARRAY_SUBSCRIPT([1, 2], 3)",
+    error="Array subscript must be less than or equal to array length: 3 > 2",
+)
+def subscripts_outside_the_array(node: exp.Expr, context: Context) -> exp.Expr | None:
+    """`a[i]` past the end, at 0 or negative, and a map's `m[k]` of a missing key: Trino's errors
+    (DuckDB gives NULL, and counts a negative subscript from the end); element_at(a, 0) too
+    (element_at past the end or of a missing key is NULL on both). Where the SQL does not tell an
+    array from a map, a string key reads a map and an integer an array."""
+    if not isinstance(node, exp.Bracket):
+        return None
+    return _subscript(node, context.subscripted.get(id(node), ("other", 0)))
 
 
 @fix(
