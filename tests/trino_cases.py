@@ -255,6 +255,12 @@ CASES = [
         rows=[("2001:db8::1", "1.2.3.4", None)],
     ),
     Case(
+        "an IPADDRESS literal that is not an address, where no row reads it",
+        "SELECT x FROM (VALUES 1) AS t(x) WHERE x = 2 AND IPADDRESS 'x' IS NULL",
+        error="'x' is not a valid IPADDRESS literal",
+        local="the same error",
+    ),
+    Case(
         "CAST to IPADDRESS of CloudTrail's service names",
         "SELECT CAST('ec2.amazonaws.com' AS IPADDRESS)",
         error="Cannot cast value to IPADDRESS: ec2.amazonaws.com",

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from toolkit.core.semantics import IPADDRESS, UNKNOWN, Numeric
+from toolkit.core.semantics import IPADDRESS, TYPED_LITERAL, UNKNOWN, Numeric
 from toolkit.errors import UsageError
 
 FIELD = "trailcsi_ipaddress"
@@ -492,7 +492,15 @@ _HINT = (
 
 
 def check(node: exp.Expr) -> None:
-    """Trino's error for what Athena's Trino does not have: IPPREFIX and Presto's IP functions."""
+    """Trino's error for what Athena's Trino does not have: IPPREFIX and Presto's IP functions;
+    and for an IPADDRESS literal that is not an address, which Trino refuses when it analyses the
+    query, whether or not a row reads it (a CAST of the same text fails only on a row that does)."""
+    if isinstance(node, exp.Cast) and node.meta.get(TYPED_LITERAL) and is_ipaddress_type(node.to):
+        literal = node.this
+        if isinstance(literal, exp.Literal) and literal.is_string and read(literal.name) == (None, None):
+            raise UsageError(
+                f"'{literal.name}' is not a valid IPADDRESS literal", "write an IPv4 or IPv6 address"
+            )
     if isinstance(node, exp.DataType) and node.this == exp.DataType.Type.IPPREFIX:
         raise UsageError("Unknown type: IPPREFIX", _HINT)
     if isinstance(node, exp.Anonymous) and node.name.lower() in PRESTO_FUNCTIONS:

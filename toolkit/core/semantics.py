@@ -29,14 +29,31 @@ class _TrinoPathsAsWritten(Trino):
         return path
 
 
+#: The mark (in a node's `meta`) of a CAST written as a typed literal, `IPADDRESS '10.0.0.1'`.
+TYPED_LITERAL = "typed_literal"
+
+
+def _typed_literal(parser: Any, this: exp.Expr, to: exp.DataType) -> exp.Expr:
+    cast: exp.Expr = parser.expression(exp.Cast(this=this, to=to))
+    cast.meta[TYPED_LITERAL] = True
+    return cast
+
+
 class AthenaSQL(Athena):
     """Athena's dialect with JSON paths kept as written: Trino's path syntax is checked and
-    translated here (sqlglot reads `$['a']` and `$.a[*]`, which Athena refuses)."""
+    translated here (sqlglot reads `$['a']` and `$.a[*]`, which Athena refuses); an IPADDRESS
+    literal is marked (`TYPED_LITERAL`): Trino reads it when it analyses the query."""
 
     class Parser(AthenaParser):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             kwargs.setdefault("trino", _TrinoPathsAsWritten())
             super().__init__(*args, **kwargs)
+            # Athena's parser hands SELECTs to a Trino parser of its own: the literal is read there.
+            trino = self._trino_parser
+            trino.TYPE_LITERAL_PARSERS = {  # type: ignore[misc]
+                **trino.TYPE_LITERAL_PARSERS,
+                exp.DataType.Type.IPADDRESS: _typed_literal,
+            }
 
 
 #: The base relations a query may name; each has `trail`'s columns.
