@@ -317,12 +317,29 @@ def _fast_reading_differs(field: schema.Field, value: str) -> str | None:
     objects = sorted({m.key.lower() for m in members if m.kind in ("struct", "map")})
     if objects:
         pattern += '|"(?i:' + "|".join(objects) + ')":[^{n]'
+    pattern += "|" + _given_twice(spelt)
     shape = (
         f"NOT regexp_full_match({value}, '{_FLAT_OBJECTS}')"
         if field.kind == "array"
         else f"NOT starts_with({value}, '{{')"
     )
     return f"({value} IS NOT NULL AND ({shape} OR regexp_matches({value}, '{pattern}')))"
+
+
+#: How deep the objects and arrays between a key and its repetition in one object may nest for
+#: `_given_twice` to see it (CloudTrail's nested fields nest three deep at most).
+_TWICE_DEPTH = 4
+
+
+def _given_twice(keys: list[str]) -> str:
+    """An RE2 pattern matching compact JSON text in which one object holds one of `keys` twice,
+    spelt alike: the key, then strings, scalars and whole objects and arrays (up to
+    `_TWICE_DEPTH` deep), then the key again. (Spelt in two cases: `_other_case`.)"""
+    flat = r'"(?:[^"\\]|\\.)*"|[^"{}\[\]]'  # a string, or what is no string, object or array
+    level = f"(?:{flat})"
+    for _ in range(_TWICE_DEPTH):  # or an object or array of those (the reader wrote valid JSON)
+        level = f"(?:{flat}|[{{\\[]{level}*[}}\\]])"
+    return "|".join(f'"{key}":{level}*"{key}":' for key in keys)
 
 
 def _members(field: schema.Field) -> list[schema.Field]:
