@@ -303,8 +303,11 @@ _FLAT_OBJECTS = r"^\[((null|\{[^{}\[\]]*\})(,(null|\{[^{}\[\]]*\}))*)?\]$"
 def _fast_reading_differs(field: schema.Field, value: str) -> str | None:
     """A DuckDB condition true for a nested field's compact JSON text (as the reader writes it)
     that TRY_CAST may read otherwise than Athena: a key of its members spelt in another case
-    (Athena matches keys without case), an object member holding another JSON type (Athena
-    fails the query), a struct that is no object, an array holding other than objects. False
+    (Athena matches keys without case), a key given twice in one object (Trino keeps the last,
+    TRY_CAST the first; the exact reader refuses the file as a top-level key given twice is
+    refused, Athena's SerDe documenting that it refuses duplicate keys), an object member
+    holding another JSON type (Athena fails the query), a struct that is no object, an array
+    holding other than objects. False
     for the fields CloudTrail writes; it may be true of some Athena reads alike (a key in a
     map, an array in an item): those files are read exactly, a little slower. None for a
     field that is not nested."""
