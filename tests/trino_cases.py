@@ -195,6 +195,74 @@ CASES = [
         rows=[("123", None, "1")],
     ),
     Case(
+        "a regular expression's $ and \\Z: at the end or before a final newline",
+        "SELECT regexp_like('a' || chr(10), '^a$'), regexp_like('a' || chr(10) || 'b', '^a$'), "
+        "regexp_like('a' || chr(10), 'a\\Z'), regexp_like('a' || chr(10), 'a\\z'), "
+        "regexp_like('a' || chr(13) || chr(10), 'a$'), regexp_like('a' || chr(10) || chr(10), 'a$'), "
+        "regexp_extract('arn:aws:iam::1:user/x', '[^/]+$')",
+        rows=[(True, False, True, False, False, False, "x")],
+    ),
+    Case(
+        "a regular expression's $ in a value ending with a newline, other than regexp_like's",
+        "SELECT regexp_extract('a' || chr(10), 'a$')",
+        refused="Athena also matches before a final newline",
+        local="refused (Athena's $ matches before the newline: the match's text cannot be told locally)",
+    ),
+    Case(
+        "a regular expression's \\s, \\w and \\d",
+        "SELECT regexp_like(chr(11), '\\s'), regexp_like(chr(11), '[\\s]'), regexp_like(chr(160), '\\s'), "
+        "regexp_like('é', '\\w'), regexp_like('٣', '\\d'), regexp_like(chr(11), '\\S')",
+        rows=[(True, True, False, False, False, False)],
+    ),
+    Case(
+        "a regular expression's named groups, \\Q...\\E, \\uHHHH and literal {",
+        "SELECT regexp_extract('ab', '(?<x>a)b', 1), regexp_like('a.b', '\\Qa.b\\E'), "
+        "regexp_like('axb', '\\Qa.b\\E'), regexp_like('a', '\\u0061'), regexp_like('a{,2}', 'a{,2}')",
+        rows=[("a", True, False, True, True)],
+    ),
+    Case(
+        "a regular expression's lookahead",
+        "SELECT regexp_like('ab', 'a(?=b)')",
+        refused="uses a lookaround",
+        local="refused (RE2 has no lookaround)",
+    ),
+    Case(
+        "a regular expression computed when the query runs",
+        "SELECT regexp_like('ab', x) FROM (VALUES 'a') AS t(x)",
+        refused="a regular expression computed when the query runs is not run locally",
+        local="refused (write the pattern as a literal)",
+    ),
+    Case(
+        "regexp_replace's $1, ${name} and backslash",
+        "SELECT regexp_replace('ab', '(a)', '[$1]'), regexp_replace('ab', '(a)|(b)', '[$2]'), "
+        "regexp_replace('ab', '(?<x>a)', '[${x}]'), regexp_replace('ab', '(a)', '\\$\\1'), "
+        "regexp_replace('ab', '(a)', '$11'), regexp_replace('ab', 'a')",
+        rows=[("[a]b", "[][b]", "[a]b", "$1b", "a1b", "b")],
+    ),
+    Case(
+        "regexp_replace with a $ that names no group",
+        "SELECT regexp_replace('ab', 'a', 'x$')",
+        error="Illegal replacement sequence: x$",
+        local="refused with Trino's message",
+    ),
+    Case(
+        "regexp_replace of a group past the last",
+        "SELECT regexp_replace('ab', '(a)', '$2')",
+        error="Illegal replacement sequence: unknown group 2",
+        local="refused with Trino's message",
+    ),
+    Case(
+        "regexp_extract of a group that took no part in the match",
+        "SELECT regexp_extract('ab', 'a(x)?b', 1), regexp_extract('ab', '(a)|(b)', 2), "
+        "regexp_extract('ab', 'a(x*)b', 1), regexp_extract_all('ab', '(a)|(b)', 2)",
+        rows=[(None, None, "", [None, "b"])],
+    ),
+    Case(
+        "regexp_count of an empty pattern",
+        "SELECT regexp_count('abc', ''), regexp_count('a1b22', '[0-9]+')",
+        rows=[(4, 2)],
+    ),
+    Case(
         "array subscript past the end",
         "SELECT ARRAY[1, 2][5]",
         error="Array subscript must be less than or equal to array length: 5 > 2",

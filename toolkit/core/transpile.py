@@ -28,7 +28,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from toolkit.core import ipaddresses, semantics
+from toolkit.core import ipaddresses, regex, semantics
 from toolkit.core.semantics import Numeric
 from toolkit.errors import UsageError
 
@@ -93,6 +93,11 @@ MACROS = {
     f"THEN error('{REFUSAL}SQL array indices start at 1') ELSE a[i] END",
     "trino_map_subscript": "(m, k) AS CASE WHEN m IS NULL OR k IS NULL THEN NULL WHEN NOT map_contains(m, k) "
     f"THEN error('{REFUSAL}Key not present in map: ' || CAST(k AS VARCHAR)) ELSE m[k] END",
+    # A subject a pattern's `$` may match before the final newline of (Trino's `$` does, RE2's not).
+    "trino_regex_subject": "(s, pattern) AS CASE WHEN suffix(s, chr(10)) "
+    f"THEN error('{REFUSAL}the regular expression ' || pattern || ' holds $ or \\Z, which Athena also "
+    "matches before a final newline, and this value ends with one: the local engine does not match it "
+    "alike (write \\z for the very end), or run the query on Athena') ELSE s END",
     # Trino's IPADDRESS (toolkit/core/ipaddresses.py)
     **ipaddresses.macros(REFUSAL),
 }
@@ -444,6 +449,44 @@ def _json_size(node: exp.Anonymous) -> exp.Expr:
     return sizes[0] if len(sizes) == 1 else exp.Coalesce(this=sizes[0], expressions=sizes[1:])
 
 
+#: The regular expression functions whose pattern (`expression`) is Trino's.
+_REGEX_FUNCTIONS = (
+    exp.RegexpLike,
+    exp.RegexpExtract,
+    exp.RegexpExtractAll,
+    exp.RegexpReplace,
+    exp.RegexpSplit,
+)
+
+
+def _read_as_trino(node: exp.Expr) -> None:
+    """The pattern (and replacement) of a regular expression function in RE2's syntax, read as
+    Trino reads them, and its subject refused where `$` would match otherwise (in place)."""
+    written = node.expression
+    if not (isinstance(written, exp.Literal) and written.is_string):
+        raise UsageError(
+            "a regular expression computed when the query runs is not run locally (Athena's joni and "
+            "the local engine's RE2 read some patterns differently)",
+            "write the pattern as a string literal, or run the query on Athena",
+        )
+    pattern = regex.translate(written.name)
+    exact_at_tail = isinstance(node, exp.RegexpLike) and pattern.ends_at_tail
+    node.set("expression", exp.Literal.string(pattern.tail if exact_at_tail else pattern.at_end))
+    if pattern.ends and not exact_at_tail:
+        quoted = exp.Literal.string(f"'{written.name}'")
+        node.set("this", exp.Anonymous(this="trino_regex_subject", expressions=[node.this, quoted]))
+    if not isinstance(node, exp.RegexpReplace) or node.args.get("replacement") is None:
+        return
+    given = node.args["replacement"]
+    if not (isinstance(given, exp.Literal) and given.is_string):
+        raise UsageError(
+            "a regexp_replace replacement computed when the query runs is not run locally (Athena "
+            "reads $1 in it, the local engine \\1)",
+            "write the replacement as a string literal, or run the query on Athena",
+        )
+    node.set("replacement", exp.Literal.string(regex.replacement(given.name, pattern)))
+
+
 def _date_diff(node: exp.DateDiff) -> exp.Expr:
     unit = node.args.get("unit")
     unit_text = unit.name.lower() if unit is not None else "day"
@@ -698,14 +741,50 @@ def json_size_of_objects_and_scalars(node: exp.Expr, context: Context) -> exp.Ex
 
 
 @fix(
-    example="SELECT regexp_extract('abc', '[0-9]+')",
-    rewritten=("SELECT CASE WHEN REGEXP_MATCHES('abc', '[0-9]+') THEN REGEXP_EXTRACT('abc', '[0-9]+') END"),
-    answer=(None,),
+    example="SELECT regexp_like('a' || chr(10), '^a$'), regexp_like(chr(11), '\\s'), "
+    "regexp_replace('ab', '(a)|(b)', '[$2]'), regexp_count('abc', '')",
+    rewritten=(
+        "SELECT REGEXP_MATCHES('a' || CHR(10), '^a(?:\\n?\\z)'), REGEXP_MATCHES(CHR(11), "
+        "'[\\t\\n\\x0B\\f\\r ]'), REGEXP_REPLACE('ab', '(a)|(b)', '[\\2]', 'g'), "
+        "LENGTH(REGEXP_EXTRACT_ALL('abc', ''))"
+    ),
+    answer=(True, True, "[][b]", 4),
+)
+def regular_expressions_as_trino_reads_them(node: exp.Expr, context: Context) -> exp.Expr | None:
+    """A pattern literal read as Trino's joni reads it, in RE2's syntax (`toolkit.core.regex`):
+    `$` and `\\Z` match before a final newline too (exactly for regexp_like where nothing follows
+    them; elsewhere a value ending with a newline is refused when the query runs), `\\s` matches
+    the vertical tab; regexp_replace's `$1` and `${name}` are RE2's `\\1` (DuckDB read `$1` as
+    text); regexp_count counts empty matches (sqlglot's rewrite gave 0 for an empty pattern). What
+    RE2 cannot match alike is refused, as is a pattern computed when the query runs. The node is
+    changed in place and left to the fixes after this one (regexp_extract's)."""
+    if isinstance(node, exp.RegexpCount):
+        counted = exp.RegexpExtractAll(this=node.this, expression=node.expression)
+        _read_as_trino(counted)
+        return exp.Length(this=counted)
+    if isinstance(node, _REGEX_FUNCTIONS):
+        _read_as_trino(node)
+    return None
+
+
+@fix(
+    example="SELECT regexp_extract('abc', '[0-9]+'), regexp_extract('ab', 'a(x)?b', 1)",
+    rewritten=(
+        "SELECT CASE WHEN REGEXP_MATCHES('abc', '[0-9]+') THEN REGEXP_EXTRACT('abc', '[0-9]+') END, "
+        "LIST_EXTRACT(REGEXP_EXTRACT_ALL('ab', 'a(x)?b', 1), 1)"
+    ),
+    answer=(None, None),
 )
 def regexp_extract_without_a_match(node: exp.Expr, context: Context) -> exp.Expr | None:
-    """regexp_extract where the pattern does not match: NULL on Trino, '' on DuckDB."""
+    """regexp_extract where the pattern does not match, or of a group that took no part in the
+    match (`a(x)?b` of `ab`): NULL on Trino, '' on DuckDB. A group's is the first match's item of
+    regexp_extract_all, which DuckDB gives as NULL there (and Trino's error past the last group)."""
     if not isinstance(node, exp.RegexpExtract) or isinstance(node.parent, exp.If):
         return None
+    group = node.args.get("group")
+    if group is not None and not (isinstance(group, exp.Literal) and group.to_py() == 0):
+        every = exp.RegexpExtractAll(this=node.this, expression=node.expression, group=group)
+        return exp.Anonymous(this="list_extract", expressions=[every, exp.Literal.number(1)])
     matches = exp.RegexpLike(this=node.this.copy(), expression=node.expression.copy())
     return exp.Case(ifs=[exp.If(this=matches, true=node)])
 
