@@ -66,7 +66,8 @@ class _Reader:
         self.end: list[str] = []  # the pattern with `$` as `\z`
         self.tail: list[str] = []  # the same with `$` as `\n?\z`
         self.result = Pattern("", "")
-        #: For each `$`: where it is in the tokens (`_tokens`), for the tail check.
+        #: What each piece written is, for the tail check: `$`, `(`, `)`, `|`, `q` (a quantifier)
+        #: or `x` (anything else).
         self.tokens: list[str] = []
 
     def emit(self, both: str, tail: str | None = None, token: str = "x") -> None:
@@ -101,11 +102,7 @@ class _Reader:
                 if match is None:
                     self.emit("\\{")
                     continue
-                if (
-                    int(match.group(1)) > MAX_REPEAT
-                    or (match.group(3) or "0").isdigit()
-                    and int(match.group(3) or "0") > MAX_REPEAT
-                ):
+                if any(int(count) > MAX_REPEAT for count in (match.group(1), match.group(3)) if count):
                     raise self.refuse(f"a repetition above {MAX_REPEAT}")
                 self.at = match.end()
                 self.emit(match.group(0) + self.quantifier_suffix(), token="q")
@@ -153,9 +150,9 @@ class _Reader:
             self.at = len(self.text) if close < 0 else close + 2
             self.emit("".join(_literal(c) for c in quoted))
         else:
-            self.emit(self.escape_value(char, in_class=False))
+            self.emit(self.escape_value(char))
 
-    def escape_value(self, char: str, in_class: bool) -> str:
+    def escape_value(self, char: str) -> str:
         """The RE2 text of an escape that means the same outside and inside a class."""
         if char in ("x", "u"):
             digits = 2 if char == "x" else 4
@@ -204,7 +201,7 @@ class _Reader:
                 elif escaped == "Q":
                     raise self.refuse("\\Q within a class")
                 else:
-                    out.append(self.escape_value(escaped, in_class=True))
+                    out.append(self.escape_value(escaped))
             else:
                 out.append(char)
         raise self.refuse("a class that is not closed")
