@@ -28,7 +28,7 @@ WITH trail AS (
     CASE
       WHEN REGEXP_MATCHES(
         eventtime,
-        '^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]+)?Z?$'
+        '^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]+)?Z?(?:\n?\z)'
       )
       THEN EPOCH(
         TRINO_FROM_ISO8601_TIMESTAMP(REPLACE(SUBSTRING(eventtime, 1, 19), ' ', 'T') || 'Z')
