@@ -105,6 +105,20 @@ def test_unnest_resources_into_their_fields(engines):
         engines.local.run(TrailQuery.parse(sql, ALL_TIME))
 
 
+def test_subscripts_of_resources(engines):
+    # resources[1] of a NULL array is NULL; past the end of an event's resources, Trino's error.
+    trino, local = engines.both(
+        "SELECT eventid, resources[1].arn, element_at(resources, 2).arn, resources[cardinality(resources)].type "
+        "FROM trail ORDER BY 1"
+    )
+    assert any(row[1] is not None for row in trino) and any(row[1] is None for row in trino)
+    assert _sorted(local) == _sorted(trino)
+    engines.same_error(
+        "SELECT eventid, resources[2].arn FROM trail WHERE cardinality(resources) = 1",
+        "Array subscript must be less than or equal to array length: 2 > 1",
+    )
+
+
 #: Panther's test events whose keys are not written as CloudTrail writes them (`eventtime`, ...).
 LOWERCASE_KEYS = (
     "panther-030",

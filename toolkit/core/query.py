@@ -202,12 +202,18 @@ def _name_columns_as_trino(tree: exp.Query) -> None:
     select.set(
         "expressions",
         [
-            p
-            if isinstance(p.unnest(), exp.Alias | exp.Column | exp.Dot)
-            else exp.alias_(p, f"_col{i}", quoted=False)
+            p if _named(p.unnest()) else exp.alias_(p, f"_col{i}", quoted=False)
             for i, p in enumerate(projections)
         ],
     )
+
+
+def _named(projection: exp.Expr) -> bool:
+    """Whether Trino names a select item itself: an alias, a column, a field of a column (a field
+    of a subscript, `resources[1].arn`, is `_col<position>`)."""
+    while isinstance(projection, exp.Dot):
+        projection = projection.this
+    return isinstance(projection, exp.Alias | exp.Column)
 
 
 def _not_a_relation(node: exp.Expr) -> UsageError:
