@@ -10,7 +10,8 @@ sqlglot's DuckDB dialect is not subclassed: the fixes need the whole tree's Trin
 
 IPADDRESS (`CAST(x AS IPADDRESS)`, `contains('10.0.0.0/8', address)`, comparisons, its text):
 DuckDB has no such type; `toolkit.core.ipaddresses` gives it one, and Trino's errors for Presto's
-IPPREFIX and its functions, which Athena's Trino does not have.
+IPPREFIX and its functions, which Athena's Trino does not have. Regular expressions: Trino's
+(joni) patterns are read into RE2's syntax by `toolkit.core.regex`, or refused.
 
 Not fixed, so templates coalesce around them: `any_match` over an empty array (Trino false, DuckDB
 NULL; `all_match` / `none_match`: Trino true) and a lambda that answers NULL (Trino's answer is
