@@ -10,14 +10,14 @@ import duckdb
 import pytest
 import sqlglot
 
-from toolkit.core import transpile
+from toolkit.core import semantics, transpile
 from toolkit.errors import TrailcsiError
 
 FIXES = transpile.FIXES
 
 
 def _athena(sql: str) -> sqlglot.exp.Expr:
-    return sqlglot.parse_one(sql, read="athena")
+    return sqlglot.parse_one(sql, read=semantics.AthenaSQL)  # as TrailQuery reads a query
 
 
 def _duckdb_text(sql: str) -> str:

@@ -189,6 +189,103 @@ CASES = [
         rows=[("2024-08-02T08:23:06.000Z", "2024-08-02T08:23:06.500Z", "2024-08-02")],
     ),
     Case(
+        "to_iso8601 of a timestamp: its precision's digits, no zone",
+        "SELECT to_iso8601(TIMESTAMP '2022-11-23 21:06:46'), to_iso8601(TIMESTAMP '2022-11-23 21:06:46.123456'), "
+        "to_iso8601(CAST('2022-11-23 21:06:46' AS timestamp)), to_iso8601(date_parse('2022-11-23', '%Y-%m-%d'))",
+        rows=[
+            (
+                "2022-11-23T21:06:46",
+                "2022-11-23T21:06:46.123456",
+                "2022-11-23T21:06:46.000",
+                "2022-11-23T00:00:00.000",
+            )
+        ],
+    ),
+    Case(
+        "CAST of a timestamp to VARCHAR: its precision's digits, UTC after a timestamp with time zone",
+        "SELECT CAST(from_iso8601_timestamp('2022-11-23T21:06:46Z') AS varchar), "
+        "CAST(date_parse('2022-11-23 21:06:46', '%Y-%m-%d %H:%i:%s') AS varchar), "
+        "CAST(CAST('2022-11-23 21:06:46.1235' AS timestamp) AS varchar), "
+        "CAST(TIMESTAMP '2022-11-23 21:06:46.12' AS varchar), CAST(TIMESTAMP '2022-11-23 21:06:46' AS varchar), "
+        "CAST(from_unixtime(1669237606.5) AS varchar), CAST(DATE '2022-11-23' AS varchar)",
+        rows=[
+            (
+                "2022-11-23 21:06:46.000 UTC",
+                "2022-11-23 21:06:46.000",
+                "2022-11-23 21:06:46.124",
+                "2022-11-23 21:06:46.12",
+                "2022-11-23 21:06:46",
+                "2022-11-23 21:06:46.500 UTC",
+                "2022-11-23",
+            )
+        ],
+    ),
+    Case(
+        "AT TIME ZONE, at_timezone and with_timezone with UTC",
+        "SELECT CAST(from_iso8601_timestamp('2022-11-23T21:06:46Z') AT TIME ZONE 'UTC' AS varchar), "
+        "CAST(at_timezone(from_iso8601_timestamp('2022-11-23T21:06:46Z'), 'Etc/UTC') AS varchar), "
+        "CAST(with_timezone(CAST('2022-11-23 21:06:46.5' AS timestamp), 'Z') AS varchar)",
+        rows=[("2022-11-23 21:06:46.000 UTC", "2022-11-23 21:06:46.000 UTC", "2022-11-23 21:06:46.500 UTC")],
+    ),
+    Case(
+        "AT TIME ZONE another zone",
+        "SELECT CAST(from_iso8601_timestamp('2022-11-23T21:06:46Z') AT TIME ZONE 'Europe/Paris' AS varchar)",
+        refused="AT TIME ZONE with a time zone other than UTC is not run locally",
+        local="refused (Trino keeps the zone with the value: `2022-11-23 22:06:46.000 Europe/Paris`)",
+    ),
+    Case(
+        "format_datetime: Joda's letters and quoted text, of the millisecond",
+        "SELECT format_datetime(from_iso8601_timestamp('2022-01-02T21:06:46.123Z'), "
+        "'yyyy-MM-dd''T''HH:mm:ss.SSS''Z'' EEEE MMM d h a k w xxxx z ZZ'), "
+        "format_datetime(TIMESTAMP '2021-12-31 23:59:59.9999', 'yy-M-d H:m:s.S D')",
+        rows=[("2022-01-02T21:06:46.123Z Sunday Jan 2 9 PM 21 52 2021 UTC +00:00", "22-1-1 0:0:0.0 1")],
+    ),
+    Case(
+        "format_datetime with a letter Joda does not have",
+        "SELECT format_datetime(from_iso8601_timestamp('2022-01-02T21:06:46Z'), 'yyyy qq')",
+        error="Illegal pattern component: qq",
+        local="the same error",
+    ),
+    Case(
+        "format_datetime with a zone letter, of a timestamp without a zone",
+        "SELECT format_datetime(TIMESTAMP '2022-01-02 21:06:46', 'HH z')",
+        error="cannot use 'Z' nor 'z' in format",
+        local="the same error",
+    ),
+    Case(
+        "date_format: MySQL's specifiers (%i minutes, %W weekday, %f of the millisecond)",
+        "SELECT date_format(from_iso8601_timestamp('2022-01-02T21:06:46.123Z'), "
+        "'%Y-%m-%d %H:%i:%s %W %b %e %l %p %x-%v %f %Q %%'), "
+        "date_format(TIMESTAMP '2021-01-03 00:06:46.987654', '%T %r %j %f')",
+        rows=[
+            ("2022-01-02 21:06:46 Sunday Jan 2 9 PM 2021-52 123000 Q %", "00:06:46 12:06:46 AM 003 988000")
+        ],
+    ),
+    Case(
+        "date_format with a specifier Trino does not support",
+        "SELECT date_format(from_iso8601_timestamp('2022-01-02T21:06:46Z'), '%D')",
+        error="%D not supported in date format string",
+        local="the same error",
+    ),
+    Case(
+        "date_parse: a timestamp(3); whitespace as written",
+        "SELECT CAST(date_parse('2022-1-2 1:2:3', '%Y-%m-%d %H:%i:%s') AS varchar), "
+        "date_parse('20221123', '%Y%m%d') = TIMESTAMP '2022-11-23 00:00:00'",
+        rows=[("2022-01-02 01:02:03.000", True)],
+    ),
+    Case(
+        "date_parse of text with a leading space",
+        "SELECT date_parse(' 2022-11-23', '%Y-%m-%d')",
+        error='Invalid format: " 2022-11-23"',
+        local="the same error",
+    ),
+    Case(
+        "parse_datetime",
+        "SELECT parse_datetime('2022-11-23', 'yyyy-MM-dd')",
+        refused="parse_datetime is not run locally",
+        local="refused (use date_parse: `2022-11-23 00:00:00.000 UTC` on Trino)",
+    ),
+    Case(
         "regexp_extract without a match",
         "SELECT regexp_extract('abc123', '[0-9]+'), regexp_extract('abc', '[0-9]+'), "
         "regexp_extract('a1b2', '([a-z])([0-9])', 2)",

@@ -18,7 +18,7 @@ from sqlglot import exp
 from sqlglot.dialects.athena import Athena
 from sqlglot.dialects.trino import Trino
 from sqlglot.optimizer.scope import Scope, traverse_scope
-from sqlglot.parsers.athena import AthenaParser
+from sqlglot.parsers.athena import AthenaParser, AthenaTrinoParser
 
 from toolkit.core import schema
 from toolkit.errors import UsageError
@@ -39,15 +39,38 @@ def _typed_literal(parser: Any, this: exp.Expr, to: exp.DataType) -> exp.Expr:
     return cast
 
 
+def _as_written(name: str) -> Any:
+    return lambda args: exp.Anonymous(this=name, expressions=args)
+
+
+class _PatternsAsWritten(AthenaTrinoParser):
+    """date_format and date_parse with their MySQL-style patterns as written (sqlglot turns them
+    into strftime's, which loses what Trino reads otherwise: `%B` is the letter B in Trino)."""
+
+    FUNCTIONS = {
+        **AthenaTrinoParser.FUNCTIONS,
+        "DATE_FORMAT": _as_written("date_format"),
+        "DATE_PARSE": _as_written("date_parse"),
+    }
+
+
 class AthenaSQL(Athena):
-    """Athena's dialect with JSON paths kept as written: Trino's path syntax is checked and
-    translated here (sqlglot reads `$['a']` and `$.a[*]`, which Athena refuses); an IPADDRESS
-    literal is marked (`TYPED_LITERAL`): Trino reads it when it analyses the query."""
+    """Athena's dialect with JSON paths and date patterns kept as written: Trino's path syntax is
+    checked and translated here (sqlglot reads `$['a']` and `$.a[*]`, which Athena refuses), and
+    date patterns in `toolkit.core.datetimes`; an IPADDRESS literal is marked (`TYPED_LITERAL`):
+    Trino reads it when it analyses the query."""
 
     class Parser(AthenaParser):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             kwargs.setdefault("trino", _TrinoPathsAsWritten())
             super().__init__(*args, **kwargs)
+            self._trino_parser = _PatternsAsWritten(
+                error_level=self.error_level,
+                error_message_context=self.error_message_context,
+                max_errors=self.max_errors,
+                max_nodes=self.max_nodes,
+                dialect=kwargs["trino"],
+            )
             # Athena's parser hands SELECTs to a Trino parser of its own: the literal is read there.
             trino = self._trino_parser
             trino.TYPE_LITERAL_PARSERS = {  # type: ignore[misc]

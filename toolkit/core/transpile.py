@@ -29,7 +29,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from toolkit.core import ipaddresses, regex, semantics
+from toolkit.core import datetimes, ipaddresses, regex, semantics
 from toolkit.core.semantics import Numeric
 from toolkit.errors import UsageError
 
@@ -68,11 +68,32 @@ MACROS = {
     "engine (it reads YYYY-MM-DD and YYYY-MM-DDThh:mm:ss[.fff] in UTC): run it on Athena') "
     f"WHEN x IS NOT NULL THEN error('{REFUSAL}Invalid format: \"' || x || '\" (from_iso8601_timestamp "
     "needs ISO 8601, e.g. 2024-08-02T08:23:06Z)') END",
-    # Trino's to_iso8601: a date as YYYY-MM-DD, a UTC timestamp with time zone to the millisecond.
+    # Trino's to_iso8601: a date as YYYY-MM-DD, a UTC timestamp with time zone to the millisecond
+    # with Z, a timestamp to its precision (DuckDB's TIMESTAMP_S, _MS, TIMESTAMP and _NS).
     "trino_to_iso8601": "(x) AS CASE typeof(x) WHEN 'DATE' THEN strftime(x, '%Y-%m-%d') "
     "WHEN 'TIMESTAMP WITH TIME ZONE' THEN strftime(x, '%Y-%m-%dT%H:%M:%S.%g') || 'Z' "
+    "WHEN 'TIMESTAMP_S' THEN strftime(x, '%Y-%m-%dT%H:%M:%S') "
+    "WHEN 'TIMESTAMP_MS' THEN strftime(x, '%Y-%m-%dT%H:%M:%S.%g') "
+    "WHEN 'TIMESTAMP' THEN strftime(x, '%Y-%m-%dT%H:%M:%S.%f') "
+    "WHEN 'TIMESTAMP_NS' THEN strftime(x, '%Y-%m-%dT%H:%M:%S.%n') "
     f"ELSE error('{REFUSAL}to_iso8601 of a ' || typeof(x) || ' is not run locally (its text depends on "
-    "its precision in Athena): give it a date or a timestamp with time zone') END",
+    "its precision in Athena): give it a date or a timestamp') END",
+    # date_parse's text: DuckDB's strptime skips whitespace Trino reads as written (a space of the
+    # pattern is one space; the local engine's patterns have single spaces only).
+    "trino_date_parse_text": "(x) AS CASE WHEN regexp_matches(x, '^\\s|\\s$|\\s\\s|[\\t\\n\\r\\f\\v]') "
+    f"THEN error('{REFUSAL}Invalid format: \"' || x || '\"') ELSE x END",
+    # A timestamp's text `t` (DuckDB's) as Trino writes a timestamp(p): p fractional digits.
+    "trino_timestamp_text": "(t, p) AS CASE WHEN p = 0 THEN strftime(CAST(t AS TIMESTAMP), '%Y-%m-%d %H:%M:%S') "
+    "ELSE left(strftime(CAST(t AS TIMESTAMP_NS), '%Y-%m-%d %H:%M:%S.%n'), 20 + p) END",
+    # CAST(x AS VARCHAR) as Trino writes x, from DuckDB's text `t` of it and its DuckDB type `k`
+    # (p: the timestamp's precision where the SQL tells it): a timestamp with time zone (UTC, to the
+    # millisecond) with ` UTC`, a timestamp with its precision's digits, JSON as Trino casts it.
+    "trino_text": "(t, k, p) AS CASE "
+    "WHEN k = 'TIMESTAMP WITH TIME ZONE' "
+    "THEN strftime(CAST(CAST(t AS TIMESTAMPTZ) AS TIMESTAMP(3)), '%Y-%m-%d %H:%M:%S.%g') || ' UTC' "
+    "WHEN k IN ('TIMESTAMP_S', 'TIMESTAMP_MS', 'TIMESTAMP', 'TIMESTAMP_NS') THEN trino_timestamp_text(t, "
+    "coalesce(p, CASE k WHEN 'TIMESTAMP_S' THEN 0 WHEN 'TIMESTAMP_MS' THEN 3 WHEN 'TIMESTAMP' THEN 6 ELSE 9 END)) "
+    "ELSE t END",
     # Trino's substr: position 0, or before the start, and a length of 0 or less give '' (DuckDB
     # reads 0 as 1, counts a negative length backwards and clamps a position before the start).
     "trino_substr": "(s, p) AS CASE WHEN s IS NULL OR p IS NULL THEN NULL "
@@ -105,7 +126,9 @@ MACROS = {
 
 
 def setup(connection: object) -> None:
-    """Create the macros the rewritten SQL calls on a DuckDB connection."""
+    """Create the macros the rewritten SQL calls on a DuckDB connection, in Athena's session time
+    zone (UTC: timestamps with time zone are read and written in it)."""
+    connection.execute("SET TimeZone = 'UTC'")  # type: ignore[attr-defined]
     for name, body in MACROS.items():
         connection.execute(f"CREATE OR REPLACE TEMP MACRO {name}{body}")  # type: ignore[attr-defined]
 
@@ -341,6 +364,34 @@ def _subscript(node: exp.Bracket, read: tuple[str, int]) -> exp.Expr | None:
             index = exp.Literal.number(int(node.expressions[0].to_py()) + shift)
     name = "trino_element_at" if node.args.get("safe") else "trino_array_subscript"
     return exp.Anonymous(this=name, expressions=[node.this, index])
+
+
+#: Trino's names of UTC as AT TIME ZONE, at_timezone and with_timezone read them (each written UTC).
+_UTC_NAMES = frozenset({"UTC", "Z", "GMT", "Etc/UTC", "UCT", "Zulu", "+00:00", "Etc/GMT", "Universal"})
+#: Trino's error for a zone letter in format_datetime of a timestamp without one.
+_ZONE_OF_A_TIMESTAMP = (
+    "format_datetime for TIMESTAMP type, cannot use 'Z' nor 'z' in format, as this type does not "
+    "contain TZ information"
+)
+
+
+def _to_plain_varchar(to: exp.DataType) -> bool:
+    return to.this in (exp.DataType.Type.VARCHAR, exp.DataType.Type.TEXT) and not to.expressions
+
+
+def _timestamp_precision(node: exp.Expr) -> int | None:
+    """The precision of a timestamp the SQL states (a CAST, a literal), None where it does not."""
+    if isinstance(node, exp.Cast) and node.to.this in (
+        exp.DataType.Type.TIMESTAMP,
+        exp.DataType.Type.TIMESTAMPNTZ,
+    ):
+        if not node.to.expressions:
+            return 3
+        value = node.to.expressions[0]
+        inner = value.this if isinstance(value, exp.DataTypeParam) else value
+        if isinstance(inner, exp.Literal) and inner.is_int:
+            return int(inner.this)
+    return None
 
 
 def _divide(node: exp.Div, typed: Typed | None) -> exp.Expr:
@@ -659,6 +710,137 @@ def ipaddress_compared_with_a_literal(node: exp.Expr, context: Context) -> exp.E
         return None
     ipaddresses.compare(node, _operands(node) or [], context.kinds[id(node)])
     return node
+
+
+@fix(
+    example="SELECT CAST(from_iso8601_timestamp('2022-11-23T21:06:46Z') AS varchar), "
+    "CAST(CAST('2022-11-23 21:06:46.5' AS timestamp) AS varchar)",
+    rewritten="SELECT TRINO_TEXT(CAST(TRINO_FROM_ISO8601_TIMESTAMP('2022-11-23T21:06:46Z') AS TEXT), "
+    "TYPEOF(TRINO_FROM_ISO8601_TIMESTAMP('2022-11-23T21:06:46Z')), NULL), TRINO_TEXT(CAST(CAST("
+    "'2022-11-23 21:06:46.5' AS TIMESTAMP(3)) AS TEXT), TYPEOF(CAST('2022-11-23 21:06:46.5' AS "
+    "TIMESTAMP(3))), 3)",
+    answer=("2022-11-23 21:06:46.000 UTC", "2022-11-23 21:06:46.500"),
+)
+def timestamps_as_text(node: exp.Expr, context: Context) -> exp.Expr | None:
+    """CAST(x AS VARCHAR) of a timestamp: Trino writes its precision's digits (`.000` for a
+    timestamp(3)) and ` UTC` after a timestamp with time zone; DuckDB writes `+00` and drops
+    trailing zeros. The value's DuckDB type tells which, when the query runs."""
+    if not isinstance(node, exp.Cast) or not _to_plain_varchar(node.to):
+        return None
+    operand = node.this
+    if isinstance(operand, exp.Literal | exp.Null):
+        return None
+    if context.kinds is not None:  # an IP address's text is ipaddresses' (or one the SQL does not tell)
+        told = context.kinds.get(id(node), [semantics.UNKNOWN])[0]
+        if told in (semantics.IPADDRESS, semantics.UNKNOWN):
+            return None
+    precision = _timestamp_precision(operand)
+    return exp.Anonymous(
+        this="trino_text",
+        expressions=[
+            exp.cast(operand.copy(), exp.DataType.build("TEXT", dialect="duckdb")),
+            exp.Anonymous(this="typeof", expressions=[operand]),
+            exp.null() if precision is None else exp.Literal.number(precision),
+        ],
+    )
+
+
+@fix(
+    example="SELECT CAST('2022-11-23 21:06:46.1235' AS timestamp) = TIMESTAMP '2022-11-23 21:06:46.124'",
+    rewritten="SELECT CAST('2022-11-23 21:06:46.1235' AS TIMESTAMP(3)) = "
+    "CAST('2022-11-23 21:06:46.124' AS TIMESTAMP(3))",
+    answer=(True,),
+)
+def timestamps_of_milliseconds(node: exp.Expr, context: Context) -> exp.Expr | None:
+    """CAST(x AS timestamp), date_parse and localtimestamp give a timestamp(3) in Trino (a cast
+    rounds to the millisecond); DuckDB's TIMESTAMP keeps microseconds. date_parse's pattern is
+    read as Trino reads it (`%i` is minutes)."""
+    if isinstance(node, exp.Cast) and node.to.this == exp.DataType.Type.TIMESTAMP and not node.to.expressions:
+        node.set("to", exp.DataType.build("TIMESTAMP(3)"))
+        return node
+    if isinstance(node, exp.Localtimestamp):
+        return exp.cast(node, exp.DataType.build("TIMESTAMP(3)"))
+    if isinstance(node, exp.Anonymous) and node.name.lower() == "date_parse" and len(node.expressions) == 2:
+        text, pattern = node.expressions
+        fmt = datetimes.mysql_parse_format(datetimes.pattern_text("date_parse", pattern))
+        checked = exp.Anonymous(this="trino_date_parse_text", expressions=[text])
+        parsed = exp.Anonymous(this="strptime", expressions=[checked, exp.Literal.string(fmt)])
+        return exp.cast(parsed, exp.DataType.build("TIMESTAMP(3)"))
+    return None
+
+
+@fix(
+    example="SELECT CAST(at_timezone(from_iso8601_timestamp('2022-11-23T21:06:46Z'), 'UTC') AS varchar)",
+    rewritten="SELECT TRINO_TEXT(CAST(CAST(TRINO_FROM_ISO8601_TIMESTAMP('2022-11-23T21:06:46Z') AS "
+    "TIMESTAMPTZ) AS TEXT), TYPEOF(CAST(TRINO_FROM_ISO8601_TIMESTAMP('2022-11-23T21:06:46Z') AS "
+    "TIMESTAMPTZ)), NULL)",
+    answer=("2022-11-23 21:06:46.000 UTC",),
+)
+def time_zones_of_utc(node: exp.Expr, context: Context) -> exp.Expr | None:
+    """at_timezone, with_timezone and AT TIME ZONE with UTC (by any of its names): a timestamp
+    with time zone in Trino (DuckDB's AT TIME ZONE gives one without, and it has no at_timezone
+    or with_timezone). Another zone is refused: Trino keeps it with the value (its text, hour()),
+    which the local engine's UTC timestamps cannot."""
+    if isinstance(node, exp.AtTimeZone):
+        value, zone, name = node.this, node.args.get("zone"), "AT TIME ZONE"
+    elif isinstance(node, exp.Anonymous) and node.name.lower() in ("at_timezone", "with_timezone"):
+        if len(node.expressions) != 2:
+            return None
+        (value, zone), name = node.expressions, node.name.lower()
+    else:
+        return None
+    if not (isinstance(zone, exp.Literal) and zone.is_string and zone.name in _UTC_NAMES):
+        raise UsageError(
+            f"{name} with a time zone other than UTC is not run locally (Athena keeps the zone with the "
+            "value; the local engine's timestamps are UTC)",
+            "keep the times in UTC (format them with format_datetime), or run the query on Athena",
+        )
+    precision = _timestamp_precision(value)
+    if precision is not None and precision != 3:
+        raise UsageError(
+            f"{name} of a timestamp({precision}) is not run locally (the local engine's timestamps with "
+            "time zone are of precision 3)",
+            "CAST the value AS timestamp first",
+        )
+    return exp.cast(value, exp.DataType.build("TIMESTAMPTZ", dialect="duckdb"))
+
+
+@fix(
+    example="SELECT format_datetime(TIMESTAMP '2022-01-02 21:06:46.987', 'h a EEE'), "
+    "date_format(TIMESTAMP '2022-01-02 21:06:46.987', '%i %W')",
+    rewritten="SELECT PRINTF('%01d', (HOUR(CAST('2022-01-02 21:06:46.987' AS TIMESTAMP(3))) + 11) % 12 + 1) "
+    "|| ' ' || STRFTIME(CAST('2022-01-02 21:06:46.987' AS TIMESTAMP(3)), '%p %a'), "
+    "STRFTIME(CAST('2022-01-02 21:06:46.987' AS TIMESTAMP(3)), '%M %A')",
+    answer=("9 PM Sun", "06 Sunday"),
+)
+def format_datetime_and_date_format(node: exp.Expr, context: Context) -> exp.Expr | None:
+    """format_datetime (Joda's pattern letters, quoted text) and date_format (MySQL's `%i` minutes,
+    `%s` seconds, `%W` weekday...) as Trino writes them, of the value rounded to the millisecond:
+    DuckDB has no format_datetime, and its strftime reads `%i`, `%W` and `%B` otherwise. A pattern
+    that is not a literal is refused."""
+    if isinstance(node, exp.ParseDatetime):
+        raise UsageError(
+            "parse_datetime is not run locally (Joda's parsing is not DuckDB's strptime)",
+            "use date_parse with a MySQL-style pattern, or from_iso8601_timestamp",
+        )
+    if not isinstance(node, exp.Anonymous) or len(node.expressions) != 2:
+        return None
+    name = node.name.lower()
+    value, pattern = node.expressions
+    if name == "date_format":
+        return datetimes.formatted(value, datetimes.mysql_pieces(datetimes.pattern_text(name, pattern)))
+    if name != "format_datetime":
+        return None
+    pieces, zoned = datetimes.joda_pieces(datetimes.pattern_text(name, pattern))
+    written = datetimes.formatted(value, pieces)
+    if not zoned:
+        return written
+    has_zone = exp.EQ(
+        this=exp.Anonymous(this="typeof", expressions=[value.copy()]),
+        expression=exp.Literal.string("TIMESTAMP WITH TIME ZONE"),
+    )
+    refused = exp.Anonymous(this="error", expressions=[exp.Literal.string(REFUSAL + _ZONE_OF_A_TIMESTAMP)])
+    return exp.Case(ifs=[exp.If(this=has_zone, true=written)], default=refused)
 
 
 @fix(
