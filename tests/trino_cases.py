@@ -151,6 +151,64 @@ CASES = [
         rows=[("z", "x", "x", "x")],
     ),
     Case(
+        "json_extract_scalar of a number: its text as written",
+        "SELECT json_extract_scalar(j, '$.n'), json_extract_scalar(j, '$.big'), json_extract_scalar(j, '$.id'), "
+        "json_extract_scalar(j, '$.e[0]'), json_extract_scalar(j, '$.z'), json_extract_scalar(j, '$.t') "
+        """FROM (VALUES '{"n": 1.50, "big": 12345678901234567890123, "id": 9007199254740993, "e": [1E+3], """
+        """"z": -0, "t": 1.0e-7}') AS t(j)""",
+        rows=[("1.50", "12345678901234567890123", "9007199254740993", "1E+3", "-0", "1.0e-7")],
+    ),
+    Case(
+        "json_extract_scalar of a number written two ways in one text",
+        """SELECT json_extract_scalar('{"a": 1.5, "b": 1.50}', '$.a')""",
+        refused="written more than one way in this JSON text",
+        local="refused (Trino: `1.5`)",
+    ),
+    Case(
+        "json_parse sorts an object's keys, nested too; numbers as Java writes them",
+        """SELECT json_format(json_parse('{"b": [3, 1, {"z": 1.50, "y": 1e3}], "a": {"d": -0, "c": 1.0e-7, """
+        """"a b": 1E+20}, "B": 12345678901234567890123}')), json_parse('{"b": 1, "a": 2}'), """
+        """TRY(json_parse('{"a": '))""",
+        rows=[
+            (
+                '{"B":12345678901234567890123,"a":{"a b":1.0E20,"c":1.0E-7,"d":0},"b":[3,1,{"y":1000.0,"z":1.5}]}',
+                '{"a":2,"b":1}',
+                None,
+            )
+        ],
+    ),
+    Case(
+        "json_extract and json_format: keys in order, numbers as Java writes them",
+        """SELECT json_extract('{"b": {"y": 1.50, "x": 1e-7}, "a": 1}', '$.b'), """
+        """json_format(json_extract('{"b": [1e22, 0.0001, -0, 100]}', '$.b'))""",
+        rows=[('{"y":1.5,"x":1.0E-7}', "[1.0E22,1.0E-4,0,100]")],
+    ),
+    Case(
+        "CAST of JSON to VARCHAR: a string unquoted, null as NULL",
+        """SELECT CAST(json_extract('{"a": "x\\"y"}', '$.a') AS varchar), CAST(json_extract('{"a": null}', '$.a') """
+        """AS varchar), CAST(json_extract('{"a": 12345678901234567890123}', '$.a') AS varchar), """
+        "CAST(json_parse('true') AS varchar), TRY_CAST(json_parse('[1]') AS varchar)",
+        rows=[('x"y', None, "12345678901234567890123", "true", None)],
+    ),
+    Case(
+        "CAST of a JSON object to VARCHAR",
+        """SELECT CAST(json_extract('{"a": {"b": 1}}', '$.a') AS varchar)""",
+        error="""Cannot cast '{"b":1}' to varchar""",
+        local="the same error",
+    ),
+    Case(
+        "CAST of a JSON double to VARCHAR",
+        """SELECT CAST(json_extract('{"a": 1.5}', '$.a') AS varchar)""",
+        refused="CAST of the JSON number 1.5 to VARCHAR is not run locally",
+        local="refused (Trino: `1.5E0`; json_extract_scalar gives `1.5`)",
+    ),
+    Case(
+        "JSON text holding a character beyond U+FFFF",
+        """SELECT json_format(json_parse('["\\ud83d\\ude00"]'))""",
+        refused="characters beyond U+FFFF or DEL",
+        local='refused (Trino escapes it: `["\\uD83D\\uDE00"]`)',
+    ),
+    Case(
         "json_size",
         """SELECT json_size('{"a": {"b": 1, "c": 2}}', '$.a'), json_size('{"a": [1, 2, 3]}', '$.a'), """
         """json_size('{"a": 1}', '$.a'), json_size('{"a": 1}', '$.z')""",

@@ -16,6 +16,12 @@ WITH trail AS (
     CASE
       WHEN JSON_TYPE(responseelements, '$.ConsoleLogin') IN ('OBJECT', 'ARRAY')
       THEN NULL
+      WHEN JSON_TYPE(responseelements, '$.ConsoleLogin') IN ('DOUBLE', 'BIGINT', 'UBIGINT')
+      THEN TRINO_JSON_SCALAR(
+        responseelements,
+        responseelements ->> '$.ConsoleLogin',
+        JSON_TYPE(responseelements, '$.ConsoleLogin')
+      )
       ELSE responseelements ->> '$.ConsoleLogin'
     END AS outcome,
     useridentity.arn AS user_arn,

@@ -31,6 +31,12 @@ WITH trail AS (
       DISTINCT CASE
         WHEN JSON_TYPE(requestparameters, '$.secretId') IN ('OBJECT', 'ARRAY')
         THEN NULL
+        WHEN JSON_TYPE(requestparameters, '$.secretId') IN ('DOUBLE', 'BIGINT', 'UBIGINT')
+        THEN TRINO_JSON_SCALAR(
+          requestparameters,
+          requestparameters ->> '$.secretId',
+          JSON_TYPE(requestparameters, '$.secretId')
+        )
         ELSE requestparameters ->> '$.secretId'
       END
     ) >= 3
@@ -47,6 +53,12 @@ SELECT
   CASE
     WHEN JSON_TYPE(requestparameters, '$.secretId') IN ('OBJECT', 'ARRAY')
     THEN NULL
+    WHEN JSON_TYPE(requestparameters, '$.secretId') IN ('DOUBLE', 'BIGINT', 'UBIGINT')
+    THEN TRINO_JSON_SCALAR(
+      requestparameters,
+      requestparameters ->> '$.secretId',
+      JSON_TYPE(requestparameters, '$.secretId')
+    )
     ELSE requestparameters ->> '$.secretId'
   END AS secret_id,
   eventid

@@ -18,11 +18,23 @@ SELECT
     CASE
       WHEN JSON_TYPE(requestparameters, '$.groupId') IN ('OBJECT', 'ARRAY')
       THEN NULL
+      WHEN JSON_TYPE(requestparameters, '$.groupId') IN ('DOUBLE', 'BIGINT', 'UBIGINT')
+      THEN TRINO_JSON_SCALAR(
+        requestparameters,
+        requestparameters ->> '$.groupId',
+        JSON_TYPE(requestparameters, '$.groupId')
+      )
       ELSE requestparameters ->> '$.groupId'
     END,
     CASE
       WHEN JSON_TYPE(responseelements, '$.groupId') IN ('OBJECT', 'ARRAY')
       THEN NULL
+      WHEN JSON_TYPE(responseelements, '$.groupId') IN ('DOUBLE', 'BIGINT', 'UBIGINT')
+      THEN TRINO_JSON_SCALAR(
+        responseelements,
+        responseelements ->> '$.groupId',
+        JSON_TYPE(responseelements, '$.groupId')
+      )
       ELSE responseelements ->> '$.groupId'
     END
   ) AS group_id,

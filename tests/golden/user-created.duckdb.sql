@@ -16,6 +16,12 @@ SELECT
   CASE
     WHEN JSON_TYPE(requestparameters, '$.userName') IN ('OBJECT', 'ARRAY')
     THEN NULL
+    WHEN JSON_TYPE(requestparameters, '$.userName') IN ('DOUBLE', 'BIGINT', 'UBIGINT')
+    THEN TRINO_JSON_SCALAR(
+      requestparameters,
+      requestparameters ->> '$.userName',
+      JSON_TYPE(requestparameters, '$.userName')
+    )
     ELSE requestparameters ->> '$.userName'
   END AS new_user,
   useridentity.arn AS creator,
@@ -34,6 +40,12 @@ WHERE
     OR CASE
       WHEN JSON_TYPE(requestparameters, '$.userName') IN ('OBJECT', 'ARRAY')
       THEN NULL
+      WHEN JSON_TYPE(requestparameters, '$.userName') IN ('DOUBLE', 'BIGINT', 'UBIGINT')
+      THEN TRINO_JSON_SCALAR(
+        requestparameters,
+        requestparameters ->> '$.userName',
+        JSON_TYPE(requestparameters, '$.userName')
+      )
       ELSE requestparameters ->> '$.userName'
     END = 'svc-backup'
   )

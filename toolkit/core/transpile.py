@@ -29,7 +29,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from toolkit.core import datetimes, ipaddresses, regex, semantics
+from toolkit.core import datetimes, ipaddresses, jsontext, regex, semantics
 from toolkit.core.semantics import Numeric
 from toolkit.errors import UsageError
 
@@ -86,14 +86,17 @@ MACROS = {
     "trino_timestamp_text": "(t, p) AS CASE WHEN p = 0 THEN strftime(CAST(t AS TIMESTAMP), '%Y-%m-%d %H:%M:%S') "
     "ELSE left(strftime(CAST(t AS TIMESTAMP_NS), '%Y-%m-%d %H:%M:%S.%n'), 20 + p) END",
     # CAST(x AS VARCHAR) as Trino writes x, from DuckDB's text `t` of it and its DuckDB type `k`
-    # (p: the timestamp's precision where the SQL tells it): a timestamp with time zone (UTC, to the
-    # millisecond) with ` UTC`, a timestamp with its precision's digits, JSON as Trino casts it.
-    "trino_text": "(t, k, p) AS CASE "
+    # (p: the timestamp's precision where the SQL tells it; tried: TRY_CAST): a timestamp with time
+    # zone (UTC, to the millisecond) with ` UTC`, a timestamp with its precision's digits, JSON as
+    # Trino casts it.
+    # Trino's JSON text (toolkit/core/jsontext.py)
+    **jsontext.macros(REFUSAL),
+    "trino_text": "(t, k, p, tried) AS CASE "
     "WHEN k = 'TIMESTAMP WITH TIME ZONE' "
     "THEN strftime(CAST(CAST(t AS TIMESTAMPTZ) AS TIMESTAMP(3)), '%Y-%m-%d %H:%M:%S.%g') || ' UTC' "
     "WHEN k IN ('TIMESTAMP_S', 'TIMESTAMP_MS', 'TIMESTAMP', 'TIMESTAMP_NS') THEN trino_timestamp_text(t, "
     "coalesce(p, CASE k WHEN 'TIMESTAMP_S' THEN 0 WHEN 'TIMESTAMP_MS' THEN 3 WHEN 'TIMESTAMP' THEN 6 ELSE 9 END)) "
-    "ELSE t END",
+    "WHEN k = 'JSON' THEN trino_json_varchar(t, tried) ELSE t END",
     # Trino's substr: position 0, or before the start, and a length of 0 or less give '' (DuckDB
     # reads 0 as 1, counts a negative length backwards and clamps a position before the start).
     "trino_substr": "(s, p) AS CASE WHEN s IS NULL OR p IS NULL THEN NULL "
@@ -466,9 +469,25 @@ def _json_extract(node: exp.JSONExtract | exp.JSONExtractScalar) -> exp.Expr:
                 this=json_type,
                 expressions=[exp.Literal.string("OBJECT"), exp.Literal.string("ARRAY")],
             )
-            reading = exp.Case(ifs=[exp.If(this=is_container, true=exp.null())], default=reading)
+            # a number as written (json_extract_scalar gives its token)
+            is_number = exp.In(
+                this=json_type.copy(),
+                expressions=[exp.Literal.string(k) for k in ("DOUBLE", "BIGINT", "UBIGINT")],
+            )
+            number = exp.Anonymous(
+                this="trino_json_scalar", expressions=[node.this.copy(), reading.copy(), json_type.copy()]
+            )
+            reading = exp.Case(
+                ifs=[exp.If(this=is_container, true=exp.null()), exp.If(this=is_number, true=number)],
+                default=reading,
+            )
         readings.append(reading)
-    return readings[0] if len(readings) == 1 else exp.Coalesce(this=readings[0], expressions=readings[1:])
+    read = readings[0] if len(readings) == 1 else exp.Coalesce(this=readings[0], expressions=readings[1:])
+    shown = node.parent if isinstance(node.parent, exp.Alias) else node
+    if not scalar and isinstance(shown.parent, exp.Select) and shown.arg_key == "expressions":
+        # a result's JSON text: its numbers as Trino writes them
+        return exp.Anonymous(this="trino_json_numbers", expressions=[read])
+    return read
 
 
 def _json_size(node: exp.Anonymous) -> exp.Expr:
@@ -716,9 +735,9 @@ def ipaddress_compared_with_a_literal(node: exp.Expr, context: Context) -> exp.E
     example="SELECT CAST(from_iso8601_timestamp('2022-11-23T21:06:46Z') AS varchar), "
     "CAST(CAST('2022-11-23 21:06:46.5' AS timestamp) AS varchar)",
     rewritten="SELECT TRINO_TEXT(CAST(TRINO_FROM_ISO8601_TIMESTAMP('2022-11-23T21:06:46Z') AS TEXT), "
-    "TYPEOF(TRINO_FROM_ISO8601_TIMESTAMP('2022-11-23T21:06:46Z')), NULL), TRINO_TEXT(CAST(CAST("
+    "TYPEOF(TRINO_FROM_ISO8601_TIMESTAMP('2022-11-23T21:06:46Z')), NULL, FALSE), TRINO_TEXT(CAST(CAST("
     "'2022-11-23 21:06:46.5' AS TIMESTAMP(3)) AS TEXT), TYPEOF(CAST('2022-11-23 21:06:46.5' AS "
-    "TIMESTAMP(3))), 3)",
+    "TIMESTAMP(3))), 3, FALSE)",
     answer=("2022-11-23 21:06:46.000 UTC", "2022-11-23 21:06:46.500"),
 )
 def timestamps_as_text(node: exp.Expr, context: Context) -> exp.Expr | None:
@@ -741,6 +760,7 @@ def timestamps_as_text(node: exp.Expr, context: Context) -> exp.Expr | None:
             exp.cast(operand.copy(), exp.DataType.build("TEXT", dialect="duckdb")),
             exp.Anonymous(this="typeof", expressions=[operand]),
             exp.null() if precision is None else exp.Literal.number(precision),
+            exp.Boolean(this=isinstance(node, exp.TryCast)),
         ],
     )
 
@@ -773,7 +793,7 @@ def timestamps_of_milliseconds(node: exp.Expr, context: Context) -> exp.Expr | N
     example="SELECT CAST(at_timezone(from_iso8601_timestamp('2022-11-23T21:06:46Z'), 'UTC') AS varchar)",
     rewritten="SELECT TRINO_TEXT(CAST(CAST(TRINO_FROM_ISO8601_TIMESTAMP('2022-11-23T21:06:46Z') AS "
     "TIMESTAMPTZ) AS TEXT), TYPEOF(CAST(TRINO_FROM_ISO8601_TIMESTAMP('2022-11-23T21:06:46Z') AS "
-    "TIMESTAMPTZ)), NULL)",
+    "TIMESTAMPTZ)), NULL, FALSE)",
     answer=("2022-11-23 21:06:46.000 UTC",),
 )
 def time_zones_of_utc(node: exp.Expr, context: Context) -> exp.Expr | None:
@@ -857,6 +877,34 @@ def ipaddress_operands(node: exp.Expr, context: Context) -> exp.Expr | None:
 
 
 @fix(
+    example="""SELECT json_format(json_parse('{"b": 1, "a": {"d": [2, 1], "c": 1e-7}}')), """
+    """TRY(json_parse('{"a": '))""",
+    rewritten="""SELECT CAST(TRINO_JSON_PARSE('{"b": 1, "a": {"d": [2, 1], "c": 1e-7}}', FALSE) AS TEXT), """
+    """TRINO_JSON_PARSE('{"a": ', TRUE)""",
+    answer=('{"a":{"c":1.0E-7,"d":[2,1]},"b":1}', None),
+)
+def json_parse_sorts_keys(node: exp.Expr, context: Context) -> exp.Expr | None:
+    """json_parse sorts an object's keys (nested ones too; arrays keep their order) and writes
+    numbers as Java does (`1.0E-7`, `1.5` for `1.50`); json_format writes them so too. DuckDB keeps
+    the keys in order and writes numbers its own way (`1e-7`). TRY(json_parse(x)) is NULL for text
+    that is no JSON."""
+    if isinstance(node, exp.ParseJSON):
+        return exp.Anonymous(this="trino_json_parse", expressions=[node.this, exp.false()])
+    if isinstance(node, exp.JSONFormat):
+        if isinstance(node.this, exp.Anonymous) and node.this.name == "trino_json_parse":
+            return exp.cast(node.this, exp.DataType.build("TEXT", dialect="duckdb"))  # Trino's text already
+        numbers = exp.Anonymous(this="trino_json_numbers", expressions=[node.this])
+        return exp.cast(numbers, exp.DataType.build("TEXT", dialect="duckdb"))
+    if (
+        isinstance(node, exp.Try)
+        and isinstance(node.this, exp.Anonymous)
+        and node.this.name == "trino_json_parse"
+    ):
+        return exp.Anonymous(this="trino_json_parse", expressions=[node.this.expressions[0], exp.true()])
+    return None
+
+
+@fix(
     example="SELECT TRY(CAST('10.0.0.300' AS IPADDRESS)) IS NULL",
     rewritten="SELECT TRINO_TRY_CAST_IPADDRESS('10.0.0.300') IS NULL",
     answer=(True,),
@@ -888,19 +936,25 @@ def decimal_precision_and_scale(node: exp.Expr, context: Context) -> exp.Expr | 
 
 
 @fix(
-    example="""SELECT json_extract_scalar('{"a": {"b": 1}, "c": 2}', '$.a'), """
-    """json_extract_scalar('{"a": {"b": 1}, "c": 2}', '$["c"]')""",
+    example="""SELECT json_extract_scalar('{"a": {}, "c": 2.50}', '$.a'), """
+    """json_extract_scalar('{"a": {}, "c": 2.50}', '$["c"]')""",
     rewritten=(
-        "SELECT CASE WHEN JSON_TYPE('{\"a\": {\"b\": 1}, \"c\": 2}', '$.a') IN ('OBJECT', 'ARRA"
-        'Y\') THEN NULL ELSE \'{"a": {"b": 1}, "c": 2}\' ->> \'$.a\' END, CASE WHEN JSON_TYPE('
-        "'{\"a\": {\"b\": 1}, \"c\": 2}', '$.c') IN ('OBJECT', 'ARRAY') THEN NULL ELSE '{\"a\": {"
-        '"b": 1}, "c": 2}\' ->> \'$.c\' END'
+        "SELECT CASE WHEN JSON_TYPE('{\"a\": {}, \"c\": 2.50}', '$.a') IN ('OBJECT', 'ARRAY') THEN NULL WHEN"
+        " JSON_TYPE('{\"a\": {}, \"c\": 2.50}', '$.a') IN ('DOUBLE', 'BIGINT', 'UBIGINT') THEN TRINO_JSON_SC"
+        'ALAR(\'{"a": {}, "c": 2.50}\', \'{"a": {}, "c": 2.50}\' ->> \'$.a\', JSON_TYPE(\'{"a": {}, "c": 2.50}\''
+        ", '$.a')) ELSE '{\"a\": {}, \"c\": 2.50}' ->> '$.a' END, CASE WHEN JSON_TYPE('{\"a\": {}, \"c\": 2.50}'"
+        ", '$.c') IN ('OBJECT', 'ARRAY') THEN NULL WHEN JSON_TYPE('{\"a\": {}, \"c\": 2.50}', '$.c') IN ('DO"
+        "UBLE', 'BIGINT', 'UBIGINT') THEN TRINO_JSON_SCALAR('{\"a\": {}, \"c\": 2.50}', '{\"a\": {}, \"c\": 2.50"
+        "}' ->> '$.c', JSON_TYPE('{\"a\": {}, \"c\": 2.50}', '$.c')) ELSE '{\"a\": {}, \"c\": 2.50}' ->> '$.c' E"
+        "ND"
     ),
-    answer=(None, "2"),
+    answer=(None, "2.50"),
 )
 def json_paths_and_scalars(node: exp.Expr, context: Context) -> exp.Expr | None:
-    """json_extract / json_extract_scalar with Trino's path syntax (`$["key"]`, `$.a[0]`), and
-    json_extract_scalar of an object or array is NULL (DuckDB's `->>` gives its JSON text)."""
+    """json_extract / json_extract_scalar with Trino's path syntax (`$["key"]`, `$.a[0]`);
+    json_extract_scalar of an object or array is NULL (DuckDB's `->>` gives its JSON text), of a
+    number its text as written (`2.50`: DuckDB gives the double's, `2.5`); json_extract's result
+    has Trino's numbers (`1.0E-7`: DuckDB writes `1e-7`)."""
     if not isinstance(node, exp.JSONExtract | exp.JSONExtractScalar):
         return None
     return _json_extract(node)

@@ -1,0 +1,110 @@
+"""Trino's JSON text on DuckDB: numbers as Trino writes them, object keys sorted by json_parse.
+
+Trino reads JSON with Jackson: json_extract_scalar gives a number's token as written (`1.50`,
+`1e3`); json_parse, json_extract and json_format write numbers as Java does (an integer's digits,
+`0` for `-0`, a double as `Double.toString`: `1.5`, `1.0E-7`, `1.0E20`), and json_parse sorts an
+object's keys (nested objects too; arrays keep their order). DuckDB parses numbers into doubles
+and writes them its own way (`1e-7`, `100000000000000000000.0`), keeping keys in order. The macros
+here give Trino's text, or refuse where they cannot (`REFUSALS`).
+"""
+
+from __future__ import annotations
+
+#: A JSON number token where a value starts (after `[`, `:` or `,`, or at the start): one group.
+NUMBER_TOKEN = r"(?:^|[\[:,])\s*(-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)"
+#: Characters Trino's JSON writer escapes and DuckDB's does not (beyond U+FFFF, DEL).
+ESCAPED_BY_TRINO = r"[\x{10000}-\x{10FFFF}\x{7F}]"
+#: The tokens of compact JSON text: a string, a scalar, or punctuation.
+_TOKEN = r'"(?:[^"\\]|\\.)*"|[^",:\[\]{}\s]+|[,:\[\]{}]'
+#: DuckDB's text of a double that Java writes otherwise: an exponent, or 8 digits and more
+#: before the point, or a value below 0.001 (a cheap test before the exact rewrite).
+_OTHER_DOUBLE = r"[0-9]e|[0-9]{8,}\.[0-9]|(?:^|[^0-9])0\.00[0-9]"
+
+
+def macros(refusal: str) -> dict[str, str]:
+    """The DuckDB macros (name: body), in the order they must be created."""
+    not_escaped = (
+        f"error('{refusal}JSON text holding characters beyond U+FFFF or DEL is not written locally as Athena "
+        "writes it (escaped): run the query on Athena')"
+    )
+    return {
+        # A double's shortest text (DuckDB's: `1e-07`, `123.0`) as Java's Double.toString writes it:
+        # plain from 0.001 to 10^7, else d.dddE<n>. d: the significant digits, x: the exponent.
+        "trino_java_double_d": "(neg, d, x) AS CASE WHEN neg THEN '-' ELSE '' END || CASE WHEN d = '' THEN '0.0' "
+        "WHEN x >= 7 OR x < -3 THEN d[1] || '.' || coalesce(nullif(d[2:], ''), '0') || 'E' || x "
+        "WHEN x >= 0 THEN rpad(d, x + 1, '0')[1:x + 1] || '.' || coalesce(nullif(d[x + 2:], ''), '0') "
+        "ELSE '0.' || repeat('0', -x - 1) || d END",
+        "trino_java_double_m": "(neg, m, e) AS trino_java_double_d(neg, rtrim(ltrim(replace(m, '.', ''), '0'), '0'), "
+        "CAST(e + length(split_part(m, '.', 1)) - 1 "
+        "- (length(replace(m, '.', '')) - length(ltrim(replace(m, '.', ''), '0'))) AS INTEGER))",
+        "trino_java_double": "(a) AS trino_java_double_m(starts_with(a, '-'), split_part(ltrim(a, '-'), 'e', 1), "
+        "CAST(coalesce(nullif(split_part(ltrim(a, '-'), 'e', 2), ''), '0') AS INTEGER))",
+        # A JSON scalar (its DuckDB type and text) as Trino's JSON writer writes it: a double as Java
+        # does, an integer beyond 64 bits (DuckDB keeps its digits) as written, beyond the doubles
+        # as the string "Infinity"; a subnormal double (Java writes 4.9E-324 for 5e-324) refused.
+        "trino_json_atom": "(kind, atom) AS CASE WHEN kind <> 'DOUBLE' THEN atom "
+        "WHEN regexp_full_match(atom, '-?[0-9]+') THEN atom "
+        "WHEN isinf(CAST(atom AS DOUBLE)) THEN CASE WHEN starts_with(atom, '-') THEN '\"-Infinity\"' "
+        "ELSE '\"Infinity\"' END "
+        "WHEN CAST(atom AS DOUBLE) <> 0 AND abs(CAST(atom AS DOUBLE)) < 2.2250738585072014e-308 "
+        f"THEN error('{refusal}the JSON number ' || atom || ' is below the smallest normal double: Athena writes "
+        "it with other digits') ELSE trino_java_double(atom) END",
+        # JSON `j` as Trino writes it: compact, numbers as Trino's (trino_json_atom), an object's
+        # keys sorted (`sorted`, as json_parse gives them) or in order. Built from json_tree:
+        # the nodes ordered by the path of their keys (sorted) or of their positions, each written
+        # with its separator, its key, its value or bracket, and the brackets it closes.
+        "trino_json_text": "(j, sorted) AS CASE WHEN j IS NULL THEN NULL "
+        f"WHEN regexp_matches(CAST(j AS VARCHAR), '{ESCAPED_BY_TRINO}') THEN {not_escaped} ELSE ("
+        "WITH RECURSIVE t AS (SELECT * FROM json_tree(j)), "
+        "walk(id, parent, depth, sortkey, closers, kind, atom, key, ptype) AS ("
+        "SELECT id, NULL::UBIGINT, 0, []::VARCHAR[], []::VARCHAR[], type, atom, key, NULL::VARCHAR "
+        "FROM t WHERE parent IS NULL "
+        "UNION ALL "
+        "SELECT c.id, w.id, w.depth + 1, list_append(w.sortkey, CASE WHEN sorted AND w.kind = 'OBJECT' "
+        "THEN c.key ELSE lpad(CAST(c.id AS VARCHAR), 20, '0') END), "
+        "list_append(w.closers, CASE w.kind WHEN 'ARRAY' THEN ']' ELSE '}' END), "
+        "c.type, c.atom, c.key, w.kind FROM walk AS w JOIN t AS c ON c.parent = w.id) "
+        "SELECT string_agg(piece, '' ORDER BY sortkey) FROM ("
+        "SELECT sortkey, CASE WHEN row_number() OVER (PARTITION BY parent ORDER BY sortkey) > 1 THEN ',' ELSE '' END "
+        "|| CASE WHEN ptype = 'OBJECT' THEN CAST(to_json(key) AS VARCHAR) || ':' ELSE '' END "
+        "|| CASE kind WHEN 'OBJECT' THEN '{' WHEN 'ARRAY' THEN '[' "
+        "ELSE trino_json_atom(kind, CAST(atom AS VARCHAR)) END "
+        "|| CASE WHEN kind IN ('OBJECT', 'ARRAY') AND coalesce(lead(depth) OVER (ORDER BY sortkey), 0) <= depth "
+        "THEN CASE kind WHEN 'OBJECT' THEN '}' ELSE ']' END ELSE '' END "
+        "|| array_to_string(list_reverse(list_slice(closers, "
+        "coalesce(lead(depth) OVER (ORDER BY sortkey), 0) + 1, depth)), '') AS piece FROM walk)) END",
+        # JSON text with Trino's numbers, keys in order (json_extract's, json_format's), from DuckDB's
+        # compact text token by token (no subquery: it may wrap json_parse's); DuckDB's text as it is
+        # where no double in it is written otherwise by Java (most of CloudTrail's).
+        "trino_json_numbers": "(j) AS CASE "
+        f"WHEN regexp_matches(CAST(j AS VARCHAR), '{ESCAPED_BY_TRINO}') THEN {not_escaped} "
+        f"WHEN regexp_matches(CAST(j AS VARCHAR), '{_OTHER_DOUBLE}') THEN CAST(array_to_string(list_transform("
+        f"regexp_extract_all(CAST(j AS VARCHAR), '{_TOKEN}'), lambda k: CASE WHEN "
+        "regexp_full_match(k, '-?[0-9][0-9.eE+-]*') AND regexp_matches(k, '[.eE]') "
+        "THEN trino_json_atom('DOUBLE', k) ELSE k END), '') AS JSON) ELSE j END",
+        # json_parse: the JSON with its keys sorted and Trino's numbers; `tried` (TRY): NULL for
+        # text that is no JSON (DuckDB's TRY takes no subquery).
+        "trino_json_parse": "(x, tried) AS "
+        "CAST(trino_json_text(json(CASE WHEN tried AND NOT json_valid(x) THEN NULL ELSE x END), true) AS JSON)",
+        # json_extract_scalar of a number: its token as written in the JSON text `j` (DuckDB gives
+        # the double's text: 1.5 for 1.50). Found among the text's number tokens of the same value;
+        # two spellings of it (1.5 and 1.50) are refused. An integer's digits are DuckDB's own.
+        "trino_json_number_token": "(j, v, found) AS CASE WHEN len(found) = 1 THEN found[1] "
+        f"ELSE error('{refusal}json_extract_scalar of the number ' || v || ', written more than one way in "
+        "this JSON text, is not run locally (Athena gives the text as written): CAST(json_extract(...) AS "
+        "DOUBLE) reads its value') END",
+        "trino_json_scalar": "(j, v, kind) AS CASE "
+        "WHEN kind = 'DOUBLE' AND NOT regexp_full_match(v, '-?[0-9]+') OR v = '0' AND kind IN ('BIGINT', 'UBIGINT') "
+        "THEN trino_json_number_token(j, v, list_distinct(list_filter(regexp_extract_all(CAST(j AS VARCHAR), "
+        f"'{NUMBER_TOKEN}', 1), lambda n: TRY_CAST(n AS DOUBLE) = TRY_CAST(v AS DOUBLE)))) ELSE v END",
+        # CAST(json AS VARCHAR) as Trino casts: a string unquoted, JSON null as NULL, a boolean or an
+        # integer as written, an object or array an error (`tried`: NULL); a double refused (Trino
+        # writes it as a DOUBLE's text, 1.5E0, with digits of its own).
+        "trino_json_varchar": "(t, tried) AS CASE json_type(t) WHEN 'VARCHAR' THEN t ->> '$' WHEN 'NULL' THEN NULL "
+        "WHEN 'BOOLEAN' THEN t WHEN 'BIGINT' THEN t WHEN 'UBIGINT' THEN t "
+        "WHEN 'DOUBLE' THEN CASE WHEN regexp_full_match(t, '-?[0-9]+') THEN t "
+        f"ELSE error('{refusal}CAST of the JSON number ' || t || ' to VARCHAR is not run locally (Athena "
+        "writes it as a double, e.g. 1.5E0): json_extract_scalar gives its text as written') END "
+        "ELSE CASE WHEN tried THEN NULL "
+        f"ELSE error('{refusal}Cannot cast ''' || t || ''' to varchar') END END",
+    }
