@@ -178,6 +178,17 @@ CASES = [
         ],
     ),
     Case(
+        "json_parse of an object giving a key twice: the last value",
+        """SELECT json_parse('{"a": 1, "b": 0, "a": {"x": 1, "x": [2, {"k": 1, "k": 3}]}}')""",
+        rows=[('{"a":{"x":[2,{"k":3}]},"b":0}',)],
+    ),
+    Case(
+        "CAST of text to JSON: a JSON string",
+        """SELECT json_format(CAST('{"b": 1}' AS JSON)), CAST(x AS JSON), """
+        """json_extract_scalar(CAST('{"a": 1}' AS JSON), '$.a') FROM (VALUES 'a"b') AS t(x)""",
+        rows=[('"{\\"b\\": 1}"', '"a\\"b"', None)],
+    ),
+    Case(
         "json_extract and json_format: keys in order, numbers as Java writes them",
         """SELECT json_extract('{"b": {"y": 1.50, "x": 1e-7}, "a": 1}', '$.b'), """
         """json_format(json_extract('{"b": [1e22, 0.0001, -0, 100]}', '$.b'))""",

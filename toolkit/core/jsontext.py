@@ -50,12 +50,14 @@ def macros(refusal: str) -> dict[str, str]:
         f"THEN error('{refusal}the JSON number ' || atom || ' is below the smallest normal double: Athena writes "
         "it with other digits') ELSE trino_java_double(atom) END",
         # JSON `j` as Trino writes it: compact, numbers as Trino's (trino_json_atom), an object's
-        # keys sorted (`sorted`, as json_parse gives them) or in order. Built from json_tree:
+        # keys sorted (`sorted`, as json_parse gives them: a key given twice keeps its last value) or
+        # in order. Built from json_tree:
         # the nodes ordered by the path of their keys (sorted) or of their positions, each written
         # with its separator, its key, its value or bracket, and the brackets it closes.
         "trino_json_text": "(j, sorted) AS CASE WHEN j IS NULL THEN NULL "
         f"WHEN regexp_matches(CAST(j AS VARCHAR), '{ESCAPED_BY_TRINO}') THEN {not_escaped} ELSE ("
-        "WITH RECURSIVE t AS (SELECT * FROM json_tree(j)), "
+        "WITH RECURSIVE t AS (SELECT *, row_number() OVER (PARTITION BY parent, key ORDER BY id DESC) AS later "
+        "FROM json_tree(j)), "
         "walk(id, parent, depth, sortkey, closers, kind, atom, key, ptype) AS ("
         "SELECT id, NULL::UBIGINT, 0, []::VARCHAR[], []::VARCHAR[], type, atom, key, NULL::VARCHAR "
         "FROM t WHERE parent IS NULL "
@@ -63,7 +65,8 @@ def macros(refusal: str) -> dict[str, str]:
         "SELECT c.id, w.id, w.depth + 1, list_append(w.sortkey, CASE WHEN sorted AND w.kind = 'OBJECT' "
         "THEN c.key ELSE lpad(CAST(c.id AS VARCHAR), 20, '0') END), "
         "list_append(w.closers, CASE w.kind WHEN 'ARRAY' THEN ']' ELSE '}' END), "
-        "c.type, c.atom, c.key, w.kind FROM walk AS w JOIN t AS c ON c.parent = w.id) "
+        "c.type, c.atom, c.key, w.kind FROM walk AS w JOIN t AS c ON c.parent = w.id "
+        "WHERE c.later = 1 OR NOT sorted) "
         "SELECT string_agg(piece, '' ORDER BY sortkey) FROM ("
         "SELECT sortkey, CASE WHEN row_number() OVER (PARTITION BY parent ORDER BY sortkey) > 1 THEN ',' ELSE '' END "
         "|| CASE WHEN ptype = 'OBJECT' THEN CAST(to_json(key) AS VARCHAR) || ':' ELSE '' END "

@@ -16,8 +16,9 @@ IPPREFIX and its functions, which Athena's Trino does not have. Regular expressi
 Not fixed, so templates coalesce around them: `any_match` over an empty array (Trino false, DuckDB
 NULL; `all_match` / `none_match`: Trino true) and a lambda that answers NULL (Trino's answer is
 NULL unless another element decides it, DuckDB skips the NULL).
-Not fixed, so templates keep off them: `CAST(timestamp AS varchar)` (the text differs),
-`format_datetime`, `parse_datetime`, `at_timezone`, `url_extract_host`, `map_agg`.
+Not fixed, so templates keep off them: `parse_datetime` and time zones other than UTC (refused),
+`url_extract_host`, `map_agg`. Dates and times as text: `toolkit.core.datetimes`; JSON text as
+Trino writes it: `toolkit.core.jsontext`.
 """
 
 from __future__ import annotations
@@ -89,6 +90,8 @@ MACROS = {
     # (p: the timestamp's precision where the SQL tells it; tried: TRY_CAST): a timestamp with time
     # zone (UTC, to the millisecond) with ` UTC`, a timestamp with its precision's digits, JSON as
     # Trino casts it.
+    # CAST(x AS JSON): text becomes a JSON string in Trino (DuckDB parses it)
+    "trino_to_json": "(x) AS CASE WHEN typeof(x) = 'VARCHAR' THEN to_json(x) ELSE CAST(x AS JSON) END",
     # Trino's JSON text (toolkit/core/jsontext.py)
     **jsontext.macros(REFUSAL),
     "trino_text": "(t, k, p, tried) AS CASE "
@@ -763,6 +766,23 @@ def timestamps_as_text(node: exp.Expr, context: Context) -> exp.Expr | None:
             exp.Boolean(this=isinstance(node, exp.TryCast)),
         ],
     )
+
+
+@fix(
+    example="""SELECT json_format(CAST('{"b": 1}' AS JSON))""",
+    rewritten="""SELECT CAST(TRINO_JSON_NUMBERS(TRINO_TO_JSON('{"b": 1}')) AS TEXT)""",
+    answer=('"{\\"b\\": 1}"',),
+)
+def text_cast_to_json(node: exp.Expr, context: Context) -> exp.Expr | None:
+    """CAST(text AS JSON) is a JSON string holding the text in Trino (json_parse reads text as
+    JSON); DuckDB's cast parses it."""
+    if not isinstance(node, exp.Cast) or node.to.this != exp.DataType.Type.JSON:
+        return None
+    if context.kinds is not None:  # an IP address's cast is ipaddresses' (Trino's error)
+        told = context.kinds.get(id(node), [semantics.UNKNOWN])[0]
+        if told in (semantics.IPADDRESS, semantics.UNKNOWN):
+            return None
+    return exp.Anonymous(this="trino_to_json", expressions=[node.this])
 
 
 @fix(
