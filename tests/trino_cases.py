@@ -290,6 +290,29 @@ CASES = [
         ],
     ),
     Case(
+        "CAST of text to a timestamp: a space before the time, UTC or no zone",
+        "SELECT CAST(x AS varchar), CAST(CAST(x AS timestamp) AS varchar), CAST(CAST(x AS timestamp with time zone) "
+        "AS varchar), TRY_CAST(replace(x, ' ', 'T') AS timestamp) "
+        "FROM (VALUES '2022-1-2 1:2:3.1235 UTC', '2022-11-23 21:06:46Z', '2022-11-23 21:06') AS t(x)",
+        rows=[
+            ("2022-1-2 1:2:3.1235 UTC", "2022-01-02 01:02:03.124", "2022-01-02 01:02:03.124 UTC", None),
+            ("2022-11-23 21:06:46Z", "2022-11-23 21:06:46.000", "2022-11-23 21:06:46.000 UTC", None),
+            ("2022-11-23 21:06", "2022-11-23 21:06:00.000", "2022-11-23 21:06:00.000 UTC", None),
+        ],
+    ),
+    Case(
+        "CAST of CloudTrail's eventtime text to a timestamp",
+        "SELECT CAST(x AS timestamp) FROM (VALUES '2022-11-23T21:06:46Z') AS t(x)",
+        error="Value cannot be cast to timestamp: 2022-11-23T21:06:46Z",
+        local="the same error (from_iso8601_timestamp reads it)",
+    ),
+    Case(
+        "CAST of text with another time zone to a timestamp",
+        "SELECT CAST(x AS timestamp with time zone) FROM (VALUES '2022-11-23 21:06:46 +02:00') AS t(x)",
+        refused="CAST of text with a time zone other than UTC to a timestamp is not run locally",
+        local="refused (Trino keeps the zone: `2022-11-23 21:06:46.000 +02:00`)",
+    ),
+    Case(
         "AT TIME ZONE, at_timezone and with_timezone with UTC",
         "SELECT CAST(from_iso8601_timestamp('2022-11-23T21:06:46Z') AT TIME ZONE 'UTC' AS varchar), "
         "CAST(at_timezone(from_iso8601_timestamp('2022-11-23T21:06:46Z'), 'Etc/UTC') AS varchar), "

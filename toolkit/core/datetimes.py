@@ -81,6 +81,26 @@ _MYSQL_PARSE = {
 }
 
 
+#: Text Trino casts to a timestamp, as the local engine reads it: a date, then one space and a
+#: time (seconds and a fraction optional), then UTC by one of its names or no zone.
+TIMESTAMP_TEXT = (
+    r"\s*[0-9]{4,}-[0-9]{1,2}-[0-9]{1,2}( [0-9]{1,2}:[0-9]{1,2}(:[0-9]{1,2}(\.[0-9]+)?)?)?"
+    r"\s*(UTC|Z|GMT|\+00:00)?\s*"
+)
+#: The same with another zone, which Trino reads (and keeps, with a time zone): refused locally.
+ZONED_TIMESTAMP_TEXT = (
+    r"\s*[0-9]{4,}-[0-9]{1,2}-[0-9]{1,2}( [0-9]{1,2}:[0-9]{1,2}(:[0-9]{1,2}(\.[0-9]+)?)?)?"
+    r"\s*([A-Za-z][A-Za-z0-9_/+-]*|[+-][0-9]{1,2}(:?[0-9]{2})?)\s*"
+)
+#: A zone of UTC at the end of a timestamp's text (DuckDB's cast reads the text without it).
+UTC_SUFFIX = r"\s*(UTC|Z|GMT|\+00:00)?\s*$"
+#: The local engine's refusal of a timestamp's text with a zone other than UTC.
+ZONED_TEXT_REFUSAL = (
+    "CAST of text with a time zone other than UTC to a timestamp is not run locally (Athena reads the "
+    "zone): write the time in UTC, or run the query on Athena"
+)
+
+
 @dataclass(frozen=True)
 class Piece:
     """Part of a pattern: literal text, a strftime format, or a DuckDB expression over `{v}`."""

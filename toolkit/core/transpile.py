@@ -23,6 +23,7 @@ Trino writes it: `toolkit.core.jsontext`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -83,6 +84,18 @@ MACROS = {
     # pattern is one space; the local engine's patterns have single spaces only).
     "trino_date_parse_text": "(x) AS CASE WHEN regexp_matches(x, '^\\s|\\s$|\\s\\s|[\\t\\n\\r\\f\\v]') "
     f"THEN error('{REFUSAL}Invalid format: \"' || x || '\"') ELSE x END",
+    # CAST(text AS timestamp [with time zone]): what Trino reads (a space before the time, not a
+    # T; no zone or UTC), else Trino's error (NULL when `tried`: TRY_CAST); another zone refused.
+    "trino_timestamp_text_in": "(x, tried) AS CASE "
+    f"WHEN regexp_full_match(x, '{datetimes.TIMESTAMP_TEXT}') "
+    f"THEN trim(regexp_replace(x, '{datetimes.UTC_SUFFIX}', '')) "
+    f"WHEN regexp_full_match(x, '{datetimes.ZONED_TIMESTAMP_TEXT}') "
+    f"THEN error('{REFUSAL}{datetimes.ZONED_TEXT_REFUSAL}') "
+    f"WHEN tried THEN NULL ELSE error('{REFUSAL}Value cannot be cast to timestamp: ' || x) END",
+    "trino_timestamp": "(x, tried) AS CASE WHEN typeof(x) <> 'VARCHAR' THEN CAST(x AS TIMESTAMP(3)) "
+    "ELSE CAST(trino_timestamp_text_in(CAST(x AS VARCHAR), tried) AS TIMESTAMP(3)) END",
+    "trino_timestamptz": "(x, tried) AS CASE WHEN typeof(x) <> 'VARCHAR' THEN CAST(x AS TIMESTAMPTZ) "
+    "ELSE CAST(CAST(trino_timestamp_text_in(CAST(x AS VARCHAR), tried) AS TIMESTAMP(3)) AS TIMESTAMPTZ) END",
     # A timestamp's text `t` (DuckDB's) as Trino writes a timestamp(p): p fractional digits.
     "trino_timestamp_text": "(t, p) AS CASE WHEN p = 0 THEN strftime(CAST(t AS TIMESTAMP), '%Y-%m-%d %H:%M:%S') "
     "ELSE left(strftime(CAST(t AS TIMESTAMP_NS), '%Y-%m-%d %H:%M:%S.%n'), 20 + p) END",
@@ -379,6 +392,20 @@ _ZONE_OF_A_TIMESTAMP = (
     "format_datetime for TIMESTAMP type, cannot use 'Z' nor 'z' in format, as this type does not "
     "contain TZ information"
 )
+
+
+def _timestamp_text_in(text: str, tried: bool) -> str | None:
+    """A text literal CAST to a timestamp, as DuckDB's cast reads what Trino reads (None for
+    TRY_CAST of what Trino refuses); else Trino's error, or the local engine's refusal."""
+    if re.fullmatch(datetimes.TIMESTAMP_TEXT, text):
+        return re.sub(datetimes.UTC_SUFFIX, "", text).strip()
+    if re.fullmatch(datetimes.ZONED_TIMESTAMP_TEXT, text):
+        raise UsageError(datetimes.ZONED_TEXT_REFUSAL)
+    if tried:
+        return None
+    raise UsageError(
+        f"Value cannot be cast to timestamp: {text}", "write YYYY-MM-DD hh:mm:ss (a space, no T)"
+    )
 
 
 def _to_plain_varchar(to: exp.DataType) -> bool:
@@ -793,11 +820,28 @@ def text_cast_to_json(node: exp.Expr, context: Context) -> exp.Expr | None:
 )
 def timestamps_of_milliseconds(node: exp.Expr, context: Context) -> exp.Expr | None:
     """CAST(x AS timestamp), date_parse and localtimestamp give a timestamp(3) in Trino (a cast
-    rounds to the millisecond); DuckDB's TIMESTAMP keeps microseconds. date_parse's pattern is
+    rounds to the millisecond); DuckDB's TIMESTAMP keeps microseconds. Text CAST to a timestamp
+    (with time zone too) needs a space before the time: CloudTrail's `2022-11-23T21:06:46Z` is
+    Trino's error, which DuckDB reads; a zone other than UTC is refused. date_parse's pattern is
     read as Trino reads it (`%i` is minutes)."""
-    if isinstance(node, exp.Cast) and node.to.this == exp.DataType.Type.TIMESTAMP and not node.to.expressions:
-        node.set("to", exp.DataType.build("TIMESTAMP(3)"))
-        return node
+    kind = node.to.this if isinstance(node, exp.Cast) else None
+    if isinstance(node, exp.Cast) and kind in (exp.DataType.Type.TIMESTAMP, exp.DataType.Type.TIMESTAMPTZ):
+        if node.to.expressions and _timestamp_precision(node) != 3:
+            return None  # a literal (TIMESTAMP '...') or another precision: DuckDB's cast
+        tried = isinstance(node, exp.TryCast)
+        if isinstance(node.this, exp.Literal) and node.this.is_string:  # read here, before the query
+            text = _timestamp_text_in(node.this.name, tried)
+            if text is None:
+                return exp.cast(exp.null(), exp.DataType.build("TIMESTAMP(3)"))
+            node.set("this", exp.Literal.string(text))
+            node.set("to", exp.DataType.build("TIMESTAMP(3)"))
+            return (
+                node
+                if kind == exp.DataType.Type.TIMESTAMP
+                else exp.cast(node, exp.DataType.build("TIMESTAMPTZ"))
+            )
+        name = "trino_timestamp" if kind == exp.DataType.Type.TIMESTAMP else "trino_timestamptz"
+        return exp.Anonymous(this=name, expressions=[node.this, exp.Boolean(this=tried)])
     if isinstance(node, exp.Localtimestamp):
         return exp.cast(node, exp.DataType.build("TIMESTAMP(3)"))
     if isinstance(node, exp.Anonymous) and node.name.lower() == "date_parse" and len(node.expressions) == 2:
