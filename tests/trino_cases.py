@@ -313,6 +313,27 @@ CASES = [
         local="refused (Trino keeps the zone: `2022-11-23 21:06:46.000 +02:00`)",
     ),
     Case(
+        "CAST of a timestamp with time zone to VARCHAR: its precision's digits",
+        "SELECT CAST(TIMESTAMP '2022-11-23 21:06:46 UTC' AS varchar), "
+        "CAST(TIMESTAMP '2022-11-23 21:06:46.12 UTC' AS varchar), "
+        "CAST(CAST('2022-11-23 21:06:46' AS timestamp(6) with time zone) AS varchar), "
+        "CAST(CAST(TIMESTAMP '2022-11-23 21:06:46.1235' AS timestamp with time zone) AS varchar)",
+        rows=[
+            (
+                "2022-11-23 21:06:46 UTC",
+                "2022-11-23 21:06:46.12 UTC",
+                "2022-11-23 21:06:46.000000 UTC",
+                "2022-11-23 21:06:46.124 UTC",
+            )
+        ],
+    ),
+    Case(
+        "a timestamp literal with another time zone",
+        "SELECT CAST(TIMESTAMP '2022-11-23 21:06:46 Europe/Paris' AS varchar)",
+        refused="CAST of text with a time zone other than UTC to a timestamp is not run locally",
+        local="refused (Trino keeps the zone: `2022-11-23 21:06:46 Europe/Paris`)",
+    ),
+    Case(
         "AT TIME ZONE, at_timezone and with_timezone with UTC",
         "SELECT CAST(from_iso8601_timestamp('2022-11-23T21:06:46Z') AT TIME ZONE 'UTC' AS varchar), "
         "CAST(at_timezone(from_iso8601_timestamp('2022-11-23T21:06:46Z'), 'Etc/UTC') AS varchar), "

@@ -94,7 +94,7 @@ MACROS = {
     f"WHEN tried THEN NULL ELSE error('{REFUSAL}Value cannot be cast to timestamp: ' || x) END",
     "trino_timestamp": "(x, tried) AS CASE WHEN typeof(x) <> 'VARCHAR' THEN CAST(x AS TIMESTAMP(3)) "
     "ELSE CAST(trino_timestamp_text_in(CAST(x AS VARCHAR), tried) AS TIMESTAMP(3)) END",
-    "trino_timestamptz": "(x, tried) AS CASE WHEN typeof(x) <> 'VARCHAR' THEN CAST(x AS TIMESTAMPTZ) "
+    "trino_timestamptz": "(x, tried) AS CASE WHEN typeof(x) <> 'VARCHAR' THEN CAST(CAST(x AS TIMESTAMP(3)) AS TIMESTAMPTZ) "
     "ELSE CAST(CAST(trino_timestamp_text_in(CAST(x AS VARCHAR), tried) AS TIMESTAMP(3)) AS TIMESTAMPTZ) END",
     # A timestamp's text `t` (DuckDB's) as Trino writes a timestamp(p): p fractional digits.
     "trino_timestamp_text": "(t, p) AS CASE WHEN p = 0 THEN strftime(CAST(t AS TIMESTAMP), '%Y-%m-%d %H:%M:%S') "
@@ -108,8 +108,9 @@ MACROS = {
     # Trino's JSON text (toolkit/core/jsontext.py)
     **jsontext.macros(REFUSAL),
     "trino_text": "(t, k, p, tried) AS CASE "
-    "WHEN k = 'TIMESTAMP WITH TIME ZONE' "
-    "THEN strftime(CAST(CAST(t AS TIMESTAMPTZ) AS TIMESTAMP(3)), '%Y-%m-%d %H:%M:%S.%g') || ' UTC' "
+    "WHEN k = 'TIMESTAMP WITH TIME ZONE' THEN CASE WHEN coalesce(p, 3) = 3 "
+    "THEN strftime(CAST(CAST(t AS TIMESTAMPTZ) AS TIMESTAMP(3)), '%Y-%m-%d %H:%M:%S.%g') "
+    "ELSE trino_timestamp_text(CAST(CAST(CAST(t AS TIMESTAMPTZ) AS TIMESTAMP) AS VARCHAR), p) END || ' UTC' "
     "WHEN k IN ('TIMESTAMP_S', 'TIMESTAMP_MS', 'TIMESTAMP', 'TIMESTAMP_NS') THEN trino_timestamp_text(t, "
     "coalesce(p, CASE k WHEN 'TIMESTAMP_S' THEN 0 WHEN 'TIMESTAMP_MS' THEN 3 WHEN 'TIMESTAMP' THEN 6 ELSE 9 END)) "
     "WHEN k = 'JSON' THEN trino_json_varchar(t, tried) ELSE t END",
@@ -417,6 +418,7 @@ def _timestamp_precision(node: exp.Expr) -> int | None:
     if isinstance(node, exp.Cast) and node.to.this in (
         exp.DataType.Type.TIMESTAMP,
         exp.DataType.Type.TIMESTAMPNTZ,
+        exp.DataType.Type.TIMESTAMPTZ,
     ):
         if not node.to.expressions:
             return 3
@@ -827,6 +829,9 @@ def timestamps_of_milliseconds(node: exp.Expr, context: Context) -> exp.Expr | N
     kind = node.to.this if isinstance(node, exp.Cast) else None
     if isinstance(node, exp.Cast) and kind in (exp.DataType.Type.TIMESTAMP, exp.DataType.Type.TIMESTAMPTZ):
         if node.to.expressions and _timestamp_precision(node) != 3:
+            literal = node.this if isinstance(node.this, exp.Literal) and node.this.is_string else None
+            if literal is not None and kind == exp.DataType.Type.TIMESTAMPTZ:  # TIMESTAMP '... zone'
+                _timestamp_text_in(literal.name, tried=False)  # another zone: refused
             return None  # a literal (TIMESTAMP '...') or another precision: DuckDB's cast
         tried = isinstance(node, exp.TryCast)
         if isinstance(node.this, exp.Literal) and node.this.is_string:  # read here, before the query
@@ -857,7 +862,7 @@ def timestamps_of_milliseconds(node: exp.Expr, context: Context) -> exp.Expr | N
     example="SELECT CAST(at_timezone(from_iso8601_timestamp('2022-11-23T21:06:46Z'), 'UTC') AS varchar)",
     rewritten="SELECT TRINO_TEXT(CAST(CAST(TRINO_FROM_ISO8601_TIMESTAMP('2022-11-23T21:06:46Z') AS "
     "TIMESTAMPTZ) AS TEXT), TYPEOF(CAST(TRINO_FROM_ISO8601_TIMESTAMP('2022-11-23T21:06:46Z') AS "
-    "TIMESTAMPTZ)), NULL, FALSE)",
+    "TIMESTAMPTZ)), 3, FALSE)",
     answer=("2022-11-23 21:06:46.000 UTC",),
 )
 def time_zones_of_utc(node: exp.Expr, context: Context) -> exp.Expr | None:
