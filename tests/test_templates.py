@@ -315,7 +315,10 @@ def test_run_from_the_command_line(sample_root, answers):
         f"user_name={answers.rogue_user}",
         "--source",
         str(sample_root),
-        "--all-time",
+        "--start",  # the day of the creation (what the template finds over all time: test_cache)
+        answers.rogue_user_time[:10],
+        "--end",
+        f"{answers.rogue_user_time[:10]}T23:59:59Z",
         "--format",
         "json",
     )
