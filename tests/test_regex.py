@@ -41,6 +41,7 @@ def test_dollar_matches_before_a_final_newline_where_nothing_follows_it(pattern,
         ("a{2,3}?", "a{2,3}?"),
         ("(?i)x(?s:.)", "(?i)x(?s:.)"),
         (r"[\w.-]+@\d", r"[\w.-]+@\d"),
+        (r"\p{L}\pN[\p{Lu}]\P{Greek}", r"\p{L}\pN[\p{Lu}]\P{Greek}"),
     ],
 )
 def test_what_differs_in_spelling_is_rewritten(pattern, re2):
@@ -65,6 +66,9 @@ def test_what_differs_in_spelling_is_rewritten(pattern, re2):
         ("x{1001}", "a repetition above 1000"),
         ("[]a]", "first character is ]"),
         ("[ab", "not closed"),
+        (r"\p{Alpha}+", r"the property class \p{Alpha}"),  # RE2 does not know it (DuckDB's error)
+        (r"[\P{Punct}]", r"the property class \P{Punct}"),
+        (r"\p{^L}", r"the property class \p{^L}"),  # joni refuses it; RE2 reads a negation
     ],
 )
 def test_what_re2_cannot_match_alike_is_refused(pattern, said):
@@ -108,3 +112,9 @@ def test_replacement_refuses_what_trino_refuses(pattern, written, error):
     with pytest.raises(UsageError) as refused:
         regex.replacement(written, regex.translate(pattern))
     assert refused.value.message == error
+
+
+def test_a_word_boundary_refused_says_what_to_write():
+    with pytest.raises(UsageError) as refused:
+        regex.translate(r"(?i)\bpython\b")
+    assert refused.value.hint is not None and "(^|[^A-Za-z0-9_])word([^A-Za-z0-9_]|$)" in refused.value.hint

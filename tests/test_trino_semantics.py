@@ -108,3 +108,43 @@ def test_the_readme_table_lists_every_case_and_nothing_else():
     for row in rows:
         case = by_sql[row[1].strip("`").replace("\\|", "|")]
         assert row[0] == case.what and row[3] == case.local
+
+
+@pytest.mark.parametrize(
+    ("sql", "said", "hint"),
+    [
+        # CloudTrail's eventtime CAST: Trino's error, and what reads it
+        (
+            "SELECT CAST(x AS timestamp) FROM (VALUES '2022-11-23T21:06:46Z') AS t(x)",
+            "Value cannot be cast to timestamp",
+            "from_iso8601_timestamp(eventtime)",
+        ),
+        (
+            "SELECT CAST(x AS date) FROM (VALUES '2022-11-23T21:06:46Z') AS t(x)",
+            "Value cannot be cast to date",
+            "from_iso8601_timestamp(eventtime)",
+        ),
+        # sourceipaddress holds service names
+        (
+            "SELECT CAST(x AS IPADDRESS) FROM (VALUES 'ec2.amazonaws.com') AS t(x)",
+            "Cannot cast value to IPADDRESS",
+            "try()",
+        ),
+        # a function DuckDB lacks (Trino's, or a typo): said as such, not as DuckDB's catalog error
+        (
+            "SELECT url_extract_host('https://example.com/a')",
+            "the function url_extract_host is not run locally",
+            "--engine athena",
+        ),
+        (
+            "SELECT form_iso8601_timestamp('2022-11-23T21:06:46Z')",
+            "the function form_iso8601_timestamp is not run locally",
+            "check its name",
+        ),
+    ],
+)
+def test_common_mistakes_say_what_to_write(con, sql, said, hint):
+    with pytest.raises(UsageError) as raised:
+        run_local(con, sql)
+    assert raised.value.message.startswith(said) and "Catalog Error" not in str(raised.value)
+    assert raised.value.hint is not None and hint in raised.value.hint

@@ -10,7 +10,7 @@ tests (tests/conformance/) run every case with `rows` or `error` on a real Trino
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -305,6 +305,30 @@ CASES = [
         "SELECT CAST(x AS timestamp) FROM (VALUES '2022-11-23T21:06:46Z') AS t(x)",
         error="Value cannot be cast to timestamp: 2022-11-23T21:06:46Z",
         local="the same error (from_iso8601_timestamp reads it)",
+    ),
+    Case(
+        "CAST of CloudTrail's eventtime text to a date",
+        "SELECT CAST(x AS date) FROM (VALUES '2022-11-23T21:06:46Z') AS t(x)",
+        error="Value cannot be cast to date: 2022-11-23T21:06:46Z",
+        local="the same error (DuckDB reads the date and drops the time)",
+    ),
+    Case(
+        "CAST of text to a date: spaces around, a one-digit month and day; a time after it",
+        "SELECT CAST(x AS date), TRY_CAST(y AS date), CAST(CAST(x AS date) AS varchar) "
+        "FROM (VALUES (' 2022-7-4 ', '2022-11-23 21:06:46')) AS t(x, y)",
+        rows=[(date(2022, 7, 4), None, "2022-07-04")],
+    ),
+    Case(
+        "from_unixtime with UTC as its zone, or offsets of 0",
+        "SELECT CAST(from_unixtime(1669237606, 'UTC') AS varchar), CAST(from_unixtime(1669237606, 0, 0) AS "
+        "varchar), hour(from_unixtime(1669237606, 'UTC'))",
+        rows=[("2022-11-23 21:06:46.000 UTC", "2022-11-23 21:06:46.000 UTC", 21)],
+    ),
+    Case(
+        "from_unixtime with another zone",
+        "SELECT hour(from_unixtime(1669237606, 'America/New_York')), hour(from_unixtime(1669237606, -5, 0))",
+        refused="from_unixtime with a time zone other than UTC is not run locally",
+        local="refused (Trino keeps the zone: 16 and 16; the zone was dropped, giving 21)",
     ),
     Case(
         "CAST of text with another time zone to a timestamp",

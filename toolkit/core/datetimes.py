@@ -92,6 +92,9 @@ ZONED_TIMESTAMP_TEXT = (
     r"\s*[0-9]{4,}-[0-9]{1,2}-[0-9]{1,2}( [0-9]{1,2}:[0-9]{1,2}(:[0-9]{1,2}(\.[0-9]+)?)?)?"
     r"\s*([A-Za-z][A-Za-z0-9_/+-]*|[+-][0-9]{1,2}(:?[0-9]{2})?)\s*"
 )
+#: Text Trino casts to a date: a year of any digits (a sign allowed), a month and a day, spaces
+#: around (`2022-11-23`, ` 2022-7-4 `); a time after it is Trino's error, which DuckDB reads.
+DATE_TEXT = r"\s*[+-]?[0-9]+-[0-9]{1,2}-[0-9]{1,2}\s*"
 #: A zone of UTC at the end of a timestamp's text (DuckDB's cast reads the text without it).
 UTC_SUFFIX = r"\s*(UTC|Z|GMT|\+00:00)?\s*$"
 #: The local engine's refusal of a timestamp's text with a zone other than UTC.

@@ -25,6 +25,17 @@ _SPACE = r"\t\n\x0B\f\r "
 _SAME_ESCAPES = frozenset("dDwWtnrfa")
 _REPEAT = re.compile(r"\{(\d+)(,(\d*))?\}")
 _HINT = "rewrite it without that construct, or run the query on Athena"
+#: What to write for `\b` (RE2's word boundary is ASCII's; joni's takes other letters too).
+_WORD_BOUNDARY_HINT = (
+    "for a boundary of ASCII words write (^|[^A-Za-z0-9_])word([^A-Za-z0-9_]|$), or run the query on Athena"
+)
+#: Unicode properties both read alike: general categories and common scripts (joni also reads
+#: POSIX-like names, `\p{Alpha}`, which RE2 does not know).
+_PROPERTIES = frozenset(
+    "C Cc Cf Co Cs L Ll Lm Lo Lt Lu M Mc Me Mn N Nd Nl No P Pc Pd Pe Pf Pi Po Ps S Sc Sk Sm So Z Zl Zp Zs "
+    "Arabic Armenian Bengali Cyrillic Devanagari Georgian Greek Han Hangul Hebrew Hiragana Katakana "
+    "Latin Thai".split()
+)
 
 
 @dataclass
@@ -43,11 +54,11 @@ class Pattern:
     names: dict[str, int] = field(default_factory=dict)
 
 
-def _refuse(pattern: str, what: str) -> UsageError:
+def _refuse(pattern: str, what: str, hint: str = _HINT) -> UsageError:
     return UsageError(
         f"the regular expression '{pattern}' uses {what}, which Athena's regular expressions (joni) "
         "and the local engine's (RE2) do not read alike",
-        _HINT,
+        hint,
     )
 
 
@@ -75,8 +86,8 @@ class _Reader:
         self.tail.append(both if tail is None else tail)
         self.tokens.append(token)
 
-    def refuse(self, what: str) -> UsageError:
-        return _refuse(self.text, what)
+    def refuse(self, what: str, hint: str = _HINT) -> UsageError:
+        return _refuse(self.text, what, hint)
 
     def read(self) -> Pattern:
         text = self.text
@@ -166,7 +177,11 @@ class _Reader:
             if match is None:
                 raise self.refuse(f"\\{char} not followed by a property name")
             self.at = match.end()
+            if match.group(0).strip("{}") not in _PROPERTIES:  # (joni refuses `{^L}`)
+                raise self.refuse(f"the property class \\{char}{match.group(0)}")
             return f"\\{char}{match.group(0)}"
+        if char in "bB":
+            raise self.refuse(f"the escape \\{char}", _WORD_BOUNDARY_HINT)
         if char.isalnum() or not char.isascii():
             raise self.refuse(f"the escape \\{char}")
         return "\\" + char

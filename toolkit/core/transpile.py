@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -92,6 +93,10 @@ MACROS = {
     f"WHEN regexp_full_match(x, '{datetimes.ZONED_TIMESTAMP_TEXT}') "
     f"THEN error('{REFUSAL}{datetimes.ZONED_TEXT_REFUSAL}') "
     f"WHEN tried THEN NULL ELSE error('{REFUSAL}Value cannot be cast to timestamp: ' || x) END",
+    # CAST(text AS date): what Trino reads (a date alone), else Trino's error (NULL when `tried`).
+    "trino_date": "(x, tried) AS CASE WHEN typeof(x) <> 'VARCHAR' THEN CAST(x AS DATE) "
+    f"WHEN regexp_full_match(CAST(x AS VARCHAR), '{datetimes.DATE_TEXT}') THEN CAST(trim(CAST(x AS VARCHAR)) AS DATE) "
+    f"WHEN tried THEN NULL ELSE error('{REFUSAL}Value cannot be cast to date: ' || CAST(x AS VARCHAR)) END",
     "trino_timestamp": "(x, tried) AS CASE WHEN typeof(x) <> 'VARCHAR' THEN CAST(x AS TIMESTAMP(3)) "
     "ELSE CAST(trino_timestamp_text_in(CAST(x AS VARCHAR), tried) AS TIMESTAMP(3)) END",
     "trino_timestamptz": "(x, tried) AS CASE WHEN typeof(x) <> 'VARCHAR' THEN CAST(CAST(x AS TIMESTAMP(3)) AS TIMESTAMPTZ) "
@@ -395,6 +400,22 @@ _ZONE_OF_A_TIMESTAMP = (
 )
 
 
+def hint_for(refusal: str) -> str | None:
+    """What to write instead, for an error the rewritten SQL raised when it ran (`REFUSAL`)."""
+    if refusal.startswith(("Value cannot be cast to date: ", "Value cannot be cast to timestamp: ")):
+        return ISO8601_HINT
+    if refusal.startswith("Cannot cast value to IPADDRESS: "):
+        return (
+            "sourceipaddress also holds service names such as ec2.amazonaws.com: wrap the CAST in try(), "
+            "or search with --source-ip"
+        )
+    return None
+
+
+#: What to write for CloudTrail's times (`eventtime`: `2022-11-23T21:06:46Z`), which a CAST refuses.
+ISO8601_HINT = "read ISO 8601 text such as eventtime with from_iso8601_timestamp(eventtime)"
+
+
 def _timestamp_text_in(text: str, tried: bool) -> str | None:
     """A text literal CAST to a timestamp, as DuckDB's cast reads what Trino reads (None for
     TRY_CAST of what Trino refuses); else Trino's error, or the local engine's refusal."""
@@ -405,7 +426,8 @@ def _timestamp_text_in(text: str, tried: bool) -> str | None:
     if tried:
         return None
     raise UsageError(
-        f"Value cannot be cast to timestamp: {text}", "write YYYY-MM-DD hh:mm:ss (a space, no T)"
+        f"Value cannot be cast to timestamp: {text}",
+        f"write YYYY-MM-DD hh:mm:ss (a space, no T), or {ISO8601_HINT}",
     )
 
 
@@ -815,6 +837,26 @@ def text_cast_to_json(node: exp.Expr, context: Context) -> exp.Expr | None:
 
 
 @fix(
+    example="SELECT TRY_CAST('2022-11-23T21:06:46Z' AS date), CAST(' 2022-7-4 ' AS date)",
+    rewritten="SELECT CAST(NULL AS DATE), CAST('2022-7-4' AS DATE)",
+    answer=(None, date(2022, 7, 4)),
+)
+def text_cast_to_a_date(node: exp.Expr, context: Context) -> exp.Expr | None:
+    """Text CAST to a date: Trino reads a date alone (spaces around), and fails on a time after
+    it (`CAST(eventtime AS date)`: CloudTrail's `2022-11-23T21:06:46Z`), which DuckDB reads."""
+    if not isinstance(node, exp.Cast) or node.to.this != exp.DataType.Type.DATE:
+        return None
+    tried = isinstance(node, exp.TryCast)
+    if isinstance(node.this, exp.Literal) and node.this.is_string:  # read here, before the query
+        if re.fullmatch(datetimes.DATE_TEXT, node.this.name):
+            return exp.cast(exp.Literal.string(node.this.name.strip()), exp.DataType.build("DATE"))
+        if tried:
+            return exp.cast(exp.null(), exp.DataType.build("DATE"))
+        raise UsageError(f"Value cannot be cast to date: {node.this.name}", ISO8601_HINT)
+    return exp.Anonymous(this="trino_date", expressions=[node.this, exp.Boolean(this=tried)])
+
+
+@fix(
     example="SELECT CAST('2022-11-23 21:06:46.1235' AS timestamp) = TIMESTAMP '2022-11-23 21:06:46.124'",
     rewritten="SELECT CAST('2022-11-23 21:06:46.1235' AS TIMESTAMP(3)) = "
     "CAST('2022-11-23 21:06:46.124' AS TIMESTAMP(3))",
@@ -858,6 +900,37 @@ def timestamps_of_milliseconds(node: exp.Expr, context: Context) -> exp.Expr | N
     return None
 
 
+def _other_zone(name: str) -> UsageError:
+    return UsageError(
+        f"{name} with a time zone other than UTC is not run locally: Athena keeps the zone with the "
+        "value, the local engine's timestamps are UTC",
+        "keep the times in UTC, or run the query on Athena; a fixed offset without daylight saving "
+        "is `ts - INTERVAL '5' HOUR`",
+    )
+
+
+def _from_unixtime_in_utc(node: exp.UnixToTime) -> exp.Expr | None:
+    """from_unixtime(x, zone) and from_unixtime(x, hours, minutes): with UTC (a name of it, or 0
+    and 0), from_unixtime(x); another zone refused (sqlglot's DuckDB SQL dropped it: an hour of
+    UTC for New York's)."""
+    zone, hours, minutes = (node.args.get(k) for k in ("zone", "hours", "minutes"))
+    if zone is None and hours is None and minutes is None:
+        return None
+
+    def zero(value: exp.Expr | None) -> bool:
+        inner = value.this if isinstance(value, exp.Neg) else value
+        return value is None or (isinstance(inner, exp.Literal) and inner.is_int and int(inner.this) == 0)
+
+    utc = (
+        isinstance(zone, exp.Literal) and zone.is_string and zone.name in _UTC_NAMES
+        if zone is not None
+        else zero(hours) and zero(minutes)
+    )
+    if not utc:
+        raise _other_zone("from_unixtime")
+    return exp.UnixToTime(this=node.this)
+
+
 @fix(
     example="SELECT CAST(at_timezone(from_iso8601_timestamp('2022-11-23T21:06:46Z'), 'UTC') AS varchar)",
     rewritten="SELECT TRINO_TEXT(CAST(CAST(TRINO_FROM_ISO8601_TIMESTAMP('2022-11-23T21:06:46Z') AS "
@@ -870,6 +943,8 @@ def time_zones_of_utc(node: exp.Expr, context: Context) -> exp.Expr | None:
     with time zone in Trino (DuckDB's AT TIME ZONE gives one without, and it has no at_timezone
     or with_timezone). Another zone is refused: Trino keeps it with the value (its text, hour()),
     which the local engine's UTC timestamps cannot."""
+    if isinstance(node, exp.UnixToTime):
+        return _from_unixtime_in_utc(node)
     if isinstance(node, exp.AtTimeZone):
         value, zone, name = node.this, node.args.get("zone"), "AT TIME ZONE"
     elif isinstance(node, exp.Anonymous) and node.name.lower() in ("at_timezone", "with_timezone"):
@@ -879,11 +954,7 @@ def time_zones_of_utc(node: exp.Expr, context: Context) -> exp.Expr | None:
     else:
         return None
     if not (isinstance(zone, exp.Literal) and zone.is_string and zone.name in _UTC_NAMES):
-        raise UsageError(
-            f"{name} with a time zone other than UTC is not run locally (Athena keeps the zone with the "
-            "value; the local engine's timestamps are UTC)",
-            "keep the times in UTC (format them with format_datetime), or run the query on Athena",
-        )
+        raise _other_zone(name)
     precision = _timestamp_precision(value)
     if precision is not None and precision != 3:
         raise UsageError(

@@ -1407,13 +1407,18 @@ def _printable(text: str, limit: int = 300) -> str:
     return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 
 
+#: DuckDB's error for a function it does not have (the rewritten SQL's own are all DuckDB's).
+_UNKNOWN_FUNCTION = re.compile(r"(?:Scalar|Aggregate|Table|Macro) Function with name (\S+) does not exist")
+
+
 def _translate(error: BaseException) -> BaseException:
     """DuckDB's errors about the user's SQL become one-line UsageErrors; others pass through."""
     if not isinstance(error, duckdb.Error):
         return error
     message = _printable(first_line(str(error), "unknown error"))
     if transpile.REFUSAL in message:  # the rewritten SQL's own refusal of what Athena does differently
-        return UsageError(message.split(transpile.REFUSAL, 1)[1])
+        refusal = message.split(transpile.REFUSAL, 1)[1]
+        return UsageError(refusal, transpile.hint_for(refusal))
     if "Division by zero" in message:  # Athena: integer and decimal division (and %) by zero fail
         return UsageError("Division by zero", "Athena fails the query too; guard with NULLIF(divisor, 0)")
     if ipaddresses.FIELD in message:  # the local IPADDRESS where DuckDB cannot take it
@@ -1433,6 +1438,12 @@ def _translate(error: BaseException) -> BaseException:
             )
     if isinstance(error, duckdb.InterruptException):
         return Interrupted("interrupted; the query was stopped")
+    unknown = _UNKNOWN_FUNCTION.search(message)
+    if isinstance(error, duckdb.CatalogException) and unknown:
+        return UsageError(
+            f"the function {unknown.group(1)} is not run locally: DuckDB has no function of that name",
+            "check its name; a Trino function the local engine lacks runs on Athena with --engine athena",
+        )
     if isinstance(
         error,
         (
