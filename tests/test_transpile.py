@@ -1,8 +1,11 @@
 """The transpile fixes give DuckDB Athena's answers (Trino semantics stated in each test)."""
 
+import pytest
 import sqlglot
 
+from toolkit.core.query import parse_select
 from toolkit.core.transpile import to_duckdb
+from toolkit.errors import UsageError
 
 
 def run(con, athena_sql):
@@ -66,3 +69,17 @@ def test_count_if_counts_zero_not_null(con):
     row = run(con, "SELECT count_if(x), count_if(x) > 0 FROM (SELECT CAST(NULL AS boolean) AS x)")
     assert row == [(0, False)]
     assert run(con, "SELECT count_if(x > 1) FROM (SELECT 2 AS x)") == [(1,)]
+
+
+def test_nesting_that_would_grow_the_sql_geometrically_is_refused():
+    """json_extract_scalar's rewrite repeats its operand: seven nested took gigabytes of memory."""
+    nested = "requestparameters"
+    for _ in range(7):
+        nested = f"json_extract_scalar({nested}, '$.a')"
+    with pytest.raises(UsageError, match="too deeply"):
+        to_duckdb(parse_select(f"SELECT {nested} FROM trail"))
+    to_duckdb(
+        parse_select(
+            "SELECT json_extract_scalar(json_extract_scalar(requestparameters, '$.a'), '$.b') FROM trail"
+        )
+    )

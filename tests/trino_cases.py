@@ -307,6 +307,34 @@ CASES = [
         local="the same error (from_iso8601_timestamp reads it)",
     ),
     Case(
+        "json_parse of JSON holding null",
+        "SELECT json_format(json_parse('{\"a\":null,\"b\":[1,null]}')), json_parse('null') IS NULL, json_format(json_parse('null'))",
+        rows=[('{"a":null,"b":[1,null]}', False, "null")],
+    ),
+    Case(
+        "json_extract_scalar of json_parse: its numbers as Java writes them",
+        'SELECT json_extract_scalar(json_parse(\'{"a":"x","n":1.50,"e":1e20}\'), \'$.a\'), json_extract_scalar(json_parse(\'{"a":"x","n":1.50,"e":1e20}\'), \'$.n\'), json_extract_scalar(json_parse(\'{"a":"x","n":1.50,"e":1e20}\'), \'$.e\')',
+        rows=[("x", "1.5", "1.0E20")],
+    ),
+    Case(
+        "regexp_extract of a negative group",
+        "SELECT regexp_extract('abc', '(b)', -1)",
+        error="Group cannot be negative",
+        local="refused with Trino's message",
+    ),
+    Case(
+        "a regular expression naming two groups alike",
+        "SELECT regexp_like('a', '(?<a>x)(?<a>y)')",
+        error="multiplex defined name <a>",
+        local="refused with Trino's message",
+    ),
+    Case(
+        "format_datetime of an empty pattern",
+        "SELECT format_datetime(TIMESTAMP '2022-01-01 00:00:00', '')",
+        error="Pattern is null or empty",
+        local="refused with Trino's message",
+    ),
+    Case(
         "CAST of CloudTrail's eventtime text to a date",
         "SELECT CAST(x AS date) FROM (VALUES '2022-11-23T21:06:46Z') AS t(x)",
         error="Value cannot be cast to date: 2022-11-23T21:06:46Z",

@@ -124,6 +124,8 @@ def pattern_text(function: str, pattern: exp.Expr) -> str:
     """The text of a pattern literal (else refused: the local engine reads patterns before the query)."""
     if not isinstance(pattern, exp.Literal) or not pattern.is_string:
         raise _not_literal(function)
+    if function == "format_datetime" and not pattern.name:  # (Trino's error; locally '')
+        raise UsageError("Invalid pattern specification: Pattern is null or empty")
     return pattern.name
 
 

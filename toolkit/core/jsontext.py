@@ -42,7 +42,7 @@ def macros(refusal: str) -> dict[str, str]:
         # A JSON scalar (its DuckDB type and text) as Trino's JSON writer writes it: a double as Java
         # does, an integer beyond 64 bits (DuckDB keeps its digits) as written, beyond the doubles
         # as the string "Infinity"; a subnormal double (Java writes 4.9E-324 for 5e-324) refused.
-        "trino_json_atom": "(kind, atom) AS CASE WHEN kind <> 'DOUBLE' THEN atom "
+        "trino_json_atom": "(kind, atom) AS CASE WHEN kind = 'NULL' THEN 'null' WHEN kind <> 'DOUBLE' THEN atom "
         "WHEN regexp_full_match(atom, '-?[0-9]+') THEN atom "
         "WHEN isinf(CAST(atom AS DOUBLE)) THEN CASE WHEN starts_with(atom, '-') THEN '\"-Infinity\"' "
         "ELSE '\"Infinity\"' END "

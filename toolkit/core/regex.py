@@ -235,6 +235,8 @@ class _Reader:
         named = re.compile(r"<([A-Za-z][A-Za-z0-9]*)>").match(text, self.at)
         if named:
             self.at = named.end()
+            if named.group(1) in self.result.names:  # (Trino's error; RE2 refuses it otherwise)
+                raise UsageError(f"multiplex defined name <{named.group(1)}>")
             self.result.groups += 1
             self.result.names[named.group(1)] = self.result.groups
             self.emit(f"(?P<{named.group(1)}>", token="(")
@@ -253,29 +255,30 @@ class _Reader:
 
     def anchors_at_tail(self) -> bool:
         """Whether only `)` and other alternatives follow each `$` (nothing it could consume)."""
-        tokens = self.tokens
-        for at, token in enumerate(tokens):
-            if token == "$" and not _at_tail(tokens, at + 1):
-                return False
-        return True
+        tail = _at_tail(self.tokens)
+        return all(tail[at + 1] for at, token in enumerate(self.tokens) if token == "$")
 
 
-def _at_tail(tokens: list[str], at: int) -> bool:
-    while at < len(tokens):
+def _at_tail(tokens: list[str]) -> list[bool]:
+    """For each position (and the end), whether only `)` (unquantified) and other alternatives
+    follow it: from the end back, in one pass (a pattern of many `$|` took quadratic time)."""
+    count = len(tokens)
+    closing = [count] * count  # the `)` that closes the group each token is in (or the end)
+    opened: list[int] = []
+    for at in range(count - 1, -1, -1):
+        closing[at] = opened[-1] if opened else count
+        if tokens[at] == ")":
+            opened.append(at)
+        elif tokens[at] == "(" and opened:
+            opened.pop()
+    tail = [False] * count + [True]
+    for at in range(count - 1, -1, -1):
         token = tokens[at]
         if token == ")":
-            at += 1
-            if at < len(tokens) and tokens[at] == "q":
-                return False
-        elif token == "|":  # the rest of this alternation: skip to its group's end
-            depth = 0
-            at += 1
-            while at < len(tokens) and (depth > 0 or tokens[at] != ")"):
-                depth += {"(": 1, ")": -1}.get(tokens[at], 0)
-                at += 1
-        else:
-            return False
-    return True
+            tail[at] = not (at + 1 < count and tokens[at + 1] == "q") and tail[at + 1]
+        elif token == "|":  # the rest of this alternation: on from its group's end
+            tail[at] = tail[closing[at]]
+    return tail
 
 
 def translate(pattern: str) -> Pattern:

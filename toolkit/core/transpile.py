@@ -185,11 +185,30 @@ def duckdb_tree(tree: exp.Expr, fixes: Sequence[Fix] | None = None) -> exp.Expr:
         new = _first_fix(node, context, applied)
         if new is node:
             continue
+        if _larger_than(new, MAX_REWRITTEN_NODES):
+            raise UsageError(
+                "the query nests functions the local engine rewrites (json_extract_scalar, "
+                f"format_datetime, ...) too deeply: its DuckDB SQL would pass {MAX_REWRITTEN_NODES:,} parts",
+                "nest them less deeply, or run the query on Athena",
+            )
         if parent is None or key is None:
             root = new
         else:
             parent.set(key, new, index)
     return root
+
+
+#: The most parts (sqlglot nodes) one rewritten expression may have. A rewrite repeats its operand
+#: (json_extract_scalar's several times), so nesting grows the SQL geometrically: seven nested
+#: json_extract_scalar took gigabytes. The catalog's largest template has under a thousand.
+MAX_REWRITTEN_NODES = 100_000
+
+
+def _larger_than(tree: exp.Expr, most: int) -> bool:
+    for count, _ in enumerate(tree.walk(), start=1):
+        if count > most:
+            return True
+    return False
 
 
 #: The Trino types an operation's rewrite needs: its operands' and its own.
@@ -528,8 +547,13 @@ def _json_extract(node: exp.JSONExtract | exp.JSONExtractScalar) -> exp.Expr:
                 this=json_type.copy(),
                 expressions=[exp.Literal.string(k) for k in ("DOUBLE", "BIGINT", "UBIGINT")],
             )
-            number = exp.Anonymous(
-                this="trino_json_scalar", expressions=[node.this.copy(), reading.copy(), json_type.copy()]
+            parsed = isinstance(node.this, exp.Anonymous) and node.this.name == "trino_json_parse"
+            number = (  # json_parse's numbers are Java's already: no token as written to find
+                exp.Anonymous(this="trino_json_atom", expressions=[json_type.copy(), reading.copy()])
+                if parsed
+                else exp.Anonymous(
+                    this="trino_json_scalar", expressions=[node.this.copy(), reading.copy(), json_type.copy()]
+                )
             )
             reading = exp.Case(
                 ifs=[exp.If(this=is_container, true=exp.null()), exp.If(this=is_number, true=number)],
@@ -1159,6 +1183,9 @@ def regexp_extract_without_a_match(node: exp.Expr, context: Context) -> exp.Expr
     if not isinstance(node, exp.RegexpExtract) or isinstance(node.parent, exp.If):
         return None
     group = node.args.get("group")
+    written = group.this if isinstance(group, exp.Neg) else None
+    if isinstance(written, exp.Literal) and written.is_int and int(written.this) > 0:
+        raise UsageError("Group cannot be negative")  # (Trino's error; DuckDB's reads it otherwise)
     if group is not None and not (isinstance(group, exp.Literal) and group.to_py() == 0):
         every = exp.RegexpExtractAll(this=node.this, expression=node.expression, group=group)
         return exp.Anonymous(this="list_extract", expressions=[every, exp.Literal.number(1)])
