@@ -141,6 +141,12 @@ def test_the_readme_table_lists_every_case_and_nothing_else():
             "the function form_iso8601_timestamp is not run locally",
             "check its name",
         ),
+        # a map's subscript whose type the SQL does not tell (read as an array's): said, with the CAST
+        (
+            "SELECT m[10] FROM (SELECT MAP(ARRAY[10], ARRAY['x']) AS m)",
+            "a subscript [...] of a map",
+            "CAST a map",
+        ),
     ],
 )
 def test_common_mistakes_say_what_to_write(con, sql, said, hint):

@@ -1438,6 +1438,11 @@ def _translate(error: BaseException) -> BaseException:
             )
     if isinstance(error, duckdb.InterruptException):
         return Interrupted("interrupted; the query was stopped")
+    if "argument types 'len(MAP(" in message or "argument types 'len(STRUCT(" in message:
+        return UsageError(  # the subscript's rewrite took a map or row the SQL does not type for an array
+            "a subscript [...] of a map or a row was read as an array's: the SQL does not tell the value's type",
+            "CAST a map AS MAP(key type, value type) before its subscript; a row's field is read with a dot",
+        )
     unknown = _UNKNOWN_FUNCTION.search(message)
     if isinstance(error, duckdb.CatalogException) and unknown:
         return UsageError(
