@@ -335,6 +335,12 @@ CASES = [
         local="refused with Trino's message",
     ),
     Case(
+        "CAST of text to a timestamp: hour 24",
+        "SELECT CAST(x AS timestamp) FROM (VALUES '2022-01-01 24:00:00') AS t(x)",
+        error="Value cannot be cast to timestamp: 2022-01-01 24:00:00",
+        local="the same error (DuckDB reads the next day's midnight)",
+    ),
+    Case(
         "CAST of CloudTrail's eventtime text to a date",
         "SELECT CAST(x AS date) FROM (VALUES '2022-11-23T21:06:46Z') AS t(x)",
         error="Value cannot be cast to date: 2022-11-23T21:06:46Z",

@@ -82,14 +82,15 @@ _MYSQL_PARSE = {
 
 
 #: Text Trino casts to a timestamp, as the local engine reads it: a date, then one space and a
-#: time (seconds and a fraction optional), then UTC by one of its names or no zone.
+#: time (seconds and a fraction optional; hour 24, minute or second 60 are Trino's error), then
+#: UTC by one of its names or no zone.
 TIMESTAMP_TEXT = (
-    r"\s*[0-9]{4,}-[0-9]{1,2}-[0-9]{1,2}( [0-9]{1,2}:[0-9]{1,2}(:[0-9]{1,2}(\.[0-9]+)?)?)?"
+    r"\s*[0-9]{4,}-[0-9]{1,2}-[0-9]{1,2}( (?:[01]?[0-9]|2[0-3]):[0-5]?[0-9](:[0-5]?[0-9](\.[0-9]+)?)?)?"
     r"\s*(UTC|Z|GMT|\+00:00)?\s*"
 )
 #: The same with another zone, which Trino reads (and keeps, with a time zone): refused locally.
 ZONED_TIMESTAMP_TEXT = (
-    r"\s*[0-9]{4,}-[0-9]{1,2}-[0-9]{1,2}( [0-9]{1,2}:[0-9]{1,2}(:[0-9]{1,2}(\.[0-9]+)?)?)?"
+    r"\s*[0-9]{4,}-[0-9]{1,2}-[0-9]{1,2}( (?:[01]?[0-9]|2[0-3]):[0-5]?[0-9](:[0-5]?[0-9](\.[0-9]+)?)?)?"
     r"\s*([A-Za-z][A-Za-z0-9_/+-]*|[+-][0-9]{1,2}(:?[0-9]{2})?)\s*"
 )
 #: Text Trino casts to a date: a year of any digits (a sign allowed), a month and a day, spaces
