@@ -158,11 +158,6 @@ def _within(node: exp.Expr, ancestor: exp.Expr) -> bool:
     return False
 
 
-def _in_order_by(column: exp.Column, select: exp.Select) -> bool:
-    order = select.args.get("order")
-    return order is not None and _within(column, order)
-
-
 def _lambda_parameter(column: exp.Column) -> bool:
     parent = column.parent
     while parent is not None:

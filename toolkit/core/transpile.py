@@ -924,6 +924,11 @@ def timestamps_of_milliseconds(node: exp.Expr, context: Context) -> exp.Expr | N
     return None
 
 
+def _names_utc(zone: exp.Expr | None) -> bool:
+    """Whether a zone is written as UTC, by one of Trino's names of it."""
+    return isinstance(zone, exp.Literal) and zone.is_string and zone.name in _UTC_NAMES
+
+
 def _other_zone(name: str) -> UsageError:
     return UsageError(
         f"{name} with a time zone other than UTC is not run locally: Athena keeps the zone with the "
@@ -945,12 +950,7 @@ def _from_unixtime_in_utc(node: exp.UnixToTime) -> exp.Expr | None:
         inner = value.this if isinstance(value, exp.Neg) else value
         return value is None or (isinstance(inner, exp.Literal) and inner.is_int and int(inner.this) == 0)
 
-    utc = (
-        isinstance(zone, exp.Literal) and zone.is_string and zone.name in _UTC_NAMES
-        if zone is not None
-        else zero(hours) and zero(minutes)
-    )
-    if not utc:
+    if not (_names_utc(zone) if zone is not None else zero(hours) and zero(minutes)):
         raise _other_zone("from_unixtime")
     return exp.UnixToTime(this=node.this)
 
@@ -977,7 +977,7 @@ def time_zones_of_utc(node: exp.Expr, context: Context) -> exp.Expr | None:
         (value, zone), name = node.expressions, node.name.lower()
     else:
         return None
-    if not (isinstance(zone, exp.Literal) and zone.is_string and zone.name in _UTC_NAMES):
+    if not _names_utc(zone):
         raise _other_zone(name)
     precision = _timestamp_precision(value)
     if precision is not None and precision != 3:
