@@ -317,6 +317,11 @@ CASES = [
         rows=[("x", "1.5", "1.0E20")],
     ),
     Case(
+        "json_extract_scalar of json_extract of json_parse",
+        "SELECT json_extract_scalar(json_extract(json_parse('{\"a\":{\"n\":1.50,\"b\":[1]}}'), '$.a'), '$.n')",
+        rows=[("1.5",)],
+    ),
+    Case(
         "regexp_extract of a negative group",
         "SELECT regexp_extract('abc', '(b)', -1)",
         error="Group cannot be negative",

@@ -10,6 +10,8 @@ here give Trino's text, or refuse where they cannot (`REFUSALS`).
 
 from __future__ import annotations
 
+import re
+
 #: A JSON number token where a value starts (after `[`, `:` or `,`, or at the start): one group.
 NUMBER_TOKEN = r"(?:^|[\[:,])\s*(-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)"
 #: Characters Trino's JSON writer escapes and DuckDB's does not (beyond U+FFFF, DEL).
@@ -111,3 +113,41 @@ def macros(refusal: str) -> dict[str, str]:
         "ELSE CASE WHEN tried THEN NULL "
         f"ELSE error('{refusal}Cannot cast ''' || t || ''' to varchar') END END",
     }
+
+
+_MACRO = re.compile(r"\((?P<params>[^)]*)\) AS (?P<body>.*)", re.S)
+
+
+def bound_once(macros: dict[str, str], passed: tuple[str, ...] = ()) -> dict[str, str]:
+    """The macros, each whose body names a parameter more than once made to read every argument
+    once: its body becomes `<name>_body`, and `<name>` hands it the arguments as the fields of a
+    one-item list's item (a lambda's parameter is read once).
+
+    DuckDB expands a macro by putting the argument's SQL wherever the body names the parameter, so
+    nested macros multiply it: json_parse's result (a recursive query) handed to
+    json_extract_scalar's number macros was planned some sixty times, 8 seconds for one literal,
+    and put inside a lambda (a binder error). A body holding a subquery keeps its form: DuckDB
+    takes none inside a lambda, nor does one calling such a macro. Parameters `passed` (constants
+    the rewrite writes, which DuckDB folds) are handed on as they are."""
+    bound: dict[str, str] = {}
+    querying: list[str] = []  # macros holding a subquery, or calling one that does
+    for name, macro in macros.items():
+        shape = _MACRO.fullmatch(macro)
+        assert shape is not None, name
+        params = [p.strip() for p in shape["params"].split(",")]
+        body = shape["body"]
+        once = [p for p in params if p not in passed]
+        named_twice = any(len(re.findall(rf"\b{p}\b", body)) > 1 for p in once)
+        if re.search(r"\b(?:SELECT|" + "|".join(["SELECT", *querying]) + r")\b", body, re.I):
+            querying.append(name)
+        if not named_twice or name in querying:
+            bound[name] = macro
+            continue
+        bound[f"{name}_body"] = macro
+        fields = ", ".join(f"{p} := {p}" for p in once)
+        args = ", ".join(p if p in passed else f"trino_args.{p}" for p in params)
+        bound[name] = (
+            f"({shape['params']}) AS list_transform([struct_pack({fields})], "
+            f"lambda trino_args: {name}_body({args}))[1]"
+        )
+    return bound

@@ -111,14 +111,19 @@ MACROS = {
     # CAST(x AS JSON): text becomes a JSON string in Trino (DuckDB parses it)
     "trino_to_json": "(x) AS CASE WHEN typeof(x) = 'VARCHAR' THEN to_json(x) ELSE CAST(x AS JSON) END",
     # Trino's JSON text (toolkit/core/jsontext.py)
-    **jsontext.macros(REFUSAL),
-    "trino_text": "(t, k, p, tried) AS CASE "
-    "WHEN k = 'TIMESTAMP WITH TIME ZONE' THEN CASE WHEN coalesce(p, 3) = 3 "
-    "THEN strftime(CAST(CAST(t AS TIMESTAMPTZ) AS TIMESTAMP(3)), '%Y-%m-%d %H:%M:%S.%g') "
-    "ELSE trino_timestamp_text(CAST(CAST(CAST(t AS TIMESTAMPTZ) AS TIMESTAMP) AS VARCHAR), p) END || ' UTC' "
-    "WHEN k IN ('TIMESTAMP_S', 'TIMESTAMP_MS', 'TIMESTAMP', 'TIMESTAMP_NS') THEN trino_timestamp_text(t, "
-    "coalesce(p, CASE k WHEN 'TIMESTAMP_S' THEN 0 WHEN 'TIMESTAMP_MS' THEN 3 WHEN 'TIMESTAMP' THEN 6 ELSE 9 END)) "
-    "WHEN k = 'JSON' THEN trino_json_varchar(t, tried) ELSE t END",
+    **jsontext.bound_once(jsontext.macros(REFUSAL)),
+    **jsontext.bound_once(
+        {
+            "trino_text": "(t, k, p, tried) AS CASE "
+            "WHEN k = 'TIMESTAMP WITH TIME ZONE' THEN CASE WHEN coalesce(p, 3) = 3 "
+            "THEN strftime(CAST(CAST(t AS TIMESTAMPTZ) AS TIMESTAMP(3)), '%Y-%m-%d %H:%M:%S.%g') "
+            "ELSE trino_timestamp_text(CAST(CAST(CAST(t AS TIMESTAMPTZ) AS TIMESTAMP) AS VARCHAR), p) END || ' UTC' "
+            "WHEN k IN ('TIMESTAMP_S', 'TIMESTAMP_MS', 'TIMESTAMP', 'TIMESTAMP_NS') THEN trino_timestamp_text(t, "
+            "coalesce(p, CASE k WHEN 'TIMESTAMP_S' THEN 0 WHEN 'TIMESTAMP_MS' THEN 3 WHEN 'TIMESTAMP' THEN 6 ELSE 9 END)) "
+            "WHEN k = 'JSON' THEN trino_json_varchar(t, tried) ELSE t END"
+        },
+        passed=("k", "p", "tried"),
+    ),
     # Trino's substr: position 0, or before the start, and a length of 0 or less give '' (DuckDB
     # reads 0 as 1, counts a negative length backwards and clamps a position before the start).
     "trino_substr": "(s, p) AS CASE WHEN s IS NULL OR p IS NULL THEN NULL "
