@@ -35,6 +35,11 @@ def pytest_configure(config: pytest.Config) -> None:
     scratch = Path(tempfile.mkdtemp(prefix="trailcsi-tests-"))
     os.environ["XDG_CACHE_HOME"] = str(scratch / "cache")
     os.environ["XDG_CONFIG_HOME"] = str(scratch / "config")
+    if getattr(config.option, "numprocesses", None) and "TRAILCSI_THREADS" not in os.environ:
+        # pytest-xdist runs a worker a core: one thread each does the same work with less CPU
+        # (DuckDB's threads contend for the cores the other workers use). The interrupt tests and
+        # the measured processes (peak RSS) run with the default, every core.
+        os.environ["TRAILCSI_THREADS"] = "1"
 
 
 END_DAY = date(2025, 3, 31)

@@ -30,6 +30,11 @@ def _ctrl_c_as_at_a_terminal() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
+#: The environment without the suite's one-thread setting (tests/conftest.py): Ctrl-C stops
+#: DuckDB's threads as users run it, on every core.
+EVERY_CORE = {k: v for k, v in os.environ.items() if k != "TRAILCSI_THREADS"}
+
+
 def interrupted(
     args: list[str], cache: Path, delay: float = 0.3, under_way: Callable[[], bool] | None = None
 ) -> tuple[int, float, str, str]:
@@ -38,7 +43,7 @@ def interrupted(
     (polled: the work the test interrupts has begun, however loaded the machine)."""
     cache.mkdir(parents=True, exist_ok=True)
     stacks = cache / "stacks-on-forced-stop.txt"
-    env = {**os.environ, "XDG_CACHE_HOME": str(cache), "TRAILCSI_STACKS_ON_FORCED_STOP": str(stacks)}
+    env = {**EVERY_CORE, "XDG_CACHE_HOME": str(cache), "TRAILCSI_STACKS_ON_FORCED_STOP": str(stacks)}
     process = subprocess.Popen(
         [sys.executable, "-m", "toolkit", *args],
         stdout=subprocess.PIPE,
@@ -188,7 +193,7 @@ def test_a_command_started_with_ctrl_c_ignored_keeps_ignoring_it(sample_root, tm
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "XDG_CACHE_HOME": str(tmp_path)},
+        env={**EVERY_CORE, "XDG_CACHE_HOME": str(tmp_path)},
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
     )
     assert process.stderr is not None

@@ -12,6 +12,7 @@ from toolkit.core.window import Window
 from toolkit.engines.local import LocalEngine
 from toolkit.errors import Interrupted
 from toolkit.sources import archive
+from toolkit.threads import threads_to_use
 
 #: Conversions run at once (one per core up to this): each holds a day's row group in memory
 #: while it writes, so peak memory stays bounded.
@@ -71,7 +72,7 @@ def build_cache(
         # One single-threaded conversion per core, days side by side.
         converters += [
             LocalEngine(engine.archive, strict=strict, threads=1)
-            for _ in range(min(os.cpu_count() or 1, MAX_CONVERSIONS) - 1)
+            for _ in range(min(threads_to_use(), MAX_CONVERSIONS) - 1)
         ]
         cache = columnar.ColumnarCache(directory)
         try:

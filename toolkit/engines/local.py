@@ -40,6 +40,7 @@ from toolkit.errors import (
     first_line,
 )
 from toolkit.sources import archive, checked, layout
+from toolkit.threads import threads_to_use
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor
@@ -380,7 +381,7 @@ class LocalEngine:
         cache: columnar.ColumnarCache | None = None,
         stream: bool = False,
     ) -> None:
-        self._threads = threads or os.cpu_count() or 1
+        self._threads = threads or threads_to_use()
         opener = _Opener(self._threads)  # DuckDB starts up (~30 ms) while the archive is listed
         try:
             self.archive = source if isinstance(source, archive.Archive) else archive.scan(source)

@@ -46,6 +46,7 @@ from toolkit.core.window import Window, stamp
 from toolkit.errors import UsageError
 from toolkit.integrity.publickeys import PublicKeys
 from toolkit.sources import archive, layout
+from toolkit.threads import threads_to_use
 
 REQUIRED = (
     "digestStartTime",
@@ -454,7 +455,7 @@ def verify(
     named = _Named()
     # Signatures are checked on this thread, one chain at a time; the log files an authenticated
     # digest names are hashed on worker threads (zlib and hashlib release the GIL) meanwhile.
-    with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 2) as pool:
+    with ThreadPoolExecutor(max_workers=workers or threads_to_use()) as pool:
         hashes: dict[Path, Future[tuple[str, int]]] = {}
         for chain_key, members in sorted(chains.items()):
             report = ChainReport(*chain_key)
