@@ -42,6 +42,16 @@ def test_dollar_matches_before_a_final_newline_where_nothing_follows_it(pattern,
         ("(?i)x(?s:.)", "(?i)x(?s:.)"),
         (r"[\w.-]+@\d", r"[\w.-]+@\d"),
         (r"\p{L}\pN[\p{Lu}]\P{Greek}", r"\p{L}\pN[\p{Lu}]\P{Greek}"),
+        # joni quantifies a quantified atom again; RE2 refuses it unless it is grouped
+        ("a{2}{3}", "(?:a{2}){3}"),
+        ("(ab)*{2}|c+?*", "(?:(ab)*){2}|(?:c+?)*"),
+        (r"\x{1F600}[\x{61}-\x{7a}]", r"\x{1F600}[\x{61}-\x{7a}]"),
+        # joni's \S in a class leaves out the vertical tab too
+        (r"[^\S]", r"[\t\n\x0B\f\r ]"),
+        (r"[a\S]", r"(?:[a]|[^\t\n\x0B\f\r ])"),
+        # joni's (?i) does not fold a property class outside a class
+        (r"(?i)\p{Lu}x", r"(?i)(?-i:\p{Lu})x"),
+        (r"\Qab\E+", "ab+"),
     ],
 )
 def test_what_differs_in_spelling_is_rewritten(pattern, re2):
@@ -69,6 +79,12 @@ def test_what_differs_in_spelling_is_rewritten(pattern, re2):
         (r"\p{Alpha}+", r"the property class \p{Alpha}"),  # RE2 does not know it (DuckDB's error)
         (r"[\P{Punct}]", r"the property class \P{Punct}"),
         (r"\p{^L}", r"the property class \p{^L}"),  # joni refuses it; RE2 reads a negation
+        (r"\p{Lower}", r"the property class \p{Lower}"),  # Unicode's Lowercase, not \p{Ll}
+        ("(?i)straße", "(?i) with ß"),  # joni matches it to ss
+        (r"(?i)\x{FB01}", "(?i) with ﬁ"),
+        (r"(?i)[\p{L}]", r"(?i) with \p in a class"),  # joni matches ss to it
+        (r"[^a\S]", "\\S with other items in a negated class"),
+        (r"\x{110000}", "hexadecimal code of a character"),
     ],
 )
 def test_what_re2_cannot_match_alike_is_refused(pattern, said):
@@ -118,3 +134,42 @@ def test_a_word_boundary_refused_says_what_to_write():
     with pytest.raises(UsageError) as refused:
         regex.translate(r"(?i)\bpython\b")
     assert refused.value.hint is not None and "(^|[^A-Za-z0-9_])word([^A-Za-z0-9_]|$)" in refused.value.hint
+
+
+@pytest.mark.parametrize(
+    ("pattern", "empty", "empty_after_match"),
+    [
+        ("b*", True, True),
+        ("b+", False, False),
+        ("x|", True, True),
+        ("^", True, False),  # at the start only: no match before it
+        ("^b*", True, False),
+        ("$", True, False),  # nothing but empty text
+        ("b|$", True, True),
+        ("(b)?c", False, False),
+        ("(?:a|b?)", True, True),
+        ("a{0,2}", True, True),
+        ("a{1,2}", False, False),
+        ("(?i)", True, False),
+    ],
+)
+def test_patterns_that_match_empty_text_are_told(pattern, empty, empty_after_match):
+    read = regex.translate(pattern)
+    assert (read.empty, read.empty_after_match) == (empty, empty_after_match)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "refused"),
+    [
+        ("(?i)access", f"[{regex.MULTI_FOLDS}]"),  # ss: Trino's (?i) matches ß to it
+        ("(?i)boto3", ""),
+        ("access", ""),
+        ("(?i)в", regex.RE2_ONLY_FOLDS),  # RE2 also matches ᲀ, joni not
+        ("(?i)[а-я]", regex.RE2_ONLY_FOLDS),
+        ("[а-я]", ""),
+    ],
+)
+def test_subjects_folded_otherwise_under_i_are_refused_when_the_query_runs(pattern, refused):
+    assert regex.translate(pattern).subject_refused == refused
+    if refused:
+        duckdb.sql(f"SELECT regexp_matches('x', '{refused}')").fetchall()  # RE2 reads it

@@ -536,6 +536,67 @@ CASES = [
         rows=[(4, 2)],
     ),
     Case(
+        "regexp_replace of a pattern that matches empty text right after a match",
+        "SELECT regexp_replace('abc', 'b*', '-')",
+        refused="which can match empty text right after a match",
+        local="refused (Trino: `-a--c-`; RE2 skips the empty match after `b`: `-a-c-`)",
+    ),
+    Case(
+        "regular expressions that match empty text: replaced by nothing or groups, extracted, counted",
+        "SELECT regexp_replace('abc', 'b*', ''), regexp_replace('abc', '(b*)', '$1'), "
+        "regexp_replace('abc', '^', '-'), regexp_extract_all('abc', 'b*'), regexp_count('abc', 'b*')",
+        rows=[("ac", "abc", "-abc", ["", "b", "", ""], 4)],
+    ),
+    Case(
+        "regexp_split of a pattern that can match empty text",
+        "SELECT regexp_split('abc', 'b*')",
+        refused="which can match empty text",
+        local="refused (Trino: `['', 'a', '', 'c', '']`; DuckDB: `[a, '', c]`)",
+    ),
+    Case(
+        "a regular expression's (?i) with a letter that folds to two (ß and ss)",
+        "SELECT regexp_like('ss', '(?i)ß')",
+        refused="uses (?i) with ß",
+        local="refused (Trino: true; RE2 folds ß to ẞ only)",
+    ),
+    Case(
+        "a regular expression's (?i) of letters a value holds as one (ss and ß)",
+        "SELECT regexp_like('ß', '(?i)ss')",
+        refused="holds (?i) and this value a letter",
+        local="refused when the value holds such a letter (Trino: true)",
+    ),
+    Case(
+        "a regular expression's (?i) of a case pair newer than joni's tables",
+        "SELECT regexp_like('ᲀ', '(?i)в')",
+        refused="holds (?i) and this value a letter",
+        local="refused when the value holds such a letter (Trino: false; RE2: true)",
+    ),
+    Case(
+        "a regular expression's (?i) and a property class",
+        "SELECT regexp_like('a', '(?i)\\p{Lu}'), regexp_like('a', '(?i)\\P{Lu}'), regexp_like('ǅ', '(?i)\\p{Lu}'), "
+        "regexp_like('A', '(?i)\\p{Ll}')",
+        rows=[(False, True, False, False)],
+    ),
+    Case(
+        "a regular expression's quantifier of a quantifier",
+        "SELECT regexp_like('aaaaa', '^a{2}{3}$'), regexp_like('aaaaaa', '^a{2}{3}$'), regexp_like('aaa', '^a{2}*$'), "
+        "regexp_extract('aaaaaaa', 'a{2}?{3}'), regexp_like('b', 'a**')",
+        rows=[(False, True, False, "aaaaaa", True)],
+    ),
+    Case(
+        "a regular expression's \\p{Lower}",
+        "SELECT regexp_like('ª', '\\p{Lower}')",
+        refused="the property class \\p{Lower}",
+        local="refused (Trino: true, Unicode's Lowercase property, which RE2 does not know; write \\p{Ll})",
+    ),
+    Case(
+        "a regular expression's \\S in a class, and \\x{h...h}",
+        "SELECT regexp_like(' ', '[^\\S]'), regexp_like(chr(11), '[^\\S]'), regexp_like('x', '[^\\S]'), "
+        "regexp_like(chr(11), '[\\S]'), regexp_like(' ', '[a\\S]'), regexp_like('x', '\\x{78}'), "
+        "regexp_like('😀', '\\x{1F600}')",
+        rows=[(True, True, False, False, False, True, True)],
+    ),
+    Case(
         "array subscript past the end",
         "SELECT ARRAY[1, 2][5]",
         error="Array subscript must be less than or equal to array length: 5 > 2",

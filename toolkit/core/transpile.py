@@ -150,6 +150,12 @@ MACROS = {
     f"THEN error('{REFUSAL}the regular expression ' || pattern || ' holds $ or \\Z, which Athena also "
     "matches before a final newline, and this value ends with one: the local engine does not match it "
     "alike (write \\z for the very end), or run the query on Athena') ELSE s END",
+    # A subject holding a character joni's (?i) folds otherwise than RE2's (`ß` to `ss`; `ᲀ` to `в`
+    # in RE2 only): `refused`, an RE2 class of them (`regex.Pattern.subject_refused`).
+    "trino_regex_folds": "(s, pattern, refused) AS CASE WHEN regexp_matches(s, refused) "
+    f"THEN error('{REFUSAL}the regular expression ' || pattern || ' holds (?i) and this value a letter "
+    "Athena''s (?i) matches otherwise (ß and ss; case pairs newer than Athena''s): write the letters "
+    "without (?i), as [Ss], or run the query on Athena') ELSE s END",
     # Trino's IPADDRESS (toolkit/core/ipaddresses.py)
     **ipaddresses.macros(REFUSAL),
 }
@@ -624,11 +630,22 @@ def _read_as_trino(node: exp.Expr) -> None:
             "write the pattern as a string literal, or run the query on Athena",
         )
     pattern = regex.translate(written.name)
+    if isinstance(node, exp.RegexpSplit) and pattern.empty:
+        raise UsageError(
+            f"regexp_split of the regular expression '{written.name}', which can match empty text: Athena "
+            "splits at each empty match too (an empty first and last item), the local engine otherwise",
+            "write a pattern that matches at least one character (b+ for b*), or run the query on Athena",
+        )
     exact_at_tail = isinstance(node, exp.RegexpLike) and pattern.ends_at_tail
     node.set("expression", exp.Literal.string(pattern.tail if exact_at_tail else pattern.at_end))
+    quoted = exp.Literal.string(f"'{written.name}'")
     if pattern.ends and not exact_at_tail:
-        quoted = exp.Literal.string(f"'{written.name}'")
         node.set("this", exp.Anonymous(this="trino_regex_subject", expressions=[node.this, quoted]))
+    if pattern.subject_refused:
+        refused = exp.Literal.string(pattern.subject_refused)
+        node.set(
+            "this", exp.Anonymous(this="trino_regex_folds", expressions=[node.this, quoted.copy(), refused])
+        )
     if not isinstance(node, exp.RegexpReplace) or node.args.get("replacement") is None:
         return
     given = node.args["replacement"]
@@ -638,7 +655,15 @@ def _read_as_trino(node: exp.Expr) -> None:
             "reads $1 in it, the local engine \\1)",
             "write the replacement as a string literal, or run the query on Athena",
         )
-    node.set("replacement", exp.Literal.string(regex.replacement(given.name, pattern)))
+    rewritten = regex.replacement(given.name, pattern)
+    if pattern.empty_after_match and not re.fullmatch(r"(?:\\[0-9])*", rewritten):
+        raise UsageError(
+            f"regexp_replace with the regular expression '{written.name}', which can match empty text "
+            "right after a match: Athena replaces that empty match too (regexp_replace('abc', 'b*', '-') "
+            "is -a--c-), the local engine not",
+            "write a pattern that matches at least one character (b+ for b*), or run the query on Athena",
+        )
+    node.set("replacement", exp.Literal.string(rewritten))
 
 
 def _date_diff(node: exp.DateDiff) -> exp.Expr:
