@@ -597,6 +597,24 @@ CASES = [
         rows=[(True, True, False, False, False, True, True)],
     ),
     Case(
+        "split by an empty delimiter",
+        "SELECT split('abc', '')",
+        error="The delimiter may not be the empty string",
+        local="refused with Trino's message",
+    ),
+    Case(
+        "split with a limit of 0",
+        "SELECT split('a,b,c', ',', 0)",
+        error="Limit must be positive",
+        local="refused with Trino's message",
+    ),
+    Case(
+        "split with a limit",
+        "SELECT split('a,b,c', ',', 2)",
+        refused="split with a limit is not run locally",
+        local="refused (Trino: `[a, b,c]`; sqlglot dropped the limit: `[a, b, c]`)",
+    ),
+    Case(
         "array subscript past the end",
         "SELECT ARRAY[1, 2][5]",
         error="Array subscript must be less than or equal to array length: 5 > 2",

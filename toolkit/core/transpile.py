@@ -1257,6 +1257,28 @@ def split_part_past_the_last_field(node: exp.Expr, context: Context) -> exp.Expr
     return exp.Case(ifs=[exp.If(this=within, true=node)])
 
 
+@fix(example="SELECT split('abc', '')", rewritten=None, error="The delimiter may not be the empty string")
+def split_as_trino_reads_it(node: exp.Expr, context: Context) -> exp.Expr | None:
+    """split by an empty delimiter, or of a limit of 0 or less: Trino's errors (DuckDB splits into
+    characters, and sqlglot drops the limit); split with a limit is refused (DuckDB's string_split
+    has none: its items past the limit would be split too)."""
+    if not isinstance(node, exp.Split):
+        return None
+    delimiter, limit = node.expression, node.args.get("limit")
+    if isinstance(delimiter, exp.Literal) and delimiter.is_string and delimiter.name == "":
+        raise UsageError("The delimiter may not be the empty string")
+    if limit is None:
+        return None
+    if isinstance(limit, exp.Literal) and limit.is_int and int(limit.this) <= 0:
+        raise UsageError("Limit must be positive")
+    if isinstance(limit, exp.Neg):
+        raise UsageError("Limit must be positive")
+    raise UsageError(
+        "split with a limit is not run locally (DuckDB's string_split has no limit)",
+        "split without the limit and take the items wanted, or run the query on Athena",
+    )
+
+
 @fix(
     example="SELECT substr('abc', 0), substr('abc', -5, 3), substr('abc', 2, -1)",
     rewritten=(
