@@ -147,6 +147,12 @@ def test_a_key_given_twice_in_two_cases_is_refused_by_the_queries_reading_it(tmp
             "useridentity.sessioncontext.sessionissuer.username",
             "userName",
         ),
+        (  # objects nested more than `_TWICE_DEPTH` deep between the two (a crafted file)
+            '"userIdentity": {"type": "A", "sessionContext": {"webIdFederationData": {"attributes": '
+            '{"a": {"b": {"c": {"d": {"e": 1}}}}}}}, "type": "B"}',
+            "useridentity.type",
+            "type",
+        ),
         ('"resources": [{"ARN": "x"}, {"ARN": "y", "ARN": "z"}]', "resources", "ARN"),
         (
             '"tlsDetails": {"tlsVersion": "a", "clientProvidedHostHeader": "{\\"", "tlsVersion": "b"}',
@@ -154,7 +160,7 @@ def test_a_key_given_twice_in_two_cases_is_refused_by_the_queries_reading_it(tmp
             "tlsVersion",
         ),
     ],
-    ids=["top", "nested", "nested-around-an-object", "deeper", "array-item", "around-a-brace"],
+    ids=["top", "nested", "nested-around-an-object", "deeper", "far-apart", "array-item", "around-a-brace"],
 )
 def test_a_key_given_twice_in_one_case_is_refused_by_the_queries_reading_it(tmp_path, fields, column, key):
     # Trino keeps the last value, DuckDB's cast the first; Athena's SerDe refuses duplicate keys:

@@ -327,6 +327,8 @@ def _fast_reading_differs(field: schema.Field, value: str) -> str | None:
         if field.kind == "array"
         else f"NOT starts_with({value}, '{{')"
     )
+    # deeper than `_given_twice` sees (a crafted file: CloudTrail's nest three deep at most)
+    shape += f" OR NOT regexp_full_match({value}, '{_NESTED_AT_MOST}')"
     return f"({value} IS NOT NULL AND ({shape} OR regexp_matches({value}, '{pattern}')))"
 
 
@@ -335,15 +337,28 @@ def _fast_reading_differs(field: schema.Field, value: str) -> str | None:
 _TWICE_DEPTH = 4
 
 
+def _nesting_at_most(depth: int) -> str:
+    """An RE2 pattern matching a string, a scalar's character, or a whole object or array whose
+    objects and arrays nest at most `depth` deep, in compact JSON text (the reader wrote it)."""
+    flat = r'"(?:[^"\\]|\\.)*"|[^"{}\[\]]'  # a string, or what is no string, object or array
+    level = f"(?:{flat})"
+    for _ in range(depth):
+        level = f"(?:{flat}|[{{\\[]{level}*[}}\\]])"
+    return level
+
+
 def _given_twice(keys: list[str]) -> str:
     """An RE2 pattern matching compact JSON text in which one object holds one of `keys` twice,
     spelt alike: the key, then strings, scalars and whole objects and arrays (up to
-    `_TWICE_DEPTH` deep), then the key again. (Spelt in two cases: `_other_case`.)"""
-    flat = r'"(?:[^"\\]|\\.)*"|[^"{}\[\]]'  # a string, or what is no string, object or array
-    level = f"(?:{flat})"
-    for _ in range(_TWICE_DEPTH):  # or an object or array of those (the reader wrote valid JSON)
-        level = f"(?:{flat}|[{{\\[]{level}*[}}\\]])"
+    `_TWICE_DEPTH` deep), then the key again. (Spelt in two cases: `_other_case`.) A value nesting
+    deeper than that around the key is read exactly (`_NESTED_AT_MOST`)."""
+    level = _nesting_at_most(_TWICE_DEPTH)
     return "|".join(f'"{key}":{level}*"{key}":' for key in keys)
+
+
+#: A nested field's whole text, when its objects and arrays nest no deeper than `_given_twice`
+#: sees between a key's two copies in any of its objects (deeper: read exactly).
+_NESTED_AT_MOST = _nesting_at_most(_TWICE_DEPTH + 1) + "*"
 
 
 def _members(field: schema.Field) -> list[schema.Field]:
