@@ -451,6 +451,123 @@ CASES = [
         local="the same error",
     ),
     Case(
+        "a timestamp's text after date_add, date_trunc or + INTERVAL: Trino's precision",
+        "SELECT CAST(date_add('day', 1, CAST('2024-01-01 00:00:00' AS timestamp)) AS varchar), "
+        "CAST(date_add('day', 1, CAST('2024-01-01 00:00:00' AS timestamp(6))) AS varchar), "
+        "CAST(CAST('2024-01-01 10:20:30' AS timestamp) + INTERVAL '1' HOUR AS varchar), "
+        "CAST(TIMESTAMP '2024-01-01 10:20:30' + INTERVAL '1' HOUR AS varchar), "
+        "CAST(TIMESTAMP '2024-01-01 00:00:00' + INTERVAL '1' MONTH AS varchar), "
+        "CAST(date_trunc('hour', CAST('2024-01-01 10:20:30' AS timestamp)) AS varchar), "
+        "CAST(date_trunc('second', TIMESTAMP '2024-01-01 00:00:00.9') AS varchar), "
+        "to_iso8601(date_add('day', 1, CAST('2024-01-01 00:00:00' AS timestamp)))",
+        rows=[
+            (
+                "2024-01-02 00:00:00.000",
+                "2024-01-02 00:00:00.000000",
+                "2024-01-01 11:20:30.000",
+                "2024-01-01 11:20:30.000",
+                "2024-02-01 00:00:00",
+                "2024-01-01 10:00:00.000",
+                "2024-01-01 00:00:00.0",
+                "2024-01-02T00:00:00.000",
+            )
+        ],
+    ),
+    Case(
+        "greatest, least, coalesce, CASE and UNION of timestamps of two precisions: the larger",
+        "SELECT CAST(greatest(TIMESTAMP '2024-01-01 00:00:00.1', TIMESTAMP '2024-01-01 00:00:00.12345') AS varchar), "
+        "CAST(least(TIMESTAMP '2024-01-01 00:00:00.1', TIMESTAMP '2024-01-01 00:00:00.12345') AS varchar), "
+        "CAST(coalesce(TIMESTAMP '2024-01-01 00:00:00.1', TIMESTAMP '2024-01-01 00:00:00.12345') AS varchar), "
+        "CAST(CASE WHEN x > 0 THEN TIMESTAMP '2024-01-01 00:00:00' ELSE TIMESTAMP '2024-01-01 00:00:00.12' END "
+        "AS varchar), to_iso8601(greatest(TIMESTAMP '2024-01-01 00:00:00.1', TIMESTAMP '2024-01-01 00:00:00.12345')), "
+        "(SELECT max(CAST(y AS varchar)) FROM (SELECT TIMESTAMP '2024-01-01 00:00:00' AS y "
+        "UNION ALL SELECT TIMESTAMP '2023-01-01 00:00:00.123')) FROM (VALUES 1) AS t(x)",
+        rows=[
+            (
+                "2024-01-01 00:00:00.12345",
+                "2024-01-01 00:00:00.10000",
+                "2024-01-01 00:00:00.10000",
+                "2024-01-01 00:00:00.00",
+                "2024-01-01T00:00:00.12345",
+                "2024-01-01 00:00:00.000",
+            )
+        ],
+    ),
+    Case(
+        "CAST to timestamp(p): rounded to p digits",
+        "SELECT CAST(CAST('2024-01-01 00:00:00.1234567' AS timestamp(6)) AS varchar), "
+        "CAST(CAST('2024-01-01 00:00:00.123456' AS timestamp(4)) AS varchar), "
+        "CAST(CAST(TIMESTAMP '2024-01-01 00:00:00.16' AS timestamp(1)) AS varchar), "
+        "CAST(CAST(CAST('2024-01-01 00:00:00.123' AS timestamp) AS timestamp(6)) AS varchar), "
+        "CAST(CAST(x AS timestamp(0)) AS varchar), CAST(x AS timestamp(6)) = TIMESTAMP '2024-01-01 00:00:00.500000', "
+        "CAST(CAST(TIMESTAMP '2024-01-01 00:00:00.1234567' AS timestamp(6) with time zone) AS varchar) "
+        "FROM (VALUES '2024-01-01 00:00:00.5') AS t(x)",
+        rows=[
+            (
+                "2024-01-01 00:00:00.123457",
+                "2024-01-01 00:00:00.1235",
+                "2024-01-01 00:00:00.2",
+                "2024-01-01 00:00:00.123000",
+                "2024-01-01 00:00:01",
+                True,
+                "2024-01-01 00:00:00.123457 UTC",
+            )
+        ],
+    ),
+    Case(
+        "CAST to timestamp(7) or timestamp(8)",
+        "SELECT CAST(CAST('2024-01-01 00:00:00.12345678' AS timestamp(7)) AS varchar)",
+        refused="CAST to timestamp(7) is not run locally",
+        local="refused (Trino rounds: `2024-01-01 00:00:00.1234568`)",
+    ),
+    Case(
+        "a timestamp of more than 9 fractional digits",
+        "SELECT CAST(TIMESTAMP '2024-01-01 00:00:00.123456789123' AS varchar)",
+        refused="timestamp(12) is not run locally",
+        local="refused (Trino: `2024-01-01 00:00:00.123456789123`)",
+    ),
+    Case(
+        "to_iso8601 of a timestamp with time zone: its precision's digits",
+        "SELECT to_iso8601(TIMESTAMP '2024-01-01 00:00:00 UTC'), to_iso8601(TIMESTAMP '2024-01-01 00:00:00.123456 UTC'), "
+        "CAST(at_timezone(TIMESTAMP '2024-01-01 00:00:00.123456 UTC', 'UTC') AS varchar)",
+        rows=[("2024-01-01T00:00:00Z", "2024-01-01T00:00:00.123456Z", "2024-01-01 00:00:00.123456 UTC")],
+    ),
+    Case(
+        "date_add, date_trunc and + INTERVAL of a date: a date",
+        "SELECT date_add('month', 1, DATE '2024-01-31'), date_add('week', 1, DATE '2024-01-01'), "
+        "date_trunc('month', DATE '2024-01-05'), DATE '2024-01-01' + INTERVAL '1' DAY, "
+        "DATE '2024-01-01' + INTERVAL '24' HOUR, DATE '2024-03-31' - INTERVAL '1' MONTH",
+        rows=[
+            (
+                date(2024, 2, 29),
+                date(2024, 1, 8),
+                date(2024, 1, 1),
+                date(2024, 1, 2),
+                date(2024, 1, 2),
+                date(2024, 2, 29),
+            )
+        ],
+    ),
+    Case(
+        "date_add of hours to a date",
+        "SELECT date_add('hour', 1, DATE '2024-01-01')",
+        error="'hour' is not a valid DATE field",
+        local="the same error (DuckDB gives a timestamp)",
+    ),
+    Case(
+        "a date plus an interval of hours",
+        "SELECT DATE '2024-01-01' + INTERVAL '1' HOUR",
+        error="Cannot add hour, minutes or seconds to a date",
+        local="the same error (DuckDB gives a timestamp)",
+    ),
+    Case(
+        "date_add of milliseconds to a timestamp(0): rounded to the second",
+        "SELECT date_add('millisecond', 600, TIMESTAMP '2024-01-01 00:00:00') = TIMESTAMP '2024-01-01 00:00:01', "
+        "CAST(date_add('millisecond', 400, TIMESTAMP '2024-01-01 00:00:00') AS varchar), "
+        "CAST(TIMESTAMP '2024-01-01 00:00:00' + INTERVAL '0.6' SECOND AS varchar)",
+        rows=[(True, "2024-01-01 00:00:00", "2024-01-01 00:00:00.600")],
+    ),
+    Case(
         "parse_datetime",
         "SELECT parse_datetime('2022-11-23', 'yyyy-MM-dd')",
         refused="parse_datetime is not run locally",
