@@ -568,6 +568,36 @@ CASES = [
         rows=[(True, "2024-01-01 00:00:00", "2024-01-01 00:00:00.600")],
     ),
     Case(
+        "date_parse of a pattern without a year: 2000 with a month or a day, else 1970",
+        "SELECT date_parse('05-17', '%m-%d'), date_parse('02-29', '%m-%d'), date_parse('17 10', '%d %H'), "
+        "date_parse('10:20', '%H:%i'), CAST(date_parse('05-17', '%m-%d') AS varchar)",
+        rows=[
+            (
+                datetime(2000, 5, 17),
+                datetime(2000, 2, 29),
+                datetime(2000, 1, 17, 10),
+                datetime(1970, 1, 1, 10, 20),
+                "2000-05-17 00:00:00.000",
+            )
+        ],
+    ),
+    Case(
+        "date_parse of a pattern ending with a space or a lone %",
+        "SELECT date_parse('2022 ', '%Y '), date_parse('2022', '%Y%')",
+        rows=[(datetime(2022, 1, 1), datetime(2022, 1, 1))],
+    ),
+    Case(
+        "date_parse of text the pattern does not read",
+        "SELECT date_parse('2022x', '%Y')",
+        error='Invalid format: "2022x"',
+        local="the same error",
+    ),
+    Case(
+        "TRY of date_parse",
+        "SELECT TRY(date_parse('2022x', '%Y')), TRY(date_parse(' 2022', '%Y')), TRY(date_parse('2022', '%Y'))",
+        rows=[(None, None, datetime(2022, 1, 1))],
+    ),
+    Case(
         "parse_datetime",
         "SELECT parse_datetime('2022-11-23', 'yyyy-MM-dd')",
         refused="parse_datetime is not run locally",

@@ -234,6 +234,8 @@ def mysql_parse_format(pattern: str) -> str:
             continue
         spec = pattern[at + 1] if at + 1 < len(pattern) else ""
         at += 2
+        if not spec:  # a lone % at the end: Trino reads nothing for it
+            break
         if spec in _MYSQL_UNSUPPORTED:
             raise UsageError(f"%{spec} not supported in date format string", "Athena refuses it too")
         if spec == "%":
@@ -246,6 +248,27 @@ def mysql_parse_format(pattern: str) -> str:
                 "parse the text with other functions (from_iso8601_timestamp, substr), or run it on Athena",
             )
     return "".join(parts)
+
+
+def _specifiers(pattern: str) -> set[str]:
+    found: set[str] = set()
+    at = 0
+    while at < len(pattern):
+        if pattern[at] == "%":
+            found.add(pattern[at + 1 : at + 2])
+            at += 2
+        else:
+            at += 1
+    return found
+
+
+def parse_default_year(pattern: str) -> int | None:
+    """The year date_parse gives a text whose pattern has none (Joda's: 2000 where the pattern
+    has a month or a day, else 1970; DuckDB's strptime gives 1900), None where it has one."""
+    specifiers = _specifiers(pattern)
+    if "Y" in specifiers:
+        return None
+    return 2000 if specifiers & set("mcde") else 1970
 
 
 def formatted(value: exp.Expr, pieces: list[Piece]) -> exp.Expr:

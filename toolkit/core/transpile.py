@@ -94,8 +94,12 @@ MACROS = {
     "epoch_us(x) + 5 * CAST(pow(10, 5 - p) AS BIGINT), CAST(pow(10, 6 - p) AS BIGINT))) END",
     # date_parse's text: DuckDB's strptime skips whitespace Trino reads as written (a space of the
     # pattern is one space; the local engine's patterns have single spaces only).
-    "trino_date_parse_text": "(x) AS CASE WHEN regexp_matches(x, '^\\s|\\s$|\\s\\s|[\\t\\n\\r\\f\\v]') "
+    # (`spaced`: the pattern ends with a space, which reads the text's last one)
+    "trino_date_parse_text": "(x, spaced) AS CASE WHEN regexp_matches(x, '^\\s|\\s\\s|[\\t\\n\\r\\f\\v]') "
+    "OR (NOT spaced AND regexp_matches(x, '\\s$')) "
     f"THEN error('{REFUSAL}Invalid format: \"' || x || '\"') ELSE x END",
+    "trino_try_date_parse_text": "(x, spaced) AS CASE WHEN NOT (regexp_matches(x, '^\\s|\\s\\s|[\\t\\n\\r\\f\\v]') "
+    "OR (NOT spaced AND regexp_matches(x, '\\s$'))) THEN x END",
     # CAST(text AS timestamp [with time zone]): what Trino reads (a space before the time, not a
     # T; no zone or UTC), else Trino's error (NULL when `tried`: TRY_CAST); another zone refused.
     "trino_timestamp_text_in": "(x, tried) AS CASE "
@@ -969,12 +973,43 @@ def timestamps_of_milliseconds(node: exp.Expr, context: Context) -> exp.Expr | N
     if isinstance(node, exp.Localtimestamp):
         return exp.cast(node, exp.DataType.build("TIMESTAMP(3)"))
     if isinstance(node, exp.Anonymous) and node.name.lower() == "date_parse" and len(node.expressions) == 2:
-        text, pattern = node.expressions
-        fmt = datetimes.mysql_parse_format(datetimes.pattern_text("date_parse", pattern))
-        checked = exp.Anonymous(this="trino_date_parse_text", expressions=[text])
-        parsed = exp.Anonymous(this="strptime", expressions=[checked, exp.Literal.string(fmt)])
-        return exp.cast(parsed, exp.DataType.build("TIMESTAMP(3)"))
+        return _date_parse(*node.expressions, tried=isinstance(node.parent, exp.Try))
     return None
+
+
+def _date_parse(text: exp.Expr, pattern: exp.Expr, tried: bool) -> exp.Expr:
+    """date_parse as Trino reads it: the pattern's specifiers (`%i` minutes), whitespace as written,
+    Joda's year where the pattern has none (2000 or 1970, DuckDB's strptime gives 1900), and
+    Trino's error for text that does not match (NULL when `tried`: the argument of TRY)."""
+    written = datetimes.pattern_text("date_parse", pattern)
+    fmt = datetimes.mysql_parse_format(written)
+    trailing = exp.Boolean(this=fmt.endswith(" "))
+    checked: exp.Expr = exp.Anonymous(this="trino_date_parse_text", expressions=[text, trailing])
+    if tried:  # TRY: no error() in it (DuckDB's TRY refuses one), NULL for what Trino refuses
+        checked = exp.Anonymous(this="trino_try_date_parse_text", expressions=[text, trailing])
+    year = datetimes.parse_default_year(written)
+    if year is not None:  # the year read first, from text put before the value's
+        checked = exp.DPipe(this=exp.Literal.string(f"{year}|"), expression=checked)
+        fmt = f"%Y|{fmt}"
+    parsed = exp.Anonymous(this="try_strptime", expressions=[checked, exp.Literal.string(fmt)])
+    failed = exp.Anonymous(
+        this="error",
+        expressions=[
+            exp.DPipe(
+                this=exp.DPipe(
+                    this=exp.Literal.string(f'{REFUSAL}Invalid format: "'),
+                    expression=exp.cast(text.copy(), exp.DataType.build("TEXT")),
+                ),
+                expression=exp.Literal.string('"'),
+            )
+        ],
+    )
+    fails = exp.and_(
+        exp.Is(this=parsed.copy(), expression=exp.null()),
+        exp.Not(this=exp.Is(this=text.copy(), expression=exp.null())),
+    )
+    value = parsed if tried else exp.Case(ifs=[exp.If(this=fails, true=failed)], default=parsed)
+    return exp.cast(value, exp.DataType.build("TIMESTAMP(3)"))
 
 
 def _timestamp_of_precision(node: exp.Cast, precision: int | None, context: Context) -> exp.Expr | None:
