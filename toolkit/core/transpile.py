@@ -973,7 +973,8 @@ def timestamps_of_milliseconds(node: exp.Expr, context: Context) -> exp.Expr | N
     if isinstance(node, exp.Localtimestamp):
         return exp.cast(node, exp.DataType.build("TIMESTAMP(3)"))
     if isinstance(node, exp.Anonymous) and node.name.lower() == "date_parse" and len(node.expressions) == 2:
-        return _date_parse(*node.expressions, tried=isinstance(node.parent, exp.Try))
+        text, pattern = node.expressions
+        return _date_parse(text, pattern, isinstance(node.parent, exp.Try))
     return None
 
 
