@@ -439,6 +439,41 @@ CASES = [
         local="the same error",
     ),
     Case(
+        "date_format of text",
+        "SELECT date_format('2024-01-01 00:00:00', '%Y')",
+        error="Unexpected parameters (varchar(19), varchar(2)) for function date_format",
+        local="refused with Trino's message (DuckDB casts the text)",
+    ),
+    Case(
+        "format_datetime of a text column",
+        "SELECT format_datetime(x, 'yyyy') FROM (VALUES '2024-01-01') AS t(x)",
+        error="for function format_datetime. Expected: format_datetime(timestamp(p) with time zone, varchar(x))",
+        local="the same error (DuckDB casts the text)",
+    ),
+    Case(
+        "format_datetime with more than 12 S",
+        "SELECT format_datetime(TIMESTAMP '2024-01-01 00:00:00.123', 'SSSSSSSSSSSSSS'), "
+        "format_datetime(TIMESTAMP '2024-01-01 00:00:00.123', 'SSSSSSSSSSSSSSSSSS s')",
+        rows=[("12300000000000", "123000000000000 0")],
+    ),
+    Case(
+        "format_datetime of a year before 1",
+        "SELECT format_datetime(date_add('year', -2025, TIMESTAMP '2024-06-01 00:00:00'), 'yyyy')",
+        refused="format_datetime of a year before 1 is not run locally",
+        local="refused (Trino: `-0001`; year 0 is `0000 BC` with `G`)",
+    ),
+    Case(
+        "date_format of a pattern ending with a lone %",
+        "SELECT date_format(TIMESTAMP '2024-01-01 10:00:00', 'a%'), date_format(TIMESTAMP '2024-01-01 10:00:00', '%Y%')",
+        rows=[("a", "2024")],
+    ),
+    Case(
+        "date_format of an empty pattern",
+        "SELECT date_format(TIMESTAMP '2024-01-01 10:00:00', '')",
+        error="Both printing and parsing not supported",
+        local="the same error",
+    ),
+    Case(
         "date_parse: a timestamp(3); whitespace as written",
         "SELECT CAST(date_parse('2022-1-2 1:2:3', '%Y-%m-%d %H:%i:%s') AS varchar), "
         "date_parse('20221123', '%Y%m%d') = TIMESTAMP '2022-11-23 00:00:00'",

@@ -180,8 +180,8 @@ def _joda_field(letter: str, count: int) -> Piece:
         return Piece(strftime="%A" if count >= 4 else "%a")
     if letter == "M" and count >= 3:
         return Piece(strftime="%B" if count >= 4 else "%b")
-    if letter == "S":  # the first `count` digits of the millisecond, zeros after the third
-        return Piece(sql=f"left(strftime({{v}}, '%g') || '000000000', {count})")
+    if letter == "S":  # the first `count` digits of the millisecond, zeros after the third, 15 at most
+        return Piece(sql=f"left(strftime({{v}}, '%g') || '000000000000', {min(count, 15)})")
     if letter not in _JODA_NUMBERS:
         raise UsageError(
             f"Illegal pattern component: {letter * count}", "see Joda-Time's DateTimeFormat letters"
@@ -202,10 +202,8 @@ def mysql_pieces(pattern: str) -> list[Piece]:
             pieces.append(Piece(text=char))
             at += 1
             continue
-        if at + 1 >= len(pattern):
-            raise UsageError(
-                "Both printing and parsing not supported", "write %% for a % (Athena refuses a lone %)"
-            )
+        if at + 1 >= len(pattern):  # a lone % at the end: Trino writes nothing for it
+            break
         spec = pattern[at + 1]
         at += 2
         if spec in _MYSQL_UNSUPPORTED:
@@ -214,6 +212,11 @@ def mysql_pieces(pattern: str) -> list[Piece]:
             pieces.append(Piece(strftime=_MYSQL[spec]))
         else:  # Trino writes an unknown specifier's letter (`%Q` is Q, `%%` is %)
             pieces.append(Piece(text=spec))
+    if not pieces:  # (Joda's error for a pattern of nothing: '' or '%')
+        raise UsageError(
+            "Both printing and parsing not supported",
+            "the pattern writes nothing (Athena refuses it): write text or specifiers such as %Y",
+        )
     return pieces
 
 

@@ -164,6 +164,15 @@ MACROS = {
     f"THEN error('{REFUSAL}the regular expression ' || pattern || ' holds $ or \\Z, which Athena also "
     "matches before a final newline, and this value ends with one: the local engine does not match it "
     "alike (write \\z for the very end), or run the query on Athena') ELSE s END",
+    # date_format's or format_datetime's text `t` of `v`: Trino's error for a value that is no date
+    # or timestamp (unless `timed`: the SQL tells it is one), a year before 1 refused
+    "trino_formatted": "(v, t, fn, n, timed) AS CASE WHEN NOT timed AND typeof(v) NOT IN ('DATE', "
+    "'TIMESTAMP', 'TIMESTAMP_S', 'TIMESTAMP_MS', 'TIMESTAMP_NS', 'TIMESTAMP WITH TIME ZONE', '\"NULL\"') "
+    f"THEN error('{REFUSAL}Unexpected parameters (' || lower(typeof(v)) || ', varchar(' || n || ')) for "
+    "function ' || fn || '. Expected: ' || fn || '(timestamp(p) with time zone, varchar(x)), ' || fn || "
+    "'(timestamp(p), varchar(x))') "
+    f"WHEN year(CAST(v AS TIMESTAMP(3))) < 1 THEN error('{REFUSAL}' || fn || ' of a year before 1 is not run "
+    "locally (Athena writes them otherwise: 0000 BC, -0001): run the query on Athena') ELSE t END",
     # Trino's IPADDRESS (toolkit/core/ipaddresses.py)
     **ipaddresses.macros(REFUSAL),
 }
@@ -1113,6 +1122,32 @@ def _date_arithmetic(node: exp.Expr, context: Context) -> exp.Expr | None:
     return None
 
 
+#: The end of Trino's error for date_format or format_datetime of another type than a timestamp.
+_EXPECTED = {
+    name: f"for function {name}. Expected: {name}(timestamp(p) with time zone, varchar(x)), "
+    f"{name}(timestamp(p), varchar(x))"
+    for name in ("date_format", "format_datetime")
+}
+
+
+def _formatted(value: exp.Expr, written: exp.Expr, name: str, pattern: str, context: Context) -> exp.Expr:
+    """date_format's or format_datetime's text, checked when the query runs: of a value that is no
+    date or timestamp (text: DuckDB casts it), Trino's error; of a year before 1 (Trino writes
+    `0000 BC`, `-0001`), refused."""
+    told = context.time(value)
+    checked = told == semantics.DATE or semantics.is_timestamp(told)
+    return exp.Anonymous(
+        this="trino_formatted",
+        expressions=[
+            value.copy(),
+            written,
+            exp.Literal.string(name),
+            exp.Literal.number(len(pattern)),
+            exp.Boolean(this=checked),
+        ],
+    )
+
+
 def _names_utc(zone: exp.Expr | None) -> bool:
     """Whether a zone is written as UTC, by one of Trino's names of it."""
     return isinstance(zone, exp.Literal) and zone.is_string and zone.name in _UTC_NAMES
@@ -1198,16 +1233,19 @@ def time_zones_of_utc(node: exp.Expr, context: Context) -> exp.Expr | None:
 @fix(
     example="SELECT format_datetime(TIMESTAMP '2022-01-02 21:06:46.987', 'h a EEE'), "
     "date_format(TIMESTAMP '2022-01-02 21:06:46.987', '%i %W')",
-    rewritten="SELECT PRINTF('%01d', (HOUR(CAST('2022-01-02 21:06:46.987' AS TIMESTAMP(3))) + 11) % 12 + 1) "
-    "|| ' ' || STRFTIME(CAST('2022-01-02 21:06:46.987' AS TIMESTAMP(3)), '%p %a'), "
-    "STRFTIME(CAST('2022-01-02 21:06:46.987' AS TIMESTAMP(3)), '%M %A')",
+    rewritten="SELECT TRINO_FORMATTED(CAST('2022-01-02 21:06:46.987' AS TIMESTAMP(3)), "
+    "PRINTF('%01d', (HOUR(CAST('2022-01-02 21:06:46.987' AS TIMESTAMP(3))) + 11) % 12 + 1) "
+    "|| ' ' || STRFTIME(CAST('2022-01-02 21:06:46.987' AS TIMESTAMP(3)), '%p %a'), 'format_datetime', 7, TRUE), "
+    "TRINO_FORMATTED(CAST('2022-01-02 21:06:46.987' AS TIMESTAMP(3)), "
+    "STRFTIME(CAST('2022-01-02 21:06:46.987' AS TIMESTAMP(3)), '%M %A'), 'date_format', 5, TRUE)",
     answer=("9 PM Sun", "06 Sunday"),
 )
 def format_datetime_and_date_format(node: exp.Expr, context: Context) -> exp.Expr | None:
     """format_datetime (Joda's pattern letters, quoted text) and date_format (MySQL's `%i` minutes,
     `%s` seconds, `%W` weekday...) as Trino writes them, of the value rounded to the millisecond:
     DuckDB has no format_datetime, and its strftime reads `%i`, `%W` and `%B` otherwise. A pattern
-    that is not a literal is refused."""
+    that is not a literal is refused; text (which DuckDB casts) is Trino's error, a year before 1
+    refused when the query runs."""
     if isinstance(node, exp.ParseDatetime):
         raise UsageError(
             "parse_datetime is not run locally (Joda's parsing is not DuckDB's strptime)",
@@ -1217,12 +1255,19 @@ def format_datetime_and_date_format(node: exp.Expr, context: Context) -> exp.Exp
         return None
     name = node.name.lower()
     value, pattern = node.expressions
-    if name == "date_format":
-        return datetimes.formatted(value, datetimes.mysql_pieces(datetimes.pattern_text(name, pattern)))
-    if name != "format_datetime":
+    if name not in ("date_format", "format_datetime"):
         return None
-    pieces, zoned = datetimes.joda_pieces(datetimes.pattern_text(name, pattern))
-    written = datetimes.formatted(value, pieces)
+    text = datetimes.pattern_text(name, pattern)
+    if isinstance(value, exp.Literal) and value.is_string:  # Trino's error (DuckDB casts the text)
+        raise UsageError(
+            f"Unexpected parameters (varchar({len(value.name)}), varchar({len(text)})) {_EXPECTED[name]}"
+        )
+    if name == "date_format":
+        return _formatted(
+            value, datetimes.formatted(value, datetimes.mysql_pieces(text)), name, text, context
+        )
+    pieces, zoned = datetimes.joda_pieces(text)
+    written = _formatted(value, datetimes.formatted(value, pieces), name, text, context)
     if not zoned:
         return written
     has_zone = exp.EQ(
