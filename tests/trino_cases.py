@@ -509,6 +509,12 @@ CASES = [
         ],
     ),
     Case(
+        "a computed timestamp's text from an array or UNNEST: Trino's precision",
+        "SELECT CAST(element_at(ARRAY[date_add('day', 1, CAST('2024-01-01' AS timestamp))], 1) AS varchar), "
+        "CAST(t.x AS varchar) FROM UNNEST(ARRAY[date_trunc('second', TIMESTAMP '2024-01-01 00:00:00.123456789')]) AS t(x)",
+        rows=[("2024-01-02 00:00:00.000", "2024-01-01 00:00:00.000000000")],
+    ),
+    Case(
         "greatest, least, coalesce, CASE and UNION of timestamps of two precisions: the larger",
         "SELECT CAST(greatest(TIMESTAMP '2024-01-01 00:00:00.1', TIMESTAMP '2024-01-01 00:00:00.12345') AS varchar), "
         "CAST(least(TIMESTAMP '2024-01-01 00:00:00.1', TIMESTAMP '2024-01-01 00:00:00.12345') AS varchar), "

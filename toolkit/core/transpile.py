@@ -1184,16 +1184,38 @@ def _from_unixtime_in_utc(node: exp.UnixToTime) -> exp.Expr | None:
     "date_add('millisecond', 600, TIMESTAMP '2024-01-01 00:00:00')",
     rewritten="SELECT CAST(CAST('2024-01-31' AS DATE) + INTERVAL '1' MONTH AS DATE), "
     "CAST(CAST('2024-01-01' AS DATE) + INTERVAL '1' DAY AS DATE), "
-    "TRINO_ROUND_TIMESTAMP(CAST('2024-01-01 00:00:00' AS TIMESTAMP(0)) + INTERVAL '600' MILLISECOND, 0)",
+    "CAST(TRINO_ROUND_TIMESTAMP(CAST('2024-01-01 00:00:00' AS TIMESTAMP(0)) + INTERVAL '600' MILLISECOND, 0) "
+    "AS TIMESTAMP(0))",
     answer=(date(2024, 2, 29), date(2024, 1, 2), datetime(2024, 1, 1, 0, 0, 1)),
 )
 def dates_and_seconds_of_arithmetic(node: exp.Expr, context: Context) -> exp.Expr | None:
     """date_add, date_trunc and `+ INTERVAL` of a date give a date in Trino (a timestamp in DuckDB;
     a unit or an interval of hours, minutes or seconds is Trino's error); date_add of milliseconds
-    to a timestamp of fewer than 3 fractional digits rounds to them in Trino (DuckDB keeps them)."""
-    if isinstance(node, exp.DateAdd | exp.TimestampTrunc | exp.DateTrunc | exp.Add | exp.Sub):
-        return _date_arithmetic(node, context)
-    return None
+    to a timestamp of fewer than 3 fractional digits rounds to them in Trino (DuckDB keeps them).
+    A timestamp these (or greatest, least, coalesce, CASE) compute has DuckDB's type of its Trino
+    precision where DuckDB has one (TIMESTAMP_S, _MS, _NS: DuckDB's arithmetic gives microseconds),
+    so that its text has Trino's digits wherever it goes (an array, UNNEST)."""
+    if not isinstance(node, _TIMESTAMP_OPERATIONS) or isinstance(node.parent, exp.Case):  # (a WHEN)
+        return None
+    new = _date_arithmetic(node, context) if isinstance(node, _DATE_ARITHMETIC) else None
+    told = context.time(node)
+    if told.kind == semantics.TIMESTAMP and told.precision in _DUCKDB_PRECISIONS:
+        return exp.cast(new or node, exp.DataType.build(f"TIMESTAMP({told.precision})", dialect=DIALECT))
+    return new
+
+
+_DATE_ARITHMETIC = (exp.DateAdd, exp.TimestampTrunc, exp.DateTrunc, exp.Add, exp.Sub)
+_TIMESTAMP_OPERATIONS = (
+    *_DATE_ARITHMETIC,
+    exp.Greatest,
+    exp.Least,
+    exp.Coalesce,
+    exp.Case,
+    exp.If,
+    exp.Nullif,
+)
+#: The precisions DuckDB has a timestamp type of, but not the one its arithmetic gives (6).
+_DUCKDB_PRECISIONS = (0, 3, 9)
 
 
 @fix(
