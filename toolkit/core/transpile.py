@@ -128,7 +128,12 @@ MACROS = {
     # zone (UTC, to the millisecond) with ` UTC`, a timestamp with its precision's digits, JSON as
     # Trino casts it.
     # CAST(x AS JSON): text becomes a JSON string in Trino (DuckDB parses it)
-    "trino_to_json": "(x) AS CASE WHEN typeof(x) = 'VARCHAR' THEN to_json(x) ELSE CAST(x AS JSON) END",
+    # (a timestamp in it: DuckDB drops its trailing zeros, Trino writes its precision's digits and
+    # refuses one with a time zone)
+    "trino_to_json": "(x) AS CASE WHEN typeof(x) = 'VARCHAR' THEN to_json(x) "
+    f"WHEN typeof(x) LIKE '%TIMESTAMP%' THEN error('{REFUSAL}CAST of a timestamp (or of an array, map or "
+    "row holding one) to JSON is not run locally (Athena writes its precision''s digits): CAST it to "
+    "varchar first, or run the query on Athena') ELSE CAST(x AS JSON) END",
     # Trino's JSON text (toolkit/core/jsontext.py)
     **jsontext.macros(REFUSAL),
     "trino_text": "(t, k, p, tried) AS CASE "
