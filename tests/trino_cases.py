@@ -521,6 +521,18 @@ CASES = [
         local='refused (Trino: `["2024-01-01 00:00:00.120"]`, DuckDB dropped the zero; with a time zone, an error)',
     ),
     Case(
+        "a date or timestamp concatenated",
+        "SELECT 'x' || CAST('2024-01-01' AS timestamp)",
+        error="Unexpected parameters (varchar(1), timestamp(3)) for function concat",
+        local="refused with Trino's message (DuckDB concatenated its text)",
+    ),
+    Case(
+        "format() of a timestamp",
+        "SELECT format('%s', date_add('day', 1, CAST('2024-01-01' AS timestamp)))",
+        refused="format() of a timestamp is not run locally",
+        local="refused (Trino writes Java's text: `2024-01-02T00:00`)",
+    ),
+    Case(
         "greatest, least, coalesce, CASE and UNION of timestamps of two precisions: the larger",
         "SELECT CAST(greatest(TIMESTAMP '2024-01-01 00:00:00.1', TIMESTAMP '2024-01-01 00:00:00.12345') AS varchar), "
         "CAST(least(TIMESTAMP '2024-01-01 00:00:00.1', TIMESTAMP '2024-01-01 00:00:00.12345') AS varchar), "

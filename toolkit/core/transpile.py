@@ -1224,6 +1224,51 @@ _DUCKDB_PRECISIONS = (0, 3, 9)
 
 
 @fix(
+    example="SELECT 'x' || CAST('2024-01-01' AS timestamp)",
+    rewritten=None,
+    error="Unexpected parameters (varchar(1), timestamp(3)) for function concat",
+)
+def timestamps_concatenated_or_formatted(node: exp.Expr, context: Context) -> exp.Expr | None:
+    """A date or timestamp concatenated (`||`, concat) is Trino's error; one given to format() is
+    refused (Trino writes Java's text of it, `2024-01-02T00:00`). DuckDB writes its own text."""
+    if isinstance(node, exp.DPipe):
+        operands = [node.this, node.expression]
+    elif isinstance(node, exp.Concat | exp.Format):
+        operands = list(node.expressions)
+    else:
+        return None
+    told = [context.time(o) for o in operands]
+    if isinstance(node, exp.Format):
+        if any(semantics.is_timestamp(t) for t in told):  # (the pattern is `this`)
+            raise UsageError(
+                "format() of a timestamp is not run locally (Athena writes Java's text of it: 2024-01-02T00:00)",
+                "CAST the timestamp to varchar, or use format_datetime",
+            )
+        return None
+    if not any(t == semantics.DATE or semantics.is_timestamp(t) for t in told):
+        return None
+    names = [_trino_type_name(o, t) for o, t in zip(operands, told, strict=True)]
+    if None in names:
+        raise UsageError(
+            "Unexpected parameters for function concat: Athena does not concatenate a date or timestamp",
+            "CAST it to varchar first",
+        )
+    raise UsageError(f"Unexpected parameters ({', '.join(n for n in names if n)}) for function concat")
+
+
+def _trino_type_name(node: exp.Expr, told: Numeric) -> str | None:
+    """Trino's name of a date's, a timestamp's or a literal's type (None for another)."""
+    if told == semantics.DATE:
+        return "date"
+    if semantics.is_timestamp(told):
+        zone = " with time zone" if told.kind == semantics.TIMESTAMP_TZ else ""
+        return f"timestamp({told.precision}){zone}"
+    if isinstance(node, exp.Literal) and node.is_string:
+        return f"varchar({len(node.name)})"
+    return None
+
+
+@fix(
     example="SELECT CAST(at_timezone(from_iso8601_timestamp('2022-11-23T21:06:46Z'), 'UTC') AS varchar)",
     rewritten="SELECT TRINO_TEXT(CAST(CAST(TRINO_FROM_ISO8601_TIMESTAMP('2022-11-23T21:06:46Z') AS "
     "TIMESTAMPTZ) AS TEXT), TYPEOF(CAST(TRINO_FROM_ISO8601_TIMESTAMP('2022-11-23T21:06:46Z') AS "
