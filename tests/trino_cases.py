@@ -73,6 +73,11 @@ CASES = [
         "SELECT count(*) / 4 AS quarter FROM (VALUES 1, 2, 3, 4, 5, 6) AS t(x)",
         rows=[(1,)],
     ),
+    Case(
+        "a UNION's column: its branches' common type",
+        "SELECT x / 3 FROM (SELECT 1 AS x UNION ALL SELECT 2.5) ORDER BY 1",
+        rows=[(Decimal("0.3"),), (Decimal("0.8"),)],
+    ),
     Case("integer division by zero", "SELECT 1 / 0", error="Division by zero", local="the same error"),
     Case("integer modulo by zero", "SELECT 1 % 0", error="Division by zero", local="the same error"),
     Case("decimal division by zero", "SELECT 0.5 / 0", error="Division by zero", local="the same error"),
