@@ -73,6 +73,11 @@ CASES = [
         "SELECT count(*) / 4 AS quarter FROM (VALUES 1, 2, 3, 4, 5, 6) AS t(x)",
         rows=[(1,)],
     ),
+    Case(
+        "a UNION's column: its branches' common type",
+        "SELECT x / 3 FROM (SELECT 1 AS x UNION ALL SELECT 2.5) ORDER BY 1",
+        rows=[(Decimal("0.3"),), (Decimal("0.8"),)],
+    ),
     Case("integer division by zero", "SELECT 1 / 0", error="Division by zero", local="the same error"),
     Case("integer modulo by zero", "SELECT 1 % 0", error="Division by zero", local="the same error"),
     Case("decimal division by zero", "SELECT 0.5 / 0", error="Division by zero", local="the same error"),
@@ -444,6 +449,41 @@ CASES = [
         local="the same error",
     ),
     Case(
+        "date_format of text",
+        "SELECT date_format('2024-01-01 00:00:00', '%Y')",
+        error="Unexpected parameters (varchar(19), varchar(2)) for function date_format",
+        local="refused with Trino's message (DuckDB casts the text)",
+    ),
+    Case(
+        "format_datetime of a text column",
+        "SELECT format_datetime(x, 'yyyy') FROM (VALUES '2024-01-01') AS t(x)",
+        error="for function format_datetime. Expected: format_datetime(timestamp(p) with time zone, varchar(x))",
+        local="the same error (DuckDB casts the text)",
+    ),
+    Case(
+        "format_datetime with more than 12 S",
+        "SELECT format_datetime(TIMESTAMP '2024-01-01 00:00:00.123', 'SSSSSSSSSSSSSS'), "
+        "format_datetime(TIMESTAMP '2024-01-01 00:00:00.123', 'SSSSSSSSSSSSSSSSSS s')",
+        rows=[("12300000000000", "123000000000000 0")],
+    ),
+    Case(
+        "format_datetime of a year before 1",
+        "SELECT format_datetime(date_add('year', -2025, TIMESTAMP '2024-06-01 00:00:00'), 'yyyy')",
+        refused="format_datetime of a year before 1 is not run locally",
+        local="refused (Trino: `-0001`; year 0 is `0000 BC` with `G`)",
+    ),
+    Case(
+        "date_format of a pattern ending with a lone %",
+        "SELECT date_format(TIMESTAMP '2024-01-01 10:00:00', 'a%'), date_format(TIMESTAMP '2024-01-01 10:00:00', '%Y%')",
+        rows=[("a", "2024")],
+    ),
+    Case(
+        "date_format of an empty pattern",
+        "SELECT date_format(TIMESTAMP '2024-01-01 10:00:00', '')",
+        error="Both printing and parsing not supported",
+        local="the same error",
+    ),
+    Case(
         "date_parse: a timestamp(3); whitespace as written",
         "SELECT CAST(date_parse('2022-1-2 1:2:3', '%Y-%m-%d %H:%i:%s') AS varchar), "
         "date_parse('20221123', '%Y%m%d') = TIMESTAMP '2022-11-23 00:00:00'",
@@ -454,6 +494,177 @@ CASES = [
         "SELECT date_parse(' 2022-11-23', '%Y-%m-%d')",
         error='Invalid format: " 2022-11-23"',
         local="the same error",
+    ),
+    Case(
+        "a timestamp's text after date_add, date_trunc or + INTERVAL: Trino's precision",
+        "SELECT CAST(date_add('day', 1, CAST('2024-01-01 00:00:00' AS timestamp)) AS varchar), "
+        "CAST(date_add('day', 1, CAST('2024-01-01 00:00:00' AS timestamp(6))) AS varchar), "
+        "CAST(CAST('2024-01-01 10:20:30' AS timestamp) + INTERVAL '1' HOUR AS varchar), "
+        "CAST(TIMESTAMP '2024-01-01 10:20:30' + INTERVAL '1' HOUR AS varchar), "
+        "CAST(TIMESTAMP '2024-01-01 00:00:00' + INTERVAL '1' MONTH AS varchar), "
+        "CAST(date_trunc('hour', CAST('2024-01-01 10:20:30' AS timestamp)) AS varchar), "
+        "CAST(date_trunc('second', TIMESTAMP '2024-01-01 00:00:00.9') AS varchar), "
+        "to_iso8601(date_add('day', 1, CAST('2024-01-01 00:00:00' AS timestamp)))",
+        rows=[
+            (
+                "2024-01-02 00:00:00.000",
+                "2024-01-02 00:00:00.000000",
+                "2024-01-01 11:20:30.000",
+                "2024-01-01 11:20:30.000",
+                "2024-02-01 00:00:00",
+                "2024-01-01 10:00:00.000",
+                "2024-01-01 00:00:00.0",
+                "2024-01-02T00:00:00.000",
+            )
+        ],
+    ),
+    Case(
+        "a computed timestamp's text from an array or UNNEST: Trino's precision",
+        "SELECT CAST(element_at(ARRAY[date_add('day', 1, CAST('2024-01-01' AS timestamp))], 1) AS varchar), "
+        "CAST(t.x AS varchar) FROM UNNEST(ARRAY[date_trunc('second', TIMESTAMP '2024-01-01 00:00:00.123456789')]) AS t(x)",
+        rows=[("2024-01-02 00:00:00.000", "2024-01-01 00:00:00.000000000")],
+    ),
+    Case(
+        "CAST of a timestamp, or of an array holding timestamps, to JSON",
+        "SELECT json_format(CAST(ARRAY[TIMESTAMP '2024-01-01 00:00:00.120'] AS JSON))",
+        refused="CAST of a timestamp (or of an array, map or row holding one) to JSON is not run locally",
+        local='refused (Trino: `["2024-01-01 00:00:00.120"]`, DuckDB dropped the zero; with a time zone, an error)',
+    ),
+    Case(
+        "a date or timestamp concatenated",
+        "SELECT 'x' || CAST('2024-01-01' AS timestamp)",
+        error="Unexpected parameters (varchar(1), timestamp(3)) for function concat",
+        local="refused with Trino's message (DuckDB concatenated its text)",
+    ),
+    Case(
+        "format() of a timestamp",
+        "SELECT format('%s', date_add('day', 1, CAST('2024-01-01' AS timestamp)))",
+        refused="format() of a timestamp is not run locally",
+        local="refused (Trino writes Java's text: `2024-01-02T00:00`)",
+    ),
+    Case(
+        "greatest, least, coalesce, CASE and UNION of timestamps of two precisions: the larger",
+        "SELECT CAST(greatest(TIMESTAMP '2024-01-01 00:00:00.1', TIMESTAMP '2024-01-01 00:00:00.12345') AS varchar), "
+        "CAST(least(TIMESTAMP '2024-01-01 00:00:00.1', TIMESTAMP '2024-01-01 00:00:00.12345') AS varchar), "
+        "CAST(coalesce(TIMESTAMP '2024-01-01 00:00:00.1', TIMESTAMP '2024-01-01 00:00:00.12345') AS varchar), "
+        "CAST(CASE WHEN x > 0 THEN TIMESTAMP '2024-01-01 00:00:00' ELSE TIMESTAMP '2024-01-01 00:00:00.12' END "
+        "AS varchar), to_iso8601(greatest(TIMESTAMP '2024-01-01 00:00:00.1', TIMESTAMP '2024-01-01 00:00:00.12345')), "
+        "(SELECT max(CAST(y AS varchar)) FROM (SELECT TIMESTAMP '2024-01-01 00:00:00' AS y "
+        "UNION ALL SELECT TIMESTAMP '2023-01-01 00:00:00.123')) FROM (VALUES 1) AS t(x)",
+        rows=[
+            (
+                "2024-01-01 00:00:00.12345",
+                "2024-01-01 00:00:00.10000",
+                "2024-01-01 00:00:00.10000",
+                "2024-01-01 00:00:00.00",
+                "2024-01-01T00:00:00.12345",
+                "2024-01-01 00:00:00.000",
+            )
+        ],
+    ),
+    Case(
+        "CAST to timestamp(p): rounded to p digits",
+        "SELECT CAST(CAST('2024-01-01 00:00:00.1234567' AS timestamp(6)) AS varchar), "
+        "CAST(CAST('2024-01-01 00:00:00.123456' AS timestamp(4)) AS varchar), "
+        "CAST(CAST(TIMESTAMP '2024-01-01 00:00:00.16' AS timestamp(1)) AS varchar), "
+        "CAST(CAST(CAST('2024-01-01 00:00:00.123' AS timestamp) AS timestamp(6)) AS varchar), "
+        "CAST(CAST(x AS timestamp(0)) AS varchar), CAST(x AS timestamp(6)) = TIMESTAMP '2024-01-01 00:00:00.500000', "
+        "CAST(CAST(TIMESTAMP '2024-01-01 00:00:00.1234567' AS timestamp(6) with time zone) AS varchar) "
+        "FROM (VALUES '2024-01-01 00:00:00.5') AS t(x)",
+        rows=[
+            (
+                "2024-01-01 00:00:00.123457",
+                "2024-01-01 00:00:00.1235",
+                "2024-01-01 00:00:00.2",
+                "2024-01-01 00:00:00.123000",
+                "2024-01-01 00:00:01",
+                True,
+                "2024-01-01 00:00:00.123457 UTC",
+            )
+        ],
+    ),
+    Case(
+        "CAST to timestamp(7) or timestamp(8)",
+        "SELECT CAST(CAST('2024-01-01 00:00:00.12345678' AS timestamp(7)) AS varchar)",
+        refused="CAST to timestamp(7) is not run locally",
+        local="refused (Trino rounds: `2024-01-01 00:00:00.1234568`)",
+    ),
+    Case(
+        "a timestamp of more than 9 fractional digits",
+        "SELECT CAST(TIMESTAMP '2024-01-01 00:00:00.123456789123' AS varchar)",
+        refused="timestamp(12) is not run locally",
+        local="refused (Trino: `2024-01-01 00:00:00.123456789123`)",
+    ),
+    Case(
+        "to_iso8601 of a timestamp with time zone: its precision's digits",
+        "SELECT to_iso8601(TIMESTAMP '2024-01-01 00:00:00 UTC'), to_iso8601(TIMESTAMP '2024-01-01 00:00:00.123456 UTC'), "
+        "CAST(at_timezone(TIMESTAMP '2024-01-01 00:00:00.123456 UTC', 'UTC') AS varchar)",
+        rows=[("2024-01-01T00:00:00Z", "2024-01-01T00:00:00.123456Z", "2024-01-01 00:00:00.123456 UTC")],
+    ),
+    Case(
+        "date_add, date_trunc and + INTERVAL of a date: a date",
+        "SELECT date_add('month', 1, DATE '2024-01-31'), date_add('week', 1, DATE '2024-01-01'), "
+        "date_trunc('month', DATE '2024-01-05'), DATE '2024-01-01' + INTERVAL '1' DAY, "
+        "DATE '2024-01-01' + INTERVAL '24' HOUR, DATE '2024-03-31' - INTERVAL '1' MONTH",
+        rows=[
+            (
+                date(2024, 2, 29),
+                date(2024, 1, 8),
+                date(2024, 1, 1),
+                date(2024, 1, 2),
+                date(2024, 1, 2),
+                date(2024, 2, 29),
+            )
+        ],
+    ),
+    Case(
+        "date_add of hours to a date",
+        "SELECT date_add('hour', 1, DATE '2024-01-01')",
+        error="'hour' is not a valid DATE field",
+        local="the same error (DuckDB gives a timestamp)",
+    ),
+    Case(
+        "a date plus an interval of hours",
+        "SELECT DATE '2024-01-01' + INTERVAL '1' HOUR",
+        error="Cannot add hour, minutes or seconds to a date",
+        local="the same error (DuckDB gives a timestamp)",
+    ),
+    Case(
+        "date_add of milliseconds to a timestamp(0): rounded to the second",
+        "SELECT date_add('millisecond', 600, TIMESTAMP '2024-01-01 00:00:00') = TIMESTAMP '2024-01-01 00:00:01', "
+        "CAST(date_add('millisecond', 400, TIMESTAMP '2024-01-01 00:00:00') AS varchar), "
+        "CAST(TIMESTAMP '2024-01-01 00:00:00' + INTERVAL '0.6' SECOND AS varchar)",
+        rows=[(True, "2024-01-01 00:00:00", "2024-01-01 00:00:00.600")],
+    ),
+    Case(
+        "date_parse of a pattern without a year: 2000 with a month or a day, else 1970",
+        "SELECT date_parse('05-17', '%m-%d'), date_parse('02-29', '%m-%d'), date_parse('17 10', '%d %H'), "
+        "date_parse('10:20', '%H:%i'), CAST(date_parse('05-17', '%m-%d') AS varchar)",
+        rows=[
+            (
+                datetime(2000, 5, 17),
+                datetime(2000, 2, 29),
+                datetime(2000, 1, 17, 10),
+                datetime(1970, 1, 1, 10, 20),
+                "2000-05-17 00:00:00.000",
+            )
+        ],
+    ),
+    Case(
+        "date_parse of a pattern ending with a space or a lone %",
+        "SELECT date_parse('2022 ', '%Y '), date_parse('2022', '%Y%')",
+        rows=[(datetime(2022, 1, 1), datetime(2022, 1, 1))],
+    ),
+    Case(
+        "date_parse of text the pattern does not read",
+        "SELECT date_parse('2022x', '%Y')",
+        error='Invalid format: "2022x"',
+        local="the same error",
+    ),
+    Case(
+        "TRY of date_parse",
+        "SELECT TRY(date_parse('2022x', '%Y')), TRY(date_parse(' 2022', '%Y')), TRY(date_parse('2022', '%Y'))",
+        rows=[(None, None, datetime(2022, 1, 1))],
     ),
     Case(
         "parse_datetime",

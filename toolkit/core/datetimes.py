@@ -180,8 +180,8 @@ def _joda_field(letter: str, count: int) -> Piece:
         return Piece(strftime="%A" if count >= 4 else "%a")
     if letter == "M" and count >= 3:
         return Piece(strftime="%B" if count >= 4 else "%b")
-    if letter == "S":  # the first `count` digits of the millisecond, zeros after the third
-        return Piece(sql=f"left(strftime({{v}}, '%g') || '000000000', {count})")
+    if letter == "S":  # the first `count` digits of the millisecond, zeros after the third, 15 at most
+        return Piece(sql=f"left(strftime({{v}}, '%g') || '000000000000', {min(count, 15)})")
     if letter not in _JODA_NUMBERS:
         raise UsageError(
             f"Illegal pattern component: {letter * count}", "see Joda-Time's DateTimeFormat letters"
@@ -202,10 +202,8 @@ def mysql_pieces(pattern: str) -> list[Piece]:
             pieces.append(Piece(text=char))
             at += 1
             continue
-        if at + 1 >= len(pattern):
-            raise UsageError(
-                "Both printing and parsing not supported", "write %% for a % (Athena refuses a lone %)"
-            )
+        if at + 1 >= len(pattern):  # a lone % at the end: Trino writes nothing for it
+            break
         spec = pattern[at + 1]
         at += 2
         if spec in _MYSQL_UNSUPPORTED:
@@ -214,6 +212,11 @@ def mysql_pieces(pattern: str) -> list[Piece]:
             pieces.append(Piece(strftime=_MYSQL[spec]))
         else:  # Trino writes an unknown specifier's letter (`%Q` is Q, `%%` is %)
             pieces.append(Piece(text=spec))
+    if not pieces:  # (Joda's error for a pattern of nothing: '' or '%')
+        raise UsageError(
+            "Both printing and parsing not supported",
+            "the pattern writes nothing (Athena refuses it): write text or specifiers such as %Y",
+        )
     return pieces
 
 
@@ -234,6 +237,8 @@ def mysql_parse_format(pattern: str) -> str:
             continue
         spec = pattern[at + 1] if at + 1 < len(pattern) else ""
         at += 2
+        if not spec:  # a lone % at the end: Trino reads nothing for it
+            break
         if spec in _MYSQL_UNSUPPORTED:
             raise UsageError(f"%{spec} not supported in date format string", "Athena refuses it too")
         if spec == "%":
@@ -246,6 +251,27 @@ def mysql_parse_format(pattern: str) -> str:
                 "parse the text with other functions (from_iso8601_timestamp, substr), or run it on Athena",
             )
     return "".join(parts)
+
+
+def _specifiers(pattern: str) -> set[str]:
+    found: set[str] = set()
+    at = 0
+    while at < len(pattern):
+        if pattern[at] == "%":
+            found.add(pattern[at + 1 : at + 2])
+            at += 2
+        else:
+            at += 1
+    return found
+
+
+def parse_default_year(pattern: str) -> int | None:
+    """The year date_parse gives a text whose pattern has none (Joda's: 2000 where the pattern
+    has a month or a day, else 1970; DuckDB's strptime gives 1900), None where it has one."""
+    specifiers = _specifiers(pattern)
+    if "Y" in specifiers:
+        return None
+    return 2000 if specifiers & set("mcde") else 1970
 
 
 def formatted(value: exp.Expr, pieces: list[Piece]) -> exp.Expr:

@@ -229,8 +229,9 @@ def _scope_columns(scope: Scope) -> set[str] | None:
 @dataclass(frozen=True)
 class Numeric:
     """A Trino numeric type: kind "integer" (with its decimal precision: 3 tinyint, 5 smallint,
-    10 integer, 19 bigint), "decimal" (precision, scale) or "double" (double or real); or the one
-    other type told apart, "ipaddress"."""
+    10 integer, 19 bigint), "decimal" (precision, scale) or "double" (double or real); or one of
+    the other types told apart: "ipaddress", "date", "timestamp" and "timestamp with time zone"
+    (with their precision, the digits of the second's fraction), and the two interval types."""
 
     kind: str
     precision: int = 0
@@ -253,6 +254,28 @@ NULL = Numeric("null")
 #: Trino's IPADDRESS (not a number: as OTHER for `/` and `%`).
 IPADDRESS = Numeric("ipaddress")
 _NUMBERS = frozenset({"integer", "decimal", "double"})
+DATE = Numeric("date")
+TIMESTAMP = "timestamp"
+TIMESTAMP_TZ = "timestamp with time zone"
+_TIMESTAMPS = frozenset({TIMESTAMP, TIMESTAMP_TZ})
+#: INTERVAL ... YEAR or MONTH, and INTERVAL ... DAY, HOUR, MINUTE or SECOND.
+YEAR_TO_MONTH = Numeric("interval year to month")
+DAY_TO_SECOND = Numeric("interval day to second")
+#: What Trino's timestamp functions return (precision 3, the millisecond).
+_TIMESTAMP_FUNCTIONS = (exp.Localtimestamp,)
+_TIMESTAMP_TZ_FUNCTIONS = (exp.UnixToTime, exp.FromISO8601Timestamp, exp.CurrentTimestamp, exp.ParseDatetime)
+#: Functions that return a timestamp (with time zone) of their first argument's precision.
+_ZONED_NAMES = frozenset({"at_timezone", "with_timezone"})
+
+
+def timestamp(precision: int, zoned: bool = False) -> Numeric:
+    """Trino's timestamp(p) [with time zone]."""
+    return Numeric(TIMESTAMP_TZ if zoned else TIMESTAMP, precision)
+
+
+def is_timestamp(numeric: Numeric) -> bool:
+    return numeric.kind in _TIMESTAMPS
+
 
 _INTEGER_WIDTHS = {
     exp.DataType.Type.TINYINT: 3,
@@ -367,6 +390,37 @@ class Types:
             return common([*branches, self.of(node.args.get("default"))])
         if isinstance(node, exp.Predicate | exp.Connector | exp.Not | exp.DPipe | exp.Lower | exp.Upper):
             return OTHER
+        return self._temporal(node)
+
+    def _temporal(self, node: exp.Expr) -> Numeric:
+        """The type of a date, timestamp or interval expression (UNKNOWN for anything else)."""
+        if isinstance(node, exp.Interval):
+            unit = node.args.get("unit")
+            name = unit.name.upper() if isinstance(unit, exp.Var) else ""
+            if name in ("YEAR", "MONTH"):
+                return YEAR_TO_MONTH
+            return DAY_TO_SECOND if name in ("DAY", "HOUR", "MINUTE", "SECOND") else UNKNOWN
+        if isinstance(node, exp.DateAdd | exp.TimestampTrunc | exp.DateTrunc):
+            operand = self.of(node.this)
+            return operand if is_timestamp(operand) or operand == DATE else UNKNOWN
+        if isinstance(node, _TIMESTAMP_FUNCTIONS):
+            return timestamp(3)
+        if isinstance(node, _TIMESTAMP_TZ_FUNCTIONS):
+            return timestamp(3, zoned=True)
+        if isinstance(node, exp.FromISO8601TimestampNanos):
+            return timestamp(9, zoned=True)
+        if isinstance(node, exp.CurrentDate | exp.Date | exp.LastDay):
+            return DATE
+        if isinstance(node, exp.AtTimeZone):
+            operand = self.of(node.this)
+            return timestamp(operand.precision, zoned=True) if is_timestamp(operand) else UNKNOWN
+        if isinstance(node, exp.Anonymous):
+            name = node.name.lower()
+            if name == "date_parse":
+                return timestamp(3)
+            if name in _ZONED_NAMES and node.expressions:
+                operand = self.of(node.expressions[0])
+                return timestamp(operand.precision, zoned=True) if is_timestamp(operand) else UNKNOWN
         return UNKNOWN
 
     def _column(self, column: exp.Column) -> Numeric:
@@ -414,14 +468,30 @@ class Types:
         return common(cells)
 
     def _output(self, scope: Scope, name: str) -> Numeric:
-        expression = scope.expression
-        while isinstance(expression, exp.SetOperation):
-            expression = expression.left
-        if not isinstance(expression, exp.Select):
+        """The type of a subquery's column: of a UNION's, its branches' common type (Trino's)."""
+        branches: list[exp.Expr] = []
+        pending: list[exp.Expr] = [scope.expression]
+        while pending:
+            expression = pending.pop()
+            if isinstance(expression, exp.Subquery):
+                pending.append(expression.unnest())
+            elif isinstance(expression, exp.SetOperation):
+                pending += [expression.right, expression.left]
+            else:
+                branches.append(expression)
+        first = branches[0]
+        if not isinstance(first, exp.Select):
             return UNKNOWN
-        for projection in expression.expressions:
+        for at, projection in enumerate(first.expressions):
             if projection.alias_or_name.lower() == name and not isinstance(projection, exp.Star):
-                return self.of(projection)
+                if len(branches) == 1:
+                    return self.of(projection)
+                cells = []
+                for branch in branches:
+                    if not isinstance(branch, exp.Select) or at >= len(branch.expressions):
+                        return UNKNOWN
+                    cells.append(self.of(branch.expressions[at]))
+                return common(cells)
         return UNKNOWN
 
     def _scope_of(self, node: exp.Expr) -> Scope | None:
@@ -450,6 +520,11 @@ def data_type(to: exp.DataType) -> Numeric:
     kind = to.this
     if kind == exp.DataType.Type.IPADDRESS:
         return IPADDRESS
+    if kind == exp.DataType.Type.DATE:
+        return DATE
+    if kind in (exp.DataType.Type.TIMESTAMP, exp.DataType.Type.TIMESTAMPNTZ, exp.DataType.Type.TIMESTAMPTZ):
+        params = [int(p.name) for p in to.expressions if p.name.isdigit()]
+        return timestamp(params[0] if params else 3, zoned=kind == exp.DataType.Type.TIMESTAMPTZ)
     if kind in _INTEGER_WIDTHS:
         return Numeric("integer", _INTEGER_WIDTHS[kind])
     if kind in _FLOATING:
@@ -467,6 +542,15 @@ def arithmetic(node: exp.Expr, left: Numeric, right: Numeric) -> Numeric:
         return UNKNOWN
     if UNKNOWN in (left, right):
         return UNKNOWN
+    if isinstance(node, exp.Add | exp.Sub):
+        swap = isinstance(node, exp.Add) and (is_timestamp(right) or right == DATE)
+        moment, interval = (right, left) if swap else (left, right)
+        if is_timestamp(moment) and interval in (YEAR_TO_MONTH, DAY_TO_SECOND):
+            # a timestamp plus a day-to-second interval has milliseconds at least
+            digits = max(moment.precision, 3) if interval == DAY_TO_SECOND else moment.precision
+            return Numeric(moment.kind, digits)
+        if moment == DATE and interval in (YEAR_TO_MONTH, DAY_TO_SECOND):
+            return DATE  # (days only: Trino's error for hours, minutes or seconds)
     if left.kind not in _NUMBERS or right.kind not in _NUMBERS:
         return OTHER
     if "double" in (left.kind, right.kind):
@@ -495,6 +579,11 @@ def common(types: list[Numeric]) -> Numeric:
         return UNKNOWN
     if all(t is IPADDRESS for t in known):
         return IPADDRESS
+    if all(is_timestamp(t) for t in known):  # of the largest precision (with a zone if one has it)
+        zoned = any(t.kind == TIMESTAMP_TZ for t in known)
+        return timestamp(max(t.precision for t in known), zoned)
+    if all(t == DATE for t in known):
+        return DATE
     if any(t.kind not in _NUMBERS for t in known):
         return OTHER
     if any(t.kind == "double" for t in known):

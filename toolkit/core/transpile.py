@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -72,19 +72,34 @@ MACROS = {
     f"WHEN x IS NOT NULL THEN error('{REFUSAL}Invalid format: \"' || x || '\" (from_iso8601_timestamp "
     "needs ISO 8601, e.g. 2024-08-02T08:23:06Z)') END",
     # Trino's to_iso8601: a date as YYYY-MM-DD, a UTC timestamp with time zone to the millisecond
-    # with Z, a timestamp to its precision (DuckDB's TIMESTAMP_S, _MS, TIMESTAMP and _NS).
-    "trino_to_iso8601": "(x) AS CASE typeof(x) WHEN 'DATE' THEN strftime(x, '%Y-%m-%d') "
+    # with Z, a timestamp to its precision (p where the SQL tells it, else DuckDB's TIMESTAMP_S,
+    # _MS, TIMESTAMP and _NS).
+    "trino_to_iso8601": "(x, p) AS CASE WHEN p IS NOT NULL AND typeof(x) <> 'DATE' THEN "
+    "replace(trino_timestamp_text(CAST(CAST(x AS TIMESTAMP_NS) AS VARCHAR), p), ' ', 'T') "
+    "|| CASE typeof(x) WHEN 'TIMESTAMP WITH TIME ZONE' THEN 'Z' ELSE '' END ELSE CASE typeof(x) "
+    "WHEN 'DATE' THEN strftime(x, '%Y-%m-%d') "
     "WHEN 'TIMESTAMP WITH TIME ZONE' THEN strftime(x, '%Y-%m-%dT%H:%M:%S.%g') || 'Z' "
     "WHEN 'TIMESTAMP_S' THEN strftime(x, '%Y-%m-%dT%H:%M:%S') "
     "WHEN 'TIMESTAMP_MS' THEN strftime(x, '%Y-%m-%dT%H:%M:%S.%g') "
     "WHEN 'TIMESTAMP' THEN strftime(x, '%Y-%m-%dT%H:%M:%S.%f') "
     "WHEN 'TIMESTAMP_NS' THEN strftime(x, '%Y-%m-%dT%H:%M:%S.%n') "
     f"ELSE error('{REFUSAL}to_iso8601 of a ' || typeof(x) || ' is not run locally (its text depends on "
-    "its precision in Athena): give it a date or a timestamp') END",
+    "its precision in Athena): give it a date or a timestamp') END END",
+    # a timestamp rounded (half up) to p fractional digits, p from 0 to 5, from its microseconds or
+    # nanoseconds (Trino rounds where DuckDB's casts and arithmetic keep the digits or truncate)
+    "trino_floor_multiple": "(a, u) AS a - ((a % u) + u) % u",
+    "trino_round_timestamp": "(x, p) AS CASE WHEN typeof(x) = 'TIMESTAMP_NS' THEN "
+    "make_timestamp(CAST(trino_floor_multiple(epoch_ns(x) + 5 * CAST(pow(10, 8 - p) AS BIGINT), "
+    "CAST(pow(10, 9 - p) AS BIGINT)) // 1000 AS BIGINT)) ELSE make_timestamp(trino_floor_multiple("
+    "epoch_us(x) + 5 * CAST(pow(10, 5 - p) AS BIGINT), CAST(pow(10, 6 - p) AS BIGINT))) END",
     # date_parse's text: DuckDB's strptime skips whitespace Trino reads as written (a space of the
     # pattern is one space; the local engine's patterns have single spaces only).
-    "trino_date_parse_text": "(x) AS CASE WHEN regexp_matches(x, '^\\s|\\s$|\\s\\s|[\\t\\n\\r\\f\\v]') "
+    # (`spaced`: the pattern ends with a space, which reads the text's last one)
+    "trino_date_parse_text": "(x, spaced) AS CASE WHEN regexp_matches(x, '^\\s|\\s\\s|[\\t\\n\\r\\f\\v]') "
+    "OR (NOT spaced AND regexp_matches(x, '\\s$')) "
     f"THEN error('{REFUSAL}Invalid format: \"' || x || '\"') ELSE x END",
+    "trino_try_date_parse_text": "(x, spaced) AS CASE WHEN NOT (regexp_matches(x, '^\\s|\\s\\s|[\\t\\n\\r\\f\\v]') "
+    "OR (NOT spaced AND regexp_matches(x, '\\s$'))) THEN x END",
     # CAST(text AS timestamp [with time zone]): what Trino reads (a space before the time, not a
     # T; no zone or UTC), else Trino's error (NULL when `tried`: TRY_CAST); another zone refused.
     "trino_timestamp_text_in": "(x, tried) AS CASE "
@@ -99,6 +114,10 @@ MACROS = {
     f"WHEN tried THEN NULL ELSE error('{REFUSAL}Value cannot be cast to date: ' || CAST(x AS VARCHAR)) END",
     "trino_timestamp": "(x, tried) AS CASE WHEN typeof(x) <> 'VARCHAR' THEN CAST(x AS TIMESTAMP(3)) "
     "ELSE CAST(trino_timestamp_text_in(CAST(x AS VARCHAR), tried) AS TIMESTAMP(3)) END",
+    # CAST(x AS timestamp(p)), p other than 3: its nanoseconds (rounded to p after), text read as
+    # Trino reads it
+    "trino_timestamp_ns": "(x, tried) AS CASE WHEN typeof(x) <> 'VARCHAR' THEN CAST(x AS TIMESTAMP_NS) "
+    "ELSE CAST(trino_timestamp_text_in(CAST(x AS VARCHAR), tried) AS TIMESTAMP_NS) END",
     "trino_timestamptz": "(x, tried) AS CASE WHEN typeof(x) <> 'VARCHAR' THEN CAST(CAST(x AS TIMESTAMP(3)) AS TIMESTAMPTZ) "
     "ELSE CAST(CAST(trino_timestamp_text_in(CAST(x AS VARCHAR), tried) AS TIMESTAMP(3)) AS TIMESTAMPTZ) END",
     # A timestamp's text `t` (DuckDB's) as Trino writes a timestamp(p): p fractional digits.
@@ -109,7 +128,12 @@ MACROS = {
     # zone (UTC, to the millisecond) with ` UTC`, a timestamp with its precision's digits, JSON as
     # Trino casts it.
     # CAST(x AS JSON): text becomes a JSON string in Trino (DuckDB parses it)
-    "trino_to_json": "(x) AS CASE WHEN typeof(x) = 'VARCHAR' THEN to_json(x) ELSE CAST(x AS JSON) END",
+    # (a timestamp in it: DuckDB drops its trailing zeros, Trino writes its precision's digits and
+    # refuses one with a time zone)
+    "trino_to_json": "(x) AS CASE WHEN typeof(x) = 'VARCHAR' THEN to_json(x) "
+    f"WHEN typeof(x) LIKE '%TIMESTAMP%' THEN error('{REFUSAL}CAST of a timestamp (or of an array, map or "
+    "row holding one) to JSON is not run locally (Athena writes its precision''s digits): CAST it to "
+    "varchar first, or run the query on Athena') ELSE CAST(x AS JSON) END",
     # Trino's JSON text (toolkit/core/jsontext.py)
     **jsontext.bound_once(jsontext.macros(REFUSAL)),
     **jsontext.bound_once(
@@ -156,6 +180,15 @@ MACROS = {
     f"THEN error('{REFUSAL}the regular expression ' || pattern || ' holds (?i) and this value a letter "
     "Athena''s (?i) matches otherwise (ß and ss; case pairs newer than Athena''s): write the letters "
     "without (?i), as [Ss], or run the query on Athena') ELSE s END",
+    # date_format's or format_datetime's text `t` of `v`: Trino's error for a value that is no date
+    # or timestamp (unless `timed`: the SQL tells it is one), a year before 1 refused
+    "trino_formatted": "(v, t, fn, n, timed) AS CASE WHEN NOT timed AND typeof(v) NOT IN ('DATE', "
+    "'TIMESTAMP', 'TIMESTAMP_S', 'TIMESTAMP_MS', 'TIMESTAMP_NS', 'TIMESTAMP WITH TIME ZONE', '\"NULL\"') "
+    f"THEN error('{REFUSAL}Unexpected parameters (' || lower(typeof(v)) || ', varchar(' || n || ')) for "
+    "function ' || fn || '. Expected: ' || fn || '(timestamp(p) with time zone, varchar(x)), ' || fn || "
+    "'(timestamp(p), varchar(x))') "
+    f"WHEN year(CAST(v AS TIMESTAMP(3))) < 1 THEN error('{REFUSAL}' || fn || ' of a year before 1 is not run "
+    "locally (Athena writes them otherwise: 0000 BC, -0001): run the query on Athena') ELSE t END",
     # Trino's IPADDRESS (toolkit/core/ipaddresses.py)
     **ipaddresses.macros(REFUSAL),
 }
@@ -186,6 +219,7 @@ def duckdb_tree(tree: exp.Expr, fixes: Sequence[Fix] | None = None) -> exp.Expr:
         texts=ipaddresses.texts_to_fuse(copied) if addresses else set(),
         unnests={id(n): [typing.items(e) for e in n.expressions] for n in copied.find_all(exp.Unnest)},
         subscripted={id(n): _subscripted(n, typing) for n in copied.find_all(exp.Bracket)},
+        times=_temporal_types(copied, typing),
     )
     applied = FIXES if fixes is None else fixes
     # Children before parents, so a rewritten node's operands are rewritten too.
@@ -196,6 +230,8 @@ def duckdb_tree(tree: exp.Expr, fixes: Sequence[Fix] | None = None) -> exp.Expr:
         new = _first_fix(node, context, applied)
         if new is node:
             continue
+        if id(node) in context.times:  # the rewritten node has the Trino type of the node it replaces
+            context.times[id(new)] = (new, context.times[id(node)][1])
         if _larger_than(new, MAX_REWRITTEN_NODES):
             raise UsageError(
                 "the query nests functions the local engine rewrites (json_extract_scalar, "
@@ -242,6 +278,14 @@ class Context:
     #: What each subscript (`a[i]`, element_at) reads ("array", "map" or "other") and what to add
     #: to sqlglot's index to count from 1, by its id.
     subscripted: dict[int, tuple[str, int]]
+    #: The Trino types of the dates, timestamps (their precision) and intervals, by the node's id
+    #: (with the node, kept alive so that its id is not reused); a node's rewrite inherits its type.
+    times: dict[int, tuple[exp.Expr, Numeric]]
+
+    def time(self, node: exp.Expr) -> Numeric:
+        """The Trino type of a date, timestamp or interval node (UNKNOWN if not one, or not told)."""
+        found = self.times.get(id(node))
+        return found[1] if found is not None and found[0] is node else semantics.UNKNOWN
 
 
 #: A fix: the node rewritten (or changed in place and returned), or None where it does not apply.
@@ -310,6 +354,23 @@ def _numeric_types(tree: exp.Expr, types: semantics.Types) -> dict[int, Typed]:
             owner = node.parent if isinstance(node.parent, exp.Window) else node
             own = types.of(node)
             found[id(owner)] = (own, own, own)
+    return found
+
+
+_TEMPORAL_KINDS = frozenset(
+    {semantics.TIMESTAMP, semantics.TIMESTAMP_TZ, "date", "interval year to month", "interval day to second"}
+)
+
+
+def _temporal_types(tree: exp.Expr, types: semantics.Types) -> dict[int, tuple[exp.Expr, Numeric]]:
+    """The Trino types of the tree's dates, timestamps and intervals, by the node's id."""
+    found: dict[int, tuple[exp.Expr, Numeric]] = {}
+    for node in tree.walk():
+        if isinstance(node, exp.DataType | exp.Identifier | exp.Var | exp.Literal):
+            continue
+        told = types.of(node)
+        if told.kind in _TEMPORAL_KINDS:
+            found[id(node)] = (node, told)
     return found
 
 
@@ -481,13 +542,19 @@ def _timestamp_precision(node: exp.Expr) -> int | None:
     return None
 
 
+def _precision(node: exp.Expr, context: Context) -> int | None:
+    """The precision of a timestamp in Trino where the SQL tells it (None where it does not)."""
+    told = context.time(node)
+    return told.precision if semantics.is_timestamp(told) else _timestamp_precision(node)
+
+
 def _divide(node: exp.Div, typed: Typed | None) -> exp.Expr:
     """`a / b` as Trino computes it: integers truncate toward zero (an error for zero), decimals
     give a decimal of Trino's precision and scale rounded half up, doubles give doubles (zero
     gives Infinity or NaN). Where the types cannot be told, doubles only (others: an error)."""
     left, right = node.left, node.right
     a, b, result = typed if typed else (None, None, None)
-    kinds = {a.kind if a else "unknown", b.kind if b else "unknown"}
+    kinds = {_number_kind(a), _number_kind(b)}
     if "double" in kinds or "other" in kinds:
         return node
     if kinds == {"integer"}:
@@ -508,6 +575,13 @@ def _divide(node: exp.Div, typed: Typed | None) -> exp.Expr:
         ],
     )
     return exp.cast(quotient, _decimal(result.precision, result.scale))
+
+
+def _number_kind(numeric: Numeric | None) -> str:
+    """The kind of a number ("integer", "decimal", "double"), "unknown", or "other" (a timestamp...)."""
+    if numeric is None:
+        return "unknown"
+    return numeric.kind if numeric.kind in ("integer", "decimal", "double", "unknown") else "other"
 
 
 def _as_decimal(node: exp.Expr, numeric: Numeric | None) -> exp.Expr:
@@ -843,7 +917,7 @@ def ipaddress_compared_with_a_literal(node: exp.Expr, context: Context) -> exp.E
     example="SELECT CAST(from_iso8601_timestamp('2022-11-23T21:06:46Z') AS varchar), "
     "CAST(CAST('2022-11-23 21:06:46.5' AS timestamp) AS varchar)",
     rewritten="SELECT TRINO_TEXT(CAST(TRINO_FROM_ISO8601_TIMESTAMP('2022-11-23T21:06:46Z') AS TEXT), "
-    "TYPEOF(TRINO_FROM_ISO8601_TIMESTAMP('2022-11-23T21:06:46Z')), NULL, FALSE), TRINO_TEXT(CAST(CAST("
+    "TYPEOF(TRINO_FROM_ISO8601_TIMESTAMP('2022-11-23T21:06:46Z')), 3, FALSE), TRINO_TEXT(CAST(CAST("
     "'2022-11-23 21:06:46.5' AS TIMESTAMP(3)) AS TEXT), TYPEOF(CAST('2022-11-23 21:06:46.5' AS "
     "TIMESTAMP(3))), 3, FALSE)",
     answer=("2022-11-23 21:06:46.000 UTC", "2022-11-23 21:06:46.500"),
@@ -861,7 +935,7 @@ def timestamps_as_text(node: exp.Expr, context: Context) -> exp.Expr | None:
         told = context.kinds.get(id(node), [semantics.UNKNOWN])[0]
         if told in (semantics.IPADDRESS, semantics.UNKNOWN):
             return None
-    precision = _timestamp_precision(operand)
+    precision = _precision(operand, context)
     return exp.Anonymous(
         this="trino_text",
         expressions=[
@@ -925,10 +999,7 @@ def timestamps_of_milliseconds(node: exp.Expr, context: Context) -> exp.Expr | N
     kind = node.to.this if isinstance(node, exp.Cast) else None
     if isinstance(node, exp.Cast) and kind in (exp.DataType.Type.TIMESTAMP, exp.DataType.Type.TIMESTAMPTZ):
         if node.to.expressions and _timestamp_precision(node) != 3:
-            literal = node.this if isinstance(node.this, exp.Literal) and node.this.is_string else None
-            if literal is not None and kind == exp.DataType.Type.TIMESTAMPTZ:  # TIMESTAMP '... zone'
-                _timestamp_text_in(literal.name, tried=False)  # another zone: refused
-            return None  # a literal (TIMESTAMP '...') or another precision: DuckDB's cast
+            return _timestamp_of_precision(node, _timestamp_precision(node), context)
         tried = isinstance(node, exp.TryCast)
         if isinstance(node.this, exp.Literal) and node.this.is_string:  # read here, before the query
             text = _timestamp_text_in(node.this.name, tried)
@@ -947,11 +1018,169 @@ def timestamps_of_milliseconds(node: exp.Expr, context: Context) -> exp.Expr | N
         return exp.cast(node, exp.DataType.build("TIMESTAMP(3)"))
     if isinstance(node, exp.Anonymous) and node.name.lower() == "date_parse" and len(node.expressions) == 2:
         text, pattern = node.expressions
-        fmt = datetimes.mysql_parse_format(datetimes.pattern_text("date_parse", pattern))
-        checked = exp.Anonymous(this="trino_date_parse_text", expressions=[text])
-        parsed = exp.Anonymous(this="strptime", expressions=[checked, exp.Literal.string(fmt)])
-        return exp.cast(parsed, exp.DataType.build("TIMESTAMP(3)"))
+        return _date_parse(text, pattern, isinstance(node.parent, exp.Try))
     return None
+
+
+def _date_parse(text: exp.Expr, pattern: exp.Expr, tried: bool) -> exp.Expr:
+    """date_parse as Trino reads it: the pattern's specifiers (`%i` minutes), whitespace as written,
+    Joda's year where the pattern has none (2000 or 1970, DuckDB's strptime gives 1900), and
+    Trino's error for text that does not match (NULL when `tried`: the argument of TRY)."""
+    written = datetimes.pattern_text("date_parse", pattern)
+    fmt = datetimes.mysql_parse_format(written)
+    trailing = exp.Boolean(this=fmt.endswith(" "))
+    checked: exp.Expr = exp.Anonymous(this="trino_date_parse_text", expressions=[text, trailing])
+    if tried:  # TRY: no error() in it (DuckDB's TRY refuses one), NULL for what Trino refuses
+        checked = exp.Anonymous(this="trino_try_date_parse_text", expressions=[text, trailing])
+    year = datetimes.parse_default_year(written)
+    if year is not None:  # the year read first, from text put before the value's
+        checked = exp.DPipe(this=exp.Literal.string(f"{year}|"), expression=checked)
+        fmt = f"%Y|{fmt}"
+    parsed = exp.Anonymous(this="try_strptime", expressions=[checked, exp.Literal.string(fmt)])
+    failed = exp.Anonymous(
+        this="error",
+        expressions=[
+            exp.DPipe(
+                this=exp.DPipe(
+                    this=exp.Literal.string(f'{REFUSAL}Invalid format: "'),
+                    expression=exp.cast(text.copy(), exp.DataType.build("TEXT")),
+                ),
+                expression=exp.Literal.string('"'),
+            )
+        ],
+    )
+    fails = exp.and_(
+        exp.Is(this=parsed.copy(), expression=exp.null()),
+        exp.Not(this=exp.Is(this=text.copy(), expression=exp.null())),
+    )
+    value = parsed if tried else exp.Case(ifs=[exp.If(this=fails, true=failed)], default=parsed)
+    return exp.cast(value, exp.DataType.build("TIMESTAMP(3)"))
+
+
+def _timestamp_of_precision(node: exp.Cast, precision: int | None, context: Context) -> exp.Expr | None:
+    """CAST(x AS timestamp(p) [with time zone]), p other than 3: rounded to p digits as Trino rounds
+    (DuckDB truncates text's digits, and keeps microseconds for p of 1, 2, 4 and 5); None where
+    DuckDB's cast gives Trino's value (a literal of p digits, a value of p digits or fewer)."""
+    zoned = node.to.this == exp.DataType.Type.TIMESTAMPTZ
+    tried = isinstance(node, exp.TryCast)
+    literal = node.this if isinstance(node.this, exp.Literal) and node.this.is_string else None
+    if literal is not None and zoned:  # TIMESTAMP '... zone'
+        _timestamp_text_in(literal.name, tried=False)  # another zone: refused
+    if precision is None:
+        return None
+    if precision > 9:
+        raise UsageError(
+            f"timestamp({precision}) is not run locally (the local engine's timestamps have 9 digits at most)",
+            "CAST to timestamp(9) at most, or run the query on Athena",
+        )
+    if literal is not None:
+        fraction = re.search(r"[0-9]:[0-9]+[.]([0-9]+)", literal.name)
+        digits = len(fraction.group(1)) if fraction else 0
+        if digits > 9:
+            raise UsageError(
+                f"a timestamp of {digits} fractional digits is not run locally (its timestamps have 9 at most)",
+                "write 9 digits at most, or run the query on Athena",
+            )
+        if digits <= precision:
+            return None  # DuckDB's cast is exact
+    else:
+        operand = context.time(node.this)
+        if operand == semantics.DATE or (semantics.is_timestamp(operand) and operand.precision <= precision):
+            return None  # no digits to round
+    if precision in (7, 8):
+        raise UsageError(
+            f"CAST to timestamp({precision}) is not run locally (Athena rounds to {precision} digits, the "
+            "local engine's timestamps have 0, 3, 6 or 9)",
+            "CAST to timestamp(6) or timestamp(9), or run the query on Athena",
+        )
+    told = context.time(node.this)
+    value = (
+        node.this
+        if semantics.is_timestamp(told)
+        else exp.Anonymous(this="trino_timestamp_ns", expressions=[node.this, exp.Boolean(this=tried)])
+    )
+    if precision == 9:
+        rounded: exp.Expr = exp.cast(value, exp.DataType.build("TIMESTAMP_NS", dialect=DIALECT))
+    elif precision == 6:
+        rounded = exp.cast(value, exp.DataType.build("TIMESTAMP", dialect=DIALECT))
+    else:
+        rounded = exp.Anonymous(
+            this="trino_round_timestamp", expressions=[value, exp.Literal.number(precision)]
+        )
+        if precision == 0:
+            rounded = exp.cast(rounded, exp.DataType.build("TIMESTAMP_S", dialect=DIALECT))
+    return exp.cast(rounded, exp.DataType.build("TIMESTAMPTZ", dialect=DIALECT)) if zoned else rounded
+
+
+#: date_add's and date_trunc's units of a date (others are Trino's error).
+_DATE_UNITS = frozenset({"DAY", "WEEK", "MONTH", "QUARTER", "YEAR"})
+_SECONDS = {"DAY": 86400, "HOUR": 3600, "MINUTE": 60, "SECOND": 1}
+
+
+def _date_arithmetic(node: exp.Expr, context: Context) -> exp.Expr | None:
+    """date_add, date_trunc and `+ INTERVAL` of a date, as Trino's date (DuckDB's is a timestamp);
+    of a timestamp of fewer than 3 digits, date_add of milliseconds rounded to them."""
+    told = context.time(node)
+    if isinstance(node, exp.DateAdd | exp.TimestampTrunc | exp.DateTrunc):
+        unit = node.args.get("unit")
+        name = unit.name.upper() if isinstance(unit, exp.Var | exp.Literal) else ""
+        if told == semantics.DATE:
+            if name not in _DATE_UNITS:
+                raise UsageError(f"'{name.lower()}' is not a valid DATE field")
+            return exp.cast(node, exp.DataType.build("DATE"))
+        if (
+            isinstance(node, exp.DateAdd)
+            and semantics.is_timestamp(told)
+            and told.precision < 3
+            and name not in _SECONDS
+            and name not in _DATE_UNITS
+        ):  # milliseconds added to a timestamp of fewer digits: Trino rounds to them
+            rounded: exp.Expr = exp.Anonymous(
+                this="trino_round_timestamp", expressions=[node, exp.Literal.number(told.precision)]
+            )
+            if told.kind == semantics.TIMESTAMP_TZ:
+                rounded = exp.cast(rounded, exp.DataType.build("TIMESTAMPTZ", dialect=DIALECT))
+            return rounded
+        return None
+    if isinstance(node, exp.Add | exp.Sub) and told == semantics.DATE:
+        interval = next((o for o in (node.left, node.right) if isinstance(o, exp.Interval)), None)
+        if interval is None:
+            return None
+        unit = interval.args.get("unit")
+        name = unit.name.upper() if isinstance(unit, exp.Var) else ""
+        if name in _SECONDS and name != "DAY":
+            value = interval.this
+            amount = value.name if isinstance(value, exp.Literal) else ""
+            if not re.fullmatch(r"-?[0-9]+", amount) or int(amount) * _SECONDS[name] % 86400:
+                raise UsageError("Cannot add hour, minutes or seconds to a date")
+        return exp.cast(node, exp.DataType.build("DATE"))
+    return None
+
+
+#: The end of Trino's error for date_format or format_datetime of another type than a timestamp.
+_EXPECTED = {
+    name: f"for function {name}. Expected: {name}(timestamp(p) with time zone, varchar(x)), "
+    f"{name}(timestamp(p), varchar(x))"
+    for name in ("date_format", "format_datetime")
+}
+
+
+def _formatted(value: exp.Expr, written: exp.Expr, name: str, pattern: str, context: Context) -> exp.Expr:
+    """date_format's or format_datetime's text, checked when the query runs: of a value that is no
+    date or timestamp (text: DuckDB casts it), Trino's error; of a year before 1 (Trino writes
+    `0000 BC`, `-0001`), refused."""
+    told = context.time(value)
+    checked = told == semantics.DATE or semantics.is_timestamp(told)
+    return exp.Anonymous(
+        this="trino_formatted",
+        expressions=[
+            value.copy(),
+            written,
+            exp.Literal.string(name),
+            exp.Literal.number(len(pattern)),
+            exp.Boolean(this=checked),
+        ],
+    )
 
 
 def _names_utc(zone: exp.Expr | None) -> bool:
@@ -986,6 +1215,90 @@ def _from_unixtime_in_utc(node: exp.UnixToTime) -> exp.Expr | None:
 
 
 @fix(
+    example="SELECT date_add('month', 1, DATE '2024-01-31'), DATE '2024-01-01' + INTERVAL '1' DAY, "
+    "date_add('millisecond', 600, TIMESTAMP '2024-01-01 00:00:00')",
+    rewritten="SELECT CAST(CAST('2024-01-31' AS DATE) + INTERVAL '1' MONTH AS DATE), "
+    "CAST(CAST('2024-01-01' AS DATE) + INTERVAL '1' DAY AS DATE), "
+    "CAST(TRINO_ROUND_TIMESTAMP(CAST('2024-01-01 00:00:00' AS TIMESTAMP(0)) + INTERVAL '600' MILLISECOND, 0) "
+    "AS TIMESTAMP(0))",
+    answer=(date(2024, 2, 29), date(2024, 1, 2), datetime(2024, 1, 1, 0, 0, 1)),
+)
+def dates_and_seconds_of_arithmetic(node: exp.Expr, context: Context) -> exp.Expr | None:
+    """date_add, date_trunc and `+ INTERVAL` of a date give a date in Trino (a timestamp in DuckDB;
+    a unit or an interval of hours, minutes or seconds is Trino's error); date_add of milliseconds
+    to a timestamp of fewer than 3 fractional digits rounds to them in Trino (DuckDB keeps them).
+    A timestamp these (or greatest, least, coalesce, CASE) compute has DuckDB's type of its Trino
+    precision where DuckDB has one (TIMESTAMP_S, _MS, _NS: DuckDB's arithmetic gives microseconds),
+    so that its text has Trino's digits wherever it goes (an array, UNNEST)."""
+    if not isinstance(node, _TIMESTAMP_OPERATIONS) or isinstance(node.parent, exp.Case):  # (a WHEN)
+        return None
+    new = _date_arithmetic(node, context) if isinstance(node, _DATE_ARITHMETIC) else None
+    told = context.time(node)
+    if told.kind == semantics.TIMESTAMP and told.precision in _DUCKDB_PRECISIONS:
+        return exp.cast(new or node, exp.DataType.build(f"TIMESTAMP({told.precision})", dialect=DIALECT))
+    return new
+
+
+_DATE_ARITHMETIC = (exp.DateAdd, exp.TimestampTrunc, exp.DateTrunc, exp.Add, exp.Sub)
+_TIMESTAMP_OPERATIONS = (
+    *_DATE_ARITHMETIC,
+    exp.Greatest,
+    exp.Least,
+    exp.Coalesce,
+    exp.Case,
+    exp.If,
+    exp.Nullif,
+)
+#: The precisions DuckDB has a timestamp type of, but not the one its arithmetic gives (6).
+_DUCKDB_PRECISIONS = (0, 3, 9)
+
+
+@fix(
+    example="SELECT 'x' || CAST('2024-01-01' AS timestamp)",
+    rewritten=None,
+    error="Unexpected parameters (varchar(1), timestamp(3)) for function concat",
+)
+def timestamps_concatenated_or_formatted(node: exp.Expr, context: Context) -> exp.Expr | None:
+    """A date or timestamp concatenated (`||`, concat) is Trino's error; one given to format() is
+    refused (Trino writes Java's text of it, `2024-01-02T00:00`). DuckDB writes its own text."""
+    if isinstance(node, exp.DPipe):
+        operands = [node.this, node.expression]
+    elif isinstance(node, exp.Concat | exp.Format):
+        operands = list(node.expressions)
+    else:
+        return None
+    told = [context.time(o) for o in operands]
+    if isinstance(node, exp.Format):
+        if any(semantics.is_timestamp(t) for t in told):  # (the pattern is `this`)
+            raise UsageError(
+                "format() of a timestamp is not run locally (Athena writes Java's text of it: 2024-01-02T00:00)",
+                "CAST the timestamp to varchar, or use format_datetime",
+            )
+        return None
+    if not any(t == semantics.DATE or semantics.is_timestamp(t) for t in told):
+        return None
+    names = [_trino_type_name(o, t) for o, t in zip(operands, told, strict=True)]
+    if None in names:
+        raise UsageError(
+            "Unexpected parameters for function concat: Athena does not concatenate a date or timestamp",
+            "CAST it to varchar first",
+        )
+    raise UsageError(f"Unexpected parameters ({', '.join(n for n in names if n)}) for function concat")
+
+
+def _trino_type_name(node: exp.Expr, told: Numeric) -> str | None:
+    """Trino's name of a date's, a timestamp's or a literal's type (None for another)."""
+    if told == semantics.DATE:
+        return "date"
+    if semantics.is_timestamp(told):
+        zone = " with time zone" if told.kind == semantics.TIMESTAMP_TZ else ""
+        return f"timestamp({told.precision}){zone}"
+    if isinstance(node, exp.Literal) and node.is_string:
+        return f"varchar({len(node.name)})"
+    return None
+
+
+@fix(
     example="SELECT CAST(at_timezone(from_iso8601_timestamp('2022-11-23T21:06:46Z'), 'UTC') AS varchar)",
     rewritten="SELECT TRINO_TEXT(CAST(CAST(TRINO_FROM_ISO8601_TIMESTAMP('2022-11-23T21:06:46Z') AS "
     "TIMESTAMPTZ) AS TEXT), TYPEOF(CAST(TRINO_FROM_ISO8601_TIMESTAMP('2022-11-23T21:06:46Z') AS "
@@ -1009,11 +1322,11 @@ def time_zones_of_utc(node: exp.Expr, context: Context) -> exp.Expr | None:
         return None
     if not _names_utc(zone):
         raise _other_zone(name)
-    precision = _timestamp_precision(value)
-    if precision is not None and precision != 3:
+    precision = _precision(value, context)
+    if precision is not None and precision > 6:
         raise UsageError(
             f"{name} of a timestamp({precision}) is not run locally (the local engine's timestamps with "
-            "time zone are of precision 3)",
+            "time zone are of precision 6 at most)",
             "CAST the value AS timestamp first",
         )
     return exp.cast(value, exp.DataType.build("TIMESTAMPTZ", dialect="duckdb"))
@@ -1022,16 +1335,19 @@ def time_zones_of_utc(node: exp.Expr, context: Context) -> exp.Expr | None:
 @fix(
     example="SELECT format_datetime(TIMESTAMP '2022-01-02 21:06:46.987', 'h a EEE'), "
     "date_format(TIMESTAMP '2022-01-02 21:06:46.987', '%i %W')",
-    rewritten="SELECT PRINTF('%01d', (HOUR(CAST('2022-01-02 21:06:46.987' AS TIMESTAMP(3))) + 11) % 12 + 1) "
-    "|| ' ' || STRFTIME(CAST('2022-01-02 21:06:46.987' AS TIMESTAMP(3)), '%p %a'), "
-    "STRFTIME(CAST('2022-01-02 21:06:46.987' AS TIMESTAMP(3)), '%M %A')",
+    rewritten="SELECT TRINO_FORMATTED(CAST('2022-01-02 21:06:46.987' AS TIMESTAMP(3)), "
+    "PRINTF('%01d', (HOUR(CAST('2022-01-02 21:06:46.987' AS TIMESTAMP(3))) + 11) % 12 + 1) "
+    "|| ' ' || STRFTIME(CAST('2022-01-02 21:06:46.987' AS TIMESTAMP(3)), '%p %a'), 'format_datetime', 7, TRUE), "
+    "TRINO_FORMATTED(CAST('2022-01-02 21:06:46.987' AS TIMESTAMP(3)), "
+    "STRFTIME(CAST('2022-01-02 21:06:46.987' AS TIMESTAMP(3)), '%M %A'), 'date_format', 5, TRUE)",
     answer=("9 PM Sun", "06 Sunday"),
 )
 def format_datetime_and_date_format(node: exp.Expr, context: Context) -> exp.Expr | None:
     """format_datetime (Joda's pattern letters, quoted text) and date_format (MySQL's `%i` minutes,
     `%s` seconds, `%W` weekday...) as Trino writes them, of the value rounded to the millisecond:
     DuckDB has no format_datetime, and its strftime reads `%i`, `%W` and `%B` otherwise. A pattern
-    that is not a literal is refused."""
+    that is not a literal is refused; text (which DuckDB casts) is Trino's error, a year before 1
+    refused when the query runs."""
     if isinstance(node, exp.ParseDatetime):
         raise UsageError(
             "parse_datetime is not run locally (Joda's parsing is not DuckDB's strptime)",
@@ -1041,12 +1357,19 @@ def format_datetime_and_date_format(node: exp.Expr, context: Context) -> exp.Exp
         return None
     name = node.name.lower()
     value, pattern = node.expressions
-    if name == "date_format":
-        return datetimes.formatted(value, datetimes.mysql_pieces(datetimes.pattern_text(name, pattern)))
-    if name != "format_datetime":
+    if name not in ("date_format", "format_datetime"):
         return None
-    pieces, zoned = datetimes.joda_pieces(datetimes.pattern_text(name, pattern))
-    written = datetimes.formatted(value, pieces)
+    text = datetimes.pattern_text(name, pattern)
+    if isinstance(value, exp.Literal) and value.is_string:  # Trino's error (DuckDB casts the text)
+        raise UsageError(
+            f"Unexpected parameters (varchar({len(value.name)}), varchar({len(text)})) {_EXPECTED[name]}"
+        )
+    if name == "date_format":
+        return _formatted(
+            value, datetimes.formatted(value, datetimes.mysql_pieces(text)), name, text, context
+        )
+    pieces, zoned = datetimes.joda_pieces(text)
+    written = _formatted(value, datetimes.formatted(value, pieces), name, text, context)
     if not zoned:
         return written
     has_zone = exp.EQ(
@@ -1313,14 +1636,16 @@ def from_iso8601_timestamp_as_trino_reads_it(node: exp.Expr, context: Context) -
 
 @fix(
     example="SELECT to_iso8601(from_iso8601_timestamp('2024-08-02T08:23:06Z'))",
-    rewritten="SELECT TRINO_TO_ISO8601(TRINO_FROM_ISO8601_TIMESTAMP('2024-08-02T08:23:06Z'))",
+    rewritten="SELECT TRINO_TO_ISO8601(TRINO_FROM_ISO8601_TIMESTAMP('2024-08-02T08:23:06Z'), 3)",
     answer=("2024-08-02T08:23:06.000Z",),
 )
 def to_iso8601_as_trino_writes_it(node: exp.Expr, context: Context) -> exp.Expr | None:
     """Trino's to_iso8601: a date as YYYY-MM-DD, a UTC timestamp to the millisecond with `Z`
     (DuckDB has no to_iso8601)."""
-    if isinstance(node, exp.Anonymous) and node.name.lower() == "to_iso8601":
-        return exp.Anonymous(this="trino_to_iso8601", expressions=node.expressions)
+    if isinstance(node, exp.Anonymous) and node.name.lower() == "to_iso8601" and len(node.expressions) == 1:
+        precision = _precision(node.expressions[0], context)
+        told = exp.null() if precision is None else exp.Literal.number(precision)
+        return exp.Anonymous(this="trino_to_iso8601", expressions=[*node.expressions, told])
     return None
 
 
