@@ -226,6 +226,44 @@ CASES = [
         rows=[(2, 3, 0, None)],
     ),
     Case(
+        "a subscript of text",
+        "SELECT 'abc'[1]",
+        error="Cannot use integer for subscript of varchar(3)",
+        local="refused with Trino's message",
+    ),
+    Case(
+        "a subscript of a text column",
+        "SELECT eventname[1] FROM trail",
+        error="Cannot use integer for subscript of varchar",
+        local="refused with Trino's message",
+    ),
+    Case(
+        "json_format of a number",
+        "SELECT json_format(1)",
+        error="Unexpected parameters (integer) for function json_format. Expected: json_format(json)",
+        local="refused with Trino's message",
+    ),
+    Case(
+        "json_format of text",
+        """SELECT json_format('{"a": 1}')""",
+        error="Unexpected parameters (varchar(8)) for function json_format. Expected: json_format(json)",
+        local="refused with Trino's message",
+    ),
+    Case(
+        "json_extract_scalar of three arguments",
+        """SELECT json_extract_scalar('{"a": 1}', '$.a', 1)""",
+        error="Unexpected parameters (varchar(8), varchar(3), integer) for function json_extract_scalar. "
+        "Expected: json_extract_scalar(json, jsonpath), json_extract_scalar(varchar(x), jsonpath)",
+        local="refused with Trino's message",
+    ),
+    Case(
+        "json_extract of three arguments",
+        """SELECT json_extract('{"a": 1}', '$.a', 1)""",
+        error="Unexpected parameters (varchar(8), varchar(3), integer) for function json_extract. "
+        "Expected: json_extract(json, jsonpath), json_extract(varchar(x), jsonpath)",
+        local="refused with Trino's message",
+    ),
+    Case(
         "from_iso8601_timestamp without the T",
         "SELECT from_iso8601_timestamp('2022-11-23 21:06:46')",
         error='Invalid format: "2022-11-23 21:06:46"',

@@ -186,6 +186,7 @@ def duckdb_tree(tree: exp.Expr, fixes: Sequence[Fix] | None = None) -> exp.Expr:
         texts=ipaddresses.texts_to_fuse(copied) if addresses else set(),
         unnests={id(n): [typing.items(e) for e in n.expressions] for n in copied.find_all(exp.Unnest)},
         subscripted={id(n): _subscripted(n, typing) for n in copied.find_all(exp.Bracket)},
+        errors=_type_errors(copied, typing),
     )
     applied = FIXES if fixes is None else fixes
     # Children before parents, so a rewritten node's operands are rewritten too.
@@ -242,6 +243,9 @@ class Context:
     #: What each subscript (`a[i]`, element_at) reads ("array", "map" or "other") and what to add
     #: to sqlglot's index to count from 1, by its id.
     subscripted: dict[int, tuple[str, int]]
+    #: Trino's error for a node whose operands' types the SQL tells Trino refuses (a subscript of
+    #: text, json_format of text, ...), by its id.
+    errors: dict[int, tuple[str, str]]
 
 
 #: A fix: the node rewritten (or changed in place and returned), or None where it does not apply.
@@ -403,6 +407,76 @@ def _subscripted(node: exp.Bracket, typing: semantics.Items) -> tuple[str, int]:
     if typing.value(node.this).kind == "row":
         return "other", 0
     return ("map", 0) if isinstance(index, exp.Literal) and index.is_string else ("array", shift)
+
+
+def _type_errors(tree: exp.Expr, typing: semantics.Items) -> dict[int, tuple[str, str]]:
+    """Trino's error for each node Trino refuses for its operands' types, where the SQL tells
+    them (read before any rewrite), by the node's id: a subscript of text (DuckDB reads a
+    character), json_format of a value that is no JSON, JSON functions given more or fewer
+    arguments (sqlglot drops json_extract_scalar's third)."""
+    found: dict[int, tuple[str, str]] = {}
+    for node in tree.walk():
+        if isinstance(node, exp.Bracket):
+            if len(node.expressions) != 1 or node.args.get("json_access") or node.args.get("safe"):
+                continue
+            text = typing.varchar(node.this)
+            if text is not None:
+                index = _trino_type(node.expressions[0], typing)
+                found[id(node)] = (
+                    f"Cannot use {index or 'this value'} for subscript of {text}",
+                    "substr(text, position, 1) reads one character of text",
+                )
+        elif isinstance(node, exp.JSONFormat) and not node.args.get("options"):
+            told = _trino_type(node.this, typing)
+            if told is not None and told != "json":
+                found[id(node)] = (
+                    _unexpected("json_format", [told]),
+                    "json_format formats JSON: json_parse(text) reads text as JSON",
+                )
+        elif isinstance(node, exp.Anonymous) and node.name.lower() in dict(semantics.FIXED_ARITY):
+            name = node.name.lower()
+            found[id(node)] = (
+                _unexpected(name, [_trino_type(a, typing) for a in node.expressions]),
+                f"{name} takes {_ARGUMENTS[dict(semantics.FIXED_ARITY)[name]]}",
+            )
+    return found
+
+
+_ARGUMENTS = {1: "one argument", 2: "two arguments"}
+#: What Trino's messages list as a function's signatures.
+_SIGNATURES = {
+    "json_format": "json_format(json)",
+    "json_extract": "json_extract(json, jsonpath), json_extract(varchar(x), jsonpath)",
+    "json_extract_scalar": "json_extract_scalar(json, jsonpath), json_extract_scalar(varchar(x), jsonpath)",
+}
+
+
+def _unexpected(name: str, types: list[str | None]) -> str:
+    """Trino's error for a function called with arguments of these types (None: not told)."""
+    if any(t is None for t in types):
+        return f"Unexpected parameters ({len(types)} arguments) for function {name}. Expected: {_SIGNATURES[name]}"
+    return f"Unexpected parameters ({', '.join(t for t in types if t)}) for function {name}. Expected: {_SIGNATURES[name]}"
+
+
+def _trino_type(node: exp.Expr, typing: semantics.Items) -> str | None:
+    """The name of a value's Trino type as Trino's messages write it, where the SQL tells it."""
+    text = typing.varchar(node)
+    if text is not None:
+        return text
+    if isinstance(node, exp.ParseJSON | exp.JSONExtract) or (
+        isinstance(node, exp.Cast) and node.to.this == exp.DataType.Type.JSON
+    ):
+        return "json"
+    numeric = typing.of(node)
+    if numeric.kind == "integer":
+        return {3: "tinyint", 5: "smallint", 10: "integer"}.get(numeric.precision, "bigint")
+    if numeric.kind == "decimal":
+        return f"decimal({numeric.precision},{numeric.scale})"
+    if numeric.kind == "double":
+        return "double"
+    if isinstance(node, exp.Boolean):
+        return "boolean"
+    return None
 
 
 def _subscript(node: exp.Bracket, read: tuple[str, int]) -> exp.Expr | None:
@@ -803,6 +877,29 @@ def _unnest(node: exp.Unnest, items: list[semantics.Element]) -> exp.Expr | None
 # -- The fixes, in the order they are tried on a node ---------------------------------------------
 # Each example's `rewritten` and `answer` are checked by tests/test_transpile_fixes.py, and its
 # answer on a real Trino by tests/conformance/test_transpile_fixes_on_trino.py.
+
+
+@fix(example="SELECT 'abc'[1]", rewritten=None, error="Cannot use integer for subscript of varchar(3)")
+def subscripts_of_text(node: exp.Expr, context: Context) -> exp.Expr | None:
+    """A subscript of text (a string literal, a CAST to varchar, a string column of `trail`):
+    Trino's error (DuckDB reads the character at that position)."""
+    if isinstance(node, exp.Bracket) and id(node) in context.errors:
+        raise UsageError(*context.errors[id(node)])
+    return None
+
+
+@fix(
+    example="SELECT json_format('{\"a\": 1}')",
+    rewritten=None,
+    error="Unexpected parameters (varchar(8)) for function json_format. Expected: json_format(json)",
+)
+def json_functions_of_their_types(node: exp.Expr, context: Context) -> exp.Expr | None:
+    """json_format of a value the SQL tells is no JSON (text, a number), and json_extract,
+    json_extract_scalar or json_format given more or fewer arguments: Trino's error (DuckDB
+    formats the value; sqlglot drops json_extract_scalar's third argument)."""
+    if isinstance(node, exp.JSONFormat | exp.Anonymous) and id(node) in context.errors:
+        raise UsageError(*context.errors[id(node)])
+    return None
 
 
 @fix(
