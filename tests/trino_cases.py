@@ -226,6 +226,31 @@ CASES = [
         rows=[(2, 3, 0, None)],
     ),
     Case(
+        "CAST of a map to JSON: its keys sorted, in nested maps and arrays too",
+        "SELECT CAST(MAP(ARRAY['b', 'a'], ARRAY[1, 2]) AS JSON), CAST(MAP(ARRAY['b', 'a'], "
+        "ARRAY[MAP(ARRAY['z', 'y'], ARRAY[1, 2]), MAP(ARRAY['d', 'c'], ARRAY[1, 2])]) AS JSON), "
+        "CAST(ARRAY[MAP(ARRAY['b', 'a'], ARRAY[1, 2])] AS JSON), CAST(MAP(ARRAY[2, 10, 1], ARRAY[1e-7, 1.5e0, 2e0]) "
+        "AS JSON), CAST(CAST(ROW(1, 'x') AS ROW(b integer, a varchar)) AS JSON), CAST(ARRAY[1e-7] AS JSON), "
+        "CAST(1.50 AS JSON)",
+        rows=[
+            (
+                '{"a":2,"b":1}',
+                '{"a":{"c":2,"d":1},"b":{"y":2,"z":1}}',
+                '[{"a":2,"b":1}]',
+                '{"1":2.0,"10":1.5,"2":1.0E-7}',
+                '{"b":1,"a":"x"}',
+                "[1.0E-7]",
+                "1.50",
+            )
+        ],
+    ),
+    Case(
+        "CAST of a map of decimals to JSON",
+        "SELECT CAST(MAP(ARRAY['b', 'a'], ARRAY[1.50, 2]) AS JSON)",
+        refused="to JSON is not run locally",
+        local='refused (Trino: `{"a":2.00,"b":1.50}`; DuckDB drops the trailing zeros)',
+    ),
+    Case(
         "a subscript of text",
         "SELECT 'abc'[1]",
         error="Cannot use integer for subscript of varchar(3)",

@@ -6,6 +6,8 @@ Trino reads JSON with Jackson: json_extract_scalar gives a number's token as wri
 object's keys (nested objects too; arrays keep their order). DuckDB parses numbers into doubles
 and writes them its own way (`1e-7`, `100000000000000000000.0`), keeping keys in order. The macros
 here give Trino's text, or refuse where they cannot (`REFUSALS`).
+
+CAST(x AS JSON) sorts a map's keys (`trino_to_json`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,10 @@ _TOKEN = r'"(?:[^"\\]|\\.)*"|[^",:\[\]{}\s]+|[,:\[\]{}]'
 #: DuckDB's text of a double that Java writes otherwise: an exponent, or 8 digits and more
 #: before the point, or a value below 0.001 (a cheap test before the exact rewrite).
 _OTHER_DOUBLE = r"[0-9]e|[0-9]{8,}\.[0-9]|(?:^|[^0-9])0\.00[0-9]"
+#: DuckDB types (as typeof writes them) whose JSON text is not Trino's: reals, times, intervals.
+_UNWRITTEN = r"\b(?:FLOAT|REAL|TIMESTAMP|TIMESTAMP_[A-Z]+|TIMESTAMP WITH TIME ZONE|TIME|TIMETZ|INTERVAL|BLOB|UUID|BIT|UNION|ENUM)\b"
+#: ... and, within an array, map or row, decimals (DuckDB drops their trailing zeros).
+_UNWRITTEN_INSIDE = r"\bDECIMAL\("
 
 
 def macros(refusal: str) -> dict[str, str]:
@@ -29,6 +35,33 @@ def macros(refusal: str) -> dict[str, str]:
         f"error('{refusal}JSON text holding characters beyond U+FFFF or DEL is not written locally as Athena "
         "writes it (escaped): run the query on Athena')"
     )
+    unsorted_map = (
+        f"error('{refusal}CAST to JSON of a map holding rows or JSON, or of a row holding maps, is not run "
+        "locally (Athena sorts a map''s keys, keeps a row''s fields and JSON''s keys in order): run the "
+        "query on Athena')"
+    )
+    queried_map = (
+        f"error('{refusal}CAST to JSON of a map computed by a subquery or json_parse is not run locally "
+        "(Athena sorts its keys): run the query on Athena')"
+    )
+    # (the CASE inside keeps json_tree, run for every row, off values that are no map)
+    sorted_map = (
+        "CAST(trino_json_text(CASE WHEN contains(typeof(x), 'MAP(') THEN CAST(x AS JSON) END, true) AS JSON)"
+    )
+
+    def to_json(map_text: str) -> str:
+        return (
+            "CASE WHEN typeof(x) = 'VARCHAR' THEN to_json(x) "
+            "WHEN regexp_full_match(typeof(x), 'DECIMAL\\([0-9]+,[0-9]+\\)') THEN CAST(CAST(x AS VARCHAR) AS JSON) "
+            f"WHEN regexp_matches(typeof(x), '{_UNWRITTEN}') OR regexp_matches(typeof(x), '{_UNWRITTEN_INSIDE}') "
+            f"THEN error('{refusal}CAST of a value of DuckDB type ' || typeof(x) || ' to JSON is not run "
+            "locally (Athena writes some of its values otherwise): CAST its parts to varchar, bigint or "
+            "double first, or run the query on Athena') "
+            "WHEN contains(typeof(x), 'MAP(') THEN CASE WHEN regexp_matches(typeof(x), 'STRUCT\\(|\\bJSON\\b') "
+            f"THEN {unsorted_map} ELSE {map_text} END "
+            "ELSE trino_json_numbers(CAST(x AS JSON)) END"
+        )
+
     return {
         # A double's shortest text (DuckDB's: `1e-07`, `123.0`) as Java's Double.toString writes it:
         # plain from 0.001 to 10^7, else d.dddE<n>. d: the significant digits, x: the exponent.
@@ -112,6 +145,14 @@ def macros(refusal: str) -> dict[str, str]:
         "writes it as a double, e.g. 1.5E0): json_extract_scalar gives its text as written') END "
         "ELSE CASE WHEN tried THEN NULL "
         f"ELSE error('{refusal}Cannot cast ''' || t || ''' to varchar') END END",
+        # CAST(x AS JSON) as Trino casts: text becomes a JSON string (DuckDB parses it), a map's
+        # keys are sorted (nested maps', maps' in arrays, too: DuckDB keeps them in order), doubles
+        # are Java's (`1.0E-7`), a decimal keeps its scale. What DuckDB writes otherwise is
+        # refused: reals and times, decimals inside an array, map or row, rows or JSON in a map.
+        "trino_to_json": f"(x) AS {to_json(sorted_map)}",
+        # ... of an operand that is no map, or holds a query (json_parse's: json_tree takes none, so
+        # a map is refused).
+        "trino_to_json_unsorted": f"(x) AS {to_json(queried_map)}",
     }
 
 

@@ -816,6 +816,18 @@ class Items(Types):
             return self.varchar(resolved) if isinstance(resolved, exp.Expr) else None
         return None
 
+    def may_be_a_map(self, node: exp.Expr) -> bool:
+        """Whether a value may be (or hold) a map, as far as the SQL tells."""
+        if self.varchar(node) is not None or isinstance(node, exp.Literal | exp.Boolean | exp.Null):
+            return False
+        if isinstance(node, exp.Cast):
+            return any(
+                isinstance(t, exp.DataType) and t.this == exp.DataType.Type.MAP for t in node.to.walk()
+            )
+        if isinstance(node, exp.Paren):
+            return self.may_be_a_map(node.this)
+        return True
+
     def _resolve(self, column: exp.Column) -> schema.Field | exp.Expr | None:
         """What a column names: a field of `trail`, a subquery's select item, or None (not told)."""
         scope = self._scope_of(column)

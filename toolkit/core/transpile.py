@@ -108,8 +108,6 @@ MACROS = {
     # (p: the timestamp's precision where the SQL tells it; tried: TRY_CAST): a timestamp with time
     # zone (UTC, to the millisecond) with ` UTC`, a timestamp with its precision's digits, JSON as
     # Trino casts it.
-    # CAST(x AS JSON): text becomes a JSON string in Trino (DuckDB parses it)
-    "trino_to_json": "(x) AS CASE WHEN typeof(x) = 'VARCHAR' THEN to_json(x) ELSE CAST(x AS JSON) END",
     # Trino's JSON text (toolkit/core/jsontext.py)
     **jsontext.bound_once(jsontext.macros(REFUSAL)),
     **jsontext.bound_once(
@@ -187,6 +185,11 @@ def duckdb_tree(tree: exp.Expr, fixes: Sequence[Fix] | None = None) -> exp.Expr:
         unnests={id(n): [typing.items(e) for e in n.expressions] for n in copied.find_all(exp.Unnest)},
         subscripted={id(n): _subscripted(n, typing) for n in copied.find_all(exp.Bracket)},
         errors=_type_errors(copied, typing),
+        maps={
+            id(n)
+            for n in copied.find_all(exp.Cast)
+            if n.to.this == exp.DataType.Type.JSON and typing.may_be_a_map(n.this)
+        },
     )
     applied = FIXES if fixes is None else fixes
     # Children before parents, so a rewritten node's operands are rewritten too.
@@ -246,6 +249,8 @@ class Context:
     #: Trino's error for a node whose operands' types the SQL tells Trino refuses (a subscript of
     #: text, json_format of text, ...), by its id.
     errors: dict[int, tuple[str, str]]
+    #: The CASTs to JSON whose operand may be (or hold) a map, by their id.
+    maps: set[int]
 
 
 #: A fix: the node rewritten (or changed in place and returned), or None where it does not apply.
@@ -971,20 +976,32 @@ def timestamps_as_text(node: exp.Expr, context: Context) -> exp.Expr | None:
 
 
 @fix(
-    example="""SELECT json_format(CAST('{"b": 1}' AS JSON))""",
-    rewritten="""SELECT CAST(TRINO_JSON_NUMBERS(TRINO_TO_JSON('{"b": 1}')) AS TEXT)""",
-    answer=('"{\\"b\\": 1}"',),
+    example="""SELECT json_format(CAST('{"b": 1}' AS JSON)), CAST(MAP(ARRAY['b', 'a'], ARRAY[1, 2]) AS JSON)""",
+    rewritten="""SELECT CAST(TRINO_JSON_NUMBERS(TRINO_TO_JSON_UNSORTED('{"b": 1}')) AS TEXT), """
+    """TRINO_TO_JSON(MAP(['b', 'a'], [1, 2]))""",
+    answer=('"{\\"b\\": 1}"', '{"a":2,"b":1}'),
 )
 def text_cast_to_json(node: exp.Expr, context: Context) -> exp.Expr | None:
     """CAST(text AS JSON) is a JSON string holding the text in Trino (json_parse reads text as
-    JSON); DuckDB's cast parses it."""
+    JSON); DuckDB's cast parses it. A map's keys are sorted (nested maps' too; DuckDB keeps them
+    in order), doubles written as Java does (`1.0E-7`); values DuckDB writes otherwise (reals,
+    times, decimals within an array) are refused when the query runs."""
     if not isinstance(node, exp.Cast) or node.to.this != exp.DataType.Type.JSON:
         return None
     if context.kinds is not None:  # an IP address's cast is ipaddresses' (Trino's error)
         told = context.kinds.get(id(node), [semantics.UNKNOWN])[0]
         if told in (semantics.IPADDRESS, semantics.UNKNOWN):
             return None
-    return exp.Anonymous(this="trino_to_json", expressions=[node.this])
+    if id(node) not in context.maps:  # no map in it: nothing to sort
+        return exp.Anonymous(this="trino_to_json_unsorted", expressions=[node.this])
+    queried = any(
+        isinstance(n, exp.Subquery | exp.ParseJSON | exp.Query)
+        or (isinstance(n, exp.Anonymous) and n.name.lower() == "trino_json_parse")
+        for n in node.this.walk()
+    )
+    return exp.Anonymous(
+        this="trino_to_json_unsorted" if queried else "trino_to_json", expressions=[node.this]
+    )
 
 
 @fix(
