@@ -226,6 +226,23 @@ CASES = [
         rows=[(2, 3, 0, None)],
     ),
     Case(
+        "json_size of text that is no JSON, where Trino's reader fails at once",
+        "SELECT json_size('not json', '$'), json_size('', '$.a'), json_size('nullx', '$'), json_size(' NaN', '$')",
+        rows=[(None, None, None, None)],
+    ),
+    Case(
+        "json_size of text Trino reads up to an error after its answer",
+        """SELECT json_size('{"a": [1, 2], "b": x}', '$.a')""",
+        refused="json_size of text that is not JSON as Athena reads it is not run locally",
+        local="refused (Trino: 2)",
+    ),
+    Case(
+        "json_size of text DuckDB reads as JSON and Trino not (a trailing comma)",
+        "SELECT json_size('[1, 2,]', '$')",
+        refused="json_size of text that is not JSON as Athena reads it is not run locally",
+        local="refused (Trino: NULL)",
+    ),
+    Case(
         "CAST of a map to JSON: its keys sorted, in nested maps and arrays too",
         "SELECT CAST(MAP(ARRAY['b', 'a'], ARRAY[1, 2]) AS JSON), CAST(MAP(ARRAY['b', 'a'], "
         "ARRAY[MAP(ARRAY['z', 'y'], ARRAY[1, 2]), MAP(ARRAY['d', 'c'], ARRAY[1, 2])]) AS JSON), "

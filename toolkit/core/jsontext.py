@@ -7,7 +7,9 @@ object's keys (nested objects too; arrays keep their order). DuckDB parses numbe
 and writes them its own way (`1e-7`, `100000000000000000000.0`), keeping keys in order. The macros
 here give Trino's text, or refuse where they cannot (`REFUSALS`).
 
-CAST(x AS JSON) sorts a map's keys (`trino_to_json`).
+CAST(x AS JSON) sorts a map's keys (`trino_to_json`). Jackson reads text up to its first error:
+where that is the first token, Trino's JSON functions give NULL (`trino_json_read`); DuckDB's
+reader also takes trailing commas, NaN and Infinity (`trino_json_strict`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,17 @@ NUMBER_TOKEN = r"(?:^|[\[:,])\s*(-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-
 ESCAPED_BY_TRINO = r"[\x{10000}-\x{10FFFF}\x{7F}]"
 #: The tokens of compact JSON text: a string, a scalar, or punctuation.
 _TOKEN = r'"(?:[^"\\]|\\.)*"|[^",:\[\]{}\s]+|[,:\[\]{}]'
+#: Where Jackson's whitespace ends, at the text's start.
+_SPACE = r"^[ \t\n\r]*"
+#: Text whose first character starts no JSON token (an ASCII one: Jackson skips a byte order mark).
+_FIRST_TOKEN_FAILS = (
+    _SPACE + r"(?:$|[\x00-\x08\x0b\x0c\x0e-\x1f\x21\x23-\x2c\x2e\x2f\x3a-\x5a\x5c-\x60a-eg-mo-su-z\x7c-\x7f])"
+)
+#: A JSON string (in text DuckDB read as JSON).
+_STRING = r'"(?:[^"\\]|\\.)*"'
+#: What DuckDB's JSON reader reads and Jackson does not, outside strings: NaN, Infinity, a
+#: trailing comma.
+_LENIENT = r"(?i)nan|inf|,[ \t\n\r]*[\]}]"
 #: DuckDB's text of a double that Java writes otherwise: an exponent, or 8 digits and more
 #: before the point, or a value below 0.001 (a cheap test before the exact rewrite).
 _OTHER_DOUBLE = r"[0-9]e|[0-9]{8,}\.[0-9]|(?:^|[^0-9])0\.00[0-9]"
@@ -63,6 +76,23 @@ def macros(refusal: str) -> dict[str, str]:
         )
 
     return {
+        # Whether text is JSON as Trino's reader (Jackson) reads it: DuckDB's also reads trailing
+        # commas (`[1,]`) and NaN and Infinity, which Jackson refuses (the text with its strings
+        # blanked is looked at only where those letters or a comma before a bracket appear).
+        "trino_json_strict": "(x) AS json_valid(x) AND (NOT regexp_matches(CAST(x AS VARCHAR), "
+        f"'{_LENIENT}') OR NOT regexp_matches(regexp_replace(CAST(x AS VARCHAR), '{_STRING}', "
+        f"'\"\"', 'g'), '{_LENIENT}'))",
+        # Text as Trino's JSON functions read it (`function` names the one): NULL where Jackson
+        # fails on its first token (`not json`); text that is no JSON otherwise is refused (Trino
+        # reads it up to the error: what comes before it may answer).
+        "trino_json_read": "(x, function) AS CASE WHEN x IS NULL OR trino_json_strict(x) THEN x "
+        f"WHEN regexp_matches(CAST(x AS VARCHAR), '{_FIRST_TOKEN_FAILS}') "
+        f"OR regexp_matches(CAST(x AS VARCHAR), '{_SPACE}[tfn]') "
+        f"AND NOT regexp_matches(CAST(x AS VARCHAR), '{_SPACE}(?:true|false|null)(?:[^A-Za-z0-9_$]|$)') "
+        "THEN NULL "
+        f"ELSE error('{refusal}' || function || ' of text that is not JSON as Athena reads it is not run "
+        "locally (Athena reads it up to the error, and may answer from what comes before): run the "
+        "query on Athena') END",
         # A double's shortest text (DuckDB's: `1e-07`, `123.0`) as Java's Double.toString writes it:
         # plain from 0.001 to 10^7, else d.dddE<n>. d: the significant digits, x: the exponent.
         "trino_java_double_d": "(neg, d, x) AS CASE WHEN neg THEN '-' ELSE '' END || CASE WHEN d = '' THEN '0.0' "

@@ -664,6 +664,8 @@ def _json_size(node: exp.Anonymous) -> exp.Expr:
     paths = _duckdb_paths(path)
     if paths is None:
         return node
+    # text that is no JSON: NULL where Trino's reader fails at once, else refused
+    json = exp.Anonymous(this="trino_json_read", expressions=[json, exp.Literal.string("json_size")])
     sizes: list[exp.Expr] = []
     for duck in paths:
         value = exp.Anonymous(this="json_extract", expressions=[json.copy(), duck])
@@ -1270,16 +1272,19 @@ def json_paths_and_scalars(node: exp.Expr, context: Context) -> exp.Expr | None:
 
 @fix(
     example="""SELECT json_size('{"a": {"b": 1, "c": 2}}', '$.a')""",
-    rewritten="""SELECT CASE WHEN JSON_TYPE(JSON_EXTRACT('{"a": {"b": 1, "c": 2}}', '$.a')) = 'OBJECT' """
-    """THEN LEN(JSON_KEYS(JSON_EXTRACT('{"a": {"b": 1, "c": 2}}', '$.a'))) """
-    """WHEN JSON_TYPE(JSON_EXTRACT('{"a": {"b": 1, "c": 2}}', '$.a')) = 'ARRAY' """
-    """THEN JSON_ARRAY_LENGTH(JSON_EXTRACT('{"a": {"b": 1, "c": 2}}', '$.a')) """
-    """WHEN JSON_EXTRACT('{"a": {"b": 1, "c": 2}}', '$.a') IS NULL THEN NULL ELSE 0 END""",
+    rewritten="""SELECT CASE WHEN JSON_TYPE(JSON_EXTRACT(TRINO_JSON_READ('{"a": {"b": 1, "c": 2}}', 'json_size'), """
+    """'$.a')) = 'OBJECT' THEN LEN(JSON_KEYS(JSON_EXTRACT(TRINO_JSON_READ('{"a": {"b": 1, "c": 2}}', 'json_size'), """
+    """'$.a'))) WHEN JSON_TYPE(JSON_EXTRACT(TRINO_JSON_READ('{"a": {"b": 1, "c": 2}}', 'json_size'), '$.a')) = """
+    """'ARRAY' THEN JSON_ARRAY_LENGTH(JSON_EXTRACT(TRINO_JSON_READ('{"a": {"b": 1, "c": 2}}', 'json_size'), """
+    """'$.a')) WHEN JSON_EXTRACT(TRINO_JSON_READ('{"a": {"b": 1, "c": 2}}', 'json_size'), '$.a') IS NULL """
+    """THEN NULL ELSE 0 END""",
     answer=(2,),
 )
 def json_size_of_objects_and_scalars(node: exp.Expr, context: Context) -> exp.Expr | None:
     """Trino's json_size: the members of an object, the items of an array, 0 for a scalar, NULL if
-    absent (DuckDB has no two-argument json_size)."""
+    absent (DuckDB has no two-argument json_size); NULL for text Trino's reader fails on at once
+    (`not json`), other text that is no JSON as Trino reads it refused (DuckDB's reader also takes
+    `[1,]` and NaN)."""
     if isinstance(node, exp.Anonymous) and node.name.lower() == "json_size" and len(node.expressions) == 2:
         return _json_size(node)
     return None
