@@ -306,6 +306,37 @@ CASES = [
         local="refused with Trino's message",
     ),
     Case(
+        "json_array_contains: an integer's token for a bigint, a point or exponent for a double",
+        """SELECT json_array_contains('[1.0, 2]', 1), json_array_contains('[1.0, 2]', 1.0), """
+        """json_array_contains('[1.0, 2]', 2.0), json_array_contains('[1, 2]', 1e0), json_array_contains('[1e0]', 1e0), """
+        """json_array_contains('["a", [1], {"b": true}]', 'a'), json_array_contains('[[1]]', 1), """
+        """json_array_contains('[true]', true), json_array_contains('["1"]', 1), json_array_contains('[]', 1), """
+        """json_array_contains('{"a": 1}', 1), json_array_contains('1 x', 1), json_array_contains('not json', 1), """
+        """json_array_contains(json_parse('[1, 2]'), 2), json_array_contains('[1]', CAST(NULL AS bigint))""",
+        rows=[
+            (False, True, False, False, True, True, False, True, False, False, None, None, None, True, None)
+        ],
+    ),
+    Case(
+        "json_array_contains of text Trino reads up to an error after its answer",
+        "SELECT json_array_contains('[1, x]', 1)",
+        refused="json_array_contains of text that is not JSON as Athena reads it is not run locally",
+        local="refused (Trino: true)",
+    ),
+    Case(
+        "json_array_contains of a JSON value",
+        "SELECT json_array_contains('[1]', json_parse('1'))",
+        error="Unexpected parameters (varchar(3), json) for function json_array_contains",
+        local="refused with Trino's message",
+    ),
+    Case(
+        "json_array_get",
+        """SELECT json_array_get('["a", [3, 9], "c"]', 0), json_array_get('["a", [3, 9], "c"]', -1), """
+        """json_array_get('[1.50]', 0), json_array_get('["a"]', 1)""",
+        refused="json_array_get is not run locally (Athena gives an item as JSON text written its own way",
+        local="refused (Trino: `a`, `c`, `1.50`, NULL: a string item bare, JSON that is no JSON)",
+    ),
+    Case(
         "from_iso8601_timestamp without the T",
         "SELECT from_iso8601_timestamp('2022-11-23 21:06:46')",
         error='Invalid format: "2022-11-23 21:06:46"',

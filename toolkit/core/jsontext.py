@@ -9,7 +9,8 @@ here give Trino's text, or refuse where they cannot (`REFUSALS`).
 
 CAST(x AS JSON) sorts a map's keys (`trino_to_json`). Jackson reads text up to its first error:
 where that is the first token, Trino's JSON functions give NULL (`trino_json_read`); DuckDB's
-reader also takes trailing commas, NaN and Infinity (`trino_json_strict`).
+reader also takes trailing commas, NaN and Infinity (`trino_json_strict`). json_array_contains
+matches an item's token (`trino_json_array_contains`: 1.0 is no bigint).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ NUMBER_TOKEN = r"(?:^|[\[:,])\s*(-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-
 ESCAPED_BY_TRINO = r"[\x{10000}-\x{10FFFF}\x{7F}]"
 #: The tokens of compact JSON text: a string, a scalar, or punctuation.
 _TOKEN = r'"(?:[^"\\]|\\.)*"|[^",:\[\]{}\s]+|[,:\[\]{}]'
+#: The DuckDB types Trino's json_array_contains reads as a bigint.
+_BIGINT_TYPES = "('TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT')"
 #: Where Jackson's whitespace ends, at the text's start.
 _SPACE = r"^[ \t\n\r]*"
 #: Text whose first character starts no JSON token (an ASCII one: Jackson skips a byte order mark).
@@ -93,6 +96,30 @@ def macros(refusal: str) -> dict[str, str]:
         f"ELSE error('{refusal}' || function || ' of text that is not JSON as Athena reads it is not run "
         "locally (Athena reads it up to the error, and may answer from what comes before): run the "
         "query on Athena') END",
+        # json_array_contains(j, v) as Trino's reads JSON: NULL for a JSON value that is no array,
+        # else whether an item of the array (not within a nested one) is v's token: an integer's
+        # for a bigint (1.0 is no integer), a number with a point or exponent for a double (1 is
+        # none), a string's for a varchar, true or false for a boolean. DuckDB's own reads `[1]`
+        # for 1.0. An item beyond the doubles (1e400) is refused (Athena reads it otherwise).
+        "trino_json_array_has": "(r, v) AS CASE WHEN r IS NULL OR json_type(r) <> 'ARRAY' THEN NULL ELSE "
+        "coalesce(list_bool_or(list_transform(json_extract(CAST(r AS VARCHAR), '$[*]'), lambda e: CASE "
+        f"WHEN typeof(v) IN {_BIGINT_TYPES} THEN json_type(e) IN ('BIGINT', 'UBIGINT') "
+        "AND TRY_CAST(e AS BIGINT) = TRY_CAST(v AS BIGINT) "
+        "WHEN typeof(v) = 'VARCHAR' THEN json_type(e) = 'VARCHAR' AND (e ->> '$') = CAST(v AS VARCHAR) "
+        "WHEN typeof(v) = 'BOOLEAN' THEN json_type(e) = 'BOOLEAN' AND TRY_CAST(e AS BOOLEAN) = TRY_CAST(v AS BOOLEAN) "
+        "WHEN json_type(e) <> 'DOUBLE' OR regexp_full_match(CAST(e AS VARCHAR), '-?[0-9]+') THEN false "
+        f"WHEN isinf(CAST(e AS DOUBLE)) THEN error('{refusal}json_array_contains of an array holding the "
+        "number ' || CAST(e AS VARCHAR) || ', beyond the doubles, is not run locally: run the query on Athena') "
+        "ELSE CAST(e AS DOUBLE) = TRY_CAST(v AS DOUBLE) END)), false) END",
+        # (text that starts with no array is NULL, whatever follows: Trino reads no further)
+        "trino_json_array_contains": "(j, v) AS CASE WHEN j IS NULL OR v IS NULL "
+        f"OR regexp_matches(CAST(j AS VARCHAR), '{_SPACE}(?:$|[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x21-\\x5a\\x5c-\\x7f])') THEN NULL "
+        f"WHEN typeof(v) NOT IN {_BIGINT_TYPES} AND typeof(v) NOT IN ('VARCHAR', 'BOOLEAN', 'DOUBLE', 'FLOAT') "
+        "AND NOT regexp_full_match(typeof(v), 'DECIMAL\\((?:[1-9]|1[0-5]),[0-9]+\\)') "
+        f"THEN error('{refusal}json_array_contains of a value of DuckDB type ' || typeof(v) || ' is not run "
+        "locally (Athena reads a bigint, a double, a varchar or a boolean; a decimal of more than 15 digits "
+        "becomes a double otherwise): CAST it AS bigint, double or varchar') "
+        "ELSE trino_json_array_has(trino_json_read(j, 'json_array_contains'), v) END",
         # A double's shortest text (DuckDB's: `1e-07`, `123.0`) as Java's Double.toString writes it:
         # plain from 0.001 to 10^7, else d.dddE<n>. d: the significant digits, x: the exponent.
         "trino_java_double_d": "(neg, d, x) AS CASE WHEN neg THEN '-' ELSE '' END || CASE WHEN d = '' THEN '0.0' "

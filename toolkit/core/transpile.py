@@ -438,6 +438,15 @@ def _type_errors(tree: exp.Expr, typing: semantics.Items) -> dict[int, tuple[str
                     _unexpected("json_format", [told]),
                     "json_format formats JSON: json_parse(text) reads text as JSON",
                 )
+        elif isinstance(node, exp.JSONArrayContains):
+            json, value = _trino_type(node.this, typing), _trino_type(node.expression, typing)
+            if (json is not None and json != "json" and not json.startswith("varchar")) or (
+                value is not None and value in ("json",)
+            ):
+                found[id(node)] = (
+                    _unexpected("json_array_contains", [json, value]),
+                    "json_array_contains reads JSON (or text) and a bigint, double, varchar or boolean",
+                )
         elif isinstance(node, exp.Anonymous) and node.name.lower() in dict(semantics.FIXED_ARITY):
             name = node.name.lower()
             found[id(node)] = (
@@ -453,6 +462,11 @@ _SIGNATURES = {
     "json_format": "json_format(json)",
     "json_extract": "json_extract(json, jsonpath), json_extract(varchar(x), jsonpath)",
     "json_extract_scalar": "json_extract_scalar(json, jsonpath), json_extract_scalar(varchar(x), jsonpath)",
+    "json_array_contains": ", ".join(
+        f"json_array_contains({json}, {value})"
+        for json in ("json", "varchar(x)")
+        for value in ("bigint", "boolean", "double", "varchar(x)" if json == "json" else "varchar(y)")
+    ),
 }
 
 
@@ -1288,6 +1302,35 @@ def json_size_of_objects_and_scalars(node: exp.Expr, context: Context) -> exp.Ex
     if isinstance(node, exp.Anonymous) and node.name.lower() == "json_size" and len(node.expressions) == 2:
         return _json_size(node)
     return None
+
+
+@fix(
+    example="SELECT json_array_contains('[1.0, 2]', 1), json_array_contains('[1.0, 2]', 1.0), "
+    "json_array_contains('{\"a\": 1}', 1)",
+    rewritten=(
+        "SELECT TRINO_JSON_ARRAY_CONTAINS('[1.0, 2]', 1), TRINO_JSON_ARRAY_CONTAINS('[1.0, 2]', 1.0), "
+        "TRINO_JSON_ARRAY_CONTAINS('{\"a\": 1}', 1)"
+    ),
+    answer=(False, True, None),
+)
+def json_array_contains_as_trino_reads_it(node: exp.Expr, context: Context) -> exp.Expr | None:
+    """json_array_contains: an item is the value's token (an integer's for a bigint, a number's
+    with a point or exponent for a double), a JSON value that is no array gives NULL, as does text
+    Trino's reader fails on at once (DuckDB has no such function; its list_contains would read
+    `[1.0]` for 1). Arguments of types Trino does not take: its error. json_array_get is refused:
+    Trino gives a string item as its bare text (`a` for `["a"]`), JSON that is no JSON."""
+    if isinstance(node, exp.Anonymous) and node.name.lower() == "json_array_get":
+        raise UsageError(
+            "json_array_get is not run locally (Athena gives an item as JSON text written its own way: "
+            'a string item bare, `a` for ["a"], a number as written)',
+            "json_extract(json, '$[0]') reads the first item as JSON, json_extract_scalar(json, '$[0]') as "
+            "text; count from the end with cardinality(CAST(json AS ARRAY(JSON)))",
+        )
+    if not isinstance(node, exp.JSONArrayContains):
+        return None
+    if id(node) in context.errors:
+        raise UsageError(*context.errors[id(node)])
+    return exp.Anonymous(this="trino_json_array_contains", expressions=[node.this, node.expression])
 
 
 @fix(
