@@ -6,6 +6,11 @@ Trino reads JSON with Jackson: json_extract_scalar gives a number's token as wri
 object's keys (nested objects too; arrays keep their order). DuckDB parses numbers into doubles
 and writes them its own way (`1e-7`, `100000000000000000000.0`), keeping keys in order. The macros
 here give Trino's text, or refuse where they cannot (`REFUSALS`).
+
+CAST(x AS JSON) sorts a map's keys (`trino_to_json`). Jackson reads text up to its first error:
+where that is the first token, Trino's JSON functions give NULL (`trino_json_read`); DuckDB's
+reader also takes trailing commas, NaN and Infinity (`trino_json_strict`). json_array_contains
+matches an item's token (`trino_json_array_contains`: 1.0 is no bigint).
 """
 
 from __future__ import annotations
@@ -18,9 +23,26 @@ NUMBER_TOKEN = r"(?:^|[\[:,])\s*(-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-
 ESCAPED_BY_TRINO = r"[\x{10000}-\x{10FFFF}\x{7F}]"
 #: The tokens of compact JSON text: a string, a scalar, or punctuation.
 _TOKEN = r'"(?:[^"\\]|\\.)*"|[^",:\[\]{}\s]+|[,:\[\]{}]'
+#: The DuckDB types Trino's json_array_contains reads as a bigint.
+_BIGINT_TYPES = "('TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT')"
+#: Where Jackson's whitespace ends, at the text's start.
+_SPACE = r"^[ \t\n\r]*"
+#: Text whose first character starts no JSON token (an ASCII one: Jackson skips a byte order mark).
+_FIRST_TOKEN_FAILS = (
+    _SPACE + r"(?:$|[\x00-\x08\x0b\x0c\x0e-\x1f\x21\x23-\x2c\x2e\x2f\x3a-\x5a\x5c-\x60a-eg-mo-su-z\x7c-\x7f])"
+)
+#: A JSON string (in text DuckDB read as JSON).
+_STRING = r'"(?:[^"\\]|\\.)*"'
+#: What DuckDB's JSON reader reads and Jackson does not, outside strings: NaN, Infinity, a
+#: trailing comma.
+_LENIENT = r"(?i)nan|inf|,[ \t\n\r]*[\]}]"
 #: DuckDB's text of a double that Java writes otherwise: an exponent, or 8 digits and more
 #: before the point, or a value below 0.001 (a cheap test before the exact rewrite).
 _OTHER_DOUBLE = r"[0-9]e|[0-9]{8,}\.[0-9]|(?:^|[^0-9])0\.00[0-9]"
+#: DuckDB types (as typeof writes them) whose JSON text is not Trino's: reals, times, intervals.
+_UNWRITTEN = r"\b(?:FLOAT|REAL|TIMESTAMP|TIMESTAMP_[A-Z]+|TIMESTAMP WITH TIME ZONE|TIME|TIMETZ|INTERVAL|BLOB|UUID|BIT|UNION|ENUM)\b"
+#: ... and, within an array, map or row, decimals (DuckDB drops their trailing zeros).
+_UNWRITTEN_INSIDE = r"\bDECIMAL\("
 
 
 def macros(refusal: str) -> dict[str, str]:
@@ -29,7 +51,75 @@ def macros(refusal: str) -> dict[str, str]:
         f"error('{refusal}JSON text holding characters beyond U+FFFF or DEL is not written locally as Athena "
         "writes it (escaped): run the query on Athena')"
     )
+    unsorted_map = (
+        f"error('{refusal}CAST to JSON of a map holding rows or JSON, or of a row holding maps, is not run "
+        "locally (Athena sorts a map''s keys, keeps a row''s fields and JSON''s keys in order): run the "
+        "query on Athena')"
+    )
+    queried_map = (
+        f"error('{refusal}CAST to JSON of a map computed by a subquery or json_parse is not run locally "
+        "(Athena sorts its keys): run the query on Athena')"
+    )
+    # (the CASE inside keeps json_tree, run for every row, off values that are no map)
+    sorted_map = (
+        "CAST(trino_json_text(CASE WHEN contains(typeof(x), 'MAP(') THEN CAST(x AS JSON) END, true) AS JSON)"
+    )
+
+    def to_json(map_text: str) -> str:
+        return (
+            "CASE WHEN typeof(x) = 'VARCHAR' THEN to_json(x) "
+            "WHEN regexp_full_match(typeof(x), 'DECIMAL\\([0-9]+,[0-9]+\\)') THEN CAST(CAST(x AS VARCHAR) AS JSON) "
+            f"WHEN regexp_matches(typeof(x), '{_UNWRITTEN}') OR regexp_matches(typeof(x), '{_UNWRITTEN_INSIDE}') "
+            f"THEN error('{refusal}CAST of a value of DuckDB type ' || typeof(x) || ' to JSON is not run "
+            "locally (Athena writes some of its values otherwise): CAST its parts to varchar, bigint or "
+            "double first, or run the query on Athena') "
+            "WHEN contains(typeof(x), 'MAP(') THEN CASE WHEN regexp_matches(typeof(x), 'STRUCT\\(|\\bJSON\\b') "
+            f"THEN {unsorted_map} ELSE {map_text} END "
+            "ELSE trino_json_numbers(CAST(x AS JSON)) END"
+        )
+
     return {
+        # Whether text is JSON as Trino's reader (Jackson) reads it: DuckDB's also reads trailing
+        # commas (`[1,]`) and NaN and Infinity, which Jackson refuses (the text with its strings
+        # blanked is looked at only where those letters or a comma before a bracket appear).
+        "trino_json_strict": "(x) AS json_valid(x) AND (NOT regexp_matches(CAST(x AS VARCHAR), "
+        f"'{_LENIENT}') OR NOT regexp_matches(regexp_replace(CAST(x AS VARCHAR), '{_STRING}', "
+        f"'\"\"', 'g'), '{_LENIENT}'))",
+        # Text as Trino's JSON functions read it (`function` names the one): NULL where Jackson
+        # fails on its first token (`not json`); text that is no JSON otherwise is refused (Trino
+        # reads it up to the error: what comes before it may answer).
+        "trino_json_read": "(x, function) AS CASE WHEN x IS NULL OR trino_json_strict(x) THEN x "
+        f"WHEN regexp_matches(CAST(x AS VARCHAR), '{_FIRST_TOKEN_FAILS}') "
+        f"OR regexp_matches(CAST(x AS VARCHAR), '{_SPACE}[tfn]') "
+        f"AND NOT regexp_matches(CAST(x AS VARCHAR), '{_SPACE}(?:true|false|null)(?:[^A-Za-z0-9_$]|$)') "
+        "THEN NULL "
+        f"ELSE error('{refusal}' || function || ' of text that is not JSON as Athena reads it is not run "
+        "locally (Athena reads it up to the error, and may answer from what comes before): run the "
+        "query on Athena') END",
+        # json_array_contains(j, v) as Trino's reads JSON: NULL for a JSON value that is no array,
+        # else whether an item of the array (not within a nested one) is v's token: an integer's
+        # for a bigint (1.0 is no integer), a number with a point or exponent for a double (1 is
+        # none), a string's for a varchar, true or false for a boolean. DuckDB's own reads `[1]`
+        # for 1.0. An item beyond the doubles (1e400) is refused (Athena reads it otherwise).
+        "trino_json_array_has": "(r, v) AS CASE WHEN r IS NULL OR json_type(r) <> 'ARRAY' THEN NULL ELSE "
+        "coalesce(list_bool_or(list_transform(json_extract(CAST(r AS VARCHAR), '$[*]'), lambda e: CASE "
+        f"WHEN typeof(v) IN {_BIGINT_TYPES} THEN json_type(e) IN ('BIGINT', 'UBIGINT') "
+        "AND TRY_CAST(e AS BIGINT) = TRY_CAST(v AS BIGINT) "
+        "WHEN typeof(v) = 'VARCHAR' THEN json_type(e) = 'VARCHAR' AND (e ->> '$') = CAST(v AS VARCHAR) "
+        "WHEN typeof(v) = 'BOOLEAN' THEN json_type(e) = 'BOOLEAN' AND TRY_CAST(e AS BOOLEAN) = TRY_CAST(v AS BOOLEAN) "
+        "WHEN json_type(e) <> 'DOUBLE' OR regexp_full_match(CAST(e AS VARCHAR), '-?[0-9]+') THEN false "
+        f"WHEN isinf(CAST(e AS DOUBLE)) THEN error('{refusal}json_array_contains of an array holding the "
+        "number ' || CAST(e AS VARCHAR) || ', beyond the doubles, is not run locally: run the query on Athena') "
+        "ELSE CAST(e AS DOUBLE) = TRY_CAST(v AS DOUBLE) END)), false) END",
+        # (text that starts with no array is NULL, whatever follows: Trino reads no further)
+        "trino_json_array_contains": "(j, v) AS CASE WHEN j IS NULL OR v IS NULL "
+        f"OR regexp_matches(CAST(j AS VARCHAR), '{_SPACE}(?:$|[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x21-\\x5a\\x5c-\\x7f])') THEN NULL "
+        f"WHEN typeof(v) NOT IN {_BIGINT_TYPES} AND typeof(v) NOT IN ('VARCHAR', 'BOOLEAN', 'DOUBLE', 'FLOAT') "
+        "AND NOT regexp_full_match(typeof(v), 'DECIMAL\\((?:[1-9]|1[0-5]),[0-9]+\\)') "
+        f"THEN error('{refusal}json_array_contains of a value of DuckDB type ' || typeof(v) || ' is not run "
+        "locally (Athena reads a bigint, a double, a varchar or a boolean; a decimal of more than 15 digits "
+        "becomes a double otherwise): CAST it AS bigint, double or varchar') "
+        "ELSE trino_json_array_has(trino_json_read(j, 'json_array_contains'), v) END",
         # A double's shortest text (DuckDB's: `1e-07`, `123.0`) as Java's Double.toString writes it:
         # plain from 0.001 to 10^7, else d.dddE<n>. d: the significant digits, x: the exponent.
         "trino_java_double_d": "(neg, d, x) AS CASE WHEN neg THEN '-' ELSE '' END || CASE WHEN d = '' THEN '0.0' "
@@ -112,6 +202,14 @@ def macros(refusal: str) -> dict[str, str]:
         "writes it as a double, e.g. 1.5E0): json_extract_scalar gives its text as written') END "
         "ELSE CASE WHEN tried THEN NULL "
         f"ELSE error('{refusal}Cannot cast ''' || t || ''' to varchar') END END",
+        # CAST(x AS JSON) as Trino casts: text becomes a JSON string (DuckDB parses it), a map's
+        # keys are sorted (nested maps', maps' in arrays, too: DuckDB keeps them in order), doubles
+        # are Java's (`1.0E-7`), a decimal keeps its scale. What DuckDB writes otherwise is
+        # refused: reals and times, decimals inside an array, map or row, rows or JSON in a map.
+        "trino_to_json": f"(x) AS {to_json(sorted_map)}",
+        # ... of an operand that is no map, or holds a query (json_parse's: json_tree takes none, so
+        # a map is refused).
+        "trino_to_json_unsorted": f"(x) AS {to_json(queried_map)}",
     }
 
 

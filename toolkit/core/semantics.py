@@ -43,14 +43,39 @@ def _as_written(name: str) -> Any:
     return lambda args: exp.Anonymous(this=name, expressions=args)
 
 
+def _of_arity(name: str, count: int) -> Any:
+    """sqlglot's builder of a function called with `count` arguments; called with another number,
+    the function as written (sqlglot's builders drop json_extract_scalar's third argument)."""
+    builder = AthenaTrinoParser.FUNCTIONS[name.upper()]
+
+    def build(args: list[exp.Expr], dialect: Any) -> exp.Expr:
+        if len(args) != count:
+            return exp.Anonymous(this=name, expressions=args)
+        built: exp.Expr
+        try:
+            built = builder(args, dialect=dialect)
+        except TypeError:
+            built = builder(args)
+        return built
+
+    return build
+
+
+#: Functions of a fixed number of arguments: (name, count). Called with another number, they are
+#: kept as written, and refused with Trino's error (toolkit.core.transpile).
+FIXED_ARITY = (("json_extract", 2), ("json_extract_scalar", 2), ("json_format", 1))
+
+
 class _PatternsAsWritten(AthenaTrinoParser):
     """date_format and date_parse with their MySQL-style patterns as written (sqlglot turns them
-    into strftime's, which loses what Trino reads otherwise: `%B` is the letter B in Trino)."""
+    into strftime's, which loses what Trino reads otherwise: `%B` is the letter B in Trino); the
+    functions of `FIXED_ARITY` with their arguments as written."""
 
     FUNCTIONS = {
         **AthenaTrinoParser.FUNCTIONS,
         "DATE_FORMAT": _as_written("date_format"),
         "DATE_PARSE": _as_written("date_parse"),
+        **{name.upper(): _of_arity(name, count) for name, count in FIXED_ARITY},
     }
 
 
@@ -857,6 +882,40 @@ class Items(Types):
         if isinstance(node, _NO_ROWS) and not isinstance(node, exp.Dot):
             return VALUE
         return UNKNOWN_ITEMS
+
+    def varchar(self, node: exp.Expr) -> str | None:
+        """Trino's varchar type of a value the SQL tells is text (`varchar(3)` for 'abc',
+        `varchar` for a CAST to it or a string column of `trail`), else None."""
+        if isinstance(node, exp.Literal):
+            return f"varchar({len(node.name)})" if node.is_string else None
+        if isinstance(node, exp.Cast):  # and TryCast
+            if node.to.this not in (exp.DataType.Type.VARCHAR, exp.DataType.Type.TEXT):
+                return None
+            size = node.to.expressions[0] if node.to.expressions else None
+            inner = size.this if isinstance(size, exp.DataTypeParam) else size
+            if inner is None:
+                return "varchar"
+            return f"varchar({inner.name})" if isinstance(inner, exp.Literal) and inner.is_int else None
+        if isinstance(node, exp.Paren):
+            return self.varchar(node.this)
+        if isinstance(node, exp.Column):
+            resolved = self._resolve(node)
+            if isinstance(resolved, schema.Field):
+                return "varchar" if resolved.kind in ("string", "json") else None
+            return self.varchar(resolved) if isinstance(resolved, exp.Expr) else None
+        return None
+
+    def may_be_a_map(self, node: exp.Expr) -> bool:
+        """Whether a value may be (or hold) a map, as far as the SQL tells."""
+        if self.varchar(node) is not None or isinstance(node, exp.Literal | exp.Boolean | exp.Null):
+            return False
+        if isinstance(node, exp.Cast):
+            return any(
+                isinstance(t, exp.DataType) and t.this == exp.DataType.Type.MAP for t in node.to.walk()
+            )
+        if isinstance(node, exp.Paren):
+            return self.may_be_a_map(node.this)
+        return True
 
     def _resolve(self, column: exp.Column) -> schema.Field | exp.Expr | None:
         """What a column names: a field of `trail`, a subquery's select item, or None (not told)."""

@@ -127,13 +127,6 @@ MACROS = {
     # (p: the timestamp's precision where the SQL tells it; tried: TRY_CAST): a timestamp with time
     # zone (UTC, to the millisecond) with ` UTC`, a timestamp with its precision's digits, JSON as
     # Trino casts it.
-    # CAST(x AS JSON): text becomes a JSON string in Trino (DuckDB parses it)
-    # (a timestamp in it: DuckDB drops its trailing zeros, Trino writes its precision's digits and
-    # refuses one with a time zone)
-    "trino_to_json": "(x) AS CASE WHEN typeof(x) = 'VARCHAR' THEN to_json(x) "
-    f"WHEN typeof(x) LIKE '%TIMESTAMP%' THEN error('{REFUSAL}CAST of a timestamp (or of an array, map or "
-    "row holding one) to JSON is not run locally (Athena writes its precision''s digits): CAST it to "
-    "varchar first, or run the query on Athena') ELSE CAST(x AS JSON) END",
     # Trino's JSON text (toolkit/core/jsontext.py)
     **jsontext.bound_once(jsontext.macros(REFUSAL)),
     **jsontext.bound_once(
@@ -220,6 +213,12 @@ def duckdb_tree(tree: exp.Expr, fixes: Sequence[Fix] | None = None) -> exp.Expr:
         unnests={id(n): [typing.items(e) for e in n.expressions] for n in copied.find_all(exp.Unnest)},
         subscripted={id(n): _subscripted(n, typing) for n in copied.find_all(exp.Bracket)},
         times=_temporal_types(copied, typing),
+        errors=_type_errors(copied, typing),
+        maps={
+            id(n)
+            for n in copied.find_all(exp.Cast)
+            if n.to.this == exp.DataType.Type.JSON and typing.may_be_a_map(n.this)
+        },
     )
     applied = FIXES if fixes is None else fixes
     # Children before parents, so a rewritten node's operands are rewritten too.
@@ -286,6 +285,12 @@ class Context:
         """The Trino type of a date, timestamp or interval node (UNKNOWN if not one, or not told)."""
         found = self.times.get(id(node))
         return found[1] if found is not None and found[0] is node else semantics.UNKNOWN
+
+    #: Trino's error for a node whose operands' types the SQL tells Trino refuses (a subscript of
+    #: text, json_format of text, ...), by its id.
+    errors: dict[int, tuple[str, str]]
+    #: The CASTs to JSON whose operand may be (or hold) a map, by their id.
+    maps: set[int]
 
 
 #: A fix: the node rewritten (or changed in place and returned), or None where it does not apply.
@@ -464,6 +469,90 @@ def _subscripted(node: exp.Bracket, typing: semantics.Items) -> tuple[str, int]:
     if typing.value(node.this).kind == "row":
         return "other", 0
     return ("map", 0) if isinstance(index, exp.Literal) and index.is_string else ("array", shift)
+
+
+def _type_errors(tree: exp.Expr, typing: semantics.Items) -> dict[int, tuple[str, str]]:
+    """Trino's error for each node Trino refuses for its operands' types, where the SQL tells
+    them (read before any rewrite), by the node's id: a subscript of text (DuckDB reads a
+    character), json_format of a value that is no JSON, JSON functions given more or fewer
+    arguments (sqlglot drops json_extract_scalar's third)."""
+    found: dict[int, tuple[str, str]] = {}
+    for node in tree.walk():
+        if isinstance(node, exp.Bracket):
+            if len(node.expressions) != 1 or node.args.get("json_access") or node.args.get("safe"):
+                continue
+            text = typing.varchar(node.this)
+            if text is not None:
+                index = _trino_type(node.expressions[0], typing)
+                found[id(node)] = (
+                    f"Cannot use {index or 'this value'} for subscript of {text}",
+                    "substr(text, position, 1) reads one character of text",
+                )
+        elif isinstance(node, exp.JSONFormat) and not node.args.get("options"):
+            told = _trino_type(node.this, typing)
+            if told is not None and told != "json":
+                found[id(node)] = (
+                    _unexpected("json_format", [told]),
+                    "json_format formats JSON: json_parse(text) reads text as JSON",
+                )
+        elif isinstance(node, exp.JSONArrayContains):
+            json, value = _trino_type(node.this, typing), _trino_type(node.expression, typing)
+            if (json is not None and json != "json" and not json.startswith("varchar")) or (
+                value is not None and value in ("json",)
+            ):
+                found[id(node)] = (
+                    _unexpected("json_array_contains", [json, value]),
+                    "json_array_contains reads JSON (or text) and a bigint, double, varchar or boolean",
+                )
+        elif isinstance(node, exp.Anonymous) and node.name.lower() in dict(semantics.FIXED_ARITY):
+            name = node.name.lower()
+            found[id(node)] = (
+                _unexpected(name, [_trino_type(a, typing) for a in node.expressions]),
+                f"{name} takes {_ARGUMENTS[dict(semantics.FIXED_ARITY)[name]]}",
+            )
+    return found
+
+
+_ARGUMENTS = {1: "one argument", 2: "two arguments"}
+#: What Trino's messages list as a function's signatures.
+_SIGNATURES = {
+    "json_format": "json_format(json)",
+    "json_extract": "json_extract(json, jsonpath), json_extract(varchar(x), jsonpath)",
+    "json_extract_scalar": "json_extract_scalar(json, jsonpath), json_extract_scalar(varchar(x), jsonpath)",
+    "json_array_contains": ", ".join(
+        f"json_array_contains({json}, {value})"
+        for json in ("json", "varchar(x)")
+        for value in ("bigint", "boolean", "double", "varchar(x)" if json == "json" else "varchar(y)")
+    ),
+}
+
+
+def _unexpected(name: str, types: list[str | None]) -> str:
+    """Trino's error for a function called with arguments of these types (None: not told)."""
+    if any(t is None for t in types):
+        return f"Unexpected parameters ({len(types)} arguments) for function {name}. Expected: {_SIGNATURES[name]}"
+    return f"Unexpected parameters ({', '.join(t for t in types if t)}) for function {name}. Expected: {_SIGNATURES[name]}"
+
+
+def _trino_type(node: exp.Expr, typing: semantics.Items) -> str | None:
+    """The name of a value's Trino type as Trino's messages write it, where the SQL tells it."""
+    text = typing.varchar(node)
+    if text is not None:
+        return text
+    if isinstance(node, exp.ParseJSON | exp.JSONExtract) or (
+        isinstance(node, exp.Cast) and node.to.this == exp.DataType.Type.JSON
+    ):
+        return "json"
+    numeric = typing.of(node)
+    if numeric.kind == "integer":
+        return {3: "tinyint", 5: "smallint", 10: "integer"}.get(numeric.precision, "bigint")
+    if numeric.kind == "decimal":
+        return f"decimal({numeric.precision},{numeric.scale})"
+    if numeric.kind == "double":
+        return "double"
+    if isinstance(node, exp.Boolean):
+        return "boolean"
+    return None
 
 
 def _subscript(node: exp.Bracket, read: tuple[str, int]) -> exp.Expr | None:
@@ -659,6 +748,8 @@ def _json_size(node: exp.Anonymous) -> exp.Expr:
     paths = _duckdb_paths(path)
     if paths is None:
         return node
+    # text that is no JSON: NULL where Trino's reader fails at once, else refused
+    json = exp.Anonymous(this="trino_json_read", expressions=[json, exp.Literal.string("json_size")])
     sizes: list[exp.Expr] = []
     for duck in paths:
         value = exp.Anonymous(this="json_extract", expressions=[json.copy(), duck])
@@ -879,6 +970,29 @@ def _unnest(node: exp.Unnest, items: list[semantics.Element]) -> exp.Expr | None
 # answer on a real Trino by tests/conformance/test_transpile_fixes_on_trino.py.
 
 
+@fix(example="SELECT 'abc'[1]", rewritten=None, error="Cannot use integer for subscript of varchar(3)")
+def subscripts_of_text(node: exp.Expr, context: Context) -> exp.Expr | None:
+    """A subscript of text (a string literal, a CAST to varchar, a string column of `trail`):
+    Trino's error (DuckDB reads the character at that position)."""
+    if isinstance(node, exp.Bracket) and id(node) in context.errors:
+        raise UsageError(*context.errors[id(node)])
+    return None
+
+
+@fix(
+    example="SELECT json_format('{\"a\": 1}')",
+    rewritten=None,
+    error="Unexpected parameters (varchar(8)) for function json_format. Expected: json_format(json)",
+)
+def json_functions_of_their_types(node: exp.Expr, context: Context) -> exp.Expr | None:
+    """json_format of a value the SQL tells is no JSON (text, a number), and json_extract,
+    json_extract_scalar or json_format given more or fewer arguments: Trino's error (DuckDB
+    formats the value; sqlglot drops json_extract_scalar's third argument)."""
+    if isinstance(node, exp.JSONFormat | exp.Anonymous) and id(node) in context.errors:
+        raise UsageError(*context.errors[id(node)])
+    return None
+
+
 @fix(
     example="SELECT 7 / 2, -7 / 2, 1.0 / 3, 2.5 / 0.4",
     rewritten=(
@@ -948,20 +1062,32 @@ def timestamps_as_text(node: exp.Expr, context: Context) -> exp.Expr | None:
 
 
 @fix(
-    example="""SELECT json_format(CAST('{"b": 1}' AS JSON))""",
-    rewritten="""SELECT CAST(TRINO_JSON_NUMBERS(TRINO_TO_JSON('{"b": 1}')) AS TEXT)""",
-    answer=('"{\\"b\\": 1}"',),
+    example="""SELECT json_format(CAST('{"b": 1}' AS JSON)), CAST(MAP(ARRAY['b', 'a'], ARRAY[1, 2]) AS JSON)""",
+    rewritten="""SELECT CAST(TRINO_JSON_NUMBERS(TRINO_TO_JSON_UNSORTED('{"b": 1}')) AS TEXT), """
+    """TRINO_TO_JSON(MAP(['b', 'a'], [1, 2]))""",
+    answer=('"{\\"b\\": 1}"', '{"a":2,"b":1}'),
 )
 def text_cast_to_json(node: exp.Expr, context: Context) -> exp.Expr | None:
     """CAST(text AS JSON) is a JSON string holding the text in Trino (json_parse reads text as
-    JSON); DuckDB's cast parses it."""
+    JSON); DuckDB's cast parses it. A map's keys are sorted (nested maps' too; DuckDB keeps them
+    in order), doubles written as Java does (`1.0E-7`); values DuckDB writes otherwise (reals,
+    times, decimals within an array) are refused when the query runs."""
     if not isinstance(node, exp.Cast) or node.to.this != exp.DataType.Type.JSON:
         return None
     if context.kinds is not None:  # an IP address's cast is ipaddresses' (Trino's error)
         told = context.kinds.get(id(node), [semantics.UNKNOWN])[0]
         if told in (semantics.IPADDRESS, semantics.UNKNOWN):
             return None
-    return exp.Anonymous(this="trino_to_json", expressions=[node.this])
+    if id(node) not in context.maps:  # no map in it: nothing to sort
+        return exp.Anonymous(this="trino_to_json_unsorted", expressions=[node.this])
+    queried = any(
+        isinstance(n, exp.Subquery | exp.ParseJSON | exp.Query)
+        or (isinstance(n, exp.Anonymous) and n.name.lower() == "trino_json_parse")
+        for n in node.this.walk()
+    )
+    return exp.Anonymous(
+        this="trino_to_json_unsorted" if queried else "trino_to_json", expressions=[node.this]
+    )
 
 
 @fix(
@@ -1479,19 +1605,51 @@ def json_paths_and_scalars(node: exp.Expr, context: Context) -> exp.Expr | None:
 
 @fix(
     example="""SELECT json_size('{"a": {"b": 1, "c": 2}}', '$.a')""",
-    rewritten="""SELECT CASE WHEN JSON_TYPE(JSON_EXTRACT('{"a": {"b": 1, "c": 2}}', '$.a')) = 'OBJECT' """
-    """THEN LEN(JSON_KEYS(JSON_EXTRACT('{"a": {"b": 1, "c": 2}}', '$.a'))) """
-    """WHEN JSON_TYPE(JSON_EXTRACT('{"a": {"b": 1, "c": 2}}', '$.a')) = 'ARRAY' """
-    """THEN JSON_ARRAY_LENGTH(JSON_EXTRACT('{"a": {"b": 1, "c": 2}}', '$.a')) """
-    """WHEN JSON_EXTRACT('{"a": {"b": 1, "c": 2}}', '$.a') IS NULL THEN NULL ELSE 0 END""",
+    rewritten="""SELECT CASE WHEN JSON_TYPE(JSON_EXTRACT(TRINO_JSON_READ('{"a": {"b": 1, "c": 2}}', 'json_size'), """
+    """'$.a')) = 'OBJECT' THEN LEN(JSON_KEYS(JSON_EXTRACT(TRINO_JSON_READ('{"a": {"b": 1, "c": 2}}', 'json_size'), """
+    """'$.a'))) WHEN JSON_TYPE(JSON_EXTRACT(TRINO_JSON_READ('{"a": {"b": 1, "c": 2}}', 'json_size'), '$.a')) = """
+    """'ARRAY' THEN JSON_ARRAY_LENGTH(JSON_EXTRACT(TRINO_JSON_READ('{"a": {"b": 1, "c": 2}}', 'json_size'), """
+    """'$.a')) WHEN JSON_EXTRACT(TRINO_JSON_READ('{"a": {"b": 1, "c": 2}}', 'json_size'), '$.a') IS NULL """
+    """THEN NULL ELSE 0 END""",
     answer=(2,),
 )
 def json_size_of_objects_and_scalars(node: exp.Expr, context: Context) -> exp.Expr | None:
     """Trino's json_size: the members of an object, the items of an array, 0 for a scalar, NULL if
-    absent (DuckDB has no two-argument json_size)."""
+    absent (DuckDB has no two-argument json_size); NULL for text Trino's reader fails on at once
+    (`not json`), other text that is no JSON as Trino reads it refused (DuckDB's reader also takes
+    `[1,]` and NaN)."""
     if isinstance(node, exp.Anonymous) and node.name.lower() == "json_size" and len(node.expressions) == 2:
         return _json_size(node)
     return None
+
+
+@fix(
+    example="SELECT json_array_contains('[1.0, 2]', 1), json_array_contains('[1.0, 2]', 1.0), "
+    "json_array_contains('{\"a\": 1}', 1)",
+    rewritten=(
+        "SELECT TRINO_JSON_ARRAY_CONTAINS('[1.0, 2]', 1), TRINO_JSON_ARRAY_CONTAINS('[1.0, 2]', 1.0), "
+        "TRINO_JSON_ARRAY_CONTAINS('{\"a\": 1}', 1)"
+    ),
+    answer=(False, True, None),
+)
+def json_array_contains_as_trino_reads_it(node: exp.Expr, context: Context) -> exp.Expr | None:
+    """json_array_contains: an item is the value's token (an integer's for a bigint, a number's
+    with a point or exponent for a double), a JSON value that is no array gives NULL, as does text
+    Trino's reader fails on at once (DuckDB has no such function; its list_contains would read
+    `[1.0]` for 1). Arguments of types Trino does not take: its error. json_array_get is refused:
+    Trino gives a string item as its bare text (`a` for `["a"]`), JSON that is no JSON."""
+    if isinstance(node, exp.Anonymous) and node.name.lower() == "json_array_get":
+        raise UsageError(
+            "json_array_get is not run locally (Athena gives an item as JSON text written its own way: "
+            'a string item bare, `a` for ["a"], a number as written)',
+            "json_extract(json, '$[0]') reads the first item as JSON, json_extract_scalar(json, '$[0]') as "
+            "text; count from the end with cardinality(CAST(json AS ARRAY(JSON)))",
+        )
+    if not isinstance(node, exp.JSONArrayContains):
+        return None
+    if id(node) in context.errors:
+        raise UsageError(*context.errors[id(node)])
+    return exp.Anonymous(this="trino_json_array_contains", expressions=[node.this, node.expression])
 
 
 @fix(
