@@ -428,6 +428,17 @@ CASES = [
         rows=[('{"a":null,"b":[1,null]}', False, "null")],
     ),
     Case(
+        "json_parse of text Jackson refuses and DuckDB reads (a trailing comma)",
+        "SELECT json_parse('[1,]')",
+        error="Cannot convert value to JSON: '[1,]'",
+        local="Trino's error",
+    ),
+    Case(
+        "TRY(json_parse) of text Jackson refuses and DuckDB reads",
+        "SELECT TRY(json_parse('[1,]')) IS NULL, TRY(json_parse('{\"a\":NaN}')) IS NULL",
+        rows=[(True, True)],
+    ),
+    Case(
         "json_extract_scalar of json_parse: its numbers as Java writes them",
         'SELECT json_extract_scalar(json_parse(\'{"a":"x","n":1.50,"e":1e20}\'), \'$.a\'), json_extract_scalar(json_parse(\'{"a":"x","n":1.50,"e":1e20}\'), \'$.n\'), json_extract_scalar(json_parse(\'{"a":"x","n":1.50,"e":1e20}\'), \'$.e\')',
         rows=[("x", "1.5", "1.0E20")],

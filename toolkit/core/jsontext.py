@@ -178,9 +178,11 @@ def macros(refusal: str) -> dict[str, str]:
         "regexp_full_match(k, '-?[0-9][0-9.eE+-]*') AND regexp_matches(k, '[.eE]') "
         "THEN trino_json_atom('DOUBLE', k) ELSE k END), '') AS JSON) ELSE j END",
         # json_parse: the JSON with its keys sorted and Trino's numbers; `tried` (TRY): NULL for
-        # text that is no JSON (DuckDB's TRY takes no subquery).
-        "trino_json_parse": "(x, tried) AS "
-        "CAST(trino_json_text(json(CASE WHEN tried AND NOT json_valid(x) THEN NULL ELSE x END), true) AS JSON)",
+        # text that is no JSON as Jackson reads it (DuckDB reads `[1,]`), else Trino's error (DuckDB's TRY
+        # takes no subquery).
+        "trino_json_parse": "(x, tried) AS CAST(trino_json_text(json(CASE WHEN x IS NULL OR trino_json_strict_body(x) "
+        f"THEN x WHEN tried THEN NULL ELSE error('{refusal}Cannot convert value to JSON: ''' || x || '''') END), "
+        "true) AS JSON)",
         # json_extract_scalar of a number: its token as written in the JSON text `j` (DuckDB gives
         # the double's text: 1.5 for 1.50). Found among the text's number tokens of the same value;
         # two spellings of it (1.5 and 1.50) are refused. An integer's digits are DuckDB's own.
