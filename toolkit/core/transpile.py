@@ -143,6 +143,17 @@ MACROS = {
     ),
     # Trino's substr: position 0, or before the start, and a length of 0 or less give '' (DuckDB
     # reads 0 as 1, counts a negative length backwards and clamps a position before the start).
+    # Trino's slice(a, start, length): a negative start counts from the end, 0 and a negative
+    # length are errors (DuckDB's array_slice reads the third argument as the last position).
+    "trino_slice": "(a, s, n) AS CASE WHEN a IS NULL OR s IS NULL OR n IS NULL THEN NULL "
+    f"WHEN s = 0 THEN error('{REFUSAL}SQL array indices start at 1') "
+    f"WHEN n < 0 THEN error('{REFUSAL}length must be greater than or equal to 0') "
+    "WHEN s > 0 THEN list_slice(a, s, s + n - 1) WHEN len(a) + s < 0 THEN list_slice(a, 1, 0) "
+    "ELSE list_slice(a, len(a) + s + 1, len(a) + s + n) END",
+    # Trino's array_distinct: the items in the order first seen (DuckDB's list_distinct in none,
+    # and without NULL); the array read once (a lambda takes no subquery).
+    "trino_array_distinct": "(a) AS list_transform([a], lambda arr: list_filter(arr, "
+    "lambda x, i: list_position(arr, x) = i))[1]",
     "trino_substr": "(s, p) AS CASE WHEN s IS NULL OR p IS NULL THEN NULL "
     "WHEN p = 0 OR -p > length(s) THEN '' ELSE substr(s, p) END",
     "trino_substr_for": "(s, p, n) AS CASE WHEN s IS NULL OR p IS NULL OR n IS NULL THEN NULL "
@@ -203,6 +214,7 @@ def to_duckdb(tree: exp.Expr) -> str:
 def duckdb_tree(tree: exp.Expr, fixes: Sequence[Fix] | None = None) -> exp.Expr:
     """The Athena-dialect tree rewritten by `fixes` (every one of `FIXES` unless told): a copy."""
     copied = tree.copy()
+    _refuse_forms_written_otherwise(copied)
     typing = semantics.Items(copied)
     # IP addresses come from CAST(... AS IPADDRESS) only: without one, none is to be looked for.
     addresses = any(isinstance(n, exp.DataType) and ipaddresses.is_ipaddress_type(n) for n in copied.walk())
@@ -1379,28 +1391,48 @@ _TIMESTAMP_OPERATIONS = (
 _DUCKDB_PRECISIONS = (0, 3, 9)
 
 
+def _refuse_forms_written_otherwise(tree: exp.Expr) -> None:
+    """Refused (tests/trino_cases.py): format() (Java's String.format in Trino, DuckDB's fmt `{}`:
+    `%s` came back as written), typeof() (DuckDB's type names), strpos's third argument and reduce's fourth (sqlglot
+    drops them for DuckDB: the first occurrence, no output function)."""
+    for node in tree.walk():
+        if isinstance(node, exp.Format):
+            raise UsageError(
+                "format() is not run locally: Athena formats as Java's String.format, DuckDB otherwise",
+                "write it with || and CAST (or format_datetime for times), or run the query on Athena",
+            )
+        if isinstance(node, exp.Typeof):
+            raise UsageError(
+                "typeof() is not run locally: Athena names Trino's types (varchar, timestamp(3)), DuckDB its own",
+                "run the query on Athena",
+            )
+        if isinstance(node, exp.StrPosition) and node.args.get("occurrence") is not None:
+            raise UsageError(
+                "strpos with an instance (its third argument) is not run locally: DuckDB finds the first",
+                "find the first and take substr after it, or run the query on Athena",
+            )
+        if isinstance(node, exp.Reduce) and node.args.get("finish") is not None:
+            raise UsageError(
+                "reduce with an output function (its fourth argument) is not run locally: DuckDB has none",
+                "apply the function to reduce's result instead, or run the query on Athena",
+            )
+
+
 @fix(
     example="SELECT 'x' || CAST('2024-01-01' AS timestamp)",
     rewritten=None,
     error="Unexpected parameters (varchar(1), timestamp(3)) for function concat",
 )
 def timestamps_concatenated_or_formatted(node: exp.Expr, context: Context) -> exp.Expr | None:
-    """A date or timestamp concatenated (`||`, concat) is Trino's error; one given to format() is
-    refused (Trino writes Java's text of it, `2024-01-02T00:00`). DuckDB writes its own text."""
+    """A date or timestamp concatenated (`||`, concat) is Trino's error (DuckDB writes its own
+    text). (format() is refused whatever it formats: `forms_sqlglot_writes_otherwise`.)"""
     if isinstance(node, exp.DPipe):
         operands = [node.this, node.expression]
-    elif isinstance(node, exp.Concat | exp.Format):
+    elif isinstance(node, exp.Concat):
         operands = list(node.expressions)
     else:
         return None
     told = [context.time(o) for o in operands]
-    if isinstance(node, exp.Format):
-        if any(semantics.is_timestamp(t) for t in told):  # (the pattern is `this`)
-            raise UsageError(
-                "format() of a timestamp is not run locally (Athena writes Java's text of it: 2024-01-02T00:00)",
-                "CAST the timestamp to varchar, or use format_datetime",
-            )
-        return None
     if not any(t == semantics.DATE or semantics.is_timestamp(t) for t in told):
         return None
     names = [_trino_type_name(o, t) for o, t in zip(operands, told, strict=True)]
@@ -1758,6 +1790,35 @@ def split_as_trino_reads_it(node: exp.Expr, context: Context) -> exp.Expr | None
         "split with a limit is not run locally (DuckDB's string_split has no limit)",
         "split without the limit and take the items wanted, or run the query on Athena",
     )
+
+
+@fix(
+    example="SELECT slice(ARRAY[1, 2, 3, 4], 2, 2), slice(ARRAY[1, 2, 3, 4], -2, 2)",
+    rewritten="SELECT TRINO_SLICE([1, 2, 3, 4], 2, 2), TRINO_SLICE([1, 2, 3, 4], -2, 2)",
+    answer=([2, 3], [3, 4]),
+)
+def slice_as_trino_counts(node: exp.Expr, context: Context) -> exp.Expr | None:
+    """slice(a, start, length) takes `length` items from `start` (from the end when negative);
+    DuckDB's array_slice reads the third argument as the last position ([2] for [2, 3])."""
+    if not isinstance(node, exp.ArraySlice) or node.args.get("step") is not None:
+        return None
+    start, length = node.args.get("start"), node.args.get("end")
+    if start is None or length is None:
+        return None
+    return exp.Anonymous(this="trino_slice", expressions=[node.this, start, length])
+
+
+@fix(
+    example="SELECT array_distinct(ARRAY[3, 1, 3, 2])",
+    rewritten="SELECT TRINO_ARRAY_DISTINCT([3, 1, 3, 2])",
+    answer=([3, 1, 2],),
+)
+def array_distinct_in_first_seen_order(node: exp.Expr, context: Context) -> exp.Expr | None:
+    """array_distinct keeps each item's first place, and one NULL (DuckDB's list_distinct keeps no
+    order, and drops NULL)."""
+    if not isinstance(node, exp.ArrayDistinct):
+        return None
+    return exp.Anonymous(this="trino_array_distinct", expressions=[node.this])
 
 
 @fix(
