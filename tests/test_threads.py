@@ -24,7 +24,9 @@ def test_unset_is_every_core_and_a_number_is_taken(monkeypatch, corpus_archives)
         engine.close()
 
 
-@pytest.mark.parametrize("value", ["0", "-1", "two", "1.5", "1e3", "\u0663", str(MOST + 1), "9" * 400])
+@pytest.mark.parametrize(
+    "value", ["0", "-1", "two", "1.5", "1e3", "\u0663", str(MOST + 1), "9" * 400, "1" * 5000]
+)
 def test_a_bad_value_is_one_line_and_exit_2(monkeypatch, capsys, corpus_archives, value):
     monkeypatch.setenv("TRAILCSI_THREADS", value)
     code, out, err = run_in_process(

@@ -21,7 +21,7 @@ def threads_to_use() -> int:
     given = os.environ.get("TRAILCSI_THREADS", "").strip()
     if not given:
         return os.cpu_count() or 1
-    if not given.isascii() or not given.isdigit() or not 1 <= int(given) <= MOST:
+    if not given.isascii() or not given.isdigit() or len(given) > 4 or not 1 <= int(given) <= MOST:
         raise UsageError(
             f"TRAILCSI_THREADS={given[:40]!r} is not a number of threads from 1 to {MOST}",
             hint="unset it to use every core, or give a whole number such as 2",

@@ -137,6 +137,9 @@ class _Reader:
         #: quantifier follows it (joni reads `a{2}{3}` as `(?:a{2}){3}`, RE2 refuses it).
         self.atom_at: int | None = None
         self.quantified = False
+        #: Whether the last atom ends with a lazy quantifier (`a+?`, `(?:a+?)`): joni reduces it
+        #: quantified again to the lazy one (`a+?+` matches `a` of `aaa`), RE2 does not.
+        self.lazy = False
         self.opened: list[int] = []  # where each open group starts
         #: For each open group (and the whole pattern): its alternatives' atoms so far, for what
         #: the pattern matches of empty text.
@@ -148,7 +151,7 @@ class _Reader:
 
     def emit(self, both: str, tail: str | None = None, token: str = "x", atom: _Atom | None = _CHAR) -> None:
         if atom is not None:
-            self.atom_at, self.quantified = len(self.end), False
+            self.atom_at, self.quantified, self.lazy = len(self.end), False, False
             self.frames[-1][-1].append(atom)
         self.end.append(both)
         self.tail.append(both if tail is None else tail)
@@ -219,6 +222,13 @@ class _Reader:
         return char
 
     def quantifier(self, written: str, optional: bool) -> None:
+        if self.lazy and self.atom_at is not None:
+            raise self.refuse(
+                "a quantifier of a lazily quantified atom (Athena reduces a+?+ and (?:a+?)+ to a+?)",
+                "write the lazy quantifier alone (a+?), or run the query on Athena",
+            )
+        # (`a{2}?` takes two either way: joni answers as RE2 does)
+        self.lazy = len(written) > 1 and written.endswith("?") and not re.fullmatch(r"\{\d+\}\?", written)
         if self.quantified and self.atom_at is not None:  # a quantifier of a quantified atom
             for pieces, piece in ((self.end, "(?:"), (self.tail, "(?:"), (self.tokens, "(")):
                 pieces.insert(self.atom_at, piece)
@@ -417,8 +427,9 @@ class _Reader:
             return
         start = self.opened.pop()
         atom = _alternatives(self.frames.pop())
+        ends_lazy = self.lazy and self.tokens[-1] == "q"
         self.emit(")", token=")", atom=atom)
-        self.atom_at = start
+        self.atom_at, self.lazy = start, ends_lazy
 
     def anchors_at_tail(self) -> bool:
         """Whether only `)` and other alternatives follow each `$` (nothing it could consume)."""
