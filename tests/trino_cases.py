@@ -491,6 +491,11 @@ CASES = [
         local="refused (Trino: `a`, `a`; RE2 matched `aaa`)",
     ),
     Case(
+        "any_match, all_match, none_match of an empty array, and of a predicate answering NULL",
+        "SELECT any_match(CAST(ARRAY[] AS array(integer)), x -> x > 0), all_match(CAST(ARRAY[] AS array(integer)), x -> x > 0), none_match(CAST(ARRAY[] AS array(integer)), x -> x > 0), any_match(ARRAY[1, NULL], x -> x > 1), any_match(ARRAY[3, NULL], x -> x > 1), all_match(ARRAY[3, NULL], x -> x > 1), all_match(ARRAY[0, NULL], x -> x > 1), none_match(ARRAY[0, NULL], x -> x > 1), none_match(ARRAY[3, NULL], x -> x > 1)",
+        rows=[(False, True, True, None, True, None, False, None, False)],
+    ),
+    Case(
         "json_extract_scalar of json_parse: its numbers as Java writes them",
         'SELECT json_extract_scalar(json_parse(\'{"a":"x","n":1.50,"e":1e20}\'), \'$.a\'), json_extract_scalar(json_parse(\'{"a":"x","n":1.50,"e":1e20}\'), \'$.n\'), json_extract_scalar(json_parse(\'{"a":"x","n":1.50,"e":1e20}\'), \'$.e\')',
         rows=[("x", "1.5", "1.0E20")],

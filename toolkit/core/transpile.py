@@ -13,9 +13,6 @@ DuckDB has no such type; `toolkit.core.ipaddresses` gives it one, and Trino's er
 IPPREFIX and its functions, which Athena's Trino does not have. Regular expressions: Trino's
 (joni) patterns are read into RE2's syntax by `toolkit.core.regex`, or refused.
 
-Not fixed, so templates coalesce around them: `any_match` over an empty array (Trino false, DuckDB
-NULL; `all_match` / `none_match`: Trino true) and a lambda that answers NULL (Trino's answer is
-NULL unless another element decides it, DuckDB skips the NULL).
 Not fixed, so templates keep off them: `parse_datetime` and time zones other than UTC (refused),
 `url_extract_host`, `map_agg`. Dates and times as text: `toolkit.core.datetimes`; JSON text as
 Trino writes it: `toolkit.core.jsontext`.
@@ -154,6 +151,15 @@ MACROS = {
     # and without NULL); the array read once (a lambda takes no subquery).
     "trino_array_distinct": "(a) AS list_transform([a], lambda arr: list_filter(arr, "
     "lambda x, i: list_position(arr, x) = i))[1]",
+    # any_match / all_match / none_match of the predicate's answers `t`: decided by an answer
+    # that decides (true for any_match), else NULL if any answer is NULL, else the empty array's
+    # answer (DuckDB's list_bool_or skips NULL answers and is NULL for an empty array).
+    "trino_any_match": "(t) AS CASE WHEN t IS NULL THEN NULL WHEN list_contains(t, true) THEN true "
+    "WHEN list_count(t) < len(t) THEN NULL ELSE false END",
+    "trino_all_match": "(t) AS CASE WHEN t IS NULL THEN NULL WHEN list_contains(t, false) THEN false "
+    "WHEN list_count(t) < len(t) THEN NULL ELSE true END",
+    "trino_none_match": "(t) AS CASE WHEN t IS NULL THEN NULL WHEN list_contains(t, true) THEN false "
+    "WHEN list_count(t) < len(t) THEN NULL ELSE true END",
     "trino_substr": "(s, p) AS CASE WHEN s IS NULL OR p IS NULL THEN NULL "
     "WHEN p = 0 OR -p > length(s) THEN '' ELSE substr(s, p) END",
     "trino_substr_for": "(s, p, n) AS CASE WHEN s IS NULL OR p IS NULL OR n IS NULL THEN NULL "
@@ -863,11 +869,7 @@ _MATCHES = ("any_match", "all_match", "none_match")
 def _match(node: exp.Anonymous) -> exp.Expr:
     array, predicate = node.expressions
     transformed = exp.Anonymous(this="list_transform", expressions=[array, predicate])
-    name = node.name.lower()
-    if name == "all_match":
-        return exp.Anonymous(this="list_bool_and", expressions=[transformed])
-    any_match = exp.Anonymous(this="list_bool_or", expressions=[transformed])
-    return exp.Not(this=any_match) if name == "none_match" else any_match
+    return exp.Anonymous(this=f"trino_{node.name.lower()}", expressions=[transformed])
 
 
 def _plain_substr(node: exp.Substring) -> bool:
@@ -1901,15 +1903,16 @@ def count_if_of_nothing(node: exp.Expr, context: Context) -> exp.Expr | None:
     example="SELECT any_match(ARRAY[1, 2, 3], x -> x > 2), all_match(ARRAY[1, 2], x -> x > 1), "
     "none_match(ARRAY[1, 2], x -> x > 5)",
     rewritten=(
-        "SELECT LIST_BOOL_OR(LIST_TRANSFORM([1, 2, 3], LAMBDA x : x > 2)), "
-        "LIST_BOOL_AND(LIST_TRANSFORM([1, 2], LAMBDA x : x > 1)), NOT "
-        "LIST_BOOL_OR(LIST_TRANSFORM([1, 2], LAMBDA x : x > 5))"
+        "SELECT TRINO_ANY_MATCH(LIST_TRANSFORM([1, 2, 3], LAMBDA x : x > 2)), "
+        "TRINO_ALL_MATCH(LIST_TRANSFORM([1, 2], LAMBDA x : x > 1)), "
+        "TRINO_NONE_MATCH(LIST_TRANSFORM([1, 2], LAMBDA x : x > 5))"
     ),
     answer=(True, False, True),
 )
 def any_all_none_match(node: exp.Expr, context: Context) -> exp.Expr | None:
-    """any_match / all_match / none_match: DuckDB has no such functions (list_bool_or and
-    list_bool_and of the transformed list)."""
+    """any_match / all_match / none_match: DuckDB has no such functions. Of the transformed list,
+    as Trino decides: an empty array is false for any_match (true for the others), and a NULL
+    answer makes the result NULL unless another answer decides it (list_bool_or skips it)."""
     if isinstance(node, exp.Anonymous) and node.name.lower() in _MATCHES:
         return _match(node)
     return None
