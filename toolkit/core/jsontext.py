@@ -180,6 +180,8 @@ def macros(refusal: str) -> dict[str, str]:
         # json_parse: the JSON with its keys sorted and Trino's numbers; `tried` (TRY): NULL for
         # text that is no JSON as Jackson reads it (DuckDB reads `[1,]`), else Trino's error (DuckDB's TRY
         # takes no subquery).
+        # (trino_json_strict's body, not its one-read binder: a lambda inside trino_json_text's
+        # recursive query read its argument wrongly, and x is read once here anyway)
         "trino_json_parse": "(x, tried) AS CAST(trino_json_text(json(CASE WHEN x IS NULL OR trino_json_strict_body(x) "
         f"THEN x WHEN tried THEN NULL ELSE error('{refusal}Cannot convert value to JSON: ''' || x || '''') END), "
         "true) AS JSON)",

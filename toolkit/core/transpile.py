@@ -151,15 +151,11 @@ MACROS = {
     # and without NULL); the array read once (a lambda takes no subquery).
     "trino_array_distinct": "(a) AS list_transform([a], lambda arr: list_filter(arr, "
     "lambda x, i: list_position(arr, x) = i))[1]",
-    # any_match / all_match / none_match of the predicate's answers `t`: decided by an answer
-    # that decides (true for any_match), else NULL if any answer is NULL, else the empty array's
-    # answer (DuckDB's list_bool_or skips NULL answers and is NULL for an empty array).
+    # any_match of the predicate's answers `t`: true if one is, else NULL if one is NULL, else false
+    # (an empty array too); DuckDB's list_bool_or skips NULL answers and is NULL for an empty
+    # array. all_match and none_match are written with it (`_match`).
     "trino_any_match": "(t) AS CASE WHEN t IS NULL THEN NULL WHEN list_contains(t, true) THEN true "
     "WHEN list_count(t) < len(t) THEN NULL ELSE false END",
-    "trino_all_match": "(t) AS CASE WHEN t IS NULL THEN NULL WHEN list_contains(t, false) THEN false "
-    "WHEN list_count(t) < len(t) THEN NULL ELSE true END",
-    "trino_none_match": "(t) AS CASE WHEN t IS NULL THEN NULL WHEN list_contains(t, true) THEN false "
-    "WHEN list_count(t) < len(t) THEN NULL ELSE true END",
     "trino_substr": "(s, p) AS CASE WHEN s IS NULL OR p IS NULL THEN NULL "
     "WHEN p = 0 OR -p > length(s) THEN '' ELSE substr(s, p) END",
     "trino_substr_for": "(s, p, n) AS CASE WHEN s IS NULL OR p IS NULL OR n IS NULL THEN NULL "
@@ -867,9 +863,17 @@ _MATCHES = ("any_match", "all_match", "none_match")
 
 
 def _match(node: exp.Anonymous) -> exp.Expr:
+    """any_match as Trino decides it (`trino_any_match`); none_match is its negation, all_match the
+    negation of any_match of the negated answers."""
     array, predicate = node.expressions
+    name = node.name.lower()
+    if name == "all_match":
+        predicate = exp.Lambda(
+            this=exp.Not(this=exp.paren(predicate.this)), expressions=predicate.expressions
+        )
     transformed = exp.Anonymous(this="list_transform", expressions=[array, predicate])
-    return exp.Anonymous(this=f"trino_{node.name.lower()}", expressions=[transformed])
+    any_match = exp.Anonymous(this="trino_any_match", expressions=[transformed])
+    return any_match if name == "any_match" else exp.Not(this=any_match)
 
 
 def _plain_substr(node: exp.Substring) -> bool:
@@ -1904,8 +1908,8 @@ def count_if_of_nothing(node: exp.Expr, context: Context) -> exp.Expr | None:
     "none_match(ARRAY[1, 2], x -> x > 5)",
     rewritten=(
         "SELECT TRINO_ANY_MATCH(LIST_TRANSFORM([1, 2, 3], LAMBDA x : x > 2)), "
-        "TRINO_ALL_MATCH(LIST_TRANSFORM([1, 2], LAMBDA x : x > 1)), "
-        "TRINO_NONE_MATCH(LIST_TRANSFORM([1, 2], LAMBDA x : x > 5))"
+        "NOT TRINO_ANY_MATCH(LIST_TRANSFORM([1, 2], LAMBDA x : NOT (x > 1))), "
+        "NOT TRINO_ANY_MATCH(LIST_TRANSFORM([1, 2], LAMBDA x : x > 5))"
     ),
     answer=(True, False, True),
 )
