@@ -81,6 +81,16 @@ def _struct_pack(fields: tuple[Field, ...], source: str) -> str:
     return f"struct_pack({members})"
 
 
+def members(field: Field) -> list[Field]:
+    """A struct's or array's members, the members of its struct members included, in order."""
+    found = []
+    for member in field.fields:
+        found.append(member)
+        if member.kind == "struct":
+            found += members(member)
+    return found
+
+
 def quote_identifier(name: str) -> str:
     """A DuckDB identifier for a JSON key or column name, quoted so any spelling is safe."""
     return '"' + name.replace('"', '""') + '"'

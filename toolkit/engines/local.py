@@ -314,7 +314,7 @@ def _fast_reading_differs(field: schema.Field, value: str) -> str | None:
     field that is not nested."""
     if field.kind not in ("struct", "array"):
         return None
-    members = _members(field)
+    members = schema.members(field)
     spelt = sorted({m.key for m in members})
     variants = [branch for key in spelt for branch in _other_case(key)]
     pattern = '"(?:' + "|".join(variants) + ')":'
@@ -359,15 +359,6 @@ def _given_twice(keys: list[str]) -> str:
 #: A nested field's whole text, when its objects and arrays nest no deeper than `_given_twice`
 #: sees between a key's two copies in any of its objects (deeper: read exactly).
 _NESTED_AT_MOST = _nesting_at_most(_TWICE_DEPTH + 1) + "*"
-
-
-def _members(field: schema.Field) -> list[schema.Field]:
-    found = []
-    for member in field.fields:
-        found.append(member)
-        if member.kind == "struct":
-            found += _members(member)
-    return found
 
 
 def _other_case(key: str) -> list[str]:
