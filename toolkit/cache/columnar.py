@@ -47,7 +47,7 @@ if TYPE_CHECKING:  # building and splicing modules are imported by builds only: 
 
     from toolkit.cache import parquet_splice
 
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6  # 6: files with keys Java folds to a CloudTrail key are refused
 MANIFEST = "manifest.json"
 #: The `_delivered` column: when each record's log file was delivered (from its name).
 DELIVERED = "_delivered"
