@@ -154,3 +154,35 @@ def test_common_mistakes_say_what_to_write(con, sql, said, hint):
         run_local(con, sql)
     assert raised.value.message.startswith(said) and "Catalog Error" not in str(raised.value)
     assert raised.value.hint is not None and hint in raised.value.hint
+
+
+def test_an_interval_in_the_answer_is_trinos_text_or_refused_when_untold(capsys, tmp_path):
+    """The transpiler writes the intervals the SQL types as Trino's text; one whose kind it cannot
+    tell would be DuckDB's duration (fourteen months as 420 days): refused in one line."""
+    from conftest import CORPORA, lay_out, read_jsonl, run_in_process
+
+    from toolkit.errors import ExitCode
+
+    root = lay_out(read_jsonl(CORPORA / "stratus-red-team-detonations" / "events.jsonl")[:3], tmp_path)
+    code, out, err = run_in_process(
+        capsys,
+        "sql",
+        "SELECT max(from_iso8601_timestamp(eventtime)) - min(from_iso8601_timestamp(eventtime)) AS span FROM trail",
+        "--source",
+        str(root),
+        "--all-time",
+        "--format",
+        "csv",
+    )
+    assert code == 0 and re.fullmatch(r"span\n\d+ \d\d:\d\d:\d\d\.\d{3}\n", out.replace("\r", "")), (out, err)
+    code, out, err = run_in_process(
+        capsys,
+        "sql",
+        "SELECT x FROM (VALUES INTERVAL '14' MONTH) AS t(x)",
+        "--source",
+        str(root),
+        "--all-time",
+    )
+    assert code == ExitCode.USAGE and out == ""
+    assert "'x' is an interval the local engine cannot write as Athena does" in err
+    assert "Traceback" not in err

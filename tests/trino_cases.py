@@ -763,6 +763,72 @@ CASES = [
         ],
     ),
     Case(
+        "a timestamp rounded to fewer digits: a half before 1970",
+        "SELECT CAST(CAST(TIMESTAMP '1969-12-31 23:59:59.1235' AS timestamp(3)) AS varchar), "
+        "CAST(CAST('1969-12-31 23:59:59.1235' AS timestamp) AS varchar), "
+        "CAST(CAST(TIMESTAMP '1969-12-31 23:59:59.123456500' AS timestamp(6)) AS varchar), "
+        "CAST(CAST('1969-12-31 23:59:59.5' AS timestamp(0)) AS varchar), "
+        "CAST(CAST('1969-12-31 23:59:59.1235 UTC' AS timestamp with time zone) AS varchar)",
+        rows=[
+            (
+                "1969-12-31 23:59:59.124",
+                "1969-12-31 23:59:59.124",
+                "1969-12-31 23:59:59.123457",
+                "1970-01-01 00:00:00",
+                "1969-12-31 23:59:59.124 UTC",
+            )
+        ],
+        local="gives Trino's answer (DuckDB rounds a half away from zero: `.123`)",
+    ),
+    Case(
+        "timestamps of the years 1 to 999 and 9999 as text",
+        "SELECT CAST(TIMESTAMP '9999-12-31 23:59:59.999' AS varchar), to_iso8601(TIMESTAMP '0999-12-31 23:59:59.999'), "
+        "CAST(CAST('0001-01-01 00:00:00.1235' AS timestamp) AS varchar), "
+        "CAST(TIMESTAMP '9999-12-31 23:59:59.999999' AS varchar), "
+        "to_iso8601(from_iso8601_timestamp('0999-12-31T23:59:59.999Z'))",
+        rows=[
+            (
+                "9999-12-31 23:59:59.999",
+                "0999-12-31T23:59:59.999",
+                "0001-01-01 00:00:00.124",
+                "9999-12-31 23:59:59.999999",
+                "0999-12-31T23:59:59.999Z",
+            )
+        ],
+        local="gives Trino's answer (DuckDB's nanosecond timestamps end in 2262: an error)",
+    ),
+    Case(
+        "date_diff of timestamps of more than 3 digits: floored to the millisecond first",
+        "SELECT date_diff('millisecond', TIMESTAMP '2024-01-01 00:00:00.0004', TIMESTAMP '2024-01-01 00:00:00.0010'), "
+        "date_diff('millisecond', TIMESTAMP '1969-12-31 23:59:59.9994', TIMESTAMP '1970-01-01 00:00:00.000'), "
+        "date_diff('second', TIMESTAMP '2024-01-01 00:00:00.999999', TIMESTAMP '2024-01-01 00:00:01.999'), "
+        "date_diff('millisecond', CAST('1969-12-31 23:59:59.9994444' AS timestamp(7)), "
+        "TIMESTAMP '1970-01-01 00:00:00.000')",
+        rows=[(1, 1, 1, 1)],
+        local="gives Trino's answer (DuckDB counts whole units between the exact values: 0)",
+    ),
+    Case(
+        "an interval as text, in the answer or CAST to varchar",
+        "SELECT INTERVAL '1' DAY + INTERVAL '3' HOUR, INTERVAL '-14' MONTH, "
+        "TIMESTAMP '2024-01-01 00:00:00' - TIMESTAMP '2024-01-02 00:00:00.1235', "
+        "CAST(INTERVAL '25' HOUR AS varchar), CAST(INTERVAL '0' MONTH AS varchar), "
+        "CAST(TIMESTAMP '2024-01-02 00:00:00.1234' - TIMESTAMP '2024-01-01 00:00:00' AS varchar), "
+        "DATE '2024-01-03' - DATE '2024-01-01', INTERVAL '2' DAY * 3",
+        rows=[
+            (
+                "1 03:00:00.000",
+                "-1-2",
+                "-1 00:00:00.123",
+                "1 01:00:00.000",
+                "0-0",
+                "1 00:00:00.123",
+                "2 00:00:00.000",
+                "6 00:00:00.000",
+            )
+        ],
+        local="gives Trino's answer (DuckDB: a duration, fourteen months as 420 days; date minus date a number)",
+    ),
+    Case(
         "CAST to timestamp(7) or timestamp(8)",
         "SELECT CAST(CAST('2024-01-01 00:00:00.12345678' AS timestamp(7)) AS varchar)",
         refused="CAST to timestamp(7) is not run locally",

@@ -576,6 +576,15 @@ def arithmetic(node: exp.Expr, left: Numeric, right: Numeric) -> Numeric:
             return Numeric(moment.kind, digits)
         if moment == DATE and interval in (YEAR_TO_MONTH, DAY_TO_SECOND):
             return DATE  # (days only: Trino's error for hours, minutes or seconds)
+        if isinstance(node, exp.Sub) and (
+            (is_timestamp(left) and is_timestamp(right)) or left == right == DATE
+        ):
+            return DAY_TO_SECOND
+        if left == right and left in (YEAR_TO_MONTH, DAY_TO_SECOND):
+            return left
+    if isinstance(node, exp.Mul) and {left, right} & {YEAR_TO_MONTH, DAY_TO_SECOND}:
+        interval, number = (left, right) if left in (YEAR_TO_MONTH, DAY_TO_SECOND) else (right, left)
+        return interval if number.kind == "integer" else UNKNOWN
     if left.kind not in _NUMBERS or right.kind not in _NUMBERS:
         return OTHER
     if "double" in (left.kind, right.kind):

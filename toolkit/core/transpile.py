@@ -72,7 +72,8 @@ MACROS = {
     # with Z, a timestamp to its precision (p where the SQL tells it, else DuckDB's TIMESTAMP_S,
     # _MS, TIMESTAMP and _NS).
     "trino_to_iso8601": "(x, p) AS CASE WHEN p IS NOT NULL AND typeof(x) <> 'DATE' THEN "
-    "replace(trino_timestamp_text(CAST(CAST(x AS TIMESTAMP_NS) AS VARCHAR), p), ' ', 'T') "
+    "replace(trino_timestamp_text(CASE WHEN typeof(x) = 'TIMESTAMP_NS' THEN CAST(CAST(x AS TIMESTAMP_NS) AS VARCHAR) "
+    "ELSE CAST(CAST(x AS TIMESTAMP) AS VARCHAR) END, p), ' ', 'T') "
     "|| CASE typeof(x) WHEN 'TIMESTAMP WITH TIME ZONE' THEN 'Z' ELSE '' END ELSE CASE typeof(x) "
     "WHEN 'DATE' THEN strftime(x, '%Y-%m-%d') "
     "WHEN 'TIMESTAMP WITH TIME ZONE' THEN strftime(x, '%Y-%m-%dT%H:%M:%S.%g') || 'Z' "
@@ -85,6 +86,9 @@ MACROS = {
     # a timestamp rounded (half up) to p fractional digits, p from 0 to 5, from its microseconds or
     # nanoseconds (Trino rounds where DuckDB's casts and arithmetic keep the digits or truncate)
     "trino_floor_multiple": "(a, u) AS a - ((a % u) + u) % u",
+    # A timestamp floored to the millisecond, as Trino's date_diff reads it (a date: its midnight).
+    "trino_millisecond_floor": "(x) AS make_timestamp(CASE WHEN typeof(x) = 'TIMESTAMP_NS' "
+    "THEN trino_floor_multiple(epoch_ns(x), 1000000) // 1000 ELSE trino_floor_multiple(epoch_us(x), 1000) END)",
     "trino_round_timestamp": "(x, p) AS CASE WHEN typeof(x) = 'TIMESTAMP_NS' THEN "
     "make_timestamp(CAST(trino_floor_multiple(epoch_ns(x) + 5 * CAST(pow(10, 8 - p) AS BIGINT), "
     "CAST(pow(10, 9 - p) AS BIGINT)) // 1000 AS BIGINT)) ELSE make_timestamp(trino_floor_multiple("
@@ -109,16 +113,31 @@ MACROS = {
     "trino_date": "(x, tried) AS CASE WHEN typeof(x) <> 'VARCHAR' THEN CAST(x AS DATE) "
     f"WHEN regexp_full_match(CAST(x AS VARCHAR), '{datetimes.DATE_TEXT}') THEN CAST(trim(CAST(x AS VARCHAR)) AS DATE) "
     f"WHEN tried THEN NULL ELSE error('{REFUSAL}Value cannot be cast to date: ' || CAST(x AS VARCHAR)) END",
-    "trino_timestamp": "(x, tried) AS CASE WHEN typeof(x) <> 'VARCHAR' THEN CAST(x AS TIMESTAMP(3)) "
-    "ELSE CAST(trino_timestamp_text_in(CAST(x AS VARCHAR), tried) AS TIMESTAMP(3)) END",
+    # CAST(x AS timestamp): rounded half up to the millisecond (DuckDB's cast rounds a half away
+    # from zero, before 1970 otherwise than Trino); text's digits past the microsecond, which
+    # DuckDB's cast drops, cannot change that rounding.
+    "trino_timestamp": "(x, tried) AS CASE "
+    "WHEN typeof(x) = 'TIMESTAMP_NS' THEN CAST(trino_round_timestamp(CAST(x AS TIMESTAMP_NS), 3) AS TIMESTAMP(3)) "
+    "WHEN typeof(x) <> 'VARCHAR' THEN CAST(trino_round_timestamp(CAST(x AS TIMESTAMP), 3) AS TIMESTAMP(3)) "
+    "ELSE CAST(trino_round_timestamp(CAST(trino_timestamp_text_in(CAST(x AS VARCHAR), tried) AS TIMESTAMP), 3) "
+    "AS TIMESTAMP(3)) END",
     # CAST(x AS timestamp(p)), p other than 3: its nanoseconds (rounded to p after), text read as
     # Trino reads it
     "trino_timestamp_ns": "(x, tried) AS CASE WHEN typeof(x) <> 'VARCHAR' THEN CAST(x AS TIMESTAMP_NS) "
     "ELSE CAST(trino_timestamp_text_in(CAST(x AS VARCHAR), tried) AS TIMESTAMP_NS) END",
-    "trino_timestamptz": "(x, tried) AS CASE WHEN typeof(x) <> 'VARCHAR' THEN CAST(CAST(x AS TIMESTAMP(3)) AS TIMESTAMPTZ) "
-    "ELSE CAST(CAST(trino_timestamp_text_in(CAST(x AS VARCHAR), tried) AS TIMESTAMP(3)) AS TIMESTAMPTZ) END",
+    "trino_timestamptz": "(x, tried) AS CAST(trino_timestamp(x, tried) AS TIMESTAMPTZ)",
+    # An interval as Trino writes it: `Y-M` (ym), else `D HH:MM:SS.mmm` (to the millisecond, a half
+    # rounded up), a sign before either (DuckDB keeps months, days and microseconds apart).
+    "trino_months_text": "(m) AS CASE WHEN m < 0 THEN '-' ELSE '' END || abs(m) // 12 || '-' || abs(m) % 12",
+    "trino_millis_text": "(ms) AS printf('%s%d %02d:%02d:%02d.%03d', CASE WHEN ms < 0 THEN '-' ELSE '' END, "
+    "abs(ms) // 86400000, abs(ms) // 3600000 % 24, abs(ms) // 60000 % 60, abs(ms) // 1000 % 60, abs(ms) % 1000)",
+    "trino_interval_text": "(x, ym) AS CASE WHEN ym THEN trino_months_text(datepart('year', x) * 12 "
+    "+ datepart('month', x)) ELSE trino_millis_text(trino_floor_multiple(datepart('day', x) * 86400000000 "
+    "+ datepart('hour', x) * 3600000000 + datepart('minute', x) * 60000000 + datepart('microseconds', x) "
+    "+ 500, 1000) // 1000) END",
     # A timestamp's text `t` (DuckDB's) as Trino writes a timestamp(p): p fractional digits.
     "trino_timestamp_text": "(t, p) AS CASE WHEN p = 0 THEN strftime(CAST(t AS TIMESTAMP), '%Y-%m-%d %H:%M:%S') "
+    "WHEN p <= 6 THEN left(strftime(CAST(t AS TIMESTAMP), '%Y-%m-%d %H:%M:%S.%f'), 20 + p) "
     "ELSE left(strftime(CAST(t AS TIMESTAMP_NS), '%Y-%m-%d %H:%M:%S.%n'), 20 + p) END",
     # CAST(x AS VARCHAR) as Trino writes x, from DuckDB's text `t` of it and its DuckDB type `k`
     # (p: the timestamp's precision where the SQL tells it; tried: TRY_CAST): a timestamp with time
@@ -1067,6 +1086,9 @@ def timestamps_as_text(node: exp.Expr, context: Context) -> exp.Expr | None:
         told = context.kinds.get(id(node), [semantics.UNKNOWN])[0]
         if told in (semantics.IPADDRESS, semantics.UNKNOWN):
             return None
+    interval = _interval_text(operand, context)
+    if interval is not None:
+        return interval
     precision = _precision(operand, context)
     return exp.Anonymous(
         this="trino_text",
@@ -1077,6 +1099,41 @@ def timestamps_as_text(node: exp.Expr, context: Context) -> exp.Expr | None:
             exp.Boolean(this=isinstance(node, exp.TryCast)),
         ],
     )
+
+
+def _interval_text(node: exp.Expr, context: Context) -> exp.Expr | None:
+    """An interval's text as Trino writes it (None where the node is no interval the SQL tells)."""
+    told = context.time(node)
+    if told not in (semantics.YEAR_TO_MONTH, semantics.DAY_TO_SECOND):
+        return None
+    ym = exp.Boolean(this=told == semantics.YEAR_TO_MONTH)
+    return exp.Anonymous(this="trino_interval_text", expressions=[node.copy(), ym])
+
+
+@fix(
+    example="SELECT INTERVAL '1' DAY + INTERVAL '3' HOUR, INTERVAL '-14' MONTH, "
+    "TIMESTAMP '2024-01-01 00:00:00' - TIMESTAMP '2024-01-02 00:00:00.1235'",
+    rewritten="SELECT TRINO_INTERVAL_TEXT(INTERVAL '1' DAY + INTERVAL '3' HOUR, FALSE) AS _col0, "
+    "TRINO_INTERVAL_TEXT(INTERVAL '-14' MONTH, TRUE) AS _col1, TRINO_INTERVAL_TEXT("
+    "CAST('2024-01-01 00:00:00' AS TIMESTAMP(0)) - CAST('2024-01-02 00:00:00.1235' AS TIMESTAMP(4)), FALSE) AS _col2",
+    answer=("1 03:00:00.000", "-1-2", "-1 00:00:00.123"),
+)
+def intervals_answered_as_text(node: exp.Expr, context: Context) -> exp.Expr | None:
+    """An interval in the query's answer is Trino's text (`1 03:00:00.000`, `-1-2` for fourteen
+    months back); DuckDB answers a duration, and months as thirty days each."""
+    if not isinstance(node, exp.Select) or node.parent is not None:
+        return None
+    for at, projection in enumerate(node.expressions):
+        inner = projection.this if isinstance(projection, exp.Alias) else projection
+        text = _interval_text(inner, context)
+        if text is None:
+            continue
+        if isinstance(projection, exp.Alias):
+            projection.set("this", text)
+        else:
+            named = projection.name if isinstance(projection, exp.Column) else f"_col{at}"
+            node.expressions[at] = exp.alias_(text, named)
+    return None
 
 
 @fix(
@@ -1130,7 +1187,7 @@ def text_cast_to_a_date(node: exp.Expr, context: Context) -> exp.Expr | None:
 
 @fix(
     example="SELECT CAST('2022-11-23 21:06:46.1235' AS timestamp) = TIMESTAMP '2022-11-23 21:06:46.124'",
-    rewritten="SELECT CAST('2022-11-23 21:06:46.1235' AS TIMESTAMP(3)) = "
+    rewritten="SELECT TRINO_TIMESTAMP('2022-11-23 21:06:46.1235', FALSE) = "
     "CAST('2022-11-23 21:06:46.124' AS TIMESTAMP(3))",
     answer=(True,),
 )
@@ -1145,7 +1202,11 @@ def timestamps_of_milliseconds(node: exp.Expr, context: Context) -> exp.Expr | N
         if node.to.expressions and _timestamp_precision(node) != 3:
             return _timestamp_of_precision(node, _timestamp_precision(node), context)
         tried = isinstance(node, exp.TryCast)
-        if isinstance(node.this, exp.Literal) and node.this.is_string:  # read here, before the query
+        if (  # read here, before the query (past the millisecond: rounded by `trino_timestamp`)
+            isinstance(node.this, exp.Literal)
+            and node.this.is_string
+            and not re.search(r"[.,]\d{4}", node.this.name)
+        ):
             text = _timestamp_text_in(node.this.name, tried)
             if text is None:
                 return exp.cast(exp.null(), exp.DataType.build("TIMESTAMP(3)"))
@@ -1245,9 +1306,7 @@ def _timestamp_of_precision(node: exp.Cast, precision: int | None, context: Cont
     )
     if precision == 9:
         rounded: exp.Expr = exp.cast(value, exp.DataType.build("TIMESTAMP_NS", dialect=DIALECT))
-    elif precision == 6:
-        rounded = exp.cast(value, exp.DataType.build("TIMESTAMP", dialect=DIALECT))
-    else:
+    else:  # (DuckDB's cast to TIMESTAMP rounds a half away from zero: before 1970, down)
         rounded = exp.Anonymous(
             this="trino_round_timestamp", expressions=[value, exp.Literal.number(precision)]
         )
@@ -1298,6 +1357,12 @@ def _date_arithmetic(node: exp.Expr, context: Context) -> exp.Expr | None:
             if not re.fullmatch(r"-?[0-9]+", amount) or int(amount) * _SECONDS[name] % 86400:
                 raise UsageError("Cannot add hour, minutes or seconds to a date")
         return exp.cast(node, exp.DataType.build("DATE"))
+    if (
+        isinstance(node, exp.Sub)
+        and told == semantics.DAY_TO_SECOND
+        and context.time(node.left) == context.time(node.right) == semantics.DATE
+    ):  # a date minus a date: Trino's interval of days (DuckDB's is a number of days)
+        return exp.Anonymous(this="to_days", expressions=[exp.cast(node, exp.DataType.build("INT"))])
     return None
 
 
@@ -1885,9 +1950,16 @@ def to_iso8601_as_trino_writes_it(node: exp.Expr, context: Context) -> exp.Expr 
 )
 def date_diff_in_whole_units(node: exp.Expr, context: Context) -> exp.Expr | None:
     """`date_diff(unit, a, b)`: Trino counts whole elapsed units, DuckDB's date_diff counts unit
-    boundaries crossed (its date_sub counts whole units)."""
+    boundaries crossed (its date_sub counts whole units). Trino counts them between the two
+    timestamps floored to the millisecond: a timestamp whose precision may be finer is floored
+    (`trino_millisecond_floor`)."""
     if not isinstance(node, exp.DateDiff):
         return None
+    for key in ("this", "expression"):
+        operand = node.args[key]
+        precision = _precision(operand, context)
+        if context.time(operand) != semantics.DATE and (precision is None or precision > 3):
+            node.set(key, exp.Anonymous(this="trino_millisecond_floor", expressions=[operand.copy()]))
     return _date_diff(node)
 
 

@@ -1136,6 +1136,7 @@ class LocalEngine:
             try:
                 self._con.execute(sql)
                 described = self._con.description or []
+                _refuse_untold_intervals(described)
                 outcome["columns"] = [d[0] for d in described]
                 rows = self._batches() if stream else self._con.fetchall()
                 # IP addresses as Athena writes them (DuckDB holds them as structs)
@@ -1416,6 +1417,19 @@ def _printable(text: str, limit: int = 300) -> str:
 
 #: DuckDB's error for a function it does not have (the rewritten SQL's own are all DuckDB's).
 _UNKNOWN_FUNCTION = re.compile(r"(?:Scalar|Aggregate|Table|Macro) Function with name (\S+) does not exist")
+
+
+def _refuse_untold_intervals(described: list[Any]) -> None:
+    """An interval left in the answer is one whose kind the SQL does not tell (the transpiler writes
+    the others as Trino's text): DuckDB would answer a duration, months as thirty days each."""
+    for name, kind, *_ in described:
+        if str(kind).upper() == "INTERVAL":
+            raise UsageError(
+                f"the column {_printable(str(name), 80)!r} is an interval the local engine cannot write as "
+                "Athena does (whether it counts months or seconds is not told where it is made)",
+                "CAST it to varchar where it is made (an INTERVAL literal, timestamp - timestamp), "
+                "or run the query on Athena",
+            )
 
 
 def _translate(error: BaseException) -> BaseException:
