@@ -431,7 +431,8 @@ class LocalEngine:
         self._identities: dict[str, checked.Identity] = {}
         self._sizes: dict[str, int] = {}  # path -> uncompressed bytes
         self._con.execute("SET TimeZone = 'UTC'")
-        transpile.setup(self._con)  # the macros that give Trino's semantics
+        # The macros that give Trino's semantics: each created before the first statement calling it.
+        self._macros: set[str] = set()
         # DuckDB computes progress for its own bar once a query passes two seconds; with gzip
         # inputs that once failed a query ("GetProgress is not implemented for this file
         # handle"). trailcsi shows its own progress, so DuckDB's is switched off.
@@ -1134,6 +1135,7 @@ class LocalEngine:
 
         def work() -> None:
             try:
+                self._create_macros(sql)
                 self._con.execute(sql)
                 described = self._con.description or []
                 _refuse_untold_intervals(described)
@@ -1162,6 +1164,12 @@ class LocalEngine:
         if error is not None:
             raise _translate(error)
         return outcome["columns"], outcome["rows"]
+
+    def _create_macros(self, sql: str) -> None:
+        """Create the macros `sql` calls that this connection does not have yet."""
+        missing = [name for name in transpile.macros_needed(sql) if name not in self._macros]
+        transpile.create_macros(self._con, missing)
+        self._macros.update(missing)
 
     def _stop(self, done: threading.Event) -> None:
         """Interrupt DuckDB's running statement and wait until it has stopped (a second Ctrl-C
