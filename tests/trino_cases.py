@@ -1448,4 +1448,40 @@ CASES = [
         "type between varchar and integer, all types (without duplicates): [varchar, integer]",
         local="refused with Trino's message",
     ),
+    Case(
+        "CAST of an array to varchar",
+        "SELECT CAST(ARRAY[1, 2] AS varchar)",
+        error="Cannot cast array(integer) to varchar",
+        local="refused with Trino's message",
+    ),
+    Case(
+        "CAST of a map to varchar",
+        "SELECT CAST(MAP(ARRAY['a'], ARRAY[1.5]) AS varchar)",
+        error="Cannot cast map(varchar(1), decimal(2,1)) to varchar",
+        local="refused with Trino's message",
+    ),
+    Case(
+        "CAST of a row to varchar",
+        "SELECT CAST(ROW(1, 'a', NULL) AS varchar)",
+        error="Cannot cast row(integer, varchar(1), unknown) to varchar",
+        local="refused with Trino's message",
+    ),
+    Case(
+        "CAST of a struct column to varchar",
+        "SELECT CAST(useridentity.sessioncontext.attributes AS varchar) FROM trail",
+        error="Cannot cast row(mfaauthenticated varchar, creationdate varchar) to varchar",
+        local="refused with Trino's message",
+    ),
+    Case(
+        "CAST of resources to varchar",
+        "SELECT CAST(resources AS varchar) FROM trail",
+        error="Cannot cast array(row(arn varchar, accountid varchar, type varchar)) to varchar",
+        local="refused with Trino's message",
+    ),
+    Case(
+        "CAST of a string column to an array (JSON text is read by json_parse)",
+        "SELECT CAST(additionaleventdata AS ARRAY(varchar)) FROM trail",
+        error="Cannot cast varchar to array(varchar)",
+        local="refused with Trino's message",
+    ),
 ]
