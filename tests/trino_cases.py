@@ -1367,4 +1367,121 @@ CASES = [
         refused="UNNEST of an array of rows whose fields the local engine cannot tell",
         local="refused (CAST the array AS ARRAY(ROW(...)))",
     ),
+    Case(
+        "a string column compared with a boolean (CloudTrail's columns are text)",
+        "SELECT count(*) FROM trail WHERE readonly = false",
+        error="Cannot apply operator: varchar = boolean",
+        local="refused with Trino's message",
+    ),
+    Case(
+        "a string column compared with a number",
+        "SELECT count(*) FROM trail WHERE errorcode = 1",
+        error="Cannot apply operator: varchar = integer",
+        local="refused with Trino's message",
+    ),
+    Case(
+        "a string column ordered against a decimal (>= is written <=)",
+        "SELECT count(*) FROM trail WHERE errorcode >= 1.5",
+        error="Cannot apply operator: varchar <= decimal(2,1)",
+        local="refused with Trino's message",
+    ),
+    Case(
+        "a string column IN a list holding a boolean",
+        "SELECT count(*) FROM trail WHERE readonly IN ('true', true)",
+        error="IN value and list items must be the same type or coercible to a common type. Cannot find "
+        "common type between varchar and boolean, all types (without duplicates): [varchar, varchar(4), boolean]",
+        local="refused with Trino's message",
+    ),
+    Case(
+        "a string column BETWEEN numbers",
+        "SELECT count(*) FROM trail WHERE readonly BETWEEN 1 AND 2",
+        error="Cannot check if varchar is BETWEEN integer and integer",
+        local="refused with Trino's message",
+    ),
+    Case(
+        "CASE of a string column WHEN a boolean",
+        "SELECT CASE readonly WHEN true THEN 1 END FROM trail",
+        error="CASE operand type does not match WHEN clause operand type: varchar vs boolean",
+        local="refused with Trino's message",
+    ),
+    Case(
+        "JSON compared with text",
+        "SELECT count(*) FROM trail WHERE json_extract(requestparameters, '$.bucketName') = 'x'",
+        error="Cannot apply operator: json = varchar(1)",
+        local="refused with Trino's message",
+    ),
+    Case(
+        "a string literal compared with a number",
+        "SELECT 'a' = 1",
+        error="Cannot apply operator: varchar(1) = integer",
+        local="refused with Trino's message",
+    ),
+    Case(
+        "a CAST to varchar compared with a number",
+        "SELECT CAST(1 AS varchar) < 2",
+        error="Cannot apply operator: varchar < integer",
+        local="refused with Trino's message",
+    ),
+    Case(
+        "text IS DISTINCT FROM a number",
+        "SELECT 'a' IS DISTINCT FROM 1",
+        error="Cannot check if varchar(1) is identical to integer",
+        local="refused with Trino's message",
+    ),
+    Case(
+        "a timestamp compared with text (not read as a timestamp)",
+        "SELECT from_iso8601_timestamp('2024-01-01T00:00:00Z') > '2024-01-01'",
+        error="Cannot apply operator: timestamp(3) with time zone < varchar(10)",
+        local="refused with Trino's message",
+    ),
+    Case(
+        "a date IN a list: a timestamp and text",
+        "SELECT DATE '2024-01-01' IN (TIMESTAMP '2024-01-01 00:00:00', 'a')",
+        error="IN value and list items must be the same type or coercible to a common type. Cannot find "
+        "common type between timestamp(0) and varchar(1), all types (without duplicates): [date, timestamp(0), varchar(1)]",
+        local="refused with Trino's message",
+    ),
+    Case(
+        "an ARRAY of text and a number",
+        "SELECT ARRAY[eventname, 1] FROM trail",
+        error="All ARRAY elements must be the same type or coercible to a common type. Cannot find common "
+        "type between varchar and integer, all types (without duplicates): [varchar, integer]",
+        local="refused with Trino's message",
+    ),
+    Case(
+        "CAST of an array to varchar",
+        "SELECT CAST(ARRAY[1, 2] AS varchar)",
+        error="Cannot cast array(integer) to varchar",
+        local="refused with Trino's message",
+    ),
+    Case(
+        "CAST of a map to varchar",
+        "SELECT CAST(MAP(ARRAY['a'], ARRAY[1.5]) AS varchar)",
+        error="Cannot cast map(varchar(1), decimal(2,1)) to varchar",
+        local="refused with Trino's message",
+    ),
+    Case(
+        "CAST of a row to varchar",
+        "SELECT CAST(ROW(1, 'a', NULL) AS varchar)",
+        error="Cannot cast row(integer, varchar(1), unknown) to varchar",
+        local="refused with Trino's message",
+    ),
+    Case(
+        "CAST of a struct column to varchar",
+        "SELECT CAST(useridentity.sessioncontext.attributes AS varchar) FROM trail",
+        error="Cannot cast row(mfaauthenticated varchar, creationdate varchar) to varchar",
+        local="refused with Trino's message",
+    ),
+    Case(
+        "CAST of resources to varchar",
+        "SELECT CAST(resources AS varchar) FROM trail",
+        error="Cannot cast array(row(arn varchar, accountid varchar, type varchar)) to varchar",
+        local="refused with Trino's message",
+    ),
+    Case(
+        "CAST of a string column to an array (JSON text is read by json_parse)",
+        "SELECT CAST(additionaleventdata AS ARRAY(varchar)) FROM trail",
+        error="Cannot cast varchar to array(varchar)",
+        local="refused with Trino's message",
+    ),
 ]

@@ -926,6 +926,10 @@ class Items(Types):
             return self.may_be_a_map(node.this)
         return True
 
+    def named(self, column: exp.Column) -> schema.Field | exp.Expr | None:
+        """What a column names: a field of `trail`, a subquery's select item, or None (not told)."""
+        return self._resolve(column)
+
     def _resolve(self, column: exp.Column) -> schema.Field | exp.Expr | None:
         """What a column names: a field of `trail`, a subquery's select item, or None (not told)."""
         scope = self._scope_of(column)

@@ -29,7 +29,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from toolkit.core import datetimes, ipaddresses, jsontext, regex, semantics
+from toolkit.core import datetimes, ipaddresses, jsontext, regex, semantics, trino_types
 from toolkit.core.semantics import Numeric
 from toolkit.errors import UsageError
 
@@ -549,9 +549,15 @@ def _type_errors(tree: exp.Expr, typing: semantics.Items) -> dict[int, tuple[str
     """Trino's error for each node Trino refuses for its operands' types, where the SQL tells
     them (read before any rewrite), by the node's id: a subscript of text (DuckDB reads a
     character), json_format of a value that is no JSON, JSON functions given more or fewer
-    arguments (sqlglot drops json_extract_scalar's third)."""
+    arguments (sqlglot drops json_extract_scalar's third); comparisons and CASTs of types Trino
+    does not coerce (text and a number, an array to text: toolkit.core.trino_types)."""
     found: dict[int, tuple[str, str]] = {}
+    types = trino_types.TrinoTypes(tree, typing)
     for node in tree.walk():
+        refused = _refused_for_types(node, types)
+        if refused is not None:
+            found[id(node)] = refused
+            continue
         if isinstance(node, exp.Bracket):
             if len(node.expressions) != 1 or node.args.get("json_access") or node.args.get("safe"):
                 continue
@@ -587,6 +593,27 @@ def _type_errors(tree: exp.Expr, typing: semantics.Items) -> dict[int, tuple[str
     return found
 
 
+def _refused_for_types(node: exp.Expr, types: trino_types.TrinoTypes) -> tuple[str, str] | None:
+    """Trino's error and a hint for a comparison or a CAST Trino refuses for its operands' types."""
+    compared = trino_types.comparison_error(node, types)
+    if compared is not None:
+        return compared, _COMPARED_HINT
+    cast = trino_types.cast_error(node, types)
+    if cast is not None:
+        return cast, _CAST_HINT
+    return None
+
+
+#: What to write instead of a comparison of types Trino does not coerce.
+_COMPARED_HINT = (
+    "Athena compares values of one type: write the value as the column's (CloudTrail's columns are "
+    "text: readonly = 'false'), or CAST one side to the other's type"
+)
+#: What to write instead of a CAST of an array, a map or a row to text (or of text to one).
+_CAST_HINT = (
+    "CAST(x AS JSON) writes an array, a map or a row as JSON (json_format(...) as text), "
+    "array_join(a, ',') joins an array's items; json_parse and CAST(... AS ARRAY(...)) read JSON text"
+)
 _ARGUMENTS = {1: "one argument", 2: "two arguments"}
 #: What Trino's messages list as a function's signatures.
 _SIGNATURES = {
@@ -1067,6 +1094,31 @@ def json_functions_of_their_types(node: exp.Expr, context: Context) -> exp.Expr 
     json_extract_scalar or json_format given more or fewer arguments: Trino's error (DuckDB
     formats the value; sqlglot drops json_extract_scalar's third argument)."""
     if isinstance(node, exp.JSONFormat | exp.Anonymous) and id(node) in context.errors:
+        raise UsageError(*context.errors[id(node)])
+    return None
+
+
+@fix(example="SELECT 'false' = false", rewritten=None, error="Cannot apply operator: varchar(5) = boolean")
+def comparisons_of_types_trino_refuses(node: exp.Expr, context: Context) -> exp.Expr | None:
+    """A comparison (=, <, IN, BETWEEN, IS DISTINCT FROM, CASE x WHEN) of text with a number, a
+    boolean, a date or JSON (or of other types Trino does not coerce to a common one), or an
+    ARRAY[...] of them, where the SQL tells the types: Trino's error (DuckDB casts one side to the
+    other's type and answers)."""
+    if isinstance(node, exp.Predicate | exp.Case | exp.Array) and id(node) in context.errors:
+        raise UsageError(*context.errors[id(node)])
+    return None
+
+
+@fix(
+    example="SELECT CAST(ARRAY[1, 2] AS varchar)",
+    rewritten=None,
+    error="Cannot cast array(integer) to varchar",
+)
+def casts_of_arrays_maps_and_rows_to_text(node: exp.Expr, context: Context) -> exp.Expr | None:
+    """A CAST of an array, a map or a row to text (or another scalar but JSON), or of text, a
+    number, a boolean or a time to one, where the SQL tells the types: Trino's error (DuckDB writes
+    `[1, 2]`, or reads text as a list)."""
+    if isinstance(node, exp.Cast) and id(node) in context.errors:
         raise UsageError(*context.errors[id(node)])
     return None
 

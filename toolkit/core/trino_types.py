@@ -1,0 +1,416 @@
+"""The comparisons and CASTs Trino refuses for their operands' types, where the SQL tells them.
+
+DuckDB compares text with a number or a boolean by casting one to the other, and CASTs an array,
+a map or a row to text; Trino refuses both when it analyses the query (`Cannot apply operator:
+varchar = boolean`, `Cannot cast array(integer) to varchar`). The local engine refuses them before
+the query runs, with Trino's message: an operand's Trino type is named here as Trino's messages
+write it, from the SQL alone (literals, CASTs, `trail`'s columns, ...). An operand whose type the
+SQL does not tell is never refused, nor one Trino coerces (a number to another number, a date to
+a timestamp, NULL to anything).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlglot import exp
+
+from toolkit.core import schema, semantics
+from toolkit.core.semantics import Numeric
+
+#: A family of types Trino coerces into each other: text (varchar(n)), number, time (date and
+#: timestamps), boolean, json, the two interval kinds; arrays, maps and rows ("structured", coerced
+#: only where their parts are, never from a scalar); ipaddress (refused in toolkit.core.ipaddresses).
+TEXT, NUMBER, TIME, BOOLEAN, JSON, STRUCTURED, IPADDRESS = (
+    "text",
+    "number",
+    "time",
+    "boolean",
+    "json",
+    "structured",
+    "ipaddress",
+)
+#: The scalar families a CAST to an array, a map or a row refuses (JSON is cast to them).
+_NOT_CAST_TO_STRUCTURED = frozenset({TEXT, NUMBER, TIME, BOOLEAN})
+
+
+@dataclass(frozen=True)
+class Told:
+    """A value's Trino type as the SQL tells it: its name as Trino's messages write it, its family
+    (None for NULL's `unknown`, which Trino coerces to any type), its number, date or timestamp
+    type (to find a common one), and a varchar's length (None: unbounded)."""
+
+    name: str
+    family: str | None
+    numeric: Numeric = semantics.UNKNOWN
+    length: int | None = None
+
+
+UNKNOWN = Told("unknown", None)
+#: Trino's real: a double to semantics.Types, told here only as a CAST to it.
+REAL = Told("real", NUMBER, semantics.DOUBLE)
+_INTEGER_NAMES = {3: "tinyint", 5: "smallint", 10: "integer", 19: "bigint"}
+_INTEGER_TYPES = {
+    exp.DataType.Type.TINYINT: 3,
+    exp.DataType.Type.SMALLINT: 5,
+    exp.DataType.Type.INT: 10,
+    exp.DataType.Type.BIGINT: 19,
+}
+_TIMESTAMP_TYPES = (
+    exp.DataType.Type.TIMESTAMP,
+    exp.DataType.Type.TIMESTAMPNTZ,
+    exp.DataType.Type.TIMESTAMPTZ,
+)
+_MAX_BIGINT = 2**63 - 1
+
+
+class _Untold(Exception):
+    """Two types whose common type this module does not work out (arrays of different types):
+    Trino may coerce them, so nothing is refused."""
+
+
+def varchar(length: int | None) -> Told:
+    return Told("varchar" if length is None else f"varchar({length})", TEXT, length=length)
+
+
+def of_numeric(numeric: Numeric) -> Told | None:
+    """The Told of one of semantics' number, date, timestamp or interval types (None for another)."""
+    if numeric.kind == "integer" and numeric.precision in _INTEGER_NAMES:
+        return Told(_INTEGER_NAMES[numeric.precision], NUMBER, numeric)
+    if numeric.kind == "decimal":
+        return Told(f"decimal({numeric.precision},{numeric.scale})", NUMBER, numeric)
+    if numeric.kind == "double":
+        return Told("double", NUMBER, numeric)
+    if numeric == semantics.DATE:
+        return Told("date", TIME, numeric)
+    if semantics.is_timestamp(numeric):
+        zone = " with time zone" if numeric.kind == semantics.TIMESTAMP_TZ else ""
+        return Told(f"timestamp({numeric.precision}){zone}", TIME, numeric)
+    if numeric in (semantics.YEAR_TO_MONTH, semantics.DAY_TO_SECOND):
+        return Told(numeric.kind, numeric.kind, numeric)
+    return None
+
+
+def of_data_type(to: exp.DataType) -> Told | None:
+    """The Told of a type written in a CAST (None where Trino's name for it is not worked out here:
+    `string`, char, real, a decimal without its precision, ...)."""
+    kind = to.this
+    params = [p.this if isinstance(p, exp.DataTypeParam) else p for p in to.expressions]
+    numbers = [int(p.name) for p in params if isinstance(p, exp.Literal) and p.is_int]
+    if kind == exp.DataType.Type.VARCHAR:
+        if not params:
+            return varchar(None)
+        return varchar(numbers[0]) if len(numbers) == 1 == len(params) else None
+    if kind in _INTEGER_TYPES:
+        return of_numeric(Numeric("integer", _INTEGER_TYPES[kind]))
+    if kind == exp.DataType.Type.DOUBLE:
+        return of_numeric(semantics.DOUBLE)
+    if kind == exp.DataType.Type.FLOAT:
+        return REAL
+    if kind == exp.DataType.Type.DECIMAL and len(numbers) in (1, 2) and len(numbers) == len(params):
+        # (DECIMAL '1.5' is read as a CAST to DECIMAL without its precision: not told)
+        return of_numeric(Numeric("decimal", numbers[0], numbers[1] if len(numbers) == 2 else 0))
+    if kind == exp.DataType.Type.BOOLEAN:
+        return Told("boolean", BOOLEAN)
+    if kind == exp.DataType.Type.JSON:
+        return Told("json", JSON)
+    if kind == exp.DataType.Type.IPADDRESS:
+        return Told("ipaddress", IPADDRESS)
+    if kind in (exp.DataType.Type.DATE, *_TIMESTAMP_TYPES):
+        return of_numeric(semantics.data_type(to))
+    if kind == exp.DataType.Type.ARRAY and len(to.expressions) == 1:
+        return _array(of_data_type(to.expressions[0]))
+    if kind == exp.DataType.Type.MAP and len(to.expressions) == 2:
+        key, value = (of_data_type(e) for e in to.expressions)
+        return _map(key, value)
+    if kind == exp.DataType.Type.STRUCT and to.expressions:
+        return _row([_row_field(f) for f in to.expressions])
+    return None
+
+
+def _row_field(field: exp.Expr) -> str | None:
+    """A ROW(...) type's field as Trino writes it: `name type` (its name lowercased)."""
+    if not isinstance(field, exp.ColumnDef) or not isinstance(field.args.get("kind"), exp.DataType):
+        return None
+    told = of_data_type(field.args["kind"])
+    return f"{field.name.lower()} {told.name}" if told is not None else None
+
+
+def _array(item: Told | None) -> Told | None:
+    return Told(f"array({item.name})", STRUCTURED) if item is not None else None
+
+
+def _map(key: Told | None, value: Told | None) -> Told | None:
+    if key is None or value is None:
+        return None
+    return Told(f"map({key.name}, {value.name})", STRUCTURED)
+
+
+def _row(fields: list[str | None]) -> Told | None:
+    if any(f is None for f in fields):
+        return None
+    return Told(f"row({', '.join(f for f in fields if f)})", STRUCTURED)
+
+
+def of_field(field: schema.Field) -> Told:
+    """The Trino type of a column (or struct member) of `trail`, as its Athena DDL declares it."""
+    if field.kind in ("string", "json"):
+        return varchar(None)
+    if field.kind == "map":
+        return Told("map(varchar, varchar)", STRUCTURED)
+    row = Told(f"row({', '.join(f'{f.name} {of_field(f).name}' for f in field.fields)})", STRUCTURED)
+    return Told(f"array({row.name})", STRUCTURED) if field.kind == "array" else row
+
+
+def common(first: Told, second: Told) -> Told | None:
+    """The type Trino coerces two types to (None: there is none, Trino refuses them together).
+    Raises _Untold where this module does not work it out."""
+    if first.family is None:
+        return second
+    if second.family is None:
+        return first
+    if first.family != second.family:
+        return None
+    if first.family == TEXT:
+        lengths = (first.length, second.length)
+        return varchar(None if None in lengths else max(first.length or 0, second.length or 0))
+    if first.family == NUMBER:
+        return _common_number(first, second)
+    if first.family == TIME:
+        return _common_time(first, second)
+    if first.name == second.name:
+        return first
+    raise _Untold
+
+
+def _common_number(first: Told, second: Told) -> Told | None:
+    """Numbers meet as a double if either is one, else as a real if either is one, else as
+    semantics.common works out (an integer and a decimal as a decimal)."""
+    names = (first.name, second.name)
+    if "double" in names:
+        return of_numeric(semantics.DOUBLE)
+    if REAL.name in names:
+        return REAL
+    return of_numeric(semantics.common([first.numeric, second.numeric]))
+
+
+def _common_time(first: Told, second: Told) -> Told | None:
+    """A date and a timestamp meet as the timestamp; timestamps as the largest precision, with a
+    time zone if either has one."""
+    stamps = [t.numeric for t in (first, second) if semantics.is_timestamp(t.numeric)]
+    if not stamps:
+        return first
+    zoned = any(s.kind == semantics.TIMESTAMP_TZ for s in stamps)
+    return of_numeric(semantics.timestamp(max(s.precision for s in stamps), zoned))
+
+
+class TrinoTypes:
+    """Trino's types of a tree's values, where its SQL tells them (`of`)."""
+
+    def __init__(self, tree: exp.Expr, typing: semantics.Items) -> None:
+        self._typing = typing
+        # A UNION's column has its branches' common type; the columns a query reads through one
+        # are told only as numbers (semantics.Types works those out), else not told.
+        self._set_operations = any(isinstance(n, exp.SetOperation) for n in tree.walk())
+        # semantics.Types reads a real as a double: where the SQL casts to real, a double
+        # semantics.Types works out may be a real (only a CAST to real is told then)
+        self._reals = any(
+            isinstance(n, exp.DataType) and n.this == exp.DataType.Type.FLOAT for n in tree.walk()
+        )
+
+    def of(self, node: exp.Expr) -> Told | None:
+        """The Trino type of a value, or None where the SQL does not tell it."""
+        if isinstance(node, exp.Null):
+            return UNKNOWN
+        if isinstance(node, exp.Literal):
+            return self._literal(node)
+        if isinstance(node, exp.Boolean):
+            return Told("boolean", BOOLEAN)
+        if isinstance(node, exp.Cast):  # and TRY_CAST, and typed literals (DECIMAL '1.5': not told)
+            return of_data_type(node.to)
+        if isinstance(node, exp.Paren):
+            return self.of(node.this)
+        if isinstance(node, exp.Lower | exp.Upper | exp.JSONExtractScalar):
+            # the text's own varchar type (json_extract_scalar of JSON: not told)
+            inner = self.of(node.this)
+            return inner if inner is not None and inner.family == TEXT else None
+        if isinstance(node, exp.ParseJSON | exp.JSONExtract):
+            return Told("json", JSON)
+        if isinstance(node, exp.Array):
+            return self._array(node)
+        if isinstance(node, exp.Map):
+            return self._map(node)
+        if isinstance(node, exp.Struct):
+            return self._row(node)
+        if isinstance(node, exp.Split):
+            inner = self.of(node.this)
+            return _array(inner) if inner is not None and inner.family == TEXT else None
+        if isinstance(node, exp.Column):
+            return self._column(node)
+        return self._number_or_time(node)
+
+    def _number_or_time(self, node: exp.Expr) -> Told | None:
+        """A number's, date's, timestamp's or interval's type, as semantics.Types works it out."""
+        told = of_numeric(self._typing.of(node))
+        return None if told is not None and told.name == "double" and self._reals else told
+
+    def _literal(self, node: exp.Literal) -> Told | None:
+        if node.is_string:
+            return varchar(len(node.name))
+        if node.is_int and abs(int(node.name)) > _MAX_BIGINT:
+            return None  # (Trino refuses it: "Invalid numeric literal")
+        return of_numeric(semantics.literal_type(node))
+
+    def _array(self, node: exp.Array) -> Told | None:
+        return _array(self._items(node))
+
+    def _items(self, node: exp.Array) -> Told | None:
+        """The type of an array's items: their common type (`unknown` for none or NULLs only)."""
+        found: Told | None = UNKNOWN
+        for item in node.expressions:
+            told = self.of(item)
+            if told is None or found is None:
+                return None  # (items without a common type: Trino's error of its own)
+            try:
+                found = common(found, told)
+            except _Untold:
+                return None
+        return found
+
+    def _map(self, node: exp.Map) -> Told | None:
+        keys, values = node.args.get("keys"), node.args.get("values")
+        if not isinstance(keys, exp.Array) or not isinstance(values, exp.Array):
+            return None
+        return _map(self._items(keys), self._items(values))
+
+    def _row(self, node: exp.Struct) -> Told | None:
+        if any(isinstance(e, exp.PropertyEQ | exp.Alias) for e in node.expressions):
+            return None  # (ROW has no field names in Trino's SQL)
+        fields = [self.of(e) for e in node.expressions]
+        return _row([f.name if f is not None else None for f in fields])
+
+    def _column(self, column: exp.Column) -> Told | None:
+        numeric = self._number_or_time(column)
+        if numeric is not None:
+            return numeric
+        if self._set_operations:
+            return None
+        named = self._typing.named(column)
+        if isinstance(named, schema.Field):
+            return of_field(named)
+        if isinstance(named, exp.Expr):
+            told = self.of(named)
+            # (a number or a time semantics.Types did not tell is not told here either)
+            return told if told is not None and told.family not in (NUMBER, TIME) else None
+        return None
+
+
+#: Trino's name of each comparison operator in its message (`a > b` is written as `<`, the
+#: operands kept in their order; `<>` as `=`).
+_OPERATORS: dict[type[exp.Expr], str] = {
+    exp.EQ: "=",
+    exp.NEQ: "=",
+    exp.LT: "<",
+    exp.GT: "<",
+    exp.LTE: "<=",
+    exp.GTE: "<=",
+}
+
+_BINARY_COMPARISONS = (*_OPERATORS, exp.NullSafeEQ, exp.NullSafeNEQ)
+
+
+def _compared(node: exp.Expr) -> list[exp.Expr] | None:
+    """The values a comparison, IN list, BETWEEN or CASE operand compares, or an ARRAY[...] holds
+    (all met in one type, as Trino does; None for another node)."""
+    if isinstance(node, _BINARY_COMPARISONS):
+        return [node.this, node.expression]
+    if isinstance(node, exp.In):
+        if any(node.args.get(k) for k in ("query", "unnest", "field")):
+            return None
+        return [node.this, *node.expressions]
+    if isinstance(node, exp.Between):
+        return [node.this, node.args["low"], node.args["high"]]
+    if isinstance(node, exp.Case) and node.this is not None:
+        return [node.this, *(i.this for i in node.args.get("ifs", []))]
+    if isinstance(node, exp.Array) and node.expressions:
+        return list(node.expressions)
+    return None
+
+
+def comparison_error(node: exp.Expr, types: TrinoTypes) -> str | None:
+    """Trino's error for a comparison (or an ARRAY[...]) of values of types it does not coerce to a
+    common one (text and a number, a boolean, a date or JSON; a scalar and an array), where the
+    SQL tells them."""
+    compared = _compared(node)
+    if compared is None:
+        return None
+    told = [types.of(v) for v in compared]
+    known = [t for t in told if t is not None and t.family != IPADDRESS]
+    if len(known) < len(told):
+        return None
+    failed = _first_without_a_common_type(known)
+    if failed is None:
+        return None
+    found, each = failed
+    if isinstance(node, exp.Case):  # Trino names the operand's own type, not the common one
+        return f"CASE operand type does not match WHEN clause operand type: {known[0].name} vs {each.name}"
+    return _message(node, known, found, each)
+
+
+def _first_without_a_common_type(told: list[Told]) -> tuple[Told, Told] | None:
+    """Where Trino, meeting the types in order, finds none in common: the type the earlier ones
+    met in, and the first one that does not meet it (None where all meet, or where this module
+    does not work it out)."""
+    found = told[0]
+    for each in told[1:]:
+        try:
+            met = common(found, each)
+        except _Untold:
+            return None
+        if met is None:
+            return found, each
+        found = met
+    return None
+
+
+def _message(node: exp.Expr, told: list[Told], found: Told, failed: Told) -> str:
+    """Trino's message for a comparison whose values have no common type: `found` is the type
+    the earlier values met in, `failed` the first value's that does not meet it."""
+    names = [t.name for t in told]
+    if isinstance(node, exp.In | exp.Array):
+        listed = ", ".join(dict.fromkeys(names))
+        what = "IN value and list items" if isinstance(node, exp.In) else "All ARRAY elements"
+        return (
+            f"{what} must be the same type or coercible to a common type. Cannot find common type "
+            f"between {found.name} and {failed.name}, all types (without duplicates): [{listed}]"
+        )
+    if isinstance(node, exp.Between):
+        return f"Cannot check if {names[0]} is BETWEEN {names[1]} and {names[2]}"
+    if isinstance(node, exp.NullSafeEQ | exp.NullSafeNEQ):
+        return f"Cannot check if {names[0]} is identical to {names[1]}"
+    operator = next(o for kind, o in _OPERATORS.items() if isinstance(node, kind))
+    return f"Cannot apply operator: {names[0]} {operator} {names[1]}"
+
+
+def cast_error(node: exp.Expr, types: TrinoTypes) -> str | None:
+    """Trino's error for a CAST of an array, a map or a row to a scalar type other than JSON (DuckDB
+    writes text of its own), or of text, a number, a boolean or a time to an array, a map or a row."""
+    if not isinstance(node, exp.Cast):  # and TRY_CAST: Trino refuses it as well
+        return None
+    value, to = types.of(node.this), _cast_target(node.to)
+    if value is None or to is None:
+        return None
+    if value.family == STRUCTURED and to.family not in (STRUCTURED, JSON):
+        return f"Cannot cast {value.name} to {to.name}"
+    if value.family in _NOT_CAST_TO_STRUCTURED and to.family == STRUCTURED:
+        return f"Cannot cast {value.name} to {to.name}"
+    return None
+
+
+def _cast_target(to: exp.DataType) -> Told | None:
+    """The type a CAST writes, char(n) too (a family of its own here: told only as a CAST's target,
+    as Trino coerces it with varchar in a comparison)."""
+    params = [p.this if isinstance(p, exp.DataTypeParam) else p for p in to.expressions]
+    if to.this == exp.DataType.Type.CHAR and len(params) == 1 and isinstance(params[0], exp.Literal):
+        return Told(f"char({params[0].name})", "char") if params[0].is_int else None
+    return of_data_type(to)
