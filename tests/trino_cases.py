@@ -439,6 +439,20 @@ CASES = [
         rows=[(True, True)],
     ),
     Case(
+        "json_extract of a value nesting deeper than 1000",
+        "SELECT json_extract(lpad('', 1002, '[') || lpad('', 1002, ']'), '$[0]')",
+        error="Document nesting depth (1001) exceeds the maximum allowed (1000, from "
+        "`StreamWriteConstraints.getMaxNestingDepth()`)",
+        local="the same error",
+    ),
+    Case(
+        "json_parse of JSON nesting deeper than 1000",
+        "SELECT json_parse(lpad('', 1001, '[') || lpad('', 1001, ']'))",
+        refused="json_parse of JSON nesting deeper than 1000 levels is not run locally",
+        local="refused (Trino answers some thousands deep, then fails on a stack overflow; "
+        "the local walk's memory is square in the depth)",
+    ),
+    Case(
         "slice takes a length, from the end when negative",
         "SELECT slice(ARRAY[1,2,3,4], 2, 2), slice(ARRAY[1,2,3,4], -2, 2), slice(ARRAY[1,2,3,4], 5, 2), slice(ARRAY[1,2,3,4], 2, 0), slice(ARRAY[1,2,3,4], -5, 2), slice(ARRAY[1,2,3,4], 3, 10), slice(ARRAY[1,NULL,3], 1, 2)",
         rows=[([2, 3], [3, 4], [], [], [], [3, 4], [1, None])],

@@ -768,6 +768,8 @@ def _json_extract(node: exp.JSONExtract | exp.JSONExtractScalar) -> exp.Expr:
             )
         readings.append(reading)
     read = readings[0] if len(readings) == 1 else exp.Coalesce(this=readings[0], expressions=readings[1:])
+    if not scalar:  # Trino's JSON writer fails on a value nesting deeper than it writes
+        read = exp.Anonymous(this="trino_json_written", expressions=[read])
     shown = node.parent if isinstance(node.parent, exp.Alias) else node
     if not scalar and isinstance(shown.parent, exp.Select) and shown.arg_key == "expressions":
         # a result's JSON text: its numbers as Trino writes them
