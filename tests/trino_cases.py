@@ -453,6 +453,25 @@ CASES = [
         "the local walk's memory is square in the depth)",
     ),
     Case(
+        "json_parse inside a lambda",
+        "SELECT transform(ARRAY['{\"a\":1}'], x -> json_extract_scalar(json_parse(x), '$.a'))",
+        refused="json_parse (or a CAST of a map to JSON) inside a lambda is not run locally",
+        local="refused (Trino: `ARRAY['1']`; the local json_parse is a subquery, which DuckDB takes in no lambda)",
+    ),
+    Case(
+        "a window's PARTITION BY of json_extract_scalar",
+        "SELECT j, row_number() OVER (PARTITION BY json_extract_scalar(j, '$.a') ORDER BY j) "
+        "FROM (VALUES '{\"a\":1}', '{\"a\":2}') AS t(j)",
+        refused="a window's PARTITION BY or ORDER BY of a function the local engine rewrites with a check",
+        local="refused (DuckDB takes no expression that may fail there: compute it in a subquery)",
+    ),
+    Case(
+        "TRY of json_extract",
+        "SELECT TRY(json_extract(x, '$[0]')) FROM (VALUES '[[1]]') AS t(x)",
+        refused="TRY of a function the local engine rewrites with a check",
+        local="refused (Trino: `[1]`; DuckDB's TRY takes no expression that may fail with an error of its own)",
+    ),
+    Case(
         "slice takes a length, from the end when negative",
         "SELECT slice(ARRAY[1,2,3,4], 2, 2), slice(ARRAY[1,2,3,4], -2, 2), slice(ARRAY[1,2,3,4], 5, 2), slice(ARRAY[1,2,3,4], 2, 0), slice(ARRAY[1,2,3,4], -5, 2), slice(ARRAY[1,2,3,4], 3, 10), slice(ARRAY[1,NULL,3], 1, 2)",
         rows=[([2, 3], [3, 4], [], [], [], [3, 4], [1, None])],

@@ -274,6 +274,7 @@ def duckdb_tree(tree: exp.Expr, fixes: Sequence[Fix] | None = None) -> exp.Expr:
             root = new
         else:
             parent.set(key, new, index)
+    _refuse_what_duckdb_binds_nowhere(root)
     return root
 
 
@@ -1462,6 +1463,71 @@ _TIMESTAMP_OPERATIONS = (
 )
 #: The precisions DuckDB has a timestamp type of, but not the one its arithmetic gives (6).
 _DUCKDB_PRECISIONS = (0, 3, 9)
+
+
+def _macros_calling(found: set[str]) -> set[str]:
+    """The macros whose bodies call one of `found` (a function's name), directly or through
+    another macro."""
+    calling: set[str] = set()
+    while True:
+        names = found | calling
+        more = {
+            name
+            for name, body in MACROS.items()
+            if name not in calling and re.search(r"\b(?:" + "|".join(sorted(names)) + r")\(", body, re.I)
+        }
+        if not more:
+            return calling
+        calling |= more
+
+
+#: Macros that may fail with an error of their own (Trino's, or a refusal): DuckDB holds them
+#: volatile, and takes none in TRY or in a window's PARTITION BY or ORDER BY.
+FAILING_MACROS = _macros_calling({"error"}) | {"error"}
+#: Macros holding a subquery (json_parse's walk of the JSON): DuckDB takes none in a lambda.
+QUERYING_MACROS = {name for name, body in MACROS.items() if re.search(r"\bSELECT\b", body, re.I)}
+QUERYING_MACROS |= _macros_calling(QUERYING_MACROS)
+
+
+def _calls(tree: exp.Expr | None, names: set[str]) -> bool:
+    """Whether the rewritten tree calls one of the macros `names`."""
+    return tree is not None and any(
+        isinstance(n, exp.Anonymous) and n.name.lower() in names for n in tree.walk()
+    )
+
+
+def _refuse_what_duckdb_binds_nowhere(tree: exp.Expr) -> None:
+    """Refused, where DuckDB's binder would fail with its own text: a rewrite holding a subquery
+    (json_parse) inside a lambda; one that may fail (json_extract_scalar's number, a CAST's
+    check) in TRY or in a window's PARTITION BY or ORDER BY, which DuckDB takes only if it can
+    never fail (a volatile function)."""
+    for node in tree.walk():
+        if isinstance(node, exp.Lambda) and _calls(node.this, QUERYING_MACROS):
+            raise UsageError(
+                "json_parse (or a CAST of a map to JSON) inside a lambda is not run locally: the local "
+                "engine writes it as a subquery, which DuckDB takes in no lambda",
+                "json_extract_scalar and json_extract read text: give them x rather than json_parse(x); "
+                "or UNNEST the array and json_parse its items; or run the query on Athena",
+            )
+        if isinstance(node, exp.Window) and any(
+            _calls(part, FAILING_MACROS)
+            for part in [*(node.args.get("partition_by") or []), node.args.get("order")]
+        ):
+            raise UsageError(
+                "a window's PARTITION BY or ORDER BY of a function the local engine rewrites with a check "
+                "(json_extract_scalar, json_extract, a CAST, ...) is not run locally: DuckDB takes no "
+                "expression there that may fail",
+                "compute it in a subquery (SELECT ..., json_extract_scalar(j, '$.a') AS k FROM ...) and "
+                "PARTITION BY k; or run the query on Athena",
+            )
+        if isinstance(node, exp.Try) and _calls(node.this, FAILING_MACROS):
+            raise UsageError(
+                "TRY of a function the local engine rewrites with a check (json_extract_scalar, "
+                "json_extract, a CAST, ...) is not run locally: DuckDB's TRY takes no expression that "
+                "may fail with an error of its own",
+                "write it without TRY where the function cannot fail (json_extract and "
+                "json_extract_scalar give NULL for text that is no JSON); or run the query on Athena",
+            )
 
 
 def _refuse_forms_written_otherwise(tree: exp.Expr) -> None:
