@@ -685,6 +685,13 @@ CASES = [
         local="refused (Trino: `-0001`; year 0 is `0000 BC` with `G`)",
     ),
     Case(
+        "a date or timestamp before year 1 as text",
+        "SELECT CAST(TIMESTAMP '-0001-01-01 00:00:00' AS varchar), "
+        "CAST(date_add('year', -2025, TIMESTAMP '2024-01-01 00:00:00.123') AS varchar), "
+        "CAST(date_add('day', -1, DATE '0001-01-01') AS varchar), CAST(date_add('year', -12024, DATE '2024-03-01') AS varchar)",
+        rows=[("-0001-01-01 00:00:00", "-0001-01-01 00:00:00.123", "0000-12-31", "-10000-03-01")],
+    ),
+    Case(
         "date_format of a pattern ending with a lone %",
         "SELECT date_format(TIMESTAMP '2024-01-01 10:00:00', 'a%'), date_format(TIMESTAMP '2024-01-01 10:00:00', '%Y%')",
         rows=[("a", "2024")],

@@ -135,10 +135,18 @@ MACROS = {
     "+ datepart('month', x)) ELSE trino_millis_text(trino_floor_multiple(datepart('day', x) * 86400000000 "
     "+ datepart('hour', x) * 3600000000 + datepart('minute', x) * 60000000 + datepart('microseconds', x) "
     "+ 500, 1000) // 1000) END",
+    # Text without its last n characters (a timestamp's fractional digits past its precision).
+    "trino_digits_dropped": "(s, n) AS s[:length(s) - n]",
+    # A date's or timestamp's text `s` (strftime's) with a year before 1 as Trino writes it: its
+    # sign and four digits (`-0001`; strftime writes `-1`).
+    "trino_year_signed": "(s) AS CASE WHEN starts_with(s, '-') "
+    "THEN '-' || printf('%04d', CAST(regexp_extract(s, '^-([0-9]+)', 1) AS BIGINT)) || regexp_replace(s, '^-[0-9]+', '') "
+    "ELSE s END",
     # A timestamp's text `t` (DuckDB's) as Trino writes a timestamp(p): p fractional digits.
-    "trino_timestamp_text": "(t, p) AS CASE WHEN p = 0 THEN strftime(CAST(t AS TIMESTAMP), '%Y-%m-%d %H:%M:%S') "
-    "WHEN p <= 6 THEN left(strftime(CAST(t AS TIMESTAMP), '%Y-%m-%d %H:%M:%S.%f'), 20 + p) "
-    "ELSE left(strftime(CAST(t AS TIMESTAMP_NS), '%Y-%m-%d %H:%M:%S.%n'), 20 + p) END",
+    "trino_timestamp_text": "(t, p) AS trino_year_signed(CASE WHEN p = 0 "
+    "THEN strftime(CAST(t AS TIMESTAMP), '%Y-%m-%d %H:%M:%S') "
+    "WHEN p <= 6 THEN trino_digits_dropped(strftime(CAST(t AS TIMESTAMP), '%Y-%m-%d %H:%M:%S.%f'), 6 - p) "
+    "ELSE trino_digits_dropped(strftime(CAST(t AS TIMESTAMP_NS), '%Y-%m-%d %H:%M:%S.%n'), 9 - p) END)",
     # CAST(x AS VARCHAR) as Trino writes x, from DuckDB's text `t` of it and its DuckDB type `k`
     # (p: the timestamp's precision where the SQL tells it; tried: TRY_CAST): a timestamp with time
     # zone (UTC, to the millisecond) with ` UTC`, a timestamp with its precision's digits, JSON as
@@ -153,7 +161,8 @@ MACROS = {
             "ELSE trino_timestamp_text(CAST(CAST(CAST(t AS TIMESTAMPTZ) AS TIMESTAMP) AS VARCHAR), p) END || ' UTC' "
             "WHEN k IN ('TIMESTAMP_S', 'TIMESTAMP_MS', 'TIMESTAMP', 'TIMESTAMP_NS') THEN trino_timestamp_text(t, "
             "coalesce(p, CASE k WHEN 'TIMESTAMP_S' THEN 0 WHEN 'TIMESTAMP_MS' THEN 3 WHEN 'TIMESTAMP' THEN 6 ELSE 9 END)) "
-            "WHEN k = 'JSON' THEN trino_json_varchar(t, tried) ELSE t END"
+            "WHEN k = 'JSON' THEN trino_json_varchar(t, tried) "
+            "WHEN k = 'DATE' THEN trino_year_signed(strftime(CAST(t AS DATE), '%Y-%m-%d')) ELSE t END"
         },
         passed=("k", "p", "tried"),
     ),
