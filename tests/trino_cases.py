@@ -439,6 +439,39 @@ CASES = [
         rows=[(True, True)],
     ),
     Case(
+        "json_extract of a value nesting deeper than 1000",
+        "SELECT json_extract(lpad('', 1002, '[') || lpad('', 1002, ']'), '$[0]')",
+        error="Document nesting depth (1001) exceeds the maximum allowed (1000, from "
+        "`StreamWriteConstraints.getMaxNestingDepth()`)",
+        local="the same error",
+    ),
+    Case(
+        "json_parse of JSON nesting deeper than 1000",
+        "SELECT json_parse(lpad('', 1001, '[') || lpad('', 1001, ']'))",
+        refused="json_parse of JSON nesting deeper than 1000 levels is not run locally",
+        local="refused (Trino answers some thousands deep, then fails on a stack overflow; "
+        "the local walk's memory is square in the depth)",
+    ),
+    Case(
+        "json_parse inside a lambda",
+        "SELECT transform(ARRAY['{\"a\":1}'], x -> json_extract_scalar(json_parse(x), '$.a'))",
+        refused="json_parse (or a CAST of a map to JSON) inside a lambda is not run locally",
+        local="refused (Trino: `ARRAY['1']`; the local json_parse is a subquery, which DuckDB takes in no lambda)",
+    ),
+    Case(
+        "a window's PARTITION BY of json_extract_scalar",
+        "SELECT j, row_number() OVER (PARTITION BY json_extract_scalar(j, '$.a') ORDER BY j) "
+        "FROM (VALUES '{\"a\":1}', '{\"a\":2}') AS t(j)",
+        refused="a window's PARTITION BY or ORDER BY of a function the local engine rewrites with a check",
+        local="refused (DuckDB takes no expression that may fail there: compute it in a subquery)",
+    ),
+    Case(
+        "TRY of json_extract",
+        "SELECT TRY(json_extract(x, '$[0]')) FROM (VALUES '[[1]]') AS t(x)",
+        refused="TRY of a function the local engine rewrites with a check",
+        local="refused (Trino: `[1]`; DuckDB's TRY takes no expression that may fail with an error of its own)",
+    ),
+    Case(
         "slice takes a length, from the end when negative",
         "SELECT slice(ARRAY[1,2,3,4], 2, 2), slice(ARRAY[1,2,3,4], -2, 2), slice(ARRAY[1,2,3,4], 5, 2), slice(ARRAY[1,2,3,4], 2, 0), slice(ARRAY[1,2,3,4], -5, 2), slice(ARRAY[1,2,3,4], 3, 10), slice(ARRAY[1,NULL,3], 1, 2)",
         rows=[([2, 3], [3, 4], [], [], [], [3, 4], [1, None])],
@@ -650,6 +683,13 @@ CASES = [
         "SELECT format_datetime(date_add('year', -2025, TIMESTAMP '2024-06-01 00:00:00'), 'yyyy')",
         refused="format_datetime of a year before 1 is not run locally",
         local="refused (Trino: `-0001`; year 0 is `0000 BC` with `G`)",
+    ),
+    Case(
+        "a date or timestamp before year 1 as text",
+        "SELECT CAST(TIMESTAMP '-0001-01-01 00:00:00' AS varchar), "
+        "CAST(date_add('year', -2025, TIMESTAMP '2024-01-01 00:00:00.123') AS varchar), "
+        "CAST(date_add('day', -1, DATE '0001-01-01') AS varchar), CAST(date_add('year', -12024, DATE '2024-03-01') AS varchar)",
+        rows=[("-0001-01-01 00:00:00", "-0001-01-01 00:00:00.123", "0000-12-31", "-10000-03-01")],
     ),
     Case(
         "date_format of a pattern ending with a lone %",

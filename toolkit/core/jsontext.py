@@ -11,6 +11,11 @@ CAST(x AS JSON) sorts a map's keys (`trino_to_json`). Jackson reads text up to i
 where that is the first token, Trino's JSON functions give NULL (`trino_json_read`); DuckDB's
 reader also takes trailing commas, NaN and Infinity (`trino_json_strict`). json_array_contains
 matches an item's token (`trino_json_array_contains`: 1.0 is no bigint).
+
+Depth: Trino's JSON writer (Jackson's StreamWriteConstraints, 1000 levels) fails json_extract of a
+value nesting deeper (`trino_json_written`); json_parse answers some thousands deep, then fails on
+a stack overflow. The local json_parse walks the JSON with memory square in its depth (3 GB at
+6000), so text nesting deeper than `MOST_DEPTH` is refused before the walk (`trino_json_deeper`).
 """
 
 from __future__ import annotations
@@ -21,6 +26,14 @@ import re
 NUMBER_TOKEN = r"(?:^|[\[:,])\s*(-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)"
 #: Characters Trino's JSON writer escapes and DuckDB's does not (beyond U+FFFF, DEL).
 ESCAPED_BY_TRINO = r"[\x{10000}-\x{10FFFF}\x{7F}]"
+#: How deep Trino's JSON writer nests (Jackson's StreamWriteConstraints.maxNestingDepth default),
+#: and the deepest JSON the local json_parse walks.
+MOST_DEPTH = 1000
+#: Trino's error for json_extract of a value nesting deeper than MOST_DEPTH.
+TOO_DEEP = (
+    f"Document nesting depth ({MOST_DEPTH + 1}) exceeds the maximum allowed ({MOST_DEPTH}, from "
+    "`StreamWriteConstraints.getMaxNestingDepth()`)"
+)
 #: The tokens of compact JSON text: a string, a scalar, or punctuation.
 _TOKEN = r'"(?:[^"\\]|\\.)*"|[^",:\[\]{}\s]+|[,:\[\]{}]'
 #: The DuckDB types Trino's json_array_contains reads as a bigint.
@@ -79,6 +92,18 @@ def macros(refusal: str) -> dict[str, str]:
         )
 
     return {
+        # Whether JSON text `x` nests deeper than MOST_DEPTH: where its brackets number more (rare:
+        # most text stops at this count), whether the running count of brackets opened and not
+        # closed, outside strings, passes it (once past, it stays past).
+        "trino_json_deeper": "(x) AS CASE WHEN x IS NULL "
+        f"OR length(CAST(x AS VARCHAR)) - length(translate(CAST(x AS VARCHAR), '[{{', '')) <= {MOST_DEPTH} THEN false "
+        "ELSE list_reduce(list_prepend(0, list_transform(string_split(regexp_replace(regexp_replace("
+        f"CAST(x AS VARCHAR), '{_STRING}', '', 'g'), '[^\\[\\]{{}}]', '', 'g'), ''), "
+        "lambda c: CASE WHEN c IN ('[', '{') THEN 1 ELSE -1 END)), "
+        f"lambda depth, step: CASE WHEN depth > {MOST_DEPTH} THEN depth ELSE depth + step END) > {MOST_DEPTH} END",
+        # json_extract's value `j` as Trino's JSON writer takes it: its error past MOST_DEPTH.
+        "trino_json_written": f"(j) AS CASE WHEN trino_json_deeper(j) "
+        f"THEN error('{refusal}{TOO_DEEP}') ELSE j END",
         # Whether text is JSON as Trino's reader (Jackson) reads it: DuckDB's also reads trailing
         # commas (`[1,]`) and NaN and Infinity, which Jackson refuses (the text with its strings
         # blanked is looked at only where those letters or a comma before a bracket appear).
@@ -182,9 +207,15 @@ def macros(refusal: str) -> dict[str, str]:
         # takes no subquery).
         # (trino_json_strict's body, not its one-read binder: a lambda inside trino_json_text's
         # recursive query read its argument wrongly, and x is read once here anyway)
-        "trino_json_parse": "(x, tried) AS CAST(trino_json_text(json(CASE WHEN x IS NULL OR trino_json_strict_body(x) "
-        f"THEN x WHEN tried THEN NULL ELSE error('{refusal}Cannot convert value to JSON: ''' || x || '''') END), "
-        "true) AS JSON)",
+        # Text nesting deeper than MOST_DEPTH is refused before the walk (its memory is square in the
+        # depth; Trino's own json_parse fails some thousands deep); trino_json_deeper's body too, as
+        # trino_json_strict's.
+        "trino_json_parse": "(x, tried) AS CAST(trino_json_text(json(CASE WHEN x IS NULL THEN x "
+        "WHEN NOT trino_json_strict_body(x) THEN CASE WHEN tried THEN NULL "
+        f"ELSE error('{refusal}Cannot convert value to JSON: ''' || x || '''') END "
+        f"WHEN trino_json_deeper_body(x) THEN error('{refusal}json_parse of JSON nesting deeper than "
+        f"{MOST_DEPTH} levels is not run locally (its walk takes memory square in the depth; Athena''s "
+        "own fails some thousands deep): run the query on Athena') ELSE x END), true) AS JSON)",
         # json_extract_scalar of a number: its token as written in the JSON text `j` (DuckDB gives
         # the double's text: 1.5 for 1.50). Found among the text's number tokens of the same value;
         # two spellings of it (1.5 and 1.50) are refused. An integer's digits are DuckDB's own.

@@ -135,10 +135,18 @@ MACROS = {
     "+ datepart('month', x)) ELSE trino_millis_text(trino_floor_multiple(datepart('day', x) * 86400000000 "
     "+ datepart('hour', x) * 3600000000 + datepart('minute', x) * 60000000 + datepart('microseconds', x) "
     "+ 500, 1000) // 1000) END",
+    # Text without its last n characters (a timestamp's fractional digits past its precision).
+    "trino_digits_dropped": "(s, n) AS s[:length(s) - n]",
+    # A date's or timestamp's text `s` (strftime's) with a year before 1 as Trino writes it: its
+    # sign and four digits (`-0001`; strftime writes `-1`).
+    "trino_year_signed": "(s) AS CASE WHEN starts_with(s, '-') "
+    "THEN '-' || printf('%04d', CAST(regexp_extract(s, '^-([0-9]+)', 1) AS BIGINT)) || regexp_replace(s, '^-[0-9]+', '') "
+    "ELSE s END",
     # A timestamp's text `t` (DuckDB's) as Trino writes a timestamp(p): p fractional digits.
-    "trino_timestamp_text": "(t, p) AS CASE WHEN p = 0 THEN strftime(CAST(t AS TIMESTAMP), '%Y-%m-%d %H:%M:%S') "
-    "WHEN p <= 6 THEN left(strftime(CAST(t AS TIMESTAMP), '%Y-%m-%d %H:%M:%S.%f'), 20 + p) "
-    "ELSE left(strftime(CAST(t AS TIMESTAMP_NS), '%Y-%m-%d %H:%M:%S.%n'), 20 + p) END",
+    "trino_timestamp_text": "(t, p) AS trino_year_signed(CASE WHEN p = 0 "
+    "THEN strftime(CAST(t AS TIMESTAMP), '%Y-%m-%d %H:%M:%S') "
+    "WHEN p <= 6 THEN trino_digits_dropped(strftime(CAST(t AS TIMESTAMP), '%Y-%m-%d %H:%M:%S.%f'), 6 - p) "
+    "ELSE trino_digits_dropped(strftime(CAST(t AS TIMESTAMP_NS), '%Y-%m-%d %H:%M:%S.%n'), 9 - p) END)",
     # CAST(x AS VARCHAR) as Trino writes x, from DuckDB's text `t` of it and its DuckDB type `k`
     # (p: the timestamp's precision where the SQL tells it; tried: TRY_CAST): a timestamp with time
     # zone (UTC, to the millisecond) with ` UTC`, a timestamp with its precision's digits, JSON as
@@ -153,7 +161,8 @@ MACROS = {
             "ELSE trino_timestamp_text(CAST(CAST(CAST(t AS TIMESTAMPTZ) AS TIMESTAMP) AS VARCHAR), p) END || ' UTC' "
             "WHEN k IN ('TIMESTAMP_S', 'TIMESTAMP_MS', 'TIMESTAMP', 'TIMESTAMP_NS') THEN trino_timestamp_text(t, "
             "coalesce(p, CASE k WHEN 'TIMESTAMP_S' THEN 0 WHEN 'TIMESTAMP_MS' THEN 3 WHEN 'TIMESTAMP' THEN 6 ELSE 9 END)) "
-            "WHEN k = 'JSON' THEN trino_json_varchar(t, tried) ELSE t END"
+            "WHEN k = 'JSON' THEN trino_json_varchar(t, tried) "
+            "WHEN k = 'DATE' THEN trino_year_signed(strftime(CAST(t AS DATE), '%Y-%m-%d')) ELSE t END"
         },
         passed=("k", "p", "tried"),
     ),
@@ -315,6 +324,7 @@ def duckdb_tree(tree: exp.Expr, fixes: Sequence[Fix] | None = None) -> exp.Expr:
             root = new
         else:
             parent.set(key, new, index)
+    _refuse_what_duckdb_binds_nowhere(root)
     return root
 
 
@@ -836,6 +846,8 @@ def _json_extract(node: exp.JSONExtract | exp.JSONExtractScalar) -> exp.Expr:
             )
         readings.append(reading)
     read = readings[0] if len(readings) == 1 else exp.Coalesce(this=readings[0], expressions=readings[1:])
+    if not scalar:  # Trino's JSON writer fails on a value nesting deeper than it writes
+        read = exp.Anonymous(this="trino_json_written", expressions=[read])
     shown = node.parent if isinstance(node.parent, exp.Alias) else node
     if not scalar and isinstance(shown.parent, exp.Select) and shown.arg_key == "expressions":
         # a result's JSON text: its numbers as Trino writes them
@@ -1553,6 +1565,71 @@ _TIMESTAMP_OPERATIONS = (
 )
 #: The precisions DuckDB has a timestamp type of, but not the one its arithmetic gives (6).
 _DUCKDB_PRECISIONS = (0, 3, 9)
+
+
+def _macros_calling(found: set[str]) -> set[str]:
+    """The macros whose bodies call one of `found` (a function's name), directly or through
+    another macro."""
+    calling: set[str] = set()
+    while True:
+        names = found | calling
+        more = {
+            name
+            for name, body in MACROS.items()
+            if name not in calling and re.search(r"\b(?:" + "|".join(sorted(names)) + r")\(", body, re.I)
+        }
+        if not more:
+            return calling
+        calling |= more
+
+
+#: Macros that may fail with an error of their own (Trino's, or a refusal): DuckDB holds them
+#: volatile, and takes none in TRY or in a window's PARTITION BY or ORDER BY.
+FAILING_MACROS = _macros_calling({"error"}) | {"error"}
+#: Macros holding a subquery (json_parse's walk of the JSON): DuckDB takes none in a lambda.
+QUERYING_MACROS = {name for name, body in MACROS.items() if re.search(r"\bSELECT\b", body, re.I)}
+QUERYING_MACROS |= _macros_calling(QUERYING_MACROS)
+
+
+def _calls(tree: exp.Expr | None, names: set[str]) -> bool:
+    """Whether the rewritten tree calls one of the macros `names`."""
+    return tree is not None and any(
+        isinstance(n, exp.Anonymous) and n.name.lower() in names for n in tree.walk()
+    )
+
+
+def _refuse_what_duckdb_binds_nowhere(tree: exp.Expr) -> None:
+    """Refused, where DuckDB's binder would fail with its own text: a rewrite holding a subquery
+    (json_parse) inside a lambda; one that may fail (json_extract_scalar's number, a CAST's
+    check) in TRY or in a window's PARTITION BY or ORDER BY, which DuckDB takes only if it can
+    never fail (a volatile function)."""
+    for node in tree.walk():
+        if isinstance(node, exp.Lambda) and _calls(node.this, QUERYING_MACROS):
+            raise UsageError(
+                "json_parse (or a CAST of a map to JSON) inside a lambda is not run locally: the local "
+                "engine writes it as a subquery, which DuckDB takes in no lambda",
+                "json_extract_scalar and json_extract read text: give them x rather than json_parse(x); "
+                "or UNNEST the array and json_parse its items; or run the query on Athena",
+            )
+        if isinstance(node, exp.Window) and any(
+            _calls(part, FAILING_MACROS)
+            for part in [*(node.args.get("partition_by") or []), node.args.get("order")]
+        ):
+            raise UsageError(
+                "a window's PARTITION BY or ORDER BY of a function the local engine rewrites with a check "
+                "(json_extract_scalar, json_extract, a CAST, ...) is not run locally: DuckDB takes no "
+                "expression there that may fail",
+                "compute it in a subquery (SELECT ..., json_extract_scalar(j, '$.a') AS k FROM ...) and "
+                "PARTITION BY k; or run the query on Athena",
+            )
+        if isinstance(node, exp.Try) and _calls(node.this, FAILING_MACROS):
+            raise UsageError(
+                "TRY of a function the local engine rewrites with a check (json_extract_scalar, "
+                "json_extract, a CAST, ...) is not run locally: DuckDB's TRY takes no expression that "
+                "may fail with an error of its own",
+                "write it without TRY where the function cannot fail (json_extract and "
+                "json_extract_scalar give NULL for text that is no JSON); or run the query on Athena",
+            )
 
 
 def _refuse_forms_written_otherwise(tree: exp.Expr) -> None:
