@@ -118,7 +118,7 @@ def test_run_on_athena_matches_the_local_engine(double, capsys, tmp_path, sample
 
     export = tmp_path / "events.json"
     # the sample's writes: 2,121 rows, three of Athena's pages of 1,000
-    statement = "SELECT eventid, eventname, errorcode FROM trail WHERE readonly = false ORDER BY eventid"
+    statement = "SELECT eventid, eventname, errorcode FROM trail WHERE readonly = 'false' ORDER BY eventid"
     code, _out, err = trailcsi(
         capsys, "sql", statement, *window, "--engine", "athena", "--config", str(config), "-o", str(export)
     )
@@ -133,7 +133,7 @@ def test_sort_is_done_by_athena_as_by_the_local_engine(double, capsys, tmp_path,
     config = tmp_path / "trailcsi.toml"
     assert trailcsi(capsys, *setup_args(config))[0] == 0
     window = ["--start", "2025-03-30", "--end", "2025-03-31"]
-    statement = "SELECT eventname, eventid FROM trail WHERE readonly = false ORDER BY eventid"
+    statement = "SELECT eventname, eventid FROM trail WHERE readonly = 'false' ORDER BY eventid"
     sort = ["--sort", "eventname:desc,eventid"]
     export = tmp_path / "remote.csv"
     code, _out, err = trailcsi(
