@@ -803,6 +803,28 @@ CASES = [
         ],
     ),
     Case(
+        "repeat of a negative count",
+        "SELECT repeat('x', -1)",
+        error="count argument of repeat function must be greater than or equal to 0",
+        local="the same error (DuckDB repeats text: `''`)",
+    ),
+    Case(
+        "from_unixtime: to the millisecond, a half rounded up",
+        "SELECT CAST(from_unixtime(-0.8765) AS varchar), CAST(from_unixtime(0.0005) AS varchar), "
+        "CAST(from_unixtime(-0.0005) AS varchar), CAST(from_unixtime(1.0015) AS varchar), "
+        "CAST(from_unixtime(1700000000.123456, 'UTC') AS varchar)",
+        rows=[
+            (
+                "1969-12-31 23:59:59.124 UTC",
+                "1970-01-01 00:00:00.001 UTC",
+                "1970-01-01 00:00:00.000 UTC",
+                "1970-01-01 00:00:01.002 UTC",
+                "2023-11-14 22:13:20.123 UTC",
+            )
+        ],
+        local="gives Trino's answer (DuckDB's to_timestamp keeps microseconds)",
+    ),
+    Case(
         "a timestamp rounded to fewer digits: a half before 1970",
         "SELECT CAST(CAST(TIMESTAMP '1969-12-31 23:59:59.1235' AS timestamp(3)) AS varchar), "
         "CAST(CAST('1969-12-31 23:59:59.1235' AS timestamp) AS varchar), "

@@ -170,6 +170,14 @@ MACROS = {
     # reads 0 as 1, counts a negative length backwards and clamps a position before the start).
     # Trino's slice(a, start, length): a negative start counts from the end, 0 and a negative
     # length are errors (DuckDB's array_slice reads the third argument as the last position).
+    # Trino's from_unixtime(x): Math.round(x * 1000) milliseconds, with time zone (UTC).
+    "trino_from_unixtime": "(x) AS CAST(make_timestamp(CAST(floor(CAST(x AS DOUBLE) * 1000 + 0.5) AS BIGINT) "
+    "* 1000) AS TIMESTAMPTZ)",
+    # Trino's repeat(x, n): an array of n copies of x (DuckDB's repeat repeats text).
+    "trino_repeat": "(x, n) AS CASE WHEN n IS NULL THEN NULL "
+    f"WHEN n < 0 THEN error('{REFUSAL}count argument of repeat function must be greater than or equal to 0') "
+    f"WHEN n > 10000 THEN error('{REFUSAL}count argument of repeat function must be less than or equal to 10000') "
+    "ELSE list_transform(range(n), lambda trino_i: x) END",
     "trino_slice": "(a, s, n) AS CASE WHEN a IS NULL OR s IS NULL OR n IS NULL THEN NULL "
     f"WHEN s = 0 THEN error('{REFUSAL}SQL array indices start at 1') "
     f"WHEN n < 0 THEN error('{REFUSAL}length must be greater than or equal to 0') "
@@ -1511,13 +1519,15 @@ def _other_zone(name: str) -> UsageError:
     )
 
 
-def _from_unixtime_in_utc(node: exp.UnixToTime) -> exp.Expr | None:
-    """from_unixtime(x, zone) and from_unixtime(x, hours, minutes): with UTC (a name of it, or 0
-    and 0), from_unixtime(x); another zone refused (sqlglot's DuckDB SQL dropped it: an hour of
-    UTC for New York's)."""
+def _from_unixtime_in_utc(node: exp.UnixToTime) -> exp.Expr:
+    """from_unixtime(x) to the millisecond, a half rounded up as Java's Math.round (DuckDB's
+    to_timestamp keeps microseconds); from_unixtime(x, zone) and from_unixtime(x, hours, minutes)
+    with UTC (a name of it, or 0 and 0) likewise; another zone refused (sqlglot's DuckDB SQL
+    dropped it: an hour of UTC for New York's)."""
     zone, hours, minutes = (node.args.get(k) for k in ("zone", "hours", "minutes"))
+    rounded = exp.Anonymous(this="trino_from_unixtime", expressions=[node.this])
     if zone is None and hours is None and minutes is None:
-        return None
+        return rounded
 
     def zero(value: exp.Expr | None) -> bool:
         inner = value.this if isinstance(value, exp.Neg) else value
@@ -1525,7 +1535,7 @@ def _from_unixtime_in_utc(node: exp.UnixToTime) -> exp.Expr | None:
 
     if not (_names_utc(zone) if zone is not None else zero(hours) and zero(minutes)):
         raise _other_zone("from_unixtime")
-    return exp.UnixToTime(this=node.this)
+    return rounded
 
 
 @fix(
@@ -2047,6 +2057,19 @@ def slice_as_trino_counts(node: exp.Expr, context: Context) -> exp.Expr | None:
     if start is None or length is None:
         return None
     return exp.Anonymous(this="trino_slice", expressions=[node.this, start, length])
+
+
+@fix(
+    example="SELECT repeat('ab', 3), repeat(1, 2), repeat('x', 0)",
+    rewritten="SELECT TRINO_REPEAT('ab', 3), TRINO_REPEAT(1, 2), TRINO_REPEAT('x', 0)",
+    answer=(["ab", "ab", "ab"], [1, 1], []),
+)
+def repeat_gives_an_array(node: exp.Expr, context: Context) -> exp.Expr | None:
+    """repeat(x, n) is an array of n copies of x in Trino (n from 0 to 10000, else its error);
+    DuckDB's repeat repeats text (`ababab`) and takes no number."""
+    if not isinstance(node, exp.Repeat):
+        return None
+    return exp.Anonymous(this="trino_repeat", expressions=[node.this, node.args["times"]])
 
 
 @fix(
