@@ -825,6 +825,33 @@ CASES = [
         local="gives Trino's answer (DuckDB's to_timestamp keeps microseconds)",
     ),
     Case(
+        "window functions giving a row's value: its type (a timestamp's digits, integer division)",
+        "SELECT CAST(lag(t) OVER (ORDER BY t) AS varchar), CAST(lead(t, 1) OVER (ORDER BY t) AS varchar), "
+        "CAST(first_value(t) OVER (ORDER BY t) AS varchar), CAST(last_value(t) OVER (ORDER BY t) AS varchar), "
+        "CAST(nth_value(t, 1) OVER (ORDER BY t) AS varchar), lag(x) OVER (ORDER BY t) / 2 "
+        "FROM (VALUES (CAST('2024-01-01 00:00:00.5' AS timestamp(1)), 3), "
+        "(CAST('2024-01-01 00:00:01' AS timestamp(1)), 5)) AS v(t, x) ORDER BY t",
+        rows=[
+            (
+                None,
+                "2024-01-01 00:00:01.0",
+                "2024-01-01 00:00:00.5",
+                "2024-01-01 00:00:00.5",
+                "2024-01-01 00:00:00.5",
+                None,
+            ),
+            (
+                "2024-01-01 00:00:00.5",
+                None,
+                "2024-01-01 00:00:00.5",
+                "2024-01-01 00:00:01.0",
+                "2024-01-01 00:00:00.5",
+                1,
+            ),
+        ],
+        local="gives Trino's answer (the digits were DuckDB's type's: `.500`; the division was refused)",
+    ),
+    Case(
         "a timestamp rounded to fewer digits: a half before 1970",
         "SELECT CAST(CAST(TIMESTAMP '1969-12-31 23:59:59.1235' AS timestamp(3)) AS varchar), "
         "CAST(CAST('1969-12-31 23:59:59.1235' AS timestamp) AS varchar), "

@@ -337,7 +337,22 @@ _BIGINT_NAMES = frozenset(
 _DOUBLE_FUNCTIONS = (exp.TimeToUnix, exp.Sqrt, exp.Ln, exp.Pow, exp.Stddev, exp.Rand, exp.ApproxQuantile)
 _DOUBLE_NAMES = frozenset({"percent_rank", "cume_dist", "log10", "log2", "exp", "stddev_samp", "variance"})
 #: Functions whose type is their first argument's.
-_SAME_AS_ARGUMENT = (exp.Abs, exp.Max, exp.Min, exp.AnyValue, exp.ArgMax, exp.ArgMin, exp.Paren, exp.Neg)
+_SAME_AS_ARGUMENT = (
+    exp.Abs,
+    exp.Max,
+    exp.Min,
+    exp.AnyValue,
+    exp.ArgMax,
+    exp.ArgMin,
+    exp.Paren,
+    exp.Neg,
+    # window functions giving a row's value
+    exp.Lag,
+    exp.Lead,
+    exp.FirstValue,
+    exp.LastValue,
+    exp.NthValue,
+)
 
 
 class Types:
