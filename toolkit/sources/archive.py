@@ -297,18 +297,14 @@ def passed_over_note(passed: list[tuple[str, str]]) -> str:
 #: Bytes read, and at most decompressed, at a time while a file is checked.
 CHUNK = 1 << 20
 _RECORDS_KEY = b'"Records"'
-#: The characters Java's case-insensitive comparison reads as an ASCII letter (Trino's JSON reader
-#: matches keys by it: `access\u212aeyId` fills `accessKeyId`), as UTF-8 or a JSON escape: KELVIN
-#: SIGN (k), LATIN SMALL LETTER LONG S (s), DOTLESS I and CAPITAL I WITH DOT ABOVE (i).
-_JAVA_FOLDS_TO_ASCII = {"\u212a": "k", "\u017f": "s", "\u0131": "i", "\u0130": "i"}
-_JAVA_FOLDED = re.compile(rb"\xe2\x84\xaa|\xc5\xbf|\xc4[\xb0\xb1]|\\u(?:212[aA]|017[fF]|013[01])")
-#: Bytes one of which each of those spellings holds (found fast; the pattern then looks).
-_FOLDED_LEADS = (b"\xe2\x84\xaa", b"\xc5", b"\xc4", b"\\u")
-#: CloudTrail's keys as Athena matches them (without case), at any depth.
-_KNOWN_KEYS = frozenset(
-    ["records"]
-    + [key.lower() for f in schema.EVENT_COLUMNS for key in [f.key, *(m.key for m in schema.members(f))]]
-)
+#: The Kelvin sign, as UTF-8 or a JSON escape: the one character Trino's JSON reader, which
+#: matches keys in Java's lower case, reads as an ASCII letter (`access\u212aeyId` fills
+#: `accessKeyId`); DuckDB's reader, folding ASCII only, does not. (The long s, the dotless i and
+#: the capital I with a dot stay themselves in Java's lower case: checked on Trino 476.)
+_KELVIN_SIGN = "\u212a"
+_KELVIN = re.compile(rb"\xe2\x84\xaa|\\u212[aA]")
+#: Bytes one of which each of its spellings holds (found fast; the pattern then looks).
+_KELVIN_LEADS = (b"\xe2\x84\xaa", b"\\u")
 _AFTER_KEY = 256
 _NOT_AN_OBJECT = 'not a CloudTrail log file (expected a JSON object {"Records": [...]})'
 
@@ -366,7 +362,7 @@ def inspect(path: str) -> Inspection:
             scan.records > 1
             or members > 1
             or not scan.records_start_an_array_of_objects()
-            or scan.java_folded
+            or scan.kelvin
         ):
             problem = exact_shape(path)
     return Inspection(problem, scan.size)
@@ -432,7 +428,7 @@ class _TextScan:
         self.first: bytes | None = None
         self.records = 0
         self.after_key = b""  # what follows the first `"Records"`: `: [` and the first item
-        self.java_folded = False  # holds a character Java's case folding reads as ASCII
+        self.kelvin = False  # holds the Kelvin sign (Java's lower case reads it as k)
         self._carry = b""
 
     def feed(self, text: bytes) -> None:
@@ -454,8 +450,8 @@ class _TextScan:
             if joined is edge:
                 self.after_key += text[len(edge) - len(self._carry) :][: _AFTER_KEY - len(self.after_key)]
         self.records += found
-        if not self.java_folded and any(lead in edge or lead in text for lead in _FOLDED_LEADS):
-            self.java_folded = bool(_JAVA_FOLDED.search(edge) or _JAVA_FOLDED.search(text))
+        if not self.kelvin and any(lead in edge or lead in text for lead in _KELVIN_LEADS):
+            self.kelvin = bool(_KELVIN.search(edge) or _KELVIN.search(text))
         self._carry = (self._carry + text)[-(len(_RECORDS_KEY) - 1) :] if len(text) < 8 else text[-8:]
 
     def records_start_an_array_of_objects(self) -> bool:
@@ -493,15 +489,25 @@ def _check_gzip(handle: object, data: bytes, scan: _TextScan) -> tuple[str | Non
         decompressor, data = zlib.decompressobj(16 + zlib.MAX_WBITS), rest
 
 
-def _java_folded(key: str) -> str:
-    """A key as Java's case-insensitive comparison reads it, in lower case."""
-    return "".join(_JAVA_FOLDS_TO_ASCII.get(char, char) for char in key).lower()
-
-
-def _read_by_java_as_known(key: str) -> bool:
-    """Whether `key` holds a character Java folds to ASCII and then reads as a CloudTrail key
-    (which DuckDB's reader, folding ASCII only, does not)."""
-    return not key.isascii() and _java_folded(key) in _KNOWN_KEYS
+def _read_as_kelvin(value: object, fields: tuple[schema.Field, ...]) -> str | None:
+    """The first key of this object, or of the objects nested in it that Athena reads as structs
+    (not the JSON text of `requestParameters` and its kind, not a map's keys), holding the Kelvin
+    sign and read by Trino as one of the keys of `fields` (in Java's lower case)."""
+    if not isinstance(value, dict):
+        return None
+    by_key = {f.key.lower(): f for f in fields}
+    for key, member in value.items():
+        if _KELVIN_SIGN in key and key.replace(_KELVIN_SIGN, "k").lower() in by_key:
+            return key
+        field = by_key.get(key.lower())
+        if field is None or field.kind not in ("struct", "array"):
+            continue
+        items = member if field.kind == "array" and isinstance(member, list) else [member]
+        for item in items:
+            found = _read_as_kelvin(item, field.fields)
+            if found is not None:
+                return found
+    return None
 
 
 def exact_shape(path: str) -> str | None:
@@ -511,11 +517,9 @@ def exact_shape(path: str) -> str | None:
     import json
 
     counts: list[int] = []  # per object, in the order objects end: the outermost one is last
-    folded: list[str] = []
 
     def pairs(items: list[tuple[str, object]]) -> dict[str, object]:
         counts.append(sum(1 for key, _value in items if key == "Records"))
-        folded.extend(key for key, _value in items if _read_by_java_as_known(key))
         return dict(items)
 
     try:
@@ -536,13 +540,6 @@ def exact_shape(path: str) -> str | None:
         return _NOT_AN_OBJECT
     if counts[-1] > 1:
         return 'the "Records" key appears twice in its JSON object (which one counts is ambiguous)'
-    if folded:
-        shown = json.dumps(folded[0])
-        more = f" (and {len(folded) - 1} more)" if len(folded) > 1 else ""
-        return (
-            f"the key {shown}{more} is CloudTrail's key {_java_folded(folded[0])!r} only when read "
-            "as Java folds case (Trino's JSON reader does), which makes what it fills ambiguous"
-        )
     records = document.get("Records")
     if not isinstance(records, list):
         return 'not a CloudTrail log file ("Records" is not an array)'
@@ -553,6 +550,14 @@ def exact_shape(path: str) -> str | None:
         shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in json.dumps(value)[:60])
         more = f" (and {len(others) - 1} more)" if len(others) > 1 else ""
         return f'item {others[0]} of "Records" is {kind} ({shown}), not a JSON object{more}'
+    for record in records:
+        kelvin = _read_as_kelvin(record, schema.EVENT_COLUMNS)
+        if kelvin is not None:
+            return (
+                f"the key {json.dumps(kelvin)} (a Kelvin sign for its k) is CloudTrail's key "
+                f"{kelvin.replace(_KELVIN_SIGN, 'k')!r} when read as Trino reads keys (in Java's lower "
+                "case), and no key to DuckDB's reader: which field Athena fills is ambiguous"
+            )
     return None
 
 
