@@ -186,3 +186,20 @@ def test_an_interval_in_the_answer_is_trinos_text_or_refused_when_untold(capsys,
     assert code == ExitCode.USAGE and out == ""
     assert "'x' is an interval the local engine cannot write as Athena does" in err
     assert "Traceback" not in err
+
+
+def test_a_name_in_order_by_is_the_select_items_alias_first():
+    """Trino reads a name in ORDER BY as a select item's alias before the FROM clause's column: a
+    `readonly` CAST to boolean and named so is compared with false (Trino answers); `readonly`
+    itself, the text column, is not (Trino's error), nor in a window's ORDER BY."""
+    aliased = (
+        "SELECT eventid, CAST(readonly AS boolean) AS readonly FROM trail ORDER BY readonly = false, eventid"
+    )
+    assert "ORDER BY" in to_duckdb(parse_select(aliased))
+    for refused in (
+        "SELECT eventid FROM trail ORDER BY readonly = false",
+        "SELECT CAST(readonly AS boolean) AS readonly, "
+        "row_number() OVER (ORDER BY readonly = false) AS n FROM trail",
+    ):
+        with pytest.raises(UsageError, match="Cannot apply operator: varchar = boolean"):
+            to_duckdb(parse_select(refused))

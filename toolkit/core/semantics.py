@@ -947,6 +947,8 @@ class Items(Types):
 
     def _resolve(self, column: exp.Column) -> schema.Field | exp.Expr | None:
         """What a column names: a field of `trail`, a subquery's select item, or None (not told)."""
+        if _names_an_output_alias(column):
+            return None  # (Trino reads a name in ORDER BY as the select item's alias first)
         scope = self._scope_of(column)
         parts = [p.name.lower() for p in column.parts]
         return self._resolve_in(scope, parts, 0) if scope is not None else None
@@ -996,3 +998,17 @@ class Items(Types):
                 field = self._resolve(inner) if isinstance(inner, exp.Column) else None
                 return _member(field, path[1:]) if isinstance(field, schema.Field) else None
         return None
+
+
+def _names_an_output_alias(column: exp.Column) -> bool:
+    """Whether a one-part column name in a query's ORDER BY (not a window's) names one of that
+    query's select item aliases, which Trino reads it as before the FROM clause's columns."""
+    if len(column.parts) != 1:
+        return False
+    node: exp.Expr | None = column.parent
+    while node is not None and not isinstance(node, exp.Order | exp.Window | exp.Query | exp.Subquery):
+        node = node.parent
+    if not isinstance(node, exp.Order) or not isinstance(node.parent, exp.Select):
+        return False
+    aliases = {p.alias.lower() for p in node.parent.expressions if isinstance(p, exp.Alias)}
+    return column.name.lower() in aliases

@@ -358,12 +358,7 @@ def inspect(path: str) -> Inspection:
             problem = _NOT_AN_OBJECT
         elif not scan.records:
             problem = 'not a CloudTrail log file (its JSON object has no "Records" key)'
-        elif (
-            scan.records > 1
-            or members > 1
-            or not scan.records_start_an_array_of_objects()
-            or scan.kelvin
-        ):
+        elif scan.records > 1 or members > 1 or not scan.records_start_an_array_of_objects() or scan.kelvin:
             problem = exact_shape(path)
     return Inspection(problem, scan.size)
 
