@@ -186,6 +186,16 @@ def test_an_interval_in_the_answer_is_trinos_text_or_refused_when_untold(capsys,
     assert code == ExitCode.USAGE and out == ""
     assert "'x' is an interval the local engine cannot write as Athena does" in err
     assert "Traceback" not in err
+    for held in (
+        "ARRAY[INTERVAL '14' MONTH]",
+        "ROW(INTERVAL '2' MONTH)",
+        "MAP(ARRAY['a'], ARRAY[INTERVAL '1' DAY])",
+    ):
+        code, out, err = run_in_process(
+            capsys, "sql", f"SELECT {held} AS x", "--source", str(root), "--all-time"
+        )
+        assert code == ExitCode.USAGE and out == "", (held, out)
+        assert "'x' is an interval the local engine cannot write as Athena does" in err
 
 
 def test_a_name_in_order_by_is_the_select_items_alias_first():

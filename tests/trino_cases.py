@@ -887,6 +887,22 @@ CASES = [
         local="gives Trino's answer (DuckDB's nanosecond timestamps end in 2262: an error)",
     ),
     Case(
+        "a timestamp after the year 9999 as text: a plus sign",
+        "SELECT CAST(TIMESTAMP '9999-12-31 23:59:59.999' + INTERVAL '1' SECOND AS varchar), "
+        "CAST(CAST(TIMESTAMP '9999-12-31 23:59:59.9995' AS timestamp) AS varchar), "
+        "to_iso8601(from_iso8601_timestamp('9999-12-31T23:59:59.999Z') + INTERVAL '1' SECOND), "
+        "CAST(CAST('10000-01-01' AS date) AS varchar)",
+        rows=[
+            (
+                "+10000-01-01 00:00:00.999",
+                "+10000-01-01 00:00:00.000",
+                "+10000-01-01T00:00:00.999Z",
+                "10000-01-01",
+            )
+        ],
+        local="gives Trino's answer (DuckDB writes no sign)",
+    ),
+    Case(
         "date_diff of timestamps of more than 3 digits: floored to the millisecond first",
         "SELECT date_diff('millisecond', TIMESTAMP '2024-01-01 00:00:00.0004', TIMESTAMP '2024-01-01 00:00:00.0010'), "
         "date_diff('millisecond', TIMESTAMP '1969-12-31 23:59:59.9994', TIMESTAMP '1970-01-01 00:00:00.000'), "

@@ -76,11 +76,11 @@ MACROS = {
     "ELSE CAST(CAST(x AS TIMESTAMP) AS VARCHAR) END, p), ' ', 'T') "
     "|| CASE typeof(x) WHEN 'TIMESTAMP WITH TIME ZONE' THEN 'Z' ELSE '' END ELSE CASE typeof(x) "
     "WHEN 'DATE' THEN strftime(x, '%Y-%m-%d') "
-    "WHEN 'TIMESTAMP WITH TIME ZONE' THEN strftime(x, '%Y-%m-%dT%H:%M:%S.%g') || 'Z' "
-    "WHEN 'TIMESTAMP_S' THEN strftime(x, '%Y-%m-%dT%H:%M:%S') "
-    "WHEN 'TIMESTAMP_MS' THEN strftime(x, '%Y-%m-%dT%H:%M:%S.%g') "
-    "WHEN 'TIMESTAMP' THEN strftime(x, '%Y-%m-%dT%H:%M:%S.%f') "
-    "WHEN 'TIMESTAMP_NS' THEN strftime(x, '%Y-%m-%dT%H:%M:%S.%n') "
+    "WHEN 'TIMESTAMP WITH TIME ZONE' THEN trino_year_plus(strftime(x, '%Y-%m-%dT%H:%M:%S.%g')) || 'Z' "
+    "WHEN 'TIMESTAMP_S' THEN trino_year_plus(strftime(x, '%Y-%m-%dT%H:%M:%S')) "
+    "WHEN 'TIMESTAMP_MS' THEN trino_year_plus(strftime(x, '%Y-%m-%dT%H:%M:%S.%g')) "
+    "WHEN 'TIMESTAMP' THEN trino_year_plus(strftime(x, '%Y-%m-%dT%H:%M:%S.%f')) "
+    "WHEN 'TIMESTAMP_NS' THEN trino_year_plus(strftime(x, '%Y-%m-%dT%H:%M:%S.%n')) "
     f"ELSE error('{REFUSAL}to_iso8601 of a ' || typeof(x) || ' is not run locally (its text depends on "
     "its precision in Athena): give it a date or a timestamp') END END",
     # a timestamp rounded (half up) to p fractional digits, p from 0 to 5, from its microseconds or
@@ -142,11 +142,14 @@ MACROS = {
     "trino_year_signed": "(s) AS CASE WHEN starts_with(s, '-') "
     "THEN '-' || printf('%04d', CAST(regexp_extract(s, '^-([0-9]+)', 1) AS BIGINT)) || regexp_replace(s, '^-[0-9]+', '') "
     "ELSE s END",
+    # A timestamp's text `s` (strftime's) with a year after 9999 as Trino writes it: `+10000`
+    # (a date's is written without the sign).
+    "trino_year_plus": "(s) AS CASE WHEN regexp_matches(s, '^[0-9]{5}') THEN '+' || s ELSE s END",
     # A timestamp's text `t` (DuckDB's) as Trino writes a timestamp(p): p fractional digits.
-    "trino_timestamp_text": "(t, p) AS trino_year_signed(CASE WHEN p = 0 "
+    "trino_timestamp_text": "(t, p) AS trino_year_plus(trino_year_signed(CASE WHEN p = 0 "
     "THEN strftime(CAST(t AS TIMESTAMP), '%Y-%m-%d %H:%M:%S') "
     "WHEN p <= 6 THEN trino_digits_dropped(strftime(CAST(t AS TIMESTAMP), '%Y-%m-%d %H:%M:%S.%f'), 6 - p) "
-    "ELSE trino_digits_dropped(strftime(CAST(t AS TIMESTAMP_NS), '%Y-%m-%d %H:%M:%S.%n'), 9 - p) END)",
+    "ELSE trino_digits_dropped(strftime(CAST(t AS TIMESTAMP_NS), '%Y-%m-%d %H:%M:%S.%n'), 9 - p) END))",
     # CAST(x AS VARCHAR) as Trino writes x, from DuckDB's text `t` of it and its DuckDB type `k`
     # (p: the timestamp's precision where the SQL tells it; tried: TRY_CAST): a timestamp with time
     # zone (UTC, to the millisecond) with ` UTC`, a timestamp with its precision's digits, JSON as
@@ -157,7 +160,7 @@ MACROS = {
         {
             "trino_text": "(t, k, p, tried) AS CASE "
             "WHEN k = 'TIMESTAMP WITH TIME ZONE' THEN CASE WHEN coalesce(p, 3) = 3 "
-            "THEN strftime(CAST(CAST(t AS TIMESTAMPTZ) AS TIMESTAMP(3)), '%Y-%m-%d %H:%M:%S.%g') "
+            "THEN trino_year_plus(strftime(CAST(CAST(t AS TIMESTAMPTZ) AS TIMESTAMP(3)), '%Y-%m-%d %H:%M:%S.%g')) "
             "ELSE trino_timestamp_text(CAST(CAST(CAST(t AS TIMESTAMPTZ) AS TIMESTAMP) AS VARCHAR), p) END || ' UTC' "
             "WHEN k IN ('TIMESTAMP_S', 'TIMESTAMP_MS', 'TIMESTAMP', 'TIMESTAMP_NS') THEN trino_timestamp_text(t, "
             "coalesce(p, CASE k WHEN 'TIMESTAMP_S' THEN 0 WHEN 'TIMESTAMP_MS' THEN 3 WHEN 'TIMESTAMP' THEN 6 ELSE 9 END)) "

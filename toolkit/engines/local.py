@@ -1431,7 +1431,7 @@ def _refuse_untold_intervals(described: list[Any]) -> None:
     """An interval left in the answer is one whose kind the SQL does not tell (the transpiler writes
     the others as Trino's text): DuckDB would answer a duration, months as thirty days each."""
     for name, kind, *_ in described:
-        if str(kind).upper() == "INTERVAL":
+        if "INTERVAL" in str(kind).upper():  # (in an array, a map or a row too)
             raise UsageError(
                 f"the column {_printable(str(name), 80)!r} is an interval the local engine cannot write as "
                 "Athena does (whether it counts months or seconds is not told where it is made)",
