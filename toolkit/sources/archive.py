@@ -492,8 +492,8 @@ def _read_as_kelvin(value: object, fields: tuple[schema.Field, ...]) -> str | No
         return None
     by_key = {f.key.lower(): f for f in fields}
     for key, member in value.items():
-        if _KELVIN_SIGN in key and key.replace(_KELVIN_SIGN, "k").lower() in by_key:
-            return key
+        if _KELVIN_SIGN in str(key) and str(key).replace(_KELVIN_SIGN, "k").lower() in by_key:
+            return str(key)
         field = by_key.get(key.lower())
         if field is None or field.kind not in ("struct", "array"):
             continue
