@@ -1098,13 +1098,19 @@ def _unnest(node: exp.Unnest, items: list[semantics.Element]) -> exp.Expr | None
 # answer on a real Trino by tests/conformance/test_transpile_fixes_on_trino.py.
 
 
+def _trinos_error(node: exp.Expr, context: Context, kinds: Any) -> exp.Expr | None:
+    """Raise Trino's error for a node of these kinds whose operands' types Trino refuses (found
+    before the rewrites, `_type_errors`); None otherwise (nothing to rewrite)."""
+    if isinstance(node, kinds) and id(node) in context.errors:
+        raise UsageError(*context.errors[id(node)])
+    return None
+
+
 @fix(example="SELECT 'abc'[1]", rewritten=None, error="Cannot use integer for subscript of varchar(3)")
 def subscripts_of_text(node: exp.Expr, context: Context) -> exp.Expr | None:
     """A subscript of text (a string literal, a CAST to varchar, a string column of `trail`):
     Trino's error (DuckDB reads the character at that position)."""
-    if isinstance(node, exp.Bracket) and id(node) in context.errors:
-        raise UsageError(*context.errors[id(node)])
-    return None
+    return _trinos_error(node, context, exp.Bracket)
 
 
 @fix(
@@ -1116,9 +1122,7 @@ def json_functions_of_their_types(node: exp.Expr, context: Context) -> exp.Expr 
     """json_format of a value the SQL tells is no JSON (text, a number), and json_extract,
     json_extract_scalar or json_format given more or fewer arguments: Trino's error (DuckDB
     formats the value; sqlglot drops json_extract_scalar's third argument)."""
-    if isinstance(node, exp.JSONFormat | exp.Anonymous) and id(node) in context.errors:
-        raise UsageError(*context.errors[id(node)])
-    return None
+    return _trinos_error(node, context, exp.JSONFormat | exp.Anonymous)
 
 
 @fix(example="SELECT 'false' = false", rewritten=None, error="Cannot apply operator: varchar(5) = boolean")
@@ -1127,9 +1131,7 @@ def comparisons_of_types_trino_refuses(node: exp.Expr, context: Context) -> exp.
     boolean, a date or JSON (or of other types Trino does not coerce to a common one), or an
     ARRAY[...] of them, where the SQL tells the types: Trino's error (DuckDB casts one side to the
     other's type and answers)."""
-    if isinstance(node, exp.Predicate | exp.Case | exp.Array) and id(node) in context.errors:
-        raise UsageError(*context.errors[id(node)])
-    return None
+    return _trinos_error(node, context, exp.Predicate | exp.Case | exp.Array)
 
 
 @fix(
@@ -1141,9 +1143,7 @@ def casts_of_arrays_maps_and_rows_to_text(node: exp.Expr, context: Context) -> e
     """A CAST of an array, a map or a row to text (or another scalar but JSON), or of text, a
     number, a boolean or a time to one, where the SQL tells the types: Trino's error (DuckDB writes
     `[1, 2]`, or reads text as a list)."""
-    if isinstance(node, exp.Cast) and id(node) in context.errors:
-        raise UsageError(*context.errors[id(node)])
-    return None
+    return _trinos_error(node, context, exp.Cast)
 
 
 @fix(
