@@ -903,6 +903,18 @@ CASES = [
         local="gives Trino's answer (DuckDB writes no sign)",
     ),
     Case(
+        "date_diff, date_add or date_trunc of microseconds",
+        "SELECT date_diff('microsecond', TIMESTAMP '2024-01-01 00:00:00', TIMESTAMP '2024-01-01 00:00:01')",
+        error="'microsecond' is not a valid TIMESTAMP field",
+        local="the same error (DuckDB counts them: 1000000)",
+    ),
+    Case(
+        "date_diff of hours between dates",
+        "SELECT date_diff('hour', DATE '2024-01-01', DATE '2024-01-02')",
+        error="'hour' is not a valid DATE field",
+        local="the same error (DuckDB counts them: 24)",
+    ),
+    Case(
         "date_diff of timestamps of more than 3 digits: floored to the millisecond first",
         "SELECT date_diff('millisecond', TIMESTAMP '2024-01-01 00:00:00.0004', TIMESTAMP '2024-01-01 00:00:00.0010'), "
         "date_diff('millisecond', TIMESTAMP '1969-12-31 23:59:59.9994', TIMESTAMP '1970-01-01 00:00:00.000'), "

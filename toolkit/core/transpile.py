@@ -1433,6 +1433,19 @@ def _timestamp_of_precision(node: exp.Cast, precision: int | None, context: Cont
 
 #: date_add's and date_trunc's units of a date (others are Trino's error).
 _DATE_UNITS = frozenset({"DAY", "WEEK", "MONTH", "QUARTER", "YEAR"})
+#: date_add's, date_diff's and date_trunc's units of a timestamp (others are Trino's error).
+_TIMESTAMP_UNITS = _DATE_UNITS | {"HOUR", "MINUTE", "SECOND", "MILLISECOND"}
+
+
+def _check_unit(name: str, of_dates: bool) -> None:
+    """Trino's error for a unit it has no field for (`microsecond`; `hour` of dates), which
+    DuckDB counts."""
+    if of_dates and name not in _DATE_UNITS:
+        raise UsageError(f"'{name.lower()}' is not a valid DATE field")
+    if name not in _TIMESTAMP_UNITS:
+        raise UsageError(f"'{name.lower()}' is not a valid TIMESTAMP field")
+
+
 _SECONDS = {"DAY": 86400, "HOUR": 3600, "MINUTE": 60, "SECOND": 1}
 
 
@@ -1443,9 +1456,8 @@ def _date_arithmetic(node: exp.Expr, context: Context) -> exp.Expr | None:
     if isinstance(node, exp.DateAdd | exp.TimestampTrunc | exp.DateTrunc):
         unit = node.args.get("unit")
         name = unit.name.upper() if isinstance(unit, exp.Var | exp.Literal) else ""
+        _check_unit(name, told == semantics.DATE)
         if told == semantics.DATE:
-            if name not in _DATE_UNITS:
-                raise UsageError(f"'{name.lower()}' is not a valid DATE field")
             return exp.cast(node, exp.DataType.build("DATE"))
         if (
             isinstance(node, exp.DateAdd)
@@ -2151,6 +2163,9 @@ def date_diff_in_whole_units(node: exp.Expr, context: Context) -> exp.Expr | Non
     (`trino_millisecond_floor`)."""
     if not isinstance(node, exp.DateDiff):
         return None
+    unit = node.args.get("unit")
+    dates = context.time(node.this) == context.time(node.expression) == semantics.DATE
+    _check_unit(unit.name.upper() if isinstance(unit, exp.Var | exp.Literal) else "DAY", dates)
     for key in ("this", "expression"):
         operand = node.args[key]
         precision = _precision(operand, context)
