@@ -274,8 +274,8 @@ _NEEDED = _closure()
 
 
 def macros_needed(sql: str) -> list[str]:
-    """The macros a statement calls, and those they call, in the order they are created (a macro
-    is created after the macros its body names)."""
+    """The macros a statement calls, and those they call, in `MACROS`'s order (the order `setup`
+    creates them in, which DuckDB takes)."""
     wanted = {n for name in _called(sql) for n in _NEEDED[name]}
     return [name for name in MACROS if name in wanted]
 
@@ -1592,28 +1592,18 @@ _TIMESTAMP_OPERATIONS = (
 _DUCKDB_PRECISIONS = (0, 3, 9)
 
 
-def _macros_calling(found: set[str]) -> set[str]:
-    """The macros whose bodies call one of `found` (a function's name), directly or through
-    another macro."""
-    calling: set[str] = set()
-    while True:
-        names = found | calling
-        more = {
-            name
-            for name, body in MACROS.items()
-            if name not in calling and re.search(r"\b(?:" + "|".join(sorted(names)) + r")\(", body, re.I)
-        }
-        if not more:
-            return calling
-        calling |= more
+def _macros_reaching(holds: Callable[[str], object]) -> set[str]:
+    """The macros whose body, or the body of a macro they call (directly or through another),
+    `holds` is true of (the call graph of `_NEEDED`)."""
+    direct = {name for name, body in MACROS.items() if holds(body)}
+    return {name for name in MACROS if direct.intersection(_NEEDED[name])}
 
 
 #: Macros that may fail with an error of their own (Trino's, or a refusal): DuckDB holds them
 #: volatile, and takes none in TRY or in a window's PARTITION BY or ORDER BY.
-FAILING_MACROS = _macros_calling({"error"}) | {"error"}
+FAILING_MACROS = _macros_reaching(lambda body: re.search(r"\berror\(", body, re.I)) | {"error"}
 #: Macros holding a subquery (json_parse's walk of the JSON): DuckDB takes none in a lambda.
-QUERYING_MACROS = {name for name, body in MACROS.items() if re.search(r"\bSELECT\b", body, re.I)}
-QUERYING_MACROS |= _macros_calling(QUERYING_MACROS)
+QUERYING_MACROS = _macros_reaching(lambda body: re.search(r"\bSELECT\b", body, re.I))
 
 
 def _calls(tree: exp.Expr | None, names: set[str]) -> bool:
