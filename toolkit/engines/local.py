@@ -16,7 +16,8 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import wait
 from contextlib import contextmanager
 from datetime import UTC, date
 from pathlib import Path
@@ -40,6 +41,7 @@ from toolkit.errors import (
     first_line,
 )
 from toolkit.sources import archive, checked, layout
+from toolkit.sources.bundles import FILE_KEY, LOG_KEY, Bundle, Bundler
 from toolkit.threads import threads_to_use
 
 if TYPE_CHECKING:
@@ -83,20 +85,24 @@ def object_size_for(largest: int) -> int:
     return size
 
 
-def reader_sql(paths: list[str], record_type: str, object_bytes: int = 16 << 20) -> str:
+def reader_sql(
+    paths: list[str], record_type: str, object_bytes: int = 16 << 20, bundles: Sequence[Bundle] = ()
+) -> str:
     """DuckDB's JSON reader over `paths`: one row per file with `Records` and `filename`.
 
     Keys are matched without regard to case, as Athena's JSON SerDe and Trino's JSON reader match
     them (`eventtime` fills `eventTime`); a key given twice, in one case or two, fails the read
     naming its file. The compression is given, not guessed from the name: DuckDB reads a `?` in a
-    path as the start of a URL query and would then miss the `.gz`. Errors are not ignored: an
+    path as the start of a URL query and would then miss the `.gz`. `bundles` hold other small
+    log files with their names (`toolkit.sources.bundles`), read as the files themselves are.
+    Errors are not ignored: an
     item of `Records` that is not an object (a number, a string, an array) fails the read naming
     its file, and a `null` item fails it by the guard below, so such a file is skipped and
     reported rather than read as an event whose every column is NULL. (Every scalar column is
     read as text, so a value of another JSON type is never an error; nested columns are read as
     JSON, or as their types by the exact reader: see `source_sql`.)
     """
-    if not paths:
+    if not paths and not bundles:
         return f"(SELECT CAST(NULL AS {record_type}) AS Records, '' AS filename WHERE false)"
     readers = []
     for compression, group in (
@@ -110,11 +116,17 @@ def reader_sql(paths: list[str], record_type: str, object_bytes: int = 16 << 20)
                 f"filename=true, compression='{compression}', case_insensitive_keys=true, "
                 f"maximum_object_size={object_bytes})"
             )
-    return (
-        "(SELECT Records, filename FROM ("
-        + " UNION ALL ".join(f"SELECT Records, filename FROM {r}" for r in readers)
-        + f") WHERE {_NULL_ITEM_GUARD})"
-    )
+    selects = [f"SELECT Records, filename FROM {r}" for r in readers]
+    if bundles:
+        log_type = f'STRUCT("Records" {record_type})'
+        selects.append(
+            f"SELECT {LOG_KEY}.Records AS Records, {FILE_KEY} AS filename "
+            f"FROM read_json([{', '.join(_quote(_literal_path(b.path)) for b in bundles)}], "
+            f"columns={{'{FILE_KEY}': 'VARCHAR', '{LOG_KEY}': {_quote(log_type)}}}, format='unstructured', "
+            "records=true, compression='gzip', case_insensitive_keys=true, "
+            f"maximum_object_size={object_size_for(max(b.largest for b in bundles))})"
+        )
+    return "(SELECT Records, filename FROM (" + " UNION ALL ".join(selects) + f") WHERE {_NULL_ITEM_GUARD})"
 
 
 #: Fails the read, naming the file, when an item of its `Records` is JSON `null` (checked once
@@ -141,6 +153,7 @@ def source_sql(
     *,
     with_filename: bool = False,
     exact: frozenset[str] | set[str] = frozenset(),
+    bundles: Sequence[Bundle] = (),
 ) -> str:
     """A DuckDB SELECT giving `trail`'s `columns` (event and partition) from these log files.
 
@@ -163,8 +176,8 @@ def source_sql(
     exact_paths = [p for p in paths if p in exact]
     typed = [f"{_typed(f)} AS {schema.quote_identifier(f.key)}" for f in fields]
     parts = []
-    if fast_paths or not exact_paths:
-        reader = reader_sql(fast_paths, _record_type(fields), object_bytes)
+    if fast_paths or bundles or not exact_paths:
+        reader = reader_sql(fast_paths, _record_type(fields), object_bytes, bundles)
         parts.append(f"SELECT {', '.join(typed)}, {keep} FROM {_records_of(reader, partitions)}")
     if exact_paths:
         reader = reader_sql(exact_paths, _record_type(fields, exact=True), object_bytes)
@@ -218,7 +231,10 @@ def _parquet_sql(
 
 
 def parquet_build_sql(
-    paths: list[str], object_bytes: int, exact: frozenset[str] | set[str] = frozenset()
+    paths: list[str],
+    object_bytes: int,
+    exact: frozenset[str] | set[str] = frozenset(),
+    bundles: Sequence[Bundle] = (),
 ) -> str:
     """Every record of these log files as the JSON reader gives it (nested fields as JSON text,
     columns named by CloudTrail's keys), with the partition columns and `_delivered`. A record
@@ -232,12 +248,12 @@ def parquet_build_sql(
     fast_paths = [p for p in paths if p not in exact]
     exact_paths = [p for p in paths if p in exact]
     parts = []
-    if fast_paths or not exact_paths:
+    if fast_paths or bundles or not exact_paths:
         keys = ", ".join(
             f"{_checked(f, 'r.' + schema.quote_identifier(f.key))} AS {schema.quote_identifier(f.key)}"
             for f in fields
         )
-        reader = reader_sql(fast_paths, _record_type(fields), object_bytes)
+        reader = reader_sql(fast_paths, _record_type(fields), object_bytes, bundles)
         parts.append(f"SELECT {keys}, account, region, day, filename FROM {_records_of(reader, partitions)}")
     if exact_paths:
         keys = ", ".join(
@@ -415,12 +431,13 @@ class LocalEngine:
         self._refused: dict[tuple[str, ...], dict[str, str]] = {}
         self._streaming = False  # set by run for the one statement whose rows it returns
         # The files being read, as DuckDB opens them, the buffer, the report and the columns read.
-        self._reading: tuple[list[str], list[str], int, ScanReport, list[str] | None] = (
+        self._reading: tuple[list[str], list[str], int, ScanReport, list[str] | None, list[Bundle]] = (
             [],
             [],
             0,
             ScanReport(),
             None,
+            [],
         )
         self._months_read: list[columnar.MonthKey] = []  # the cache's month files the query reads
         self._races = 0  # reruns of the current query after a build replaced what it read
@@ -443,6 +460,9 @@ class LocalEngine:
         leftovers.add(self._scratch)  # (removed by `close`, or by a forced stop)
         self._con.execute(f"SET temp_directory = {_quote(self._scratch)}")
         self._locked = False
+        #: Small log files are read in bundles (`toolkit.sources.bundles`): off, one by one.
+        self.bundle_small_files = True
+        self._bundler = Bundler(os.path.join(self._scratch, "bundles"))
 
     def _lock(self, keep_order: bool = True) -> None:
         """Before the first query of a user's SQL: DuckDB may touch only the archive, the cache and
@@ -495,10 +515,10 @@ class LocalEngine:
         columns = query.columns_needed()
         sql = self._query_sql(query)
 
-        def statements(readable: list[str], object_bytes: int) -> list[str]:
+        def statements(readable: list[str], object_bytes: int, bundles: list[Bundle]) -> list[str]:
             view = (
-                source_sql(readable, columns, object_bytes, exact=self._exact)
-                if readable or not cached
+                source_sql(readable, columns, object_bytes, exact=self._exact, bundles=bundles)
+                if readable or bundles or not cached
                 else None
             )
             both = " UNION ALL BY NAME ".join(f"({v})" for v in (view, cached) if v)
@@ -564,10 +584,10 @@ class LocalEngine:
                 self._skip(report, path, self._bad[path])
         out = Path(target)
 
-        def statements(files: list[str], object_bytes: int) -> list[str]:
+        def statements(files: list[str], object_bytes: int, bundles: list[Bundle]) -> list[str]:
             # zstd level 1: faster than the default level 3, and no larger here (measured)
             return [
-                f"COPY ({parquet_build_sql(files, object_bytes, self._exact)}) TO {_quote(str(out))} "
+                f"COPY ({parquet_build_sql(files, object_bytes, self._exact, bundles)}) TO {_quote(str(out))} "
                 "(FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)"
             ]
 
@@ -614,8 +634,8 @@ class LocalEngine:
         paths, report = self._files(query)
         wanted = event_id.strip().lower()
 
-        def statements(readable: list[str], object_bytes: int) -> list[str]:
-            reader = reader_sql(readable, 'STRUCT("eventID" VARCHAR)[]', object_bytes)
+        def statements(readable: list[str], object_bytes: int, bundles: list[Bundle]) -> list[str]:
+            reader = reader_sql(readable, 'STRUCT("eventID" VARCHAR)[]', object_bytes, bundles)
             return [
                 f"SELECT DISTINCT filename FROM (SELECT unnest(Records) AS r, filename FROM {reader}) "
                 f"WHERE lower(r.eventID) = {_quote(wanted)}"
@@ -645,8 +665,8 @@ class LocalEngine:
             return {}, paths, report
         listed = ", ".join(_quote(i) for i in wanted)
 
-        def statements(readable: list[str], object_bytes: int) -> list[str]:
-            reader = reader_sql(readable, 'STRUCT("eventID" VARCHAR)[]', object_bytes)
+        def statements(readable: list[str], object_bytes: int, bundles: list[Bundle]) -> list[str]:
+            reader = reader_sql(readable, 'STRUCT("eventID" VARCHAR)[]', object_bytes, bundles)
             return [
                 f"SELECT DISTINCT filename, lower(r.eventID) FROM "
                 f"(SELECT unnest(Records) AS r, filename FROM {reader}) "
@@ -684,8 +704,10 @@ class LocalEngine:
         # are read and read back column by column (a table in memory held 3 GB for 1.6 GB of JSON).
         target = os.path.join(self._scratch, "pinned.parquet")
 
-        def statements(readable: list[str], object_bytes: int) -> list[str]:
-            view = source_sql(readable, list(schema.COLUMN_NAMES), object_bytes, exact=self._exact)
+        def statements(readable: list[str], object_bytes: int, bundles: list[Bundle]) -> list[str]:
+            view = source_sql(
+                readable, list(schema.COLUMN_NAMES), object_bytes, exact=self._exact, bundles=bundles
+            )
             return [
                 f"CREATE OR REPLACE TEMP VIEW {SOURCE_VIEW} AS {view}",
                 f"COPY ({sql}) TO {_quote(target)} "
@@ -723,7 +745,7 @@ class LocalEngine:
         self,
         paths: list[str],
         report: ScanReport,
-        statements: Callable[[list[str], int], list[str]],
+        statements: Callable[[list[str], int, list[Bundle]], list[str]],
         columns: list[str] | None = None,
     ) -> tuple[list[str], list[tuple[Any, ...]]]:
         """Run the statements built for `paths`; a file DuckDB cannot read is skipped, then rerun.
@@ -741,14 +763,24 @@ class LocalEngine:
         stream, self._streaming = self._streaming, False  # for the final statement of each run
         while True:
             shown = [self._stand_ins.get(p, p) for p in readable]  # what DuckDB opens
-            self._reading = (readable, shown, object_bytes, report, columns)  # for a refusal mid-stream
+            alone, bundles = self._bundle(shown)
+            # for a refusal mid-stream
+            self._reading = (readable, shown, object_bytes, report, columns, bundles)
             try:
-                *setup, final = statements(shown, object_bytes)
+                *setup, final = statements(alone, object_bytes, bundles)
                 for statement in setup:  # on the worker too: Ctrl-C stops a long setup at once
                     self._execute(statement, len(readable))
                 self._streaming = stream  # the final statement's rows are the ones that stream
                 return self._execute(final, len(readable))
             except (duckdb.IOException, duckdb.InvalidInputException) as error:
+                left_out = self._bundle_refusals(error, shown, bundles, columns, object_bytes)
+                if left_out is not None:  # a bundle of small files: the files it cannot read are left out
+                    opened = dict(zip(shown, readable, strict=True))  # (before any is removed)
+                    for bad, reason in left_out:
+                        path = opened[bad]
+                        self._skip(report, path, self._checked_reason(path) or reason)
+                        readable.remove(path)
+                    continue
                 if "maximum_object_size" in str(error) and object_bytes < MAX_OBJECT_BYTES:
                     object_bytes *= 4  # a file larger than its gzip trailer said (multi-member gzip)
                     continue
@@ -789,7 +821,8 @@ class LocalEngine:
             if (c := _fast_reading_differs(f, "r." + schema.quote_identifier(f.key))) is not None
         ]
         if others and checks:
-            reader = reader_sql(others, _record_type(fields), object_bytes)
+            alone, bundles = self._bundle(others)
+            reader = reader_sql(alone, _record_type(fields), object_bytes, bundles)
             partitions = ", ".join(f"{sql} AS {name}" for name, sql in _PARTITION_SQL.items())
             try:
                 rows = self._con.execute(
@@ -922,8 +955,14 @@ class LocalEngine:
     def _await_checks(self) -> set[str]:
         """Wait for the running checks; returns the files they found bad (no longer to be read)."""
         found: set[str] = set()
+        waiting = len(self._checking)
+        began = time.monotonic()
         try:
             for path, future in list(self._checking.items()):
+                while not future.done():  # (progress shown while the checks run on)
+                    wait([future], timeout=0.2)
+                    if self.progress:
+                        self.progress(waiting, time.monotonic() - began)
                 reason = future.result().problem
                 if reason is None and _LASTING.match(self._bad.get(path, "")):
                     reason = self._bad[path]  # DuckDB's reader refused what the check let pass
@@ -1071,6 +1110,69 @@ class LocalEngine:
         span = (columnar.day_value(first), columnar.day_value(last))
         return raw, _parquet_sql(files, query.columns_needed(), query.window, span, exclude)
 
+    def _bundle(self, shown: list[str]) -> tuple[list[str], list[Bundle]]:
+        """The files (as DuckDB opens them) to read one by one, and bundles of the others: the
+        small ones the fast reader reads (`toolkit.sources.bundles`)."""
+        if not self.bundle_small_files:
+            return shown, []
+        originals = {copy: path for path, copy in self._stand_ins.items()}
+        sizes = {p: self._sizes.get(originals.get(p, p), 0) for p in shown}
+        began = time.monotonic()
+
+        def tick() -> None:  # (progress shown while bundles are made: about 70 µs a file)
+            if self.progress:
+                self.progress(len(shown), time.monotonic() - began)
+
+        fast = [p for p in shown if p not in self._exact]
+        alone, bundles = self._bundler.split(fast, sizes, self._threads, tick)
+        return alone + [p for p in shown if p in self._exact], bundles
+
+    def _bundle_refusals(
+        self,
+        error: duckdb.Error,
+        shown: list[str],
+        bundles: list[Bundle],
+        columns: list[str] | None,
+        object_bytes: int,
+    ) -> list[tuple[str, str]] | None:
+        """None when DuckDB's error did not come from a bundle. Else the files (as DuckDB opens
+        them) its reader refuses reading `columns`, with the reason: each bundle is read alone,
+        then the files of a refused one in groups (`_probe`). A refused bundle none of whose
+        files is refused so has its files read one by one from now on."""
+        if not bundles:
+            return None
+        message = str(error)
+        named = [b for b in bundles if b.path in message]
+        if not named and (
+            not isinstance(error, duckdb.IOException)
+            or any(p in message for p in shown)
+            or (self.cache is not None and str(self.cache.dir) in message)
+        ):
+            return None  # a log file or the cache named, or the query's own error: as usual
+        found: list[tuple[str, str]] = []
+        streaming, self._streaming = self._streaming, False
+        try:
+            for bundle in bundles:
+                members = list(bundle.members)
+                if columns is not None:
+                    try:
+                        self._execute(
+                            f"SELECT count(*) FROM ({source_sql([], columns, object_bytes, bundles=[bundle])})",
+                            len(members),
+                        )
+                        continue  # read whole: not the bundle refused
+                    except (duckdb.IOException, duckdb.InvalidInputException) as refusal:
+                        if self._read_exactly(refusal, shown, columns, object_bytes):
+                            continue  # its file read exactly leaves the bundle (see `_bundle`)
+                    refused = self._probe(members, columns, object_bytes)
+                    if refused:
+                        found += refused
+                        continue
+                self._bundler.leave_alone(bundle)
+        finally:
+            self._streaming = streaming
+        return found
+
     def _object_bytes(self, paths: list[str]) -> int:
         return object_size_for(max((self._sizes.get(p, 0) for p in paths), default=0))
 
@@ -1195,7 +1297,17 @@ class LocalEngine:
         except (duckdb.IOException, duckdb.InvalidInputException) as error:
             # DuckDB's reader refused a file after rows were given: it is left out from now on,
             # and the caller, holding incomplete rows, runs the query again.
-            readable, shown, object_bytes, report, columns = self._reading
+            readable, shown, object_bytes, report, columns, bundles = self._reading
+            refused = self._bundle_refusals(error, shown, bundles, columns, object_bytes)
+            if refused is not None:  # a bundle of small files: the files it cannot read are left out
+                opened = dict(zip(shown, readable, strict=True))
+                for bad, reason in refused:
+                    path = opened[bad]
+                    self._skip(report, path, self._checked_reason(path) or reason)  # (--strict: fails)
+                first = opened[refused[0][0]] if refused else ""
+                raise RefusedWhileStreaming(
+                    first, refused[0][1] if refused else "read again file by file"
+                ) from None
             if self._read_exactly(error, shown, columns, object_bytes):
                 raise RefusedWhileStreaming(
                     "", "a log file is to be read again by the exact reader (keys in another case)"
