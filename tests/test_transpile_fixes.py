@@ -7,6 +7,7 @@ server again when one is fetched."""
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import duckdb
 import pytest
@@ -174,3 +175,20 @@ def test_the_messages_raised_are_read_back_from_duckdbs_errors():
     ):
         assert transpile.refusal_in(line) == message
     assert transpile.refusal_in("Conversion Error: Could not convert string 'x' to INT32") is None
+
+
+def test_trinos_errors_for_arguments_written_in_the_sql_are_raised_when_they_run_in_try(macros_con):
+    # said before the query outside TRY; inside it, raised by the rows that reach them (Trino 476:
+    # 2024-01-02 for the row that does not, NULL for the other)
+    with pytest.raises(TrailcsiError, match="'hour' is not a valid DATE field"):
+        transpile.to_duckdb(_athena("SELECT date_trunc('hour', DATE '2024-01-01')"))
+    sql = transpile.to_duckdb(
+        _athena(
+            "SELECT TRY(CASE WHEN x > 1 THEN date_trunc('hour', DATE '2024-01-01') ELSE DATE '2024-01-02' END) "
+            "FROM (VALUES 1, 2) AS t(x)"
+        )
+    )
+    assert macros_con.execute(sql).fetchall() == [(date(2024, 1, 2),), (None,)]
+    # the local engine's refusal of what it does not run stays one in TRY (Trino: 21:06:46.000)
+    with pytest.raises(TrailcsiError, match="time zone other than UTC to a timestamp is not run locally"):
+        transpile.to_duckdb(_athena("SELECT TRY(CAST('2022-11-23 21:06:46 +02:00' AS timestamp))"))

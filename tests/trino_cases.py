@@ -511,6 +511,13 @@ CASES = [
         rows=[(None, None, None, None, None, None, None, None)],
     ),
     Case(
+        "TRY of Trino's errors for arguments written in the SQL (a CAST, a unit, a pattern)",
+        "SELECT TRY(CAST('x' AS date)), TRY(date_trunc('hour', DATE '2024-01-01')), TRY(split('a,b', '')), "
+        "TRY(date_format(TIMESTAMP '2024-01-01 00:00:00', '%D')), TRY(regexp_replace('ab', 'a', '$9')), "
+        "TRY(coalesce(CAST('x' AS timestamp), TIMESTAMP '2024-01-01 00:00:00'))",
+        rows=[(None, None, None, None, None, None)],
+    ),
+    Case(
         "TRY is NULL as a whole when a function in it fails",
         "SELECT TRY(coalesce(from_iso8601_timestamp(x), from_iso8601_timestamp('2024-01-01T00:00:00Z'))), "
         "TRY(coalesce(CAST(x AS IPADDRESS), CAST('10.0.0.1' AS IPADDRESS))) FROM (VALUES 'x') AS t(x)",

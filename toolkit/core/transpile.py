@@ -31,7 +31,7 @@ from sqlglot import exp
 
 from toolkit.core import datetimes, ipaddresses, jsontext, regex, semantics, trino_types
 from toolkit.core.semantics import Numeric
-from toolkit.errors import UsageError
+from toolkit.errors import InvalidArgument, UsageError
 
 DIALECT = "duckdb"
 #: Errors the rewritten SQL raises itself (`trino_fail`, `trino_refuse`) start so; the engine
@@ -344,7 +344,15 @@ def duckdb_tree(tree: exp.Expr, fixes: Sequence[Fix] | None = None) -> exp.Expr:
     for node in reversed(list(copied.walk())):
         parent, key, index = node.parent, node.arg_key, node.index
         ipaddresses.check(node)  # Presto's IPPREFIX and IP functions: Trino's errors
-        new = _first_fix(node, context, applied)
+        try:
+            new = _first_fix(node, context, applied)
+        except InvalidArgument as invalid:  # of an argument written in the SQL
+            if node.find_ancestor(exp.Try) is None:
+                raise
+            # raised when the node runs, as on Trino (whose TRY makes it NULL): rows may not reach it
+            new = exp.Anonymous(
+                this="trino_fail", expressions=[exp.Literal.string(REFUSAL + invalid.message)]
+            )
         if new is node:
             continue
         if id(node) in context.times:  # the rewritten node has the Trino type of the node it replaces
@@ -793,7 +801,7 @@ def _timestamp_text_in(text: str, tried: bool) -> str | None:
         raise UsageError(datetimes.ZONED_TEXT_REFUSAL)
     if tried:
         return None
-    raise UsageError(
+    raise InvalidArgument(
         f"Value cannot be cast to timestamp: {text}",
         f"write YYYY-MM-DD hh:mm:ss (a space, no T), or {ISO8601_HINT}",
     )
@@ -1372,7 +1380,7 @@ def text_cast_to_a_date(node: exp.Expr, context: Context) -> exp.Expr | None:
             return exp.cast(exp.Literal.string(node.this.name.strip()), exp.DataType.build("DATE"))
         if tried:
             return exp.cast(exp.null(), exp.DataType.build("DATE"))
-        raise UsageError(f"Value cannot be cast to date: {node.this.name}", ISO8601_HINT)
+        raise InvalidArgument(f"Value cannot be cast to date: {node.this.name}", ISO8601_HINT)
     return exp.Anonymous(this="trino_date", expressions=[node.this, exp.Boolean(this=tried)])
 
 
@@ -1516,9 +1524,9 @@ def _check_unit(name: str, of_dates: bool) -> None:
     """Trino's error for a unit it has no field for (`microsecond`; `hour` of dates), which
     DuckDB counts."""
     if of_dates and name not in _DATE_UNITS:
-        raise UsageError(f"'{name.lower()}' is not a valid DATE field")
+        raise InvalidArgument(f"'{name.lower()}' is not a valid DATE field")
     if name not in _TIMESTAMP_UNITS:
-        raise UsageError(f"'{name.lower()}' is not a valid TIMESTAMP field")
+        raise InvalidArgument(f"'{name.lower()}' is not a valid TIMESTAMP field")
 
 
 _SECONDS = {"DAY": 86400, "HOUR": 3600, "MINUTE": 60, "SECOND": 1}
@@ -1558,7 +1566,7 @@ def _date_arithmetic(node: exp.Expr, context: Context) -> exp.Expr | None:
             value = interval.this
             amount = value.name if isinstance(value, exp.Literal) else ""
             if not re.fullmatch(r"-?[0-9]+", amount) or int(amount) * _SECONDS[name] % 86400:
-                raise UsageError("Cannot add hour, minutes or seconds to a date")
+                raise InvalidArgument("Cannot add hour, minutes or seconds to a date")
         return exp.cast(node, exp.DataType.build("DATE"))
     if (
         isinstance(node, exp.Sub)
@@ -2035,7 +2043,7 @@ def regexp_extract_without_a_match(node: exp.Expr, context: Context) -> exp.Expr
     group = node.args.get("group")
     written = group.this if isinstance(group, exp.Neg) else None
     if isinstance(written, exp.Literal) and written.is_int and int(written.this) > 0:
-        raise UsageError("Group cannot be negative")  # (Trino's error; DuckDB's reads it otherwise)
+        raise InvalidArgument("Group cannot be negative")  # (Trino's error; DuckDB's reads it otherwise)
     if group is not None and not (isinstance(group, exp.Literal) and group.to_py() == 0):
         every = exp.RegexpExtractAll(this=node.this, expression=node.expression, group=group)
         return exp.Anonymous(this="list_extract", expressions=[every, exp.Literal.number(1)])
@@ -2086,13 +2094,13 @@ def split_as_trino_reads_it(node: exp.Expr, context: Context) -> exp.Expr | None
         return None
     delimiter, limit = node.expression, node.args.get("limit")
     if isinstance(delimiter, exp.Literal) and delimiter.is_string and delimiter.name == "":
-        raise UsageError("The delimiter may not be the empty string")
+        raise InvalidArgument("The delimiter may not be the empty string")
     if limit is None:
         return None
     if isinstance(limit, exp.Literal) and limit.is_int and int(limit.this) <= 0:
-        raise UsageError("Limit must be positive")
+        raise InvalidArgument("Limit must be positive")
     if isinstance(limit, exp.Neg):
-        raise UsageError("Limit must be positive")
+        raise InvalidArgument("Limit must be positive")
     raise UsageError(
         "split with a limit is not run locally (DuckDB's string_split has no limit)",
         "split without the limit and take the items wanted, or run the query on Athena",
