@@ -897,9 +897,10 @@ def _duckdb_paths(path: exp.Expr) -> list[exp.Expr] | None:
 
 def _json_extract(node: exp.JSONExtract | exp.JSONExtractScalar) -> exp.Expr:
     """json_extract / json_extract_scalar with Trino's path syntax; json_extract_scalar gives NULL
-    for an object or array (DuckDB's `->>` gives its JSON text). Inside TRY, text that is no JSON
-    is read as Trino reads it (`trino_json_read`): DuckDB's TRY would make its error ("Malformed
-    JSON") NULL, where Trino reads the text up to the error and may answer."""
+    for an object or array (DuckDB's `->>` gives its JSON text). Inside TRY, text DuckDB does not
+    read as JSON is NULL or refused as Trino's reader would have it (`trino_json_unread`): DuckDB's
+    TRY would make its error ("Malformed JSON") NULL, where Trino reads the text up to the error
+    and may answer."""
     paths = _duckdb_paths(node.expression)
     if paths is None:
         return node
@@ -1434,7 +1435,7 @@ def _date_parse(text: exp.Expr, pattern: exp.Expr, tried: bool) -> exp.Expr:
     fmt = datetimes.mysql_parse_format(written)
     trailing = exp.Boolean(this=fmt.endswith(" "))
     checked: exp.Expr = exp.Anonymous(this="trino_date_parse_text", expressions=[text, trailing])
-    if tried:  # TRY: NULL for what Trino refuses, without raising (DuckDB's TRY reads it row by row)
+    if tried:  # TRY: NULL for what Trino refuses, unraised (DuckDB's TRY runs again row by row after one)
         checked = exp.Anonymous(this="trino_try_date_parse_text", expressions=[text, trailing])
     year = datetimes.parse_default_year(written)
     if year is not None:  # the year read first, from text put before the value's
