@@ -6,6 +6,9 @@ server again when one is fetched."""
 
 from __future__ import annotations
 
+import re
+from datetime import date
+
 import duckdb
 import pytest
 import sqlglot
@@ -87,3 +90,105 @@ def test_the_readme_lists_every_fix():
     listed = {line.split("`")[1] for line in readme.splitlines() if line.startswith("| `") and "_" in line}
     missing = [f.name for f in FIXES if f.name not in listed]
     assert not missing, f"README's table of transpile fixes lacks {missing}"
+
+
+# -- The rewritten SQL's own errors, in TRY and in a window's PARTITION BY and ORDER BY ------------
+# DuckDB holds its error() volatile, and binds no volatile expression there: the rewrites raise
+# Trino's errors with `trino_fail` (a CAST that fails: DuckDB's TRY makes it NULL, as Trino's TRY
+# does Trino's) and the local engine's refusals with `trino_refuse` (which DuckDB's TRY lets through).
+
+
+def _raised(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[type, str | None]:
+    """The DuckDB error `sql` fails with, and the message the rewritten SQL raised in it."""
+    with pytest.raises(duckdb.Error) as failed:
+        con.execute(sql).fetchall()
+    return type(failed.value), transpile.refusal_in(str(failed.value).strip().splitlines()[0])
+
+
+def test_trinos_errors_are_null_in_try_and_raised_in_a_windows_order(macros_con):
+    case = "CASE WHEN i = 1 THEN trino_fail('trailcsi: Invalid format: \"it''s ' || i || '\"') ELSE i END"
+    assert macros_con.execute(f"SELECT TRY({case}) FROM range(3) AS t(i)").fetchall() == [(0,), (None,), (2,)]
+    for sql in (
+        f"SELECT row_number() OVER (ORDER BY {case}) FROM range(3) AS t(i)",
+        f"SELECT row_number() OVER (PARTITION BY {case}) FROM range(3) AS t(i)",
+        f"SELECT {case} FROM range(3) AS t(i)",
+    ):
+        assert _raised(macros_con, sql)[1] == 'Invalid format: "it\'s 1"'
+
+
+def test_the_local_engines_refusals_are_raised_through_try(macros_con):
+    case = "CASE WHEN i = 1 THEN trino_refuse('trailcsi: x'' is not run locally: ' || i) ELSE i END"
+    for sql in (
+        f"SELECT TRY({case}) FROM range(3) AS t(i)",
+        f"SELECT TRY(CASE WHEN i = 0 THEN trino_fail('trailcsi: caught') ELSE {case} END) FROM range(3) AS t(i)",
+        f"SELECT row_number() OVER (PARTITION BY {case}) FROM range(3) AS t(i)",
+    ):
+        kind, message = _raised(macros_con, sql)
+        assert kind is duckdb.NotImplementedException and message == "x' is not run locally: 1", sql
+
+
+def test_the_errors_raised_are_of_no_type_and_never_folded(macros_con):
+    # beside a value of any type in a CASE, as error() is; a constant message is raised when the row
+    # needs it only (DuckDB's constant folding leaves an expression that fails)
+    for value in ("TIMESTAMPTZ '2024-01-01 00:00:00+00'", "[1]", "{'a': 1}", "'x'"):
+        for raiser in ("trino_fail", "trino_refuse"):
+            sql = (
+                f"SELECT CASE WHEN i > 5 THEN {raiser}('trailcsi: no') ELSE {value} END FROM range(2) AS t(i)"
+            )
+            assert len(macros_con.execute(sql).fetchall()) == 2
+            assert _raised(macros_con, sql.replace("i > 5", "i > 0"))[1] == "no"
+
+
+def test_a_refusal_is_never_made_null_by_try():
+    """A message saying the local engine does not run something is raised by trino_refuse."""
+    said = re.compile(r"not run locally|not written locally|not by the local|cannot tell|on Athena")
+    raisers = re.compile(r"\b(trino_fail|trino_refuse)\('((?:[^']|'')*)'")
+    found = 0
+    for name, body in transpile.MACROS.items():
+        for raiser, message in raisers.findall(body):
+            found += 1
+            assert raiser == "trino_refuse" or not said.search(message), (name, message)
+    assert found > 30
+    assert not any(re.search(r"\berror\(", body) for body in transpile.MACROS.values())
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT eventname, row_number() OVER (PARTITION BY json_extract_scalar(requestparameters, "
+        "'$.bucketName') ORDER BY from_iso8601_timestamp(eventtime)) FROM trail",
+        "SELECT TRY(from_iso8601_timestamp(eventtime)), TRY(CAST(eventtime AS timestamp)) FROM trail",
+        "SELECT TRY(json_extract_scalar(requestparameters, '$.bucketName')) FROM trail",
+        "SELECT TRY(resources[1].arn), TRY(date_parse(eventtime, '%Y-%m-%dT%H:%i:%sZ')) FROM trail",
+    ],
+)
+def test_windows_and_try_of_the_rewrites_are_run(sql):
+    assert transpile.to_duckdb(_athena(sql))  # not refused
+
+
+def test_the_messages_raised_are_read_back_from_duckdbs_errors():
+    for line, message in (
+        ("Conversion Error: Could not convert string 'trailcsi: a ' b' to INT32", "a ' b"),
+        ("Not implemented Error: Unknown TimeZone 'trailcsi: a '!' b'!", "a '!' b"),
+        ("Invalid Input Error: trailcsi: c", "c"),
+        ("Conversion Error: Could not convert string 'trailcsi: first line", "first line"),
+    ):
+        assert transpile.refusal_in(line) == message
+    assert transpile.refusal_in("Conversion Error: Could not convert string 'x' to INT32") is None
+
+
+def test_trinos_errors_for_arguments_written_in_the_sql_are_raised_when_they_run_in_try(macros_con):
+    # said before the query outside TRY; inside it, raised by the rows that reach them (Trino 476:
+    # 2024-01-02 for the row that does not, NULL for the other)
+    with pytest.raises(TrailcsiError, match="'hour' is not a valid DATE field"):
+        transpile.to_duckdb(_athena("SELECT date_trunc('hour', DATE '2024-01-01')"))
+    sql = transpile.to_duckdb(
+        _athena(
+            "SELECT TRY(CASE WHEN x > 1 THEN date_trunc('hour', DATE '2024-01-01') ELSE DATE '2024-01-02' END) "
+            "FROM (VALUES 1, 2) AS t(x)"
+        )
+    )
+    assert macros_con.execute(sql).fetchall() == [(date(2024, 1, 2),), (None,)]
+    # the local engine's refusal of what it does not run stays one in TRY (Trino: 21:06:46.000)
+    with pytest.raises(TrailcsiError, match="time zone other than UTC to a timestamp is not run locally"):
+        transpile.to_duckdb(_athena("SELECT TRY(CAST('2022-11-23 21:06:46 +02:00' AS timestamp))"))
