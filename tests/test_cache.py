@@ -398,3 +398,40 @@ def test_a_streamed_query_that_races_a_build_is_read_again(sample_root, sample_c
         assert sorted(map(repr, again.rows)) == expected
     finally:
         engine.close()
+
+
+def test_days_converted_together_keep_each_days_events_and_skipped_files(tmp_path):
+    """A month's days are converted by one statement (`columnar.BATCH_BYTES`): each day's file
+    holds that day's events alone, and a file skipped is said under its own day only."""
+    import gzip
+
+    from test_archive_trust import events
+
+    root = tmp_path / "archive"
+    bad_day, counts = "2024/01/03", {}
+    for day in range(1, 6):
+        folder = root / f"AWSLogs/111111111111/CloudTrail/us-east-1/2024/01/{day:02d}"
+        folder.mkdir(parents=True)
+        for index in range(day):
+            body = json.dumps({"Records": events(2, day * 100 + index * 2)}).encode()
+            if f"2024/01/{day:02d}" == bad_day and index == 1:
+                body = body[: body.rindex(b"]")] + b", 7]}"  # an item that is no object: refused
+            name = f"111111111111_CloudTrail_us-east-1_202401{day:02d}T2355Z_f{index}.json.gz"
+            (folder / name).write_bytes(gzip.compress(body))
+        counts[f"2024-01-{day:02d}"] = 2 * day - (2 if f"2024/01/{day:02d}" == bad_day else 0)
+    report = build(root, tmp_path / "cache")
+    assert report.days_built == 5 and len(report.skipped) == 1
+    cache = columnar.ColumnarCache(root, tmp_path / "cache")
+    assert {d["day"]: d["events"] for d in cache.days()} == counts
+    manifest = cache.manifest(("111111111111", "us-east-1", "2024-01"))
+    assert manifest is not None
+    assert {day: len(entry["skipped"]) for day, entry in manifest["days"].items()} == {
+        "2024-01-01": 0,
+        "2024-01-02": 0,
+        "2024-01-03": 1,
+        "2024-01-04": 0,
+        "2024-01-05": 0,
+    }
+    _, cached, _ = rows(root, "SELECT day, eventid FROM trail", cache=cache)
+    _, raw, _ = rows(root, "SELECT day, eventid FROM trail")
+    assert cached == raw and len(raw) == sum(counts.values())

@@ -65,6 +65,8 @@ MIN_OBJECT_BYTES = 1 << 20
 MAX_OBJECT_BYTES = 1 << 31
 
 _PARTITION_SQL = layout.duckdb_partitions("filename")
+#: The column by which a conversion of several days writes a file a day (`write_parquet`).
+_DAY_PART = "trailcsi_day"
 
 
 def _quote(text: str) -> str:
@@ -570,10 +572,14 @@ class LocalEngine:
         self._covered.clear()
 
     def write_parquet(
-        self, paths: list[str], target: str | os.PathLike[str]
-    ) -> tuple[int, list[tuple[str, str]]]:
-        """Convert log files to one Parquet file at `target` (none when they hold no events);
-        returns (events, skipped files). See `parquet_build_sql` for what it holds."""
+        self, days: dict[columnar.DayKey, list[str]], targets: dict[columnar.DayKey, Path]
+    ) -> dict[columnar.DayKey, tuple[int, list[tuple[str, str]]]]:
+        """Convert each day's log files to one Parquet file at its target (none for a day without
+        events), by one statement for all (`days` of one account and region); returns each day's
+        (events, skipped files). See `parquet_build_sql` for what the files hold."""
+        if len({key[:2] for key in days}) > 1:
+            raise ValueError("days of one account and region are converted together")
+        paths = [p for files in days.values() for p in files]
         report = ScanReport(files_selected=len(paths))
         self._look([p for p in paths if p not in self._sizes and p not in self._bad])
         self._start_checks([p for p in paths if p not in self._bad])
@@ -582,27 +588,49 @@ class LocalEngine:
         for path in paths:
             if path in self._bad:
                 self._skip(report, path, self._bad[path])
-        out = Path(target)
+        by_day = {f"{key[2]:%Y%m%d}": key for key in days}
+        folder = Path(tempfile.mkdtemp(prefix=".days-", dir=Path(next(iter(targets.values()))).parent))
+        attempts = iter(range(1 << 30))
 
         def statements(files: list[str], object_bytes: int, bundles: list[Bundle]) -> list[str]:
+            out = folder / str(next(attempts))  # (a run refused half-way left its files)
             # zstd level 1: faster than the default level 3, and no larger here (measured)
             return [
-                f"COPY ({parquet_build_sql(files, object_bytes, self._exact, bundles)}) TO {_quote(str(out))} "
-                "(FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)"
+                f"COPY (SELECT *, replace(day, '/', '') AS {_DAY_PART} "
+                f"FROM ({parquet_build_sql(files, object_bytes, self._exact, bundles)})) TO {_quote(str(out))} "
+                f"(FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, PARTITION_BY ({_DAY_PART}), RETURN_STATS)"
             ]
 
-        events = 0
+        written: dict[columnar.DayKey, int] = {}
         self._con.execute("SET preserve_insertion_order = false")  # lets DuckDB write in parallel
         try:
+            for target in targets.values():
+                Path(target).unlink(missing_ok=True)
             if readable:
                 every = [f.name for f in schema.EVENT_COLUMNS]
-                _names, rows = self._run_reading(readable, report, statements, every)
-                events = int(rows[0][0]) if rows else 0
+                names, rows = self._run_reading(readable, report, statements, every)
+                for row in rows:
+                    stats = dict(zip(names, row, strict=True))
+                    key = by_day.get(str((stats["partition_keys"] or {}).get(_DAY_PART)))
+                    if key is None or key in written:
+                        raise EngineError(
+                            f"the columnar cache's conversion wrote {stats['filename']}, which is not one "
+                            "file of a day asked for",
+                            "report this; query with --no-cache meanwhile",
+                        )
+                    os.replace(stats["filename"], targets[key])
+                    written[key] = int(stats["count"])
         finally:
             self._con.execute("SET preserve_insertion_order = true")
-        if not events:
-            out.unlink(missing_ok=True)
-        return events, [(s.path, s.reason) for s in report.skipped]
+            shutil.rmtree(folder, ignore_errors=True)
+        day_of = {p: key for key, files in days.items() for p in files}
+        skipped: dict[columnar.DayKey, list[tuple[str, str]]] = {key: [] for key in days}
+        for entry in report.skipped:
+            skipped[day_of[entry.path]].append((entry.path, entry.reason))
+        for key, events in written.items():
+            if not events:
+                Path(targets[key]).unlink(missing_ok=True)
+        return {key: (written.get(key, 0), skipped[key]) for key in days}
 
     def render(self, query: TrailQuery, files_shown: int | None = None) -> str:
         """The statements `run` executes (over the files as they are now); with `files_shown`,
