@@ -97,10 +97,10 @@ def reader_sql(
     naming its file. The compression is given, not guessed from the name: DuckDB reads a `?` in a
     path as the start of a URL query and would then miss the `.gz`. `bundles` hold other small
     log files with their names (`toolkit.sources.bundles`), read as the files themselves are.
-    Errors are not ignored: an
-    item of `Records` that is not an object (a number, a string, an array) fails the read naming
-    its file, and a `null` item fails it by the guard below, so such a file is skipped and
-    reported rather than read as an event whose every column is NULL. (Every scalar column is
+
+    Errors are not ignored: an item of `Records` that is not an object (a number, a string, an
+    array) fails the read naming its file, and a `null` item fails it by the guard below, so such
+    a file is skipped and reported rather than read as an event whose every column is NULL. (Every scalar column is
     read as text, so a value of another JSON type is never an error; nested columns are read as
     JSON, or as their types by the exact reader: see `source_sql`.)
     """
