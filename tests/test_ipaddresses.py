@@ -173,6 +173,6 @@ def test_the_python_and_sql_readings_of_a_network_agree(con):
         expected = (
             (w["network"], w["bits"])
             if w["error"] is None
-            else (w["error"].removeprefix("trailcsi: "), w["uncaught"])
+            else (w["error"].removeprefix("trailcsi: "), w["refused"])
         )
         assert ipaddresses.network(cidr) == expected, cidr

@@ -45,13 +45,6 @@ class UsageError(TrailcsiError):
     exit_code = ExitCode.USAGE
 
 
-class InvalidArgument(UsageError):
-    """Trino's error for an invalid argument of a function or a CAST (its INVALID_FUNCTION_ARGUMENT,
-    INVALID_CAST_ARGUMENT), said before the query where the argument is written in the SQL. Trino
-    raises it when the expression runs, and its TRY makes it NULL: inside TRY, the local engine
-    raises it when the expression runs too (toolkit.core.transpile)."""
-
-
 class SourceError(TrailcsiError):
     """The archive cannot be read: missing directory, nothing in CloudTrail's layout, bad files."""
 

@@ -213,21 +213,6 @@ def test_json_paths_and_iso8601_on_events(engines):
     assert local == trino
 
 
-def test_windows_and_try_of_rewritten_functions_on_events(engines):
-    # a window's PARTITION BY and ORDER BY of json_extract_scalar and from_iso8601_timestamp, and
-    # TRY of them and of CASTs Trino refuses for some values (sourceipaddress's service names)
-    trino, local = engines.both(
-        "SELECT eventid, eventname, row_number() OVER (PARTITION BY json_extract_scalar(requestparameters, "
-        "'$.bucketName') ORDER BY from_iso8601_timestamp(eventtime), eventid) AS n, "
-        "rank() OVER (PARTITION BY eventsource ORDER BY TRY(CAST(sourceipaddress AS IPADDRESS)), eventid) AS r, "
-        "TRY(from_iso8601_timestamp(eventtime)) AS ts, TRY(CAST(json_extract_scalar(requestparameters, "
-        "'$.maxResults') AS integer)) AS most, TRY(json_extract_scalar(requestparameters, '$.bucketName')) "
-        "AS bucket, TRY(CAST(sourceipaddress AS IPADDRESS)) AS ip FROM trail ORDER BY 1, 3, 4"
-    )
-    assert any(row[6] for row in trino) and any(row[7] is None for row in trino)
-    assert local == trino
-
-
 def test_alias_in_having_is_refused_on_both_engines(engines):
     engines.same_error(
         "SELECT eventname AS name, count(*) AS n FROM trail GROUP BY eventname HAVING n > 2",

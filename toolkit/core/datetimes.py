@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
-from toolkit.errors import InvalidArgument, UsageError
+from toolkit.errors import UsageError
 
 #: Trino's text for a time zone of UTC, by the count of the Joda letter (`z`, `Z`).
 _ZONE_NAMES = {"z": ("UTC", "UTC", "UTC", "Coordinated Universal Time"), "Z": ("+0000", "+00:00", "UTC")}
@@ -126,7 +126,7 @@ def pattern_text(function: str, pattern: exp.Expr) -> str:
     if not isinstance(pattern, exp.Literal) or not pattern.is_string:
         raise _not_literal(function)
     if function == "format_datetime" and not pattern.name:  # (Trino's error; locally '')
-        raise InvalidArgument("Invalid pattern specification: Pattern is null or empty")
+        raise UsageError("Invalid pattern specification: Pattern is null or empty")
     return pattern.name
 
 
@@ -183,7 +183,7 @@ def _joda_field(letter: str, count: int) -> Piece:
     if letter == "S":  # the first `count` digits of the millisecond, zeros after the third, 15 at most
         return Piece(sql=f"left(strftime({{v}}, '%g') || '000000000000', {min(count, 15)})")
     if letter not in _JODA_NUMBERS:
-        raise InvalidArgument(
+        raise UsageError(
             f"Illegal pattern component: {letter * count}", "see Joda-Time's DateTimeFormat letters"
         )
     number = _JODA_NUMBERS[letter]
@@ -207,13 +207,13 @@ def mysql_pieces(pattern: str) -> list[Piece]:
         spec = pattern[at + 1]
         at += 2
         if spec in _MYSQL_UNSUPPORTED:
-            raise InvalidArgument(f"%{spec} not supported in date format string", "Athena refuses it too")
+            raise UsageError(f"%{spec} not supported in date format string", "Athena refuses it too")
         if spec in _MYSQL:
             pieces.append(Piece(strftime=_MYSQL[spec]))
         else:  # Trino writes an unknown specifier's letter (`%Q` is Q, `%%` is %)
             pieces.append(Piece(text=spec))
     if not pieces:  # (Joda's error for a pattern of nothing: '' or '%')
-        raise InvalidArgument(
+        raise UsageError(
             "Both printing and parsing not supported",
             "the pattern writes nothing (Athena refuses it): write text or specifiers such as %Y",
         )
@@ -240,7 +240,7 @@ def mysql_parse_format(pattern: str) -> str:
         if not spec:  # a lone % at the end: Trino reads nothing for it
             break
         if spec in _MYSQL_UNSUPPORTED:
-            raise InvalidArgument(f"%{spec} not supported in date format string", "Athena refuses it too")
+            raise UsageError(f"%{spec} not supported in date format string", "Athena refuses it too")
         if spec == "%":
             parts.append("%%")
         elif spec in _MYSQL_PARSE:

@@ -171,9 +171,9 @@ def macros(refusal: str) -> dict[str, str]:
         # -- the local IPADDRESS ---------------------------------------------------------------
         # CAST(varchar AS IPADDRESS) and TRY_CAST: the common cases as in trino_ip_read, so that
         # each part is written once (DuckDB binds and runs every copy)
-        "trino_ipaddress_of": "(v) AS CASE WHEN v.refusal IS NOT NULL THEN trino_refuse(v.refusal) "
+        "trino_ipaddress_of": "(v) AS CASE WHEN v.refusal IS NOT NULL THEN error(v.refusal) "
         f"WHEN v.n IS NOT NULL THEN {{'{FIELD}': v.n}} "
-        f"WHEN NOT v.try THEN trino_fail({quote}Cannot cast value to IPADDRESS: ' || v.s) END",
+        f"WHEN NOT v.try THEN error({quote}Cannot cast value to IPADDRESS: ' || v.s) END",
         **{
             name: f"(s) AS CASE WHEN s IS NULL THEN NULL WHEN regexp_full_match(s, '{IPV4}') "
             f"THEN {{'{FIELD}': trino_ipv4_number(s)}} WHEN {_NOT_AN_ADDRESS} THEN {invalid} "
@@ -182,7 +182,7 @@ def macros(refusal: str) -> dict[str, str]:
             f"ELSE list_transform([struct_insert(trino_ip_slow(s), try := {try_})], "
             "lambda ip_v: trino_ipaddress_of(ip_v))[1] END"
             for name, try_, invalid in (
-                ("trino_ipaddress", "false", f"trino_fail({quote}Cannot cast value to IPADDRESS: ' || s)"),
+                ("trino_ipaddress", "false", f"error({quote}Cannot cast value to IPADDRESS: ' || s)"),
                 ("trino_try_ipaddress", "true", "NULL"),
             )
         },
@@ -196,8 +196,8 @@ def macros(refusal: str) -> dict[str, str]:
             f"WHEN '{DUCKDB_TYPE}' THEN trino_ipaddress_of_duckdb_text(CAST(x AS VARCHAR)) "
             f"WHEN 'VARCHAR' THEN {reader}(CAST(x AS VARCHAR)) "
             """WHEN '"NULL"' THEN NULL """
-            f"WHEN 'BLOB' THEN trino_refuse({quote}CAST(varbinary AS IPADDRESS) is not run locally: run it on Athena') "
-            f"ELSE trino_refuse({quote}Cannot cast ' || lower(typeof(x)) || ' to ipaddress') END"
+            f"WHEN 'BLOB' THEN error({quote}CAST(varbinary AS IPADDRESS) is not run locally: run it on Athena') "
+            f"ELSE error({quote}Cannot cast ' || lower(typeof(x)) || ' to ipaddress') END"
             for name, reader in (
                 ("trino_cast_ipaddress", "trino_ipaddress"),
                 ("trino_try_cast_ipaddress", "trino_try_ipaddress"),
@@ -226,7 +226,7 @@ def macros(refusal: str) -> dict[str, str]:
             for name, invalid in (
                 (
                     "trino_cast_ipaddress",
-                    f"trino_fail({quote}Cannot cast value to IPADDRESS: ' || CAST(s AS VARCHAR))",
+                    f"error({quote}Cannot cast value to IPADDRESS: ' || CAST(s AS VARCHAR))",
                 ),
                 ("trino_try_cast_ipaddress", "NULL"),
             )
@@ -236,54 +236,51 @@ def macros(refusal: str) -> dict[str, str]:
         "THEN trino_ipaddress_text(trino_ipaddress_of_duckdb_text(CAST(x AS VARCHAR))) ELSE CAST(x AS VARCHAR) END",
         # x itself, unless it is or holds an IPADDRESS: then Trino's error `message`
         "trino_not_ipaddress": f"(x, message) AS CASE WHEN strpos(typeof(x), '{DUCKDB_TYPE}') > 0 "
-        f"THEN trino_refuse({quote}' || message) ELSE x END",
+        f"THEN error({quote}' || message) ELSE x END",
         # the IPADDRESS x, or Trino's error for contains(varchar, <not an ipaddress>)
         "trino_ipaddress_argument": f"(x) AS CASE typeof(x) WHEN '{DUCKDB_TYPE}' "
         """THEN trino_ipaddress_of_duckdb_text(CAST(x AS VARCHAR)) WHEN '"NULL"' THEN NULL """
-        f"ELSE trino_refuse({quote}Unexpected parameters (varchar, ' || lower(typeof(x)) || ') for function contains. "
+        f"ELSE error({quote}Unexpected parameters (varchar, ' || lower(typeof(x)) || ') for function contains. "
         "Expected: contains(array(t), t), contains(varchar, ipaddress)') END",
         # -- contains(cidr, address) ---------------------------------------------------------------
         # Java's Integer.parseInt, as Trino reads a CIDR's prefix length: the number, or why not
         "trino_java_int": "(t) AS CASE WHEN regexp_full_match(t, '[+-]?[0-9]{1,40}') "
         "AND TRY_CAST(t AS HUGEINT) BETWEEN -2147483648 AND 2147483647 "
-        "THEN {'n': CAST(t AS BIGINT), 'error': NULL, 'uncaught': false} "
+        "THEN {'n': CAST(t AS BIGINT), 'error': NULL, 'refused': false} "
         f"WHEN strlen(t) <> length(t) THEN {{'n': NULL, 'error': {_sql_message(refusal, PREFIX_REFUSAL, text='t')}, "
-        f"'uncaught': true}} ELSE {{'n': NULL, 'error': {_sql_message(refusal, NOT_A_NUMBER, text='t')}, "
-        "'uncaught': true} END",
+        f"'refused': true}} ELSE {{'n': NULL, 'error': {_sql_message(refusal, NOT_A_NUMBER, text='t')}, "
+        "'refused': false} END",
         # the network of a CIDR as Trino's contains reads it: its address, how many of its leading
         # bits an address shares to be in it, or the error (in Trino's order of checks). An IPv4
         # network is written without a colon: its prefix length counts from bit 96, and its
         # address has no bit set past it; an IPv6 network's may have.
         "trino_ip_network_of": "(w) AS CASE "
-        "WHEN w.refusal IS NOT NULL THEN {'network': NULL, 'bits': NULL, 'error': w.refusal, 'uncaught': true} "
-        f"WHEN w.n IS NULL THEN {{'network': NULL, 'bits': NULL, 'error': {quote}Invalid network IP address', 'uncaught': false}} "
-        "WHEN w.length.error IS NOT NULL THEN {'network': NULL, 'bits': NULL, 'error': w.length.error, 'uncaught': w.length.uncaught} "
-        f"WHEN w.length.n < 0 THEN {{'network': NULL, 'bits': NULL, 'error': {quote}Invalid prefix length', 'uncaught': false}} "
+        "WHEN w.refusal IS NOT NULL THEN {'network': NULL, 'bits': NULL, 'error': w.refusal, 'refused': true} "
+        f"WHEN w.n IS NULL THEN {{'network': NULL, 'bits': NULL, 'error': {quote}Invalid network IP address', 'refused': false}} "
+        "WHEN w.length.error IS NOT NULL THEN {'network': NULL, 'bits': NULL, 'error': w.length.error, 'refused': w.length.refused} "
+        f"WHEN w.length.n < 0 THEN {{'network': NULL, 'bits': NULL, 'error': {quote}Invalid prefix length', 'refused': false}} "
         "WHEN w.length.n > CASE WHEN w.v4 THEN 32 ELSE 128 END "
-        f"THEN {{'network': NULL, 'bits': NULL, 'error': {quote}Invalid CIDR', 'uncaught': false}} "
+        f"THEN {{'network': NULL, 'bits': NULL, 'error': {quote}Invalid CIDR', 'refused': false}} "
         "WHEN w.v4 AND w.n & ((CAST(1 AS UHUGEINT) << CAST(32 - w.length.n AS UHUGEINT)) - CAST(1 AS UHUGEINT)) <> 0 "
-        f"THEN {{'network': NULL, 'bits': NULL, 'error': {quote}Invalid CIDR', 'uncaught': false}} "
-        "ELSE {'network': w.n, 'bits': CASE WHEN w.v4 THEN 96 + w.length.n ELSE w.length.n END, 'error': NULL, 'uncaught': false} END",
+        f"THEN {{'network': NULL, 'bits': NULL, 'error': {quote}Invalid CIDR', 'refused': false}} "
+        "ELSE {'network': w.n, 'bits': CASE WHEN w.v4 THEN 96 + w.length.n ELSE w.length.n END, 'error': NULL, 'refused': false} END",
         "trino_ip_network": "(cidr) AS CASE WHEN cidr IS NULL THEN NULL WHEN strpos(cidr, '/') = 0 "
-        f"THEN {{'network': NULL, 'bits': NULL, 'error': {quote}Invalid CIDR', 'uncaught': false}} "
+        f"THEN {{'network': NULL, 'bits': NULL, 'error': {quote}Invalid CIDR', 'refused': false}} "
         "ELSE list_transform([struct_insert(trino_ip_read(split_part(cidr, '/', 1)), "
         "length := trino_java_int(substr(cidr, strpos(cidr, '/') + 1)), v4 := strpos(split_part(cidr, '/', 1), ':') = 0)], "
         "lambda ip_w: trino_ip_network_of(ip_w))[1] END",
         # Trino's contains(varchar, ipaddress): the CIDR is read whenever the address is not NULL
         # (the address is named twice, not bound by a lambda: DuckDB runs a lambda's body slowly
-        # on the small batches of rows its JSON reader gives). `uncaught`: an error TRY does not
-        # make NULL (the local engine's refusals, Trino's error for a prefix length that is no
-        # number)
+        # on the small batches of rows its JSON reader gives)
         "trino_ip_in": "(w, n, try) AS CASE WHEN n IS NULL OR w IS NULL THEN NULL "
-        "WHEN w.error IS NOT NULL AND try AND NOT w.uncaught THEN NULL "
-        "WHEN w.error IS NOT NULL AND w.uncaught THEN trino_refuse(w.error) "
-        "WHEN w.error IS NOT NULL THEN trino_fail(w.error) "
+        "WHEN w.error IS NOT NULL AND try AND NOT w.refused THEN NULL "
+        "WHEN w.error IS NOT NULL THEN error(w.error) "
         "ELSE w.network >> CAST(128 - w.bits AS UHUGEINT) = n >> CAST(128 - w.bits AS UHUGEINT) END",
         # contains() of a CIDR the SQL computes (one written in the SQL is read in Python: `contains`)
         **{
             name: f"(cidr, ip) AS list_transform([{{'w': trino_ip_network(cidr), 'n': ip.{FIELD}}}], "
             f"lambda ip_v: trino_ip_in(ip_v.w, ip_v.n, {try_}))[1]"
-            # TRY(contains(...)): NULL for Trino's errors that its TRY catches, not for the others
+            # TRY(contains(...)): NULL for Trino's errors, not for the local engine's refusals
             for name, try_ in (("trino_ip_contains", "false"), ("trino_try_ip_contains", "true"))
         },
     }
@@ -369,8 +366,7 @@ def read(text: str) -> tuple[int | None, str | None]:
 
 def network(cidr: str) -> tuple[int, int] | tuple[str, bool]:
     """A CIDR as Trino's contains() reads it: (its number, how many leading bits an address
-    shares with it to be in it), or (the error, whether TRY lets it through: the local engine's
-    refusal, or Trino's error for a prefix length that is no number, which its TRY does not catch)."""
+    shares with it to be in it), or (the error, whether it is the local engine's refusal)."""
     if "/" not in cidr:
         return "Invalid CIDR", False
     written, _, length = cidr.partition("/")
@@ -382,7 +378,7 @@ def network(cidr: str) -> tuple[int, int] | tuple[str, bool]:
     if not (re.fullmatch("[+-]?[0-9]{1,40}", length) and -(2**31) <= int(length) < 2**31):
         if not length.isascii():
             return PREFIX_REFUSAL.format(text=length), True
-        return NOT_A_NUMBER.format(text=length), True  # Java's parseInt: GENERIC_INTERNAL_ERROR
+        return NOT_A_NUMBER.format(text=length), False
     bits, v4 = int(length), ":" not in written
     if bits < 0:
         return "Invalid prefix length", False
@@ -634,16 +630,16 @@ def _network_struct(cidr: str, refusal: str) -> exp.Expr:
     number: exp.Expr = exp.null()
     bits: exp.Expr = exp.null()
     error: exp.Expr = exp.null()
-    uncaught = False
+    refused = False
     if isinstance(read_as[0], int):
         number, bits = exp.Literal.string(str(read_as[0])), exp.Literal.number(read_as[1])
     else:
-        error, uncaught = exp.Literal.string(refusal + str(read_as[0])), bool(read_as[1])
+        error, refused = exp.Literal.string(refusal + str(read_as[0])), bool(read_as[1])
     fields = {
         "network": exp.cast(number, exp.DataType.build("UHUGEINT", dialect="duckdb")),
         "bits": exp.cast(bits, exp.DataType.build("INTEGER")),
         "error": exp.cast(error, exp.DataType.build("VARCHAR")),
-        "uncaught": exp.true() if uncaught else exp.false(),
+        "refused": exp.true() if refused else exp.false(),
     }
     return exp.Struct(
         expressions=[exp.PropertyEQ(this=exp.to_identifier(k), expression=v) for k, v in fields.items()]
@@ -716,20 +712,18 @@ _TRIED = {
 }
 
 
-def tried(call: exp.Expr) -> bool:
-    """A CAST to IPADDRESS or contains() directly in TRY (or an address's text of one): its TRY
-    form (NULL for Trino's errors that TRY makes NULL, without raising them), and so for those
-    that are its arguments (NULL there makes it NULL, as the whole TRY is on Trino); whether
-    `call` is one."""
-    if not isinstance(call, exp.Anonymous):
-        return False
-    if call.name in _TRIED:
+def tried(node: exp.Try) -> exp.Expr:
+    """TRY(...) around a CAST to IPADDRESS or contains(): their TRY forms, without DuckDB's TRY
+    (which takes no macro that may fail); a TRY around anything else as it is."""
+    calls = [n for n in node.this.walk() if isinstance(n, exp.Anonymous) and n.name in _TRIED]
+    if not calls and not any(
+        isinstance(n, exp.Anonymous) and n.name == "trino_ip_in" for n in node.this.walk()
+    ):
+        return node
+    for call in calls:
         call.set("this", _TRIED[call.name])
-    elif call.name == "trino_ip_in":  # contains() of a CIDR written in the SQL
-        call.set("expressions", [*call.expressions[:2], exp.true()])
-    elif call.name != "trino_ipaddress_text":  # (an address's text: NULL of NULL, never fails)
-        return False
-    for argument in call.expressions:  # (an address is read as a field of its struct)
-        read = isinstance(argument, exp.Anonymous) and argument.name == "struct_extract"
-        tried(argument.expressions[0] if read else argument)
-    return True
+    for call in node.this.walk():  # contains() of a CIDR written in the SQL
+        if isinstance(call, exp.Anonymous) and call.name == "trino_ip_in":
+            call.set("expressions", [*call.expressions[:2], exp.true()])
+    inner: exp.Expr = node.this
+    return inner

@@ -61,16 +61,16 @@ _UNWRITTEN_INSIDE = r"\bDECIMAL\("
 def macros(refusal: str) -> dict[str, str]:
     """The DuckDB macros (name: body), in the order they must be created."""
     not_escaped = (
-        f"trino_refuse('{refusal}JSON text holding characters beyond U+FFFF or DEL is not written locally as Athena "
+        f"error('{refusal}JSON text holding characters beyond U+FFFF or DEL is not written locally as Athena "
         "writes it (escaped): run the query on Athena')"
     )
     unsorted_map = (
-        f"trino_refuse('{refusal}CAST to JSON of a map holding rows or JSON, or of a row holding maps, is not run "
+        f"error('{refusal}CAST to JSON of a map holding rows or JSON, or of a row holding maps, is not run "
         "locally (Athena sorts a map''s keys, keeps a row''s fields and JSON''s keys in order): run the "
         "query on Athena')"
     )
     queried_map = (
-        f"trino_refuse('{refusal}CAST to JSON of a map computed by a subquery or json_parse is not run locally "
+        f"error('{refusal}CAST to JSON of a map computed by a subquery or json_parse is not run locally "
         "(Athena sorts its keys): run the query on Athena')"
     )
     # (the CASE inside keeps json_tree, run for every row, off values that are no map)
@@ -83,7 +83,7 @@ def macros(refusal: str) -> dict[str, str]:
             "CASE WHEN typeof(x) = 'VARCHAR' THEN to_json(x) "
             "WHEN regexp_full_match(typeof(x), 'DECIMAL\\([0-9]+,[0-9]+\\)') THEN CAST(CAST(x AS VARCHAR) AS JSON) "
             f"WHEN regexp_matches(typeof(x), '{_UNWRITTEN}') OR regexp_matches(typeof(x), '{_UNWRITTEN_INSIDE}') "
-            f"THEN trino_refuse('{refusal}CAST of a value of DuckDB type ' || typeof(x) || ' to JSON is not run "
+            f"THEN error('{refusal}CAST of a value of DuckDB type ' || typeof(x) || ' to JSON is not run "
             "locally (Athena writes some of its values otherwise): CAST its parts to varchar, bigint or "
             "double first, or run the query on Athena') "
             "WHEN contains(typeof(x), 'MAP(') THEN CASE WHEN regexp_matches(typeof(x), 'STRUCT\\(|\\bJSON\\b') "
@@ -103,7 +103,7 @@ def macros(refusal: str) -> dict[str, str]:
         f"lambda depth, step: CASE WHEN depth > {MOST_DEPTH} THEN depth ELSE depth + step END) > {MOST_DEPTH} END",
         # json_extract's value `j` as Trino's JSON writer takes it: its error past MOST_DEPTH.
         "trino_json_written": f"(j) AS CASE WHEN trino_json_deeper(j) "
-        f"THEN trino_refuse('{refusal}{TOO_DEEP}') ELSE j END",
+        f"THEN error('{refusal}{TOO_DEEP}') ELSE j END",
         # Whether text is JSON as Trino's reader (Jackson) reads it: DuckDB's also reads trailing
         # commas (`[1,]`) and NaN and Infinity, which Jackson refuses (the text with its strings
         # blanked is looked at only where those letters or a comma before a bracket appear).
@@ -112,18 +112,15 @@ def macros(refusal: str) -> dict[str, str]:
         f"'\"\"', 'g'), '{_LENIENT}'))",
         # Text as Trino's JSON functions read it (`function` names the one): NULL where Jackson
         # fails on its first token (`not json`); text that is no JSON otherwise is refused (Trino
-        # reads it up to the error: what comes before it may answer). trino_json_unread: the same
-        # for text that is no JSON (NULL, or refused).
-        "trino_json_unread": "(x, function) AS CASE "
+        # reads it up to the error: what comes before it may answer).
+        "trino_json_read": "(x, function) AS CASE WHEN x IS NULL OR trino_json_strict(x) THEN x "
         f"WHEN regexp_matches(CAST(x AS VARCHAR), '{_FIRST_TOKEN_FAILS}') "
         f"OR regexp_matches(CAST(x AS VARCHAR), '{_SPACE}[tfn]') "
         f"AND NOT regexp_matches(CAST(x AS VARCHAR), '{_SPACE}(?:true|false|null)(?:[^A-Za-z0-9_$]|$)') "
         "THEN NULL "
-        f"ELSE trino_refuse('{refusal}' || function || ' of text that is not JSON as Athena reads it is not run "
+        f"ELSE error('{refusal}' || function || ' of text that is not JSON as Athena reads it is not run "
         "locally (Athena reads it up to the error, and may answer from what comes before): run the "
         "query on Athena') END",
-        "trino_json_read": "(x, function) AS CASE WHEN x IS NULL OR trino_json_strict(x) THEN x "
-        "ELSE trino_json_unread(x, function) END",
         # json_array_contains(j, v) as Trino's reads JSON: NULL for a JSON value that is no array,
         # else whether an item of the array (not within a nested one) is v's token: an integer's
         # for a bigint (1.0 is no integer), a number with a point or exponent for a double (1 is
@@ -136,7 +133,7 @@ def macros(refusal: str) -> dict[str, str]:
         "WHEN typeof(v) = 'VARCHAR' THEN json_type(e) = 'VARCHAR' AND (e ->> '$') = CAST(v AS VARCHAR) "
         "WHEN typeof(v) = 'BOOLEAN' THEN json_type(e) = 'BOOLEAN' AND TRY_CAST(e AS BOOLEAN) = TRY_CAST(v AS BOOLEAN) "
         "WHEN json_type(e) <> 'DOUBLE' OR regexp_full_match(CAST(e AS VARCHAR), '-?[0-9]+') THEN false "
-        f"WHEN isinf(CAST(e AS DOUBLE)) THEN trino_refuse('{refusal}json_array_contains of an array holding the "
+        f"WHEN isinf(CAST(e AS DOUBLE)) THEN error('{refusal}json_array_contains of an array holding the "
         "number ' || CAST(e AS VARCHAR) || ', beyond the doubles, is not run locally: run the query on Athena') "
         "ELSE CAST(e AS DOUBLE) = TRY_CAST(v AS DOUBLE) END)), false) END",
         # (text that starts with no array is NULL, whatever follows: Trino reads no further)
@@ -144,7 +141,7 @@ def macros(refusal: str) -> dict[str, str]:
         f"OR regexp_matches(CAST(j AS VARCHAR), '{_SPACE}(?:$|[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x21-\\x5a\\x5c-\\x7f])') THEN NULL "
         f"WHEN typeof(v) NOT IN {_BIGINT_TYPES} AND typeof(v) NOT IN ('VARCHAR', 'BOOLEAN', 'DOUBLE', 'FLOAT') "
         "AND NOT regexp_full_match(typeof(v), 'DECIMAL\\((?:[1-9]|1[0-5]),[0-9]+\\)') "
-        f"THEN trino_refuse('{refusal}json_array_contains of a value of DuckDB type ' || typeof(v) || ' is not run "
+        f"THEN error('{refusal}json_array_contains of a value of DuckDB type ' || typeof(v) || ' is not run "
         "locally (Athena reads a bigint, a double, a varchar or a boolean; a decimal of more than 15 digits "
         "becomes a double otherwise): CAST it AS bigint, double or varchar') "
         "ELSE trino_json_array_has(trino_json_read(j, 'json_array_contains'), v) END",
@@ -167,7 +164,7 @@ def macros(refusal: str) -> dict[str, str]:
         "WHEN isinf(CAST(atom AS DOUBLE)) THEN CASE WHEN starts_with(atom, '-') THEN '\"-Infinity\"' "
         "ELSE '\"Infinity\"' END "
         "WHEN CAST(atom AS DOUBLE) <> 0 AND abs(CAST(atom AS DOUBLE)) < 2.2250738585072014e-308 "
-        f"THEN trino_refuse('{refusal}the JSON number ' || atom || ' is below the smallest normal double: Athena writes "
+        f"THEN error('{refusal}the JSON number ' || atom || ' is below the smallest normal double: Athena writes "
         "it with other digits') ELSE trino_java_double(atom) END",
         # JSON `j` as Trino writes it: compact, numbers as Trino's (trino_json_atom), an object's
         # keys sorted (`sorted`, as json_parse gives them: a key given twice keeps its last value) or
@@ -215,15 +212,15 @@ def macros(refusal: str) -> dict[str, str]:
         # trino_json_strict's.
         "trino_json_parse": "(x, tried) AS CAST(trino_json_text(json(CASE WHEN x IS NULL THEN x "
         "WHEN NOT trino_json_strict_body(x) THEN CASE WHEN tried THEN NULL "
-        f"ELSE trino_fail('{refusal}Cannot convert value to JSON: ''' || x || '''') END "
-        f"WHEN trino_json_deeper_body(x) THEN trino_refuse('{refusal}json_parse of JSON nesting deeper than "
+        f"ELSE error('{refusal}Cannot convert value to JSON: ''' || x || '''') END "
+        f"WHEN trino_json_deeper_body(x) THEN error('{refusal}json_parse of JSON nesting deeper than "
         f"{MOST_DEPTH} levels is not run locally (its walk takes memory square in the depth; Athena''s "
         "own fails some thousands deep): run the query on Athena') ELSE x END), true) AS JSON)",
         # json_extract_scalar of a number: its token as written in the JSON text `j` (DuckDB gives
         # the double's text: 1.5 for 1.50). Found among the text's number tokens of the same value;
         # two spellings of it (1.5 and 1.50) are refused. An integer's digits are DuckDB's own.
         "trino_json_number_token": "(j, v, found) AS CASE WHEN len(found) = 1 THEN found[1] "
-        f"ELSE trino_refuse('{refusal}json_extract_scalar of the number ' || v || ', written more than one way in "
+        f"ELSE error('{refusal}json_extract_scalar of the number ' || v || ', written more than one way in "
         "this JSON text, is not run locally (Athena gives the text as written): CAST(json_extract(...) AS "
         "DOUBLE) reads its value') END",
         "trino_json_scalar": "(j, v, kind) AS CASE "
@@ -236,10 +233,10 @@ def macros(refusal: str) -> dict[str, str]:
         "trino_json_varchar": "(t, tried) AS CASE json_type(t) WHEN 'VARCHAR' THEN t ->> '$' WHEN 'NULL' THEN NULL "
         "WHEN 'BOOLEAN' THEN t WHEN 'BIGINT' THEN t WHEN 'UBIGINT' THEN t "
         "WHEN 'DOUBLE' THEN CASE WHEN regexp_full_match(t, '-?[0-9]+') THEN t "
-        f"ELSE trino_refuse('{refusal}CAST of the JSON number ' || t || ' to VARCHAR is not run locally (Athena "
+        f"ELSE error('{refusal}CAST of the JSON number ' || t || ' to VARCHAR is not run locally (Athena "
         "writes it as a double, e.g. 1.5E0): json_extract_scalar gives its text as written') END "
         "ELSE CASE WHEN tried THEN NULL "
-        f"ELSE trino_fail('{refusal}Cannot cast ''' || t || ''' to varchar') END END",
+        f"ELSE error('{refusal}Cannot cast ''' || t || ''' to varchar') END END",
         # CAST(x AS JSON) as Trino casts: text becomes a JSON string (DuckDB parses it), a map's
         # keys are sorted (nested maps', maps' in arrays, too: DuckDB keeps them in order), doubles
         # are Java's (`1.0E-7`), a decimal keeps its scale. What DuckDB writes otherwise is

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from toolkit.errors import InvalidArgument, UsageError
+from toolkit.errors import UsageError
 
 #: RE2 refuses a repetition count above 1000.
 MAX_REPEAT = 1000
@@ -396,7 +396,7 @@ class _Reader:
         if named:
             self.at = named.end()
             if named.group(1) in self.result.names:  # (Trino's error; RE2 refuses it otherwise)
-                raise InvalidArgument(f"multiplex defined name <{named.group(1)}>")
+                raise UsageError(f"multiplex defined name <{named.group(1)}>")
             self.result.groups += 1
             self.result.names[named.group(1)] = self.result.groups
             self.open(f"(?P<{named.group(1)}>")
@@ -483,17 +483,17 @@ def replacement(text: str, pattern: Pattern) -> str:
         at += 1
         if char == "\\":
             if at >= len(text):
-                raise InvalidArgument(f"Illegal replacement sequence: {text}")
+                raise UsageError(f"Illegal replacement sequence: {text}")
             out.append("\\\\" if text[at] == "\\" else text[at])
             at += 1
         elif char == "$":
             if at >= len(text):
-                raise InvalidArgument(f"Illegal replacement sequence: {text}")
+                raise UsageError(f"Illegal replacement sequence: {text}")
             if text[at] == "{":
                 close = text.find("}", at)
                 name = text[at + 1 : close if close >= 0 else len(text)]
                 if name not in pattern.names:
-                    raise InvalidArgument(f"Illegal replacement sequence: unknown group {{ {name} }}")
+                    raise UsageError(f"Illegal replacement sequence: unknown group {{ {name} }}")
                 group = pattern.names[name]
                 at = close + 1 if close >= 0 else len(text)
             elif text[at].isdigit() and text[at].isascii():
@@ -503,9 +503,9 @@ def replacement(text: str, pattern: Pattern) -> str:
                     group = group * 10 + int(text[at])
                     at += 1
                 if group > pattern.groups:
-                    raise InvalidArgument(f"Illegal replacement sequence: unknown group {group}")
+                    raise UsageError(f"Illegal replacement sequence: unknown group {group}")
             else:
-                raise InvalidArgument(f"Illegal replacement sequence: {text}")
+                raise UsageError(f"Illegal replacement sequence: {text}")
             if group > 9:
                 raise UsageError(
                     f"regexp_replace's ${group}: the local engine refers to groups 0 to 9 only",

@@ -31,11 +31,11 @@ from sqlglot import exp
 
 from toolkit.core import datetimes, ipaddresses, jsontext, regex, semantics, trino_types
 from toolkit.core.semantics import Numeric
-from toolkit.errors import InvalidArgument, UsageError
+from toolkit.errors import UsageError
 
 DIALECT = "duckdb"
-#: Errors the rewritten SQL raises itself (`trino_fail`, `trino_refuse`) start so; the engine
-#: reports the rest of the message as the user's error (`refusal_in`).
+#: Errors the rewritten SQL raises itself (DuckDB's `error()`) start so; the engine reports the
+#: rest of the message as the user's error.
 REFUSAL = "trailcsi: "
 
 #: The refusal of an UNNEST of rows whose fields the SQL does not tell.
@@ -46,19 +46,6 @@ UNNEST_OF_UNTOLD_ROWS = (
 
 #: Macros the rewritten SQL calls: run on a DuckDB connection before its first query (`setup`).
 MACROS = {
-    # The rewritten SQL's own errors: the message `m` (REFUSAL, then the user's error) raised by
-    # an expression DuckDB does not hold volatile. (DuckDB holds its error() volatile, and takes no
-    # volatile expression in TRY or in a window's PARTITION BY or ORDER BY; these run there too.)
-    # Both are of no type (NULL), as error() is, so that a CASE takes them beside any other value.
-    # trino_fail: Trino's errors that Trino's TRY makes NULL (an invalid argument or cast: Trino's
-    # INVALID_FUNCTION_ARGUMENT, INVALID_CAST_ARGUMENT), raised by a CAST that fails: DuckDB's TRY
-    # makes its conversion error NULL too.
-    "trino_fail": f"(m) AS CASE WHEN CAST(coalesce(m, '{REFUSAL}') AS INTEGER) IS NULL THEN NULL END",
-    # trino_refuse: the local engine's refusals ("... is not run locally") and Trino's errors its
-    # TRY lets through (FUNCTION_NOT_FOUND, GENERIC_INTERNAL_ERROR), raised by a time zone no one
-    # has: DuckDB's TRY lets its error (not implemented) through.
-    "trino_refuse": f"(m) AS CASE WHEN timezone(coalesce(m, '{REFUSAL}'), TIMESTAMPTZ '1970-01-01 00:00:00+00') "
-    "IS NULL THEN NULL END",
     # The unscaled value of a decimal of scale log10(f), as a HUGEINT (exact up to 38 digits).
     "trino_unscaled": "(x, f) AS CAST(trunc(x) AS HUGEINT) * f + CAST((x - trunc(x)) * f AS HUGEINT)",
     # n / d rounded half away from zero, as Trino rounds a decimal quotient (an error for d = 0).
@@ -69,29 +56,18 @@ MACROS = {
     "trino_round_divide(trino_unscaled(a, fa) * fs, trino_unscaled(b, fb)) * unit",
     # a / b where the SQL does not tell the operands' types: DuckDB's answer only for doubles.
     "trino_divide": "(a, b) AS CASE WHEN typeof(a) IN ('DOUBLE', 'FLOAT') OR typeof(b) IN ('DOUBLE', 'FLOAT') "
-    f"THEN a / b ELSE trino_refuse('{REFUSAL}cannot tell whether this division is of integers, decimals or "
+    f"THEN a / b ELSE error('{REFUSAL}cannot tell whether this division is of integers, decimals or "
     "doubles in Athena (' || typeof(a) || ' / ' || typeof(b) || ' here): CAST an operand') END",
     # Trino's from_iso8601_timestamp: what it refuses is refused (a space for the T, ...), what the
     # local engine cannot give as Trino does (another UTC offset, a week date) too; milliseconds.
-    # trino_try_from_iso8601_timestamp, directly in TRY: NULL for what Trino refuses, not raised
-    # (DuckDB's TRY runs its expression again row by row after an error).
-    **{
-        name: "(x) AS CASE "
-        f"WHEN regexp_full_match(x, '{semantics.ISO8601_UTC}') "
-        "THEN date_trunc('millisecond', CAST(upper(x) AS TIMESTAMPTZ)) "
-        f"WHEN regexp_full_match(x, '{semantics.ISO8601_TRINO}') "
-        f"THEN trino_refuse('{REFUSAL}from_iso8601_timestamp(''' || x || ''') is read by Athena but not by "
-        "the local engine (it reads YYYY-MM-DD and YYYY-MM-DDThh:mm:ss[.fff] in UTC): run it on Athena') "
-        f"WHEN x IS NOT NULL THEN {failed} END"
-        for name, failed in (
-            (
-                "trino_from_iso8601_timestamp",
-                f"trino_fail('{REFUSAL}Invalid format: \"' || x || '\" (from_iso8601_timestamp needs ISO 8601, "
-                "e.g. 2024-08-02T08:23:06Z)')",
-            ),
-            ("trino_try_from_iso8601_timestamp", "NULL"),
-        )
-    },
+    "trino_from_iso8601_timestamp": "(x) AS CASE "
+    f"WHEN regexp_full_match(x, '{semantics.ISO8601_UTC}') "
+    "THEN date_trunc('millisecond', CAST(upper(x) AS TIMESTAMPTZ)) "
+    f"WHEN regexp_full_match(x, '{semantics.ISO8601_TRINO}') "
+    f"THEN error('{REFUSAL}from_iso8601_timestamp(''' || x || ''') is read by Athena but not by the local "
+    "engine (it reads YYYY-MM-DD and YYYY-MM-DDThh:mm:ss[.fff] in UTC): run it on Athena') "
+    f"WHEN x IS NOT NULL THEN error('{REFUSAL}Invalid format: \"' || x || '\" (from_iso8601_timestamp "
+    "needs ISO 8601, e.g. 2024-08-02T08:23:06Z)') END",
     # Trino's to_iso8601: a date as YYYY-MM-DD, a UTC timestamp with time zone to the millisecond
     # with Z, a timestamp to its precision (p where the SQL tells it, else DuckDB's TIMESTAMP_S,
     # _MS, TIMESTAMP and _NS).
@@ -105,7 +81,7 @@ MACROS = {
     "WHEN 'TIMESTAMP_MS' THEN trino_year_plus(strftime(x, '%Y-%m-%dT%H:%M:%S.%g')) "
     "WHEN 'TIMESTAMP' THEN trino_year_plus(strftime(x, '%Y-%m-%dT%H:%M:%S.%f')) "
     "WHEN 'TIMESTAMP_NS' THEN trino_year_plus(strftime(x, '%Y-%m-%dT%H:%M:%S.%n')) "
-    f"ELSE trino_refuse('{REFUSAL}to_iso8601 of a ' || typeof(x) || ' is not run locally (its text depends on "
+    f"ELSE error('{REFUSAL}to_iso8601 of a ' || typeof(x) || ' is not run locally (its text depends on "
     "its precision in Athena): give it a date or a timestamp') END END",
     # a timestamp rounded (half up) to p fractional digits, p from 0 to 5, from its microseconds or
     # nanoseconds (Trino rounds where DuckDB's casts and arithmetic keep the digits or truncate)
@@ -122,7 +98,7 @@ MACROS = {
     # (`spaced`: the pattern ends with a space, which reads the text's last one)
     "trino_date_parse_text": "(x, spaced) AS CASE WHEN regexp_matches(x, '^\\s|\\s\\s|[\\t\\n\\r\\f\\v]') "
     "OR (NOT spaced AND regexp_matches(x, '\\s$')) "
-    f"THEN trino_fail('{REFUSAL}Invalid format: \"' || x || '\"') ELSE x END",
+    f"THEN error('{REFUSAL}Invalid format: \"' || x || '\"') ELSE x END",
     "trino_try_date_parse_text": "(x, spaced) AS CASE WHEN NOT (regexp_matches(x, '^\\s|\\s\\s|[\\t\\n\\r\\f\\v]') "
     "OR (NOT spaced AND regexp_matches(x, '\\s$'))) THEN x END",
     # CAST(text AS timestamp [with time zone]): what Trino reads (a space before the time, not a
@@ -131,12 +107,12 @@ MACROS = {
     f"WHEN regexp_full_match(x, '{datetimes.TIMESTAMP_TEXT}') "
     f"THEN trim(regexp_replace(x, '{datetimes.UTC_SUFFIX}', '')) "
     f"WHEN regexp_full_match(x, '{datetimes.ZONED_TIMESTAMP_TEXT}') "
-    f"THEN trino_refuse('{REFUSAL}{datetimes.ZONED_TEXT_REFUSAL}') "
-    f"WHEN tried THEN NULL ELSE trino_fail('{REFUSAL}Value cannot be cast to timestamp: ' || x) END",
+    f"THEN error('{REFUSAL}{datetimes.ZONED_TEXT_REFUSAL}') "
+    f"WHEN tried THEN NULL ELSE error('{REFUSAL}Value cannot be cast to timestamp: ' || x) END",
     # CAST(text AS date): what Trino reads (a date alone), else Trino's error (NULL when `tried`).
     "trino_date": "(x, tried) AS CASE WHEN typeof(x) <> 'VARCHAR' THEN CAST(x AS DATE) "
     f"WHEN regexp_full_match(CAST(x AS VARCHAR), '{datetimes.DATE_TEXT}') THEN CAST(trim(CAST(x AS VARCHAR)) AS DATE) "
-    f"WHEN tried THEN NULL ELSE trino_fail('{REFUSAL}Value cannot be cast to date: ' || CAST(x AS VARCHAR)) END",
+    f"WHEN tried THEN NULL ELSE error('{REFUSAL}Value cannot be cast to date: ' || CAST(x AS VARCHAR)) END",
     # CAST(x AS timestamp): rounded half up to the millisecond (DuckDB's cast rounds a half away
     # from zero, before 1970 otherwise than Trino); text's digits past the microsecond, which
     # DuckDB's cast drops, cannot change that rounding.
@@ -202,12 +178,12 @@ MACROS = {
     "* 1000) AS TIMESTAMPTZ)",
     # Trino's repeat(x, n): an array of n copies of x (DuckDB's repeat repeats text).
     "trino_repeat": "(x, n) AS CASE WHEN n IS NULL THEN NULL "
-    f"WHEN n < 0 THEN trino_fail('{REFUSAL}count argument of repeat function must be greater than or equal to 0') "
-    f"WHEN n > 10000 THEN trino_fail('{REFUSAL}count argument of repeat function must be less than or equal to 10000') "
+    f"WHEN n < 0 THEN error('{REFUSAL}count argument of repeat function must be greater than or equal to 0') "
+    f"WHEN n > 10000 THEN error('{REFUSAL}count argument of repeat function must be less than or equal to 10000') "
     "ELSE list_transform(range(n), lambda trino_i: x) END",
     "trino_slice": "(a, s, n) AS CASE WHEN a IS NULL OR s IS NULL OR n IS NULL THEN NULL "
-    f"WHEN s = 0 THEN trino_fail('{REFUSAL}SQL array indices start at 1') "
-    f"WHEN n < 0 THEN trino_fail('{REFUSAL}length must be greater than or equal to 0') "
+    f"WHEN s = 0 THEN error('{REFUSAL}SQL array indices start at 1') "
+    f"WHEN n < 0 THEN error('{REFUSAL}length must be greater than or equal to 0') "
     "WHEN s > 0 THEN list_slice(a, s, s + n - 1) WHEN len(a) + s < 0 THEN list_slice(a, 1, 0) "
     "ELSE list_slice(a, len(a) + s + 1, len(a) + s + n) END",
     # Trino's array_distinct: the items in the order first seen (DuckDB's list_distinct in none,
@@ -226,37 +202,37 @@ MACROS = {
     # UNNEST of an array whose items the SQL does not tell: rows are refused (Trino gives their
     # fields as columns, DuckDB one struct column).
     "trino_unnest_values": "(x) AS CASE WHEN regexp_full_match(typeof(x), '(STRUCT|TUPLE)\\(.*\\)\\[\\]') "
-    f"THEN trino_refuse('{REFUSAL}{UNNEST_OF_UNTOLD_ROWS}') ELSE x END",
+    f"THEN error('{REFUSAL}{UNNEST_OF_UNTOLD_ROWS}') ELSE x END",
     # Trino's subscripts: an array's outside its items, and a map's missing key, are errors (DuckDB:
     # NULL, and a negative subscript counts from the end); element_at's 0 too (its others: NULL).
     "trino_array_subscript": "(a, i) AS CASE WHEN a IS NULL OR i IS NULL THEN NULL "
-    f"WHEN i > len(a) THEN trino_fail('{REFUSAL}Array subscript must be less than or equal to array length: ' "
+    f"WHEN i > len(a) THEN error('{REFUSAL}Array subscript must be less than or equal to array length: ' "
     "|| i || ' > ' || len(a)) "
-    f"WHEN i = 0 THEN trino_fail('{REFUSAL}SQL array indices start at 1') "
-    f"WHEN i < 0 THEN trino_fail('{REFUSAL}Array subscript is negative: ' || i) ELSE a[i] END",
+    f"WHEN i = 0 THEN error('{REFUSAL}SQL array indices start at 1') "
+    f"WHEN i < 0 THEN error('{REFUSAL}Array subscript is negative: ' || i) ELSE a[i] END",
     "trino_element_at": "(a, i) AS CASE WHEN a IS NOT NULL AND i = 0 "
-    f"THEN trino_fail('{REFUSAL}SQL array indices start at 1') ELSE a[i] END",
+    f"THEN error('{REFUSAL}SQL array indices start at 1') ELSE a[i] END",
     "trino_map_subscript": "(m, k) AS CASE WHEN m IS NULL OR k IS NULL THEN NULL WHEN NOT map_contains(m, k) "
-    f"THEN trino_fail('{REFUSAL}Key not present in map: ' || CAST(k AS VARCHAR)) ELSE m[k] END",
+    f"THEN error('{REFUSAL}Key not present in map: ' || CAST(k AS VARCHAR)) ELSE m[k] END",
     # A subject a pattern's `$` may match before the final newline of (Trino's `$` does, RE2's not).
     "trino_regex_subject": "(s, pattern) AS CASE WHEN suffix(s, chr(10)) "
-    f"THEN trino_refuse('{REFUSAL}the regular expression ' || pattern || ' holds $ or \\Z, which Athena also "
+    f"THEN error('{REFUSAL}the regular expression ' || pattern || ' holds $ or \\Z, which Athena also "
     "matches before a final newline, and this value ends with one: the local engine does not match it "
     "alike (write \\z for the very end), or run the query on Athena') ELSE s END",
     # A subject holding a character joni's (?i) folds otherwise than RE2's (`ß` to `ss`; `ᲀ` to `в`
     # in RE2 only): `refused`, an RE2 class of them (`regex.Pattern.subject_refused`).
     "trino_regex_folds": "(s, pattern, refused) AS CASE WHEN regexp_matches(s, refused) "
-    f"THEN trino_refuse('{REFUSAL}the regular expression ' || pattern || ' holds (?i) and this value a letter "
+    f"THEN error('{REFUSAL}the regular expression ' || pattern || ' holds (?i) and this value a letter "
     "Athena''s (?i) matches otherwise (ß and ss; case pairs newer than Athena''s): write the letters "
     "without (?i), as [Ss], or run the query on Athena') ELSE s END",
     # date_format's or format_datetime's text `t` of `v`: Trino's error for a value that is no date
     # or timestamp (unless `timed`: the SQL tells it is one), a year before 1 refused
     "trino_formatted": "(v, t, fn, n, timed) AS CASE WHEN NOT timed AND typeof(v) NOT IN ('DATE', "
     "'TIMESTAMP', 'TIMESTAMP_S', 'TIMESTAMP_MS', 'TIMESTAMP_NS', 'TIMESTAMP WITH TIME ZONE', '\"NULL\"') "
-    f"THEN trino_refuse('{REFUSAL}Unexpected parameters (' || lower(typeof(v)) || ', varchar(' || n || ')) for "
+    f"THEN error('{REFUSAL}Unexpected parameters (' || lower(typeof(v)) || ', varchar(' || n || ')) for "
     "function ' || fn || '. Expected: ' || fn || '(timestamp(p) with time zone, varchar(x)), ' || fn || "
     "'(timestamp(p), varchar(x))') "
-    f"WHEN year(CAST(v AS TIMESTAMP(3))) < 1 THEN trino_refuse('{REFUSAL}' || fn || ' of a year before 1 is not run "
+    f"WHEN year(CAST(v AS TIMESTAMP(3))) < 1 THEN error('{REFUSAL}' || fn || ' of a year before 1 is not run "
     "locally (Athena writes them otherwise: 0000 BC, -0001): run the query on Athena') ELSE t END",
     # Trino's IPADDRESS (toolkit/core/ipaddresses.py)
     **ipaddresses.macros(REFUSAL),
@@ -368,15 +344,7 @@ def duckdb_tree(tree: exp.Expr, fixes: Sequence[Fix] | None = None) -> exp.Expr:
     for node in reversed(list(copied.walk())):
         parent, key, index = node.parent, node.arg_key, node.index
         ipaddresses.check(node)  # Presto's IPPREFIX and IP functions: Trino's errors
-        try:
-            new = _first_fix(node, context, applied)
-        except InvalidArgument as invalid:  # of an argument written in the SQL
-            if node.find_ancestor(exp.Try) is None:
-                raise
-            # raised when the node runs, as on Trino (whose TRY makes it NULL): rows may not reach it
-            new = exp.Anonymous(
-                this="trino_fail", expressions=[exp.Literal.string(REFUSAL + invalid.message)]
-            )
+        new = _first_fix(node, context, applied)
         if new is node:
             continue
         if id(node) in context.times:  # the rewritten node has the Trino type of the node it replaces
@@ -391,33 +359,8 @@ def duckdb_tree(tree: exp.Expr, fixes: Sequence[Fix] | None = None) -> exp.Expr:
             root = new
         else:
             parent.set(key, new, index)
-    _try_forms(root)
     _refuse_what_duckdb_binds_nowhere(root)
     return root
-
-
-#: Rewrites with a form for TRY directly around them, and their forms: NULL for Trino's errors
-#: that TRY makes NULL, without raising them.
-_TRY_FORMS = {"trino_from_iso8601_timestamp": "trino_try_from_iso8601_timestamp"}
-#: Rewrites whose last argument tells whether they are tried (TRY_CAST): so directly in TRY.
-_TRIED_LAST = frozenset({"trino_timestamp", "trino_timestamptz", "trino_date"})
-
-
-def _try_forms(tree: exp.Expr) -> None:
-    """TRY directly around a rewrite with a TRY form (from_iso8601_timestamp, a CAST to a date or
-    timestamp or IPADDRESS, contains()): that form, which gives NULL for Trino's errors that TRY
-    makes NULL without raising them. DuckDB's TRY stays around it (for DuckDB's own errors); after
-    an error it runs its expression again row by row, 40 times slower on CloudTrail's service
-    names than the TRY form of a CAST to IPADDRESS."""
-    for node in tree.find_all(exp.Try):
-        call = node.this.unnest()
-        if not isinstance(call, exp.Anonymous) or ipaddresses.tried(call):
-            continue
-        name = call.name.lower()
-        if name in _TRY_FORMS:
-            call.set("this", _TRY_FORMS[name])
-        elif name in _TRIED_LAST and isinstance(call.expressions[-1], exp.Boolean):
-            call.set("expressions", [*call.expressions[:-1], exp.true()])
 
 
 #: The most parts (sqlglot nodes) one rewritten expression may have. A rewrite repeats its operand
@@ -783,23 +726,6 @@ _ZONE_OF_A_TIMESTAMP = (
 )
 
 
-#: DuckDB's first line for `trino_fail` (a CAST that fails) and `trino_refuse` (a time zone no
-#: one has), around the message raised.
-_RAISED = re.compile(
-    rf"Conversion Error: Could not convert string '({REFUSAL}.*)' to INT32"
-    rf"|Not implemented Error: Unknown TimeZone '({REFUSAL}.*)'!"
-)
-
-
-def refusal_in(message: str) -> str | None:
-    """The message the rewritten SQL raised (`trino_fail`, `trino_refuse`), without REFUSAL, from
-    the first line of DuckDB's error; None where it raised none."""
-    raised = _RAISED.fullmatch(message)
-    text = next(g for g in raised.groups() if g is not None) if raised else message
-    at = text.find(REFUSAL)
-    return None if at < 0 else text[at + len(REFUSAL) :]
-
-
 def hint_for(refusal: str) -> str | None:
     """What to write instead, for an error the rewritten SQL raised when it ran (`REFUSAL`)."""
     if refusal.startswith(("Value cannot be cast to date: ", "Value cannot be cast to timestamp: ")):
@@ -825,7 +751,7 @@ def _timestamp_text_in(text: str, tried: bool) -> str | None:
         raise UsageError(datetimes.ZONED_TEXT_REFUSAL)
     if tried:
         return None
-    raise InvalidArgument(
+    raise UsageError(
         f"Value cannot be cast to timestamp: {text}",
         f"write YYYY-MM-DD hh:mm:ss (a space, no T), or {ISO8601_HINT}",
     )
@@ -921,21 +847,17 @@ def _duckdb_paths(path: exp.Expr) -> list[exp.Expr] | None:
 
 def _json_extract(node: exp.JSONExtract | exp.JSONExtractScalar) -> exp.Expr:
     """json_extract / json_extract_scalar with Trino's path syntax; json_extract_scalar gives NULL
-    for an object or array (DuckDB's `->>` gives its JSON text). Inside TRY, text DuckDB does not
-    read as JSON is NULL or refused as Trino's reader would have it (`trino_json_unread`): DuckDB's
-    TRY would make its error ("Malformed JSON") NULL, where Trino reads the text up to the error
-    and may answer."""
+    for an object or array (DuckDB's `->>` gives its JSON text)."""
     paths = _duckdb_paths(node.expression)
     if paths is None:
         return node
     scalar = isinstance(node, exp.JSONExtractScalar)
-    json = node.this
     readings: list[exp.Expr] = []
     for path in paths:
         kind = exp.JSONExtractScalar if scalar else exp.JSONExtract
-        reading: exp.Expr = kind(this=json.copy(), expression=path)
+        reading: exp.Expr = kind(this=node.this.copy(), expression=path)
         if scalar:
-            json_type = exp.Anonymous(this="json_type", expressions=[json.copy(), path.copy()])
+            json_type = exp.Anonymous(this="json_type", expressions=[node.this.copy(), path.copy()])
             is_container = exp.In(
                 this=json_type,
                 expressions=[exp.Literal.string("OBJECT"), exp.Literal.string("ARRAY")],
@@ -950,7 +872,7 @@ def _json_extract(node: exp.JSONExtract | exp.JSONExtractScalar) -> exp.Expr:
                 exp.Anonymous(this="trino_json_atom", expressions=[json_type.copy(), reading.copy()])
                 if parsed
                 else exp.Anonymous(
-                    this="trino_json_scalar", expressions=[json.copy(), reading.copy(), json_type.copy()]
+                    this="trino_json_scalar", expressions=[node.this.copy(), reading.copy(), json_type.copy()]
                 )
             )
             reading = exp.Case(
@@ -964,14 +886,8 @@ def _json_extract(node: exp.JSONExtract | exp.JSONExtractScalar) -> exp.Expr:
     shown = node.parent if isinstance(node.parent, exp.Alias) else node
     if not scalar and isinstance(shown.parent, exp.Select) and shown.arg_key == "expressions":
         # a result's JSON text: its numbers as Trino writes them
-        read = exp.Anonymous(this="trino_json_numbers", expressions=[read])
-    if node.find_ancestor(exp.Try) is None:
-        return read
-    # (checked once, before the reading: DuckDB evaluates the rest of the CASE only for valid text)
-    name = exp.Literal.string("json_extract_scalar" if scalar else "json_extract")
-    invalid = exp.Not(this=exp.Anonymous(this="json_valid", expressions=[json.copy()]))
-    unread = exp.Anonymous(this="trino_json_unread", expressions=[json.copy(), name])
-    return exp.Case(ifs=[exp.If(this=invalid, true=unread)], default=read)
+        return exp.Anonymous(this="trino_json_numbers", expressions=[read])
+    return read
 
 
 def _json_size(node: exp.Anonymous) -> exp.Expr:
@@ -1405,7 +1321,7 @@ def text_cast_to_a_date(node: exp.Expr, context: Context) -> exp.Expr | None:
             return exp.cast(exp.Literal.string(node.this.name.strip()), exp.DataType.build("DATE"))
         if tried:
             return exp.cast(exp.null(), exp.DataType.build("DATE"))
-        raise InvalidArgument(f"Value cannot be cast to date: {node.this.name}", ISO8601_HINT)
+        raise UsageError(f"Value cannot be cast to date: {node.this.name}", ISO8601_HINT)
     return exp.Anonymous(this="trino_date", expressions=[node.this, exp.Boolean(this=tried)])
 
 
@@ -1459,7 +1375,7 @@ def _date_parse(text: exp.Expr, pattern: exp.Expr, tried: bool) -> exp.Expr:
     fmt = datetimes.mysql_parse_format(written)
     trailing = exp.Boolean(this=fmt.endswith(" "))
     checked: exp.Expr = exp.Anonymous(this="trino_date_parse_text", expressions=[text, trailing])
-    if tried:  # TRY: NULL for what Trino refuses, unraised (DuckDB's TRY runs again row by row after one)
+    if tried:  # TRY: no error() in it (DuckDB's TRY refuses one), NULL for what Trino refuses
         checked = exp.Anonymous(this="trino_try_date_parse_text", expressions=[text, trailing])
     year = datetimes.parse_default_year(written)
     if year is not None:  # the year read first, from text put before the value's
@@ -1467,7 +1383,7 @@ def _date_parse(text: exp.Expr, pattern: exp.Expr, tried: bool) -> exp.Expr:
         fmt = f"%Y|{fmt}"
     parsed = exp.Anonymous(this="try_strptime", expressions=[checked, exp.Literal.string(fmt)])
     failed = exp.Anonymous(
-        this="trino_fail",
+        this="error",
         expressions=[
             exp.DPipe(
                 this=exp.DPipe(
@@ -1549,9 +1465,9 @@ def _check_unit(name: str, of_dates: bool) -> None:
     """Trino's error for a unit it has no field for (`microsecond`; `hour` of dates), which
     DuckDB counts."""
     if of_dates and name not in _DATE_UNITS:
-        raise InvalidArgument(f"'{name.lower()}' is not a valid DATE field")
+        raise UsageError(f"'{name.lower()}' is not a valid DATE field")
     if name not in _TIMESTAMP_UNITS:
-        raise InvalidArgument(f"'{name.lower()}' is not a valid TIMESTAMP field")
+        raise UsageError(f"'{name.lower()}' is not a valid TIMESTAMP field")
 
 
 _SECONDS = {"DAY": 86400, "HOUR": 3600, "MINUTE": 60, "SECOND": 1}
@@ -1591,7 +1507,7 @@ def _date_arithmetic(node: exp.Expr, context: Context) -> exp.Expr | None:
             value = interval.this
             amount = value.name if isinstance(value, exp.Literal) else ""
             if not re.fullmatch(r"-?[0-9]+", amount) or int(amount) * _SECONDS[name] % 86400:
-                raise InvalidArgument("Cannot add hour, minutes or seconds to a date")
+                raise UsageError("Cannot add hour, minutes or seconds to a date")
         return exp.cast(node, exp.DataType.build("DATE"))
     if (
         isinstance(node, exp.Sub)
@@ -1707,7 +1623,10 @@ def _macros_reaching(holds: Callable[[str], object]) -> set[str]:
     return {name for name in MACROS if direct.intersection(_NEEDED[name])}
 
 
-#: Macros holding a subquery (json_parse's walk of the JSON): DuckDB takes none in a lambda or in TRY.
+#: Macros that may fail with an error of their own (Trino's, or a refusal): DuckDB holds them
+#: volatile, and takes none in TRY or in a window's PARTITION BY or ORDER BY.
+FAILING_MACROS = _macros_reaching(lambda body: re.search(r"\berror\(", body, re.I)) | {"error"}
+#: Macros holding a subquery (json_parse's walk of the JSON): DuckDB takes none in a lambda.
 QUERYING_MACROS = _macros_reaching(lambda body: re.search(r"\bSELECT\b", body, re.I))
 
 
@@ -1720,9 +1639,9 @@ def _calls(tree: exp.Expr | None, names: set[str]) -> bool:
 
 def _refuse_what_duckdb_binds_nowhere(tree: exp.Expr) -> None:
     """Refused, where DuckDB's binder would fail with its own text: a rewrite holding a subquery
-    (json_parse, a CAST of a map to JSON) inside a lambda or a TRY. (The rewrites' own errors are
-    raised by expressions DuckDB does not hold volatile, `trino_fail` and `trino_refuse`: they run
-    in TRY and in a window's PARTITION BY and ORDER BY.)"""
+    (json_parse) inside a lambda; one that may fail (json_extract_scalar's number, a CAST's
+    check) in TRY or in a window's PARTITION BY or ORDER BY, which DuckDB takes only if it can
+    never fail (a volatile function)."""
     for node in tree.walk():
         if isinstance(node, exp.Lambda) and _calls(node.this, QUERYING_MACROS):
             raise UsageError(
@@ -1731,12 +1650,24 @@ def _refuse_what_duckdb_binds_nowhere(tree: exp.Expr) -> None:
                 "json_extract_scalar and json_extract read text: give them x rather than json_parse(x); "
                 "or UNNEST the array and json_parse its items; or run the query on Athena",
             )
-        if isinstance(node, exp.Try) and _calls(node.this, QUERYING_MACROS):
+        if isinstance(node, exp.Window) and any(
+            _calls(part, FAILING_MACROS)
+            for part in [*(node.args.get("partition_by") or []), node.args.get("order")]
+        ):
             raise UsageError(
-                "TRY around json_parse's value (or a CAST of a map to JSON) is not run locally: the local "
-                "engine writes it as a subquery, which DuckDB's TRY does not take",
-                "TRY(json_parse(x)) alone is run; json_extract_scalar and json_extract read text: give "
-                "them x rather than json_parse(x); or run the query on Athena",
+                "a window's PARTITION BY or ORDER BY of a function the local engine rewrites with a check "
+                "(json_extract_scalar, json_extract, a CAST, ...) is not run locally: DuckDB takes no "
+                "expression there that may fail",
+                "compute it in a subquery (SELECT ..., json_extract_scalar(j, '$.a') AS k FROM ...) and "
+                "PARTITION BY k; or run the query on Athena",
+            )
+        if isinstance(node, exp.Try) and _calls(node.this, FAILING_MACROS):
+            raise UsageError(
+                "TRY of a function the local engine rewrites with a check (json_extract_scalar, "
+                "json_extract, a CAST, ...) is not run locally: DuckDB's TRY takes no expression that "
+                "may fail with an error of its own",
+                "write it without TRY where the function cannot fail (json_extract and "
+                "json_extract_scalar give NULL for text that is no JSON); or run the query on Athena",
             )
 
 
@@ -1883,10 +1814,8 @@ def format_datetime_and_date_format(node: exp.Expr, context: Context) -> exp.Exp
         this=exp.Anonymous(this="typeof", expressions=[value.copy()]),
         expression=exp.Literal.string("TIMESTAMP WITH TIME ZONE"),
     )
-    failed = exp.Anonymous(
-        this="trino_fail", expressions=[exp.Literal.string(REFUSAL + _ZONE_OF_A_TIMESTAMP)]
-    )
-    return exp.Case(ifs=[exp.If(this=has_zone, true=written)], default=failed)
+    refused = exp.Anonymous(this="error", expressions=[exp.Literal.string(REFUSAL + _ZONE_OF_A_TIMESTAMP)])
+    return exp.Case(ifs=[exp.If(this=has_zone, true=written)], default=refused)
 
 
 @fix(
@@ -1928,6 +1857,17 @@ def json_parse_sorts_keys(node: exp.Expr, context: Context) -> exp.Expr | None:
     ):
         return exp.Anonymous(this="trino_json_parse", expressions=[node.this.expressions[0], exp.true()])
     return None
+
+
+@fix(
+    example="SELECT TRY(CAST('10.0.0.300' AS IPADDRESS)) IS NULL",
+    rewritten="SELECT TRINO_TRY_CAST_IPADDRESS('10.0.0.300') IS NULL",
+    answer=(True,),
+)
+def try_of_an_ipaddress(node: exp.Expr, context: Context) -> exp.Expr | None:
+    """TRY around a CAST to IPADDRESS or contains(): their TRY forms (DuckDB's TRY takes no macro
+    that may fail)."""
+    return ipaddresses.tried(node) if isinstance(node, exp.Try) else None
 
 
 @fix(
@@ -2068,7 +2008,7 @@ def regexp_extract_without_a_match(node: exp.Expr, context: Context) -> exp.Expr
     group = node.args.get("group")
     written = group.this if isinstance(group, exp.Neg) else None
     if isinstance(written, exp.Literal) and written.is_int and int(written.this) > 0:
-        raise InvalidArgument("Group cannot be negative")  # (Trino's error; DuckDB's reads it otherwise)
+        raise UsageError("Group cannot be negative")  # (Trino's error; DuckDB's reads it otherwise)
     if group is not None and not (isinstance(group, exp.Literal) and group.to_py() == 0):
         every = exp.RegexpExtractAll(this=node.this, expression=node.expression, group=group)
         return exp.Anonymous(this="list_extract", expressions=[every, exp.Literal.number(1)])
@@ -2119,13 +2059,13 @@ def split_as_trino_reads_it(node: exp.Expr, context: Context) -> exp.Expr | None
         return None
     delimiter, limit = node.expression, node.args.get("limit")
     if isinstance(delimiter, exp.Literal) and delimiter.is_string and delimiter.name == "":
-        raise InvalidArgument("The delimiter may not be the empty string")
+        raise UsageError("The delimiter may not be the empty string")
     if limit is None:
         return None
     if isinstance(limit, exp.Literal) and limit.is_int and int(limit.this) <= 0:
-        raise InvalidArgument("Limit must be positive")
+        raise UsageError("Limit must be positive")
     if isinstance(limit, exp.Neg):
-        raise InvalidArgument("Limit must be positive")
+        raise UsageError("Limit must be positive")
     raise UsageError(
         "split with a limit is not run locally (DuckDB's string_split has no limit)",
         "split without the limit and take the items wanted, or run the query on Athena",

@@ -1584,12 +1584,10 @@ def _translate(error: BaseException) -> BaseException:
     """DuckDB's errors about the user's SQL become one-line UsageErrors; others pass through."""
     if not isinstance(error, duckdb.Error):
         return error
-    line = first_line(str(error), "unknown error")
-    raised = transpile.refusal_in(line)
-    if raised is not None:  # the rewritten SQL's own: Trino's error, or a refusal of what Athena does
-        refusal = _printable(raised)
+    message = _printable(first_line(str(error), "unknown error"))
+    if transpile.REFUSAL in message:  # the rewritten SQL's own refusal of what Athena does differently
+        refusal = message.split(transpile.REFUSAL, 1)[1]
         return UsageError(refusal, transpile.hint_for(refusal))
-    message = _printable(line)
     if "Division by zero" in message:  # Athena: integer and decimal division (and %) by zero fail
         return UsageError("Division by zero", "Athena fails the query too; guard with NULLIF(divisor, 0)")
     if ipaddresses.FIELD in message:  # the local IPADDRESS where DuckDB cannot take it
