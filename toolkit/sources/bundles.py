@@ -46,17 +46,21 @@ class Bundle(NamedTuple):
 
 
 class _Seen(NamedTuple):
+    """What tells a file's content changed (the change time too: no one can set it back)."""
+
+    device: int
+    inode: int
     size: int
     mtime_ns: int
-    inode: int
+    ctime_ns: int
 
 
 def _seen(path: str) -> _Seen | None:
     try:
-        status = os.stat(path)
+        status = os.stat(path)  # (the file read, through a symbolic link)
     except OSError:
         return None
-    return _Seen(status.st_size, status.st_mtime_ns, status.st_ino)
+    return _Seen(status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns)
 
 
 def _stored_member(data: bytes) -> bytes:
@@ -75,24 +79,27 @@ def _stored_member(data: bytes) -> bytes:
 _CLOSE = _stored_member(b"}\n")
 
 
+#: gzip header flags DuckDB's reader takes (FEXTRA, FNAME): a file with another (FTEXT, FHCRC,
+#: FCOMMENT, reserved bits) goes into no bundle, whose own header would hide it from DuckDB (read
+#: alone, DuckDB refuses FTEXT; FHCRC and FCOMMENT are read through a copy without them).
+_READ_FLAGS = 0x04 | 0x08
+
+
 def _deflate_start(data: bytes) -> int | None:
     """Where a gzip member's deflate data starts, after its header (None: not gzip, or a header
-    this reads otherwise than zlib)."""
+    DuckDB's reader would not take from the file itself)."""
     if len(data) < 18 or data[:3] != b"\x1f\x8b\x08":
         return None
     flags, at = data[3], 10
-    if flags & 0xE0:
+    if flags & ~_READ_FLAGS:
         return None
     if flags & 0x04:  # FEXTRA
         at += 2 + int.from_bytes(data[at : at + 2], "little")
-    for flag in (0x08, 0x10):  # FNAME, FCOMMENT: zero-terminated
-        if flags & flag:
-            end = data.find(b"\0", at)
-            if end < 0:
-                return None
-            at = end + 1
-    if flags & 0x02:  # FHCRC
-        at += 2
+    if flags & 0x08:  # FNAME: zero-terminated
+        end = data.find(b"\0", at)
+        if end < 0:
+            return None
+        at = end + 1
     return at if at < len(data) else None
 
 
@@ -157,7 +164,12 @@ class Bundler:
     ) -> tuple[list[str], list[Bundle]]:
         """The files to read on their own, and bundles holding the others (in their order);
         `tick` is called now and then while bundles are made (a progress display)."""
-        small = [p for p in paths if 0 < sizes.get(p, 0) <= MAX_FILE_BYTES and not self._left_alone(p)]
+        # (a file named otherwise than .gz is read alone as plain JSON, whatever it holds)
+        small = [
+            p
+            for p in paths
+            if p.endswith(".gz") and 0 < sizes.get(p, 0) <= MAX_FILE_BYTES and not self._left_alone(p)
+        ]
         if len(small) < MIN_FILES:
             return list(paths), []
         total = sum(sizes[p] for p in small)
