@@ -176,3 +176,30 @@ def test_a_float_parameter_that_is_not_a_number_is_refused(value):
 
     with pytest.raises(UsageError):
         literal(Param("threshold", "float", False, None, ""), value)
+
+
+def test_a_value_quoting_the_readers_buffer_option_does_not_rerun_the_query(tmp_path):
+    """DuckDB's error for the user's SQL quoted a value holding `maximum_object_size`: the engine
+    took it for the reader's buffer error and ran the query again six times, its buffer growing past
+    what DuckDB takes ("Could not cast value 4294967296"), where the error is the query's own."""
+    import gzip
+
+    from test_archive_trust import ALL, day_folder, document, events, write
+
+    event = {**events(1)[0], "userAgent": "maximum_object_size x"}
+    write(day_folder(tmp_path), "a", gzip.compress(document([event])))
+    engine = LocalEngine(tmp_path)
+    statements: list[str] = []
+    execute = engine._execute
+
+    def counted(sql, files):
+        statements.append(sql)
+        return execute(sql, files)
+
+    engine._execute = counted  # type: ignore[method-assign]
+    try:
+        with pytest.raises(UsageError, match="Malformed JSON"):
+            engine.run(TrailQuery.parse("SELECT json_extract_scalar(useragent, '$.a') FROM trail", ALL))
+    finally:
+        engine.close()
+    assert len(statements) == 2  # the view, then the query: once

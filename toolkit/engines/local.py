@@ -809,8 +809,14 @@ class LocalEngine:
                         self._skip(report, path, self._checked_reason(path) or reason)
                         readable.remove(path)
                     continue
-                if "maximum_object_size" in str(error) and object_bytes < MAX_OBJECT_BYTES:
-                    object_bytes *= 4  # a file larger than its gzip trailer said (multi-member gzip)
+                message = str(error)
+                if (
+                    "maximum_object_size" in message
+                    and object_bytes < MAX_OBJECT_BYTES
+                    and any(p in message for p in shown)  # (the reader's error: not a value quoted)
+                ):
+                    # a file larger than its gzip trailer said (multi-member gzip)
+                    object_bytes = min(object_bytes * 4, MAX_OBJECT_BYTES)
                     continue
                 if self._read_exactly(error, shown, columns, object_bytes):
                     continue  # run again, the files the fast reading may misread read exactly
