@@ -213,3 +213,22 @@ def test_a_name_in_order_by_is_the_select_items_alias_first():
     ):
         with pytest.raises(UsageError, match="Cannot apply operator: varchar = boolean"):
             to_duckdb(parse_select(refused))
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT (ARRAY[1, 2][3]) IS NULL",
+        "SELECT coalesce(ARRAY[1, 2][x], -1) FROM (VALUES 3) AS t(x)",
+        "SELECT MAP(ARRAY['a'], ARRAY[1])['b'] IS NULL",
+        "SELECT coalesce(from_iso8601_timestamp('2024-03-01T00:00:00+01:00'), TIMESTAMP '2099-01-01 00:00:00 UTC')",
+        "SELECT count(*) FROM (VALUES 1) AS t(x) WHERE slice(ARRAY[1], 0, 1) IS NULL",
+        "SELECT repeat('a', -1) IS NULL",
+    ],
+)
+def test_an_error_the_rewritten_sql_raises_is_not_folded_away(con, sql):
+    """Trino's errors and the local refusals are raised wherever the expression sits (IS NULL,
+    coalesce, arithmetic, WHERE): a raise that DuckDB's optimizer could prove NULL was dropped with
+    the expression around it, and the query answered (an attack review found it)."""
+    with pytest.raises(UsageError):
+        run_local(con, sql)
