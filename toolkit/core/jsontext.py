@@ -278,9 +278,11 @@ def bound_once(macros: dict[str, str], passed: tuple[str, ...] = ()) -> dict[str
             continue
         bound[f"{name}_body"] = macro
         fields = ", ".join(f"{p} := {p}" for p in once)
-        args = ", ".join(p if p in passed else f"trino_args.{p}" for p in params)
+        # (the lambda's parameter named after the macro: an argument handed on as it is may hold
+        # another macro's, which a parameter of the same name inside would hide)
+        args = ", ".join(p if p in passed else f"{name}_args.{p}" for p in params)
         bound[name] = (
             f"({shape['params']}) AS list_transform([struct_pack({fields})], "
-            f"lambda trino_args: {name}_body({args}))[1]"
+            f"lambda {name}_args: {name}_body({args}))[1]"
         )
     return bound

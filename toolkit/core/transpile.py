@@ -150,7 +150,7 @@ MACROS = {
     "THEN strftime(CAST(t AS TIMESTAMP), '%Y-%m-%d %H:%M:%S') "
     "WHEN p <= 6 THEN trino_digits_dropped(strftime(CAST(t AS TIMESTAMP), '%Y-%m-%d %H:%M:%S.%f'), 6 - p) "
     "ELSE trino_digits_dropped(strftime(CAST(t AS TIMESTAMP_NS), '%Y-%m-%d %H:%M:%S.%n'), 9 - p) END))",
-    # CAST(x AS VARCHAR) as Trino writes x, from DuckDB's text `t` of it and its DuckDB type `k`
+    # CAST(v AS VARCHAR) as Trino writes v, from DuckDB's text `t` of it and its DuckDB type `k`
     # (p: the timestamp's precision where the SQL tells it; tried: TRY_CAST): a timestamp with time
     # zone (UTC, to the millisecond) with ` UTC`, a timestamp with its precision's digits, JSON as
     # Trino casts it.
@@ -158,14 +158,16 @@ MACROS = {
     **jsontext.bound_once(jsontext.macros(REFUSAL)),
     **jsontext.bound_once(
         {
-            "trino_text": "(t, k, p, tried) AS CASE "
+            "trino_text_of": "(t, k, p, tried) AS CASE "
             "WHEN k = 'TIMESTAMP WITH TIME ZONE' THEN CASE WHEN coalesce(p, 3) = 3 "
             "THEN trino_year_plus(strftime(CAST(CAST(t AS TIMESTAMPTZ) AS TIMESTAMP(3)), '%Y-%m-%d %H:%M:%S.%g')) "
             "ELSE trino_timestamp_text(CAST(CAST(CAST(t AS TIMESTAMPTZ) AS TIMESTAMP) AS VARCHAR), p) END || ' UTC' "
             "WHEN k IN ('TIMESTAMP_S', 'TIMESTAMP_MS', 'TIMESTAMP', 'TIMESTAMP_NS') THEN trino_timestamp_text(t, "
             "coalesce(p, CASE k WHEN 'TIMESTAMP_S' THEN 0 WHEN 'TIMESTAMP_MS' THEN 3 WHEN 'TIMESTAMP' THEN 6 ELSE 9 END)) "
             "WHEN k = 'JSON' THEN trino_json_varchar(t, tried) "
-            "WHEN k = 'DATE' THEN trino_year_signed(strftime(CAST(t AS DATE), '%Y-%m-%d')) ELSE t END"
+            "WHEN k = 'DATE' THEN trino_year_signed(strftime(CAST(t AS DATE), '%Y-%m-%d')) ELSE t END",
+            # (the value `v` read once: its text and its type)
+            "trino_text": "(v, p, tried) AS trino_text_of(CAST(v AS TEXT), typeof(v), p, tried)",
         },
         passed=("k", "p", "tried"),
     ),
@@ -1207,10 +1209,8 @@ def ipaddress_compared_with_a_literal(node: exp.Expr, context: Context) -> exp.E
 @fix(
     example="SELECT CAST(from_iso8601_timestamp('2022-11-23T21:06:46Z') AS varchar), "
     "CAST(CAST('2022-11-23 21:06:46.5' AS timestamp) AS varchar)",
-    rewritten="SELECT TRINO_TEXT(CAST(TRINO_FROM_ISO8601_TIMESTAMP('2022-11-23T21:06:46Z') AS TEXT), "
-    "TYPEOF(TRINO_FROM_ISO8601_TIMESTAMP('2022-11-23T21:06:46Z')), 3, FALSE), TRINO_TEXT(CAST(CAST("
-    "'2022-11-23 21:06:46.5' AS TIMESTAMP(3)) AS TEXT), TYPEOF(CAST('2022-11-23 21:06:46.5' AS "
-    "TIMESTAMP(3))), 3, FALSE)",
+    rewritten="SELECT TRINO_TEXT(TRINO_FROM_ISO8601_TIMESTAMP('2022-11-23T21:06:46Z'), 3, FALSE), "
+    "TRINO_TEXT(CAST('2022-11-23 21:06:46.5' AS TIMESTAMP(3)), 3, FALSE)",
     answer=("2022-11-23 21:06:46.000 UTC", "2022-11-23 21:06:46.500"),
 )
 def timestamps_as_text(node: exp.Expr, context: Context) -> exp.Expr | None:
@@ -1233,8 +1233,7 @@ def timestamps_as_text(node: exp.Expr, context: Context) -> exp.Expr | None:
     return exp.Anonymous(
         this="trino_text",
         expressions=[
-            exp.cast(operand.copy(), exp.DataType.build("TEXT", dialect="duckdb")),
-            exp.Anonymous(this="typeof", expressions=[operand]),
+            operand,
             exp.null() if precision is None else exp.Literal.number(precision),
             exp.Boolean(this=isinstance(node, exp.TryCast)),
         ],
@@ -1738,9 +1737,7 @@ def _trino_type_name(node: exp.Expr, told: Numeric) -> str | None:
 
 @fix(
     example="SELECT CAST(at_timezone(from_iso8601_timestamp('2022-11-23T21:06:46Z'), 'UTC') AS varchar)",
-    rewritten="SELECT TRINO_TEXT(CAST(CAST(TRINO_FROM_ISO8601_TIMESTAMP('2022-11-23T21:06:46Z') AS "
-    "TIMESTAMPTZ) AS TEXT), TYPEOF(CAST(TRINO_FROM_ISO8601_TIMESTAMP('2022-11-23T21:06:46Z') AS "
-    "TIMESTAMPTZ)), 3, FALSE)",
+    rewritten="SELECT TRINO_TEXT(CAST(TRINO_FROM_ISO8601_TIMESTAMP('2022-11-23T21:06:46Z') AS TIMESTAMPTZ), 3, FALSE)",
     answer=("2022-11-23 21:06:46.000 UTC",),
 )
 def time_zones_of_utc(node: exp.Expr, context: Context) -> exp.Expr | None:
