@@ -217,3 +217,14 @@ def test_a_file_rewritten_with_its_size_and_time_kept_is_read_as_it_is_now(tmp_p
         engine.close()
     assert "00000000-0000-4000-8000-999999999999" in after
     assert "00000000-0000-4000-8000-000000000002" in before - after
+
+
+def test_a_fifo_in_a_log_files_place_goes_into_no_bundle_and_blocks_nothing(tmp_path):
+    """A FIFO put where a small log file was (after the engine's first look at it) is not opened
+    for reading by the bundler, which would wait for a writer forever."""
+    folder = day_folder(tmp_path)
+    paths = [str(write(folder, f"f{index}", _gzip_member(GOOD))) for index in range(3)]
+    os.remove(paths[1])
+    os.mkfifo(paths[1])
+    alone, made = Bundler(str(tmp_path / "bundles")).split(paths, dict.fromkeys(paths, 500))
+    assert alone == [paths[1]] and [m for b in made for m in b.members] == [paths[0], paths[2]]

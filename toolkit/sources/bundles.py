@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import struct
 import zlib
 from collections.abc import Callable, Mapping, Sequence
@@ -216,11 +217,7 @@ class Bundler:
         largest = 0
         for path in members:
             before = _seen(path)
-            try:
-                with open(path, "rb") as handle:
-                    data = handle.read(MAX_FILE_BYTES + (1 << 16))
-            except OSError:
-                data = b""
+            data = _read_regular(path, MAX_FILE_BYTES + (1 << 16))
             whole = before is not None and len(data) == before.size and before == _seen(path)
             part = wrapped(path, data) if whole else None
             if part is None:
@@ -229,7 +226,8 @@ class Bundler:
             parts.append(part)
             kept.append(path)
             seen.append(before)
-            largest = max(largest, len(path.encode("utf-8", "surrogateescape")) + 16 + _size(data))
+            # (a character of the name is six in the JSON at most: \u001f)
+            largest = max(largest, 6 * len(path.encode("utf-8", "surrogateescape")) + 16 + _size(data))
         if len(kept) < 2:
             return None
         self._count += 1
@@ -241,6 +239,22 @@ class Bundler:
         bundle = Bundle(target, tuple(kept), largest)
         self._made[bundle.members] = (bundle, tuple(seen))
         return bundle
+
+
+def _read_regular(path: str, limit: int) -> bytes:
+    """Up to `limit` bytes of a regular file; nothing for anything else (a FIFO put in a log
+    file's place cannot block: it is opened without waiting, then left)."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return b""
+    with os.fdopen(descriptor, "rb") as handle:
+        try:
+            if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+                return b""
+            return handle.read(limit)
+        except OSError:
+            return b""
 
 
 def _size(data: bytes) -> int:
