@@ -122,26 +122,19 @@ def group(files: Iterable[archive.LogFile]) -> dict[DayKey, list[archive.LogFile
 BATCH_BYTES = 8 << 20
 
 
-def _batches(keys: list[DayKey], days: dict[DayKey, list[archive.LogFile]]) -> list[list[DayKey]]:
-    """The days (of one month, in order) in batches of up to `BATCH_BYTES` of log files (a larger
-    day alone)."""
+def _batches(keys: list[DayKey], fingerprints: dict[DayKey, list[list[Any]]]) -> list[list[DayKey]]:
+    """The days (of one month, in order) in batches of up to `BATCH_BYTES` of log files, by the
+    sizes their fingerprints hold (a larger day alone)."""
     batches: list[list[DayKey]] = []
     held = 0
     for key in keys:
-        size = sum(_size(log.path) for log in days[key])
+        size = sum(max(0, item[1]) for item in fingerprints[key])
         if not batches or held + size > BATCH_BYTES:
             batches.append([])
             held = 0
         batches[-1].append(key)
         held += size
     return batches
-
-
-def _size(path: str) -> int:
-    try:
-        return os.stat(path).st_size
-    except OSError:
-        return 0
 
 
 def month_of(key: DayKey) -> MonthKey:
@@ -579,11 +572,12 @@ class ColumnarCache:
         for converter in converters:
             free.put(converter)
 
+        # the files as they were before they were read (and the sizes that batch the days)
+        fingerprints = {key: self.fingerprint(days[key], etags) for keys in todo.values() for key in keys}
+
         def convert(batch: list[DayKey]) -> list[_Converted]:
             converter = free.get()
             try:
-                # the files as they were before they were read
-                fingerprints = {key: self.fingerprint(days[key], etags) for key in batch}
                 targets = {key: scratch / f"{key[0]}.{key[1]}.{key[2]:%Y-%m-%d}.parquet" for key in batch}
                 written = converter.write_parquet(
                     {key: [f.path for f in days[key]] for key in batch}, targets
@@ -596,7 +590,7 @@ class ColumnarCache:
         pool = ThreadPoolExecutor(max(1, len(converters)), thread_name_prefix="trailcsi-cache")
         try:
             pending: dict[MonthKey, list[Future[list[_Converted]]]] = {
-                month: [pool.submit(convert, batch) for batch in _batches(keys, days)]
+                month: [pool.submit(convert, batch) for batch in _batches(keys, fingerprints)]
                 for month, keys in sorted(todo.items())
             }
             for month, futures in pending.items():

@@ -251,17 +251,13 @@ _READ_ONCE = {
     "trino_date": ("tried",),
     "trino_millisecond_floor": (),
 }
-MACROS = {  # (each body before the macro calling it: DuckDB binds a lambda's body when it is created)
+MACROS = {  # (bound_once gives each body before the macro calling it, which DuckDB needs: it binds a
+    # lambda's body when the macro is created)
     named: body
     for name, macro in MACROS.items()
-    for named, body in sorted(
-        (
-            jsontext.bound_once({name: macro}, passed=_READ_ONCE[name])
-            if name in _READ_ONCE
-            else {name: macro}
-        ).items(),
-        key=lambda item: not item[0].endswith("_body"),
-    )
+    for named, body in (
+        jsontext.bound_once({name: macro}, passed=_READ_ONCE[name]) if name in _READ_ONCE else {name: macro}
+    ).items()
 }
 
 

@@ -803,10 +803,7 @@ class LocalEngine:
             except (duckdb.IOException, duckdb.InvalidInputException) as error:
                 left_out = self._bundle_refusals(error, shown, bundles, columns, object_bytes)
                 if left_out is not None:  # a bundle of small files: the files it cannot read are left out
-                    opened = dict(zip(shown, readable, strict=True))  # (before any is removed)
-                    for bad, reason in left_out:
-                        path = opened[bad]
-                        self._skip(report, path, self._checked_reason(path) or reason)
+                    for path in self._skip_refused(report, left_out, shown, readable):
                         readable.remove(path)
                     continue
                 message = str(error)
@@ -1207,6 +1204,19 @@ class LocalEngine:
             self._streaming = streaming
         return found
 
+    def _skip_refused(
+        self, report: ScanReport, refused: list[tuple[str, str]], shown: list[str], readable: list[str]
+    ) -> list[str]:
+        """Skip the files DuckDB's reader refused (as it opens them, with its reason), each with the
+        whole check's reason if it has one; returns them as the archive names them."""
+        opened = dict(zip(shown, readable, strict=True))
+        skipped = []
+        for bad, reason in refused:
+            path = opened[bad]
+            self._skip(report, path, self._checked_reason(path) or reason)
+            skipped.append(path)
+        return skipped
+
     def _object_bytes(self, paths: list[str]) -> int:
         return object_size_for(max((self._sizes.get(p, 0) for p in paths), default=0))
 
@@ -1334,13 +1344,9 @@ class LocalEngine:
             readable, shown, object_bytes, report, columns, bundles = self._reading
             refused = self._bundle_refusals(error, shown, bundles, columns, object_bytes)
             if refused is not None:  # a bundle of small files: the files it cannot read are left out
-                opened = dict(zip(shown, readable, strict=True))
-                for bad, reason in refused:
-                    path = opened[bad]
-                    self._skip(report, path, self._checked_reason(path) or reason)  # (--strict: fails)
-                first = opened[refused[0][0]] if refused else ""
+                skipped = self._skip_refused(report, refused, shown, readable)  # (--strict: fails)
                 raise RefusedWhileStreaming(
-                    first, refused[0][1] if refused else "read again file by file"
+                    skipped[0] if skipped else "", refused[0][1] if refused else "read again file by file"
                 ) from None
             if self._read_exactly(error, shown, columns, object_bytes):
                 raise RefusedWhileStreaming(

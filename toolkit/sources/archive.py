@@ -330,7 +330,7 @@ def inspect(path: str) -> Inspection:
     must be an object with a `Records` key, anywhere among its keys. Files that could hold more
     than that one key or document (the key twice, several gzip members) are parsed exactly.
     """
-    opened = _open_regular(path)
+    opened = open_regular(path)
     if isinstance(opened, Inspection):
         return opened
     try:
@@ -363,7 +363,7 @@ def inspect(path: str) -> Inspection:
     return Inspection(problem, scan.size)
 
 
-def _open_regular(path: str) -> BinaryIO | Inspection:
+def open_regular(path: str) -> BinaryIO | Inspection:
     """The file opened for reading, or why not: it cannot be opened or is not a regular file.
     O_NONBLOCK: a FIFO put in a log file's place cannot block the open."""
     try:
@@ -386,7 +386,7 @@ def quick_look(path: str) -> Inspection:
     """What a log file's first bytes and gzip trailer say (about 20 µs a file): a regular file,
     gzip (or plain JSON) holding a JSON object, its uncompressed size from the trailer. The whole
     file is checked by `inspect`, which queries run side by side with this cheap look."""
-    opened = _open_regular(path)
+    opened = open_regular(path)
     if isinstance(opened, Inspection):
         return opened
     try:

@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 import struct
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from typing import NamedTuple
+
+from toolkit.sources import archive
 
 #: The wrapping object's keys: the log file's path, and its JSON object.
 FILE_KEY = "f"
@@ -36,7 +37,7 @@ MAX_FILE_BYTES = 32 << 10
 #: of DuckDB's threads (which read different files side by side), each of MIN_BUNDLE_BYTES or more.
 MAX_BUNDLE_BYTES = 16 << 20
 MIN_BUNDLE_BYTES = 1 << 20
-#: Fewer small files than this are read on their own.
+#: Fewer small files than this (in a scope, or left in a bundle) are read on their own.
 MIN_FILES = 2
 
 
@@ -228,7 +229,7 @@ class Bundler:
             seen.append(before)
             # (a character of the name is six in the JSON at most: \u001f)
             largest = max(largest, 6 * len(path.encode("utf-8", "surrogateescape")) + 16 + _size(data))
-        if len(kept) < 2:
+        if len(kept) < MIN_FILES:
             return None
         self._count += 1
         target = os.path.join(self.directory, f"bundle-{self._count}.json.gz")
@@ -243,15 +244,12 @@ class Bundler:
 
 def _read_regular(path: str, limit: int) -> bytes:
     """Up to `limit` bytes of a regular file; nothing for anything else (a FIFO put in a log
-    file's place cannot block: it is opened without waiting, then left)."""
-    try:
-        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    except OSError:
+    file's place cannot block: `archive.open_regular` opens without waiting)."""
+    opened = archive.open_regular(path)
+    if isinstance(opened, archive.Inspection):
         return b""
-    with os.fdopen(descriptor, "rb") as handle:
+    with opened as handle:
         try:
-            if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-                return b""
             return handle.read(limit)
         except OSError:
             return b""
