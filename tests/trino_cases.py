@@ -1350,6 +1350,13 @@ CASES = [
         local="the same error (DuckDB: an error of its own)",
     ),
     Case(
+        "TRY of from_iso8601_date and json_array_length",
+        "SELECT TRY(from_iso8601_date('2024-03-01T00:00:00Z')), TRY(from_iso8601_date('2023-02-29')), "
+        "TRY(from_iso8601_date(x)), TRY(json_array_length('[1, 2]')) FROM (VALUES '2024-03') AS t(x)",
+        rows=[(None, None, date(2024, 3, 1), 2)],
+        local="gives Trino's answer (DuckDB: 2024-03-01, NULL, NULL, 2)",
+    ),
+    Case(
         "from_iso8601_date of a week date or a day of the year",
         "SELECT from_iso8601_date('2024-W09-5'), from_iso8601_date('2024-061')",
         refused="from_iso8601_date('2024-W09-5') is read by Athena but not by the local engine",

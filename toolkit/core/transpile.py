@@ -233,19 +233,22 @@ MACROS = {
     # or day out of its range Joda's error; week and ordinal dates, signed years and years of other
     # widths refused (read by Trino, not by the local engine); anything else Trino's error, with
     # where Joda stops reading where it follows a date (DuckDB's cast reads a time after the date).
-    "trino_iso8601_date_of": "(x, y, m, d) AS CASE "
+    # `tried` (the argument of TRY): NULL for Trino's errors (the refusal stays).
+    "trino_iso8601_date_of": "(x, y, m, d, tried) AS CASE "
+    "WHEN (m < 1 OR m > 12 OR d < 1 OR d > day(last_day(make_date(y, least(greatest(m, 1), 12), 1)))) AND tried "
+    "THEN NULL "
     f"WHEN m < 1 OR m > 12 THEN error('{REFUSAL}Cannot parse \"' || x || '\": Value ' || m || ' for monthOfYear "
     "must be in the range [1,12]') "
     "WHEN d < 1 OR d > day(last_day(make_date(y, m, 1))) "
     f"THEN error('{REFUSAL}Cannot parse \"' || x || '\": Value ' || d || ' for dayOfMonth must be in the range "
     "[1,' || day(last_day(make_date(y, m, 1))) || ']') ELSE make_date(y, m, d) END",
-    "trino_from_iso8601_date": "(x) AS CASE WHEN x IS NULL THEN NULL "
+    "trino_from_iso8601_date": "(x, tried) AS CASE WHEN x IS NULL THEN NULL "
     f"WHEN regexp_full_match(x, '{_ISO8601_DATE}') AND NOT starts_with(x, '0000') THEN trino_iso8601_date_of(x, "
     "CAST(x[1:4] AS INTEGER), coalesce(TRY_CAST(split_part(x, '-', 2) AS INTEGER), 1), "
-    "coalesce(TRY_CAST(split_part(x, '-', 3) AS INTEGER), 1)) "
+    "coalesce(TRY_CAST(split_part(x, '-', 3) AS INTEGER), 1), tried) "
     f"WHEN regexp_full_match(x, '{_ISO8601_DATE_TRINO}') THEN error('{REFUSAL}from_iso8601_date(''' || x || ''') "
     "is read by Athena but not by the local engine (it reads YYYY, YYYY-MM and YYYY-MM-DD, years 1 to 9999): "
-    "run it on Athena') "
+    "run it on Athena') WHEN tried THEN NULL "
     f"WHEN regexp_full_match(x, '{_ISO8601_DATE_THEN}') THEN error('{REFUSAL}Invalid format: \"' || x || "
     f"'\" is malformed at \"' || x[length(regexp_extract(x, '^{_ISO8601_DATE}')) + 1:] || '\"') "
     f"ELSE error('{REFUSAL}Invalid format: \"' || x || '\"') END",
@@ -1995,6 +1998,26 @@ def json_parse_sorts_keys(node: exp.Expr, context: Context) -> exp.Expr | None:
 
 
 @fix(
+    example="SELECT TRY(from_iso8601_date('2024-03-01T00:00:00Z')), TRY(json_array_length('[1]'))",
+    rewritten="SELECT TRINO_FROM_ISO8601_DATE('2024-03-01T00:00:00Z', TRUE), TRINO_JSON_ARRAY_LENGTH('[1]')",
+    answer=(None, 1),
+)
+def try_of_from_iso8601_date_or_json_array_length(node: exp.Expr, context: Context) -> exp.Expr | None:
+    """TRY(from_iso8601_date(x)) is NULL for text Trino refuses: its macro's TRY form (DuckDB's TRY
+    takes no macro that may fail); TRY(json_array_length(x)) is json_array_length(x), which never
+    fails on Trino (the local engine's refusal of text it cannot read as Trino does stays)."""
+    if not isinstance(node, exp.Try) or not isinstance(node.this, exp.Anonymous):
+        return None
+    if node.this.name == "trino_from_iso8601_date":
+        return exp.Anonymous(
+            this="trino_from_iso8601_date", expressions=[node.this.expressions[0], exp.true()]
+        )
+    if node.this.name == "trino_json_array_length":
+        return node.this
+    return None
+
+
+@fix(
     example="SELECT TRY(CAST('10.0.0.300' AS IPADDRESS)) IS NULL",
     rewritten="SELECT TRINO_TRY_CAST_IPADDRESS('10.0.0.300') IS NULL",
     answer=(True,),
@@ -2350,17 +2373,17 @@ def url_decode_and_url_encode_as_java_does(node: exp.Expr, context: Context) -> 
 
 @fix(
     example="SELECT from_iso8601_date('2024-03-01T00:00:00Z')",
-    rewritten="SELECT TRINO_FROM_ISO8601_DATE('2024-03-01T00:00:00Z')",
+    rewritten="SELECT TRINO_FROM_ISO8601_DATE('2024-03-01T00:00:00Z', FALSE)",
     error='Invalid format: "2024-03-01T00:00:00Z" is malformed at "T00:00:00Z"',
 )
 def from_iso8601_date_as_trino_reads_it(node: exp.Expr, context: Context) -> exp.Expr | None:
     """from_iso8601_date reads a date alone in Trino: a time after it (CloudTrail's eventtime) is
     its error when the query runs, which DuckDB's cast reads; `2024-03` and `2024` are read (DuckDB
     fails); a month or day out of range is Joda's error; week and ordinal dates (`2024-W09-5`,
-    `2024-061`) and signed years are refused."""
+    `2024-061`) and signed years are refused. (TRY: `try_of_from_iso8601_date_or_json_array_length`.)"""
     if not isinstance(node, exp.FromISO8601Date):
         return None
-    return exp.Anonymous(this="trino_from_iso8601_date", expressions=[node.this])
+    return exp.Anonymous(this="trino_from_iso8601_date", expressions=[node.this, exp.false()])
 
 
 @fix(
