@@ -1230,6 +1230,191 @@ CASES = [
         rows=[("b", None, "")],
     ),
     Case(
+        "split_part at an index of 0",
+        "SELECT split_part('a.b', '.', 0)",
+        error="Index must be greater than zero",
+        local="the same error (DuckDB: `''`)",
+    ),
+    Case(
+        "split_part at a negative index",
+        "SELECT split_part(x, '.', -1) FROM (VALUES 'a.b') AS t(x)",
+        error="Index must be greater than zero",
+        local="the same error (DuckDB counts from the end: `b`)",
+    ),
+    Case(
+        "lpad or rpad to a negative length",
+        "SELECT rpad('abc', -1, 'x')",
+        error="Target length must be in the range [0..2147483647]",
+        local="the same error (DuckDB: `''`)",
+    ),
+    Case(
+        "lpad to a length past 2^31 - 1",
+        "SELECT lpad('abc', 3000000000, 'x')",
+        error="Target length must be in the range [0..2147483647]",
+        local="the same error (DuckDB: a binder error of its own)",
+    ),
+    Case(
+        "lpad or rpad with an empty padding",
+        "SELECT lpad('abc', 2, ''), rpad(x, 5, '') FROM (VALUES 'abc') AS t(x)",
+        error="Padding string must not be empty",
+        local="the same error (DuckDB: `ab`, or an error of its own)",
+    ),
+    Case(
+        "sequence without a step from a higher start: steps by -1",
+        "SELECT sequence(5, 1), sequence(1, 5, 2), sequence(5, 1, -2), sequence(3, 3, -1), "
+        "cardinality(sequence(1, 10000)), sequence(1, CAST(NULL AS bigint))",
+        rows=[([5, 4, 3, 2, 1], [1, 3, 5], [5, 3, 1], [3], 10000, None)],
+        local="gives Trino's answer (DuckDB: `[]` for the first)",
+    ),
+    Case(
+        "sequence with a step of 0",
+        "SELECT sequence(1, x, 0) FROM (VALUES 5) AS t(x)",
+        error="step must not be zero",
+        local="the same error (DuckDB: `[]`)",
+    ),
+    Case(
+        "sequence stepping away from its stop",
+        "SELECT sequence(5, 1, 1)",
+        error="sequence stop value should be greater than or equal to start value if step is greater than "
+        "zero otherwise stop should be less than or equal to start",
+        local="the same error (DuckDB: `[]`)",
+    ),
+    Case(
+        "sequence of more than 10000 entries",
+        "SELECT cardinality(sequence(0, 10000))",
+        error="result of sequence function must not have more than 10000 entries",
+        local="the same error (DuckDB: 10001)",
+    ),
+    Case(
+        "sequence of dates",
+        "SELECT sequence(DATE '2024-01-03', DATE '2024-01-01'), "
+        "sequence(DATE '2024-01-01', DATE '2024-01-05', INTERVAL '2' DAY)",
+        rows=[
+            (
+                [date(2024, 1, 3), date(2024, 1, 2), date(2024, 1, 1)],
+                [date(2024, 1, 1), date(2024, 1, 3), date(2024, 1, 5)],
+            )
+        ],
+        local="gives Trino's answer (DuckDB: timestamps, and no sequence of dates without a step)",
+    ),
+    Case(
+        "sequence of dates by hours",
+        "SELECT sequence(DATE '2024-01-01', DATE '2024-01-03', INTERVAL '12' HOUR)",
+        error="sequence step must be a day interval if start and end values are dates",
+        local="the same error (DuckDB: a timestamp every 12 hours)",
+    ),
+    Case(
+        "sequence of timestamps stepping away from its stop",
+        "SELECT sequence(TIMESTAMP '2024-01-01 03:00:00', TIMESTAMP '2024-01-01 00:00:00', INTERVAL '1' HOUR)",
+        error="sequence stop value should be greater than or equal to start value if step is greater than "
+        "zero otherwise stop should be less than or equal to start",
+        local="the same error (DuckDB: `[]`)",
+    ),
+    Case(
+        "sequence of dates by months",
+        "SELECT sequence(DATE '2024-01-31', DATE '2024-05-01', INTERVAL '1' MONTH)",
+        refused="sequence with a step of months or years is not run locally",
+        local="refused (Trino adds k months to the start: 2024-01-31, 2024-02-29, 2024-03-31, 2024-04-30; "
+        "DuckDB a month to each entry: 2024-03-29)",
+    ),
+    Case(
+        "from_iso8601_date of a date and time",
+        "SELECT from_iso8601_date('2024-03-01T00:00:00Z')",
+        error='Invalid format: "2024-03-01T00:00:00Z" is malformed at "T00:00:00Z"',
+        local="the same error (DuckDB's cast: 2024-03-01)",
+    ),
+    Case(
+        "from_iso8601_date of a year, a month, a date",
+        "SELECT from_iso8601_date('2024-03-01'), from_iso8601_date('2024-03'), from_iso8601_date('2024'), "
+        "from_iso8601_date(x) FROM (VALUES '2024-3-1') AS t(x)",
+        rows=[(date(2024, 3, 1), date(2024, 3, 1), date(2024, 1, 1), date(2024, 3, 1))],
+        local="gives Trino's answer (DuckDB's cast fails on `2024-03` and `2024`)",
+    ),
+    Case(
+        "date arithmetic of from_iso8601_date: a date",
+        "SELECT date_add('day', 1, from_iso8601_date('2024-03-01')), from_iso8601_date('2024-03-01') + "
+        "INTERVAL '1' DAY, date_diff('day', from_iso8601_date('2024-03-01'), DATE '2024-03-05')",
+        rows=[(date(2024, 3, 2), date(2024, 3, 2), 4)],
+        local="gives Trino's answer (DuckDB: timestamps)",
+    ),
+    Case(
+        "from_iso8601_date of text with a space",
+        "SELECT from_iso8601_date(' 2024-03-01')",
+        error='Invalid format: " 2024-03-01"',
+        local="the same error (DuckDB's cast: 2024-03-01)",
+    ),
+    Case(
+        "from_iso8601_date of a day past the month's end",
+        "SELECT from_iso8601_date('2023-02-29')",
+        error='Cannot parse "2023-02-29": Value 29 for dayOfMonth must be in the range [1,28]',
+        local="the same error (DuckDB: an error of its own)",
+    ),
+    Case(
+        "TRY of from_iso8601_date and json_array_length",
+        "SELECT TRY(from_iso8601_date('2024-03-01T00:00:00Z')), TRY(from_iso8601_date('2023-02-29')), "
+        "TRY(from_iso8601_date(x)), TRY(json_array_length('[1, 2]')) FROM (VALUES '2024-03') AS t(x)",
+        rows=[(None, None, date(2024, 3, 1), 2)],
+        local="gives Trino's answer (DuckDB: 2024-03-01, NULL, NULL, 2)",
+    ),
+    Case(
+        "from_iso8601_date of a week date or a day of the year",
+        "SELECT from_iso8601_date('2024-W09-5'), from_iso8601_date('2024-061')",
+        refused="from_iso8601_date('2024-W09-5') is read by Athena but not by the local engine",
+        local="refused (Trino: 2024-03-01, 2024-03-01)",
+    ),
+    Case(
+        "url_decode of + and url_encode of a space, * and ~",
+        "SELECT url_decode('a+b%20c'), url_decode('%C3%A9+%2B'), url_encode('a b*~é'), url_encode(x) "
+        "FROM (VALUES '-._ +/') AS t(x)",
+        rows=[("a b c", "é +", "a+b*%7E%C3%A9", "-._+%2B%2F")],
+        local="gives Trino's answer (DuckDB: `a+b c`, `a%20b%2A~%C3%A9`)",
+    ),
+    Case(
+        "url_decode of an escape that is no hex",
+        "SELECT url_decode('%zz')",
+        error='URLDecoder: Illegal hex characters in escape (%) pattern - not a hexadecimal digit: "z" = 122',
+        local="the same error (DuckDB: `%zz`)",
+    ),
+    Case(
+        "url_decode of an escape cut short",
+        "SELECT url_decode(x) FROM (VALUES 'a%2') AS t(x)",
+        error="URLDecoder: Incomplete trailing escape (%) pattern",
+        local="the same error (DuckDB: `a%2`)",
+    ),
+    Case(
+        "url_decode of escapes that are no UTF-8",
+        "SELECT url_decode('%C3a%A9')",
+        refused="url_decode of escapes that are not UTF-8 is not run locally",
+        local="refused (Trino writes U+FFFD for each; DuckDB fails)",
+    ),
+    Case(
+        "from_unixtime past Trino's range",
+        "SELECT from_unixtime(4e12)",
+        error="Millis overflow: 4000000000000000",
+        local="the same error (DuckDB: the year 128724)",
+    ),
+    Case(
+        "from_unixtime at the ends of Trino's range",
+        "SELECT to_unixtime(from_unixtime(2251799813685.247)), to_unixtime(from_unixtime(-2251799813685.248))",
+        rows=[(2251799813685.247, -2251799813685.248)],
+    ),
+    Case(
+        "json_array_length of what is no array, or no JSON",
+        """SELECT json_array_length('{"a": 1}'), json_array_length('[1,]'), json_array_length('[NaN]'), """
+        """json_array_length('1'), json_array_length('not json'), json_array_length(''), """
+        """json_array_length(' [1, [2, 3]] '), json_array_length(json_parse('{"a": [1]}')), """
+        """json_array_length(json_extract('{"a": {"b": 1}}', '$.a')), """
+        """json_array_length(json_extract('{"a": [1, 2, 3]}', '$.a'))""",
+        rows=[(None, None, None, None, None, None, 2, None, None, 3)],
+        local="gives Trino's answer (DuckDB: 0 for an object, 1 for `[1,]`, errors for the rest)",
+    ),
+    Case(
+        "json_array_length of text Trino reads up to an error",
+        "SELECT json_array_length('[1, 2] x'), json_array_length('[1, x]')",
+        refused="json_array_length of text that is not JSON as Athena reads it is not run locally",
+        local="refused (Trino: 2, NULL)",
+    ),
+    Case(
         "array_join of NULL items, or with a NULL separator",
         "SELECT array_join(ARRAY['a', NULL, 'b'], '-'), array_join(ARRAY[CAST(NULL AS varchar)], '-'), "
         "array_join(ARRAY['a'], CAST(NULL AS varchar))",

@@ -121,6 +121,17 @@ def macros(refusal: str) -> dict[str, str]:
         f"ELSE error('{refusal}' || function || ' of text that is not JSON as Athena reads it is not run "
         "locally (Athena reads it up to the error, and may answer from what comes before): run the "
         "query on Athena') END",
+        # json_array_length as Trino's reads JSON: the items of an array; NULL for text that starts
+        # with no array (an object, a scalar, `not json`: DuckDB counts 0 for an object, fails on the
+        # rest), and for an array Jackson fails inside (`[1,]`, NaN, which DuckDB's reader takes);
+        # text that is no JSON after an opening bracket refused (Trino counts the items of an array
+        # followed by anything, `[1, 2] x`, and gives NULL for one with an error inside, `[1, x]`).
+        "trino_json_array_length": "(x) AS CASE WHEN x IS NULL "
+        f"OR NOT regexp_matches(CAST(x AS VARCHAR), '{_SPACE}\\[') THEN NULL "
+        "WHEN trino_json_strict(x) THEN json_array_length(x) WHEN json_valid(x) THEN NULL "
+        f"ELSE error('{refusal}json_array_length of text that is not JSON as Athena reads it is not run "
+        "locally (Athena reads it up to the error, and may answer from what comes before): run the "
+        "query on Athena') END",
         # json_array_contains(j, v) as Trino's reads JSON: NULL for a JSON value that is no array,
         # else whether an item of the array (not within a nested one) is v's token: an integer's
         # for a bigint (1.0 is no integer), a number with a point or exponent for a double (1 is

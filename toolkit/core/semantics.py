@@ -449,7 +449,7 @@ class Types:
             return timestamp(3, zoned=True)
         if isinstance(node, exp.FromISO8601TimestampNanos):
             return timestamp(9, zoned=True)
-        if isinstance(node, exp.CurrentDate | exp.Date | exp.LastDay):
+        if isinstance(node, exp.CurrentDate | exp.Date | exp.LastDay | exp.FromISO8601Date):
             return DATE
         if isinstance(node, exp.AtTimeZone):
             operand = self.of(node.this)

@@ -38,6 +38,51 @@ DIALECT = "duckdb"
 #: rest of the message as the user's error.
 REFUSAL = "trailcsi: "
 
+#: The milliseconds since 1970 Trino packs with a time zone (DateTimeEncoding): 2^51 - 1, -2^51.
+MOST_MILLIS = 2251799813685247
+LEAST_MILLIS = -2251799813685248
+#: The most entries Trino's sequence gives.
+MOST_ENTRIES = 10000
+#: DuckDB's integer types (typeof), which Trino's bigint arguments take.
+_INTEGER_TYPES = "('TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', '\"NULL\"')"
+_SEQUENCE_SIGN = (
+    "sequence stop value should be greater than or equal to start value if step is greater than zero "
+    "otherwise stop should be less than or equal to start"
+)
+_SEQUENCE_LENGTH = f"result of sequence function must not have more than {MOST_ENTRIES} entries"
+_SEQUENCES = (
+    "sequence(bigint, bigint), sequence(bigint, bigint, bigint), sequence(date, date), sequence(date, date, "
+    "interval day to second), sequence(date, date, interval year to month), sequence(timestamp(p), "
+    "timestamp(p), interval day to second), sequence(timestamp(p), timestamp(p), interval year to month)"
+)
+
+#: from_iso8601_date's text the local engine reads (Joda reads more: `_ISO8601_DATE_TRINO`).
+_ISO8601_DATE = "[0-9]{4}(?:-[0-9]{1,2}(?:-[0-9]{1,2})?)?"
+#: ... what Joda's ISO date parser reads, roughly: a signed year of any width, a month and day,
+#: a week (`2024-W09-5`) or a day of the year (`2024-061`).
+_ISO8601_DATE_TRINO = "[+-]?[0-9]+(?:-(?:W[0-9]+(?:-[0-9]+)?|[0-9]+(?:-[0-9]+)?))?"
+#: ... a date Joda reads (`_ISO8601_DATE`'s longest) followed by what it stops at.
+_ISO8601_DATE_THEN = "(?s)[0-9]{4}(?:-[0-9]{1,2}-[0-9]{1,2}.+|(?:-[0-9]{1,2})?(?:[^0-9-].*|-))"
+#: UTF-8's byte sequences written as %XX escapes (one character each).
+_UTF8_ESCAPED = (
+    "(?:"
+    + "|".join(
+        [
+            "%[0-7][0-9A-Fa-f]",
+            "%[Cc][2-9A-Fa-f]%[89ABab][0-9A-Fa-f]",
+            "%[Dd][0-9A-Fa-f]%[89ABab][0-9A-Fa-f]",
+            "%[Ee]0%[ABab][0-9A-Fa-f]%[89ABab][0-9A-Fa-f]",
+            "%[Ee][1-9A-Ca-c](?:%[89ABab][0-9A-Fa-f]){2}",
+            "%[Ee][Dd]%[89][0-9A-Fa-f]%[89ABab][0-9A-Fa-f]",
+            "%[Ee][EFef](?:%[89ABab][0-9A-Fa-f]){2}",
+            "%[Ff]0%[9ABab][0-9A-Fa-f](?:%[89ABab][0-9A-Fa-f]){2}",
+            "%[Ff][1-3](?:%[89ABab][0-9A-Fa-f]){3}",
+            "%[Ff]4%8[0-9A-Fa-f](?:%[89ABab][0-9A-Fa-f]){2}",
+        ]
+    )
+    + ")"
+)
+
 #: The refusal of an UNNEST of rows whose fields the SQL does not tell.
 UNNEST_OF_UNTOLD_ROWS = (
     "UNNEST of an array of rows whose fields the local engine cannot tell from the SQL (Athena gives "
@@ -175,9 +220,109 @@ MACROS = {
     # reads 0 as 1, counts a negative length backwards and clamps a position before the start).
     # Trino's slice(a, start, length): a negative start counts from the end, 0 and a negative
     # length are errors (DuckDB's array_slice reads the third argument as the last position).
-    # Trino's from_unixtime(x): Math.round(x * 1000) milliseconds, with time zone (UTC).
-    "trino_from_unixtime": "(x) AS CAST(make_timestamp(CAST(floor(CAST(x AS DOUBLE) * 1000 + 0.5) AS BIGINT) "
-    "* 1000) AS TIMESTAMPTZ)",
+    # Trino's from_unixtime(x): Math.round(x * 1000) milliseconds (NaN: 0), with time zone (UTC);
+    # past what Trino packs with a zone (2^51 - 1 ms, -2^51 ms) its error, the milliseconds as Java's
+    # Math.round gives them (saturated to a long).
+    "trino_from_millis": f"(ms) AS CASE WHEN ms > {MOST_MILLIS} OR ms < {LEAST_MILLIS} "
+    f"THEN error('{REFUSAL}Millis overflow: ' || CASE WHEN ms >= 9.223372036854775807e18 THEN '9223372036854775807' "
+    "WHEN ms <= -9.223372036854775808e18 THEN '-9223372036854775808' ELSE CAST(CAST(ms AS BIGINT) AS VARCHAR) END) "
+    "ELSE CAST(make_timestamp(CAST(ms AS BIGINT) * 1000) AS TIMESTAMPTZ) END",
+    "trino_from_unixtime": "(x) AS trino_from_millis(CASE WHEN isnan(CAST(x AS DOUBLE)) THEN 0 "
+    "ELSE floor(CAST(x AS DOUBLE) * 1000 + 0.5) END)",
+    # Trino's from_iso8601_date (Joda's ISO date parser): YYYY, YYYY-MM and YYYY-MM-DD read, a month
+    # or day out of its range Joda's error; week and ordinal dates, signed years and years of other
+    # widths refused (read by Trino, not by the local engine); anything else Trino's error, with
+    # where Joda stops reading where it follows a date (DuckDB's cast reads a time after the date).
+    # `tried` (the argument of TRY): NULL for Trino's errors (the refusal stays).
+    "trino_iso8601_date_of": "(x, y, m, d, tried) AS CASE "
+    "WHEN (m < 1 OR m > 12 OR d < 1 OR d > day(last_day(make_date(y, least(greatest(m, 1), 12), 1)))) AND tried "
+    "THEN NULL "
+    f"WHEN m < 1 OR m > 12 THEN error('{REFUSAL}Cannot parse \"' || x || '\": Value ' || m || ' for monthOfYear "
+    "must be in the range [1,12]') "
+    "WHEN d < 1 OR d > day(last_day(make_date(y, m, 1))) "
+    f"THEN error('{REFUSAL}Cannot parse \"' || x || '\": Value ' || d || ' for dayOfMonth must be in the range "
+    "[1,' || day(last_day(make_date(y, m, 1))) || ']') ELSE make_date(y, m, d) END",
+    "trino_from_iso8601_date": "(x, tried) AS CASE WHEN x IS NULL THEN NULL "
+    f"WHEN regexp_full_match(x, '{_ISO8601_DATE}') AND NOT starts_with(x, '0000') THEN trino_iso8601_date_of(x, "
+    "CAST(x[1:4] AS INTEGER), coalesce(TRY_CAST(split_part(x, '-', 2) AS INTEGER), 1), "
+    "coalesce(TRY_CAST(split_part(x, '-', 3) AS INTEGER), 1), tried) "
+    f"WHEN regexp_full_match(x, '{_ISO8601_DATE_TRINO}') THEN error('{REFUSAL}from_iso8601_date(''' || x || ''') "
+    "is read by Athena but not by the local engine (it reads YYYY, YYYY-MM and YYYY-MM-DD, years 1 to 9999): "
+    "run it on Athena') WHEN tried THEN NULL "
+    f"WHEN regexp_full_match(x, '{_ISO8601_DATE_THEN}') THEN error('{REFUSAL}Invalid format: \"' || x || "
+    f"'\" is malformed at \"' || x[length(regexp_extract(x, '^{_ISO8601_DATE}')) + 1:] || '\"') "
+    f"ELSE error('{REFUSAL}Invalid format: \"' || x || '\"') END",
+    # Trino's url_decode (Java's URLDecoder): `+` is a space (DuckDB keeps it), an escape that is
+    # not % and two hex digits is its error (DuckDB keeps it as written), bytes that are no UTF-8
+    # refused (Java writes U+FFFD for them, DuckDB fails). The error names the first character of
+    # the escape that is no hex digit (`t`: what follows the %), in UTF-16: refused beyond U+FFFF.
+    "trino_url_escape_error": "(t) AS CASE "
+    f"WHEN regexp_matches(t, '[\\x{{10000}}-\\x{{10FFFF}}]') THEN error('{REFUSAL}url_decode of an escape (%) "
+    "followed by a character beyond U+FFFF is not run locally (Athena''s error names half of it): run the "
+    "query on Athena') "
+    f"WHEN length(t) < 2 THEN error('{REFUSAL}URLDecoder: Incomplete trailing escape (%) pattern') "
+    f"ELSE error('{REFUSAL}URLDecoder: Illegal hex characters in escape (%) pattern - not a hexadecimal digit: "
+    "\"' || CASE WHEN regexp_matches(t[1], '[0-9A-Fa-f]') THEN t[2] ELSE t[1] END || '\" = ' "
+    "|| unicode(CASE WHEN regexp_matches(t[1], '[0-9A-Fa-f]') THEN t[2] ELSE t[1] END)) END",
+    "trino_url_decode": "(x) AS CASE WHEN x IS NULL THEN NULL WHEN NOT contains(x, '%') THEN replace(x, '+', ' ') "
+    "WHEN NOT regexp_full_match(x, '(?s)(?:[^%]|%[0-9A-Fa-f]{2})*') THEN trino_url_escape_error("
+    "regexp_extract(x, '(?s)^(?:[^%]|%[0-9A-Fa-f]{2})*%(.{0,2})', 1)) "
+    f"WHEN contains(regexp_replace(x, '{_UTF8_ESCAPED}', '', 'g'), '%') THEN error('{REFUSAL}url_decode of "
+    "escapes that are not UTF-8 is not run locally (Athena writes U+FFFD for them): run the query on Athena') "
+    "ELSE url_decode(replace(x, '+', '%20')) END",
+    # Trino's url_encode (Java's URLEncoder): a space is `+`, `*` kept and `~` escaped (DuckDB: `%20`,
+    # `%2A`, `~`).
+    "trino_url_encode": "(x) AS replace(replace(replace(url_encode(x), '%20', '+'), '~', '%7E'), '%2A', '*')",
+    # Trino's split_part: an index of 0 or less is its error (DuckDB reads 0 as '' and counts a
+    # negative index from the end), past the last field NULL (DuckDB: '').
+    "trino_split_part": "(s, d, i) AS CASE WHEN s IS NULL OR d IS NULL OR i IS NULL THEN NULL "
+    f"WHEN i <= 0 THEN error('{REFUSAL}Index must be greater than zero') "
+    "WHEN len(string_split(s, d)) >= i THEN split_part(s, d, i) END",
+    # Trino's lpad and rpad: a length below 0 or past 2^31 - 1, and an empty padding, are its errors
+    # (DuckDB gives '' for the one, fails with its own message on the other or pads to nothing);
+    # a length that is no integer is Trino's error too (DuckDB's cast would round it).
+    "trino_pad": "(s, n, p, is_lpad) AS CASE "
+    f"WHEN typeof(n) NOT IN {_INTEGER_TYPES} THEN error('{REFUSAL}Unexpected parameters (varchar, ' || "
+    "lower(typeof(n)) || ', varchar) for function ' || CASE WHEN is_lpad THEN 'lpad' ELSE 'rpad' END || "
+    "'. Expected: ' || CASE WHEN is_lpad THEN 'lpad(char(x), bigint, varchar(y)), lpad(varbinary, bigint, varbinary), "
+    "lpad(varchar(x), bigint, varchar(y))' ELSE 'rpad(char(x), bigint, varchar(y)), rpad(varbinary, bigint, "
+    "varbinary), rpad(varchar(x), bigint, varchar(y))' END) "
+    "WHEN s IS NULL OR n IS NULL OR p IS NULL THEN NULL "
+    f"WHEN n < 0 OR n > 2147483647 THEN error('{REFUSAL}Target length must be in the range [0..2147483647]') "
+    f"WHEN p = '' THEN error('{REFUSAL}Padding string must not be empty') "
+    "WHEN is_lpad THEN lpad(s, CAST(n AS INTEGER), p) ELSE rpad(s, CAST(n AS INTEGER), p) END",
+    # Trino's sequence(start, stop, step) of integers: a step of 0, or of the sign that leads away
+    # from stop, and more than 10000 entries are its errors (DuckDB gives [] for the first two and
+    # every entry); without a step, -1 when stop is before start (DuckDB steps by 1: []).
+    "trino_sequence": "(a, b, s) AS CASE "
+    f"WHEN typeof(a) NOT IN {_INTEGER_TYPES} OR typeof(b) NOT IN {_INTEGER_TYPES} "
+    f"OR typeof(s) NOT IN {_INTEGER_TYPES} THEN error('{REFUSAL}Unexpected parameters (' || lower(typeof(a)) || ', ' "
+    f"|| lower(typeof(b)) || ', ' || lower(typeof(s)) || ') for function sequence. Expected: {_SEQUENCES}') "
+    "WHEN a IS NULL OR b IS NULL OR s IS NULL THEN NULL "
+    f"WHEN s = 0 THEN error('{REFUSAL}step must not be zero') "
+    f"WHEN s > 0 AND b < a OR s < 0 AND b > a THEN error('{REFUSAL}{_SEQUENCE_SIGN}') "
+    f"WHEN (CAST(b AS HUGEINT) - a) // s + 1 > {MOST_ENTRIES} THEN error('{REFUSAL}{_SEQUENCE_LENGTH}') "
+    "ELSE generate_series(CAST(a AS BIGINT), CAST(b AS BIGINT), CAST(s AS BIGINT)) END",
+    "trino_sequence_by_one": "(a, b) AS trino_sequence(a, b, CASE WHEN a <= b THEN 1 ELSE -1 END)",
+    # ... of timestamps (or of dates: `dated`, whose step must be whole days) by an interval of days
+    # to seconds, the same errors (DuckDB gives [] or every entry); a step of months or years is
+    # refused (Trino adds k months to the start, DuckDB adds a month to each entry in turn).
+    "trino_sequence_of_times": "(a, b, s, dated) AS CASE WHEN a IS NULL OR b IS NULL OR s IS NULL THEN NULL "
+    f"WHEN dated AND epoch(s) % 86400 <> 0 THEN error('{REFUSAL}sequence step must be a day interval if start "
+    "and end values are dates') "
+    f"WHEN epoch(s) = 0 AND datepart('month', s) = 0 AND datepart('year', s) = 0 THEN error('{REFUSAL}step must "
+    "not be zero') "
+    f"WHEN datepart('month', s) <> 0 OR datepart('year', s) <> 0 THEN error('{REFUSAL}sequence with a step of "
+    "months or years is not run locally (Athena adds k steps to the start, DuckDB adds one to each entry in "
+    "turn: 2024-01-31 by a month gives 2024-03-31 on Athena, 2024-03-29 locally): run the query on Athena') "
+    f"WHEN epoch(s) > 0 AND b < a OR epoch(s) < 0 AND b > a THEN error('{REFUSAL}{_SEQUENCE_SIGN}') "
+    f"WHEN (CAST(epoch_us(CAST(b AS TIMESTAMP)) AS HUGEINT) - epoch_us(CAST(a AS TIMESTAMP))) "
+    f"// CAST(round(epoch(s) * 1000000) AS BIGINT) + 1 > {MOST_ENTRIES} "
+    f"THEN error('{REFUSAL}{_SEQUENCE_LENGTH}') ELSE generate_series(a, b, s) END",
+    "trino_sequence_of_dates": "(a, b, s) AS list_transform(trino_sequence_of_times(a, b, s, true), "
+    "lambda trino_d: CAST(trino_d AS DATE))",
+    "trino_sequence_of_days": "(a, b) AS trino_sequence_of_dates(a, b, "
+    "CASE WHEN a <= b THEN INTERVAL 1 DAY ELSE INTERVAL (-1) DAY END)",
     # Trino's repeat(x, n): an array of n copies of x (DuckDB's repeat repeats text).
     "trino_repeat": "(x, n) AS CASE WHEN n IS NULL THEN NULL "
     f"WHEN n < 0 THEN error('{REFUSAL}count argument of repeat function must be greater than or equal to 0') "
@@ -1853,6 +1998,26 @@ def json_parse_sorts_keys(node: exp.Expr, context: Context) -> exp.Expr | None:
 
 
 @fix(
+    example="SELECT TRY(from_iso8601_date('2024-03-01T00:00:00Z')), TRY(json_array_length('[1]'))",
+    rewritten="SELECT TRINO_FROM_ISO8601_DATE('2024-03-01T00:00:00Z', TRUE), TRINO_JSON_ARRAY_LENGTH('[1]')",
+    answer=(None, 1),
+)
+def try_of_from_iso8601_date_or_json_array_length(node: exp.Expr, context: Context) -> exp.Expr | None:
+    """TRY(from_iso8601_date(x)) is NULL for text Trino refuses: its macro's TRY form (DuckDB's TRY
+    takes no macro that may fail); TRY(json_array_length(x)) is json_array_length(x), which never
+    fails on Trino (the local engine's refusal of text it cannot read as Trino does stays)."""
+    if not isinstance(node, exp.Try) or not isinstance(node.this, exp.Anonymous):
+        return None
+    if node.this.name == "trino_from_iso8601_date":
+        return exp.Anonymous(
+            this="trino_from_iso8601_date", expressions=[node.this.expressions[0], exp.true()]
+        )
+    if node.this.name == "trino_json_array_length":
+        return node.this
+    return None
+
+
+@fix(
     example="SELECT TRY(CAST('10.0.0.300' AS IPADDRESS)) IS NULL",
     rewritten="SELECT TRINO_TRY_CAST_IPADDRESS('10.0.0.300') IS NULL",
     answer=(True,),
@@ -1925,6 +2090,26 @@ def json_size_of_objects_and_scalars(node: exp.Expr, context: Context) -> exp.Ex
     `[1,]` and NaN)."""
     if isinstance(node, exp.Anonymous) and node.name.lower() == "json_size" and len(node.expressions) == 2:
         return _json_size(node)
+    return None
+
+
+@fix(
+    example="""SELECT json_array_length('{"a": 1}'), json_array_length('[1,]'), json_array_length('[1, [2, 3]]')""",
+    rewritten="""SELECT TRINO_JSON_ARRAY_LENGTH('{"a": 1}'), TRINO_JSON_ARRAY_LENGTH('[1,]'), """
+    """TRINO_JSON_ARRAY_LENGTH('[1, [2, 3]]')""",
+    answer=(None, None, 2),
+)
+def json_array_length_of_arrays_only(node: exp.Expr, context: Context) -> exp.Expr | None:
+    """json_array_length of JSON that is no array (an object, a scalar) is NULL on Trino (DuckDB
+    counts 0 for an object), as is text Jackson fails on (`not json`, and `[1,]` or NaN, which
+    DuckDB's reader takes and counts); other text that is no JSON is refused when the query runs
+    (Trino reads it up to the error, and may count an array followed by anything)."""
+    if (
+        isinstance(node, exp.Anonymous)
+        and node.name.lower() == "json_array_length"
+        and len(node.expressions) == 1
+    ):
+        return exp.Anonymous(this="trino_json_array_length", expressions=node.expressions)
     return None
 
 
@@ -2025,6 +2210,23 @@ def subscripts_outside_the_array(node: exp.Expr, context: Context) -> exp.Expr |
 
 
 @fix(
+    example="SELECT split_part('a.b', '.', 0)",
+    rewritten="SELECT TRINO_SPLIT_PART('a.b', '.', 0)",
+    error="Index must be greater than zero",
+)
+def split_part_of_an_index_below_one(node: exp.Expr, context: Context) -> exp.Expr | None:
+    """split_part at an index of 0 or less: Trino's error when the query runs (DuckDB gives '' for
+    0 and counts a negative index from the end), and NULL past the last field. An index written as
+    a positive number is left to `split_part_past_the_last_field` (no macro)."""
+    if not isinstance(node, exp.SplitPart) or isinstance(node.parent, exp.If):
+        return None
+    index = node.args["part_index"]
+    if isinstance(index, exp.Literal) and index.is_int and int(index.this) > 0:
+        return None
+    return exp.Anonymous(this="trino_split_part", expressions=[node.this, node.args["delimiter"], index])
+
+
+@fix(
     example="SELECT split_part('a/b', '/', 3)",
     rewritten=("SELECT CASE WHEN LEN(STRING_SPLIT('a/b', '/')) >= 3 THEN SPLIT_PART('a/b', '/', 3) END"),
     answer=(None,),
@@ -2092,6 +2294,96 @@ def repeat_gives_an_array(node: exp.Expr, context: Context) -> exp.Expr | None:
     if not isinstance(node, exp.Repeat):
         return None
     return exp.Anonymous(this="trino_repeat", expressions=[node.this, node.args["times"]])
+
+
+@fix(
+    example="SELECT lpad('abc', -1, 'x')",
+    rewritten="SELECT TRINO_PAD('abc', -1, 'x', TRUE)",
+    error="Target length must be in the range [0..2147483647]",
+)
+def pad_lengths_and_paddings_trino_refuses(node: exp.Expr, context: Context) -> exp.Expr | None:
+    """lpad and rpad to a length below 0 or past 2^31 - 1, or with an empty padding: Trino's
+    errors when the query runs (DuckDB gives '' for a negative length, fails with its own message
+    or pads nothing for an empty padding). A length written as a number in range and a padding
+    written as a non-empty string are left to DuckDB's lpad and rpad."""
+    if not isinstance(node, exp.Pad) or node.args.get("fill_pattern") is None:
+        return None
+    length, padding = node.expression, node.args["fill_pattern"]
+    if (
+        isinstance(length, exp.Literal)
+        and length.is_int
+        and int(length.this) <= 2147483647
+        and isinstance(padding, exp.Literal)
+        and padding.is_string
+        and padding.name != ""
+    ):
+        return None
+    left = exp.Boolean(this=bool(node.args.get("is_left")))
+    return exp.Anonymous(this="trino_pad", expressions=[node.this, length, padding, left])
+
+
+@fix(
+    example="SELECT sequence(5, 1), sequence(1, 5, 2)",
+    rewritten="SELECT TRINO_SEQUENCE_BY_ONE(5, 1), TRINO_SEQUENCE(1, 5, 2)",
+    answer=([5, 4, 3, 2, 1], [1, 3, 5]),
+)
+def sequence_as_trino_steps(node: exp.Expr, context: Context) -> exp.Expr | None:
+    """sequence(start, stop) steps by -1 when stop is before start in Trino (DuckDB's
+    generate_series by 1: []); a step of 0 or away from stop, and more than 10000 entries, are
+    Trino's errors when the query runs (DuckDB: [], or every entry). Of dates (the SQL tells them):
+    dates, by whole days (DuckDB gives timestamps, takes hours); of timestamps, an interval step.
+    A step of months is refused when the query runs (Trino adds k months to the start, DuckDB one
+    month to each entry in turn); timestamps with time zone, or without a step, Trino's error."""
+    if not isinstance(node, exp.GenerateSeries):
+        return None
+    start, stop, step = node.args["start"], node.args["end"], node.args.get("step")
+    told = [context.time(start), context.time(stop)]
+    if semantics.DATE in told:
+        if step is None:
+            return exp.Anonymous(this="trino_sequence_of_days", expressions=[start, stop])
+        return exp.Anonymous(this="trino_sequence_of_dates", expressions=[start, stop, step])
+    if any(semantics.is_timestamp(t) for t in told):
+        if step is None or any(t.kind == semantics.TIMESTAMP_TZ for t in told):
+            operands = [start, stop] + ([step] if step is not None else [])
+            names = [_trino_type_name(o, context.time(o)) or context.time(o).kind for o in operands]
+            raise UsageError(
+                f"Unexpected parameters ({', '.join(names)}) for function sequence. Expected: {_SEQUENCES}"
+            )
+        return exp.Anonymous(this="trino_sequence_of_times", expressions=[start, stop, step, exp.false()])
+    if step is None:
+        return exp.Anonymous(this="trino_sequence_by_one", expressions=[start, stop])
+    return exp.Anonymous(this="trino_sequence", expressions=[start, stop, step])
+
+
+@fix(
+    example="SELECT url_decode('a+b%20c'), url_encode('a b*~')",
+    rewritten="SELECT TRINO_URL_DECODE('a+b%20c'), TRINO_URL_ENCODE('a b*~')",
+    answer=("a b c", "a+b*%7E"),
+)
+def url_decode_and_url_encode_as_java_does(node: exp.Expr, context: Context) -> exp.Expr | None:
+    """url_decode and url_encode as Java's URLDecoder and URLEncoder (Trino's): `+` decodes to a
+    space and a space encodes to `+`, `*` is kept and `~` escaped (DuckDB keeps `+`, writes `%20`,
+    escapes `*`, keeps `~`); an escape that is not % and two hex digits is Trino's error when the
+    query runs (DuckDB keeps it as written); escapes of bytes that are no UTF-8 refused."""
+    if isinstance(node, exp.Anonymous) and node.name.lower() in ("url_decode", "url_encode"):
+        if len(node.expressions) == 1:
+            return exp.Anonymous(this=f"trino_{node.name.lower()}", expressions=node.expressions)
+    return None
+
+
+@fix(
+    example="SELECT from_iso8601_date('2024-03-01T00:00:00Z')",
+    rewritten="SELECT TRINO_FROM_ISO8601_DATE('2024-03-01T00:00:00Z', FALSE)",
+    error='Invalid format: "2024-03-01T00:00:00Z" is malformed at "T00:00:00Z"',
+)
+def from_iso8601_date_as_trino_reads_it(node: exp.Expr, context: Context) -> exp.Expr | None:
+    """from_iso8601_date reads a date alone in Trino: a time after it (CloudTrail's eventtime) is
+    its error when the query runs, which DuckDB's cast reads; `2024-03` and `2024` are read (DuckDB
+    fails); a month or day out of range is Joda's error; week and ordinal dates (`2024-W09-5`,
+    `2024-061`) and signed years are refused. (TRY: `try_of_from_iso8601_date_or_json_array_length`.)"""
+    if not isinstance(node, exp.FromISO8601Date):
+        return None
+    return exp.Anonymous(this="trino_from_iso8601_date", expressions=[node.this, exp.false()])
 
 
 @fix(
