@@ -670,3 +670,59 @@ def test_a_key_trino_reads_through_the_kelvin_sign_is_refused(tmp_path, key, spe
     [skipped] = result.report.skipped
     assert skipped.path.endswith(log_name("bad"))
     assert "a Kelvin sign for its k" in skipped.reason
+
+
+# -- a skipped file is said in the same words every run ----------------------------------------
+
+
+def header_crc_mismatch(data: bytes) -> bytes:
+    """gzip with a header CRC (FHCRC) that does not match its header."""
+    return data[:3] + bytes([data[3] | 0x02]) + data[4:10] + b"\0\0" + data[10:]
+
+
+@pytest.mark.parametrize(
+    "damaged",
+    [
+        lambda good: header_crc_mismatch(good),  # the cheap look: "corrupt gzip data"
+        lambda good: good[:12] + bytes([good[12] ^ 0xFF]) + good[13:],  # the whole check: CRC-32
+        lambda good: good[:14],  # ends before its trailer
+        lambda _good: gzip.compress(b'{"Records": ["two  spaces\\tand a tab"]}'),  # the ledger kept one space
+    ],
+    ids=["header-crc", "flipped-byte", "truncated", "spaces-in-reason"],
+)
+def test_a_skipped_files_reason_is_the_same_in_its_first_run_and_as_remembered(
+    tmp_path, monkeypatch, damaged
+):
+    """The cheap look and the whole check word some damage differently ("corrupt gzip data", then
+    "corrupt gzip data (header crc mismatch)"), and the ledger wrote a reason on one line by
+    folding its blanks: the first run said one thing, the next ones another. A forensic report
+    says the same thing every time: the whole check's words, kept exactly."""
+    from toolkit.sources import archive
+
+    folder = day_folder(tmp_path)
+    write(folder, "good", gzip.compress(document(events(1))))
+    write(folder, "damaged", damaged(gzip.compress(document(events(2, 5)))))
+    first = run(tmp_path)
+    assert len(first.rows) == 1
+    [said] = first.report.skipped
+    monkeypatch.setattr(archive, "inspect", lambda path: pytest.fail(f"checked again: {path}"))
+    again = run(tmp_path)  # (the ledger's outcome: the file is not checked again)
+    assert len(again.rows) == 1
+    assert [(s.path, s.reason) for s in again.report.skipped] == [(said.path, said.reason)]
+
+
+def test_a_ledger_of_another_version_is_replaced_not_appended_to(tmp_path):
+    """The ledger's first line names its version; outcomes were appended under an older one's
+    line, and no outcome of that file was ever read again (every file checked each run)."""
+    from toolkit.sources import checked
+
+    ledger = checked.Ledger(tmp_path / "archive", base=tmp_path / "ledgers")
+    ledger.file.parent.mkdir(parents=True)
+    ledger.file.write_text("trailcsi-checked 1\n/x\t1 2 3 4 5\t\n", encoding="utf-8")
+    seen = (1, 2, 3, 4, 5)
+    assert ledger.outcome("/a\tb\nc\\d", seen) is None
+    ledger.remember("/a\tb\nc\\d", seen, "why\tnot  this\\n one")
+    ledger.save()
+    again = checked.Ledger(tmp_path / "archive", base=tmp_path / "ledgers")
+    assert again.outcome("/a\tb\nc\\d", seen) == "why\tnot  this\\n one"
+    assert again.outcome("/x", seen) is None  # (the older version's outcome is gone)

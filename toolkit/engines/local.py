@@ -581,8 +581,9 @@ class LocalEngine:
             raise ValueError("days of one account and region are converted together")
         paths = [p for files in days.values() for p in files]
         report = ScanReport(files_selected=len(paths))
-        self._look([p for p in paths if p not in self._sizes and p not in self._bad])
+        # the checks first, as for a query: a file the cheap look finds bad is said in their words
         self._start_checks([p for p in paths if p not in self._bad])
+        self._look([p for p in paths if p not in self._sizes and p not in self._bad])
         self._await_checks()
         readable = [p for p in paths if p not in self._bad]
         for path in paths:
@@ -937,11 +938,13 @@ class LocalEngine:
         return paths, report
 
     def _look(self, paths: list[str]) -> None:
-        """The cheap look at new files (first bytes, gzip trailer), before anything reads them."""
+        """The cheap look at new files (first bytes, gzip trailer), before anything reads them. A
+        file it finds bad is said in the words of its whole check, when that runs (started first)
+        or ran in an earlier run: the words the ledger gives it in later runs."""
         for path in paths:
             reason, self._sizes[path], plain_header = archive.quick_look(path)
             if reason:
-                self._bad[path] = reason
+                self._bad[path] = self._checked_reason(path) or reason
             elif plain_header:
                 self._stand_in(path)
 
