@@ -672,6 +672,98 @@ def test_a_key_trino_reads_through_the_kelvin_sign_is_refused(tmp_path, key, spe
     assert "a Kelvin sign for its k" in skipped.reason
 
 
+# -- paths that are not UTF-8, or hold a line break -------------------------------------------
+
+
+def not_utf8(root: Path, *names: bytes) -> Path:
+    """`root`/names..., made of bytes that are not UTF-8 (as Python names them: lone surrogates)."""
+    path = os.fsencode(root)
+    for name in names:
+        path = os.path.join(path, name)
+    os.makedirs(path, exist_ok=True)
+    return Path(os.fsdecode(path))
+
+
+@pytest.mark.parametrize("where", ["folder above AWSLogs", "file name"])
+def test_a_log_file_whose_path_is_not_utf8_is_passed_over_and_said(tmp_path, where):
+    """DuckDB takes paths as UTF-8 text: a path holding other bytes made every query fail with a
+    UnicodeEncodeError (the engine's, then the checked-files ledger's, a traceback). Such a file is
+    passed over and said, like a name holding a control character; under --strict, refused."""
+    write(day_folder(tmp_path / "good"), "good", gzip.compress(document(events(2))))
+    if where == "file name":
+        folder = day_folder(tmp_path / "good")
+        name = os.fsencode(log_name("caf")).replace(b".json.gz", b"\xe9.json.gz")
+        bad = Path(os.fsdecode(os.path.join(os.fsencode(folder), name)))
+        bad.write_bytes(gzip.compress(document(events(1, 10))))
+    else:
+        write(day_folder(not_utf8(tmp_path, b"caf\xe9")), "other", gzip.compress(document(events(1, 10))))
+    for _ in range(2):  # (the second run: the outcomes the ledger remembered)
+        result = run(tmp_path)
+        assert len(result.rows) == 2 and result.report.skipped == []
+        [note] = [n for n in result.report.notes if "not UTF-8" in n]
+        assert "1 entry of the archive was not read" in note and "\\xe9" in note
+        note.encode("utf-8")  # (said as text: the bytes written \xNN)
+    with pytest.raises(SourceError, match="not UTF-8") as refused:
+        run(tmp_path, strict=True)
+    refused.value.message.encode("utf-8")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["sql", "SELECT count(*) FROM trail"],
+        ["search", "--event-name", "ConsoleLogin"],
+        ["run", "user-created"],
+        ["sweep"],
+        ["cache", "build"],
+        ["event", "00000000-0000-4000-8000-000000000000"],
+    ],
+)
+def test_every_command_passes_over_a_path_that_is_not_utf8_and_says_so(tmp_path, capsys, command):
+    write(day_folder(tmp_path / "good"), "good", gzip.compress(document(events(2))))
+    write(day_folder(not_utf8(tmp_path, b"caf\xe9")), "other", gzip.compress(document(events(1, 10))))
+    code, _out, err = run_in_process(capsys, *command, "--source", str(tmp_path), "--all-time")
+    assert code == 0, err
+    assert "Traceback" not in err and "not UTF-8" in err and "caf\\xe9" in err
+
+
+def test_a_source_whose_own_path_is_not_utf8_is_refused_in_one_line(tmp_path, capsys):
+    root = not_utf8(tmp_path, b"caf\xe9")
+    write(day_folder(root), "a", gzip.compress(document(events(1))))
+    for command in (["sql", "SELECT count(*) FROM trail"], ["cache", "build"], ["sweep"]):
+        code, _out, err = run_in_process(capsys, *command, "--source", str(root), "--all-time")
+        assert code == ExitCode.BAD_DATA, err
+        [line] = [line for line in err.splitlines() if "error" in line]
+        assert line.startswith(f"trailcsi: error: source '{tmp_path}/caf\\xe9': its path is not UTF-8")
+        assert "rename the folder" in line and "Traceback" not in err
+
+
+@pytest.mark.parametrize("variable", ["TMPDIR", "XDG_CACHE_HOME"])
+def test_a_folder_of_trailcsis_own_that_is_not_utf8_is_a_one_line_error(
+    tmp_path, capsys, monkeypatch, variable
+):
+    """DuckDB writes in the temporary folder and reads the columnar cache: either's path not UTF-8
+    failed with a traceback (the cache's, once a build had made it)."""
+    import tempfile
+
+    write(day_folder(tmp_path / "archive"), "a", gzip.compress(document(events(1))))
+    folder = not_utf8(tmp_path, b"caf\xe9")
+    monkeypatch.setenv(variable, str(folder))
+    monkeypatch.setattr(tempfile, "tempdir", None)  # (read from TMPDIR again)
+    if variable == "XDG_CACHE_HOME":  # the columnar cache's folder, as a build made it: queries use it
+        from toolkit.cache.columnar import ColumnarCache
+
+        ColumnarCache(tmp_path / "archive").dir.mkdir(parents=True)
+    for command in (["cache", "build"], ["sql", "SELECT count(*) FROM trail"]):
+        code, _out, err = run_in_process(
+            capsys, *command, "--source", str(tmp_path / "archive"), "--all-time"
+        )
+        assert code == ExitCode.USAGE, err
+        [line] = [line for line in err.splitlines() if "error" in line]
+        assert "caf\\xe9" in line and "is not UTF-8 text, which DuckDB cannot open" in line
+        assert f"(set {variable} to a folder whose path is UTF-8" in line and "Traceback" not in err
+
+
 # -- a skipped file is said in the same words every run ----------------------------------------
 
 

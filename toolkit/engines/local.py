@@ -405,6 +405,17 @@ class LocalEngine:
         cache: columnar.ColumnarCache | None = None,
         stream: bool = False,
     ) -> None:
+        # DuckDB is given paths as UTF-8 text: its scratch folder and the cache's must be (the
+        # archive's, `archive.scan` checks)
+        archive.require_utf8(
+            tempfile.gettempdir(), "the temporary folder", "set TMPDIR to a folder whose path is UTF-8"
+        )
+        if cache is not None:
+            archive.require_utf8(
+                cache.dir,
+                "the columnar cache's folder",
+                f"{archive.SET_CACHE_HOME}, or query with --no-cache",
+            )
         self._threads = threads or threads_to_use()
         opener = _Opener(self._threads)  # DuckDB starts up (~30 ms) while the archive is listed
         try:
