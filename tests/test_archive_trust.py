@@ -764,6 +764,23 @@ def test_a_folder_of_trailcsis_own_that_is_not_utf8_is_a_one_line_error(
         assert f"(set {variable} to a folder whose path is UTF-8" in line and "Traceback" not in err
 
 
+def test_a_file_read_exactly_is_read_under_a_folder_holding_a_line_break(tmp_path):
+    """A record whose nested field the fast reading may read otherwise than Athena (`Type` for
+    `type`) names its file in an error, to be read by the exact reader: a line break in the path
+    cut the name short, and the file was skipped ("trailcsi: read exactly the file ...")."""
+    root = tmp_path / "a\nb"
+    records = events(2)
+    records[0]["userIdentity"] = {"Type": "IAMUser", "userName": "alice"}
+    records[1]["userIdentity"] = {"type": "Root"}
+    write(day_folder(root), "mixed", gzip.compress(document(records[:1])))
+    write(day_folder(root), "plain", gzip.compress(document(records[1:])))
+    for source in (root, tmp_path):
+        for _ in range(2):  # (the second run: what the ledger, which now holds such paths, says)
+            result = run(source, "SELECT useridentity.type, useridentity.username FROM trail ORDER BY 1")
+            assert result.rows == [("IAMUser", "alice"), ("Root", None)]
+            assert result.report.skipped == []
+
+
 # -- a skipped file is said in the same words every run ----------------------------------------
 
 

@@ -140,7 +140,8 @@ _NULL_ITEM_GUARD = (
 #: The error by which a record whose nested field the fast reading may read otherwise than
 #: Athena names its file, to be read again by the exact reader (`source_sql`).
 EXACT_READ = "trailcsi: read exactly the file"
-_EXACT_FILE = re.compile(re.escape(EXACT_READ) + r' "(.*)"$', re.M)
+#: DuckDB's whole message for it: the file's name (any character, a line break too) in quotes.
+_EXACT_CALL = f'Invalid Input Error: {EXACT_READ} "'
 
 
 def _records_of(reader: str, partitions: str, keep_filename: bool = True) -> str:
@@ -852,10 +853,17 @@ class LocalEngine:
         """Whether `error` is the fast reading's call for a file to be read exactly (`EXACT_READ`):
         that file, and every other of `shown` that calls for it reading `columns`, found by one
         read that stops at nothing, are read by the exact reader from now on."""
-        named = _EXACT_FILE.search(str(error))
-        if named is None or named.group(1) not in shown or named.group(1) in self._exact:
+        message = str(error)
+        named = message[len(_EXACT_CALL) : -1]
+        if (
+            not isinstance(error, duckdb.InvalidInputException)
+            or not message.startswith(_EXACT_CALL)
+            or not message.endswith('"')
+            or named not in shown
+            or named in self._exact
+        ):
             return False
-        self._exact.add(named.group(1))
+        self._exact.add(named)
         others = [p for p in shown if p not in self._exact]
         fields = [schema.BY_NAME[c] for c in columns or schema.COLUMN_NAMES if c in schema.BY_NAME]
         checks = [
