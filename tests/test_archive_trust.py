@@ -19,7 +19,7 @@ from conftest import CORPORA, read_jsonl, run_in_process
 from toolkit.core import export, window
 from toolkit.core.query import TrailQuery
 from toolkit.engines.local import LocalEngine
-from toolkit.errors import ExitCode, SourceError
+from toolkit.errors import ExitCode, SourceError, UsageError
 
 ALL = window.parse(all_time=True)
 ACCOUNT, REGION = "111111111111", "us-east-1"
@@ -835,3 +835,29 @@ def test_a_ledger_of_another_version_is_replaced_not_appended_to(tmp_path):
     again = checked.Ledger(tmp_path / "archive", base=tmp_path / "ledgers")
     assert again.outcome("/a\tb\nc\\d", seen) == "why\tnot  this\\n one"
     assert again.outcome("/x", seen) is None  # (the older version's outcome is gone)
+
+
+# -- a value that names a file -----------------------------------------------------------------
+
+
+def test_a_value_naming_another_file_does_not_get_that_file_skipped(tmp_path):
+    """An error of the query quoting a value (`Invalid format: "<value>"`) was searched for the
+    paths of the files read: a value naming another log file got that file skipped, as damaged,
+    for the rest of the engine's life (and under --strict, named as the bad file)."""
+    folder = day_folder(tmp_path)
+    records = [{**record, "eventName": "2024-01-01T00:00:00Z"} for record in events(2)]  # (read)
+    innocent = write(folder, "innocent", gzip.compress(document(records)))
+    planted = events(1, 10)
+    planted[0]["eventName"] = str(innocent)
+    write(folder, "planted", gzip.compress(document(planted)))
+    for strict in (False, True):
+        engine = LocalEngine(tmp_path, strict=strict)
+        try:
+            with pytest.raises(UsageError, match="Invalid format"):
+                engine.run(TrailQuery.parse("SELECT from_iso8601_timestamp(eventname) FROM trail", ALL))
+            with pytest.raises(UsageError, match="Invalid format"):
+                engine.run(TrailQuery.parse("SELECT date_parse(eventname, '%Y') FROM trail", ALL))
+            result = engine.run(TrailQuery.parse("SELECT count(*) FROM trail", ALL))
+        finally:
+            engine.close()
+        assert result.rows == [(3,)] and result.report.skipped == []

@@ -823,7 +823,7 @@ class LocalEngine:
                 if (
                     "maximum_object_size" in message
                     and object_bytes < MAX_OBJECT_BYTES
-                    and any(p in message for p in shown)  # (the reader's error: not a value quoted)
+                    and named_file(error, shown) is not None  # (the reader's error: not a value quoted)
                 ):
                     # a file larger than its gzip trailer said (multi-member gzip)
                     object_bytes = min(object_bytes * 4, MAX_OBJECT_BYTES)
@@ -1194,12 +1194,12 @@ class LocalEngine:
         files is refused so has its files read one by one from now on."""
         if not bundles:
             return None
-        message = str(error)
-        named = [b for b in bundles if b.path in message]
-        if not named and (
-            not isinstance(error, duckdb.IOException)
-            or any(p in message for p in shown)
-            or (self.cache is not None and str(self.cache.dir) in message)
+        bundled = {b.path for b in bundles}
+        named = named_file(error, [*bundled, *shown])
+        if named not in bundled and (
+            named is not None
+            or not isinstance(error, duckdb.IOException)
+            or (self.cache is not None and str(self.cache.dir) in str(error))
         ):
             return None  # a log file or the cache named, or the query's own error: as usual
         found: list[tuple[str, str]] = []
@@ -1270,9 +1270,8 @@ class LocalEngine:
         message = str(error)
         if self.cache is not None and str(self.cache.dir) in message:
             return None  # a month file of the cache: no log file is at fault (see run)
-        named = [p for p in paths if p in message]
-        if named:
-            path = max(named, key=len)
+        path = named_file(error, paths)
+        if path is not None:
             if path in self._exact and ("Expected OBJECT" in message or "Expected ARRAY" in message):
                 mistyped = _mistyped(path)  # the exact reader's refusal of a nested field
                 if mistyped:
@@ -1534,6 +1533,34 @@ def _json_type(value: Any) -> str:
     if isinstance(value, str):
         return "a string"
     return "an array" if isinstance(value, list) else "an object"
+
+
+def named_file(error: duckdb.Error, paths: Sequence[str]) -> str | None:
+    """The file of `paths` an error of DuckDB's reader names, or None: where the reader names it.
+
+    A value a query's error quotes may name another file (`Could not parse string "<a value>"`,
+    the rewritten SQL's refusals): a file counts as named only where the reader names one, at the
+    start of its message, after its own words alone (`Malformed JSON in file "X", ...`, `JSON
+    transform error in file "X", in record/value 1: <a value>`, the guard's `... in file "X"`), or
+    anywhere in an I/O error (the system's and gzip's words, no value: `... GZIP stream: X`). Of
+    paths found at one place (one the start of another) the longest is the one."""
+    message = str(error)
+    if isinstance(error, duckdb.IOException):
+        found = [(at, -len(p), p) for p in paths if (at := message.find(p)) >= 0]
+        return min(found)[2] if found else None
+    words = _READER_NAMES.match(message)
+    if words is None:
+        return None
+    rest = message[words.end() :]
+    named = [p for p in paths if rest.startswith(p + '"')]
+    return max(named, key=len) if named else None
+
+
+#: The start of an error by which DuckDB's reader names a file, up to the quote before its path.
+_READER_NAMES = re.compile(
+    r'Invalid Input Error: (?:[A-Za-z ]+ |"maximum_object_size" of [0-9]+ bytes exceeded while reading '
+    r'|an item of "Records" is null \(not an event object\) in )file "'
+)
 
 
 def _columns_key(columns: list[str] | None) -> tuple[str, ...]:
