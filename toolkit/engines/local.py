@@ -1641,34 +1641,69 @@ def _refuse_untold_intervals(described: list[Any]) -> None:
             )
 
 
+#: How DuckDB words an error the rewritten SQL raised itself (`transpile.REFUSAL`, by `error()`).
+_REFUSED = f"Invalid Input Error: {transpile.REFUSAL}"
+#: DuckDB's errors about the SQL itself, before any value is read: none quotes a value.
+_ABOUT_THE_SQL = (duckdb.BinderException, duckdb.ParserException, duckdb.CatalogException)
+
+
+def engine_said(error: duckdb.Error) -> str:
+    """DuckDB's message, in double quotes, as one piece of a line that no value it quotes can
+    leave: its backslashes and double quotes escaped, its control characters (line breaks) written
+    as escapes. A value may hold anything, `trailcsi: ...` or a line break and a line of its own:
+    it shows inside the quotes, whole (up to the length shown), with DuckDB's words around it.
+    DuckDB's quotation of the SQL after the message (`LINE 1: ...`) is left out, and of an error
+    about the SQL itself (which quotes no value), its first line is the message."""
+    message = str(error)
+    if isinstance(error, _ABOUT_THE_SQL):
+        message = first_line(message)
+    elif (context := message.rfind("\n\nLINE ")) >= 0:
+        message = message[:context]
+    text = message.strip() or "unknown error"
+    return '"' + _printable(text.replace("\\", "\\\\").replace('"', '\\"')) + '"'
+
+
 def _translate(error: BaseException) -> BaseException:
-    """DuckDB's errors about the user's SQL become one-line UsageErrors; others pass through."""
+    """DuckDB's errors about the user's SQL become one-line UsageErrors; others pass through.
+
+    DuckDB's own words are given in quotes (`engine_said`): a value its message quotes is never
+    read as a message of trailcsi's. Only an error of the rewritten SQL's `error()`, whose message
+    DuckDB gives as it is and which starts with trailcsi's words, is said as trailcsi's own (the
+    value it quotes, as Trino's message does, with its line breaks escaped)."""
     if not isinstance(error, duckdb.Error):
         return error
-    message = _printable(first_line(str(error), "unknown error"))
-    if transpile.REFUSAL in message:  # the rewritten SQL's own refusal of what Athena does differently
-        refusal = message.split(transpile.REFUSAL, 1)[1]
+    full = str(error)
+    # the rewritten SQL's own refusal of what Athena does differently (a value's text cannot
+    # start DuckDB's message: those it quotes follow DuckDB's words)
+    if isinstance(error, duckdb.InvalidInputException) and full.startswith(_REFUSED):
+        refusal = _printable(full[len(_REFUSED) :])
         return UsageError(refusal, transpile.hint_for(refusal))
-    if "Division by zero" in message:  # Athena: integer and decimal division (and %) by zero fail
+    if isinstance(error, duckdb.InvalidInputException) and full.startswith(
+        "Invalid Input Error: Division by zero in expression"
+    ):  # Athena: integer and decimal division (and %) by zero fail
         return UsageError("Division by zero", "Athena fails the query too; guard with NULLIF(divisor, 0)")
-    if ipaddresses.FIELD in message:  # the local IPADDRESS where DuckDB cannot take it
-        return UsageError(
-            f"an IPADDRESS is used where the local engine does not take it: "
-            f"{message.replace(ipaddresses.DUCKDB_TYPE, 'ipaddress')}",
+    said = engine_said(error)
+    message = first_line(full)
+    if ipaddresses.FIELD in message and isinstance(error, _ABOUT_THE_SQL):
+        return UsageError(  # the local IPADDRESS where DuckDB cannot take it
+            "an IPADDRESS is used where the local engine does not take it: DuckDB: "
+            + said.replace(ipaddresses.DUCKDB_TYPE, "ipaddress"),
             "CAST it AS VARCHAR, or run the query on Athena",
         )
     if isinstance(error, duckdb.BinderException):
-        match = _UNKNOWN_COLUMN.search(str(error))
+        match = _UNKNOWN_COLUMN.search(message)
         if match:
             name = match.group(1)
             guess = schema.suggest(name)
             return UsageError(
-                f"unknown column {name!r}",
+                f"unknown column {_printable(name, 80)!r}",
                 f"did you mean {guess!r}?" if guess else "see trail's columns in the README",
             )
     if isinstance(error, duckdb.InterruptException):
         return Interrupted("interrupted; the query was stopped")
-    if "argument types 'len(MAP(" in message or "argument types 'len(STRUCT(" in message:
+    if isinstance(error, duckdb.BinderException) and (
+        "argument types 'len(MAP(" in message or "argument types 'len(STRUCT(" in message
+    ):
         return UsageError(  # the subscript's rewrite took a map or row the SQL does not type for an array
             "a subscript [...] of a map or a row was read as an array's: the SQL does not tell the value's type",
             "CAST a map AS MAP(key type, value type) before its subscript; a row's field is read with a dot",
@@ -1676,18 +1711,9 @@ def _translate(error: BaseException) -> BaseException:
     unknown = _UNKNOWN_FUNCTION.search(message)
     if isinstance(error, duckdb.CatalogException) and unknown:
         return UsageError(
-            f"the function {unknown.group(1)} is not run locally: DuckDB has no function of that name",
+            f"the function {_printable(unknown.group(1), 80)} is not run locally: DuckDB has no function of that name",
             "check its name; a Trino function the local engine lacks runs on Athena with --engine athena",
         )
-    if isinstance(
-        error,
-        (
-            duckdb.BinderException,
-            duckdb.ParserException,
-            duckdb.CatalogException,
-            duckdb.ConversionException,
-            duckdb.InvalidInputException,
-        ),
-    ):
-        return UsageError(f"the query failed on DuckDB: {message}", "check the SQL")
-    return EngineError(f"DuckDB failed: {message}")
+    if isinstance(error, (*_ABOUT_THE_SQL, duckdb.ConversionException, duckdb.InvalidInputException)):
+        return UsageError(f"the query failed on DuckDB: {said}", "check the SQL")
+    return EngineError(f"DuckDB failed: {said}")
