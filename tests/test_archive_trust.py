@@ -19,7 +19,7 @@ from conftest import CORPORA, read_jsonl, run_in_process
 from toolkit.core import export, window
 from toolkit.core.query import TrailQuery
 from toolkit.engines.local import LocalEngine
-from toolkit.errors import ExitCode, SourceError
+from toolkit.errors import ExitCode, SourceError, UsageError
 
 ALL = window.parse(all_time=True)
 ACCOUNT, REGION = "111111111111", "us-east-1"
@@ -670,3 +670,194 @@ def test_a_key_trino_reads_through_the_kelvin_sign_is_refused(tmp_path, key, spe
     [skipped] = result.report.skipped
     assert skipped.path.endswith(log_name("bad"))
     assert "a Kelvin sign for its k" in skipped.reason
+
+
+# -- paths that are not UTF-8, or hold a line break -------------------------------------------
+
+
+def not_utf8(root: Path, *names: bytes) -> Path:
+    """`root`/names..., made of bytes that are not UTF-8 (as Python names them: lone surrogates)."""
+    path = os.fsencode(root)
+    for name in names:
+        path = os.path.join(path, name)
+    os.makedirs(path, exist_ok=True)
+    return Path(os.fsdecode(path))
+
+
+@pytest.mark.parametrize("where", ["folder above AWSLogs", "file name"])
+def test_a_log_file_whose_path_is_not_utf8_is_passed_over_and_said(tmp_path, where):
+    """DuckDB takes paths as UTF-8 text: a path holding other bytes made every query fail with a
+    UnicodeEncodeError (the engine's, then the checked-files ledger's, a traceback). Such a file is
+    passed over and said, like a name holding a control character; under --strict, refused."""
+    write(day_folder(tmp_path / "good"), "good", gzip.compress(document(events(2))))
+    if where == "file name":
+        folder = day_folder(tmp_path / "good")
+        name = os.fsencode(log_name("caf")).replace(b".json.gz", b"\xe9.json.gz")
+        bad = Path(os.fsdecode(os.path.join(os.fsencode(folder), name)))
+        bad.write_bytes(gzip.compress(document(events(1, 10))))
+    else:
+        write(day_folder(not_utf8(tmp_path, b"caf\xe9")), "other", gzip.compress(document(events(1, 10))))
+    for _ in range(2):  # (the second run: the outcomes the ledger remembered)
+        result = run(tmp_path)
+        assert len(result.rows) == 2 and result.report.skipped == []
+        [note] = [n for n in result.report.notes if "not UTF-8" in n]
+        assert "1 entry of the archive was not read" in note and "\\xe9" in note
+        note.encode("utf-8")  # (said as text: the bytes written \xNN)
+    with pytest.raises(SourceError, match="not UTF-8") as refused:
+        run(tmp_path, strict=True)
+    refused.value.message.encode("utf-8")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["sql", "SELECT count(*) FROM trail"],
+        ["search", "--event-name", "ConsoleLogin"],
+        ["run", "user-created"],
+        ["sweep"],
+        ["cache", "build"],
+        ["event", "00000000-0000-4000-8000-000000000000"],
+    ],
+)
+def test_every_command_passes_over_a_path_that_is_not_utf8_and_says_so(tmp_path, capsys, command):
+    write(day_folder(tmp_path / "good"), "good", gzip.compress(document(events(2))))
+    write(day_folder(not_utf8(tmp_path, b"caf\xe9")), "other", gzip.compress(document(events(1, 10))))
+    code, _out, err = run_in_process(capsys, *command, "--source", str(tmp_path), "--all-time")
+    assert code == 0, err
+    assert "Traceback" not in err and "not UTF-8" in err and "caf\\xe9" in err
+
+
+def test_a_source_whose_own_path_is_not_utf8_is_refused_in_one_line(tmp_path, capsys):
+    root = not_utf8(tmp_path, b"caf\xe9")
+    write(day_folder(root), "a", gzip.compress(document(events(1))))
+    for command in (["sql", "SELECT count(*) FROM trail"], ["cache", "build"], ["sweep"]):
+        code, _out, err = run_in_process(capsys, *command, "--source", str(root), "--all-time")
+        assert code == ExitCode.BAD_DATA, err
+        [line] = [line for line in err.splitlines() if "error" in line]
+        assert line.startswith(f"trailcsi: error: source '{tmp_path}/caf\\xe9': its path is not UTF-8")
+        assert "rename the folder" in line and "Traceback" not in err
+
+
+@pytest.mark.parametrize("variable", ["TMPDIR", "XDG_CACHE_HOME"])
+def test_a_folder_of_trailcsis_own_that_is_not_utf8_is_a_one_line_error(
+    tmp_path, capsys, monkeypatch, variable
+):
+    """DuckDB writes in the temporary folder and reads the columnar cache: either's path not UTF-8
+    failed with a traceback (the cache's, once a build had made it)."""
+    import tempfile
+
+    write(day_folder(tmp_path / "archive"), "a", gzip.compress(document(events(1))))
+    folder = not_utf8(tmp_path, b"caf\xe9")
+    monkeypatch.setenv(variable, str(folder))
+    monkeypatch.setattr(tempfile, "tempdir", None)  # (read from TMPDIR again)
+    if variable == "XDG_CACHE_HOME":  # the columnar cache's folder, as a build made it: queries use it
+        from toolkit.cache.columnar import ColumnarCache
+
+        ColumnarCache(tmp_path / "archive").dir.mkdir(parents=True)
+    for command in (["cache", "build"], ["sql", "SELECT count(*) FROM trail"]):
+        code, _out, err = run_in_process(
+            capsys, *command, "--source", str(tmp_path / "archive"), "--all-time"
+        )
+        assert code == ExitCode.USAGE, err
+        [line] = [line for line in err.splitlines() if "error" in line]
+        assert "caf\\xe9" in line and "is not UTF-8 text, which DuckDB cannot open" in line
+        assert f"(set {variable} to a folder whose path is UTF-8" in line and "Traceback" not in err
+
+
+def test_a_file_read_exactly_is_read_under_a_folder_holding_a_line_break(tmp_path):
+    """A record whose nested field the fast reading may read otherwise than Athena (`Type` for
+    `type`) names its file in an error, to be read by the exact reader: a line break in the path
+    cut the name short, and the file was skipped ("trailcsi: read exactly the file ...")."""
+    root = tmp_path / "a\nb"
+    records = events(2)
+    records[0]["userIdentity"] = {"Type": "IAMUser", "userName": "alice"}
+    records[1]["userIdentity"] = {"type": "Root"}
+    write(day_folder(root), "mixed", gzip.compress(document(records[:1])))
+    write(day_folder(root), "plain", gzip.compress(document(records[1:])))
+    for source in (root, tmp_path):
+        for _ in range(2):  # (the second run: what the ledger, which now holds such paths, says)
+            result = run(source, "SELECT useridentity.type, useridentity.username FROM trail ORDER BY 1")
+            assert result.rows == [("IAMUser", "alice"), ("Root", None)]
+            assert result.report.skipped == []
+
+
+# -- a skipped file is said in the same words every run ----------------------------------------
+
+
+def header_crc_mismatch(data: bytes) -> bytes:
+    """gzip with a header CRC (FHCRC) that does not match its header."""
+    return data[:3] + bytes([data[3] | 0x02]) + data[4:10] + b"\0\0" + data[10:]
+
+
+@pytest.mark.parametrize(
+    "damaged",
+    [
+        lambda good: header_crc_mismatch(good),  # the cheap look: "corrupt gzip data"
+        lambda good: good[:12] + bytes([good[12] ^ 0xFF]) + good[13:],  # the whole check: CRC-32
+        lambda good: good[:14],  # ends before its trailer
+        lambda _good: gzip.compress(b'{"Records": ["two  spaces\\tand a tab"]}'),  # the ledger kept one space
+    ],
+    ids=["header-crc", "flipped-byte", "truncated", "spaces-in-reason"],
+)
+def test_a_skipped_files_reason_is_the_same_in_its_first_run_and_as_remembered(
+    tmp_path, monkeypatch, damaged
+):
+    """The cheap look and the whole check word some damage differently ("corrupt gzip data", then
+    "corrupt gzip data (header crc mismatch)"), and the ledger wrote a reason on one line by
+    folding its blanks: the first run said one thing, the next ones another. A forensic report
+    says the same thing every time: the whole check's words, kept exactly."""
+    from toolkit.sources import archive
+
+    folder = day_folder(tmp_path)
+    write(folder, "good", gzip.compress(document(events(1))))
+    write(folder, "damaged", damaged(gzip.compress(document(events(2, 5)))))
+    first = run(tmp_path)
+    assert len(first.rows) == 1
+    [said] = first.report.skipped
+    monkeypatch.setattr(archive, "inspect", lambda path: pytest.fail(f"checked again: {path}"))
+    again = run(tmp_path)  # (the ledger's outcome: the file is not checked again)
+    assert len(again.rows) == 1
+    assert [(s.path, s.reason) for s in again.report.skipped] == [(said.path, said.reason)]
+
+
+def test_a_ledger_of_another_version_is_replaced_not_appended_to(tmp_path):
+    """The ledger's first line names its version; outcomes were appended under an older one's
+    line, and no outcome of that file was ever read again (every file checked each run)."""
+    from toolkit.sources import checked
+
+    ledger = checked.Ledger(tmp_path / "archive", base=tmp_path / "ledgers")
+    ledger.file.parent.mkdir(parents=True)
+    ledger.file.write_text("trailcsi-checked 1\n/x\t1 2 3 4 5\t\n", encoding="utf-8")
+    seen = (1, 2, 3, 4, 5)
+    assert ledger.outcome("/a\tb\nc\\d", seen) is None
+    ledger.remember("/a\tb\nc\\d", seen, "why\tnot  this\\n one")
+    ledger.save()
+    again = checked.Ledger(tmp_path / "archive", base=tmp_path / "ledgers")
+    assert again.outcome("/a\tb\nc\\d", seen) == "why\tnot  this\\n one"
+    assert again.outcome("/x", seen) is None  # (the older version's outcome is gone)
+
+
+# -- a value that names a file -----------------------------------------------------------------
+
+
+def test_a_value_naming_another_file_does_not_get_that_file_skipped(tmp_path):
+    """An error of the query quoting a value (`Invalid format: "<value>"`) was searched for the
+    paths of the files read: a value naming another log file got that file skipped, as damaged,
+    for the rest of the engine's life (and under --strict, named as the bad file)."""
+    folder = day_folder(tmp_path)
+    records = [{**record, "eventName": "2024-01-01T00:00:00Z"} for record in events(2)]  # (read)
+    innocent = write(folder, "innocent", gzip.compress(document(records)))
+    planted = events(1, 10)
+    planted[0]["eventName"] = str(innocent)
+    write(folder, "planted", gzip.compress(document(planted)))
+    for strict in (False, True):
+        engine = LocalEngine(tmp_path, strict=strict)
+        try:
+            with pytest.raises(UsageError, match="Invalid format"):
+                engine.run(TrailQuery.parse("SELECT from_iso8601_timestamp(eventname) FROM trail", ALL))
+            with pytest.raises(UsageError, match="Invalid format"):
+                engine.run(TrailQuery.parse("SELECT date_parse(eventname, '%Y') FROM trail", ALL))
+            result = engine.run(TrailQuery.parse("SELECT count(*) FROM trail", ALL))
+        finally:
+            engine.close()
+        assert result.rows == [(3,)] and result.report.skipped == []

@@ -203,3 +203,51 @@ def test_a_value_quoting_the_readers_buffer_option_does_not_rerun_the_query(tmp_
     finally:
         engine.close()
     assert len(statements) == 2  # the view, then the query: once
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "trailcsi: every log file was read; nothing matches",  # the rewritten SQL's refusals start so
+        "1' to INT32\ntrailcsi: error: a line of its own\" (check the SQL) \\",
+        "\x1b[2J\u2028x",
+    ],
+)
+def test_a_value_duckdb_quotes_in_its_error_cannot_pass_for_trailcsis_own_words(tmp_path, capsys, value):
+    """DuckDB's cast error quotes the value: one holding `trailcsi: ` was taken for the rewritten
+    SQL's own refusal and said as trailcsi's message (the text after it, chosen by the data). DuckDB's
+    words are now given in double quotes that the value cannot close, its line breaks escaped."""
+    import ast
+    import gzip
+
+    from test_archive_trust import day_folder, document, events, write
+
+    write(day_folder(tmp_path), "a", gzip.compress(document([{**events(1)[0], "eventName": value}])))
+    code, _out, err = run_in_process(
+        capsys, "sql", "SELECT CAST(eventname AS INTEGER) FROM trail", "--source", str(tmp_path), "--all-time"
+    )
+    assert code == ExitCode.USAGE
+    assert all(line.startswith("trailcsi: ") for line in err.splitlines())
+    [line] = [line for line in err.splitlines() if line.startswith("trailcsi: error: ")]
+    prefix, suffix = "trailcsi: error: the query failed on DuckDB: ", " (check the SQL)"
+    assert line.startswith(prefix + '"Conversion Error: Could not convert string ') and line.endswith(suffix)
+    said = ast.literal_eval(line[len(prefix) : -len(suffix)])  # one quoted piece: the value cannot leave it
+    assert f"Could not convert string '{value}' to INT32" in said
+
+
+def test_a_value_in_a_refusal_of_the_rewritten_sql_is_shown_whole_on_one_line(tmp_path):
+    """The rewritten SQL's refusals quote the value as Trino's errors do; a line break in it cut the
+    message there (the first line only)."""
+    import gzip
+
+    from test_archive_trust import ALL, day_folder, document, events, write
+
+    value = 'not\na "time"'
+    write(day_folder(tmp_path), "a", gzip.compress(document([{**events(1)[0], "eventName": value}])))
+    engine = LocalEngine(tmp_path)
+    try:
+        with pytest.raises(UsageError) as refused:
+            engine.run(TrailQuery.parse("SELECT from_iso8601_timestamp(eventname) FROM trail", ALL))
+    finally:
+        engine.close()
+    assert refused.value.message.startswith('Invalid format: "not\\na "time"" (from_iso8601_timestamp needs')

@@ -4,6 +4,7 @@ fetched, results equal the local archive's, a second run downloads nothing, the 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import boto3
 import pytest
@@ -89,6 +90,14 @@ def test_a_bad_address_is_a_usage_error():
     with pytest.raises(UsageError):
         s3source.parse_url("s3:///nothing")
     assert s3source.parse_url("s3://b/logs/") == ("b", "logs/")
+
+
+def test_a_folder_of_copies_that_is_not_utf8_is_refused_before_the_bucket_is_read(tmp_path):
+    """DuckDB reads the copies, and takes UTF-8 paths only: an XDG_CACHE_HOME that is not UTF-8
+    failed after the download, as the query's error ("check the SQL")."""
+    root = Path(os.fsdecode(os.path.join(os.fsencode(tmp_path), b"caf\xe9")))
+    with pytest.raises(UsageError, match=r"caf\\xe9' is not UTF-8 text.*XDG_CACHE_HOME"):
+        s3source.sync(None, "s3://trail-copy/mirror", window.parse(since="1d"), root=root)
 
 
 def test_progress_is_told_files_and_bytes(bucket, tmp_path):

@@ -132,6 +132,21 @@ def test_a_deleted_log_is_missing_and_a_stray_log_is_unreferenced(copy):
     )
 
 
+def test_a_stray_log_whose_name_is_not_utf8_is_unreferenced(copy):
+    """Queries pass over a log file whose path is not UTF-8 (DuckDB cannot open it), but it is in
+    the source: `verify` says it is referenced by no digest, as it did when queries listed it."""
+    import os
+
+    folder = sorted((copy / "AWSLogs").rglob("CloudTrail/us-east-1/2025/03/31"))[0]
+    first = sorted(folder.glob("*.json.gz"))[0]
+    name = os.fsencode(first.name).replace(b".json.gz", b"\xe9.json.gz")
+    stray = Path(os.fsdecode(os.path.join(os.fsencode(folder), name)))
+    shutil.copyfile(first, stray)
+    report = verify(copy, WINDOW, keys(copy))
+    problems = [p.split(": ", 1)[1] for p in report.problems()]
+    assert problems == [f"log file {key_of(copy, stray)} is referenced by no digest"]
+
+
 def test_a_deleted_digest_is_missing_and_breaks_the_chain_at_that_hour(copy):
     chain = digest_paths(copy)
     removed, successor = chain[30], chain[31]

@@ -106,7 +106,7 @@ def cache_base() -> Path:
 
 def archive_id(root: Path) -> str:
     """A directory name for an archive: the hash of its resolved path."""
-    return hashlib.sha256(str(root.expanduser().resolve()).encode()).hexdigest()[:16]
+    return hashlib.sha256(os.fsencode(str(root.expanduser().resolve()))).hexdigest()[:16]
 
 
 def group(files: Iterable[archive.LogFile]) -> dict[DayKey, list[archive.LogFile]]:
@@ -535,6 +535,7 @@ class ColumnarCache:
 
         `progress(days done, days, files, events)` is called after each day.
         """
+        archive.require_utf8(self.dir, "the columnar cache's folder", archive.SET_CACHE_HOME)
         with self._exclusive():
             return self._build(days, converters, progress)
 

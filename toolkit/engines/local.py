@@ -140,7 +140,8 @@ _NULL_ITEM_GUARD = (
 #: The error by which a record whose nested field the fast reading may read otherwise than
 #: Athena names its file, to be read again by the exact reader (`source_sql`).
 EXACT_READ = "trailcsi: read exactly the file"
-_EXACT_FILE = re.compile(re.escape(EXACT_READ) + r' "(.*)"$', re.M)
+#: DuckDB's whole message for it: the file's name (any character, a line break too) in quotes.
+_EXACT_CALL = f'Invalid Input Error: {EXACT_READ} "'
 
 
 def _records_of(reader: str, partitions: str, keep_filename: bool = True) -> str:
@@ -405,6 +406,17 @@ class LocalEngine:
         cache: columnar.ColumnarCache | None = None,
         stream: bool = False,
     ) -> None:
+        # DuckDB is given paths as UTF-8 text: its scratch folder and the cache's must be (the
+        # archive's, `archive.scan` checks)
+        archive.require_utf8(
+            tempfile.gettempdir(), "the temporary folder", "set TMPDIR to a folder whose path is UTF-8"
+        )
+        if cache is not None:
+            archive.require_utf8(
+                cache.dir,
+                "the columnar cache's folder",
+                f"{archive.SET_CACHE_HOME}, or query with --no-cache",
+            )
         self._threads = threads or threads_to_use()
         opener = _Opener(self._threads)  # DuckDB starts up (~30 ms) while the archive is listed
         try:
@@ -581,8 +593,9 @@ class LocalEngine:
             raise ValueError("days of one account and region are converted together")
         paths = [p for files in days.values() for p in files]
         report = ScanReport(files_selected=len(paths))
-        self._look([p for p in paths if p not in self._sizes and p not in self._bad])
+        # the checks first, as for a query: a file the cheap look finds bad is said in their words
         self._start_checks([p for p in paths if p not in self._bad])
+        self._look([p for p in paths if p not in self._sizes and p not in self._bad])
         self._await_checks()
         readable = [p for p in paths if p not in self._bad]
         for path in paths:
@@ -810,7 +823,7 @@ class LocalEngine:
                 if (
                     "maximum_object_size" in message
                     and object_bytes < MAX_OBJECT_BYTES
-                    and any(p in message for p in shown)  # (the reader's error: not a value quoted)
+                    and named_file(error, shown) is not None  # (the reader's error: not a value quoted)
                 ):
                     # a file larger than its gzip trailer said (multi-member gzip)
                     object_bytes = min(object_bytes * 4, MAX_OBJECT_BYTES)
@@ -840,10 +853,17 @@ class LocalEngine:
         """Whether `error` is the fast reading's call for a file to be read exactly (`EXACT_READ`):
         that file, and every other of `shown` that calls for it reading `columns`, found by one
         read that stops at nothing, are read by the exact reader from now on."""
-        named = _EXACT_FILE.search(str(error))
-        if named is None or named.group(1) not in shown or named.group(1) in self._exact:
+        message = str(error)
+        named = message[len(_EXACT_CALL) : -1]
+        if (
+            not isinstance(error, duckdb.InvalidInputException)
+            or not message.startswith(_EXACT_CALL)
+            or not message.endswith('"')
+            or named not in shown
+            or named in self._exact
+        ):
             return False
-        self._exact.add(named.group(1))
+        self._exact.add(named)
         others = [p for p in shown if p not in self._exact]
         fields = [schema.BY_NAME[c] for c in columns or schema.COLUMN_NAMES if c in schema.BY_NAME]
         checks = [
@@ -937,11 +957,13 @@ class LocalEngine:
         return paths, report
 
     def _look(self, paths: list[str]) -> None:
-        """The cheap look at new files (first bytes, gzip trailer), before anything reads them."""
+        """The cheap look at new files (first bytes, gzip trailer), before anything reads them. A
+        file it finds bad is said in the words of its whole check, when that runs (started first)
+        or ran in an earlier run: the words the ledger gives it in later runs."""
         for path in paths:
             reason, self._sizes[path], plain_header = archive.quick_look(path)
             if reason:
-                self._bad[path] = reason
+                self._bad[path] = self._checked_reason(path) or reason
             elif plain_header:
                 self._stand_in(path)
 
@@ -1172,12 +1194,12 @@ class LocalEngine:
         files is refused so has its files read one by one from now on."""
         if not bundles:
             return None
-        message = str(error)
-        named = [b for b in bundles if b.path in message]
-        if not named and (
-            not isinstance(error, duckdb.IOException)
-            or any(p in message for p in shown)
-            or (self.cache is not None and str(self.cache.dir) in message)
+        bundled = {b.path for b in bundles}
+        named = named_file(error, [*bundled, *shown])
+        if named not in bundled and (
+            named is not None
+            or not isinstance(error, duckdb.IOException)
+            or (self.cache is not None and str(self.cache.dir) in str(error))
         ):
             return None  # a log file or the cache named, or the query's own error: as usual
         found: list[tuple[str, str]] = []
@@ -1248,9 +1270,8 @@ class LocalEngine:
         message = str(error)
         if self.cache is not None and str(self.cache.dir) in message:
             return None  # a month file of the cache: no log file is at fault (see run)
-        named = [p for p in paths if p in message]
-        if named:
-            path = max(named, key=len)
+        path = named_file(error, paths)
+        if path is not None:
             if path in self._exact and ("Expected OBJECT" in message or "Expected ARRAY" in message):
                 mistyped = _mistyped(path)  # the exact reader's refusal of a nested field
                 if mistyped:
@@ -1514,6 +1535,34 @@ def _json_type(value: Any) -> str:
     return "an array" if isinstance(value, list) else "an object"
 
 
+def named_file(error: duckdb.Error, paths: Sequence[str]) -> str | None:
+    """The file of `paths` an error of DuckDB's reader names, or None: where the reader names it.
+
+    A value a query's error quotes may name another file (`Could not parse string "<a value>"`,
+    the rewritten SQL's refusals): a file counts as named only where the reader names one, at the
+    start of its message, after its own words alone (`Malformed JSON in file "X", ...`, `JSON
+    transform error in file "X", in record/value 1: <a value>`, the guard's `... in file "X"`), or
+    anywhere in an I/O error (the system's and gzip's words, no value: `... GZIP stream: X`). Of
+    paths found at one place (one the start of another) the longest is the one."""
+    message = str(error)
+    if isinstance(error, duckdb.IOException):
+        found = [(at, -len(p), p) for p in paths if (at := message.find(p)) >= 0]
+        return min(found)[2] if found else None
+    words = _READER_NAMES.match(message)
+    if words is None:
+        return None
+    rest = message[words.end() :]
+    named = [p for p in paths if rest.startswith(p + '"')]
+    return max(named, key=len) if named else None
+
+
+#: The start of an error by which DuckDB's reader names a file, up to the quote before its path.
+_READER_NAMES = re.compile(
+    r'Invalid Input Error: (?:[A-Za-z ]+ |"maximum_object_size" of [0-9]+ bytes exceeded while reading '
+    r'|an item of "Records" is null \(not an event object\) in )file "'
+)
+
+
 def _columns_key(columns: list[str] | None) -> tuple[str, ...]:
     """The columns a run reads, as the key of the refusals that hold for them (`_refuse`)."""
     return tuple(sorted(columns or ()))
@@ -1592,34 +1641,69 @@ def _refuse_untold_intervals(described: list[Any]) -> None:
             )
 
 
+#: How DuckDB words an error the rewritten SQL raised itself (`transpile.REFUSAL`, by `error()`).
+_REFUSED = f"Invalid Input Error: {transpile.REFUSAL}"
+#: DuckDB's errors about the SQL itself, before any value is read: none quotes a value.
+_ABOUT_THE_SQL = (duckdb.BinderException, duckdb.ParserException, duckdb.CatalogException)
+
+
+def engine_said(error: duckdb.Error) -> str:
+    """DuckDB's message, in double quotes, as one piece of a line that no value it quotes can
+    leave: its backslashes and double quotes escaped, its control characters (line breaks) written
+    as escapes. A value may hold anything, `trailcsi: ...` or a line break and a line of its own:
+    it shows inside the quotes, whole (up to the length shown), with DuckDB's words around it.
+    DuckDB's quotation of the SQL after the message (`LINE 1: ...`) is left out, and of an error
+    about the SQL itself (which quotes no value), its first line is the message."""
+    message = str(error)
+    if isinstance(error, _ABOUT_THE_SQL):
+        message = first_line(message)
+    elif (context := message.rfind("\n\nLINE ")) >= 0:
+        message = message[:context]
+    text = message.strip() or "unknown error"
+    return '"' + _printable(text.replace("\\", "\\\\").replace('"', '\\"')) + '"'
+
+
 def _translate(error: BaseException) -> BaseException:
-    """DuckDB's errors about the user's SQL become one-line UsageErrors; others pass through."""
+    """DuckDB's errors about the user's SQL become one-line UsageErrors; others pass through.
+
+    DuckDB's own words are given in quotes (`engine_said`): a value its message quotes is never
+    read as a message of trailcsi's. Only an error of the rewritten SQL's `error()`, whose message
+    DuckDB gives as it is and which starts with trailcsi's words, is said as trailcsi's own (the
+    value it quotes, as Trino's message does, with its line breaks escaped)."""
     if not isinstance(error, duckdb.Error):
         return error
-    message = _printable(first_line(str(error), "unknown error"))
-    if transpile.REFUSAL in message:  # the rewritten SQL's own refusal of what Athena does differently
-        refusal = message.split(transpile.REFUSAL, 1)[1]
+    full = str(error)
+    # the rewritten SQL's own refusal of what Athena does differently (a value's text cannot
+    # start DuckDB's message: those it quotes follow DuckDB's words)
+    if isinstance(error, duckdb.InvalidInputException) and full.startswith(_REFUSED):
+        refusal = _printable(full[len(_REFUSED) :])
         return UsageError(refusal, transpile.hint_for(refusal))
-    if "Division by zero" in message:  # Athena: integer and decimal division (and %) by zero fail
+    if isinstance(error, duckdb.InvalidInputException) and full.startswith(
+        "Invalid Input Error: Division by zero in expression"
+    ):  # Athena: integer and decimal division (and %) by zero fail
         return UsageError("Division by zero", "Athena fails the query too; guard with NULLIF(divisor, 0)")
-    if ipaddresses.FIELD in message:  # the local IPADDRESS where DuckDB cannot take it
-        return UsageError(
-            f"an IPADDRESS is used where the local engine does not take it: "
-            f"{message.replace(ipaddresses.DUCKDB_TYPE, 'ipaddress')}",
+    said = engine_said(error)
+    message = first_line(full)
+    if ipaddresses.FIELD in message and isinstance(error, _ABOUT_THE_SQL):
+        return UsageError(  # the local IPADDRESS where DuckDB cannot take it
+            "an IPADDRESS is used where the local engine does not take it: DuckDB: "
+            + said.replace(ipaddresses.DUCKDB_TYPE, "ipaddress"),
             "CAST it AS VARCHAR, or run the query on Athena",
         )
     if isinstance(error, duckdb.BinderException):
-        match = _UNKNOWN_COLUMN.search(str(error))
+        match = _UNKNOWN_COLUMN.search(message)
         if match:
             name = match.group(1)
             guess = schema.suggest(name)
             return UsageError(
-                f"unknown column {name!r}",
+                f"unknown column {_printable(name, 80)!r}",
                 f"did you mean {guess!r}?" if guess else "see trail's columns in the README",
             )
     if isinstance(error, duckdb.InterruptException):
         return Interrupted("interrupted; the query was stopped")
-    if "argument types 'len(MAP(" in message or "argument types 'len(STRUCT(" in message:
+    if isinstance(error, duckdb.BinderException) and (
+        "argument types 'len(MAP(" in message or "argument types 'len(STRUCT(" in message
+    ):
         return UsageError(  # the subscript's rewrite took a map or row the SQL does not type for an array
             "a subscript [...] of a map or a row was read as an array's: the SQL does not tell the value's type",
             "CAST a map AS MAP(key type, value type) before its subscript; a row's field is read with a dot",
@@ -1627,18 +1711,9 @@ def _translate(error: BaseException) -> BaseException:
     unknown = _UNKNOWN_FUNCTION.search(message)
     if isinstance(error, duckdb.CatalogException) and unknown:
         return UsageError(
-            f"the function {unknown.group(1)} is not run locally: DuckDB has no function of that name",
+            f"the function {_printable(unknown.group(1), 80)} is not run locally: DuckDB has no function of that name",
             "check its name; a Trino function the local engine lacks runs on Athena with --engine athena",
         )
-    if isinstance(
-        error,
-        (
-            duckdb.BinderException,
-            duckdb.ParserException,
-            duckdb.CatalogException,
-            duckdb.ConversionException,
-            duckdb.InvalidInputException,
-        ),
-    ):
-        return UsageError(f"the query failed on DuckDB: {message}", "check the SQL")
-    return EngineError(f"DuckDB failed: {message}")
+    if isinstance(error, (*_ABOUT_THE_SQL, duckdb.ConversionException, duckdb.InvalidInputException)):
+        return UsageError(f"the query failed on DuckDB: {said}", "check the SQL")
+    return EngineError(f"DuckDB failed: {said}")

@@ -935,10 +935,11 @@ def _unreferenced(
     except Exception:  # no log files at all: nothing can be unreferenced
         return
     logs = scanned.select(window.delivery_span(), accounts, regions)
-    # a byte-identical second copy of a log file is not read by queries, but it is in the source:
-    # checked as any other file is (a copy vouches for nothing)
+    # a byte-identical second copy of a log file, or one whose path is not UTF-8, is not read by
+    # queries, but it is in the source: checked as any other file is (a copy vouches for nothing)
     for path, reason in scanned.passed_over_in(window.delivery_span(), accounts, regions):
-        copy = archive.parse_log_path(path) if reason == archive.SECOND_COPY else None
+        in_source = reason in (archive.SECOND_COPY, archive.NOT_UTF8)
+        copy = archive.parse_log_path(path) if in_source else None
         if copy is not None:
             logs.append(copy)
     vouched_keys = {key: path for path, key in named.vouched.items()}

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
 from toolkit.core import schema
-from toolkit.errors import SourceError
+from toolkit.errors import SourceError, UsageError
 from toolkit.sources import layout
 
 
@@ -160,12 +160,21 @@ def scan(root: str | os.PathLike[str], *, strict: bool = False) -> Archive:
             f"source {str(base)!r} is not a directory",
             "give the directory holding AWSLogs/",
         )
+    resolved = str(base.resolve())
+    if not is_utf8(resolved):
+        raise SourceError(
+            f"source '{shown_path(resolved)}': its path is not UTF-8 text (DuckDB opens files by UTF-8 "
+            "paths only)",
+            "rename the folder whose name is not UTF-8 (convmv converts such names), or copy the "
+            "archive to a folder whose path is UTF-8",
+        )
     files: list[LogFile] = []
     passed: list[tuple[str, str]] = []
     ignored = 0
-    pending = [str(base.resolve())]
+    pending = [resolved]
     while pending:
         directory = pending.pop()
+        utf8_folder = is_utf8(directory)
         try:
             with os.scandir(directory) as listing:
                 entries = list(listing)
@@ -198,6 +207,8 @@ def scan(root: str | os.PathLike[str], *, strict: bool = False) -> Archive:
                 passed.append((entry.path, "not a regular file"))
             elif _CONTROL_OR_BACKSLASH.search(entry.name):
                 passed.append((entry.path, "a control character or backslash in its name"))
+            elif not (utf8_folder and is_utf8(entry.name)):
+                passed.append((entry.path, NOT_UTF8))
             elif not in_day_folder:
                 passed.append((entry.path, OUTSIDE_LAYOUT))
             else:
@@ -230,6 +241,34 @@ def scan(root: str | os.PathLike[str], *, strict: bool = False) -> Archive:
 
 OUTSIDE_LAYOUT = "outside the day folders of CloudTrail's layout"
 SECOND_COPY = "a second copy of a log file read elsewhere under the source (same name, same bytes)"
+NOT_UTF8 = "a name in its path is not UTF-8 text, which DuckDB cannot open: rename it to read the file"
+
+
+def is_utf8(path: str) -> bool:
+    """Whether a path (as Python gives it: bytes that are not UTF-8 as lone surrogates) is UTF-8
+    text, which DuckDB takes; a path that is not cannot even be handed to it."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def require_utf8(folder: str | os.PathLike[str], what: str, hint: str) -> None:
+    """A UsageError if a folder trailcsi has DuckDB read or write in is not UTF-8 text."""
+    text = str(folder)
+    if not is_utf8(text):
+        raise UsageError(f"{what} '{shown_path(text)}' is not UTF-8 text, which DuckDB cannot open", hint)
+
+
+#: What to do when the folder of trailcsi's own files is not UTF-8 text.
+SET_CACHE_HOME = "set XDG_CACHE_HOME to a folder whose path is UTF-8"
+
+
+def shown_path(path: str) -> str:
+    """A path as text for a message: each byte that is not UTF-8 written `\\xNN` (the path itself,
+    as Python holds it, cannot be written as UTF-8)."""
+    return path if is_utf8(path) else os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 def _first_copies(
@@ -281,7 +320,9 @@ def refusal(passed: list[tuple[str, str]]) -> SourceError:
     """The error `--strict` gives for entries that were passed over (the first, and a count)."""
     path, reason = passed[0]
     more = f" (and {len(passed) - 1} more)" if len(passed) > 1 else ""
-    return SourceError(f"{path}: {reason}{more}", "fix or remove it, or drop --strict to pass over it")
+    return SourceError(
+        f"{shown_path(path)}: {reason}{more}", "fix or remove it, or drop --strict to pass over it"
+    )
 
 
 def passed_over_note(passed: list[tuple[str, str]]) -> str:
@@ -289,7 +330,9 @@ def passed_over_note(passed: list[tuple[str, str]]) -> str:
     reasons: dict[str, list[str]] = {}
     for path, reason in passed:
         reasons.setdefault(reason, []).append(path)
-    parts = [f"{len(paths):,} {reason} (e.g. {paths[0]})" for reason, paths in sorted(reasons.items())]
+    parts = [
+        f"{len(paths):,} {reason} (e.g. {shown_path(paths[0])})" for reason, paths in sorted(reasons.items())
+    ]
     entries = "entry of the archive was" if len(passed) == 1 else "entries of the archive were"
     return f"{len(passed):,} {entries} not read: " + "; ".join(parts)
 

@@ -1,4 +1,4 @@
-"""Log files already checked whole (`archive.inspect`), remembered across runs.
+r"""Log files already checked whole (`archive.inspect`), remembered across runs.
 
 Checking a file whole means decompressing it, about as much work as a query's own reading; an
 archive is questioned many times, its files never change. So each outcome is kept, per archive,
@@ -6,18 +6,24 @@ in `$XDG_CACHE_HOME/trailcsi/checked/`, under what identifies the file's content
 inode, size, modification and change times (the change time cannot be set back by a user). A file
 whose identity differs in any of these is checked again. Losing or damaging the ledger costs only
 time: unreadable lines are ignored and the files they named are checked again.
+
+A path and a problem are kept exactly as they are (a problem is said again in the words it was
+said in the first time): a backslash, tab, line feed and carriage return are written as `\\`,
+`\t`, `\n` and `\r`, and a path's bytes that are not UTF-8 as they are (surrogateescape). A
+problem that is not UTF-8 text (a damaged line) is not used.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 from pathlib import Path
 
 from toolkit import paths
 
 #: Bumped when the check changes: outcomes recorded by another version are not used.
-VERSION = "trailcsi-checked 2"
+VERSION = "trailcsi-checked 3"
 
 Identity = tuple[int, int, int, int, int]
 
@@ -36,10 +42,11 @@ class Ledger:
 
     def __init__(self, root: str | os.PathLike[str], base: Path | None = None) -> None:
         resolved = str(Path(root).expanduser().resolve())
-        name = hashlib.sha256(resolved.encode()).hexdigest()[:16]
+        name = hashlib.sha256(os.fsencode(resolved)).hexdigest()[:16]
         self.file = (base or paths.cache_dir() / "checked") / f"{name}.tsv"
         self._known: dict[str, tuple[Identity, str]] | None = None
         self._new: list[tuple[str, Identity, str]] = []
+        self._stale = False  # the file holds another version's outcomes: replaced when saved
 
     def outcome(self, path: str, seen: Identity) -> str | None:
         """The recorded problem ("" when the file was good) if `path` was checked as it is now."""
@@ -51,7 +58,7 @@ class Ledger:
         return known[1]
 
     def remember(self, path: str, seen: Identity, problem: str | None) -> None:
-        text = " ".join((problem or "").split())  # one line, no tabs
+        text = problem or ""
         if self._known is None:
             self._known = self._load()
         self._known[path] = (seen, text)
@@ -59,18 +66,18 @@ class Ledger:
 
     def save(self) -> None:
         """Append the new outcomes; a ledger that cannot be written only costs time later."""
-        # A path with a tab or line break cannot be a line of the ledger: it is checked each run.
-        self._new = [(p, s, t) for p, s, t in self._new if not any(c in p for c in "\t\n\r")]
         if not self._new:
             return
         lines = "".join(
-            f"{path}\t{' '.join(str(n) for n in seen)}\t{problem}\n" for path, seen, problem in self._new
+            f"{_escaped(path)}\t{' '.join(str(n) for n in seen)}\t{_escaped(problem)}\n"
+            for path, seen, problem in self._new
         )
         try:
             self.file.parent.mkdir(parents=True, exist_ok=True)
-            fresh = not self.file.exists()
-            with open(self.file, "a", encoding="utf-8") as handle:
+            fresh = self._stale or not self.file.exists()
+            with open(self.file, "w" if fresh else "a", encoding="utf-8", errors="surrogateescape") as handle:
                 handle.write((VERSION + "\n" if fresh else "") + lines)
+            self._stale = False
         except OSError:
             pass
         self._new = []
@@ -78,8 +85,9 @@ class Ledger:
     def _load(self) -> dict[str, tuple[Identity, str]]:
         known: dict[str, tuple[Identity, str]] = {}
         try:
-            with open(self.file, encoding="utf-8", errors="replace") as handle:
+            with open(self.file, encoding="utf-8", errors="surrogateescape") as handle:
                 if handle.readline().rstrip("\n") != VERSION:
+                    self._stale = True  # (an empty file too: it is given its first line)
                     return known
                 for line in handle:
                     parts = line.rstrip("\n").split("\t")
@@ -88,8 +96,36 @@ class Ledger:
                     numbers = parts[1].split(" ")
                     if len(numbers) != 5 or not all(n.isdigit() for n in numbers):
                         continue
+                    problem = _unescaped(parts[2])
+                    if not _is_text(problem):
+                        continue
                     seen = tuple(int(n) for n in numbers)
-                    known[parts[0]] = (seen, parts[2])  # type: ignore[assignment]
+                    known[_unescaped(parts[0])] = (seen, problem)  # type: ignore[assignment]
         except OSError:
             pass
         return known
+
+
+_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
+_UNESCAPES = {"\\": "\\", "t": "\t", "n": "\n", "r": "\r"}
+_SPECIAL = re.compile(r"[\\\t\n\r]")
+_ESCAPE = re.compile(r"\\(.)", re.S)
+
+
+def _escaped(text: str) -> str:
+    """`text` as one field of a line (no tab or line break in it), to be read back by `_unescaped`."""
+    return _SPECIAL.sub(lambda found: _ESCAPES[found.group()], text)
+
+
+def _unescaped(field: str) -> str:
+    if "\\" not in field:
+        return field
+    return _ESCAPE.sub(lambda found: _UNESCAPES.get(found.group(1), found.group()), field)
+
+
+def _is_text(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

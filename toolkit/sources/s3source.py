@@ -29,7 +29,7 @@ from typing import Any
 from toolkit import paths
 from toolkit.core.window import Window
 from toolkit.errors import Interrupted, UsageError, first_line
-from toolkit.sources import layout
+from toolkit.sources import archive, layout
 from toolkit.sources.bucket import Layout, discover, shown
 
 _URL = re.compile(r"^s3://(?P<bucket>[^/]+)/?(?P<prefix>.*)$")
@@ -150,8 +150,9 @@ def sync(
     Refused keys are said in one line through `warn` (default: stderr) and listed in the report.
     """
     bucket, prefix = parse_url(url)
-    found = discover(client, bucket, prefix, origin="--source")
     base = root or cache_root()
+    archive.require_utf8(base, "the folder of the S3 copies", archive.SET_CACHE_HOME)  # (DuckDB reads them)
+    found = discover(client, bucket, prefix, origin="--source")
     local = base / bucket
     places = _Places(base, local)
     report = SyncReport()
