@@ -1786,4 +1786,104 @@ CASES = [
         error="Cannot cast varchar to array(varchar)",
         local="refused with Trino's message",
     ),
+    Case(
+        "a field of resources[1] compared with a number",
+        "SELECT count(*) FROM trail WHERE resources[1].accountid = 1",
+        error="Cannot apply operator: varchar = integer",
+        local="refused with Trino's message",
+    ),
+    Case(
+        "a column of UNNEST(resources) compared with a number",
+        "SELECT count(*) FROM trail t CROSS JOIN UNNEST(t.resources) AS r(arn, accountid, type) WHERE r.accountid = 1",
+        error="Cannot apply operator: varchar = integer",
+        local="refused with Trino's message",
+    ),
+    Case(
+        "CAST to varchar of an array the SQL does not tell",
+        "SELECT CAST(array_agg(x) AS varchar) FROM (VALUES 1) AS t(x)",
+        error="Cannot cast array(integer) to varchar",
+        local="the same error when the query runs (DuckDB wrote `[1]`)",
+    ),
+    Case(
+        "CAST of a VALUES column of text to an array",
+        "SELECT CAST(x AS array(integer)) FROM (VALUES '[1, 2]', '[3]') AS t(x)",
+        error="Cannot cast varchar(6) to array(integer)",
+        local="refused with Trino's message (DuckDB read the text as a list)",
+    ),
+    Case(
+        "VALUES without an alias list: columns without a name",
+        "SELECT * FROM (VALUES (1, 'a')) CROSS JOIN (SELECT 2, 3 AS b)",
+        rows=[(1, "a", 2, 3)],
+        local="gives Trino's answer and names (`_col0`, `_col1`, `_col2`, `b`; DuckDB: `col0`, `col1`, `2`)",
+    ),
+    Case(
+        "a name VALUES does not give its column",
+        "SELECT col0 FROM (VALUES 1)",
+        error="'col0'",
+        local="an error (DuckDB answered)",
+    ),
+    Case(
+        "an alias list naming fewer columns than VALUES has",
+        "SELECT * FROM (VALUES (1, 2)) AS t(a)",
+        error="Column alias list has 1 entries but 't' has 2 columns available",
+        local="refused with Trino's message",
+    ),
+    Case(
+        "array_join of timestamps or doubles",
+        "SELECT array_join(ARRAY[from_iso8601_timestamp('2024-01-01T00:00:00Z')], ',')",
+        refused="array_join of an array holding timestamps or doubles is not run locally",
+        local="refused (Trino: `2024-01-01 00:00:00.000 UTC`, `1.5E0`; DuckDB: `2024-01-01 00:00:00+00`, `1.5`)",
+    ),
+    Case(
+        "CAST of an array of timestamps to ARRAY(varchar)",
+        "SELECT CAST(ARRAY[CAST('2024-01-01 00:00:00' AS timestamp)] AS array(varchar))",
+        refused="CAST to array(varchar) of an array holding timestamps or doubles is not run locally",
+        local="refused (Trino: `2024-01-01 00:00:00.000`, DuckDB: `2024-01-01 00:00:00`)",
+    ),
+    Case(
+        "a date or timestamp before year 1 as a value",
+        "SELECT DATE '0000-01-01', date_add('year', -2025, DATE '2024-01-01'), ARRAY[DATE '-0001-01-01'], "
+        "TIMESTAMP '0000-01-01 00:00:00.5', date_add('year', -2025, from_iso8601_timestamp('2024-01-01T00:00:00.5Z'))",
+        rows=[
+            (
+                "0000-01-01",
+                "-0001-01-01",
+                ["-0001-01-01"],
+                "0000-01-01 00:00:00.500",
+                "-0001-01-01 00:00:00.500 UTC",
+            )
+        ],
+        local="gives Trino's text (DuckDB: `0001-01-01 (BC)`)",
+    ),
+    Case(
+        "a timestamp after 2262 as text",
+        "SELECT CAST(from_unixtime(1e10) AS varchar), format_datetime(from_unixtime(1e10), 'yyyy-MM-dd HH:mm:ss.SSS'), "
+        "to_iso8601(CAST(from_unixtime(1e10) AS timestamp(0)))",
+        rows=[("2286-11-20 17:46:40.000 UTC", "2286-11-20 17:46:40.000", "2286-11-20T17:46:40")],
+        local="gives Trino's answer (DuckDB's strftime of milliseconds fails past 2262)",
+    ),
+    Case(
+        "chr of a bigint column",
+        "SELECT chr(x) FROM (VALUES CAST(65 AS bigint)) AS t(x)",
+        rows=[("A",)],
+        local="gives Trino's answer (DuckDB's chr takes no bigint)",
+    ),
+    Case(
+        "chr of text",
+        "SELECT chr('65')",
+        error="for function chr. Expected: chr(bigint)",
+        local="the same error (DuckDB cast the text: `A`)",
+    ),
+    Case(
+        "chr of a code point outside Unicode",
+        "SELECT chr(x) FROM (VALUES CAST(-1 AS bigint)) AS t(x)",
+        error="Not a valid Unicode code point: -1",
+        local="the same error",
+    ),
+    Case(
+        "lpad to a length of billions",
+        "SELECT lpad('x', 2000000000, 'x')",
+        refused="lpad or rpad to a length past 16,777,216 characters is not run locally",
+        local="refused (DuckDB built a 2 GB string; Athena runs out of memory)",
+    ),
 ]

@@ -116,21 +116,21 @@ WITH trail AS (
     MAX(user_arn) AS user_arn,
     ARRAY_TO_STRING(
       LIST_FILTER(
-        LIST_SORT(ARRAY_AGG(DISTINCT target_user)),
+        TRINO_ITEMS_AS_TEXT(LIST_SORT(ARRAY_AGG(DISTINCT target_user)), 'array_join'),
         LAMBDA trailcsi_item : NOT trailcsi_item IS NULL
       ),
       ', '
     ) AS users_targeted,
     ARRAY_TO_STRING(
       LIST_FILTER(
-        LIST_SORT(ARRAY_AGG(DISTINCT sourceipaddress)),
+        TRINO_ITEMS_AS_TEXT(LIST_SORT(ARRAY_AGG(DISTINCT sourceipaddress)), 'array_join'),
         LAMBDA trailcsi_item : NOT trailcsi_item IS NULL
       ),
       ', '
     ) AS source_ips,
     ARRAY_TO_STRING(
       LIST_FILTER(
-        LIST_SORT(ARRAY_AGG(DISTINCT useragent)),
+        TRINO_ITEMS_AS_TEXT(LIST_SORT(ARRAY_AGG(DISTINCT useragent)), 'array_join'),
         LAMBDA trailcsi_item : NOT trailcsi_item IS NULL
       ),
       ', '

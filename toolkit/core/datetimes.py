@@ -278,7 +278,10 @@ def formatted(value: exp.Expr, pieces: list[Piece]) -> exp.Expr:
     """`value` (a date or timestamp) written as `pieces`, after rounding it to the millisecond."""
     milliseconds = exp.DataType.build("TIMESTAMP(3)")
     already = isinstance(value, exp.Cast) and value.to.sql() == milliseconds.sql()
-    rounded = value if already else exp.Cast(this=value, to=milliseconds)
+    rounded: exp.Expr = value if already else exp.Cast(this=value, to=milliseconds)
+    # written from a microsecond timestamp: DuckDB's strftime of a TIMESTAMP_MS (or _S) goes through
+    # nanoseconds, and fails after 2262
+    rounded = exp.Cast(this=rounded, to=exp.DataType.build("TIMESTAMP"))
     rounded_sql = rounded.sql(dialect="duckdb")
     parts: list[exp.Expr] = []
     pending: list[str] = []

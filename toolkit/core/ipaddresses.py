@@ -417,12 +417,41 @@ def text(value: int) -> str:
 Convert = Callable[[Any], Any]
 
 
+#: DuckDB's text of a date or timestamp before the year 1, which its Python client gives for want
+#: of a Python date: `0001-01-01 (BC)`, `0002-06-01 (BC) 23:59:59.5+00`.
+_BEFORE_YEAR_ONE = re.compile(r"([0-9]+)(-[0-9]{2}-[0-9]{2}) \(BC\)(?: ([0-9:]+)(?:\.([0-9]+))?(\+00)?)?")
+#: DuckDB's date and timestamp types (their `id`).
+_TIMES = frozenset(
+    {"date", "timestamp", "timestamp_s", "timestamp_ms", "timestamp_ns", "timestamp with time zone"}
+)
+
+
+def before_year_one(value: Any) -> Any:
+    """A date or timestamp before the year 1 (DuckDB's text of it) as Trino's protocol writes it:
+    the year counted from 0 (`0000` is 1 BC, `-0001` 2 BC), a timestamp to the millisecond, with
+    ` UTC` after one with a time zone; any other value as it is."""
+    if not isinstance(value, str):
+        return value
+    found = _BEFORE_YEAR_ONE.fullmatch(value)
+    if found is None:
+        return value
+    bc, rest, clock, fraction, zoned = found.groups()
+    year = 1 - int(bc)
+    written = f"{'-' if year < 0 else ''}{abs(year):04d}{rest}"
+    if clock is None:
+        return written
+    written += f" {clock}.{(fraction or '')[:3]:0<3}"
+    return written + (" UTC" if zoned else "")
+
+
 def converter(duckdb_type: Any) -> Convert | None:
-    """How to turn a result value of this DuckDB type into Trino's (its IP addresses as text), or
-    None when the type holds no IPADDRESS."""
+    """How to turn a result value of this DuckDB type into Trino's (its IP addresses as text, a date
+    or timestamp before the year 1 as Trino writes it), or None when the type holds neither."""
     if str(duckdb_type) == DUCKDB_TYPE:
         return lambda value: None if value is None else text(value[FIELD])
     kind = getattr(duckdb_type, "id", "")
+    if kind in _TIMES:
+        return before_year_one
     if kind not in ("struct", "list", "array", "map"):
         return None
     children = [(name, converter(child)) for name, child in duckdb_type.children if name != "size"]

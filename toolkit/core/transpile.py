@@ -20,6 +20,7 @@ Trino writes it: `toolkit.core.jsontext`.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -56,6 +57,16 @@ _SEQUENCES = (
     "timestamp(p), interval day to second), sequence(timestamp(p), timestamp(p), interval year to month)"
 )
 
+#: The longest text lpad and rpad give locally: past it, refused (DuckDB builds the string in
+#: memory, 2 GB for lpad(x, 2000000000, 'x'); Athena runs out of memory or answers, unknown here).
+MOST_PADDED = 1 << 24
+_PADDED_TOO_LONG = (
+    f"lpad or rpad to a length past {MOST_PADDED:,} characters is not run locally (the local engine "
+    "would build the whole string in memory): pad less, or run the query on Athena"
+)
+#: DuckDB's types (typeof) of an array, a map or a row, as a regular expression.
+_STRUCTURED_TYPES = r"^(?:(?:STRUCT|MAP|UNION)\(.*|.*\[[0-9]*\])$"
+
 #: from_iso8601_date's text the local engine reads (Joda reads more: `_ISO8601_DATE_TRINO`).
 _ISO8601_DATE = "[0-9]{4}(?:-[0-9]{1,2}(?:-[0-9]{1,2})?)?"
 #: ... what Joda's ISO date parser reads, roughly: a signed year of any width, a month and day,
@@ -91,6 +102,16 @@ UNNEST_OF_UNTOLD_ROWS = (
 
 #: Macros the rewritten SQL calls: run on a DuckDB connection before its first query (`setup`).
 MACROS = {
+    # Trino's name of a DuckDB type (typeof), as its messages write it, for the types an array, a
+    # map or a row the SQL does not tell may hold; another type's name is DuckDB's, in lower case.
+    "trino_scalar_type_name": "(k) AS CASE k WHEN 'TIMESTAMP WITH TIME ZONE' THEN 'timestamp(3) with time zone' "
+    "WHEN 'TIMESTAMP_MS' THEN 'timestamp(3)' WHEN 'TIMESTAMP_S' THEN 'timestamp(0)' "
+    "WHEN 'TIMESTAMP' THEN 'timestamp(6)' WHEN 'TIMESTAMP_NS' THEN 'timestamp(9)' WHEN 'FLOAT' THEN 'real' "
+    "WHEN '\"NULL\"' THEN 'unknown' ELSE lower(regexp_replace(regexp_replace(k, '^STRUCT', 'ROW'), '\"', '', 'g')) "
+    "END",
+    "trino_type_name": "(k) AS CASE WHEN regexp_full_match(k, '.*\\[[0-9]*\\]') "
+    "THEN 'array(' || trino_scalar_type_name(regexp_extract(k, '^(.*)\\[[0-9]*\\]$', 1)) || ')' "
+    "ELSE trino_scalar_type_name(k) END",
     # The unscaled value of a decimal of scale log10(f), as a HUGEINT (exact up to 38 digits).
     "trino_unscaled": "(x, f) AS CAST(trunc(x) AS HUGEINT) * f + CAST((x - trunc(x)) * f AS HUGEINT)",
     # n / d rounded half away from zero, as Trino rounds a decimal quotient (an error for d = 0).
@@ -122,8 +143,8 @@ MACROS = {
     "|| CASE typeof(x) WHEN 'TIMESTAMP WITH TIME ZONE' THEN 'Z' ELSE '' END ELSE CASE typeof(x) "
     "WHEN 'DATE' THEN strftime(x, '%Y-%m-%d') "
     "WHEN 'TIMESTAMP WITH TIME ZONE' THEN trino_year_plus(strftime(x, '%Y-%m-%dT%H:%M:%S.%g')) || 'Z' "
-    "WHEN 'TIMESTAMP_S' THEN trino_year_plus(strftime(x, '%Y-%m-%dT%H:%M:%S')) "
-    "WHEN 'TIMESTAMP_MS' THEN trino_year_plus(strftime(x, '%Y-%m-%dT%H:%M:%S.%g')) "
+    "WHEN 'TIMESTAMP_S' THEN trino_year_plus(strftime(CAST(x AS TIMESTAMP), '%Y-%m-%dT%H:%M:%S')) "
+    "WHEN 'TIMESTAMP_MS' THEN trino_year_plus(strftime(CAST(x AS TIMESTAMP), '%Y-%m-%dT%H:%M:%S.%g')) "
     "WHEN 'TIMESTAMP' THEN trino_year_plus(strftime(x, '%Y-%m-%dT%H:%M:%S.%f')) "
     "WHEN 'TIMESTAMP_NS' THEN trino_year_plus(strftime(x, '%Y-%m-%dT%H:%M:%S.%n')) "
     f"ELSE error('{REFUSAL}to_iso8601 of a ' || typeof(x) || ' is not run locally (its text depends on "
@@ -204,8 +225,10 @@ MACROS = {
     **jsontext.bound_once(
         {
             "trino_text_of": "(t, k, p, tried) AS CASE "
+            f"WHEN regexp_full_match(k, '{_STRUCTURED_TYPES}') THEN error('{REFUSAL}Cannot cast ' || "
+            "trino_type_name(k) || ' to varchar') "
             "WHEN k = 'TIMESTAMP WITH TIME ZONE' THEN CASE WHEN coalesce(p, 3) = 3 "
-            "THEN trino_year_plus(strftime(CAST(CAST(t AS TIMESTAMPTZ) AS TIMESTAMP(3)), '%Y-%m-%d %H:%M:%S.%g')) "
+            "THEN trino_year_plus(strftime(CAST(CAST(CAST(t AS TIMESTAMPTZ) AS TIMESTAMP(3)) AS TIMESTAMP), '%Y-%m-%d %H:%M:%S.%g')) "
             "ELSE trino_timestamp_text(CAST(CAST(CAST(t AS TIMESTAMPTZ) AS TIMESTAMP) AS VARCHAR), p) END || ' UTC' "
             "WHEN k IN ('TIMESTAMP_S', 'TIMESTAMP_MS', 'TIMESTAMP', 'TIMESTAMP_NS') THEN trino_timestamp_text(t, "
             "coalesce(p, CASE k WHEN 'TIMESTAMP_S' THEN 0 WHEN 'TIMESTAMP_MS' THEN 3 WHEN 'TIMESTAMP' THEN 6 ELSE 9 END)) "
@@ -290,7 +313,31 @@ MACROS = {
     "WHEN s IS NULL OR n IS NULL OR p IS NULL THEN NULL "
     f"WHEN n < 0 OR n > 2147483647 THEN error('{REFUSAL}Target length must be in the range [0..2147483647]') "
     f"WHEN p = '' THEN error('{REFUSAL}Padding string must not be empty') "
+    f"WHEN n > {MOST_PADDED} THEN error('{REFUSAL}{_PADDED_TOO_LONG}') "
     "WHEN is_lpad THEN lpad(s, CAST(n AS INTEGER), p) ELSE rpad(s, CAST(n AS INTEGER), p) END",
+    # Trino's chr(n): a bigint (DuckDB's takes an INTEGER only, and casts text), a code point outside
+    # Unicode's or a surrogate its error.
+    "trino_chr": f"(n) AS CASE WHEN typeof(n) NOT IN {_INTEGER_TYPES} THEN error('{REFUSAL}Unexpected "
+    "parameters (' || lower(typeof(n)) || ') for function chr. Expected: chr(bigint)') "
+    "WHEN n IS NULL THEN NULL WHEN n < 0 OR n > 1114111 OR n BETWEEN 55296 AND 57343 "
+    f"THEN error('{REFUSAL}Not a valid Unicode code point: ' || n) ELSE chr(CAST(n AS INTEGER)) END",
+    # An array (or map, or row) whose items become text (array_join, a CAST to ARRAY(VARCHAR)):
+    # timestamps and doubles refused (Trino writes each as CAST(x AS varchar) does, DuckDB its own).
+    "trino_items_as_text": "(a, fn) AS CASE WHEN regexp_matches(typeof(a), '\\b(?:TIMESTAMP|DOUBLE|FLOAT)') "
+    f"THEN error('{REFUSAL}' || fn || ' of an array holding timestamps or doubles is not run locally (Athena "
+    "writes each item as CAST(x AS varchar) does: 2024-01-01 00:00:00.000 UTC, 1.5E0): CAST the items to "
+    "varchar first (transform(a, x -> CAST(x AS varchar))), or run the query on Athena') ELSE a END",
+    # A value CAST to text or another scalar (`to`: Trino's name of it) whose type the SQL does not
+    # tell: an array, a map or a row is Trino's error (DuckDB writes its own text of it).
+    "trino_scalar_operand": "(x, target) AS CASE "
+    f"WHEN regexp_full_match(typeof(x), '{_STRUCTURED_TYPES}') THEN error('{REFUSAL}Cannot cast ' || "
+    "trino_type_name(typeof(x)) || ' to ' || target) ELSE x END",
+    # A value CAST to an array, a map or a row whose type the SQL does not tell: text, a number, a
+    # boolean or a time is Trino's error (DuckDB reads text as a list, map or struct).
+    "trino_structured_operand": "(x, target) AS CASE "
+    "WHEN typeof(x) IN ('JSON', '\"NULL\"') OR regexp_full_match(typeof(x), "
+    f"'{_STRUCTURED_TYPES}') THEN x ELSE error('{REFUSAL}Cannot cast ' || trino_type_name(typeof(x)) || "
+    "' to ' || target) END",
     # Trino's sequence(start, stop, step) of integers: a step of 0, or of the sign that leads away
     # from stop, and more than 10000 entries are its errors (DuckDB gives [] for the first two and
     # every entry); without a step, -1 when stop is before start (DuckDB steps by 1: []).
@@ -480,6 +527,8 @@ def duckdb_tree(tree: exp.Expr, fixes: Sequence[Fix] | None = None) -> exp.Expr:
             for n in copied.find_all(exp.Cast)
             if n.to.this == exp.DataType.Type.JSON and typing.may_be_a_map(n.this)
         },
+        untold=_untold_casts(copied, typing),
+        as_text=set() if addresses else _casts_to_text_items(copied, typing),
     )
     applied = FIXES if fixes is None else fixes
     # Children before parents, so a rewritten node's operands are rewritten too.
@@ -503,7 +552,62 @@ def duckdb_tree(tree: exp.Expr, fixes: Sequence[Fix] | None = None) -> exp.Expr:
         else:
             parent.set(key, new, index)
     _refuse_what_duckdb_binds_nowhere(root)
+    _name_anonymous_columns(root)
     return root
+
+
+#: The start of the names the rewritten SQL gives the columns Trino leaves without one (of VALUES
+#: without an alias list, a subquery's expressions without an alias): never a name Trino resolves.
+ANONYMOUS = "_trailcsi_anonymous_"
+
+
+def _name_anonymous_columns(tree: exp.Expr) -> None:
+    """Name the columns Trino leaves anonymous `ANONYMOUS<n>` (in place): DuckDB names them
+    itself (`col0` for VALUES', the expression's text for a subquery's), and answers a query
+    naming them that Trino refuses (`SELECT col0 FROM (VALUES 1)`); `SELECT *` over them gives
+    `_col<position>` on Trino (`trino_column_names`)."""
+    for values in list(tree.find_all(exp.Values)):
+        alias = values.args.get("alias")
+        if (isinstance(alias, exp.TableAlias) and alias.columns) or not values.expressions:
+            continue
+        first = values.expressions[0]
+        width = len(first.expressions) if isinstance(first, exp.Tuple) else 1
+        named = alias.name if isinstance(alias, exp.TableAlias) and alias.name else "_trailcsi_values"
+        values.set(
+            "alias",
+            exp.TableAlias(
+                this=exp.to_identifier(named),
+                columns=[exp.to_identifier(f"{ANONYMOUS}{at}") for at in range(width)],
+            ),
+        )
+    for select in list(tree.find_all(exp.Select)):
+        result = select is tree or (isinstance(tree, exp.SetOperation) and select.parent is tree)
+        if result and not any(
+            isinstance(p, exp.Star) or isinstance(p.unnest(), exp.Star) for p in select.expressions
+        ):
+            continue  # the result's names: `query._name_columns_as_trino` gave them (bar a `*`)
+        select.set(
+            "expressions",
+            [
+                p if _names_itself(p) else exp.alias_(p, f"{ANONYMOUS}{at}", quoted=False)
+                for at, p in enumerate(select.expressions)
+            ],
+        )
+
+
+def _names_itself(projection: exp.Expr) -> bool:
+    """Whether Trino names a select item: an alias, a column, a field of a column, a `*`."""
+    if projection.alias:
+        return True
+    while isinstance(projection, exp.Dot):
+        projection = projection.this
+    return isinstance(projection, exp.Alias | exp.Column | exp.Star)
+
+
+def trino_column_names(names: Sequence[str]) -> list[str]:
+    """The result's column names as Trino gives them: `_col<position>` for a column Trino leaves
+    anonymous (`ANONYMOUS`, surfaced by `SELECT *`)."""
+    return [f"_col{at}" if name.startswith(ANONYMOUS) else name for at, name in enumerate(names)]
 
 
 #: The most parts (sqlglot nodes) one rewritten expression may have. A rewrite repeats its operand
@@ -553,6 +657,12 @@ class Context:
     errors: dict[int, tuple[str, str]]
     #: The CASTs to JSON whose operand may be (or hold) a map, by their id.
     maps: set[int]
+    #: The CASTs to an array, a map or a row, or to varchar(n) or char(n), whose operand's type the
+    #: SQL does not tell, by their id: with Trino's name of the type they CAST to.
+    untold: dict[int, str] = dataclasses.field(default_factory=dict)
+    #: The CASTs to an array, a map or a row holding varchar, of a value that is no JSON (its items
+    #: become text, `trino_items_as_text`), by their id; none where an IP address may be.
+    as_text: set[int] = dataclasses.field(default_factory=set)
 
 
 #: A fix: the node rewritten (or changed in place and returned), or None where it does not apply.
@@ -778,6 +888,42 @@ def _type_errors(tree: exp.Expr, typing: semantics.Items) -> dict[int, tuple[str
                 _unexpected(name, [_trino_type(a, typing) for a in node.expressions]),
                 f"{name} takes {_ARGUMENTS[dict(semantics.FIXED_ARITY)[name]]}",
             )
+    return found
+
+
+def _casts_to_text_items(tree: exp.Expr, typing: semantics.Items) -> set[int]:
+    """The CASTs to an array, a map or a row holding varchar, of a value the SQL does not tell is
+    JSON (whose text Trino reads), by their id."""
+    types = trino_types.TrinoTypes(tree, typing)
+    found: set[int] = set()
+    for node in tree.find_all(exp.Cast):
+        if node.to.this not in (exp.DataType.Type.ARRAY, exp.DataType.Type.MAP, exp.DataType.Type.STRUCT):
+            continue
+        if not any(
+            isinstance(t, exp.DataType) and t.this == exp.DataType.Type.VARCHAR for t in node.to.walk()
+        ):
+            continue
+        told = types.of(node.this)
+        if told is None or told.family != trino_types.JSON:
+            found.add(id(node))
+    return found
+
+
+def _untold_casts(tree: exp.Expr, typing: semantics.Items) -> dict[int, str]:
+    """The CASTs to an array, a map or a row, or to varchar(n) or char(n), whose operand's Trino
+    type the SQL does not tell (checked when the query runs), by their id: the type's name."""
+    found: dict[int, str] = {}
+    types = trino_types.TrinoTypes(tree, typing)
+    for node in tree.find_all(exp.Cast):
+        if node.meta.get(semantics.TYPED_LITERAL) or isinstance(node.this, exp.Literal | exp.Null):
+            continue
+        target = trino_types.cast_target(node.to)
+        if target is None or target.family not in (trino_types.STRUCTURED, trino_types.TEXT, "char"):
+            continue
+        if target.family == trino_types.TEXT and target.length is None:
+            continue  # (plain varchar: `trino_text` checks it)
+        if types.of(node.this) is None and typing.of(node.this).kind in ("unknown", "other"):
+            found[id(node)] = target.name
     return found
 
 
@@ -1167,9 +1313,12 @@ def _array_join(node: exp.ArrayToString) -> exp.Expr:
     (so that an array of NULLs only joins to ''), and a NULL separator gives NULL."""
     item = "trailcsi_item"
     present = exp.Not(this=exp.Is(this=exp.column(item), expression=exp.null()))
+    array = exp.Anonymous(
+        this="trino_items_as_text", expressions=[node.this, exp.Literal.string("array_join")]
+    )
     kept = exp.Anonymous(
         this="list_filter",
-        expressions=[node.this, exp.Lambda(this=present, expressions=[exp.to_identifier(item)])],
+        expressions=[array, exp.Lambda(this=present, expressions=[exp.to_identifier(item)])],
     )
     separator = node.expression
     joined = exp.ArrayToString(this=kept, expression=separator)
@@ -1302,15 +1451,28 @@ def comparisons_of_types_trino_refuses(node: exp.Expr, context: Context) -> exp.
 
 
 @fix(
-    example="SELECT CAST(ARRAY[1, 2] AS varchar)",
+    example="SELECT CAST(ARRAY[1, 2] AS varchar(10))",
     rewritten=None,
-    error="Cannot cast array(integer) to varchar",
+    error="Cannot cast array(integer) to varchar(10)",
 )
 def casts_of_arrays_maps_and_rows_to_text(node: exp.Expr, context: Context) -> exp.Expr | None:
     """A CAST of an array, a map or a row to text (or another scalar but JSON), or of text, a
     number, a boolean or a time to one, where the SQL tells the types: Trino's error (DuckDB writes
-    `[1, 2]`, or reads text as a list)."""
-    return _trinos_error(node, context, exp.Cast)
+    `[1, 2]`, or reads text as a list). Where the SQL does not tell the operand's type (an
+    array_agg, a column of VALUES), the same error when the query runs (the operand is checked in
+    place, and the CAST left to the fixes after this one)."""
+    _trinos_error(node, context, exp.Cast)
+    if isinstance(node, exp.Cast) and id(node) in context.untold:
+        structured = trino_types.cast_target(node.to)
+        name = "trino_scalar_operand"
+        if structured is not None and structured.family == trino_types.STRUCTURED:
+            name = "trino_structured_operand"
+        target = exp.Literal.string(context.untold[id(node)])
+        node.set("this", exp.Anonymous(this=name, expressions=[node.this, target]))
+    if isinstance(node, exp.Cast) and id(node) in context.as_text:
+        written = exp.Literal.string(f"CAST to {node.to.sql(dialect='athena').lower()}")
+        node.set("this", exp.Anonymous(this="trino_items_as_text", expressions=[node.this, written]))
+    return None
 
 
 @fix(
@@ -1811,11 +1973,37 @@ def _refuse_what_duckdb_binds_nowhere(tree: exp.Expr) -> None:
             )
 
 
+def _check_alias_list(node: exp.Expr) -> None:
+    """Trino's error for an alias list naming more or fewer columns than VALUES or a subquery has
+    (DuckDB names the first ones, and keeps the others' names)."""
+    if isinstance(node, exp.Values):
+        first = node.expressions[0] if node.expressions else None
+        available = len(first.expressions) if isinstance(first, exp.Tuple) else 1
+        alias = node.args.get("alias")
+    elif isinstance(node, exp.Subquery) and isinstance(node.this, exp.Select):
+        items = node.this.expressions
+        if any(
+            isinstance(i, exp.Star) or (isinstance(i, exp.Column) and isinstance(i.this, exp.Star))
+            for i in items
+        ):
+            return
+        available, alias = len(items), node.args.get("alias")
+    else:
+        return
+    if isinstance(alias, exp.TableAlias) and alias.columns and len(alias.columns) != available:
+        raise UsageError(
+            f"Column alias list has {len(alias.columns)} entries but '{alias.name}' has {available} "
+            "columns available",
+            "name each column once, in order",
+        )
+
+
 def _refuse_forms_written_otherwise(tree: exp.Expr) -> None:
     """Refused (tests/trino_cases.py): format() (Java's String.format in Trino, DuckDB's fmt `{}`:
     `%s` came back as written), typeof() (DuckDB's type names), strpos's third argument and reduce's fourth (sqlglot
     drops them for DuckDB: the first occurrence, no output function)."""
     for node in tree.walk():
+        _check_alias_list(node)
         if isinstance(node, exp.Format):
             raise UsageError(
                 "format() is not run locally: Athena formats as Java's String.format, DuckDB otherwise",
@@ -1912,10 +2100,10 @@ def time_zones_of_utc(node: exp.Expr, context: Context) -> exp.Expr | None:
     example="SELECT format_datetime(TIMESTAMP '2022-01-02 21:06:46.987', 'h a EEE'), "
     "date_format(TIMESTAMP '2022-01-02 21:06:46.987', '%i %W')",
     rewritten="SELECT TRINO_FORMATTED(CAST('2022-01-02 21:06:46.987' AS TIMESTAMP(3)), "
-    "PRINTF('%01d', (HOUR(CAST('2022-01-02 21:06:46.987' AS TIMESTAMP(3))) + 11) % 12 + 1) "
-    "|| ' ' || STRFTIME(CAST('2022-01-02 21:06:46.987' AS TIMESTAMP(3)), '%p %a'), 'format_datetime', 7, TRUE), "
-    "TRINO_FORMATTED(CAST('2022-01-02 21:06:46.987' AS TIMESTAMP(3)), "
-    "STRFTIME(CAST('2022-01-02 21:06:46.987' AS TIMESTAMP(3)), '%M %A'), 'date_format', 5, TRUE)",
+    "PRINTF('%01d', (HOUR(CAST(CAST('2022-01-02 21:06:46.987' AS TIMESTAMP(3)) AS TIMESTAMP)) + 11) % 12 + 1) "
+    "|| ' ' || STRFTIME(CAST(CAST('2022-01-02 21:06:46.987' AS TIMESTAMP(3)) AS TIMESTAMP), '%p %a'), "
+    "'format_datetime', 7, TRUE), TRINO_FORMATTED(CAST('2022-01-02 21:06:46.987' AS TIMESTAMP(3)), "
+    "STRFTIME(CAST(CAST('2022-01-02 21:06:46.987' AS TIMESTAMP(3)) AS TIMESTAMP), '%M %A'), 'date_format', 5, TRUE)",
     answer=("9 PM Sun", "06 Sunday"),
 )
 def format_datetime_and_date_format(node: exp.Expr, context: Context) -> exp.Expr | None:
@@ -2309,6 +2497,8 @@ def pad_lengths_and_paddings_trino_refuses(node: exp.Expr, context: Context) -> 
     if not isinstance(node, exp.Pad) or node.args.get("fill_pattern") is None:
         return None
     length, padding = node.expression, node.args["fill_pattern"]
+    if isinstance(length, exp.Literal) and length.is_int and MOST_PADDED < int(length.this) <= 2147483647:
+        raise UsageError(_PADDED_TOO_LONG)
     if (
         isinstance(length, exp.Literal)
         and length.is_int
@@ -2320,6 +2510,23 @@ def pad_lengths_and_paddings_trino_refuses(node: exp.Expr, context: Context) -> 
         return None
     left = exp.Boolean(this=bool(node.args.get("is_left")))
     return exp.Anonymous(this="trino_pad", expressions=[node.this, length, padding, left])
+
+
+@fix(
+    example="SELECT chr(x) FROM (VALUES CAST(65 AS bigint)) AS t(x)",
+    rewritten="SELECT TRINO_CHR(x) FROM (VALUES (CAST(65 AS BIGINT))) AS t(x)",
+    answer=("A",),
+)
+def chr_of_a_bigint(node: exp.Expr, context: Context) -> exp.Expr | None:
+    """chr(n) takes a bigint in Trino (DuckDB's chr an INTEGER only: its binder fails on a bigint
+    column, and it casts text, `chr('65')`, which Trino refuses); a code point outside Unicode's, or
+    a surrogate, is Trino's error when the query runs. A number written in range is left to DuckDB."""
+    if not isinstance(node, exp.Chr) or len(node.expressions) != 1 or node.args.get("charset"):
+        return None
+    code = node.expressions[0]
+    if isinstance(code, exp.Literal) and code.is_int and 0 <= int(code.this) <= 55295:
+        return None
+    return exp.Anonymous(this="trino_chr", expressions=[code])
 
 
 @fix(
@@ -2507,16 +2714,18 @@ def any_all_none_match(node: exp.Expr, context: Context) -> exp.Expr | None:
 @fix(
     example="SELECT array_join(ARRAY[CAST(NULL AS varchar)], ','), array_join(ARRAY['a', NULL, 'b'], '-')",
     rewritten=(
-        "SELECT ARRAY_TO_STRING(LIST_FILTER([CAST(NULL AS TEXT)], LAMBDA trailcsi_item : NOT "
-        "trailcsi_item IS NULL), ','), ARRAY_TO_STRING(LIST_FILTER(['a', NULL, 'b'], LAMBDA "
-        "trailcsi_item : NOT trailcsi_item IS NULL), '-')"
+        "SELECT ARRAY_TO_STRING(LIST_FILTER(TRINO_ITEMS_AS_TEXT([CAST(NULL AS TEXT)], 'array_join'), LAMBDA "
+        "trailcsi_item : NOT trailcsi_item IS NULL), ','), ARRAY_TO_STRING(LIST_FILTER(TRINO_ITEMS_AS_TEXT(['a', "
+        "NULL, 'b'], 'array_join'), LAMBDA trailcsi_item : NOT trailcsi_item IS NULL), '-')"
     ),
     answer=("", "a-b"),
 )
 def array_join_of_nulls(node: exp.Expr, context: Context) -> exp.Expr | None:
     """array_join(array, separator) leaves NULL items out on both engines, but joins an array of
     NULLs only to '' on Trino (NULL on DuckDB), and a NULL separator gives NULL on Trino (DuckDB
-    joins without one). An array of IP addresses is refused (its text is Trino's)."""
+    joins without one). An array of IP addresses is refused (its text is Trino's), and one of
+    timestamps or doubles when the query runs (Trino writes each item as CAST to varchar does:
+    `2024-01-01 00:00:00.000 UTC`, `1.5E0`; DuckDB its own text)."""
     if not isinstance(node, exp.ArrayToString) or node.args.get("null") is not None:
         return None
     if context.kinds is not None:

@@ -247,7 +247,90 @@ class TrinoTypes:
             return _array(inner) if inner is not None and inner.family == TEXT else None
         if isinstance(node, exp.Column):
             return self._column(node)
+        if isinstance(node, exp.Dot | exp.Bracket):  # a field or an item of one of `trail`'s columns
+            field = self._trail_value(node)
+            if field is not None:
+                return of_field(field)
         return self._number_or_time(node)
+
+    def _trail_value(self, node: exp.Expr) -> schema.Field | None:
+        """The field of `trail` a value is (`resources[1].accountid`, `element_at(resources, 1)`,
+        an UNNEST of `resources`' column), None where the SQL does not tell one."""
+        if isinstance(node, exp.Paren):
+            return self._trail_value(node.this)
+        if isinstance(node, exp.Column):
+            named = self._typing.named(node)
+            return named if isinstance(named, schema.Field) else self._unnested(node)
+        if isinstance(node, exp.Bracket):
+            if len(node.expressions) != 1 or node.args.get("json_access"):
+                return None
+            whole = self._trail_value(node.this)
+            if whole is not None and whole.kind == "array":  # an item: a row of its fields
+                return schema.Field(whole.name, whole.key, "struct", whole.fields)
+            if whole is not None and whole.kind == "map":  # a value: text
+                return schema.Field(whole.name, whole.key)
+            return None
+        if isinstance(node, exp.Dot) and isinstance(node.expression, exp.Identifier):
+            whole = self._trail_value(node.this)
+            if whole is None or whole.kind != "struct":
+                return None
+            name = node.expression.name.lower()
+            return next((f for f in whole.fields if f.name == name), None)
+        return None
+
+    def _renamed(self, column: exp.Column, kind: type[exp.Expr]) -> tuple[exp.Expr, int] | None:
+        """The relation of this kind (an UNNEST, VALUES) in the FROM clause of the column's SELECT
+        whose alias list names the column, and the column's position in it."""
+        if self._set_operations:
+            return None
+        select = column.find_ancestor(exp.Select)
+        if select is None:
+            return None
+        for source in [select.args.get("from_"), *(select.args.get("joins") or [])]:
+            relation = source.this if isinstance(source, exp.From | exp.Join) else None
+            if isinstance(relation, exp.Subquery) and isinstance(relation.this, exp.Values):
+                relation = relation.this  # (VALUES ...) AS t(x): the alias may sit on either
+                alias = relation.args.get("alias") or source.this.args.get("alias")
+            else:
+                alias = relation.args.get("alias") if isinstance(relation, exp.Expr) else None
+            if not isinstance(relation, kind) or not isinstance(alias, exp.TableAlias) or not alias.columns:
+                continue
+            if column.table and column.table.lower() != alias.name.lower():
+                continue
+            names = [c.name.lower() for c in alias.columns]
+            if column.name.lower() in names:
+                return relation, names.index(column.name.lower())
+        return None
+
+    def _unnested(self, column: exp.Column) -> schema.Field | None:
+        """The field a column of `UNNEST(resources) AS r(arn, accountid, type)` names: the
+        column of that name in the alias list, in the order of the rows' fields."""
+        found = self._renamed(column, exp.Unnest)
+        if found is None or len(found[0].expressions) != 1:
+            return None
+        unnest, at = found
+        array = self._trail_value(unnest.expressions[0])
+        if array is None or array.kind != "array" or at >= len(array.fields):
+            return None
+        return array.fields[at]
+
+    def _values_column(self, column: exp.Column) -> Told | None:
+        """The type of a column of `(VALUES ...) AS t(x, y)`: its rows' common type at its position."""
+        found = self._renamed(column, exp.Values)
+        if found is None:
+            return None
+        values, at = found
+        met: Told | None = UNKNOWN
+        for row in values.expressions:
+            cells = row.expressions if isinstance(row, exp.Tuple) else [row]
+            told = self.of(cells[at]) if at < len(cells) else None
+            if told is None or met is None:
+                return None
+            try:
+                met = common(met, told)
+            except _Untold:
+                return None
+        return met
 
     def _number_or_time(self, node: exp.Expr) -> Told | None:
         """A number's, date's, timestamp's or interval's type, as semantics.Types works it out."""
@@ -298,6 +381,11 @@ class TrinoTypes:
         named = self._typing.named(column)
         if isinstance(named, schema.Field):
             return of_field(named)
+        unnested = self._unnested(column) if named is None else None
+        if unnested is not None:
+            return of_field(unnested)
+        if named is None:
+            return self._values_column(column)
         if isinstance(named, exp.Expr):
             told = self.of(named)
             # (a number or a time semantics.Types did not tell is not told here either)
@@ -397,7 +485,7 @@ def cast_error(node: exp.Expr, types: TrinoTypes) -> str | None:
     writes text of its own), or of text, a number, a boolean or a time to an array, a map or a row."""
     if not isinstance(node, exp.Cast):  # and TRY_CAST: Trino refuses it as well
         return None
-    value, to = types.of(node.this), _cast_target(node.to)
+    value, to = types.of(node.this), cast_target(node.to)
     if value is None or to is None:
         return None
     if value.family == STRUCTURED and to.family not in (STRUCTURED, JSON):
@@ -407,7 +495,7 @@ def cast_error(node: exp.Expr, types: TrinoTypes) -> str | None:
     return None
 
 
-def _cast_target(to: exp.DataType) -> Told | None:
+def cast_target(to: exp.DataType) -> Told | None:
     """The type a CAST writes, char(n) too (a family of its own here: told only as a CAST's target,
     as Trino coerces it with varchar in a comparison)."""
     params = [p.this if isinstance(p, exp.DataTypeParam) else p for p in to.expressions]

@@ -1306,7 +1306,7 @@ class LocalEngine:
                 self._con.execute(sql)
                 described = self._con.description or []
                 _refuse_untold_intervals(described)
-                outcome["columns"] = [d[0] for d in described]
+                outcome["columns"] = transpile.trino_column_names([d[0] for d in described])
                 rows = self._batches() if stream else self._con.fetchall()
                 # IP addresses as Athena writes them (DuckDB holds them as structs)
                 outcome["rows"] = ipaddresses.convert_rows([d[1] for d in described], rows)
