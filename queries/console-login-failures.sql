@@ -97,45 +97,53 @@ numbered AS (
     SELECT *, sum(starts_burst) OVER (PARTITION BY grouped_by, burst_key ORDER BY unix_time) AS burst
     FROM starts
 ),
+-- ...each failure of a burst, with when the burst began and its place in it.
+burst_rows AS (
+    SELECT
+        *,
+        min(unix_time) OVER (PARTITION BY grouped_by, burst_key, burst) AS first_at,
+        row_number() OVER (PARTITION BY grouped_by, burst_key, burst ORDER BY unix_time, eventid) AS position
+    FROM numbered
+),
+-- One row per burst; its first failure (the lowest eventid of simultaneous ones) names it.
 bursts AS (
     SELECT
         grouped_by,
         burst_key,
         burst,
         count(*) AS failures,
-        min(unix_time) AS first_at,
+        min(first_at) AS first_at,
         max(unix_time) AS last_at,
         max(eventtime) AS last_attempt,
         count(DISTINCT target_account || ' ' || target_user) AS users,
         max(user_arn) AS user_arn,
         array_join(array_sort(array_agg(DISTINCT target_user)), ', ') AS users_targeted,
         array_join(array_sort(array_agg(DISTINCT sourceipaddress)), ', ') AS source_ips,
-        array_join(array_sort(array_agg(DISTINCT useragent)), ', ') AS user_agents
-    FROM numbered
+        array_join(array_sort(array_agg(DISTINCT useragent)), ', ') AS user_agents,
+        max(CASE WHEN position = 1 THEN eventtime END) AS first_eventtime,
+        max(CASE WHEN position = 1 THEN eventname END) AS first_eventname,
+        max(CASE WHEN position = 1 THEN target_user END) AS first_target_user,
+        max(CASE WHEN position = 1 THEN sourceipaddress END) AS first_sourceipaddress,
+        max(CASE WHEN position = 1 THEN account END) AS first_account,
+        max(CASE WHEN position = 1 THEN eventid END) AS first_eventid
+    FROM burst_rows
     GROUP BY grouped_by, burst_key, burst
 ),
-firsts AS (
-    SELECT
-        *,
-        row_number() OVER (PARTITION BY grouped_by, burst_key, burst ORDER BY unix_time, eventid) AS position
-    FROM numbered
-),
 members AS (
-    SELECT DISTINCT grouped_by, burst_key, burst, target_account, target_user, sourceipaddress, useragent
-    FROM numbered
+    SELECT DISTINCT grouped_by, burst_key, burst, first_at, target_account, target_user, sourceipaddress, useragent
+    FROM burst_rows
 ),
 checks AS (
     SELECT
         m.grouped_by,
         m.burst_key,
         m.burst,
-        min(CASE WHEN s.sourceipaddress = m.sourceipaddress AND s.unix_time >= b.first_at THEN s.eventtime END)
+        min(CASE WHEN s.sourceipaddress = m.sourceipaddress AND s.unix_time >= m.first_at THEN s.eventtime END)
             AS first_success,
-        count_if(s.sourceipaddress = m.sourceipaddress AND s.unix_time < b.first_at) > 0 AS known_ip,
-        count_if(s.useragent = m.useragent AND s.unix_time < b.first_at) > 0 AS known_agent,
+        count_if(s.sourceipaddress = m.sourceipaddress AND s.unix_time < m.first_at) > 0 AS known_ip,
+        count_if(s.useragent = m.useragent AND s.unix_time < m.first_at) > 0 AS known_agent,
         max(s.user_arn) AS success_arn
     FROM members AS m
-    JOIN bursts AS b ON b.grouped_by = m.grouped_by AND b.burst_key = m.burst_key AND b.burst = m.burst
     LEFT JOIN logins AS s
         ON s.outcome = 'Success'
         AND s.unix_time IS NOT NULL
@@ -144,11 +152,11 @@ checks AS (
     GROUP BY m.grouped_by, m.burst_key, m.burst
 )
 SELECT
-    f.eventtime,
-    f.eventname,
-    CASE WHEN b.grouped_by = 'user' THEN coalesce(b.user_arn, c.success_arn, f.target_user) ELSE b.users_targeted END AS principal,
-    CASE WHEN b.grouped_by = 'user' THEN b.source_ips ELSE f.sourceipaddress END AS sourceipaddress,
-    f.account,
+    b.first_eventtime AS eventtime,
+    b.first_eventname AS eventname,
+    CASE WHEN b.grouped_by = 'user' THEN coalesce(b.user_arn, c.success_arn, b.first_target_user) ELSE b.users_targeted END AS principal,
+    CASE WHEN b.grouped_by = 'user' THEN b.source_ips ELSE b.first_sourceipaddress END AS sourceipaddress,
+    b.first_account AS account,
     b.grouped_by,
     b.failures,
     b.last_attempt,
@@ -160,10 +168,8 @@ SELECT
     c.first_success,
     c.known_ip,
     c.known_agent,
-    f.eventid
+    b.first_eventid AS eventid
 FROM bursts AS b
-JOIN firsts AS f
-    ON f.grouped_by = b.grouped_by AND f.burst_key = b.burst_key AND f.burst = b.burst AND f.position = 1
 JOIN checks AS c ON c.grouped_by = b.grouped_by AND c.burst_key = b.burst_key AND c.burst = b.burst
 WHERE b.grouped_by = 'user' OR b.users > 1
-ORDER BY b.failures DESC, f.eventtime, b.grouped_by, b.burst_key
+ORDER BY b.failures DESC, eventtime, b.grouped_by, b.burst_key

@@ -103,13 +103,19 @@ WITH trail AS (
     *,
     SUM(starts_burst) OVER (PARTITION BY grouped_by, burst_key ORDER BY unix_time) AS burst
   FROM starts
-), bursts AS (
+), burst_rows /* ...each failure of a burst, with when the burst began and its place in it. */ AS (
+  SELECT
+    *,
+    MIN(unix_time) OVER (PARTITION BY grouped_by, burst_key, burst) AS first_at,
+    ROW_NUMBER() OVER (PARTITION BY grouped_by, burst_key, burst ORDER BY unix_time, eventid) AS position
+  FROM numbered
+), bursts /* One row per burst; its first failure (the lowest eventid of simultaneous ones) names it. */ AS (
   SELECT
     grouped_by,
     burst_key,
     burst,
     COUNT(*) AS failures,
-    MIN(unix_time) AS first_at,
+    MIN(first_at) AS first_at,
     MAX(unix_time) AS last_at,
     MAX(eventtime) AS last_attempt,
     COUNT(DISTINCT target_account || ' ' || target_user) AS users,
@@ -134,27 +140,29 @@ WITH trail AS (
         LAMBDA trailcsi_item : NOT trailcsi_item IS NULL
       ),
       ', '
-    ) AS user_agents
-  FROM numbered
+    ) AS user_agents,
+    MAX(CASE WHEN position = 1 THEN eventtime END) AS first_eventtime,
+    MAX(CASE WHEN position = 1 THEN eventname END) AS first_eventname,
+    MAX(CASE WHEN position = 1 THEN target_user END) AS first_target_user,
+    MAX(CASE WHEN position = 1 THEN sourceipaddress END) AS first_sourceipaddress,
+    MAX(CASE WHEN position = 1 THEN account END) AS first_account,
+    MAX(CASE WHEN position = 1 THEN eventid END) AS first_eventid
+  FROM burst_rows
   GROUP BY
     grouped_by,
     burst_key,
     burst
-), firsts AS (
-  SELECT
-    *,
-    ROW_NUMBER() OVER (PARTITION BY grouped_by, burst_key, burst ORDER BY unix_time, eventid) AS position
-  FROM numbered
 ), members AS (
   SELECT DISTINCT
     grouped_by,
     burst_key,
     burst,
+    first_at,
     target_account,
     target_user,
     sourceipaddress,
     useragent
-  FROM numbered
+  FROM burst_rows
 ), checks AS (
   SELECT
     m.grouped_by,
@@ -162,16 +170,14 @@ WITH trail AS (
     m.burst,
     MIN(
       CASE
-        WHEN s.sourceipaddress = m.sourceipaddress AND s.unix_time >= b.first_at
+        WHEN s.sourceipaddress = m.sourceipaddress AND s.unix_time >= m.first_at
         THEN s.eventtime
       END
     ) AS first_success,
-    COALESCE(COUNT_IF(s.sourceipaddress = m.sourceipaddress AND s.unix_time < b.first_at), 0) > 0 AS known_ip,
-    COALESCE(COUNT_IF(s.useragent = m.useragent AND s.unix_time < b.first_at), 0) > 0 AS known_agent,
+    COALESCE(COUNT_IF(s.sourceipaddress = m.sourceipaddress AND s.unix_time < m.first_at), 0) > 0 AS known_ip,
+    COALESCE(COUNT_IF(s.useragent = m.useragent AND s.unix_time < m.first_at), 0) > 0 AS known_agent,
     MAX(s.user_arn) AS success_arn
   FROM members AS m
-  JOIN bursts AS b
-    ON b.grouped_by = m.grouped_by AND b.burst_key = m.burst_key AND b.burst = m.burst
   LEFT JOIN logins AS s
     ON s.outcome = 'Success'
     AND NOT s.unix_time IS NULL
@@ -183,15 +189,15 @@ WITH trail AS (
     m.burst
 )
 SELECT
-  f.eventtime,
-  f.eventname,
+  b.first_eventtime AS eventtime,
+  b.first_eventname AS eventname,
   CASE
     WHEN b.grouped_by = 'user'
-    THEN COALESCE(b.user_arn, c.success_arn, f.target_user)
+    THEN COALESCE(b.user_arn, c.success_arn, b.first_target_user)
     ELSE b.users_targeted
   END AS principal,
-  CASE WHEN b.grouped_by = 'user' THEN b.source_ips ELSE f.sourceipaddress END AS sourceipaddress,
-  f.account,
+  CASE WHEN b.grouped_by = 'user' THEN b.source_ips ELSE b.first_sourceipaddress END AS sourceipaddress,
+  b.first_account AS account,
   b.grouped_by,
   b.failures,
   b.last_attempt,
@@ -215,19 +221,14 @@ SELECT
   c.first_success,
   c.known_ip,
   c.known_agent,
-  f.eventid
+  b.first_eventid AS eventid
 FROM bursts AS b
-JOIN firsts AS f
-  ON f.grouped_by = b.grouped_by
-  AND f.burst_key = b.burst_key
-  AND f.burst = b.burst
-  AND f.position = 1
 JOIN checks AS c
   ON c.grouped_by = b.grouped_by AND c.burst_key = b.burst_key AND c.burst = b.burst
 WHERE
   b.grouped_by = 'user' OR b.users > 1
 ORDER BY
   b.failures DESC,
-  f.eventtime,
+  eventtime,
   b.grouped_by,
   b.burst_key
