@@ -105,27 +105,20 @@ burst_rows AS (
         row_number() OVER (PARTITION BY grouped_by, burst_key, burst ORDER BY unix_time, eventid) AS position
     FROM numbered
 ),
--- One row per burst; its first failure (the lowest eventid of simultaneous ones) names it.
 bursts AS (
     SELECT
         grouped_by,
         burst_key,
         burst,
         count(*) AS failures,
-        min(first_at) AS first_at,
+        min(unix_time) AS first_at,
         max(unix_time) AS last_at,
         max(eventtime) AS last_attempt,
         count(DISTINCT target_account || ' ' || target_user) AS users,
         max(user_arn) AS user_arn,
         array_join(array_sort(array_agg(DISTINCT target_user)), ', ') AS users_targeted,
         array_join(array_sort(array_agg(DISTINCT sourceipaddress)), ', ') AS source_ips,
-        array_join(array_sort(array_agg(DISTINCT useragent)), ', ') AS user_agents,
-        max(CASE WHEN position = 1 THEN eventtime END) AS first_eventtime,
-        max(CASE WHEN position = 1 THEN eventname END) AS first_eventname,
-        max(CASE WHEN position = 1 THEN target_user END) AS first_target_user,
-        max(CASE WHEN position = 1 THEN sourceipaddress END) AS first_sourceipaddress,
-        max(CASE WHEN position = 1 THEN account END) AS first_account,
-        max(CASE WHEN position = 1 THEN eventid END) AS first_eventid
+        array_join(array_sort(array_agg(DISTINCT useragent)), ', ') AS user_agents
     FROM burst_rows
     GROUP BY grouped_by, burst_key, burst
 ),
@@ -152,11 +145,11 @@ checks AS (
     GROUP BY m.grouped_by, m.burst_key, m.burst
 )
 SELECT
-    b.first_eventtime AS eventtime,
-    b.first_eventname AS eventname,
-    CASE WHEN b.grouped_by = 'user' THEN coalesce(b.user_arn, c.success_arn, b.first_target_user) ELSE b.users_targeted END AS principal,
-    CASE WHEN b.grouped_by = 'user' THEN b.source_ips ELSE b.first_sourceipaddress END AS sourceipaddress,
-    b.first_account AS account,
+    f.eventtime,
+    f.eventname,
+    CASE WHEN b.grouped_by = 'user' THEN coalesce(b.user_arn, c.success_arn, f.target_user) ELSE b.users_targeted END AS principal,
+    CASE WHEN b.grouped_by = 'user' THEN b.source_ips ELSE f.sourceipaddress END AS sourceipaddress,
+    f.account,
     b.grouped_by,
     b.failures,
     b.last_attempt,
@@ -168,8 +161,11 @@ SELECT
     c.first_success,
     c.known_ip,
     c.known_agent,
-    b.first_eventid AS eventid
+    f.eventid
 FROM bursts AS b
+-- (a burst is named by its first failure: of simultaneous first failures, the lowest eventid)
+JOIN burst_rows AS f
+    ON f.grouped_by = b.grouped_by AND f.burst_key = b.burst_key AND f.burst = b.burst AND f.position = 1
 JOIN checks AS c ON c.grouped_by = b.grouped_by AND c.burst_key = b.burst_key AND c.burst = b.burst
 WHERE b.grouped_by = 'user' OR b.users > 1
-ORDER BY b.failures DESC, eventtime, b.grouped_by, b.burst_key
+ORDER BY b.failures DESC, f.eventtime, b.grouped_by, b.burst_key

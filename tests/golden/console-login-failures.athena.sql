@@ -97,26 +97,20 @@ WITH trail AS (
     MIN(unix_time) OVER (PARTITION BY grouped_by, burst_key, burst) AS first_at,
     ROW_NUMBER() OVER (PARTITION BY grouped_by, burst_key, burst ORDER BY unix_time, eventid) AS position
   FROM numbered
-), bursts /* One row per burst; its first failure (the lowest eventid of simultaneous ones) names it. */ AS (
+), bursts AS (
   SELECT
     grouped_by,
     burst_key,
     burst,
     COUNT(*) AS failures,
-    MIN(first_at) AS first_at,
+    MIN(unix_time) AS first_at,
     MAX(unix_time) AS last_at,
     MAX(eventtime) AS last_attempt,
     COUNT(DISTINCT target_account || ' ' || target_user) AS users,
     MAX(user_arn) AS user_arn,
     ARRAY_JOIN(ARRAY_SORT(ARRAY_AGG(DISTINCT target_user)), ', ') AS users_targeted,
     ARRAY_JOIN(ARRAY_SORT(ARRAY_AGG(DISTINCT sourceipaddress)), ', ') AS source_ips,
-    ARRAY_JOIN(ARRAY_SORT(ARRAY_AGG(DISTINCT useragent)), ', ') AS user_agents,
-    MAX(CASE WHEN position = 1 THEN eventtime END) AS first_eventtime,
-    MAX(CASE WHEN position = 1 THEN eventname END) AS first_eventname,
-    MAX(CASE WHEN position = 1 THEN target_user END) AS first_target_user,
-    MAX(CASE WHEN position = 1 THEN sourceipaddress END) AS first_sourceipaddress,
-    MAX(CASE WHEN position = 1 THEN account END) AS first_account,
-    MAX(CASE WHEN position = 1 THEN eventid END) AS first_eventid
+    ARRAY_JOIN(ARRAY_SORT(ARRAY_AGG(DISTINCT useragent)), ', ') AS user_agents
   FROM burst_rows
   GROUP BY
     grouped_by,
@@ -159,15 +153,15 @@ WITH trail AS (
     m.burst
 )
 SELECT
-  b.first_eventtime AS eventtime,
-  b.first_eventname AS eventname,
+  f.eventtime,
+  f.eventname,
   CASE
     WHEN b.grouped_by = 'user'
-    THEN COALESCE(b.user_arn, c.success_arn, b.first_target_user)
+    THEN COALESCE(b.user_arn, c.success_arn, f.target_user)
     ELSE b.users_targeted
   END AS principal,
-  CASE WHEN b.grouped_by = 'user' THEN b.source_ips ELSE b.first_sourceipaddress END AS sourceipaddress,
-  b.first_account AS account,
+  CASE WHEN b.grouped_by = 'user' THEN b.source_ips ELSE f.sourceipaddress END AS sourceipaddress,
+  f.account,
   b.grouped_by,
   b.failures,
   b.last_attempt,
@@ -179,14 +173,20 @@ SELECT
   c.first_success,
   c.known_ip,
   c.known_agent,
-  b.first_eventid AS eventid
+  f.eventid
 FROM bursts AS b
+/* (a burst is named by its first failure: of simultaneous first failures, the lowest eventid) */
+JOIN burst_rows AS f
+  ON f.grouped_by = b.grouped_by
+  AND f.burst_key = b.burst_key
+  AND f.burst = b.burst
+  AND f.position = 1
 JOIN checks AS c
   ON c.grouped_by = b.grouped_by AND c.burst_key = b.burst_key AND c.burst = b.burst
 WHERE
   b.grouped_by = 'user' OR b.users > 1
 ORDER BY
   b.failures DESC,
-  eventtime,
+  f.eventtime,
   b.grouped_by,
   b.burst_key
