@@ -97,6 +97,14 @@ numbered AS (
     SELECT *, sum(starts_burst) OVER (PARTITION BY grouped_by, burst_key ORDER BY unix_time) AS burst
     FROM starts
 ),
+-- ...each failure of a burst, with when the burst began and its place in it.
+burst_rows AS (
+    SELECT
+        *,
+        min(unix_time) OVER (PARTITION BY grouped_by, burst_key, burst) AS first_at,
+        row_number() OVER (PARTITION BY grouped_by, burst_key, burst ORDER BY unix_time, eventid) AS position
+    FROM numbered
+),
 bursts AS (
     SELECT
         grouped_by,
@@ -111,31 +119,24 @@ bursts AS (
         array_join(array_sort(array_agg(DISTINCT target_user)), ', ') AS users_targeted,
         array_join(array_sort(array_agg(DISTINCT sourceipaddress)), ', ') AS source_ips,
         array_join(array_sort(array_agg(DISTINCT useragent)), ', ') AS user_agents
-    FROM numbered
+    FROM burst_rows
     GROUP BY grouped_by, burst_key, burst
 ),
-firsts AS (
-    SELECT
-        *,
-        row_number() OVER (PARTITION BY grouped_by, burst_key, burst ORDER BY unix_time, eventid) AS position
-    FROM numbered
-),
 members AS (
-    SELECT DISTINCT grouped_by, burst_key, burst, target_account, target_user, sourceipaddress, useragent
-    FROM numbered
+    SELECT DISTINCT grouped_by, burst_key, burst, first_at, target_account, target_user, sourceipaddress, useragent
+    FROM burst_rows
 ),
 checks AS (
     SELECT
         m.grouped_by,
         m.burst_key,
         m.burst,
-        min(CASE WHEN s.sourceipaddress = m.sourceipaddress AND s.unix_time >= b.first_at THEN s.eventtime END)
+        min(CASE WHEN s.sourceipaddress = m.sourceipaddress AND s.unix_time >= m.first_at THEN s.eventtime END)
             AS first_success,
-        count_if(s.sourceipaddress = m.sourceipaddress AND s.unix_time < b.first_at) > 0 AS known_ip,
-        count_if(s.useragent = m.useragent AND s.unix_time < b.first_at) > 0 AS known_agent,
+        count_if(s.sourceipaddress = m.sourceipaddress AND s.unix_time < m.first_at) > 0 AS known_ip,
+        count_if(s.useragent = m.useragent AND s.unix_time < m.first_at) > 0 AS known_agent,
         max(s.user_arn) AS success_arn
     FROM members AS m
-    JOIN bursts AS b ON b.grouped_by = m.grouped_by AND b.burst_key = m.burst_key AND b.burst = m.burst
     LEFT JOIN logins AS s
         ON s.outcome = 'Success'
         AND s.unix_time IS NOT NULL
@@ -162,7 +163,8 @@ SELECT
     c.known_agent,
     f.eventid
 FROM bursts AS b
-JOIN firsts AS f
+-- (a burst is named by its first failure: of simultaneous first failures, the lowest eventid)
+JOIN burst_rows AS f
     ON f.grouped_by = b.grouped_by AND f.burst_key = b.burst_key AND f.burst = b.burst AND f.position = 1
 JOIN checks AS c ON c.grouped_by = b.grouped_by AND c.burst_key = b.burst_key AND c.burst = b.burst
 WHERE b.grouped_by = 'user' OR b.users > 1

@@ -231,3 +231,30 @@ def test_case_build_help_gives_its_exit_status(monkeypatch):
     text = " ".join(done.output.split())
     assert "exit 0 when all is valid, 1 when the evidence failed the check" in text
     assert "the case is still written" in text
+
+
+def test_the_app_builds_its_click_command_once_and_again_when_a_command_is_added():
+    from toolkit.cli.help import App
+
+    app = App(pretty_exceptions_enable=False)
+    said: list[str] = []
+
+    @app.command()
+    def first() -> None:
+        said.append("first")
+
+    @app.command()
+    def second() -> None:
+        said.append("second")
+
+    app(["first"], standalone_mode=False)
+    built = app._built
+    app(["second"], standalone_mode=False)
+    assert app._built is built  # (typer itself builds it at every call)
+
+    @app.command()
+    def third() -> None:
+        said.append("third")
+
+    app(["third"], standalone_mode=False)
+    assert said == ["first", "second", "third"]

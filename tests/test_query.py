@@ -112,3 +112,19 @@ def con_for_names(tmp_path_factory):
     engine = LocalEngine(lay_out([record], tmp_path_factory.mktemp("names") / "archive"))
     yield lambda query: list(engine.run(query).columns)
     engine.close()
+
+
+def test_a_text_parsed_again_gives_a_tree_of_its_own():
+    # parse_select keeps the checked tree of a text it parsed before: each caller still gets its
+    # own, which it may change (render binds parameters into it, bind adds `trail`'s scope)
+    sql = "SELECT eventname FROM trail WHERE eventname = :name"
+    first = parse_select(sql)
+    first.find(sqlglot.exp.Placeholder).replace(sqlglot.exp.Literal.string("changed"))
+    first.set("limit", sqlglot.exp.Limit(expression=sqlglot.exp.Literal.number(1)))
+    again = parse_select(sql)
+    assert again.find(sqlglot.exp.Placeholder) is not None and again.args.get("limit") is None
+    assert again.sql() == sqlglot.parse_one(sql, read="athena").sql()
+    # a refused text is refused every time, not remembered as anything else
+    for _ in range(2):
+        with pytest.raises(UsageError):
+            parse_select("DROP TABLE trail")

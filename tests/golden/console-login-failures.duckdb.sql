@@ -103,6 +103,12 @@ WITH trail AS (
     *,
     SUM(starts_burst) OVER (PARTITION BY grouped_by, burst_key ORDER BY unix_time) AS burst
   FROM starts
+), burst_rows /* ...each failure of a burst, with when the burst began and its place in it. */ AS (
+  SELECT
+    *,
+    MIN(unix_time) OVER (PARTITION BY grouped_by, burst_key, burst) AS first_at,
+    ROW_NUMBER() OVER (PARTITION BY grouped_by, burst_key, burst ORDER BY unix_time, eventid) AS position
+  FROM numbered
 ), bursts AS (
   SELECT
     grouped_by,
@@ -135,26 +141,22 @@ WITH trail AS (
       ),
       ', '
     ) AS user_agents
-  FROM numbered
+  FROM burst_rows
   GROUP BY
     grouped_by,
     burst_key,
     burst
-), firsts AS (
-  SELECT
-    *,
-    ROW_NUMBER() OVER (PARTITION BY grouped_by, burst_key, burst ORDER BY unix_time, eventid) AS position
-  FROM numbered
 ), members AS (
   SELECT DISTINCT
     grouped_by,
     burst_key,
     burst,
+    first_at,
     target_account,
     target_user,
     sourceipaddress,
     useragent
-  FROM numbered
+  FROM burst_rows
 ), checks AS (
   SELECT
     m.grouped_by,
@@ -162,16 +164,14 @@ WITH trail AS (
     m.burst,
     MIN(
       CASE
-        WHEN s.sourceipaddress = m.sourceipaddress AND s.unix_time >= b.first_at
+        WHEN s.sourceipaddress = m.sourceipaddress AND s.unix_time >= m.first_at
         THEN s.eventtime
       END
     ) AS first_success,
-    COALESCE(COUNT_IF(s.sourceipaddress = m.sourceipaddress AND s.unix_time < b.first_at), 0) > 0 AS known_ip,
-    COALESCE(COUNT_IF(s.useragent = m.useragent AND s.unix_time < b.first_at), 0) > 0 AS known_agent,
+    COALESCE(COUNT_IF(s.sourceipaddress = m.sourceipaddress AND s.unix_time < m.first_at), 0) > 0 AS known_ip,
+    COALESCE(COUNT_IF(s.useragent = m.useragent AND s.unix_time < m.first_at), 0) > 0 AS known_agent,
     MAX(s.user_arn) AS success_arn
   FROM members AS m
-  JOIN bursts AS b
-    ON b.grouped_by = m.grouped_by AND b.burst_key = m.burst_key AND b.burst = m.burst
   LEFT JOIN logins AS s
     ON s.outcome = 'Success'
     AND NOT s.unix_time IS NULL
@@ -216,8 +216,8 @@ SELECT
   c.known_ip,
   c.known_agent,
   f.eventid
-FROM bursts AS b
-JOIN firsts AS f
+FROM bursts AS b /* (a burst is named by its first failure: of simultaneous first failures, the lowest eventid) */
+JOIN burst_rows AS f
   ON f.grouped_by = b.grouped_by
   AND f.burst_key = b.burst_key
   AND f.burst = b.burst

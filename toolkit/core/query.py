@@ -8,6 +8,7 @@ so every query - ad hoc, search or template - is multi-criteria and time-bounded
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import sqlglot
@@ -127,7 +128,17 @@ def parse_select(sql: str) -> exp.Query:
     Table references are resolved with scope: a WITH name counts only inside the scope that
     defines it (and the scopes within), so a CTE in a subquery cannot make an outer reference
     to the same name pass as anything but a table. The only base relation is `trail`.
+
+    A text parsed before is not parsed again: its tree (checked) is kept, and each caller gets a
+    copy of its own (a template is parsed when the catalog is loaded and at each render; copying
+    its tree costs a sixth of parsing it).
     """
+    return _checked_tree(sql).copy()
+
+
+@functools.lru_cache(maxsize=256)
+def _checked_tree(sql: str) -> exp.Query:
+    """`parse_select`'s tree of `sql`, parsed and checked once (an error is raised each time)."""
     try:
         statements = [s for s in sqlglot.parse(sql, read=semantics.AthenaSQL) if s is not None]
     except ParseError as error:
