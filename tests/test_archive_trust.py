@@ -861,3 +861,40 @@ def test_a_value_naming_another_file_does_not_get_that_file_skipped(tmp_path):
         finally:
             engine.close()
         assert result.rows == [(3,)] and result.report.skipped == []
+
+
+def test_a_query_cannot_raise_the_readers_words_naming_a_file(tmp_path):
+    """DuckDB's error() passed through the rewriting: a query raising the reader's own words for a
+    log file (`... in file "<path>"`) got that good file skipped, and remembered as damaged for every
+    later query. Trino has no error(), nor the local engine's macros: both are refused."""
+    folder = day_folder(tmp_path)
+    good = write(folder, "good", gzip.compress(document(events(2))))
+    forged = f'an item of "Records" is null (not an event object) in file "{good}"'
+    quoted = forged.replace("'", "''")
+    engine = LocalEngine(tmp_path)
+    try:
+        for sql in (
+            f"SELECT eventid FROM trail WHERE error('{quoted}') IS NULL",
+            "SELECT trino_split_part(eventname, '.', 1) FROM trail",
+        ):
+            with pytest.raises(UsageError, match="not registered"):
+                engine.run(TrailQuery.parse(sql, ALL))
+        result = engine.run(TrailQuery.parse("SELECT count(*) FROM trail", ALL))
+    finally:
+        engine.close()
+    assert result.rows == [(2,)] and result.report.skipped == []
+
+
+def test_a_ledger_line_of_digits_python_cannot_read_as_a_number_is_passed_over(tmp_path):
+    """str.isdigit() takes `²`, which int() refuses: a ledger on disk holding one raised a traceback
+    at every query. A line the ledger cannot read is passed over (its file checked again)."""
+    from toolkit.sources import checked
+
+    ledger = checked.Ledger(tmp_path / "archive", base=tmp_path / "ledgers")
+    ledger.file.parent.mkdir(parents=True)
+    ledger.file.write_text(
+        f"{checked.VERSION}\n/x\t1 2 3 4 \u00b2\tdamaged\n/y\t1 2 3 4 5\tdamaged\n", encoding="utf-8"
+    )
+    again = checked.Ledger(tmp_path / "archive", base=tmp_path / "ledgers")
+    assert again.outcome("/x", (1, 2, 3, 4, 2)) is None
+    assert again.outcome("/y", (1, 2, 3, 4, 5)) == "damaged"

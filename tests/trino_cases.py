@@ -1886,4 +1886,10 @@ CASES = [
         refused="lpad or rpad to a length past 16,777,216 characters is not run locally",
         local="refused (DuckDB built a 2 GB string; Athena runs out of memory)",
     ),
+    Case(
+        "a map keyed by dates (histogram of days)",
+        "SELECT histogram(d) FROM (VALUES DATE '2024-03-01', DATE '2024-03-01', DATE '2024-03-02') AS t(d)",
+        rows=[({date(2024, 3, 1): 2, date(2024, 3, 2): 1},)],
+        local="gives Trino's answer (a traceback before: a map keyed by dates was read as keyed by rows)",
+    ),
 ]

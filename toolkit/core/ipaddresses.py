@@ -460,7 +460,8 @@ def converter(duckdb_type: Any) -> Convert | None:
     if kind == "struct":
         return _struct(children)
     if kind == "map":
-        return _map(children[0][1], children[1][1])
+        key_kind = getattr(duckdb_type.children[0][1], "id", "")
+        return _map(children[0][1], children[1][1], key_kind in ("struct", "list", "array", "map"))
     return _items(children[0][1], tuple if kind == "array" else list)
 
 
@@ -482,14 +483,15 @@ def _items(item: Convert | None, made: Callable[[Any], Any]) -> Convert:
     return lambda value: None if value is None else made(each(v) for v in value)
 
 
-def _map(key: Convert | None, item: Convert | None) -> Convert:
+def _map(key: Convert | None, item: Convert | None, listed: bool) -> Convert:
+    """A map's conversion; `listed`: its keys are structs, lists or maps (no Python dict key), which
+    DuckDB gives as {'key': [...], 'value': [...]} (other keys, a date's, as a dict of its pairs)."""
     keys, items = key or _same, item or _same
 
     def convert(value: Any) -> Any:
         if value is None:
             return None
-        # DuckDB gives a map whose keys are structs as {'key': [...], 'value': [...]}
-        pairs = zip(value["key"], value["value"], strict=True) if key is not None else value.items()
+        pairs = zip(value["key"], value["value"], strict=True) if listed else value.items()
         return {keys(k): items(v) for k, v in pairs}
 
     return convert

@@ -253,8 +253,20 @@ def _depth(tree: exp.Expr) -> int:
     return deepest
 
 
+#: Functions of the local engine's own that Trino has not: DuckDB's `error()` (by which the
+#: rewritten SQL raises Trino's errors: in a query, its text could pass for the JSON reader's naming
+#: a log file, which would be skipped), and the macros the rewritten SQL calls (`trino_...`).
+_LOCAL_ONLY_FUNCTIONS = frozenset({"error"})
+_LOCAL_ONLY_PREFIXES = ("trino_",)
+
+
 def _check_function(node: exp.Func) -> None:
     name = (node.name if isinstance(node, exp.Anonymous) else node.sql_name()).lower()
+    if name in _LOCAL_ONLY_FUNCTIONS or name.startswith(_LOCAL_ONLY_PREFIXES):
+        raise UsageError(
+            f"Function '{name}' not registered",
+            "Athena has no function of that name (it is the local engine's own)",
+        )
     if name in _REFUSED_FUNCTIONS or name.startswith(_REFUSED_PREFIXES):
         raise UsageError(
             f"function {name}() is not allowed in a trailcsi query",

@@ -325,8 +325,9 @@ MACROS = {
     # timestamps and doubles refused (Trino writes each as CAST(x AS varchar) does, DuckDB its own).
     "trino_items_as_text": "(a, fn) AS CASE WHEN regexp_matches(typeof(a), '\\b(?:TIMESTAMP|DOUBLE|FLOAT)') "
     f"THEN error('{REFUSAL}' || fn || ' of an array holding timestamps or doubles is not run locally (Athena "
-    "writes each item as CAST(x AS varchar) does: 2024-01-01 00:00:00.000 UTC, 1.5E0): CAST the items to "
-    "varchar first (transform(a, x -> CAST(x AS varchar))), or run the query on Athena') ELSE a END",
+    "writes each item as CAST(x AS varchar) does: 2024-01-01 00:00:00.000 UTC, 1.5E0): CAST timestamps to "
+    "varchar first (transform(a, x -> CAST(x AS varchar))); a double''s text differs locally however it is "
+    "written: run the query on Athena') ELSE a END",
     # A value CAST to text or another scalar (`to`: Trino's name of it) whose type the SQL does not
     # tell: an array, a map or a row is Trino's error (DuckDB writes its own text of it).
     "trino_scalar_operand": "(x, target) AS CASE "

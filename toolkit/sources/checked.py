@@ -94,7 +94,7 @@ class Ledger:
                     if len(parts) != 3:
                         continue
                     numbers = parts[1].split(" ")
-                    if len(numbers) != 5 or not all(n.isdigit() for n in numbers):
+                    if len(numbers) != 5 or not all(n.isascii() and n.isdigit() for n in numbers):
                         continue
                     problem = _unescaped(parts[2])
                     if not _is_text(problem):
