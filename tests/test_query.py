@@ -128,3 +128,18 @@ def test_a_text_parsed_again_gives_a_tree_of_its_own():
     for _ in range(2):
         with pytest.raises(UsageError):
             parse_select("DROP TABLE trail")
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT _trailcsi_anonymous_0 FROM (VALUES 1)",
+        "SELECT eventname AS _trailcsi_anonymous_0 FROM trail",
+        "SELECT _TRAILCSI_O FROM trail",
+    ],
+)
+def test_the_local_engines_own_names_are_refused(sql):
+    # the rewritten SQL names columns of its own `_trailcsi_...`: a query naming one read them
+    # (`SELECT _trailcsi_anonymous_0 FROM (VALUES 1)` answered 1; Trino cannot resolve it)
+    with pytest.raises(UsageError, match="_trailcsi_"):
+        parse_select(sql)

@@ -1892,4 +1892,10 @@ CASES = [
         rows=[({date(2024, 3, 1): 2, date(2024, 3, 2): 1},)],
         local="gives Trino's answer (a traceback before: a map keyed by dates was read as keyed by rows)",
     ),
+    Case(
+        "sequence from a date to a timestamp",
+        "SELECT sequence(DATE '2024-01-01', TIMESTAMP '2024-01-02 00:00:00', INTERVAL '12' HOUR)",
+        rows=[([datetime(2024, 1, 1, 0), datetime(2024, 1, 1, 12), datetime(2024, 1, 2, 0)],)],
+        local="gives Trino's answer (the date read as a timestamp; it was refused as a sequence of dates)",
+    ),
 ]

@@ -84,6 +84,9 @@ class TrailQuery:
         return tree
 
 
+#: How the local engine's rewritten SQL names columns of its own (an anonymous VALUES column, an
+#: UNNEST's ordinality): a query naming one could read or shadow them.
+LOCAL_NAMES = "_trailcsi_"
 #: Names the engines give their own relations; a query's WITH may not define them.
 RESERVED_NAMES = frozenset({TRAIL, "trail_source", "trail_pinned"})
 #: Functions that read the engine's settings, environment, catalog or files, or run SQL of their
@@ -183,6 +186,13 @@ def _checked_tree(sql: str) -> exp.Query:
             raise _not_a_relation(node.this)
         if isinstance(node, exp.Lateral) and not isinstance(node.this, (exp.Subquery, exp.Unnest)):
             raise _not_a_relation(node.this)
+    for identifier in tree.find_all(exp.Identifier):
+        if identifier.name.lower().startswith(LOCAL_NAMES):
+            raise UsageError(
+                f"the name {identifier.name[:80]!r} starts with {LOCAL_NAMES!r}: the local engine's rewritten "
+                "SQL names its own columns so",
+                "give the column or alias another name",
+            )
     for cte in tree.find_all(exp.CTE):
         if cte.alias_or_name.lower() in RESERVED_NAMES:
             raise UsageError(

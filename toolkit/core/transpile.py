@@ -2546,7 +2546,7 @@ def sequence_as_trino_steps(node: exp.Expr, context: Context) -> exp.Expr | None
         return None
     start, stop, step = node.args["start"], node.args["end"], node.args.get("step")
     told = [context.time(start), context.time(stop)]
-    if semantics.DATE in told:
+    if all(t == semantics.DATE for t in told):  # (a date beside a timestamp: Trino's coercion to one)
         if step is None:
             return exp.Anonymous(this="trino_sequence_of_days", expressions=[start, stop])
         return exp.Anonymous(this="trino_sequence_of_dates", expressions=[start, stop, step])
