@@ -1898,4 +1898,22 @@ CASES = [
         rows=[([datetime(2024, 1, 1, 0), datetime(2024, 1, 1, 12), datetime(2024, 1, 2, 0)],)],
         local="gives Trino's answer (the date read as a timestamp; it was refused as a sequence of dates)",
     ),
+    Case(
+        "an alias list naming fewer columns than a WITH query has",
+        "WITH c(a) AS (SELECT 1, 2) SELECT * FROM c",
+        error="Column alias list has 1 entries but relation has 2 columns",
+        local="the same error (DuckDB named the first columns and kept the others' names)",
+    ),
+    Case(
+        "an alias list naming more columns than trail has",
+        "SELECT count(*) FROM trail AS t(a)",
+        error="Column alias list has 1 entries but 't' has 32 columns available",
+        local="the same error (DuckDB named the first columns and kept the others' names)",
+    ),
+    Case(
+        "an alias list naming more columns than a UNION has",
+        "SELECT * FROM (SELECT 1 UNION ALL SELECT 2) AS t(a, b)",
+        error="Column alias list has 2 entries but 't' has 1 columns available",
+        local="the same error (DuckDB named the first columns and kept the others' names)",
+    ),
 ]

@@ -30,7 +30,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from toolkit.core import datetimes, ipaddresses, jsontext, regex, semantics, trino_types
+from toolkit.core import datetimes, ipaddresses, jsontext, regex, schema, semantics, trino_types
 from toolkit.core.semantics import Numeric
 from toolkit.errors import UsageError
 
@@ -1975,28 +1975,48 @@ def _refuse_what_duckdb_binds_nowhere(tree: exp.Expr) -> None:
 
 
 def _check_alias_list(node: exp.Expr) -> None:
-    """Trino's error for an alias list naming more or fewer columns than VALUES or a subquery has
-    (DuckDB names the first ones, and keeps the others' names)."""
+    """Trino's error for an alias list naming more or fewer columns than VALUES, a subquery, a WITH
+    query or `trail` has (DuckDB names the first ones, and keeps the others' names)."""
+    named = "relation has {n} columns"
     if isinstance(node, exp.Values):
         first = node.expressions[0] if node.expressions else None
-        available = len(first.expressions) if isinstance(first, exp.Tuple) else 1
+        available: int | None = len(first.expressions) if isinstance(first, exp.Tuple) else 1
         alias = node.args.get("alias")
-    elif isinstance(node, exp.Subquery) and isinstance(node.this, exp.Select):
-        items = node.this.expressions
-        if any(
-            isinstance(i, exp.Star) or (isinstance(i, exp.Column) and isinstance(i.this, exp.Star))
-            for i in items
-        ):
-            return
-        available, alias = len(items), node.args.get("alias")
+    elif isinstance(node, exp.Subquery):
+        available, alias = _width(node.this), node.args.get("alias")
+    elif isinstance(node, exp.CTE):
+        available, alias = _width(node.this), node.args.get("alias")
+    elif isinstance(node, exp.Table) and node.name.lower() == "trail" and not node.args.get("db"):
+        available, alias = len(schema.COLUMN_NAMES), node.args.get("alias")
     else:
         return
-    if isinstance(alias, exp.TableAlias) and alias.columns and len(alias.columns) != available:
+    if not isinstance(node, exp.CTE) and isinstance(alias, exp.TableAlias):
+        named = f"'{alias.name}' has {{n}} columns available"
+    if (
+        available is not None
+        and isinstance(alias, exp.TableAlias)
+        and alias.columns
+        and len(alias.columns) != available
+    ):
         raise UsageError(
-            f"Column alias list has {len(alias.columns)} entries but '{alias.name}' has {available} "
-            "columns available",
+            f"Column alias list has {len(alias.columns)} entries but {named.format(n=available)}",
             "name each column once, in order",
         )
+
+
+def _width(query: exp.Expr) -> int | None:
+    """How many columns a query gives (its first SELECT's, for a UNION), or None where a `*` leaves
+    it to the columns of what it reads."""
+    while isinstance(query, exp.SetOperation | exp.Subquery):
+        query = query.this
+    if not isinstance(query, exp.Select):
+        return None
+    items = query.expressions
+    if any(
+        isinstance(i, exp.Star) or (isinstance(i, exp.Column) and isinstance(i.this, exp.Star)) for i in items
+    ):
+        return None
+    return len(items)
 
 
 def _refuse_forms_written_otherwise(tree: exp.Expr) -> None:
