@@ -1916,4 +1916,10 @@ CASES = [
         error="Column alias list has 2 entries but 't' has 1 columns available",
         local="the same error (DuckDB named the first columns and kept the others' names)",
     ),
+    Case(
+        "a date or timestamp after year 9999 as a value",
+        "SELECT from_unixtime(1e12), CAST(from_unixtime(1e12) AS timestamp), CAST(CAST(from_unixtime(1e12) AS timestamp) AS date)",
+        rows=[("+33658-09-27 01:46:40.000 UTC", "+33658-09-27 01:46:40.000", "+33658-09-27")],
+        local="gives Trino's text (DuckDB: `33658-09-27 01:46:40+00`)",
+    ),
 ]

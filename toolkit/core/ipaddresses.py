@@ -420,24 +420,31 @@ Convert = Callable[[Any], Any]
 #: DuckDB's text of a date or timestamp before the year 1, which its Python client gives for want
 #: of a Python date: `0001-01-01 (BC)`, `0002-06-01 (BC) 23:59:59.5+00`.
 _BEFORE_YEAR_ONE = re.compile(r"([0-9]+)(-[0-9]{2}-[0-9]{2}) \(BC\)(?: ([0-9:]+)(?:\.([0-9]+))?(\+00)?)?")
+#: ... and one after the year 9999 (which Python's datetime cannot hold either).
+_AFTER_YEAR_9999 = re.compile(r"([0-9]{5,})(-[0-9]{2}-[0-9]{2})(?: ([0-9:]+)(?:\.([0-9]+))?(\+00)?)?")
 #: DuckDB's date and timestamp types (their `id`).
 _TIMES = frozenset(
     {"date", "timestamp", "timestamp_s", "timestamp_ms", "timestamp_ns", "timestamp with time zone"}
 )
 
 
-def before_year_one(value: Any) -> Any:
-    """A date or timestamp before the year 1 (DuckDB's text of it) as Trino's protocol writes it:
-    the year counted from 0 (`0000` is 1 BC, `-0001` 2 BC), a timestamp to the millisecond, with
-    ` UTC` after one with a time zone; any other value as it is."""
+def outside_years_1_to_9999(value: Any) -> Any:
+    """A date or timestamp before the year 1 or after 9999 (DuckDB's text of it) as Trino's protocol
+    writes it: the year counted from 0 (`0000` is 1 BC, `-0001` 2 BC), a year of five digits after
+    a `+`, a timestamp to the millisecond, with ` UTC` after one with a time zone; any other value
+    as it is."""
     if not isinstance(value, str):
         return value
     found = _BEFORE_YEAR_ONE.fullmatch(value)
-    if found is None:
+    if found is not None:
+        bc, rest, clock, fraction, zoned = found.groups()
+        year = 1 - int(bc)
+        written = f"{'-' if year < 0 else ''}{abs(year):04d}{rest}"
+    elif (found := _AFTER_YEAR_9999.fullmatch(value)) is not None:
+        year_text, rest, clock, fraction, zoned = found.groups()
+        written = f"+{year_text}{rest}"  # (Trino's sign before a year of five digits and more)
+    else:
         return value
-    bc, rest, clock, fraction, zoned = found.groups()
-    year = 1 - int(bc)
-    written = f"{'-' if year < 0 else ''}{abs(year):04d}{rest}"
     if clock is None:
         return written
     written += f" {clock}.{(fraction or '')[:3]:0<3}"
@@ -451,7 +458,7 @@ def converter(duckdb_type: Any) -> Convert | None:
         return lambda value: None if value is None else text(value[FIELD])
     kind = getattr(duckdb_type, "id", "")
     if kind in _TIMES:
-        return before_year_one
+        return outside_years_1_to_9999
     if kind not in ("struct", "list", "array", "map"):
         return None
     children = [(name, converter(child)) for name, child in duckdb_type.children if name != "size"]
