@@ -1922,4 +1922,11 @@ CASES = [
         rows=[("+33658-09-27 01:46:40.000 UTC", "+33658-09-27 01:46:40.000", "+33658-09-27")],
         local="gives Trino's text (DuckDB: `33658-09-27 01:46:40+00`)",
     ),
+    Case(
+        "an interval's seconds past the millisecond",
+        "SELECT CAST(TIMESTAMP '2024-01-01 00:00:00.000000' + INTERVAL '1.9999' SECOND AS varchar), "
+        "INTERVAL '0.0004' SECOND = INTERVAL '0' SECOND",
+        rows=[("2024-01-01 00:00:01.999000", True)],
+        local="gives Trino's answer (DuckDB kept the microseconds: `00:00:01.999900`, false)",
+    ),
 ]

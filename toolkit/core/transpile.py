@@ -1553,6 +1553,34 @@ def _interval_text(node: exp.Expr, context: Context) -> exp.Expr | None:
     return exp.Anonymous(this="trino_interval_text", expressions=[node.copy(), ym])
 
 
+#: Digits of a second past the millisecond, in an interval literal's text.
+_PAST_THE_MILLISECOND = re.compile(r"(\.[0-9]{3})[0-9]+")
+
+
+@fix(
+    example="SELECT INTERVAL '0.0004' SECOND = INTERVAL '0' SECOND, INTERVAL '-1.9999' SECOND = INTERVAL '-1.999' SECOND",
+    rewritten="SELECT INTERVAL '0.000' SECOND = INTERVAL '0' SECOND, INTERVAL '-1.999' SECOND = INTERVAL '-1.999' SECOND",
+    answer=(True, True),
+)
+def interval_seconds_to_the_millisecond(node: exp.Expr, context: Context) -> exp.Expr | None:
+    """An interval literal's seconds to the millisecond, the digits past it dropped (toward zero),
+    as Trino reads it: its day-to-second intervals hold milliseconds (`INTERVAL '1.9999' SECOND` is
+    1.999 s, `INTERVAL '0.0004' SECOND` is 0); DuckDB keeps microseconds."""
+    if (
+        not isinstance(node, exp.Interval)
+        or not isinstance(node.this, exp.Literal)
+        or not node.this.is_string
+    ):
+        return None
+    unit = node.args.get("unit")
+    if unit is None or "SECOND" not in unit.sql().upper():
+        return None
+    cut = _PAST_THE_MILLISECOND.sub(r"\1", node.this.name)
+    if cut == node.this.name:
+        return None
+    return exp.Interval(this=exp.Literal.string(cut), unit=unit.copy())
+
+
 @fix(
     example="SELECT INTERVAL '1' DAY + INTERVAL '3' HOUR, INTERVAL '-14' MONTH, "
     "TIMESTAMP '2024-01-01 00:00:00' - TIMESTAMP '2024-01-02 00:00:00.1235'",
