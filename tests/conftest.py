@@ -29,10 +29,21 @@ if "TRAILCSI_TESTS_USER_XDG_CACHE_HOME" not in os.environ:
 USER_XDG_CACHE_HOME = os.environ["TRAILCSI_TESTS_USER_XDG_CACHE_HOME"] or None
 
 
+#: The run's scratch directory (its cache and config), removed when the run ends.
+_SCRATCH = pytest.StashKey[Path]()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    scratch = config.stash.get(_SCRATCH, None)
+    if scratch is not None:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Tests (and the CLI processes they start) use their own cache and config directories: nothing
     is written to the user's home, and the user's own templates cannot change the results."""
     scratch = Path(tempfile.mkdtemp(prefix="trailcsi-tests-"))
+    config.stash[_SCRATCH] = scratch
     os.environ["XDG_CACHE_HOME"] = str(scratch / "cache")
     os.environ["XDG_CONFIG_HOME"] = str(scratch / "config")
     if getattr(config.option, "numprocesses", None) and "TRAILCSI_THREADS" not in os.environ:
