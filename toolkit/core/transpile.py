@@ -515,6 +515,7 @@ def duckdb_tree(tree: exp.Expr, fixes: Sequence[Fix] | None = None) -> exp.Expr:
     typing = semantics.Items(copied)
     # IP addresses come from CAST(... AS IPADDRESS) only: without one, none is to be looked for.
     addresses = any(isinstance(n, exp.DataType) and ipaddresses.is_ipaddress_type(n) for n in copied.walk())
+    trinos = trino_types.TrinoTypes(copied, typing)  # (Trino's types, where the SQL tells them)
     context = Context(
         types=_numeric_types(copied, typing),
         kinds=_operand_kinds(copied, typing) if addresses else None,
@@ -522,14 +523,14 @@ def duckdb_tree(tree: exp.Expr, fixes: Sequence[Fix] | None = None) -> exp.Expr:
         unnests={id(n): [typing.items(e) for e in n.expressions] for n in copied.find_all(exp.Unnest)},
         subscripted={id(n): _subscripted(n, typing) for n in copied.find_all(exp.Bracket)},
         times=_temporal_types(copied, typing),
-        errors=_type_errors(copied, typing),
+        errors=_type_errors(copied, typing, trinos),
         maps={
             id(n)
             for n in copied.find_all(exp.Cast)
             if n.to.this == exp.DataType.Type.JSON and typing.may_be_a_map(n.this)
         },
-        untold=_untold_casts(copied, typing),
-        as_text=set() if addresses else _casts_to_text_items(copied, typing),
+        untold=_untold_casts(copied, typing, trinos),
+        as_text=set() if addresses else _casts_to_text_items(copied, trinos),
     )
     applied = FIXES if fixes is None else fixes
     # Children before parents, so a rewritten node's operands are rewritten too.
@@ -844,14 +845,15 @@ def _subscripted(node: exp.Bracket, typing: semantics.Items) -> tuple[str, int]:
     return ("map", 0) if isinstance(index, exp.Literal) and index.is_string else ("array", shift)
 
 
-def _type_errors(tree: exp.Expr, typing: semantics.Items) -> dict[int, tuple[str, str]]:
+def _type_errors(
+    tree: exp.Expr, typing: semantics.Items, types: trino_types.TrinoTypes
+) -> dict[int, tuple[str, str]]:
     """Trino's error for each node Trino refuses for its operands' types, where the SQL tells
     them (read before any rewrite), by the node's id: a subscript of text (DuckDB reads a
     character), json_format of a value that is no JSON, JSON functions given more or fewer
     arguments (sqlglot drops json_extract_scalar's third); comparisons and CASTs of types Trino
     does not coerce (text and a number, an array to text: toolkit.core.trino_types)."""
     found: dict[int, tuple[str, str]] = {}
-    types = trino_types.TrinoTypes(tree, typing)
     for node in tree.walk():
         refused = _refused_for_types(node, types)
         if refused is not None:
@@ -892,10 +894,9 @@ def _type_errors(tree: exp.Expr, typing: semantics.Items) -> dict[int, tuple[str
     return found
 
 
-def _casts_to_text_items(tree: exp.Expr, typing: semantics.Items) -> set[int]:
+def _casts_to_text_items(tree: exp.Expr, types: trino_types.TrinoTypes) -> set[int]:
     """The CASTs to an array, a map or a row holding varchar, of a value the SQL does not tell is
     JSON (whose text Trino reads), by their id."""
-    types = trino_types.TrinoTypes(tree, typing)
     found: set[int] = set()
     for node in tree.find_all(exp.Cast):
         if node.to.this not in (exp.DataType.Type.ARRAY, exp.DataType.Type.MAP, exp.DataType.Type.STRUCT):
@@ -910,11 +911,10 @@ def _casts_to_text_items(tree: exp.Expr, typing: semantics.Items) -> set[int]:
     return found
 
 
-def _untold_casts(tree: exp.Expr, typing: semantics.Items) -> dict[int, str]:
+def _untold_casts(tree: exp.Expr, typing: semantics.Items, types: trino_types.TrinoTypes) -> dict[int, str]:
     """The CASTs to an array, a map or a row, or to varchar(n) or char(n), whose operand's Trino
     type the SQL does not tell (checked when the query runs), by their id: the type's name."""
     found: dict[int, str] = {}
-    types = trino_types.TrinoTypes(tree, typing)
     for node in tree.find_all(exp.Cast):
         if node.meta.get(semantics.TYPED_LITERAL) or isinstance(node.this, exp.Literal | exp.Null):
             continue
