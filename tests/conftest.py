@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -246,17 +247,29 @@ def answers() -> incidents.AnswerKey:
 DIGEST_DAYS = ("2025/03/29", "2025/03/30", "2025/03/31", "2025/04/01")
 
 
+@functools.cache
+def _files_of_days(sample_root: Path, days: tuple[str, ...]) -> list[str]:
+    """The sample's log and digest files of these days (the sample is written once a run)."""
+    return [
+        key
+        for path in sample_root.rglob("*.json.gz")
+        for key in [path.relative_to(sample_root).as_posix()]
+        if any(f"/{day}/" in key for day in days)
+    ]
+
+
 def sample_copy(sample_root: Path, root: Path, days: tuple[str, ...] = DIGEST_DAYS) -> Path:
     """The sample's log files and digests of these days, with its public keys and digest
     signatures, copied to `root` as a local copy of the bucket."""
     from toolkit.sample import digests
 
-    for path in sample_root.rglob("*.json.gz"):
-        key = path.relative_to(sample_root).as_posix()
-        if any(f"/{day}/" in key for day in days):
-            target = root / key
+    folders: set[Path] = set()
+    for key in _files_of_days(sample_root, days):
+        target = root / key
+        if target.parent not in folders:
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, target)
+            folders.add(target.parent)
+        shutil.copyfile(sample_root / key, target)
     for name in (digests.PUBLIC_KEYS, digests.METADATA):
         shutil.copyfile(sample_root / name, root / name)
     return root

@@ -133,3 +133,36 @@ def test_no_region_says_where_a_region_comes_from():
     error = aws_config.error_for(botocore.exceptions.NoRegionError(), "Athena")
     assert isinstance(error, UsageError) and error.message == "no AWS region set"
     assert "AWS_REGION" in error.hint and "--aws-region" in error.hint and "athena setup" in error.hint
+
+
+def test_the_library_on_an_s3_source_waits_no_longer_than_the_cli(silent_endpoint):
+    """`open_archive("s3://...")` fetched with a client of botocore's defaults (60 s a read, three
+    attempts): a silent endpoint held a notebook for minutes. It has the CLI's timeouts."""
+    import botocore.exceptions
+
+    from toolkit import api
+
+    began = time.monotonic()
+    with (
+        api.open_archive("s3://trail-bucket/AWSLogs") as trail,
+        pytest.raises(botocore.exceptions.ReadTimeoutError),
+    ):
+        trail.search(since="1d")
+    took = time.monotonic() - began
+    assert took < 4 * aws_config.ATTEMPTS, f"{took:.1f}s"
+    assert len(silent_endpoint) == aws_config.ATTEMPTS
+
+
+def test_sessions_share_the_models_read_once_and_keep_their_own_settings(fake_aws_env, monkeypatch):
+    import botocore.exceptions
+
+    first, second = aws_config.session(None, "eu-west-1"), aws_config.session(None, "us-east-1")
+    assert first._session.get_component("data_loader") is second._session.get_component("data_loader")
+    paths = first._session.get_component("data_loader").search_paths
+    assert len(paths) == len(set(paths)) and "" not in paths  # (never the working directory)
+    assert (first.region_name, second.region_name) == ("eu-west-1", "us-east-1")
+    assert first.client("s3").meta.service_model is not None
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDSECOND")
+    assert aws_config.session().get_credentials().access_key == "AKIDSECOND"  # read at each session
+    with pytest.raises(botocore.exceptions.ProfileNotFound):
+        aws_config.session("no-such-profile-here")

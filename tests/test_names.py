@@ -67,12 +67,33 @@ def test_the_cache_is_built_once_reused_and_rebuilt_for_another_botocore(tmp_pat
         return tiny
 
     monkeypatch.setattr(NameIndex, "build", classmethod(fake_build))
+    monkeypatch.setattr(names, "_BUILT", {})  # (none built by this process yet)
     NameIndex.load()
     assert NameIndex.load().sources_of("DoIt") == ["x.amazonaws.com"]
     assert len(built) == 1 and NameIndex.cache_path().exists()
     monkeypatch.setattr(NameIndex, "botocore_version", staticmethod(lambda: "9.9.9"))
     NameIndex.load()
     assert built[-1] == "9.9.9" and len(built) == 2
+
+
+def test_a_process_builds_the_index_once_whatever_cache_folder_it_is_given(tmp_path, monkeypatch):
+    built = []
+    tiny = NameIndex({"x.amazonaws.com": names.Source("x.amazonaws.com", "X", ["x"], {"DoIt": (False, "d")})})
+
+    def fake_build(cls):
+        built.append(cls.botocore_version())
+        return tiny
+
+    monkeypatch.setattr(NameIndex, "build", classmethod(fake_build))
+    monkeypatch.setattr(names, "_BUILT", {})
+    notes: list[str] = []
+    for folder in ("first", "second"):
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / folder))
+        assert NameIndex.load(on_build=lambda: notes.append("indexing")).sources_of("DoIt") == [
+            "x.amazonaws.com"
+        ]
+        assert NameIndex.cache_path().exists()  # written to each folder, for the next process
+    assert len(built) == 1 and notes == ["indexing"]
 
 
 def _filtered_names(tree: exp.Expression, column: str) -> set[str]:

@@ -273,13 +273,11 @@ def open_athena(config_file: str | os.PathLike[str] | None = None, **settings: A
     workgroup, output_location, region, profile, ...)."""
     import dataclasses
 
-    import boto3
-
-    from toolkit import config
+    from toolkit import aws_config, config
     from toolkit.engines.athena import AthenaEngine
 
     chosen = dataclasses.replace(config.load(config_file).athena, **settings)
-    session = boto3.Session(profile_name=chosen.profile, region_name=chosen.region)
+    session = aws_config.session(chosen.profile, chosen.region)
     return Trail(AthenaEngine(chosen, session=session), f"athena:{chosen.database}.{chosen.table}")
 
 
@@ -354,15 +352,19 @@ class _S3Engine:
         self.notes: list[str] = []  # what fetching the last query's files said
 
     def _local(self, query: TrailQuery) -> Any:
-        import boto3
-
+        from toolkit import aws_config
         from toolkit.engines.local import LocalEngine
         from toolkit.sources import s3source
 
         accounts, regions = query.criteria.partitions() if query.criteria else ([], [])
         warnings: list[str] = []
         directory, done = s3source.sync(
-            boto3.client("s3"), self.url, query.window, accounts, regions, warn=warnings.append
+            aws_config.watched(aws_config.session().client("s3", config=aws_config.client_config())),
+            self.url,
+            query.window,
+            accounts,
+            regions,
+            warn=warnings.append,
         )
         refused = done.refused_note(self.url)
         self.notes = warnings + ([refused] if refused else [])  # said with the query's result

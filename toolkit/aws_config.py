@@ -28,6 +28,35 @@ _listener: Callable[[], None] | None = None
 _timer: threading.Timer | None = None
 
 
+_loaders: dict[str, Any] = {}  # botocore data path -> the loader every session of this process shares
+_loaders_guard = threading.Lock()
+
+
+def session(profile: str | None = None, region: str | None = None) -> Any:
+    """A boto3 Session (raises botocore's ProfileNotFound) whose botocore models are read once a
+    process: each new Session would otherwise parse the JSON model of every service it makes a
+    client for again (about 60 ms for S3). Credentials and settings stay the Session's own."""
+    import boto3
+    import botocore.loaders
+    import botocore.session
+
+    core = botocore.session.get_session()
+    if profile is not None:
+        core.set_config_variable("profile", profile)
+    data_path = core.get_config_variable("data_path")  # (reads the profile: ProfileNotFound)
+    with _loaders_guard:
+        loader = _loaders.get(data_path or "")
+        if loader is None:
+            loader = _loaders[data_path or ""] = botocore.loaders.create_loader(data_path)
+    core.register_component("data_loader", loader)
+    made = boto3.Session(botocore_session=core, profile_name=profile, region_name=region)
+    paths = loader.search_paths  # boto3 appends its own models' folder at each Session: keep one
+    for path in {p for p in paths if paths.count(p) > 1}:
+        while paths.count(path) > 1:
+            del paths[len(paths) - 1 - paths[::-1].index(path)]
+    return made
+
+
 def client_config(attempts: int = ATTEMPTS) -> Any:
     """A botocore Config with trailcsi's timeouts and `attempts` tries in the standard mode."""
     import botocore.config

@@ -135,24 +135,23 @@ def s3_errors(where: str, hint: str) -> Iterator[None]:
 
 
 def aws_session(profile: str | None, region: str | None) -> Any:
-    import boto3
     import botocore.exceptions
 
+    from toolkit import aws_config
+
     try:
-        return boto3.Session(profile_name=profile, region_name=region)
+        return aws_config.session(profile, region)
     except botocore.exceptions.ProfileNotFound as error:
         raise UsageError(str(error), "check --profile or AWS_PROFILE") from None
 
 
 def s3_client(profile: str | None, region: str | None) -> Any:
-    import boto3
     import botocore.exceptions
 
     try:
-        from toolkit.aws_config import client_config, watched
+        from toolkit.aws_config import client_config, session, watched
 
-        session = boto3.Session(profile_name=profile, region_name=region)
-        return watched(session.client("s3", config=client_config()))
+        return watched(session(profile, region).client("s3", config=client_config()))
     except botocore.exceptions.ProfileNotFound as error:
         raise UsageError(str(error), "check --profile or AWS_PROFILE") from None
 
