@@ -820,6 +820,31 @@ def test_a_skipped_files_reason_is_the_same_in_its_first_run_and_as_remembered(
     assert [(s.path, s.reason) for s in again.report.skipped] == [(said.path, said.reason)]
 
 
+def test_skipped_files_are_listed_in_the_same_order_every_run(tmp_path):
+    """Files found damaged by the cheap look, by the whole check and by DuckDB's reader were
+    listed in the order each was found, and a later run (from the ledger) listed them otherwise.
+    A report lists them by path, on the first run and every one after."""
+    folder = day_folder(tmp_path)
+    write(folder, "good", gzip.compress(document(events(1))))
+    good = gzip.compress(document(events(2, 5)))
+    kinds = {
+        "d": header_crc_mismatch(good),
+        "b": good[:12] + bytes([good[12] ^ 0xFF]) + good[13:],
+        "e": good[:14],
+        "a": gzip.compress(b'{"Records": ["not an object"]}'),
+        "c": gzip.compress(b"not json at all"),
+    }
+    for unique, payload in kinds.items():
+        write(folder, unique, payload)
+    listed = []
+    for _ in range(3):
+        result = run(tmp_path)
+        assert len(result.rows) == 1
+        listed.append([(s.path, s.reason) for s in result.report.skipped])
+    assert len(listed[0]) == len(kinds) and listed[0] == sorted(listed[0])
+    assert listed[1] == listed[0] and listed[2] == listed[0]
+
+
 def test_a_ledger_of_another_version_is_replaced_not_appended_to(tmp_path):
     """The ledger's first line names its version; outcomes were appended under an older one's
     line, and no outcome of that file was ever read again (every file checked each run)."""

@@ -7,6 +7,7 @@ An engine runs a `TrailQuery` (Athena SQL over `trail`, a window and criteria) a
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -22,13 +23,40 @@ class SkippedFile:
     reason: str
 
 
+class SkippedFiles(list[SkippedFile]):
+    """Skipped files kept in order of path (then reason): the files a query found damaged are
+    found in another order by the cheap look, the whole check and DuckDB's reader, and a later
+    run takes them from the checked-files ledger. A report lists them the same way every run."""
+
+    def __init__(self, items: Iterable[SkippedFile] = ()) -> None:
+        super().__init__(sorted(items, key=_skip_order))
+
+    def append(self, item: SkippedFile) -> None:
+        list.insert(self, bisect.bisect_right(self, _skip_order(item), key=_skip_order), item)
+
+    def extend(self, items: Iterable[SkippedFile]) -> None:
+        for item in items:
+            self.append(item)
+
+    def __iadd__(self, items: Iterable[SkippedFile]) -> SkippedFiles:  # type: ignore[override,misc]
+        self.extend(items)
+        return self
+
+    def insert(self, _index: Any, item: SkippedFile) -> None:
+        self.append(item)  # (in order, wherever asked)
+
+
+def _skip_order(item: SkippedFile) -> tuple[str, str]:
+    return (item.path, item.reason)
+
+
 @dataclass
 class ScanReport:
     """What a query read: files opened out of those in the archive, and what was skipped, why."""
 
     files_total: int = 0
     files_selected: int = 0
-    skipped: list[SkippedFile] = field(default_factory=list)
+    skipped: list[SkippedFile] = field(default_factory=SkippedFiles)
     notes: list[str] = field(default_factory=list)
     #: Engines that bill by bytes scanned (Athena) say how much, and what it cost.
     scanned_bytes: int | None = None
