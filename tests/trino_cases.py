@@ -1929,4 +1929,45 @@ CASES = [
         rows=[("2024-01-01 00:00:01.999000", True)],
         local="gives Trino's answer (DuckDB kept the microseconds: `00:00:01.999900`, false)",
     ),
+    Case(
+        "UNNEST without an alias list: columns without a name",
+        "SELECT * FROM UNNEST(ARRAY[1, 2]) WITH ORDINALITY",
+        rows=[(1, 1), (2, 2)],
+        local="gives Trino's answer and names (`_col0`, `_col1`; DuckDB: `unnest`, `ordinality`)",
+    ),
+    Case(
+        "a name DuckDB gives UNNEST's column",
+        'SELECT "unnest" FROM UNNEST(ARRAY[1])',
+        error="'unnest'",
+        local="an error (DuckDB answered)",
+    ),
+    Case(
+        "two UNNESTs of rows without an alias",
+        "SELECT * FROM UNNEST(ARRAY[ROW(1, 'a')]) CROSS JOIN UNNEST(ARRAY[ROW(2, 'b')])",
+        rows=[(1, "a", 2, "b")],
+        local="gives Trino's answer (a DuckDB error before: both relations had the same name)",
+    ),
+    Case(
+        "an alias list naming more columns than an UNNEST of values has",
+        "SELECT * FROM UNNEST(ARRAY[1]) AS u(a, b)",
+        error="Column alias list has 2 entries but 'u' has 1 columns available",
+        local="refused with Trino's message (DuckDB named the one column)",
+    ),
+]
+
+
+#: UNNESTs without an alias list, and the names Trino 476 gives their columns (checked locally by
+#: tests/test_trino_semantics.py, on Trino by tests/conformance/test_conformance.py).
+UNNAMED_UNNESTS = [
+    ("SELECT * FROM UNNEST(ARRAY[1, 2]) WITH ORDINALITY", ["_col0", "_col1"]),
+    ("SELECT * FROM UNNEST(ARRAY[1]) AS u", ["_col0"]),
+    ("SELECT * FROM (VALUES 1) AS t(x) CROSS JOIN UNNEST(ARRAY[5])", ["x", "_col1"]),
+    ("SELECT * FROM UNNEST(ARRAY[1, 2], ARRAY['a'])", ["_col0", "_col1"]),
+    ("SELECT * FROM UNNEST(ARRAY[ROW(1, 'a')]) WITH ORDINALITY", ["_col0", "_col1", "_col2"]),
+    ("SELECT * FROM (SELECT * FROM UNNEST(ARRAY[1]))", ["_col0"]),
+    ("SELECT * FROM (SELECT * FROM UNNEST(ARRAY[1]) CROSS JOIN UNNEST(ARRAY[2]))", ["_col0", "_col1"]),
+    (
+        "SELECT * FROM UNNEST(ARRAY[ROW(1, 'a')]) CROSS JOIN UNNEST(ARRAY[ROW(2, 'b')])",
+        ["_col0", "_col1", "_col2", "_col3"],
+    ),
 ]

@@ -1329,10 +1329,12 @@ def _array_join(node: exp.ArrayToString) -> exp.Expr:
     return exp.Case(ifs=[exp.If(this=has_separator, true=joined)])
 
 
-def _unnest(node: exp.Unnest, items: list[semantics.Element]) -> exp.Expr | None:
+def _unnest(node: exp.Unnest, items: list[semantics.Element], number: int = 0) -> exp.Expr | None:
     """UNNEST in FROM or a JOIN as Trino reads it: the fields of rows as columns, several arrays
     side by side (the shorter padded with NULLs), WITH ORDINALITY counting from 1, and the alias
-    list naming every column. None where DuckDB's UNNEST already reads it so."""
+    list naming every column (and naming exactly as many as there are), the columns Trino leaves
+    without a name `ANONYMOUS<n>`; an UNNEST without a name is `_trailcsi_unnest<number>` (`number` tells
+    the query's UNNESTs apart). None where DuckDB's UNNEST already reads it so."""
     arrays = list(node.expressions)
     alias = node.args.get("alias")
     names = [c.name for c in alias.columns] if isinstance(alias, exp.TableAlias) else []
@@ -1344,11 +1346,6 @@ def _unnest(node: exp.Unnest, items: list[semantics.Element]) -> exp.Expr | None
     for at, element in enumerate(items):
         if element.kind == "unknown":  # rows, if they are, are refused when the query runs
             arrays[at] = exp.Anonymous(this="trino_unnest_values", expressions=[arrays[at]])
-    if not any(rows) and len(arrays) == 1:
-        if arrays[0] is not node.expressions[0]:
-            node.set("expressions", arrays)
-            return node
-        return None
     widths = [len(e.fields) if row else 1 for e, row in zip(items, rows, strict=True)]
     available = sum(widths) + (1 if ordinality else 0)
     if names and len(names) != available:
@@ -1359,6 +1356,23 @@ def _unnest(node: exp.Unnest, items: list[semantics.Element]) -> exp.Expr | None
             f"Column alias list has {len(names)} entries but '{named}' has {available} columns available",
             "name each field of the array's rows (and the ordinality), in order",
         )
+    if not any(rows) and len(arrays) == 1:
+        if not names:  # Trino leaves the column (and the ordinality) without a name: `_col<n>`
+            named = (
+                alias.name
+                if isinstance(alias, exp.TableAlias) and alias.name
+                else f"_trailcsi_unnest{number}"
+            )
+            node.set(
+                "alias",
+                exp.TableAlias(this=exp.to_identifier(named), columns=[exp.to_identifier(f"{ANONYMOUS}0")]),
+            )
+            if ordinality:
+                node.set("offset", exp.to_identifier(f"{ANONYMOUS}1"))
+        elif arrays[0] is node.expressions[0]:
+            return None
+        node.set("expressions", arrays)
+        return node
     # SELECT unnest(a1) AS _1, unnest(a2) AS _2, [unnest(range(1, longest + 1)) AS _o]: DuckDB pads
     # the shorter lists with NULLs; a map unnests as its entries (rows of key and value).
     lists = [
@@ -1393,15 +1407,15 @@ def _unnest(node: exp.Unnest, items: list[semantics.Element]) -> exp.Expr | None
             columns.append(exp.column(name))
     if ordinality:
         columns.append(exp.column("_trailcsi_o"))
-    if not names:  # Trino's names: the rows' fields, `_col<n>` where it has none
+    if not names:  # Trino's names: the rows' fields, none where it has none (`_col<n>` for a `*`)
         fields = [f for e, row in zip(items, rows, strict=True) for f in (e.fields if row else ("",))]
-        names = [f or f"_col{at}" for at, f in enumerate([*fields, *([""] if ordinality else [])])]
+        names = [f or f"{ANONYMOUS}{at}" for at, f in enumerate([*fields, *([""] if ordinality else [])])]
     select = exp.select(*(exp.alias_(c, n) for c, n in zip(columns, names, strict=True))).from_(
         exp.select(*unnested).subquery()
     )
     relation = exp.TableAlias(
         this=exp.to_identifier(
-            alias.name if isinstance(alias, exp.TableAlias) and alias.name else "_trailcsi_unnest"
+            alias.name if isinstance(alias, exp.TableAlias) and alias.name else f"_trailcsi_unnest{number}"
         ),
         columns=[exp.to_identifier(n) for n in names],
     )
@@ -2802,4 +2816,4 @@ def unnest_rows_into_their_fields(node: exp.Expr, context: Context) -> exp.Expr 
     if not isinstance(node, exp.Unnest) or not isinstance(node.parent, exp.From | exp.Join):
         return None
     items = context.unnests.get(id(node))
-    return None if items is None else _unnest(node, items)
+    return None if items is None else _unnest(node, items, list(context.unnests).index(id(node)))
