@@ -1953,6 +1953,24 @@ CASES = [
         error="Column alias list has 2 entries but 'u' has 1 columns available",
         local="refused with Trino's message (DuckDB named the one column)",
     ),
+    Case(
+        "an alias list naming fewer columns than a subquery's `*` gives",
+        "SELECT * FROM (SELECT * FROM (VALUES (1, 2)) AS v(x, y)) AS t(a)",
+        error="Column alias list has 1 entries but 't' has 2 columns available",
+        local="the same error (DuckDB named the first columns and kept the others' names)",
+    ),
+    Case(
+        "an alias list naming more columns than a `*` over JOIN USING gives",
+        "SELECT * FROM (SELECT * FROM (VALUES (1, 2)) AS a(k, x) JOIN (VALUES (1, 3)) AS b(k, y) USING (k)) AS t(p, q, r, s)",
+        error="Column alias list has 4 entries but 't' has 3 columns available",
+        local="the same error (DuckDB named the columns it has)",
+    ),
+    Case(
+        "an alias list over a `*` whose columns the SQL does not tell",
+        "SELECT * FROM (SELECT * FROM UNNEST(element_at(MAP(ARRAY['a'], ARRAY[ARRAY[1]]), 'a'))) AS t(a)",
+        refused="over a `*` is not run locally",
+        local="refused (Trino: 1; the `*`'s columns depend on the array's items, which the SQL does not tell)",
+    ),
 ]
 
 
