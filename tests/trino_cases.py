@@ -1963,7 +1963,7 @@ CASES = [
         "an alias list naming more columns than a `*` over JOIN USING gives",
         "SELECT * FROM (SELECT * FROM (VALUES (1, 2)) AS a(k, x) JOIN (VALUES (1, 3)) AS b(k, y) USING (k)) AS t(p, q, r, s)",
         error="Column alias list has 4 entries but 't' has 3 columns available",
-        local="the same error (DuckDB named the columns it has)",
+        local="Trino's error (DuckDB failed with its own message)",
     ),
     Case(
         "an alias list over a `*` whose columns the SQL does not tell",
