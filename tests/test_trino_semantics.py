@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from trino_cases import CASES, Case
+from trino_cases import CASES, UNNAMED_UNNESTS, Case
 
 from toolkit.core import export, ipaddresses
 from toolkit.core.query import parse_select
@@ -256,6 +256,30 @@ def test_an_error_the_rewritten_sql_raises_is_not_folded_away(con, sql):
     with pytest.raises(UsageError) as raised:
         run_local(con, sql)
     assert "failed on DuckDB" not in raised.value.message  # Trino's error or a refusal, not DuckDB's
+
+
+@pytest.mark.parametrize(("sql", "names"), UNNAMED_UNNESTS)
+def test_unnest_columns_without_a_name_are_named_by_their_position(con, sql, names):
+    """UNNEST without an alias list leaves its columns (and the ordinality) without a name in
+    Trino: `SELECT *` gives `_col<position>` (DuckDB: `unnest`, `ordinality`, the table alias)."""
+    from toolkit.core.transpile import trino_column_names
+
+    cursor = con.execute(to_duckdb(parse_select(sql)))
+    assert trino_column_names([d[0] for d in cursor.description]) == names
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        'SELECT "unnest" FROM UNNEST(ARRAY[1])',
+        'SELECT "ordinality" FROM UNNEST(ARRAY[1]) WITH ORDINALITY',
+        "SELECT _col0 FROM UNNEST(ARRAY[1], ARRAY[2])",
+    ],
+)
+def test_names_duckdb_gives_unnest_columns_are_no_columns(con, sql):
+    """Trino: Column 'unnest' cannot be resolved (DuckDB answered, and `_col0` was a name)."""
+    with pytest.raises(UsageError, match="unknown column"):
+        run_local(con, sql)
 
 
 def test_columns_trino_leaves_without_a_name_are_named_by_their_position(capsys, tmp_path):

@@ -1929,4 +1929,63 @@ CASES = [
         rows=[("2024-01-01 00:00:01.999000", True)],
         local="gives Trino's answer (DuckDB kept the microseconds: `00:00:01.999900`, false)",
     ),
+    Case(
+        "UNNEST without an alias list: columns without a name",
+        "SELECT * FROM UNNEST(ARRAY[1, 2]) WITH ORDINALITY",
+        rows=[(1, 1), (2, 2)],
+        local="gives Trino's answer and names (`_col0`, `_col1`; DuckDB: `unnest`, `ordinality`)",
+    ),
+    Case(
+        "a name DuckDB gives UNNEST's column",
+        'SELECT "unnest" FROM UNNEST(ARRAY[1])',
+        error="'unnest'",
+        local="an error (DuckDB answered)",
+    ),
+    Case(
+        "two UNNESTs of rows without an alias",
+        "SELECT * FROM UNNEST(ARRAY[ROW(1, 'a')]) CROSS JOIN UNNEST(ARRAY[ROW(2, 'b')])",
+        rows=[(1, "a", 2, "b")],
+        local="gives Trino's answer (a DuckDB error before: both relations had the same name)",
+    ),
+    Case(
+        "an alias list naming more columns than an UNNEST of values has",
+        "SELECT * FROM UNNEST(ARRAY[1]) AS u(a, b)",
+        error="Column alias list has 2 entries but 'u' has 1 columns available",
+        local="refused with Trino's message (DuckDB named the one column)",
+    ),
+    Case(
+        "an alias list naming fewer columns than a subquery's `*` gives",
+        "SELECT * FROM (SELECT * FROM (VALUES (1, 2)) AS v(x, y)) AS t(a)",
+        error="Column alias list has 1 entries but 't' has 2 columns available",
+        local="the same error (DuckDB named the first columns and kept the others' names)",
+    ),
+    Case(
+        "an alias list naming more columns than a `*` over JOIN USING gives",
+        "SELECT * FROM (SELECT * FROM (VALUES (1, 2)) AS a(k, x) JOIN (VALUES (1, 3)) AS b(k, y) USING (k)) AS t(p, q, r, s)",
+        error="Column alias list has 4 entries but 't' has 3 columns available",
+        local="Trino's error (DuckDB failed with its own message)",
+    ),
+    Case(
+        "an alias list over a `*` whose columns the SQL does not tell",
+        "SELECT * FROM (SELECT * FROM UNNEST(element_at(MAP(ARRAY['a'], ARRAY[ARRAY[1]]), 'a'))) AS t(a)",
+        refused="over a `*` is not run locally",
+        local="refused (Trino: 1; the `*`'s columns depend on the array's items, which the SQL does not tell)",
+    ),
+]
+
+
+#: UNNESTs without an alias list, and the names Trino 476 gives their columns (checked locally by
+#: tests/test_trino_semantics.py, on Trino by tests/conformance/test_conformance.py).
+UNNAMED_UNNESTS = [
+    ("SELECT * FROM UNNEST(ARRAY[1, 2]) WITH ORDINALITY", ["_col0", "_col1"]),
+    ("SELECT * FROM UNNEST(ARRAY[1]) AS u", ["_col0"]),
+    ("SELECT * FROM (VALUES 1) AS t(x) CROSS JOIN UNNEST(ARRAY[5])", ["x", "_col1"]),
+    ("SELECT * FROM UNNEST(ARRAY[1, 2], ARRAY['a'])", ["_col0", "_col1"]),
+    ("SELECT * FROM UNNEST(ARRAY[ROW(1, 'a')]) WITH ORDINALITY", ["_col0", "_col1", "_col2"]),
+    ("SELECT * FROM (SELECT * FROM UNNEST(ARRAY[1]))", ["_col0"]),
+    ("SELECT * FROM (SELECT * FROM UNNEST(ARRAY[1]) CROSS JOIN UNNEST(ARRAY[2]))", ["_col0", "_col1"]),
+    (
+        "SELECT * FROM UNNEST(ARRAY[ROW(1, 'a')]) CROSS JOIN UNNEST(ARRAY[ROW(2, 'b')])",
+        ["_col0", "_col1", "_col2", "_col3"],
+    ),
 ]

@@ -6,7 +6,7 @@ import json
 import math
 
 import pytest
-from trino_cases import CASES
+from trino_cases import CASES, UNNAMED_UNNESTS
 
 from toolkit.core.query import TrailQuery
 from toolkit.core.window import parse
@@ -188,6 +188,14 @@ def test_trinos_answer_or_error_on_both_engines(engines, case):
         return
     trino, local = engines.both(case.sql)
     assert _comparable(local) == _comparable(trino)
+
+
+@pytest.mark.parametrize(("sql", "names"), UNNAMED_UNNESTS)
+def test_unnest_columns_without_a_name_on_both_engines(engines, sql, names):
+    # `both` compares the column names too: `_col<position>` on both
+    trino, local = engines.both(sql)
+    assert _comparable(local) == _comparable(trino)
+    assert [c["name"] for c in engines.trino_once(sql)[0]] == names
 
 
 def test_percentages_and_integer_division_on_events(engines):

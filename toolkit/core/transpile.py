@@ -513,6 +513,7 @@ def duckdb_tree(tree: exp.Expr, fixes: Sequence[Fix] | None = None) -> exp.Expr:
     copied = tree.copy()
     _refuse_forms_written_otherwise(copied)
     typing = semantics.Items(copied)
+    _check_alias_lists(copied, typing)
     # IP addresses come from CAST(... AS IPADDRESS) only: without one, none is to be looked for.
     addresses = any(isinstance(n, exp.DataType) and ipaddresses.is_ipaddress_type(n) for n in copied.walk())
     trinos = trino_types.TrinoTypes(copied, typing)  # (Trino's types, where the SQL tells them)
@@ -1329,10 +1330,12 @@ def _array_join(node: exp.ArrayToString) -> exp.Expr:
     return exp.Case(ifs=[exp.If(this=has_separator, true=joined)])
 
 
-def _unnest(node: exp.Unnest, items: list[semantics.Element]) -> exp.Expr | None:
+def _unnest(node: exp.Unnest, items: list[semantics.Element], number: int = 0) -> exp.Expr | None:
     """UNNEST in FROM or a JOIN as Trino reads it: the fields of rows as columns, several arrays
     side by side (the shorter padded with NULLs), WITH ORDINALITY counting from 1, and the alias
-    list naming every column. None where DuckDB's UNNEST already reads it so."""
+    list naming every column (and naming exactly as many as there are), the columns Trino leaves
+    without a name `ANONYMOUS<n>`; an UNNEST without a name is `_trailcsi_unnest<number>` (`number` tells
+    the query's UNNESTs apart). None where DuckDB's UNNEST already reads it so."""
     arrays = list(node.expressions)
     alias = node.args.get("alias")
     names = [c.name for c in alias.columns] if isinstance(alias, exp.TableAlias) else []
@@ -1344,11 +1347,6 @@ def _unnest(node: exp.Unnest, items: list[semantics.Element]) -> exp.Expr | None
     for at, element in enumerate(items):
         if element.kind == "unknown":  # rows, if they are, are refused when the query runs
             arrays[at] = exp.Anonymous(this="trino_unnest_values", expressions=[arrays[at]])
-    if not any(rows) and len(arrays) == 1:
-        if arrays[0] is not node.expressions[0]:
-            node.set("expressions", arrays)
-            return node
-        return None
     widths = [len(e.fields) if row else 1 for e, row in zip(items, rows, strict=True)]
     available = sum(widths) + (1 if ordinality else 0)
     if names and len(names) != available:
@@ -1359,6 +1357,23 @@ def _unnest(node: exp.Unnest, items: list[semantics.Element]) -> exp.Expr | None
             f"Column alias list has {len(names)} entries but '{named}' has {available} columns available",
             "name each field of the array's rows (and the ordinality), in order",
         )
+    if not any(rows) and len(arrays) == 1:
+        if not names:  # Trino leaves the column (and the ordinality) without a name: `_col<n>`
+            named = (
+                alias.name
+                if isinstance(alias, exp.TableAlias) and alias.name
+                else f"_trailcsi_unnest{number}"
+            )
+            node.set(
+                "alias",
+                exp.TableAlias(this=exp.to_identifier(named), columns=[exp.to_identifier(f"{ANONYMOUS}0")]),
+            )
+            if ordinality:
+                node.set("offset", exp.to_identifier(f"{ANONYMOUS}1"))
+        elif arrays[0] is node.expressions[0]:
+            return None
+        node.set("expressions", arrays)
+        return node
     # SELECT unnest(a1) AS _1, unnest(a2) AS _2, [unnest(range(1, longest + 1)) AS _o]: DuckDB pads
     # the shorter lists with NULLs; a map unnests as its entries (rows of key and value).
     lists = [
@@ -1393,15 +1408,15 @@ def _unnest(node: exp.Unnest, items: list[semantics.Element]) -> exp.Expr | None
             columns.append(exp.column(name))
     if ordinality:
         columns.append(exp.column("_trailcsi_o"))
-    if not names:  # Trino's names: the rows' fields, `_col<n>` where it has none
+    if not names:  # Trino's names: the rows' fields, none where it has none (`_col<n>` for a `*`)
         fields = [f for e, row in zip(items, rows, strict=True) for f in (e.fields if row else ("",))]
-        names = [f or f"_col{at}" for at, f in enumerate([*fields, *([""] if ordinality else [])])]
+        names = [f or f"{ANONYMOUS}{at}" for at, f in enumerate([*fields, *([""] if ordinality else [])])]
     select = exp.select(*(exp.alias_(c, n) for c, n in zip(columns, names, strict=True))).from_(
         exp.select(*unnested).subquery()
     )
     relation = exp.TableAlias(
         this=exp.to_identifier(
-            alias.name if isinstance(alias, exp.TableAlias) and alias.name else "_trailcsi_unnest"
+            alias.name if isinstance(alias, exp.TableAlias) and alias.name else f"_trailcsi_unnest{number}"
         ),
         columns=[exp.to_identifier(n) for n in names],
     )
@@ -2002,49 +2017,129 @@ def _refuse_what_duckdb_binds_nowhere(tree: exp.Expr) -> None:
             )
 
 
-def _check_alias_list(node: exp.Expr) -> None:
+def _check_alias_lists(tree: exp.Expr, typing: semantics.Items) -> None:
     """Trino's error for an alias list naming more or fewer columns than VALUES, a subquery, a WITH
-    query or `trail` has (DuckDB names the first ones, and keeps the others' names)."""
+    query or `trail` has (DuckDB names the first ones, and keeps the others' names); a refusal
+    where a `*` leaves the count to what the local engine cannot tell."""
+    for node in tree.walk():
+        _check_alias_list(node, typing)
+
+
+def _check_alias_list(node: exp.Expr, typing: semantics.Items) -> None:
     named = "relation has {n} columns"
     if isinstance(node, exp.Values):
-        first = node.expressions[0] if node.expressions else None
-        available: int | None = len(first.expressions) if isinstance(first, exp.Tuple) else 1
-        alias = node.args.get("alias")
-    elif isinstance(node, exp.Subquery):
-        available, alias = _width(node.this), node.args.get("alias")
-    elif isinstance(node, exp.CTE):
-        available, alias = _width(node.this), node.args.get("alias")
+        available: int | None = _values_width(node)
+    elif isinstance(node, exp.Subquery | exp.CTE):
+        available = _width(node.this, typing)
     elif isinstance(node, exp.Table) and node.name.lower() == "trail" and not node.args.get("db"):
-        available, alias = len(schema.COLUMN_NAMES), node.args.get("alias")
+        available = len(schema.COLUMN_NAMES)
     else:
         return
-    if not isinstance(node, exp.CTE) and isinstance(alias, exp.TableAlias):
+    alias = node.args.get("alias")
+    if not isinstance(alias, exp.TableAlias) or not alias.columns:
+        return
+    if not isinstance(node, exp.CTE):
         named = f"'{alias.name}' has {{n}} columns available"
-    if (
-        available is not None
-        and isinstance(alias, exp.TableAlias)
-        and alias.columns
-        and len(alias.columns) != available
-    ):
+    if available is None:
+        raise UsageError(
+            f"the alias list of {alias.name!r} over a `*` is not run locally: the local engine cannot "
+            "tell from the SQL how many columns the `*` gives (Athena fails where the list names more "
+            "or fewer)",
+            "list the columns instead of `*`, or run the query on Athena",
+        )
+    if len(alias.columns) != available:
         raise UsageError(
             f"Column alias list has {len(alias.columns)} entries but {named.format(n=available)}",
             "name each column once, in order",
         )
 
 
-def _width(query: exp.Expr) -> int | None:
-    """How many columns a query gives (its first SELECT's, for a UNION), or None where a `*` leaves
-    it to the columns of what it reads."""
+def _values_width(values: exp.Values) -> int:
+    first = values.expressions[0] if values.expressions else None
+    return len(first.expressions) if isinstance(first, exp.Tuple) else 1
+
+
+def _width(query: exp.Expr, typing: semantics.Items, seen: frozenset[int] = frozenset()) -> int | None:
+    """How many columns a query gives (its first SELECT's, for a UNION): a `*` gives those of what
+    it reads, where the SQL tells how many (`_relation_width`); None where it does not."""
     while isinstance(query, exp.SetOperation | exp.Subquery):
         query = query.this
+    if isinstance(query, exp.Values):
+        return _values_width(query)
     if not isinstance(query, exp.Select):
         return None
-    items = query.expressions
-    if any(
-        isinstance(i, exp.Star) or (isinstance(i, exp.Column) and isinstance(i.this, exp.Star)) for i in items
-    ):
-        return None
-    return len(items)
+    start = query.args.get("from_")
+    joins = query.args.get("joins") or []
+    relations = ([start.this] if isinstance(start, exp.From) else []) + [j.this for j in joins]
+    total = 0
+    for item in query.expressions:
+        if isinstance(item, exp.Star):  # all columns, a JOIN's USING columns once
+            if item.args.get("except") or item.args.get("replace") or not relations:
+                return None
+            if any(j.args.get("method") for j in joins):
+                return None  # a NATURAL JOIN: not counted
+            widths = [_relation_width(r, typing, seen) for r in relations]
+            if any(w is None for w in widths):
+                return None
+            total += sum(w for w in widths if w is not None)
+            total -= sum(len(j.args.get("using") or []) for j in joins)
+        elif isinstance(item, exp.Column) and isinstance(item.this, exp.Star):  # `t.*`
+            matching = [r for r in relations if r.alias_or_name.lower() == item.table.lower()]
+            width = _relation_width(matching[0], typing, seen) if len(matching) == 1 else None
+            if width is None:
+                return None
+            total += width
+        else:
+            total += 1
+    return total
+
+
+def _relation_width(relation: exp.Expr, typing: semantics.Items, seen: frozenset[int]) -> int | None:
+    """How many columns a relation in FROM or a JOIN has: its alias list's (checked against it
+    first), VALUES', a subquery's, a WITH query's, `trail`'s, an UNNEST's whose arrays the SQL
+    tells; None otherwise."""
+    alias = relation.args.get("alias")
+    if isinstance(relation, exp.Unnest):
+        ordinality = relation.args.get("offset") not in (None, False)
+        if isinstance(alias, exp.TableAlias) and alias.columns:
+            return len(alias.columns) + (1 if ordinality else 0)
+        items = [typing.items(e) for e in relation.expressions]
+        if any(e.kind == "unknown" for e in items):
+            return None
+        return sum(len(e.fields) if e.kind == "row" else 1 for e in items) + (1 if ordinality else 0)
+    if isinstance(alias, exp.TableAlias) and alias.columns:
+        _check_alias_list(relation, typing)  # Trino reports the inner relation's list first
+        return len(alias.columns)
+    if isinstance(relation, exp.Values):
+        return _values_width(relation)
+    if isinstance(relation, exp.Subquery):
+        return _width(relation.this, typing, seen)
+    if isinstance(relation, exp.Table) and not relation.args.get("db"):
+        if relation.name.lower() == "trail":
+            return len(schema.COLUMN_NAMES)
+        cte = _visible_cte(relation, seen)
+        if cte is None:
+            return None
+        cte_alias = cte.args.get("alias")
+        if isinstance(cte_alias, exp.TableAlias) and cte_alias.columns:
+            return len(cte_alias.columns)
+        return _width(cte.this, typing, seen | {id(cte)})
+    return None
+
+
+def _visible_cte(table: exp.Table, seen: frozenset[int]) -> exp.CTE | None:
+    """The WITH query a table name reads: the nearest enclosing WITH's of that name (not one whose
+    width is being counted, so that a recursive WITH query is not followed forever)."""
+    name = table.name.lower()
+    node: exp.Expr | None = table
+    while node is not None:
+        with_ = node.args.get("with_") if isinstance(node, exp.Query) else None
+        if isinstance(with_, exp.With):
+            for cte in with_.expressions:
+                if isinstance(cte, exp.CTE) and cte.alias_or_name.lower() == name and id(cte) not in seen:
+                    return cte
+        node = node.parent
+    return None
 
 
 def _refuse_forms_written_otherwise(tree: exp.Expr) -> None:
@@ -2052,7 +2147,6 @@ def _refuse_forms_written_otherwise(tree: exp.Expr) -> None:
     `%s` came back as written), typeof() (DuckDB's type names), strpos's third argument and reduce's fourth (sqlglot
     drops them for DuckDB: the first occurrence, no output function)."""
     for node in tree.walk():
-        _check_alias_list(node)
         if isinstance(node, exp.Format):
             raise UsageError(
                 "format() is not run locally: Athena formats as Java's String.format, DuckDB otherwise",
@@ -2802,4 +2896,4 @@ def unnest_rows_into_their_fields(node: exp.Expr, context: Context) -> exp.Expr 
     if not isinstance(node, exp.Unnest) or not isinstance(node.parent, exp.From | exp.Join):
         return None
     items = context.unnests.get(id(node))
-    return None if items is None else _unnest(node, items)
+    return None if items is None else _unnest(node, items, list(context.unnests).index(id(node)))
