@@ -1311,6 +1311,13 @@ CASES = [
         local="the same error (DuckDB: `[]`)",
     ),
     Case(
+        "sequence of timestamp(0) by half a second",
+        "SELECT sequence(x, TIMESTAMP '2024-01-01 00:00:02', INTERVAL '0.5' SECOND) "
+        "FROM (VALUES TIMESTAMP '2024-01-01 00:00:00') AS t(x)",
+        error="Expected 0s for digits beyond precision 0: epochMicros = 1704067200500000",
+        local="the same error (DuckDB: an entry every half second)",
+    ),
+    Case(
         "sequence of dates by months",
         "SELECT sequence(DATE '2024-01-31', DATE '2024-05-01', INTERVAL '1' MONTH)",
         refused="sequence with a step of months or years is not run locally",

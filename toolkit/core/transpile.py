@@ -354,8 +354,11 @@ MACROS = {
     "trino_sequence_by_one": "(a, b) AS trino_sequence(a, b, CASE WHEN a <= b THEN 1 ELSE -1 END)",
     # ... of timestamps (or of dates: `dated`, whose step must be whole days) by an interval of days
     # to seconds, the same errors (DuckDB gives [] or every entry); a step of months or years is
-    # refused (Trino adds k months to the start, DuckDB adds a month to each entry in turn).
-    "trino_sequence_of_times": "(a, b, s, dated) AS CASE WHEN a IS NULL OR b IS NULL OR s IS NULL THEN NULL "
+    # refused (Trino adds k months to the start, DuckDB adds a month to each entry in turn). Of
+    # timestamps of `digits` below the millisecond's 3, a second entry with a fraction beyond them is
+    # Trino's error (DuckDB gives it: timestamp(0) by half a second).
+    "trino_sequence_of_times": "(a, b, s, dated, digits) AS CASE "
+    "WHEN a IS NULL OR b IS NULL OR s IS NULL THEN NULL "
     f"WHEN dated AND epoch(s) % 86400 <> 0 THEN error('{REFUSAL}sequence step must be a day interval if start "
     "and end values are dates') "
     f"WHEN epoch(s) = 0 AND datepart('month', s) = 0 AND datepart('year', s) = 0 THEN error('{REFUSAL}step must "
@@ -366,8 +369,13 @@ MACROS = {
     f"WHEN epoch(s) > 0 AND b < a OR epoch(s) < 0 AND b > a THEN error('{REFUSAL}{_SEQUENCE_SIGN}') "
     f"WHEN (CAST(epoch_us(CAST(b AS TIMESTAMP)) AS HUGEINT) - epoch_us(CAST(a AS TIMESTAMP))) "
     f"// CAST(round(epoch(s) * 1000000) AS BIGINT) + 1 > {MOST_ENTRIES} "
-    f"THEN error('{REFUSAL}{_SEQUENCE_LENGTH}') ELSE generate_series(a, b, s) END",
-    "trino_sequence_of_dates": "(a, b, s) AS list_transform(trino_sequence_of_times(a, b, s, true), "
+    f"THEN error('{REFUSAL}{_SEQUENCE_LENGTH}') "
+    "WHEN digits < 3 AND abs(epoch_us(CAST(b AS TIMESTAMP)) - epoch_us(CAST(a AS TIMESTAMP))) "
+    ">= abs(CAST(round(epoch(s) * 1000000) AS BIGINT)) "
+    "AND epoch_us(CAST(a AS TIMESTAMP) + s) % CAST(10 ** (6 - digits) AS BIGINT) <> 0 "
+    f"THEN error('{REFUSAL}Expected 0s for digits beyond precision ' || digits || ': epochMicros = ' "
+    "|| epoch_us(CAST(a AS TIMESTAMP) + s)) ELSE generate_series(a, b, s) END",
+    "trino_sequence_of_dates": "(a, b, s) AS list_transform(trino_sequence_of_times(a, b, s, true, 3), "
     "lambda trino_d: CAST(trino_d AS DATE))",
     "trino_sequence_of_days": "(a, b) AS trino_sequence_of_dates(a, b, "
     "CASE WHEN a <= b THEN INTERVAL 1 DAY ELSE INTERVAL (-1) DAY END)",
@@ -2589,7 +2597,9 @@ def sequence_as_trino_steps(node: exp.Expr, context: Context) -> exp.Expr | None
     Trino's errors when the query runs (DuckDB: [], or every entry). Of dates (the SQL tells them):
     dates, by whole days (DuckDB gives timestamps, takes hours); of timestamps, an interval step.
     A step of months is refused when the query runs (Trino adds k months to the start, DuckDB one
-    month to each entry in turn); timestamps with time zone, or without a step, Trino's error."""
+    month to each entry in turn); timestamps with time zone, or without a step, Trino's error; a
+    step with digits beyond the timestamps' precision (timestamp(0) by 0.5 seconds), Trino's error
+    where a second entry is due."""
     if not isinstance(node, exp.GenerateSeries):
         return None
     start, stop, step = node.args["start"], node.args["end"], node.args.get("step")
@@ -2605,7 +2615,12 @@ def sequence_as_trino_steps(node: exp.Expr, context: Context) -> exp.Expr | None
             raise UsageError(
                 f"Unexpected parameters ({', '.join(names)}) for function sequence. Expected: {_SEQUENCES}"
             )
-        return exp.Anonymous(this="trino_sequence_of_times", expressions=[start, stop, step, exp.false()])
+        # (Trino's common type of the two: the larger precision, a date's 0)
+        digits = max(t.precision for t in told if semantics.is_timestamp(t) or t == semantics.DATE)
+        return exp.Anonymous(
+            this="trino_sequence_of_times",
+            expressions=[start, stop, step, exp.false(), exp.Literal.number(digits)],
+        )
     if step is None:
         return exp.Anonymous(this="trino_sequence_by_one", expressions=[start, stop])
     return exp.Anonymous(this="trino_sequence", expressions=[start, stop, step])
