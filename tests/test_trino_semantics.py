@@ -279,6 +279,29 @@ def test_a_sequence_of_timestamps_by_a_fraction_is_trinos_answer_or_its_error(co
     assert [len(r[0]) for r in rows] == [3]
 
 
+@pytest.mark.parametrize(
+    ("sql", "said"),
+    [
+        # literals, which DuckDB's binder sees as such (Trino 476's messages)
+        ("SELECT sequence(1.5, 3)", "Unexpected parameters (decimal(2,1), integer) for function sequence."),
+        ("SELECT sequence('a', 3)", "Unexpected parameters (varchar(1), integer) for function sequence."),
+        ("SELECT sequence(1, 3, 1.5)", "Unexpected parameters (integer, integer, decimal(2,1)) for function"),
+        ("SELECT coalesce('a', 1)", "Cannot find common type between varchar(1) and integer, all types"),
+        ("SELECT coalesce(1, 2, 'a')", "Cannot find common type between integer and varchar(1), all types"),
+        ("SELECT 'a' LIKE 1", "Pattern for LIKE expression must evaluate to a varchar (actual: integer)"),
+        ("SELECT 1 LIKE 'a'", "Left side of LIKE expression must evaluate to a varchar (actual: integer)"),
+        ("SELECT 'a' + 1", "Cannot apply operator: varchar(1) + integer (cause: Unexpected parameters"),
+        ("SELECT 'a' % 1", "Expected: $operator$MODULUS(bigint, bigint), $operator$MODULUS(decimal("),
+        ("SELECT true * 2", "Cannot apply operator: boolean * integer (cause:"),
+    ],
+)
+def test_operands_of_types_trino_refuses_are_its_error(con, sql, said):
+    with pytest.raises(UsageError) as raised:
+        run_local(con, sql)
+    assert raised.value.message.startswith(said) or said in raised.value.message
+    assert "failed on DuckDB" not in raised.value.message and "\n" not in str(raised.value)
+
+
 def test_columns_trino_leaves_without_a_name_are_named_by_their_position(capsys, tmp_path):
     """VALUES without an alias list, and a subquery's expressions without one, have no name in
     Trino: `SELECT *` over them gives `_col<position>` (DuckDB: `col0`, the expression's text), and

@@ -351,7 +351,10 @@ MACROS = {
     f"WHEN s > 0 AND b < a OR s < 0 AND b > a THEN error('{REFUSAL}{_SEQUENCE_SIGN}') "
     f"WHEN (CAST(b AS HUGEINT) - a) // s + 1 > {MOST_ENTRIES} THEN error('{REFUSAL}{_SEQUENCE_LENGTH}') "
     "ELSE generate_series(CAST(a AS BIGINT), CAST(b AS BIGINT), CAST(s AS BIGINT)) END",
-    "trino_sequence_by_one": "(a, b) AS trino_sequence(a, b, CASE WHEN a <= b THEN 1 ELSE -1 END)",
+    "trino_sequence_by_one": "(a, b) AS CASE "
+    f"WHEN typeof(a) NOT IN {_INTEGER_TYPES} OR typeof(b) NOT IN {_INTEGER_TYPES} THEN error('{REFUSAL}"
+    f"Unexpected parameters (' || lower(typeof(a)) || ', ' || lower(typeof(b)) || ') for function sequence. "
+    f"Expected: {_SEQUENCES}') ELSE trino_sequence(a, b, CASE WHEN a <= b THEN 1 ELSE -1 END) END",
     # ... of timestamps (or of dates: `dated`, whose step must be whole days) by an interval of days
     # to seconds, the same errors (DuckDB gives [] or every entry); a step of months or years is
     # refused (Trino adds k months to the start, DuckDB adds a month to each entry in turn). Of
@@ -877,6 +880,10 @@ def _type_errors(
                     f"Cannot use {index or 'this value'} for subscript of {text}",
                     "substr(text, position, 1) reads one character of text",
                 )
+        elif isinstance(node, exp.GenerateSeries):
+            unexpected = _sequence_of_numbers_error(node, types)
+            if unexpected is not None:
+                found[id(node)] = (unexpected, "sequence steps through bigints, dates or timestamps")
         elif isinstance(node, exp.JSONFormat) and not node.args.get("options"):
             told = _trino_type(node.this, typing)
             if told is not None and told != "json":
@@ -900,6 +907,27 @@ def _type_errors(
                 f"{name} takes {_ARGUMENTS[dict(semantics.FIXED_ARITY)[name]]}",
             )
     return found
+
+
+def _sequence_of_numbers_error(node: exp.GenerateSeries, types: trino_types.TrinoTypes) -> str | None:
+    """Trino's error for a sequence of numbers of which one is no integer (text, a decimal, a
+    double), where the SQL tells each operand's type and none is a date, a timestamp or an interval
+    (those `sequence_as_trino_steps` reads)."""
+    operands = [node.args["start"], node.args["end"]] + ([node.args["step"]] if node.args.get("step") else [])
+    told = [types.of(o) for o in operands]
+    if any(t is None for t in told):
+        return None
+    known = [t for t in told if t is not None]
+    if any(
+        t.family in (trino_types.TIME, semantics.YEAR_TO_MONTH.kind, semantics.DAY_TO_SECOND.kind)
+        for t in known
+    ):
+        return None
+    if all(
+        t.family is None or (t.family == trino_types.NUMBER and t.numeric.kind == "integer") for t in known
+    ):
+        return None
+    return f"Unexpected parameters ({', '.join(t.name for t in known)}) for function sequence. Expected: {_SEQUENCES}"
 
 
 def _casts_to_text_items(tree: exp.Expr, types: trino_types.TrinoTypes) -> set[int]:
@@ -940,10 +968,18 @@ def _refused_for_types(node: exp.Expr, types: trino_types.TrinoTypes) -> tuple[s
     """Trino's error and a hint for a comparison or a CAST Trino refuses for its operands' types."""
     compared = trino_types.comparison_error(node, types)
     if compared is not None:
+        if isinstance(node, exp.Coalesce):
+            return compared, "coalesce's operands are of one type: CAST one to the other's type"
         return compared, _COMPARED_HINT
     cast = trino_types.cast_error(node, types)
     if cast is not None:
         return cast, _CAST_HINT
+    like = trino_types.like_error(node, types)
+    if like is not None:
+        return like, "LIKE matches text: CAST(x AS varchar) LIKE '1%' matches a number's text"
+    arithmetic = trino_types.arithmetic_error(node, types)
+    if arithmetic is not None:
+        return arithmetic, _ARITHMETIC_HINT
     return None
 
 
@@ -951,6 +987,11 @@ def _refused_for_types(node: exp.Expr, types: trino_types.TrinoTypes) -> tuple[s
 _COMPARED_HINT = (
     "Athena compares values of one type: write the value as the column's (CloudTrail's columns are "
     "text: readonly = 'false'), or CAST one side to the other's type"
+)
+#: What to write instead of arithmetic on text (CloudTrail's columns are text) or a date and a number.
+_ARITHMETIC_HINT = (
+    "CAST text to a number first (CAST(x AS bigint) + 1); add an interval to a date or timestamp "
+    "(date_add('day', 1, d), d + INTERVAL '1' DAY)"
 )
 #: What to write instead of a CAST of an array, a map or a row to text (or of text to one).
 _CAST_HINT = (
@@ -1454,9 +1495,14 @@ def json_functions_of_their_types(node: exp.Expr, context: Context) -> exp.Expr 
 def comparisons_of_types_trino_refuses(node: exp.Expr, context: Context) -> exp.Expr | None:
     """A comparison (=, <, IN, BETWEEN, IS DISTINCT FROM, CASE x WHEN) of text with a number, a
     boolean, a date or JSON (or of other types Trino does not coerce to a common one), or an
-    ARRAY[...] of them, where the SQL tells the types: Trino's error (DuckDB casts one side to the
-    other's type and answers)."""
-    return _trinos_error(node, context, exp.Predicate | exp.Case | exp.Array)
+    ARRAY[...] or a coalesce of them, LIKE of or by a value that is no text, arithmetic of text, a
+    boolean or a date and a number, where the SQL tells the types: Trino's error (DuckDB casts one
+    side to the other's type and answers, or fails with its binder's message)."""
+    return _trinos_error(
+        node,
+        context,
+        exp.Predicate | exp.Case | exp.Array | exp.Coalesce | exp.Add | exp.Sub | exp.Mul | exp.Div | exp.Mod,
+    )
 
 
 @fix(
@@ -2602,6 +2648,8 @@ def sequence_as_trino_steps(node: exp.Expr, context: Context) -> exp.Expr | None
     where a second entry is due."""
     if not isinstance(node, exp.GenerateSeries):
         return None
+    if id(node) in context.errors:  # numbers of which one is no integer: Trino's error
+        raise UsageError(*context.errors[id(node)])
     start, stop, step = node.args["start"], node.args["end"], node.args.get("step")
     told = [context.time(start), context.time(stop)]
     if all(t == semantics.DATE for t in told):  # (a date beside a timestamp: Trino's coercion to one)
