@@ -233,6 +233,9 @@ def test_a_name_in_order_by_is_the_select_items_alias_first():
         "SELECT coalesce(sequence(1, 5, 0), ARRAY[1])",
         "SELECT count(*) FROM (VALUES 1) AS t(x) WHERE sequence(5, 1, 1) IS NULL",
         "SELECT cardinality(sequence(1, 10001)) IS NULL",
+        "SELECT count(*) FROM (VALUES TIMESTAMP '2024-01-01 00:00:00') AS t(x) "
+        "WHERE sequence(x, x, INTERVAL '0.5' SECOND) IS NULL OR sequence(TIMESTAMP '2024-01-01 00:00:00', "
+        "TIMESTAMP '2024-01-01 00:00:01', INTERVAL '0.5' SECOND) IS NULL",
         "SELECT coalesce(sequence(DATE '2024-01-01', DATE '2024-01-03', INTERVAL '12' HOUR), ARRAY[DATE '2024-01-01'])",
         "SELECT from_iso8601_date('2024-03-01T00:00:00Z') IS NULL",
         "SELECT count(*) FROM (VALUES 1) AS t(x) WHERE from_iso8601_date('2023-02-29') = DATE '2023-03-01'",
@@ -280,6 +283,47 @@ def test_names_duckdb_gives_unnest_columns_are_no_columns(con, sql):
     """Trino: Column 'unnest' cannot be resolved (DuckDB answered, and `_col0` was a name)."""
     with pytest.raises(UsageError, match="unknown column"):
         run_local(con, sql)
+
+
+def test_a_sequence_of_timestamps_by_a_fraction_is_trinos_answer_or_its_error(con):
+    """Trino fails a sequence whose second entry has digits beyond its timestamps' precision (the
+    first such entry; answered by Trino 476): one entry only, or precision 3, is its answer."""
+    start, stop = "TIMESTAMP '2024-01-01 00:00:00{}'", "TIMESTAMP '2024-01-01 00:00:0{}{}'"
+    with pytest.raises(
+        UsageError, match=r"^Expected 0s for digits beyond precision 1: epochMicros = 1704067200050000$"
+    ):
+        run_local(
+            con, f"SELECT sequence({start.format('.0')}, {stop.format(2, '.0')}, INTERVAL '0.05' SECOND)"
+        )
+    rows = run_local(con, f"SELECT sequence({start.format('')}, {stop.format(1, '')}, INTERVAL '1.5' SECOND)")
+    assert [len(r[0]) for r in rows] == [1]
+    rows = run_local(
+        con, f"SELECT sequence({start.format('.000')}, {stop.format(1, '.000')}, INTERVAL '0.5' SECOND)"
+    )
+    assert [len(r[0]) for r in rows] == [3]
+
+
+@pytest.mark.parametrize(
+    ("sql", "said"),
+    [
+        # literals, which DuckDB's binder sees as such (Trino 476's messages)
+        ("SELECT sequence(1.5, 3)", "Unexpected parameters (decimal(2,1), integer) for function sequence."),
+        ("SELECT sequence('a', 3)", "Unexpected parameters (varchar(1), integer) for function sequence."),
+        ("SELECT sequence(1, 3, 1.5)", "Unexpected parameters (integer, integer, decimal(2,1)) for function"),
+        ("SELECT coalesce('a', 1)", "Cannot find common type between varchar(1) and integer, all types"),
+        ("SELECT coalesce(1, 2, 'a')", "Cannot find common type between integer and varchar(1), all types"),
+        ("SELECT 'a' LIKE 1", "Pattern for LIKE expression must evaluate to a varchar (actual: integer)"),
+        ("SELECT 1 LIKE 'a'", "Left side of LIKE expression must evaluate to a varchar (actual: integer)"),
+        ("SELECT 'a' + 1", "Cannot apply operator: varchar(1) + integer (cause: Unexpected parameters"),
+        ("SELECT 'a' % 1", "Expected: $operator$MODULUS(bigint, bigint), $operator$MODULUS(decimal("),
+        ("SELECT true * 2", "Cannot apply operator: boolean * integer (cause:"),
+    ],
+)
+def test_operands_of_types_trino_refuses_are_its_error(con, sql, said):
+    with pytest.raises(UsageError) as raised:
+        run_local(con, sql)
+    assert raised.value.message.startswith(said) or said in raised.value.message
+    assert "failed on DuckDB" not in raised.value.message and "\n" not in str(raised.value)
 
 
 def test_columns_trino_leaves_without_a_name_are_named_by_their_position(capsys, tmp_path):

@@ -1311,6 +1311,49 @@ CASES = [
         local="the same error (DuckDB: `[]`)",
     ),
     Case(
+        "sequence of timestamp(0) by half a second",
+        "SELECT sequence(x, TIMESTAMP '2024-01-01 00:00:02', INTERVAL '0.5' SECOND) "
+        "FROM (VALUES TIMESTAMP '2024-01-01 00:00:00') AS t(x)",
+        error="Expected 0s for digits beyond precision 0: epochMicros = 1704067200500000",
+        local="the same error (DuckDB: an entry every half second)",
+    ),
+    Case(
+        "sequence of decimals",
+        "SELECT sequence(x, 3) FROM (VALUES 1.5) AS t(x)",
+        error="Unexpected parameters (decimal(2,1), integer) for function sequence. Expected: sequence(bigint, bigint)",
+        local="refused with Trino's message (it named a third argument)",
+    ),
+    Case(
+        "coalesce of text and a number",
+        "SELECT coalesce(x, y) FROM (VALUES ('a', 1)) AS t(x, y)",
+        error="All COALESCE operands must be the same type or coercible to a common type. Cannot find common type between varchar(1) and integer, all types (without duplicates): [varchar(1), integer]",
+        local="refused with Trino's message (DuckDB: a binder error of its own, or a conversion error)",
+    ),
+    Case(
+        "LIKE of a number",
+        "SELECT y LIKE x FROM (VALUES ('a', 1)) AS t(x, y)",
+        error="Left side of LIKE expression must evaluate to a varchar (actual: integer)",
+        local="refused with Trino's message (DuckDB: a binder error of its own)",
+    ),
+    Case(
+        "LIKE by a number",
+        "SELECT x LIKE y FROM (VALUES ('a', 1)) AS t(x, y)",
+        error="Pattern for LIKE expression must evaluate to a varchar (actual: integer)",
+        local="refused with Trino's message (DuckDB: a binder error of its own)",
+    ),
+    Case(
+        "text plus a number",
+        "SELECT x + y FROM (VALUES ('a', 1)) AS t(x, y)",
+        error="Cannot apply operator: varchar(1) + integer (cause: Unexpected parameters (varchar(1), integer) for function $operator$ADD. Expected: $operator$ADD(bigint, bigint), $operator$ADD(date, interval day to second)",
+        local="refused with Trino's message (DuckDB: a binder error of its own)",
+    ),
+    Case(
+        "a date plus a number",
+        "SELECT DATE '2024-01-01' + x FROM (VALUES 1) AS t(x)",
+        error="Cannot apply operator: date + integer (cause: Unexpected parameters (date, integer) for function $operator$ADD.",
+        local="refused with Trino's message (DuckDB: 2024-01-02)",
+    ),
+    Case(
         "sequence of dates by months",
         "SELECT sequence(DATE '2024-01-31', DATE '2024-05-01', INTERVAL '1' MONTH)",
         refused="sequence with a step of months or years is not run locally",

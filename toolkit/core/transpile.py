@@ -351,11 +351,17 @@ MACROS = {
     f"WHEN s > 0 AND b < a OR s < 0 AND b > a THEN error('{REFUSAL}{_SEQUENCE_SIGN}') "
     f"WHEN (CAST(b AS HUGEINT) - a) // s + 1 > {MOST_ENTRIES} THEN error('{REFUSAL}{_SEQUENCE_LENGTH}') "
     "ELSE generate_series(CAST(a AS BIGINT), CAST(b AS BIGINT), CAST(s AS BIGINT)) END",
-    "trino_sequence_by_one": "(a, b) AS trino_sequence(a, b, CASE WHEN a <= b THEN 1 ELSE -1 END)",
+    "trino_sequence_by_one": "(a, b) AS CASE "
+    f"WHEN typeof(a) NOT IN {_INTEGER_TYPES} OR typeof(b) NOT IN {_INTEGER_TYPES} THEN error('{REFUSAL}"
+    f"Unexpected parameters (' || lower(typeof(a)) || ', ' || lower(typeof(b)) || ') for function sequence. "
+    f"Expected: {_SEQUENCES}') ELSE trino_sequence(a, b, CASE WHEN a <= b THEN 1 ELSE -1 END) END",
     # ... of timestamps (or of dates: `dated`, whose step must be whole days) by an interval of days
     # to seconds, the same errors (DuckDB gives [] or every entry); a step of months or years is
-    # refused (Trino adds k months to the start, DuckDB adds a month to each entry in turn).
-    "trino_sequence_of_times": "(a, b, s, dated) AS CASE WHEN a IS NULL OR b IS NULL OR s IS NULL THEN NULL "
+    # refused (Trino adds k months to the start, DuckDB adds a month to each entry in turn). Of
+    # timestamps of `digits` below the millisecond's 3, a second entry with a fraction beyond them is
+    # Trino's error (DuckDB gives it: timestamp(0) by half a second).
+    "trino_sequence_of_times": "(a, b, s, dated, digits) AS CASE "
+    "WHEN a IS NULL OR b IS NULL OR s IS NULL THEN NULL "
     f"WHEN dated AND epoch(s) % 86400 <> 0 THEN error('{REFUSAL}sequence step must be a day interval if start "
     "and end values are dates') "
     f"WHEN epoch(s) = 0 AND datepart('month', s) = 0 AND datepart('year', s) = 0 THEN error('{REFUSAL}step must "
@@ -366,8 +372,13 @@ MACROS = {
     f"WHEN epoch(s) > 0 AND b < a OR epoch(s) < 0 AND b > a THEN error('{REFUSAL}{_SEQUENCE_SIGN}') "
     f"WHEN (CAST(epoch_us(CAST(b AS TIMESTAMP)) AS HUGEINT) - epoch_us(CAST(a AS TIMESTAMP))) "
     f"// CAST(round(epoch(s) * 1000000) AS BIGINT) + 1 > {MOST_ENTRIES} "
-    f"THEN error('{REFUSAL}{_SEQUENCE_LENGTH}') ELSE generate_series(a, b, s) END",
-    "trino_sequence_of_dates": "(a, b, s) AS list_transform(trino_sequence_of_times(a, b, s, true), "
+    f"THEN error('{REFUSAL}{_SEQUENCE_LENGTH}') "
+    "WHEN digits < 3 AND abs(epoch_us(CAST(b AS TIMESTAMP)) - epoch_us(CAST(a AS TIMESTAMP))) "
+    ">= abs(CAST(round(epoch(s) * 1000000) AS BIGINT)) "
+    "AND epoch_us(CAST(a AS TIMESTAMP) + s) % CAST(10 ** (6 - digits) AS BIGINT) <> 0 "
+    f"THEN error('{REFUSAL}Expected 0s for digits beyond precision ' || digits || ': epochMicros = ' "
+    "|| epoch_us(CAST(a AS TIMESTAMP) + s)) ELSE generate_series(a, b, s) END",
+    "trino_sequence_of_dates": "(a, b, s) AS list_transform(trino_sequence_of_times(a, b, s, true, 3), "
     "lambda trino_d: CAST(trino_d AS DATE))",
     "trino_sequence_of_days": "(a, b) AS trino_sequence_of_dates(a, b, "
     "CASE WHEN a <= b THEN INTERVAL 1 DAY ELSE INTERVAL (-1) DAY END)",
@@ -870,6 +881,10 @@ def _type_errors(
                     f"Cannot use {index or 'this value'} for subscript of {text}",
                     "substr(text, position, 1) reads one character of text",
                 )
+        elif isinstance(node, exp.GenerateSeries):
+            unexpected = _sequence_of_numbers_error(node, types)
+            if unexpected is not None:
+                found[id(node)] = (unexpected, "sequence steps through bigints, dates or timestamps")
         elif isinstance(node, exp.JSONFormat) and not node.args.get("options"):
             told = _trino_type(node.this, typing)
             if told is not None and told != "json":
@@ -893,6 +908,27 @@ def _type_errors(
                 f"{name} takes {_ARGUMENTS[dict(semantics.FIXED_ARITY)[name]]}",
             )
     return found
+
+
+def _sequence_of_numbers_error(node: exp.GenerateSeries, types: trino_types.TrinoTypes) -> str | None:
+    """Trino's error for a sequence of numbers of which one is no integer (text, a decimal, a
+    double), where the SQL tells each operand's type and none is a date, a timestamp or an interval
+    (those `sequence_as_trino_steps` reads)."""
+    operands = [node.args["start"], node.args["end"]] + ([node.args["step"]] if node.args.get("step") else [])
+    told = [types.of(o) for o in operands]
+    if any(t is None for t in told):
+        return None
+    known = [t for t in told if t is not None]
+    if any(
+        t.family in (trino_types.TIME, semantics.YEAR_TO_MONTH.kind, semantics.DAY_TO_SECOND.kind)
+        for t in known
+    ):
+        return None
+    if all(
+        t.family is None or (t.family == trino_types.NUMBER and t.numeric.kind == "integer") for t in known
+    ):
+        return None
+    return f"Unexpected parameters ({', '.join(t.name for t in known)}) for function sequence. Expected: {_SEQUENCES}"
 
 
 def _casts_to_text_items(tree: exp.Expr, types: trino_types.TrinoTypes) -> set[int]:
@@ -933,10 +969,18 @@ def _refused_for_types(node: exp.Expr, types: trino_types.TrinoTypes) -> tuple[s
     """Trino's error and a hint for a comparison or a CAST Trino refuses for its operands' types."""
     compared = trino_types.comparison_error(node, types)
     if compared is not None:
+        if isinstance(node, exp.Coalesce):
+            return compared, "coalesce's operands are of one type: CAST one to the other's type"
         return compared, _COMPARED_HINT
     cast = trino_types.cast_error(node, types)
     if cast is not None:
         return cast, _CAST_HINT
+    like = trino_types.like_error(node, types)
+    if like is not None:
+        return like, "LIKE matches text: CAST(x AS varchar) LIKE '1%' matches a number's text"
+    arithmetic = trino_types.arithmetic_error(node, types)
+    if arithmetic is not None:
+        return arithmetic, _ARITHMETIC_HINT
     return None
 
 
@@ -944,6 +988,11 @@ def _refused_for_types(node: exp.Expr, types: trino_types.TrinoTypes) -> tuple[s
 _COMPARED_HINT = (
     "Athena compares values of one type: write the value as the column's (CloudTrail's columns are "
     "text: readonly = 'false'), or CAST one side to the other's type"
+)
+#: What to write instead of arithmetic on text (CloudTrail's columns are text) or a date and a number.
+_ARITHMETIC_HINT = (
+    "CAST text to a number first (CAST(x AS bigint) + 1); add an interval to a date or timestamp "
+    "(date_add('day', 1, d), d + INTERVAL '1' DAY)"
 )
 #: What to write instead of a CAST of an array, a map or a row to text (or of text to one).
 _CAST_HINT = (
@@ -1461,9 +1510,14 @@ def json_functions_of_their_types(node: exp.Expr, context: Context) -> exp.Expr 
 def comparisons_of_types_trino_refuses(node: exp.Expr, context: Context) -> exp.Expr | None:
     """A comparison (=, <, IN, BETWEEN, IS DISTINCT FROM, CASE x WHEN) of text with a number, a
     boolean, a date or JSON (or of other types Trino does not coerce to a common one), or an
-    ARRAY[...] of them, where the SQL tells the types: Trino's error (DuckDB casts one side to the
-    other's type and answers)."""
-    return _trinos_error(node, context, exp.Predicate | exp.Case | exp.Array)
+    ARRAY[...] or a coalesce of them, LIKE of or by a value that is no text, arithmetic of text, a
+    boolean or a date and a number, where the SQL tells the types: Trino's error (DuckDB casts one
+    side to the other's type and answers, or fails with its binder's message)."""
+    return _trinos_error(
+        node,
+        context,
+        exp.Predicate | exp.Case | exp.Array | exp.Coalesce | exp.Add | exp.Sub | exp.Mul | exp.Div | exp.Mod,
+    )
 
 
 @fix(
@@ -2683,9 +2737,13 @@ def sequence_as_trino_steps(node: exp.Expr, context: Context) -> exp.Expr | None
     Trino's errors when the query runs (DuckDB: [], or every entry). Of dates (the SQL tells them):
     dates, by whole days (DuckDB gives timestamps, takes hours); of timestamps, an interval step.
     A step of months is refused when the query runs (Trino adds k months to the start, DuckDB one
-    month to each entry in turn); timestamps with time zone, or without a step, Trino's error."""
+    month to each entry in turn); timestamps with time zone, or without a step, Trino's error; a
+    step with digits beyond the timestamps' precision (timestamp(0) by 0.5 seconds), Trino's error
+    where a second entry is due."""
     if not isinstance(node, exp.GenerateSeries):
         return None
+    if id(node) in context.errors:  # numbers of which one is no integer: Trino's error
+        raise UsageError(*context.errors[id(node)])
     start, stop, step = node.args["start"], node.args["end"], node.args.get("step")
     told = [context.time(start), context.time(stop)]
     if all(t == semantics.DATE for t in told):  # (a date beside a timestamp: Trino's coercion to one)
@@ -2699,7 +2757,12 @@ def sequence_as_trino_steps(node: exp.Expr, context: Context) -> exp.Expr | None
             raise UsageError(
                 f"Unexpected parameters ({', '.join(names)}) for function sequence. Expected: {_SEQUENCES}"
             )
-        return exp.Anonymous(this="trino_sequence_of_times", expressions=[start, stop, step, exp.false()])
+        # (Trino's common type of the two: the larger precision, a date's 0)
+        digits = max(t.precision for t in told if semantics.is_timestamp(t) or t == semantics.DATE)
+        return exp.Anonymous(
+            this="trino_sequence_of_times",
+            expressions=[start, stop, step, exp.false(), exp.Literal.number(digits)],
+        )
     if step is None:
         return exp.Anonymous(this="trino_sequence_by_one", expressions=[start, stop])
     return exp.Anonymous(this="trino_sequence", expressions=[start, stop, step])

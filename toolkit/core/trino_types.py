@@ -422,6 +422,8 @@ def _compared(node: exp.Expr) -> list[exp.Expr] | None:
         return [node.this, *(i.this for i in node.args.get("ifs", []))]
     if isinstance(node, exp.Array) and node.expressions:
         return list(node.expressions)
+    if isinstance(node, exp.Coalesce) and node.expressions:
+        return [node.this, *node.expressions]
     return None
 
 
@@ -465,9 +467,11 @@ def _message(node: exp.Expr, told: list[Told], found: Told, failed: Told) -> str
     """Trino's message for a comparison whose values have no common type: `found` is the type
     the earlier values met in, `failed` the first value's that does not meet it."""
     names = [t.name for t in told]
-    if isinstance(node, exp.In | exp.Array):
+    if isinstance(node, exp.In | exp.Array | exp.Coalesce):
         listed = ", ".join(dict.fromkeys(names))
-        what = "IN value and list items" if isinstance(node, exp.In) else "All ARRAY elements"
+        what = {exp.In: "IN value and list items", exp.Array: "All ARRAY elements"}.get(
+            type(node), "All COALESCE operands"
+        )
         return (
             f"{what} must be the same type or coercible to a common type. Cannot find common type "
             f"between {found.name} and {failed.name}, all types (without duplicates): [{listed}]"
@@ -478,6 +482,94 @@ def _message(node: exp.Expr, told: list[Told], found: Told, failed: Told) -> str
         return f"Cannot check if {names[0]} is identical to {names[1]}"
     operator = next(o for kind, o in _OPERATORS.items() if isinstance(node, kind))
     return f"Cannot apply operator: {names[0]} {operator} {names[1]}"
+
+
+def like_error(node: exp.Expr, types: TrinoTypes) -> str | None:
+    """Trino's error for a LIKE of a value, or by a pattern, that is no text (DuckDB's binder
+    error of its own): the value is checked first, as Trino does."""
+    if not isinstance(node, exp.Like):
+        return None
+    for operand, what in ((node.this, "Left side of"), (node.expression, "Pattern for")):
+        told = types.of(operand)
+        if told is not None and told.family not in (TEXT, "char", None, IPADDRESS):
+            return f"{what} LIKE expression must evaluate to a varchar (actual: {told.name})"
+    return None
+
+
+#: Trino's arithmetic operators: the operator, its function's name and the signatures its
+#: messages list (Trino 476).
+_ARITHMETIC: dict[type[exp.Expr], tuple[str, str, str]] = {
+    exp.Add: (
+        "+",
+        "ADD",
+        "bigint, bigint|date, interval day to second|date, interval year to month|decimal(a_precision,a_scale), "
+        "decimal(b_precision,b_scale)|double, double|integer, integer|interval day to second, date|interval day "
+        "to second, interval day to second|interval day to second, time(p) with time zone|interval day to "
+        "second, time(p)|interval day to second, timestamp(p) with time zone|interval day to second, "
+        "timestamp(p)|interval year to month, date|interval year to month, interval year to month|interval year "
+        "to month, timestamp(p) with time zone|interval year to month, timestamp(p)|real, real|smallint, "
+        "smallint|time(p) with time zone, interval day to second|time(p), interval day to second|timestamp(p) "
+        "with time zone, interval day to second|timestamp(p) with time zone, interval year to month|"
+        "timestamp(p), interval day to second|timestamp(p), interval year to month|tinyint, tinyint",
+    ),
+    exp.Sub: (
+        "-",
+        "SUBTRACT",
+        "bigint, bigint|date, interval day to second|date, interval year to month|decimal(a_precision,a_scale), "
+        "decimal(b_precision,b_scale)|double, double|integer, integer|interval day to second, interval day to "
+        "second|interval year to month, interval year to month|real, real|smallint, smallint|time(p) with time "
+        "zone, interval day to second|time(p) with time zone, time(p) with time zone|time(p), interval day to "
+        "second|time(p), time(p)|timestamp(p) with time zone, interval day to second|timestamp(p) with time "
+        "zone, interval year to month|timestamp(p) with time zone, timestamp(p) with time zone|timestamp(p), "
+        "interval day to second|timestamp(p), interval year to month|timestamp(p), timestamp(p)|tinyint, tinyint",
+    ),
+    exp.Mul: (
+        "*",
+        "MULTIPLY",
+        "bigint, bigint|bigint, interval day to second|bigint, interval year to month|"
+        "decimal(a_precision,a_scale), decimal(b_precision,b_scale)|double, double|double, interval day to "
+        "second|double, interval year to month|integer, integer|interval day to second, bigint|interval day to "
+        "second, double|interval year to month, bigint|interval year to month, double|real, real|smallint, "
+        "smallint|tinyint, tinyint",
+    ),
+    exp.Div: (
+        "/",
+        "DIVIDE",
+        "bigint, bigint|decimal(a_precision,a_scale), decimal(b_precision,b_scale)|double, double|integer, "
+        "integer|interval day to second, double|interval year to month, double|real, real|smallint, smallint|"
+        "tinyint, tinyint",
+    ),
+    exp.Mod: (
+        "%",
+        "MODULUS",
+        "bigint, bigint|decimal(a_precision,a_scale), decimal(b_precision,b_scale)|double, double|integer, "
+        "integer|real, real|smallint, smallint|tinyint, tinyint",
+    ),
+}
+#: The families no arithmetic operator takes.
+_NOT_ARITHMETIC = frozenset({TEXT, "char", BOOLEAN, JSON, STRUCTURED})
+
+
+def arithmetic_error(node: exp.Expr, types: TrinoTypes) -> str | None:
+    """Trino's error for +, -, *, / or % of text, a boolean, JSON, an array, a map or a row, or of
+    a date or timestamp and a number, where the SQL tells both types (DuckDB's binder error of its
+    own, or an answer: a date plus a number of days)."""
+    kind = next((k for k in _ARITHMETIC if type(node) is k), None)
+    if kind is None:
+        return None
+    told = [types.of(node.this), types.of(node.expression)]
+    left, right = told
+    if left is None or right is None or left.family is None or right.family is None:
+        return None
+    families = {left.family, right.family}
+    if IPADDRESS in families or not (families & _NOT_ARITHMETIC or families == {TIME, NUMBER}):
+        return None
+    operator, name, signatures = _ARITHMETIC[kind]
+    expected = ", ".join(f"$operator${name}({s})" for s in signatures.split("|"))
+    return (
+        f"Cannot apply operator: {left.name} {operator} {right.name} (cause: Unexpected parameters "
+        f"({left.name}, {right.name}) for function $operator${name}. Expected: {expected})"
+    )
 
 
 def cast_error(node: exp.Expr, types: TrinoTypes) -> str | None:
