@@ -708,6 +708,20 @@ def test_a_log_file_whose_path_is_not_utf8_is_passed_over_and_said(tmp_path, whe
     refused.value.message.encode("utf-8")
 
 
+def test_a_log_file_outside_the_layout_in_a_folder_that_is_not_utf8_is_said_to_be_outside_it(tmp_path):
+    """Such a file was said to be passed over for its name ("rename it to read the file"): renamed,
+    it would still not be read, as it lies outside CloudTrail's day folders."""
+    from toolkit.sources import archive
+
+    write(day_folder(tmp_path / "good"), "good", gzip.compress(document(events(2))))
+    stray = not_utf8(tmp_path, b"stray-caf\xe9")
+    (stray / log_name("stray")).write_bytes(gzip.compress(document(events(1, 10))))
+    result = run(tmp_path)
+    assert len(result.rows) == 2
+    [note] = [n for n in result.report.notes if "not read" in n]
+    assert archive.OUTSIDE_LAYOUT in note and "not UTF-8" not in note and "\\xe9" in note
+
+
 @pytest.mark.parametrize(
     "command",
     [

@@ -207,10 +207,10 @@ def scan(root: str | os.PathLike[str], *, strict: bool = False) -> Archive:
                 passed.append((entry.path, "not a regular file"))
             elif _CONTROL_OR_BACKSLASH.search(entry.name):
                 passed.append((entry.path, "a control character or backslash in its name"))
+            elif not in_day_folder:  # (renamed or not, it would not be read: said first)
+                passed.append((entry.path, OUTSIDE_LAYOUT))
             elif not (utf8_folder and is_utf8(entry.name)):
                 passed.append((entry.path, NOT_UTF8))
-            elif not in_day_folder:
-                passed.append((entry.path, OUTSIDE_LAYOUT))
             else:
                 assert where is not None
                 delivered = layout.delivered_at(entry.name)
