@@ -1979,6 +1979,13 @@ CASES = [
         local="gives Trino's answer and names (`_col0`, `_col1`; DuckDB: `unnest`, `ordinality`)",
     ),
     Case(
+        "UNNEST of a map built in the SQL: its entries",
+        "SELECT k, v FROM UNNEST(map_concat(MAP(ARRAY[2], ARRAY['b']), map_from_entries(ARRAY[ROW(1, 'a')]))) "
+        "AS t(k, v) ORDER BY k",
+        rows=[(1, "a"), (2, "b")],
+        local="gives Trino's answer (DuckDB's binder: UNNEST requires a list; the local engine refused)",
+    ),
+    Case(
         "a name DuckDB gives UNNEST's column",
         'SELECT "unnest" FROM UNNEST(ARRAY[1])',
         error="'unnest'",
@@ -2026,6 +2033,8 @@ UNNAMED_UNNESTS = [
     ("SELECT * FROM UNNEST(ARRAY[1, 2], ARRAY['a'])", ["_col0", "_col1"]),
     ("SELECT * FROM UNNEST(ARRAY[ROW(1, 'a')]) WITH ORDINALITY", ["_col0", "_col1", "_col2"]),
     ("SELECT * FROM (SELECT * FROM UNNEST(ARRAY[1]))", ["_col0"]),
+    ("SELECT * FROM UNNEST(MAP(ARRAY[1], ARRAY['a']))", ["_col0", "_col1"]),
+    ("SELECT * FROM UNNEST(MAP(ARRAY[1], ARRAY['a'])) WITH ORDINALITY", ["_col0", "_col1", "_col2"]),
     ("SELECT * FROM (SELECT * FROM UNNEST(ARRAY[1]) CROSS JOIN UNNEST(ARRAY[2]))", ["_col0", "_col1"]),
     (
         "SELECT * FROM UNNEST(ARRAY[ROW(1, 'a')]) CROSS JOIN UNNEST(ARRAY[ROW(2, 'b')])",

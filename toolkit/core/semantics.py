@@ -799,6 +799,13 @@ _NO_ROWS = (
 )
 
 
+#: What builds a map in the SQL (UNNEST reads its entries, as rows of key and value).
+_MAPS = (exp.Map, exp.VarMap, exp.MapFromEntries)
+_MAP_FUNCTIONS = frozenset(
+    {"map_agg", "map_concat", "map_filter", "transform_keys", "transform_values", "histogram", "multimap_agg"}
+)
+
+
 def _items_of_type(kind: exp.DataType) -> Element:
     """What UNNEST reads from a value of this type: an array's items or a map's entries."""
     if kind.this == exp.DataType.Type.MAP:
@@ -880,6 +887,15 @@ class Items(Types):
                 return _items_of_field(resolved)
             return self.items(resolved) if isinstance(resolved, exp.Expr) else UNKNOWN_ITEMS
         return UNKNOWN_ITEMS
+
+    def unnested(self, node: exp.Expr) -> Element:
+        """What UNNEST reads from `node`: `items`, and the entries of a map built in the SQL (as
+        rows of key and value)."""
+        if isinstance(node, _MAPS) or (
+            isinstance(node, exp.Anonymous) and node.name.lower() in _MAP_FUNCTIONS
+        ):
+            return Element("row", ("key", "value"), map=True)
+        return self.items(node)
 
     def value(self, node: exp.Expr) -> Element:
         """Whether one value is a row (and its fields) or not."""

@@ -532,7 +532,7 @@ def duckdb_tree(tree: exp.Expr, fixes: Sequence[Fix] | None = None) -> exp.Expr:
         types=_numeric_types(copied, typing),
         kinds=_operand_kinds(copied, typing) if addresses else None,
         texts=ipaddresses.texts_to_fuse(copied) if addresses else set(),
-        unnests={id(n): [typing.items(e) for e in n.expressions] for n in copied.find_all(exp.Unnest)},
+        unnests={id(n): [typing.unnested(e) for e in n.expressions] for n in copied.find_all(exp.Unnest)},
         subscripted={id(n): _subscripted(n, typing) for n in copied.find_all(exp.Bracket)},
         times=_temporal_types(copied, typing),
         errors=_type_errors(copied, typing, trinos),
@@ -1458,7 +1458,11 @@ def _unnest(node: exp.Unnest, items: list[semantics.Element], number: int = 0) -
     if ordinality:
         columns.append(exp.column("_trailcsi_o"))
     if not names:  # Trino's names: the rows' fields, none where it has none (`_col<n>` for a `*`)
-        fields = [f for e, row in zip(items, rows, strict=True) for f in (e.fields if row else ("",))]
+        fields = [  # (a map's entries have no names either)
+            f
+            for e, row in zip(items, rows, strict=True)
+            for f in ((("",) * len(e.fields) if e.map else e.fields) if row else ("",))
+        ]
         names = [f or f"{ANONYMOUS}{at}" for at, f in enumerate([*fields, *([""] if ordinality else [])])]
     select = exp.select(*(exp.alias_(c, n) for c, n in zip(columns, names, strict=True))).from_(
         exp.select(*unnested).subquery()
@@ -2157,7 +2161,7 @@ def _relation_width(relation: exp.Expr, typing: semantics.Items, seen: frozenset
         ordinality = relation.args.get("offset") not in (None, False)
         if isinstance(alias, exp.TableAlias) and alias.columns:
             return len(alias.columns) + (1 if ordinality else 0)
-        items = [typing.items(e) for e in relation.expressions]
+        items = [typing.unnested(e) for e in relation.expressions]
         if any(e.kind == "unknown" for e in items):
             return None
         return sum(len(e.fields) if e.kind == "row" else 1 for e in items) + (1 if ordinality else 0)
