@@ -2,7 +2,8 @@
 
 - `check_names`: Trino resolves a SELECT alias in ORDER BY only. An alias used in WHERE, GROUP
   BY, HAVING, a JOIN condition or another select item is an error there ("Column 'n' cannot be
-  resolved"), where DuckDB would answer; the query is refused with Trino's message.
+  resolved"), where DuckDB would answer; the query is refused with Trino's message. So is a
+  relation's name used as a column (`SELECT t FROM (VALUES 1) AS t(x)`: DuckDB reads the row).
 - `numeric_type`: the Trino type of a numeric expression (integer, bigint, decimal(p, s), double)
   where it can be told from the SQL alone, so that `/` and `%` can be given Trino's semantics
   (integer division truncates; decimal division has Trino's precision, scale and rounding), and
@@ -112,15 +113,18 @@ TRAIL_TABLES = frozenset({"trail", "trail_source", "trail_pinned"})
 
 
 def check_names(tree: exp.Expr) -> None:
-    """Refuse a SELECT alias used where Trino does not resolve it (with Trino's message)."""
+    """Refuse a SELECT alias, or a relation's name, used where Trino resolves no column of that
+    name (with Trino's message)."""
     try:
         scopes = traverse_scope(tree)
     except Exception:  # names the query check could not resolve are reported there
         return
+    relations = _Relations(tree)
     for scope in scopes:
         select = scope.expression
         if not isinstance(select, exp.Select):
             continue
+        relations.check(scope, select)
         aliases = _aliases(scope)
         if not aliases:
             continue
@@ -149,6 +153,123 @@ def check_names(tree: exp.Expr) -> None:
                 "Athena sees a SELECT alias in ORDER BY only: repeat the expression "
                 "(or GROUP BY its position)",
             )
+
+
+class _Relations:
+    """A relation's name used as a column (`SELECT t FROM (VALUES 1) AS t(x)`): DuckDB reads it as
+    a struct of the relation's row, Trino resolves column names only ("Column 't' cannot be
+    resolved"); refused with Trino's message, or in one line where the columns in scope cannot be
+    told or Trino would read a column of an enclosing query there."""
+
+    def __init__(self, tree: exp.Expr) -> None:
+        self._tree = tree
+        self._typing: Items | None = None  # built for an UNNEST's columns only, where needed
+        self._columns: dict[int, set[str] | None] = {}
+
+    def check(self, scope: Scope, select: exp.Select) -> None:
+        names: set[str] = set()
+        current: Scope | None = scope
+        while current is not None:
+            names.update(name.lower() for name, _node, _source in _relations_of(current))
+            current = current.parent
+        if not names:
+            return
+        order = select.args.get("order")
+        for node in select.walk(prune=lambda n: n is not select and isinstance(n, exp.Query)):
+            if not isinstance(node, exp.Column) or node.table or not isinstance(node.this, exp.Identifier):
+                continue
+            name = node.name.lower()
+            if name not in names or _lambda_parameter(node):
+                continue
+            if order is not None and _within(node, order) and _output_name(select, name):
+                continue  # ORDER BY reads the select list's names first
+            self._resolve(node, scope)
+
+    def _resolve(self, column: exp.Column, scope: Scope) -> None:
+        name = column.name.lower()
+        relation: str | None = None  # the nearest relation of that name, if no column comes first
+        current: Scope | None = scope
+        while current is not None:
+            untold = False
+            for source_name, node, source in _relations_of(current):
+                columns = self._columns_of(node, source)
+                if columns is None:
+                    untold = True
+                elif name in columns:
+                    if relation is not None:
+                        raise UsageError(
+                            f"{column.name!r} names a relation here and a column of an enclosing query: "
+                            "Athena reads the column, DuckDB the relation's row (not run locally)",
+                            "qualify the column with its relation's name",
+                        )
+                    return
+                if relation is None and source_name.lower() == name:
+                    relation = source_name
+            if untold:
+                raise UsageError(
+                    f"{column.name!r} names a relation, and the local engine cannot tell from the SQL "
+                    "whether it is a column too (a `*` or UNNEST it cannot read): Athena reads a column "
+                    "only, DuckDB the relation's row (not run locally)",
+                    "name the columns (an alias list), or run the query on Athena",
+                )
+            current = current.parent
+        if relation is not None:
+            raise UsageError(
+                f"Column {column.name!r} cannot be resolved",
+                f"{relation!r} is a relation, not a column: name one of its columns ({relation}.column)",
+            )
+
+    def _columns_of(self, node: exp.Expr, source: object) -> set[str] | None:
+        key = id(node)
+        if key not in self._columns:
+            self._columns[key] = self._read_columns(node, source)
+        return self._columns[key]
+
+    def _read_columns(self, node: exp.Expr, source: object) -> set[str] | None:
+        alias = node.args.get("alias")
+        if isinstance(alias, exp.TableAlias) and alias.columns:
+            return {c.name.lower() for c in alias.columns}
+        if isinstance(node, exp.Lateral):
+            node = node.this
+            if isinstance(node, exp.Subquery):
+                return _scope_columns(Scope(node.unnest()))  # (its `*` untold)
+        if isinstance(node, exp.Values):
+            return set()  # Trino's columns of VALUES without an alias list have no name
+        if isinstance(node, exp.Unnest):
+            if self._typing is None:
+                self._typing = Items(self._tree)
+            names: set[str] = set()
+            for element in (self._typing.unnested(e) for e in node.expressions):
+                if element.kind == "unknown":
+                    return None
+                if not element.map:  # (a map's entries have no names)
+                    names.update(f for f in element.fields if f)  # a row's fields; a value has none
+            return names
+        if isinstance(source, Scope) and isinstance(source.expression.parent, exp.CTE):
+            cte_alias = source.expression.parent.args.get("alias")
+            if isinstance(cte_alias, exp.TableAlias) and cte_alias.columns:
+                return {c.name.lower() for c in cte_alias.columns}
+        return _source_columns(node, source)
+
+
+def _relations_of(scope: Scope) -> list[tuple[str, exp.Expr, object]]:
+    """The relations a scope's FROM and JOINs name: name, node and source (`selected_sources`
+    fails where two have the same name, as two without an alias have; a subquery's source is
+    then not told)."""
+    references = scope.references
+    counts: dict[str, int] = {}
+    for name, _node in references:
+        counts[name] = counts.get(name, 0) + 1
+    return [
+        (name, node, scope.sources.get(name) if counts[name] == 1 else None)
+        for name, node in references
+        if name in scope.sources
+    ]
+
+
+def _output_name(select: exp.Select, name: str) -> bool:
+    """A select item named so (a `*` gives the columns of its relations, resolved as any)."""
+    return any(p.alias_or_name.lower() == name for p in select.expressions if not isinstance(p, exp.Star))
 
 
 def _aliases(scope: Scope) -> dict[str, list[exp.Alias]]:
