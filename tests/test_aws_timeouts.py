@@ -166,3 +166,34 @@ def test_sessions_share_the_models_read_once_and_keep_their_own_settings(fake_aw
     assert aws_config.session().get_credentials().access_key == "AKIDSECOND"  # read at each session
     with pytest.raises(botocore.exceptions.ProfileNotFound):
         aws_config.session("no-such-profile-here")
+
+
+def test_sessions_made_on_several_threads_at_once_share_the_loader_safely(fake_aws_env):
+    """Each Session appends boto3's folder to the shared loader's list, which is then kept to one
+    copy: done on several threads at once, the list was cut by positions another thread had moved
+    (IndexError)."""
+    import sys
+    import threading
+
+    failures: list[BaseException] = []
+
+    def make() -> None:
+        for _ in range(40):
+            try:
+                aws_config.session(None, "eu-west-1").get_credentials()
+            except BaseException as error:  # (collected: a thread's exception is otherwise lost)
+                failures.append(error)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # (threads switch often: the race shows)
+    try:
+        threads = [threading.Thread(target=make) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert failures == []
+    final = aws_config.session()._session.get_component("data_loader").search_paths
+    assert len(final) == len(set(final)) and any(p.endswith("boto3/data") for p in final)

@@ -44,16 +44,14 @@ def session(profile: str | None = None, region: str | None = None) -> Any:
     if profile is not None:
         core.set_config_variable("profile", profile)
     data_path = core.get_config_variable("data_path")  # (reads the profile: ProfileNotFound)
-    with _loaders_guard:
+    with _loaders_guard:  # (sessions made on several threads share the loader's list of folders)
         loader = _loaders.get(data_path or "")
         if loader is None:
             loader = _loaders[data_path or ""] = botocore.loaders.create_loader(data_path)
-    core.register_component("data_loader", loader)
-    made = boto3.Session(botocore_session=core, profile_name=profile, region_name=region)
-    paths = loader.search_paths  # boto3 appends its own models' folder at each Session: keep one
-    for path in {p for p in paths if paths.count(p) > 1}:
-        while paths.count(path) > 1:
-            del paths[len(paths) - 1 - paths[::-1].index(path)]
+        core.register_component("data_loader", loader)
+        made = boto3.Session(botocore_session=core, profile_name=profile, region_name=region)
+        paths = loader.search_paths  # boto3 appends its own models' folder at each Session: keep one
+        paths[:] = list(dict.fromkeys(paths))
     return made
 
 

@@ -377,7 +377,8 @@ MACROS = {
     ">= abs(CAST(round(epoch(s) * 1000000) AS BIGINT)) "
     "AND epoch_us(CAST(a AS TIMESTAMP) + s) % CAST(10 ** (6 - digits) AS BIGINT) <> 0 "
     f"THEN error('{REFUSAL}Expected 0s for digits beyond precision ' || digits || ': epochMicros = ' "
-    "|| epoch_us(CAST(a AS TIMESTAMP) + s)) ELSE generate_series(a, b, s) END",
+    "|| epoch_us(CAST(a AS TIMESTAMP) + s) || ' (Athena''s error where the query reads such an entry: "
+    "its array''s length and the entries before answer; not run locally)') ELSE generate_series(a, b, s) END",
     "trino_sequence_of_dates": "(a, b, s) AS list_transform(trino_sequence_of_times(a, b, s, true, 3), "
     "lambda trino_d: CAST(trino_d AS DATE))",
     "trino_sequence_of_days": "(a, b) AS trino_sequence_of_dates(a, b, "
@@ -521,6 +522,19 @@ def to_duckdb(tree: exp.Expr) -> str:
 
 def duckdb_tree(tree: exp.Expr, fixes: Sequence[Fix] | None = None) -> exp.Expr:
     """The Athena-dialect tree rewritten by `fixes` (every one of `FIXES` unless told): a copy."""
+    from sqlglot.errors import OptimizeError
+
+    try:
+        return _duckdb_tree(tree, fixes)
+    except OptimizeError:  # sqlglot's scopes: two relations of one name in a FROM
+        raise UsageError(
+            "the local engine cannot tell two relations of one name apart (two UNNESTs without an alias "
+            "have none): not run locally",
+            "give each relation its own alias (CROSS JOIN UNNEST(resources) AS r1(arn, accountid, type))",
+        ) from None
+
+
+def _duckdb_tree(tree: exp.Expr, fixes: Sequence[Fix] | None) -> exp.Expr:
     copied = tree.copy()
     _refuse_forms_written_otherwise(copied)
     typing = semantics.Items(copied)
@@ -2079,16 +2093,22 @@ def _check_alias_lists(tree: exp.Expr, typing: semantics.Items) -> None:
     """Trino's error for an alias list naming more or fewer columns than VALUES, a subquery, a WITH
     query or `trail` has (DuckDB names the first ones, and keeps the others' names); a refusal
     where a `*` leaves the count to what the local engine cannot tell."""
+    widths: dict[tuple[int, frozenset[int]], int | None] = {}  # (each query counted once: linear)
     for node in tree.walk():
-        _check_alias_list(node, typing)
+        _check_alias_list(node, typing, widths)
 
 
-def _check_alias_list(node: exp.Expr, typing: semantics.Items) -> None:
+def _check_alias_list(
+    node: exp.Expr, typing: semantics.Items, widths: dict[tuple[int, frozenset[int]], int | None]
+) -> None:
     named = "relation has {n} columns"
+    alias = node.args.get("alias")
+    if not isinstance(alias, exp.TableAlias) or not alias.columns:
+        return  # (no list to check: nothing counted)
     if isinstance(node, exp.Values):
         available: int | None = _values_width(node)
     elif isinstance(node, exp.Subquery | exp.CTE):
-        available = _width(node.this, typing)
+        available = _width(node.this, typing, widths)
     elif isinstance(node, exp.Table) and node.name.lower() == "trail" and not node.args.get("db"):
         available = len(schema.COLUMN_NAMES)
     else:
@@ -2117,7 +2137,24 @@ def _values_width(values: exp.Values) -> int:
     return len(first.expressions) if isinstance(first, exp.Tuple) else 1
 
 
-def _width(query: exp.Expr, typing: semantics.Items, seen: frozenset[int] = frozenset()) -> int | None:
+def _width(
+    query: exp.Expr,
+    typing: semantics.Items,
+    widths: dict[tuple[int, frozenset[int]], int | None],
+    seen: frozenset[int] = frozenset(),
+) -> int | None:
+    key = (id(query), seen)
+    if key not in widths:
+        widths[key] = _count_width(query, typing, widths, seen)
+    return widths[key]
+
+
+def _count_width(
+    query: exp.Expr,
+    typing: semantics.Items,
+    widths: dict[tuple[int, frozenset[int]], int | None],
+    seen: frozenset[int],
+) -> int | None:
     """How many columns a query gives (its first SELECT's, for a UNION): a `*` gives those of what
     it reads, where the SQL tells how many (`_relation_width`); None where it does not."""
     while isinstance(query, exp.SetOperation | exp.Subquery):
@@ -2136,14 +2173,14 @@ def _width(query: exp.Expr, typing: semantics.Items, seen: frozenset[int] = froz
                 return None
             if any(j.args.get("method") for j in joins):
                 return None  # a NATURAL JOIN: not counted
-            widths = [_relation_width(r, typing, seen) for r in relations]
-            if any(w is None for w in widths):
+            counted = [_relation_width(r, typing, widths, seen) for r in relations]
+            if any(w is None for w in counted):
                 return None
-            total += sum(w for w in widths if w is not None)
+            total += sum(w for w in counted if w is not None)
             total -= sum(len(j.args.get("using") or []) for j in joins)
         elif isinstance(item, exp.Column) and isinstance(item.this, exp.Star):  # `t.*`
             matching = [r for r in relations if r.alias_or_name.lower() == item.table.lower()]
-            width = _relation_width(matching[0], typing, seen) if len(matching) == 1 else None
+            width = _relation_width(matching[0], typing, widths, seen) if len(matching) == 1 else None
             if width is None:
                 return None
             total += width
@@ -2152,7 +2189,12 @@ def _width(query: exp.Expr, typing: semantics.Items, seen: frozenset[int] = froz
     return total
 
 
-def _relation_width(relation: exp.Expr, typing: semantics.Items, seen: frozenset[int]) -> int | None:
+def _relation_width(
+    relation: exp.Expr,
+    typing: semantics.Items,
+    widths: dict[tuple[int, frozenset[int]], int | None],
+    seen: frozenset[int],
+) -> int | None:
     """How many columns a relation in FROM or a JOIN has: its alias list's (checked against it
     first), VALUES', a subquery's, a WITH query's, `trail`'s, an UNNEST's whose arrays the SQL
     tells; None otherwise."""
@@ -2166,12 +2208,12 @@ def _relation_width(relation: exp.Expr, typing: semantics.Items, seen: frozenset
             return None
         return sum(len(e.fields) if e.kind == "row" else 1 for e in items) + (1 if ordinality else 0)
     if isinstance(alias, exp.TableAlias) and alias.columns:
-        _check_alias_list(relation, typing)  # Trino reports the inner relation's list first
+        _check_alias_list(relation, typing, widths)  # Trino reports the inner relation's list first
         return len(alias.columns)
     if isinstance(relation, exp.Values):
         return _values_width(relation)
     if isinstance(relation, exp.Subquery):
-        return _width(relation.this, typing, seen)
+        return _width(relation.this, typing, widths, seen)
     if isinstance(relation, exp.Table) and not relation.args.get("db"):
         if relation.name.lower() == "trail":
             return len(schema.COLUMN_NAMES)
@@ -2181,7 +2223,7 @@ def _relation_width(relation: exp.Expr, typing: semantics.Items, seen: frozenset
         cte_alias = cte.args.get("alias")
         if isinstance(cte_alias, exp.TableAlias) and cte_alias.columns:
             return len(cte_alias.columns)
-        return _width(cte.this, typing, seen | {id(cte)})
+        return _width(cte.this, typing, widths, seen | {id(cte)})
     return None
 
 
@@ -2190,10 +2232,17 @@ def _visible_cte(table: exp.Table, seen: frozenset[int]) -> exp.CTE | None:
     width is being counted, so that a recursive WITH query is not followed forever)."""
     name = table.name.lower()
     node: exp.Expr | None = table
+    inside: exp.Expr | None = None  # the WITH query the table is read in, if any (walking up)
     while node is not None:
+        if isinstance(node, exp.CTE):
+            inside = node
         with_ = node.args.get("with_") if isinstance(node, exp.Query) else None
         if isinstance(with_, exp.With):
-            for cte in with_.expressions:
+            ctes = list(with_.expressions)
+            at = next((i for i, cte in enumerate(ctes) if cte is inside), None)
+            if at is not None and not with_.args.get("recursive"):
+                ctes = ctes[:at]  # a WITH query sees those written before it only
+            for cte in ctes:
                 if isinstance(cte, exp.CTE) and cte.alias_or_name.lower() == name and id(cte) not in seen:
                     return cte
         node = node.parent
@@ -2205,6 +2254,16 @@ def _refuse_forms_written_otherwise(tree: exp.Expr) -> None:
     `%s` came back as written), typeof() (DuckDB's type names), strpos's third argument and reduce's fourth (sqlglot
     drops them for DuckDB: the first occurrence, no output function)."""
     for node in tree.walk():
+        if (
+            isinstance(node, exp.Select)
+            and any(j.args.get("using") for j in node.args.get("joins") or [])
+            and any(isinstance(i, exp.Column) and isinstance(i.this, exp.Star) for i in node.expressions)
+        ):
+            raise UsageError(
+                "`t.*` beside a JOIN ... USING is not run locally: Athena leaves the USING columns out "
+                "of it, DuckDB does not",
+                "name the columns, or write `*` (the USING columns once)",
+            )
         if isinstance(node, exp.Format):
             raise UsageError(
                 "format() is not run locally: Athena formats as Java's String.format, DuckDB otherwise",
