@@ -57,17 +57,24 @@ def test_search_and_read_write_marks(index):
     assert events["AllocateAddress"][1].startswith("Allocates an Elastic IP address")
 
 
-def test_the_cache_is_built_once_reused_and_rebuilt_for_another_botocore(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    built = []
+@pytest.fixture
+def built(monkeypatch) -> list[str]:
+    """The botocore versions NameIndex.build was called for (building a one-event index), none
+    built by this process before."""
+    versions: list[str] = []
     tiny = NameIndex({"x.amazonaws.com": names.Source("x.amazonaws.com", "X", ["x"], {"DoIt": (False, "d")})})
 
     def fake_build(cls):
-        built.append(cls.botocore_version())
+        versions.append(cls.botocore_version())
         return tiny
 
     monkeypatch.setattr(NameIndex, "build", classmethod(fake_build))
-    monkeypatch.setattr(names, "_BUILT", {})  # (none built by this process yet)
+    monkeypatch.setattr(names, "_BUILT", {})
+    return versions
+
+
+def test_the_cache_is_built_once_reused_and_rebuilt_for_another_botocore(tmp_path, monkeypatch, built):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     NameIndex.load()
     assert NameIndex.load().sources_of("DoIt") == ["x.amazonaws.com"]
     assert len(built) == 1 and NameIndex.cache_path().exists()
@@ -76,16 +83,7 @@ def test_the_cache_is_built_once_reused_and_rebuilt_for_another_botocore(tmp_pat
     assert built[-1] == "9.9.9" and len(built) == 2
 
 
-def test_a_process_builds_the_index_once_whatever_cache_folder_it_is_given(tmp_path, monkeypatch):
-    built = []
-    tiny = NameIndex({"x.amazonaws.com": names.Source("x.amazonaws.com", "X", ["x"], {"DoIt": (False, "d")})})
-
-    def fake_build(cls):
-        built.append(cls.botocore_version())
-        return tiny
-
-    monkeypatch.setattr(NameIndex, "build", classmethod(fake_build))
-    monkeypatch.setattr(names, "_BUILT", {})
+def test_a_process_builds_the_index_once_whatever_cache_folder_it_is_given(tmp_path, monkeypatch, built):
     notes: list[str] = []
     for folder in ("first", "second"):
         monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / folder))
