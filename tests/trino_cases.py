@@ -2032,6 +2032,18 @@ CASES = [
         local="gives Trino's answer and names (`_col0`, `_col1`; DuckDB: `unnest`, `ordinality`)",
     ),
     Case(
+        "the concatenation operator on text and a number",
+        "SELECT x || y FROM (VALUES ('a', 1)) AS t(x, y)",
+        error="Unexpected parameters (varchar(1), integer) for function concat. Expected: concat(E, array(E)) E",
+        local="the same error (DuckDB: `a1`)",
+    ),
+    Case(
+        "concat of text and a boolean",
+        "SELECT concat(x, y) FROM (VALUES ('a', true)) AS t(x, y)",
+        error="Unexpected parameters (varchar(1), boolean) for function concat. Expected: concat(E, array(E)) E",
+        local="the same error (DuckDB: `atrue`)",
+    ),
+    Case(
         "a WITH query reads the WITH queries written before it only",
         "WITH a AS (SELECT 1 AS x) SELECT * FROM (WITH b AS (SELECT * FROM a), a AS (SELECT 1 AS x, 2 AS y) "
         "SELECT * FROM b) AS s(p)",

@@ -986,15 +986,15 @@ def _refused_for_types(node: exp.Expr, types: trino_types.TrinoTypes) -> tuple[s
         if isinstance(node, exp.Coalesce):
             return compared, "coalesce's operands are of one type: CAST one to the other's type"
         return compared, _COMPARED_HINT
-    cast = trino_types.cast_error(node, types)
-    if cast is not None:
-        return cast, _CAST_HINT
-    like = trino_types.like_error(node, types)
-    if like is not None:
-        return like, "LIKE matches text: CAST(x AS varchar) LIKE '1%' matches a number's text"
-    arithmetic = trino_types.arithmetic_error(node, types)
-    if arithmetic is not None:
-        return arithmetic, _ARITHMETIC_HINT
+    for error_of, hint in (
+        (trino_types.cast_error, _CAST_HINT),
+        (trino_types.like_error, "LIKE matches text: CAST(x AS varchar) LIKE '1%' matches a number's text"),
+        (trino_types.arithmetic_error, _ARITHMETIC_HINT),
+        (trino_types.concat_error, "|| joins text: CAST the number or boolean to varchar first"),
+    ):
+        error = error_of(node, types)
+        if error is not None:
+            return error, hint
     return None
 
 
@@ -1534,7 +1534,17 @@ def comparisons_of_types_trino_refuses(node: exp.Expr, context: Context) -> exp.
     return _trinos_error(
         node,
         context,
-        exp.Predicate | exp.Case | exp.Array | exp.Coalesce | exp.Add | exp.Sub | exp.Mul | exp.Div | exp.Mod,
+        exp.Predicate
+        | exp.Case
+        | exp.Array
+        | exp.Coalesce
+        | exp.Add
+        | exp.Sub
+        | exp.Mul
+        | exp.Div
+        | exp.Mod
+        | exp.DPipe
+        | exp.Concat,
     )
 
 

@@ -496,6 +496,33 @@ def like_error(node: exp.Expr, types: TrinoTypes) -> str | None:
     return None
 
 
+#: The signatures Trino 476's `concat` (and `||`) lists in its error.
+_CONCATS = (
+    "concat(E, array(E)) E, concat(array(E)) E, concat(array(E), E) E, concat(char(x), char(y)), "
+    "concat(varbinary), concat(varchar)"
+)
+
+
+def concat_error(node: exp.Expr, types: TrinoTypes) -> str | None:
+    """Trino's error for `||` or concat of a number or a boolean beside text or another number or
+    boolean, where the SQL tells every operand's type (DuckDB writes the value's text: 'a' || 1 is
+    'a1'). Dates and timestamps have their own fix; arrays concatenate with their elements."""
+    if isinstance(node, exp.DPipe):
+        operands = [node.this, node.expression]
+    elif isinstance(node, exp.Concat) and len(node.expressions) > 1:
+        operands = list(node.expressions)
+    else:
+        return None
+    told = [types.of(o) for o in operands]
+    if any(t is None or t.family is None for t in told):
+        return None
+    families = {t.family for t in told if t is not None}
+    if not families & {NUMBER, BOOLEAN} or not families <= {TEXT, NUMBER, BOOLEAN}:
+        return None
+    names = ", ".join(t.name for t in told if t is not None)
+    return f"Unexpected parameters ({names}) for function concat. Expected: {_CONCATS}"
+
+
 #: Trino's arithmetic operators: the operator, its function's name and the signatures its
 #: messages list (Trino 476).
 _ARITHMETIC: dict[type[exp.Expr], tuple[str, str, str]] = {
