@@ -262,11 +262,12 @@ class NameIndex:
             return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
         except (OSError, ValueError, KeyError):
             pass
-        index = _BUILT.get(cls.botocore_version())  # built by this process for another cache folder
+        version = cls.botocore_version()
+        index = _BUILT.get(version)  # built by this process for another cache folder
         if index is None:
             if on_build:
                 on_build()
-            index = _BUILT[cls.botocore_version()] = cls.build()
+            index = _BUILT[version] = cls.build()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(".tmp")

@@ -2123,9 +2123,6 @@ def _check_alias_list(
         available = len(schema.COLUMN_NAMES)
     else:
         return
-    alias = node.args.get("alias")
-    if not isinstance(alias, exp.TableAlias) or not alias.columns:
-        return
     if not isinstance(node, exp.CTE):
         named = f"'{alias.name}' has {{n}} columns available"
     if available is None:
