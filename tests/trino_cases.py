@@ -2099,6 +2099,48 @@ CASES = [
         refused="over a `*` is not run locally",
         local="refused (Trino: 1; the `*`'s columns depend on the array's items, which the SQL does not tell)",
     ),
+    Case(
+        "CAST of text to varchar(n): its first n characters",
+        "SELECT CAST('abcd' AS varchar(2)), CAST(x AS varchar(6)), CAST(NULL AS varchar(2)) FROM (VALUES 'héllo😀x') AS t(x)",
+        rows=[("ab", "héllo😀", None)],
+        local="gives Trino's answer (DuckDB: the whole text)",
+    ),
+    Case(
+        "CAST of an integer too long for varchar(n)",
+        "SELECT CAST(12345 AS varchar(3))",
+        error="Value 12345 cannot be represented as varchar(3)",
+        local="the same error (DuckDB: `12345`)",
+    ),
+    Case(
+        "TRY_CAST of an integer to varchar(n)",
+        "SELECT TRY_CAST(12345 AS varchar(3)), CAST(CAST(-5 AS tinyint) AS varchar(2)), CAST(true AS varchar(4))",
+        rows=[(None, "-5", "true")],
+        local="gives Trino's answer (DuckDB: `12345`)",
+    ),
+    Case(
+        "CAST of a boolean too long for varchar(n), TRY_CAST too",
+        "SELECT TRY_CAST(true AS varchar(3))",
+        error="Character count exceeds length limit 3: base64:dHJ1ZQ==",
+        local="the same error (DuckDB: `true`)",
+    ),
+    Case(
+        "CAST to varchar(n) of an integer the SQL does not tell",
+        "SELECT CAST(element_at(array_agg(x), 1) AS varchar(2)) FROM (VALUES 123) AS t(x)",
+        error="Value 123 cannot be represented as varchar(2)",
+        local="the same error, when the query runs (DuckDB: `123`)",
+    ),
+    Case(
+        "CAST of a decimal, a double, a date or JSON to varchar(n)",
+        "SELECT CAST(1.5 AS varchar(2))",
+        refused="is not run locally: Athena writes its text as its own",
+        local="refused (Trino: Value 1.5 cannot be represented as varchar(2); where the text fits, Trino's own text of the value)",
+    ),
+    Case(
+        "char(n)",
+        "SELECT CAST('b' AS char(3)), CAST('b' AS char(3)) = 'b'",
+        refused="char(n) is not run locally",
+        local="refused (Trino: `b  `, padded with spaces, and true: compared without them)",
+    ),
 ]
 
 

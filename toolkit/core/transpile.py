@@ -328,6 +328,20 @@ MACROS = {
     "writes each item as CAST(x AS varchar) does: 2024-01-01 00:00:00.000 UTC, 1.5E0): CAST timestamps to "
     "varchar first (transform(a, x -> CAST(x AS varchar))); a double''s text differs locally however it is "
     "written: run the query on Athena') ELSE a END",
+    # CAST(x AS varchar(n)), where DuckDB ignores n: Trino cuts text to n characters, and fails
+    # for an integer (TRY_CAST: NULL) or a boolean (an internal error, TRY_CAST too) whose text is
+    # longer; refused for another type (its text is Trino's own, `text_of_a_declared_length`).
+    "trino_varchar_of_length": "(x, n, tried) AS CASE WHEN x IS NULL THEN NULL "
+    "WHEN typeof(x) = 'VARCHAR' THEN substring(CAST(x AS VARCHAR), 1, n) "
+    f"WHEN typeof(x) NOT IN {_INTEGER_TYPES} AND typeof(x) <> 'BOOLEAN' THEN error('{REFUSAL}CAST of a ' || "
+    "trino_type_name(typeof(x)) || ' to varchar(' || n || ') is not run locally (Athena writes its text "
+    "as its own, and fails where it is longer than ' || n || ' characters): CAST to varchar, or run the "
+    "query on Athena') "
+    "WHEN length(CAST(x AS VARCHAR)) <= n THEN CAST(x AS VARCHAR) "
+    f"WHEN typeof(x) = 'BOOLEAN' THEN error('{REFUSAL}Character count exceeds length limit ' || n || "
+    "': base64:' || CASE WHEN CAST(x AS VARCHAR) = 'true' THEN 'dHJ1ZQ==' ELSE 'ZmFsc2U=' END) "
+    "WHEN tried THEN NULL "
+    f"ELSE error('{REFUSAL}Value ' || CAST(x AS VARCHAR) || ' cannot be represented as varchar(' || n || ')') END",
     # A value CAST to text or another scalar (`to`: Trino's name of it) whose type the SQL does not
     # tell: an array, a map or a row is Trino's error (DuckDB writes its own text of it).
     "trino_scalar_operand": "(x, target) AS CASE "
@@ -556,6 +570,7 @@ def _duckdb_tree(tree: exp.Expr, fixes: Sequence[Fix] | None) -> exp.Expr:
             if n.to.this == exp.DataType.Type.JSON and typing.may_be_a_map(n.this)
         },
         untold=_untold_casts(copied, typing, trinos),
+        lengths=_casts_to_a_length(copied, typing, trinos),
         as_text=set() if addresses else _casts_to_text_items(copied, trinos),
     )
     applied = FIXES if fixes is None else fixes
@@ -691,6 +706,9 @@ class Context:
     #: The CASTs to an array, a map or a row holding varchar, of a value that is no JSON (its items
     #: become text, `trino_items_as_text`), by their id; none where an IP address may be.
     as_text: set[int] = dataclasses.field(default_factory=set)
+    #: The CASTs to varchar(n), by their id: None where `trino_varchar_of_length` gives Trino's
+    #: answer, else the name of the operand's type, whose text the local engine does not cut.
+    lengths: dict[int, str | None] = dataclasses.field(default_factory=dict)
 
 
 #: A fix: the node rewritten (or changed in place and returned), or None where it does not apply.
@@ -976,6 +994,34 @@ def _untold_casts(tree: exp.Expr, typing: semantics.Items, types: trino_types.Tr
             continue  # (plain varchar: `trino_text` checks it)
         if types.of(node.this) is None and typing.of(node.this).kind in ("unknown", "other"):
             found[id(node)] = target.name
+    return found
+
+
+def _casts_to_a_length(
+    tree: exp.Expr, typing: semantics.Items, types: trino_types.TrinoTypes
+) -> dict[int, str | None]:
+    """The CASTs to varchar(n), by their id: None where `trino_varchar_of_length` gives Trino's
+    answer (text, an integer, a boolean, NULL, or an operand whose type the SQL does not tell, told
+    when the query runs), else the operand's type (a decimal, a double, a time, JSON), whose text
+    is refused (Athena writes its own, and fails where it is longer than n). An array, a map, a row
+    or an IP address is Trino's error, given by other checks."""
+    found: dict[int, str | None] = {}
+    for node in tree.find_all(exp.Cast):
+        target = trino_types.cast_target(node.to)
+        if target is None or target.family != trino_types.TEXT or target.length is None:
+            continue
+        told = types.of(node.this)
+        if told is None:
+            kind = typing.of(node.this).kind
+            found[id(node)] = None if kind in ("unknown", "other", "null", "integer") else kind
+        elif told.family in (trino_types.STRUCTURED, trino_types.IPADDRESS):
+            continue
+        elif told.family in (None, trino_types.TEXT, trino_types.BOOLEAN, "char") or (
+            told.family == trino_types.NUMBER and told.numeric.kind == "integer"
+        ):
+            found[id(node)] = None
+        else:
+            found[id(node)] = told.name
     return found
 
 
@@ -1574,6 +1620,37 @@ def casts_of_arrays_maps_and_rows_to_text(node: exp.Expr, context: Context) -> e
 
 
 @fix(
+    example="SELECT CAST('abcd' AS varchar(2)), TRY_CAST(12345 AS varchar(3)), CAST(true AS varchar(4))",
+    rewritten="SELECT TRINO_VARCHAR_OF_LENGTH('abcd', 2, FALSE), TRINO_VARCHAR_OF_LENGTH(12345, 3, TRUE), "
+    "TRINO_VARCHAR_OF_LENGTH(TRUE, 4, FALSE)",
+    answer=("ab", None, "true"),
+)
+def text_of_a_declared_length(node: exp.Expr, context: Context) -> exp.Expr | None:
+    """CAST(x AS varchar(n)): Trino cuts text to its first n characters, and fails for an integer
+    (TRY_CAST: NULL) or a boolean (TRY_CAST too) whose text is longer; DuckDB ignores n. Refused
+    for a decimal, a double, a time or JSON, whose text Athena writes as its own."""
+    if not isinstance(node, exp.Cast) or id(node) not in context.lengths:
+        return None
+    refused = context.lengths[id(node)]
+    target = trino_types.cast_target(node.to)
+    assert target is not None and target.length is not None
+    if refused is not None:
+        raise UsageError(
+            f"CAST of a {refused} to varchar({target.length}) is not run locally: Athena writes its text "
+            f"as its own, and fails where that is longer than {target.length} characters",
+            "CAST to varchar, and cut it with substr; or run the query on Athena",
+        )
+    return exp.Anonymous(
+        this="trino_varchar_of_length",
+        expressions=[
+            node.this,
+            exp.Literal.number(target.length),
+            exp.Boolean(this=isinstance(node, exp.TryCast)),
+        ],
+    )
+
+
+@fix(
     example="SELECT 7 / 2, -7 / 2, 1.0 / 3, 2.5 / 0.4",
     rewritten=(
         "SELECT 7 // 2, -7 // 2, CAST(TRINO_DECIMAL_DIVIDE(CAST(1.0 AS DECIMAL(38, 1)), CAST(3 AS"
@@ -2066,11 +2143,18 @@ def _calls(tree: exp.Expr | None, names: set[str]) -> bool:
 
 
 def _refuse_what_duckdb_binds_nowhere(tree: exp.Expr) -> None:
-    """Refused, where DuckDB's binder would fail with its own text: a rewrite holding a subquery
-    (json_parse) inside a lambda; one that may fail (json_extract_scalar's number, a CAST's
-    check) in TRY or in a window's PARTITION BY or ORDER BY, which DuckDB takes only if it can
-    never fail (a volatile function)."""
+    """Refused, where the query has no Trino error: char(n) (Trino pads its values with spaces,
+    DuckDB has no such type). And where DuckDB's binder would fail with its own text: a rewrite
+    holding a subquery (json_parse) inside a lambda; one that may fail (json_extract_scalar's
+    number, a CAST's check) in TRY or in a window's PARTITION BY or ORDER BY, which DuckDB takes
+    only if it can never fail (a volatile function)."""
     for node in tree.walk():
+        if isinstance(node, exp.DataType) and node.this in (exp.DataType.Type.CHAR, exp.DataType.Type.NCHAR):
+            raise UsageError(
+                "char(n) is not run locally: Athena pads a char(n) value with spaces to n characters "
+                "(and compares it without them), DuckDB has no such type",
+                "CAST to varchar instead, or run the query on Athena",
+            )
         if isinstance(node, exp.Lambda) and _calls(node.this, QUERYING_MACROS):
             raise UsageError(
                 "json_parse (or a CAST of a map to JSON) inside a lambda is not run locally: the local "
