@@ -86,6 +86,31 @@ def _once_per_run(shared: Path, name: str) -> Iterator[bool]:
         complete.touch()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _event_names_indexed_once_a_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The event-name index is built from botocore's models (about 5 CPU-seconds) once for the
+    run, not once a pytest-xdist worker: the first worker that needs it builds it into the run's
+    shared temporary directory, the others read it. Tests of the building replace `build` again."""
+    from toolkit.core import names
+
+    shared = _shared_dir(tmp_path_factory)
+    build = names.NameIndex.build.__func__  # type: ignore[attr-defined]
+
+    def built_once(cls: type[names.NameIndex]) -> names.NameIndex:
+        path = shared / f"names-botocore-{cls.botocore_version()}.json"
+        with _once_per_run(shared, path.stem) as to_make:
+            if to_make:
+                index = build(cls)
+                path.write_text(json.dumps(index.to_json()), encoding="utf-8")
+                return index
+        return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(names.NameIndex, "build", classmethod(built_once))
+    yield
+    patch.undo()
+
+
 @pytest.fixture(scope="session")
 def sample_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample archive, written once for the run: under pytest-xdist the first worker writes it

@@ -168,32 +168,44 @@ def test_sessions_share_the_models_read_once_and_keep_their_own_settings(fake_aw
         aws_config.session("no-such-profile-here")
 
 
-def test_sessions_made_on_several_threads_at_once_share_the_loader_safely(fake_aws_env):
+def test_sessions_made_on_several_threads_at_once_share_the_loader_safely(fake_aws_env, monkeypatch):
     """Each Session appends boto3's folder to the shared loader's list, which is then kept to one
     copy: done on several threads at once, the list was cut by positions another thread had moved
-    (IndexError)."""
-    import sys
-    import threading
+    (IndexError, seen now and then). So sessions are made one at a time: here each takes a
+    twentieth of a second longer, and no two threads are ever making one at once."""
+    import boto3
 
+    making = 0
+    most = 0
+    counting = threading.Lock()
     failures: list[BaseException] = []
 
+    class SlowSession(boto3.Session):
+        def __init__(self, *args, **kwargs) -> None:
+            nonlocal making, most
+            with counting:
+                making += 1
+                most = max(most, making)
+            time.sleep(0.05)  # (long enough for another thread to start one)
+            super().__init__(*args, **kwargs)
+            with counting:
+                making -= 1
+
+    monkeypatch.setattr(boto3, "Session", SlowSession)
+
     def make() -> None:
-        for _ in range(40):
+        for _ in range(3):
             try:
                 aws_config.session(None, "eu-west-1").get_credentials()
             except BaseException as error:  # (collected: a thread's exception is otherwise lost)
                 failures.append(error)
 
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)  # (threads switch often: the race shows)
-    try:
-        threads = [threading.Thread(target=make) for _ in range(8)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-    finally:
-        sys.setswitchinterval(interval)
+    threads = [threading.Thread(target=make) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
     assert failures == []
+    assert most == 1, "two threads made a Session at once"
     final = aws_config.session()._session.get_component("data_loader").search_paths
     assert len(final) == len(set(final)) and any(p.endswith("boto3/data") for p in final)

@@ -390,3 +390,28 @@ def test_rendered_sql_matches_the_golden_file(catalog, name, params, dialect):
     if os.environ.get("TRAILCSI_UPDATE_GOLDEN"):
         path.write_text(sql + "\n")
     assert sql + "\n" == path.read_text()
+
+
+def test_a_template_is_checked_once_a_process_until_its_text_changes(tmp_path, monkeypatch):
+    """Each Catalog (each command) parsed every template's SQL again to check it; now the same
+    file with the same text is checked once, a changed text again, and an error is raised each time."""
+    from toolkit.core import query
+
+    parsed: list[str] = []
+    parse = query.parse_select
+    monkeypatch.setattr(query, "parse_select", lambda sql: parsed.append(sql) or parse(sql))
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    template = folder / "odd-one.sql"
+    header = '/*\ntitle = "Odd"\ndescription = "An odd one"\nkind = "investigation"\n*/\n'
+    template.write_text(header + "SELECT 17 AS n FROM trail", encoding="utf-8")
+    for _ in range(3):
+        assert Catalog([folder]).get("odd-one").sql == "SELECT 17 AS n FROM trail"
+    assert parsed == ["SELECT 17 AS n FROM trail"]
+    template.write_text(header + "SELECT 18 AS n FROM trail WHERE eventname = :name", encoding="utf-8")
+    for _ in range(2):
+        with pytest.raises(TemplateError, match="placeholders and declared params differ"):
+            Catalog([folder])
+    template.write_text(header + "SELECT 18 AS n FROM trail", encoding="utf-8")
+    assert Catalog([folder]).get("odd-one").sql == "SELECT 18 AS n FROM trail"
+    assert len(parsed) == 4  # (the text in error parsed each time it was read)

@@ -103,7 +103,8 @@ def from_root(path: str) -> str:
 
 
 def is_log_name(name: str) -> bool:
-    return any(name.endswith(suffix) and len(name) > len(suffix) for suffix in LOG_SUFFIXES)
+    """A name ending in one of LOG_SUFFIXES with something before it (no name ends in both)."""
+    return name.endswith(LOG_SUFFIXES) and name not in LOG_SUFFIXES
 
 
 def delivered_at(name: str) -> datetime | None:
