@@ -137,15 +137,15 @@ def test_no_region_says_where_a_region_comes_from():
 
 def test_the_library_on_an_s3_source_waits_no_longer_than_the_cli(silent_endpoint):
     """`open_archive("s3://...")` fetched with a client of botocore's defaults (60 s a read, three
-    attempts): a silent endpoint held a notebook for minutes. It has the CLI's timeouts."""
-    import botocore.exceptions
-
+    attempts): a silent endpoint held a notebook for minutes. It has the CLI's timeouts, and says
+    so in trailcsi's one-line error, as the CLI does (it raised botocore's ReadTimeoutError)."""
     from toolkit import api
+    from toolkit.errors import EngineError
 
     began = time.monotonic()
     with (
         api.open_archive("s3://trail-bucket/AWSLogs") as trail,
-        pytest.raises(botocore.exceptions.ReadTimeoutError),
+        pytest.raises(EngineError, match=r"S3 did not answer within .* \(read timeout"),
     ):
         trail.search(since="1d")
     took = time.monotonic() - began
@@ -209,3 +209,30 @@ def test_sessions_made_on_several_threads_at_once_share_the_loader_safely(fake_a
     assert most == 1, "two threads made a Session at once"
     final = aws_config.session()._session.get_component("data_loader").search_paths
     assert len(final) == len(set(final)) and any(p.endswith("boto3/data") for p in final)
+
+
+def test_the_library_says_an_unknown_profile_and_a_refused_bucket_in_one_line(fake_aws_env, monkeypatch):
+    """`open_athena(profile=...)` raised botocore's ProfileNotFound, and an S3 source the bucket
+    refused raised its ClientError; the library gives trailcsi's errors, as the CLI does."""
+    import botocore.exceptions
+
+    from toolkit import api
+    from toolkit.errors import SourceError, UsageError
+
+    with pytest.raises(UsageError, match="no-such-profile-here") as unknown:
+        api.open_athena(None, profile="no-such-profile-here", region="eu-west-1")
+    assert "--profile or AWS_PROFILE" in str(unknown.value.hint)
+
+    def refused(*_args, **_kwargs):
+        raise botocore.exceptions.ClientError(
+            {"Error": {"Code": "AccessDenied", "Message": "Access Denied"}}, "ListObjectsV2"
+        )
+
+    from toolkit.sources import s3source
+
+    monkeypatch.setattr(s3source, "sync", refused)
+    with (
+        api.open_archive("s3://trail-bucket/AWSLogs") as trail,
+        pytest.raises(SourceError, match=r"s3://trail-bucket/AWSLogs: AccessDenied: Access Denied"),
+    ):
+        trail.search(since="1d")

@@ -273,11 +273,16 @@ def open_athena(config_file: str | os.PathLike[str] | None = None, **settings: A
     workgroup, output_location, region, profile, ...)."""
     import dataclasses
 
+    import botocore.exceptions
+
     from toolkit import aws_config, config
     from toolkit.engines.athena import AthenaEngine
 
     chosen = dataclasses.replace(config.load(config_file).athena, **settings)
-    session = aws_config.session(chosen.profile, chosen.region)
+    try:
+        session = aws_config.session(chosen.profile, chosen.region)
+    except botocore.exceptions.ProfileNotFound as error:
+        raise aws_config.error_for(error, "Athena") from None
     return Trail(AthenaEngine(chosen, session=session), f"athena:{chosen.database}.{chosen.table}")
 
 
@@ -358,14 +363,15 @@ class _S3Engine:
 
         accounts, regions = query.criteria.partitions() if query.criteria else ([], [])
         warnings: list[str] = []
-        directory, done = s3source.sync(
-            aws_config.watched(aws_config.session().client("s3", config=aws_config.client_config())),
-            self.url,
-            query.window,
-            accounts,
-            regions,
-            warn=warnings.append,
-        )
+        with aws_config.s3_errors(self.url, "check the address and your read access"):
+            directory, done = s3source.sync(
+                aws_config.watched(aws_config.session().client("s3", config=aws_config.client_config())),
+                self.url,
+                query.window,
+                accounts,
+                regions,
+                warn=warnings.append,
+            )
         refused = done.refused_note(self.url)
         self.notes = warnings + ([refused] if refused else [])  # said with the query's result
         engine = LocalEngine(str(directory), strict=self.strict)

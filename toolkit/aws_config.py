@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -179,3 +180,22 @@ def error_for(error: BaseException, service: str) -> BaseException:
             "check your permissions and the settings",
         )
     return EngineError(f"cannot reach {service}: {first_line(str(error))}")
+
+
+@contextmanager
+def s3_errors(where: str, hint: str) -> Iterator[None]:
+    """botocore's failures while reading S3 as one-line trailcsi errors naming `where` (the CLI
+    and the library alike)."""
+    import botocore.exceptions
+
+    from toolkit.errors import SourceError
+
+    try:
+        yield
+    except botocore.exceptions.ClientError as error:  # the bucket's answer: about `where`
+        info = error.response.get("Error", {})
+        raise SourceError(
+            f"{where}: {info.get('Code', 'error')}: {info.get('Message', '')}".rstrip(": "), hint
+        ) from None
+    except botocore.exceptions.BotoCoreError as error:
+        raise error_for(error, "S3") from None

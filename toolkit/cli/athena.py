@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from toolkit.aws_config import s3_errors
 from toolkit.cli.common import (
     AccountsOption,
     AwsRegionOption,
@@ -23,7 +24,6 @@ from toolkit.cli.common import (
     aws_session,
     print_listing,
     s3_client,
-    s3_errors,
     say,
 )
 from toolkit.cli.help import App, examples

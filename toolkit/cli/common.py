@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import gc
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from toolkit.aws_config import s3_errors
 from toolkit.cli.options import SourceOptions, complete_region
 from toolkit.core.criteria import Criteria
 from toolkit.core.window import Window
-from toolkit.errors import SourceError, UsageError
+from toolkit.errors import UsageError
 
 
 def startup_done() -> None:
@@ -114,24 +113,6 @@ SourceOption = Annotated[
         help="Directory holding AWSLogs/, or s3://bucket/prefix (env TRAILCSI_SOURCE).",
     ),
 ]
-
-
-@contextmanager
-def s3_errors(where: str, hint: str) -> Iterator[None]:
-    """botocore's failures while reading S3 as one-line trailcsi errors naming `where`."""
-    import botocore.exceptions
-
-    try:
-        yield
-    except botocore.exceptions.ClientError as error:  # the bucket's answer: about `where`
-        info = error.response.get("Error", {})
-        raise SourceError(
-            f"{where}: {info.get('Code', 'error')}: {info.get('Message', '')}".rstrip(": "), hint
-        ) from None
-    except botocore.exceptions.BotoCoreError as error:
-        from toolkit import aws_config
-
-        raise aws_config.error_for(error, "S3") from None
 
 
 def aws_session(profile: str | None, region: str | None) -> Any:

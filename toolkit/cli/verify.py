@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from toolkit.aws_config import s3_errors
 from toolkit.cli.common import (
     AwsRegionOption,
     ProfileOption,
@@ -17,7 +18,6 @@ from toolkit.cli.common import (
     SourceOption,
     aws_session,
     s3_client,
-    s3_errors,
     say,
 )
 from toolkit.cli.options import ListFormat, ListFormatOption, options, source_or_env, window_options
