@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -950,12 +951,26 @@ def _importing(names: tuple[str, ...]) -> bool:
     return False
 
 
+class _HeldCtrlC:
+    """A Ctrl-C held during an import, told to the main thread again once the import ends."""
+
+    lock = threading.Lock()
+    pending = False  # sent again and again until the main thread's handler has taken it
+    taken_at = 0.0  # when it did (a signal sent just before may still arrive: not a new Ctrl-C)
+
+
+#: Seconds between the signals that tell the main thread of a held Ctrl-C again.
+RESEND_EVERY = 0.05
+
+
 def _interrupt_after_imports() -> None:
     """Tell the main thread of the Ctrl-C again once no uninterruptible import is under way: as a
     signal, which wakes it from a blocking call (`_thread.interrupt_main` only sets a flag that a
-    sleeping main thread reads when it next wakes: seconds, or never)."""
+    sleeping main thread reads when it next wakes: seconds, or never). One signal is not enough:
+    one that arrives after the main thread last looked and before it blocks (entering a sleep or
+    a read) is read only when the call ends (30 s later, once, in a suite run). So it is sent
+    every `RESEND_EVERY` seconds until the handler has taken it."""
     import signal
-    import threading
     import time
 
     main = threading.main_thread().ident
@@ -964,7 +979,14 @@ def _interrupt_after_imports() -> None:
     def wait_then_interrupt() -> None:
         while _importing(UNINTERRUPTIBLE_IMPORTS):
             time.sleep(0.01)
-        signal.pthread_kill(main, signal.SIGINT)
+        with _HeldCtrlC.lock:
+            _HeldCtrlC.pending = True
+        while True:
+            with _HeldCtrlC.lock:
+                if not _HeldCtrlC.pending:
+                    return
+                signal.pthread_kill(main, signal.SIGINT)
+            time.sleep(RESEND_EVERY)
 
     threading.Thread(target=wait_then_interrupt, name="ctrl-c-after-import", daemon=True).start()
 
@@ -974,11 +996,16 @@ def _on_interrupt(signum: int, frame: Any) -> None:
     process (exit 130) if stopping in order takes longer than `STOP_GRACE` (a thread that does
     not stop cannot keep it alive). During an import that must not be cut short, the Ctrl-C is
     held until it ends (`UNINTERRUPTIBLE_IMPORTS`)."""
-    import threading
+    import time
 
     if _importing(UNINTERRUPTIBLE_IMPORTS):
         _interrupt_after_imports()
         return
+    with _HeldCtrlC.lock:
+        if _HeldCtrlC.pending:
+            _HeldCtrlC.pending, _HeldCtrlC.taken_at = False, time.monotonic()
+        elif time.monotonic() - _HeldCtrlC.taken_at < 4 * RESEND_EVERY:
+            return  # a copy of a held Ctrl-C already raised, sent before it was taken
 
     def force() -> None:
         leftovers.remove_all()  # what `finally` would have removed, had it run
