@@ -2141,6 +2141,24 @@ CASES = [
         refused="char(n) is not run locally",
         local="refused (Trino: `b  `, padded with spaces, and true: compared without them)",
     ),
+    Case(
+        "arithmetic of the two kinds of interval",
+        "SELECT TIMESTAMP '2024-01-02 00:00:00' > TIMESTAMP '2024-01-01 00:00:00' + (INTERVAL '1' YEAR + INTERVAL '1' DAY)",
+        error="Cannot apply operator: interval year to month + interval day to second",
+        local="the same error (DuckDB: false)",
+    ),
+    Case(
+        "two dates added, or a number minus an interval",
+        "SELECT DATE '2024-01-02' + DATE '2024-01-01'",
+        error="Cannot apply operator: date + date (cause: Unexpected parameters (date, date) for function $operator$ADD",
+        local="the same error (DuckDB's binder error of its own before)",
+    ),
+    Case(
+        "a date minus a date, an interval times a number",
+        "SELECT CAST(DATE '2024-01-03' - DATE '2024-01-01' AS varchar), CAST(INTERVAL '1' DAY * 2 AS varchar), "
+        "DATE '2024-01-01' + INTERVAL '1' DAY = DATE '2024-01-02'",
+        rows=[("2 00:00:00.000", "2 00:00:00.000", True)],
+    ),
 ]
 
 

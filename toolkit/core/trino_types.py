@@ -579,8 +579,9 @@ _NOT_ARITHMETIC = frozenset({TEXT, "char", BOOLEAN, JSON, STRUCTURED})
 
 def arithmetic_error(node: exp.Expr, types: TrinoTypes) -> str | None:
     """Trino's error for +, -, *, / or % of text, a boolean, JSON, an array, a map or a row, or of
-    a date or timestamp and a number, where the SQL tells both types (DuckDB's binder error of its
-    own, or an answer: a date plus a number of days)."""
+    dates, timestamps and intervals as no signature of the operator takes them (a date and a
+    number, two dates added, an interval of each kind), where the SQL tells both types (DuckDB's
+    binder error of its own, or an answer: a date plus a number of days, a year plus a day)."""
     kind = next((k for k in _ARITHMETIC if type(node) is k), None)
     if kind is None:
         return None
@@ -589,14 +590,49 @@ def arithmetic_error(node: exp.Expr, types: TrinoTypes) -> str | None:
     if left is None or right is None or left.family is None or right.family is None:
         return None
     families = {left.family, right.family}
-    if IPADDRESS in families or not (families & _NOT_ARITHMETIC or families == {TIME, NUMBER}):
-        return None
     operator, name, signatures = _ARITHMETIC[kind]
+    if IPADDRESS in families:
+        return None
+    if not families & _NOT_ARITHMETIC and (
+        not families & _TEMPORAL or _has_signature(signatures, left, right)
+    ):
+        return None
     expected = ", ".join(f"$operator${name}({s})" for s in signatures.split("|"))
     return (
         f"Cannot apply operator: {left.name} {operator} {right.name} (cause: Unexpected parameters "
         f"({left.name}, {right.name}) for function $operator${name}. Expected: {expected})"
     )
+
+
+#: The families of dates, timestamps and intervals, whose arithmetic Trino takes only as its
+#: operators' signatures say (a date plus a number, or two intervals of the two kinds, it refuses).
+_TEMPORAL = frozenset({TIME, semantics.YEAR_TO_MONTH.kind, semantics.DAY_TO_SECOND.kind})
+
+
+def _has_signature(signatures: str, left: Told, right: Told) -> bool:
+    """Whether an operator's signatures take these operands, numbers coerced to one another, a
+    date to a timestamp and a timestamp to one with time zone (as Trino coerces them)."""
+    taken = {tuple(_signature_form(n) for n in s.split(", ")) for s in signatures.split("|")}
+    return any((a, b) in taken for a in _forms(left) for b in _forms(right))
+
+
+def _signature_form(name: str) -> str:
+    return "number" if name in _NUMBER_SIGNATURES or name.startswith("decimal(") else name
+
+
+_NUMBER_SIGNATURES = frozenset({"tinyint", "smallint", "integer", "bigint", "real", "double"})
+
+
+def _forms(told: Told) -> set[str]:
+    """The signature names a value of this type is taken as."""
+    if told.family == NUMBER:
+        return {"number"}
+    if told.name == "date":
+        return {"date", "timestamp(p)", "timestamp(p) with time zone"}
+    if told.family == TIME:
+        zoned = told.name.endswith("with time zone")
+        return {"timestamp(p) with time zone"} if zoned else {"timestamp(p)", "timestamp(p) with time zone"}
+    return {told.name}
 
 
 def cast_error(node: exp.Expr, types: TrinoTypes) -> str | None:
