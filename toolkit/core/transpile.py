@@ -531,7 +531,7 @@ def create_macros(connection: object, names: list[str]) -> None:
 
 def to_duckdb(tree: exp.Expr) -> str:
     """The DuckDB SQL for an Athena-dialect tree (the tree is not modified)."""
-    return duckdb_tree(tree).sql(dialect=DIALECT)
+    return duckdb_tree(tree).sql(dialect=DIALECT, copy=False)  # (duckdb_tree's is a copy of its own)
 
 
 def duckdb_tree(tree: exp.Expr, fixes: Sequence[Fix] | None = None) -> exp.Expr:

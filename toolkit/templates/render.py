@@ -77,7 +77,7 @@ def render(
             return value.copy()
         return node
 
-    bound_tree = tree.transform(substitute)
+    bound_tree = tree.transform(substitute, copy=False)  # (parse_select gave a copy of its own)
     assert isinstance(bound_tree, exp.Query)  # only placeholders were replaced
     return TrailQuery(bound_tree, window, criteria or Criteria())
 
