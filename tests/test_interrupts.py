@@ -130,6 +130,28 @@ def test_ctrl_c_stops_a_cache_build_keeping_the_days_converted(sample_root, tmp_
     assert "the days converted so far are kept" in err
 
 
+def test_ctrl_c_stops_the_sample_leaving_no_partial_archive(tmp_path):
+    """A sample stopped half-way left a folder of some thousands of files (one of them empty), which
+    a later command read as an archive, and which `sample` then refused as not empty."""
+    target = tmp_path / "parent" / "sample"
+    written = tmp_path / "parent"
+
+    def files_written() -> bool:
+        return sum(1 for _ in written.rglob("*.json.gz")) > 100
+
+    code, took, out, err = interrupted(
+        ["sample", str(target)], tmp_path / "cache", delay=0.2, under_way=files_written
+    )
+    assert_stopped(code, took, err)
+    assert out == "" and list(written.iterdir()) == []
+    (written / "sample").mkdir()  # an empty folder is written into, and kept as it was if stopped
+    code, took, out, err = interrupted(
+        ["sample", str(target)], tmp_path / "cache", delay=0.2, under_way=files_written
+    )
+    assert_stopped(code, took, err)
+    assert [p.name for p in written.iterdir()] == ["sample"] and list(target.iterdir()) == []
+
+
 def test_ctrl_c_stops_verify(sample_root, tmp_path):
     code, took, _out, err = interrupted(
         ["verify", "--source", str(sample_root), "--all-time"], tmp_path, delay=0.1

@@ -124,6 +124,17 @@ def test_the_readme_table_lists_every_case_and_nothing_else():
             "Value cannot be cast to date",
             "from_iso8601_timestamp(eventtime)",
         ),
+        # a CAST to varchar(n) too short: Trino's words, and what to write
+        (
+            "SELECT CAST(x AS varchar(3)) FROM (VALUES true) AS t(x)",
+            "Character count exceeds length limit 3: base64:dHJ1ZQ==",
+            "a boolean's text (true, false) is longer than the varchar(n)",
+        ),
+        (
+            "SELECT CAST(x AS varchar(3)) FROM (VALUES 12345) AS t(x)",
+            "Value 12345 cannot be represented as varchar(3)",
+            "its text is longer than the varchar(n) it is CAST to",
+        ),
         # sourceipaddress holds service names
         (
             "SELECT CAST(x AS IPADDRESS) FROM (VALUES 'ec2.amazonaws.com') AS t(x)",

@@ -882,10 +882,42 @@ def sample(
             f"{directory} is not empty ({held} entries): a sample written into it would mix with what is there",
             "choose an empty or new folder, or pass --force",
         )
-    summary = generator.write_archive(directory, days=days, seed=seed, end_day=end_day)
+    say(f"writing {days} days of logs ending {end_day} to {directory} (about 10 s a hundred days)")
+    if held:  # --force: written in place (files of the same name replaced)
+        summary = generator.write_archive(directory, days=days, seed=seed, end_day=end_day)
+    else:
+        summary = _written_whole(
+            directory, lambda where: generator.write_archive(where, days=days, seed=seed, end_day=end_day)
+        )
     say(
         f"wrote {summary.events:,} events in {summary.files:,} log files under {directory} ({summary.first_day} to {summary.last_day})"
     )
+
+
+def _written_whole(directory: Path, write: Any) -> Any:
+    """`write(folder)` into a scratch folder beside `directory` (new, or empty), renamed into place
+    once it is done: a write stopped half-way (Ctrl-C, a full disk) leaves no partial archive, which
+    a later command would read as an archive that lost files."""
+    import tempfile
+
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=f".{directory.name}.partial-", dir=directory.parent))
+    leftovers.add(scratch)  # (removed below, or by a forced stop)
+    if directory.exists():  # (mkdtemp's folder is the owner's only: given the mode it replaces)
+        os.chmod(scratch, directory.stat().st_mode & 0o7777)
+    else:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(scratch, 0o777 & ~umask)
+    try:
+        summary = write(scratch)
+        if directory.exists():
+            directory.rmdir()  # (empty, as checked: an error if something was put there since)
+        scratch.rename(directory)
+        return summary
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+        leftovers.discard(scratch)
 
 
 @app.command(epilog=examples("trailcsi demo", "trailcsi demo --dir ./demo-sample"))

@@ -1135,6 +1135,12 @@ def hint_for(refusal: str) -> str | None:
             "sourceipaddress also holds service names such as ec2.amazonaws.com: wrap the CAST in try(), "
             "or search with --source-ip"
         )
+    if refusal.startswith("Character count exceeds length limit "):  # (Trino's own words)
+        return (
+            "a boolean's text (true, false) is longer than the varchar(n) it is CAST to: CAST it to varchar"
+        )
+    if " cannot be represented as varchar(" in refusal:
+        return "its text is longer than the varchar(n) it is CAST to: CAST it to varchar"
     return None
 
 
