@@ -415,3 +415,18 @@ def test_a_template_is_checked_once_a_process_until_its_text_changes(tmp_path, m
     template.write_text(header + "SELECT 18 AS n FROM trail", encoding="utf-8")
     assert Catalog([folder]).get("odd-one").sql == "SELECT 18 AS n FROM trail"
     assert len(parsed) == 4  # (the text in error parsed each time it was read)
+
+
+def test_a_list_default_changed_in_one_catalog_is_not_changed_in_the_next(tmp_path):
+    """Templates checked once a process were shared: a notebook that changed a list parameter's
+    default in one Catalog changed it in every Catalog made after (found by an attack review)."""
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "listed.sql").write_text(
+        '/*\ntitle = "Listed"\ndescription = "Events by name"\nkind = "investigation"\n'
+        '[params.names]\ntype = "string_list"\ndefault = ["ConsoleLogin"]\n*/\n'
+        "SELECT eventname FROM trail WHERE eventname IN (:names)",
+        encoding="utf-8",
+    )
+    Catalog([folder]).get("listed").params[0].default.append("GetObject")
+    assert Catalog([folder]).get("listed").params[0].default == ["ConsoleLogin"]

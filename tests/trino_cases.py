@@ -2130,10 +2130,23 @@ CASES = [
         local="the same error, when the query runs (DuckDB: `123`)",
     ),
     Case(
-        "CAST of a decimal, a double, a date or JSON to varchar(n)",
+        "CAST of a decimal, a double, a timestamp or JSON to varchar(n)",
         "SELECT CAST(1.5 AS varchar(2))",
         refused="is not run locally: Athena writes its text as its own",
         local="refused (Trino: Value 1.5 cannot be represented as varchar(2); where the text fits, Trino's own text of the value)",
+    ),
+    Case(
+        "CAST of a sum or a date to varchar(n)",
+        "SELECT CAST(sum(y) AS varchar(5)), CAST(DATE '2024-01-01' AS varchar(20)), "
+        "TRY_CAST(DATE '2024-01-01' AS varchar(5)) FROM (VALUES 1000) AS t(y)",
+        rows=[("1000", "2024-01-01", None)],
+        local="gives Trino's answer (DuckDB: the whole text)",
+    ),
+    Case(
+        "CAST to an array, a map or a row of varchar(n)",
+        "SELECT CAST(ARRAY['abcd', 'ef'] AS ARRAY(varchar(2)))",
+        refused="a CAST to an array, a map or a row of varchar(n) is not run locally",
+        local="refused (Trino: [ab, ef]; DuckDB ignored n)",
     ),
     Case(
         "char(n)",

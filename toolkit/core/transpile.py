@@ -329,11 +329,14 @@ MACROS = {
     "varchar first (transform(a, x -> CAST(x AS varchar))); a double''s text differs locally however it is "
     "written: run the query on Athena') ELSE a END",
     # CAST(x AS varchar(n)), where DuckDB ignores n: Trino cuts text to n characters, and fails
-    # for an integer (TRY_CAST: NULL) or a boolean (an internal error, TRY_CAST too) whose text is
-    # longer; refused for another type (its text is Trino's own, `text_of_a_declared_length`).
+    # for an integer or a date (TRY_CAST: NULL) or a boolean (an internal error, TRY_CAST too) whose
+    # text is longer (an integer summed is DuckDB's HUGEINT, Trino's bigint; a date of years 1 to
+    # 9999 is written alike); refused for another type (`text_of_a_declared_length`).
     "trino_varchar_of_length": "(x, n, tried) AS CASE WHEN x IS NULL THEN NULL "
     "WHEN typeof(x) = 'VARCHAR' THEN substring(CAST(x AS VARCHAR), 1, n) "
-    f"WHEN typeof(x) NOT IN {_INTEGER_TYPES} AND typeof(x) <> 'BOOLEAN' THEN error('{REFUSAL}CAST of a ' || "
+    "WHEN typeof(x) NOT IN ('TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'HUGEINT', 'BOOLEAN', 'DATE') "
+    "OR (typeof(x) = 'DATE' AND NOT regexp_full_match(CAST(x AS VARCHAR), '[0-9]{4}-[0-9]{2}-[0-9]{2}')) "
+    f"THEN error('{REFUSAL}CAST of a ' || "
     "trino_type_name(typeof(x)) || ' to varchar(' || n || ') is not run locally (Athena writes its text "
     "as its own, and fails where it is longer than ' || n || ' characters): CAST to varchar, or run the "
     "query on Athena') "
@@ -469,6 +472,7 @@ _READ_ONCE = {
     "trino_timestamp_text_in": ("tried",),
     "trino_date": ("tried",),
     "trino_millisecond_floor": (),
+    "trino_varchar_of_length": ("n", "tried"),
 }
 MACROS = {  # (bound_once gives each body before the macro calling it, which DuckDB needs: it binds a
     # lambda's body when the macro is created)
@@ -1001,8 +1005,8 @@ def _casts_to_a_length(
     tree: exp.Expr, typing: semantics.Items, types: trino_types.TrinoTypes
 ) -> dict[int, str | None]:
     """The CASTs to varchar(n), by their id: None where `trino_varchar_of_length` gives Trino's
-    answer (text, an integer, a boolean, NULL, or an operand whose type the SQL does not tell, told
-    when the query runs), else the operand's type (a decimal, a double, a time, JSON), whose text
+    answer (text, an integer, a boolean, a date, NULL, or an operand whose type the SQL does not
+    tell, told when the query runs), else the operand's type (a decimal, a double, a timestamp, JSON), whose text
     is refused (Athena writes its own, and fails where it is longer than n). An array, a map, a row
     or an IP address is Trino's error, given by other checks."""
     found: dict[int, str | None] = {}
@@ -1013,11 +1017,13 @@ def _casts_to_a_length(
         told = types.of(node.this)
         if told is None:
             kind = typing.of(node.this).kind
-            found[id(node)] = None if kind in ("unknown", "other", "null", "integer") else kind
+            found[id(node)] = None if kind in ("unknown", "other", "null", "integer", "date") else kind
         elif told.family in (trino_types.STRUCTURED, trino_types.IPADDRESS):
             continue
-        elif told.family in (None, trino_types.TEXT, trino_types.BOOLEAN, "char") or (
-            told.family == trino_types.NUMBER and told.numeric.kind == "integer"
+        elif (
+            told.family in (None, trino_types.TEXT, trino_types.BOOLEAN, "char")
+            or told.name == "date"
+            or (told.family == trino_types.NUMBER and told.numeric.kind == "integer")
         ):
             found[id(node)] = None
         else:
@@ -1632,9 +1638,9 @@ def casts_of_arrays_maps_and_rows_to_text(node: exp.Expr, context: Context) -> e
     answer=("ab", None, "true"),
 )
 def text_of_a_declared_length(node: exp.Expr, context: Context) -> exp.Expr | None:
-    """CAST(x AS varchar(n)): Trino cuts text to its first n characters, and fails for an integer
-    (TRY_CAST: NULL) or a boolean (TRY_CAST too) whose text is longer; DuckDB ignores n. Refused
-    for a decimal, a double, a time or JSON, whose text Athena writes as its own."""
+    """CAST(x AS varchar(n)): Trino cuts text to its first n characters, and fails for an integer or
+    a date (TRY_CAST: NULL) or a boolean (TRY_CAST too) whose text is longer; DuckDB ignores n.
+    Refused for a decimal, a double, a timestamp or JSON, whose text Athena writes as its own."""
     if not isinstance(node, exp.Cast) or id(node) not in context.lengths:
         return None
     refused = context.lengths[id(node)]
@@ -2150,7 +2156,7 @@ def _calls(tree: exp.Expr | None, names: set[str]) -> bool:
 
 def _refuse_what_duckdb_binds_nowhere(tree: exp.Expr) -> None:
     """Refused, where the query has no Trino error: char(n) (Trino pads its values with spaces,
-    DuckDB has no such type). And where DuckDB's binder would fail with its own text: a rewrite
+    DuckDB has no such type), and an array, a map or a row of varchar(n) (DuckDB ignores n). And where DuckDB's binder would fail with its own text: a rewrite
     holding a subquery (json_parse) inside a lambda; one that may fail (json_extract_scalar's
     number, a CAST's check) in TRY or in a window's PARTITION BY or ORDER BY, which DuckDB takes
     only if it can never fail (a volatile function)."""
@@ -2160,6 +2166,12 @@ def _refuse_what_duckdb_binds_nowhere(tree: exp.Expr) -> None:
                 "char(n) is not run locally: Athena pads a char(n) value with spaces to n characters "
                 "(and compares it without them), DuckDB has no such type",
                 "CAST to varchar instead, or run the query on Athena",
+            )
+        if _holds_varchar_of_a_length(node):
+            raise UsageError(
+                "a CAST to an array, a map or a row of varchar(n) is not run locally: Athena cuts each "
+                "text to n characters (or fails), DuckDB ignores n",
+                "CAST to varchar without a length (ARRAY(varchar)), or run the query on Athena",
             )
         if isinstance(node, exp.Lambda) and _calls(node.this, QUERYING_MACROS):
             raise UsageError(
@@ -2187,6 +2199,20 @@ def _refuse_what_duckdb_binds_nowhere(tree: exp.Expr) -> None:
                 "write it without TRY where the function cannot fail (json_extract and "
                 "json_extract_scalar give NULL for text that is no JSON); or run the query on Athena",
             )
+
+
+def _holds_varchar_of_a_length(node: exp.Expr) -> bool:
+    """Whether a type is an array, a map or a row holding varchar(n) (at any depth)."""
+    structured = (exp.DataType.Type.ARRAY, exp.DataType.Type.MAP, exp.DataType.Type.STRUCT)
+    if not isinstance(node, exp.DataType) or node.this not in structured:
+        return False
+    return any(
+        isinstance(inner, exp.DataType)
+        and inner.this in (exp.DataType.Type.VARCHAR, exp.DataType.Type.TEXT)
+        and bool(inner.expressions)
+        for inner in node.walk()
+        if inner is not node
+    )
 
 
 def _check_alias_lists(tree: exp.Expr, typing: semantics.Items) -> None:

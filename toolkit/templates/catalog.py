@@ -24,6 +24,7 @@ words one warning per shadowed name, for the command to print.
 
 from __future__ import annotations
 
+import copy
 import functools
 import re
 import tomllib
@@ -130,7 +131,8 @@ def param_names(path: Path) -> list[str]:
 
 def parse_template(path: Path, origin: str = "") -> Template:
     """Read and check one template file; raises TemplateError saying what is wrong and where."""
-    return _checked(path, origin, path.read_text(encoding="utf-8"))
+    # (a copy: a caller that changes a list default must not change every later Catalog's)
+    return copy.deepcopy(_checked(path, origin, path.read_text(encoding="utf-8")))
 
 
 @functools.lru_cache(maxsize=1024)
