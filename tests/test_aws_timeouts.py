@@ -154,7 +154,7 @@ def test_the_library_on_an_s3_source_waits_no_longer_than_the_cli(silent_endpoin
 
 
 def test_sessions_share_the_models_read_once_and_keep_their_own_settings(fake_aws_env, monkeypatch):
-    import botocore.exceptions
+    from toolkit.errors import UsageError
 
     first, second = aws_config.session(None, "eu-west-1"), aws_config.session(None, "us-east-1")
     assert first._session.get_component("data_loader") is second._session.get_component("data_loader")
@@ -164,7 +164,7 @@ def test_sessions_share_the_models_read_once_and_keep_their_own_settings(fake_aw
     assert first.client("s3").meta.service_model is not None
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDSECOND")
     assert aws_config.session().get_credentials().access_key == "AKIDSECOND"  # read at each session
-    with pytest.raises(botocore.exceptions.ProfileNotFound):
+    with pytest.raises(UsageError, match="no-such-profile-here"):  # (botocore's ProfileNotFound before)
         aws_config.session("no-such-profile-here")
 
 
@@ -236,3 +236,45 @@ def test_the_library_says_an_unknown_profile_and_a_refused_bucket_in_one_line(fa
         pytest.raises(SourceError, match=r"s3://trail-bucket/AWSLogs: AccessDenied: Access Denied"),
     ):
         trail.search(since="1d")
+
+
+def test_an_unreadable_aws_config_and_a_malformed_endpoint_are_one_line_errors(
+    fake_aws_env, monkeypatch, tmp_path, capsys
+):
+    """botocore's ConfigParseError and ValueError ("Invalid endpoint") came out raw from the
+    library, and as tracebacks from the CLI (found by an attack review)."""
+    from toolkit import api
+    from toolkit.errors import UsageError
+
+    broken = tmp_path / "config"
+    broken.write_text("[profile x\nregion = eu-west-1\n", encoding="utf-8")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(broken))
+    with pytest.raises(UsageError, match="the AWS config cannot be read"):
+        api.open_athena(None, region="eu-west-1")
+    code, out, err = run_in_process(
+        capsys,
+        "sql",
+        "SELECT 1",
+        "--engine",
+        "athena",
+        "--database",
+        "d",
+        "--table",
+        "t",
+        "--output-location",
+        "s3://results-bucket/athena/",
+        "--aws-region",
+        "eu-west-1",
+    )
+    assert code == 2 and out == "" and "the AWS config cannot be read" in err and "Traceback" not in err
+    monkeypatch.delenv("AWS_CONFIG_FILE")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "not a url")
+    with (
+        api.open_archive("s3://trail-bucket/AWSLogs") as trail,
+        pytest.raises(UsageError, match="AWS_ENDPOINT_URL"),
+    ):
+        trail.search(since="1d")
+    code, out, err = run_in_process(
+        capsys, "search", "--source", "s3://trail-bucket/AWSLogs", "--since", "1d"
+    )
+    assert code == 2 and out == "" and "cannot make a client for S3" in err and "Traceback" not in err

@@ -299,6 +299,7 @@ try:
     import time
     time.sleep(30)
 except KeyboardInterrupt:
+    time.sleep(0.5)  # (a second KeyboardInterrupt would land here)
     print("interrupted after the import", slow_extension.FINISHED, flush=True)
     raise SystemExit(130)
 """
@@ -318,8 +319,12 @@ signal.pthread_kill = losing_the_first
 """
 
 
-@pytest.mark.parametrize("lost", [False, True], ids=["", "its-first-signal-lost"])
-def test_ctrl_c_during_an_extensions_import_waits_for_the_import_to_end(tmp_path, lost):
+@pytest.mark.parametrize(
+    ("lost", "presses"),
+    [(False, 1), (True, 1), (False, 3)],
+    ids=["", "its-first-signal-lost", "pressed-thrice"],
+)
+def test_ctrl_c_during_an_extensions_import_waits_for_the_import_to_end(tmp_path, lost, presses):
     """A Ctrl-C while duckdb's extension initialises turned into "ImportError: Encountered an
     error while initializing the extension" and a traceback (seen in a suite run): the import is
     let finish, then the Ctrl-C is raised. It was told to the main thread by one signal, which
@@ -338,7 +343,9 @@ def test_ctrl_c_during_an_extensions_import_waits_for_the_import_to_end(tmp_path
         preexec_fn=_ctrl_c_as_at_a_terminal,
     )
     assert process.stdout is not None and process.stdout.readline() == "importing\n"
-    process.send_signal(signal.SIGINT)
+    for press in range(presses):  # (pressed again during the import: one KeyboardInterrupt all the same)
+        time.sleep(0.2 if press else 0)
+        process.send_signal(signal.SIGINT)
     sent = time.monotonic()
     out, err = process.communicate(timeout=60)
     assert (process.returncode, out) == (130, "interrupted after the import True\n"), err

@@ -273,16 +273,11 @@ def open_athena(config_file: str | os.PathLike[str] | None = None, **settings: A
     workgroup, output_location, region, profile, ...)."""
     import dataclasses
 
-    import botocore.exceptions
-
     from toolkit import aws_config, config
     from toolkit.engines.athena import AthenaEngine
 
     chosen = dataclasses.replace(config.load(config_file).athena, **settings)
-    try:
-        session = aws_config.session(chosen.profile, chosen.region)
-    except botocore.exceptions.ProfileNotFound as error:
-        raise aws_config.error_for(error, "Athena") from None
+    session = aws_config.session(chosen.profile, chosen.region)  # (a one-line UsageError for a bad profile)
     return Trail(AthenaEngine(chosen, session=session), f"athena:{chosen.database}.{chosen.table}")
 
 
@@ -365,7 +360,7 @@ class _S3Engine:
         warnings: list[str] = []
         with aws_config.s3_errors(self.url, "check the address and your read access"):
             directory, done = s3source.sync(
-                aws_config.watched(aws_config.session().client("s3", config=aws_config.client_config())),
+                aws_config.watched(aws_config.client(aws_config.session(), "s3")),
                 self.url,
                 query.window,
                 accounts,

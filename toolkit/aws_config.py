@@ -34,17 +34,22 @@ _loaders_guard = threading.Lock()
 
 
 def session(profile: str | None = None, region: str | None = None) -> Any:
-    """A boto3 Session (raises botocore's ProfileNotFound) whose botocore models are read once a
-    process: each new Session would otherwise parse the JSON model of every service it makes a
-    client for again (about 60 ms for S3). Credentials and settings stay the Session's own."""
+    """A boto3 Session whose botocore models are read once a process: each new Session would
+    otherwise parse the JSON model of every service it makes a client for again (about 60 ms for
+    S3). Credentials and settings stay the Session's own. An unknown profile or an AWS config file
+    that cannot be read is a one-line UsageError."""
     import boto3
+    import botocore.exceptions
     import botocore.loaders
     import botocore.session
 
     core = botocore.session.get_session()
     if profile is not None:
         core.set_config_variable("profile", profile)
-    data_path = core.get_config_variable("data_path")  # (reads the profile: ProfileNotFound)
+    try:
+        data_path = core.get_config_variable("data_path")  # (reads the config and the profile)
+    except botocore.exceptions.BotoCoreError as error:
+        raise error_for(error, "AWS") from None
     with _loaders_guard:  # (sessions made on several threads share the loader's list of folders)
         loader = _loaders.get(data_path or "")
         if loader is None:
@@ -153,6 +158,11 @@ def error_for(error: BaseException, service: str) -> BaseException:
         return UsageError("no AWS credentials found", "set AWS_PROFILE or pass --profile")
     if isinstance(error, botocore.exceptions.ProfileNotFound):
         return UsageError(str(error), "check --profile or AWS_PROFILE")
+    if isinstance(error, botocore.exceptions.ConfigParseError | botocore.exceptions.ConfigNotFound):
+        return UsageError(
+            f"the AWS config cannot be read: {first_line(str(error))}",
+            "check AWS_CONFIG_FILE (default ~/.aws/config) and AWS_SHARED_CREDENTIALS_FILE",
+        )
     if isinstance(error, botocore.exceptions.NoRegionError):
         return UsageError(
             "no AWS region set",
@@ -199,3 +209,17 @@ def s3_errors(where: str, hint: str) -> Iterator[None]:
         ) from None
     except botocore.exceptions.BotoCoreError as error:
         raise error_for(error, "S3") from None
+
+
+def client(session: Any, service: str, **settings: Any) -> Any:
+    """`session.client(service, ...)` with trailcsi's timeouts; an endpoint botocore refuses (a
+    malformed AWS_ENDPOINT_URL) is a one-line UsageError, not botocore's ValueError."""
+    try:
+        return session.client(service, config=client_config(), **settings)
+    except ValueError as error:
+        from toolkit.errors import UsageError, first_line
+
+        raise UsageError(
+            f"cannot make a client for {_SERVICES.get(service, service)}: {first_line(str(error))}",
+            "check AWS_ENDPOINT_URL and any endpoint_url in your AWS config",
+        ) from None

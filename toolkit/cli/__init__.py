@@ -987,6 +987,7 @@ class _HeldCtrlC:
     """A Ctrl-C held during an import, told to the main thread again once the import ends."""
 
     lock = threading.Lock()
+    waiting = False  # a thread waits for the import to end (one, however many Ctrl-C were held)
     pending = False  # sent again and again until the main thread's handler has taken it
     taken_at = 0.0  # when it did (a signal sent just before may still arrive: not a new Ctrl-C)
 
@@ -1001,7 +1002,8 @@ def _interrupt_after_imports() -> None:
     sleeping main thread reads when it next wakes: seconds, or never). One signal is not enough:
     one that arrives after the main thread last looked and before it blocks (entering a sleep or
     a read) is read only when the call ends (30 s later, once, in a suite run). So it is sent
-    every `RESEND_EVERY` seconds until the handler has taken it."""
+    every `RESEND_EVERY` seconds until the handler has taken it. Ctrl-C pressed again during the
+    import is told once (two KeyboardInterrupts, the second in the first's cleanup, escaped)."""
     import signal
     import time
 
@@ -1016,10 +1018,15 @@ def _interrupt_after_imports() -> None:
         while True:
             with _HeldCtrlC.lock:
                 if not _HeldCtrlC.pending:
+                    _HeldCtrlC.waiting = False
                     return
                 signal.pthread_kill(main, signal.SIGINT)
             time.sleep(RESEND_EVERY)
 
+    with _HeldCtrlC.lock:
+        if _HeldCtrlC.waiting:  # a second Ctrl-C during the same import: told once, as one
+            return
+        _HeldCtrlC.waiting = True
     threading.Thread(target=wait_then_interrupt, name="ctrl-c-after-import", daemon=True).start()
 
 

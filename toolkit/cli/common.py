@@ -14,7 +14,6 @@ from toolkit.aws_config import s3_errors
 from toolkit.cli.options import SourceOptions, complete_region
 from toolkit.core.criteria import Criteria
 from toolkit.core.window import Window
-from toolkit.errors import UsageError
 
 
 def startup_done() -> None:
@@ -116,25 +115,15 @@ SourceOption = Annotated[
 
 
 def aws_session(profile: str | None, region: str | None) -> Any:
-    import botocore.exceptions
-
     from toolkit import aws_config
 
-    try:
-        return aws_config.session(profile, region)
-    except botocore.exceptions.ProfileNotFound as error:
-        raise UsageError(str(error), "check --profile or AWS_PROFILE") from None
+    return aws_config.session(profile, region)  # (a one-line UsageError for a bad profile or config)
 
 
 def s3_client(profile: str | None, region: str | None) -> Any:
-    import botocore.exceptions
+    from toolkit import aws_config
 
-    try:
-        from toolkit.aws_config import client_config, session, watched
-
-        return watched(session(profile, region).client("s3", config=client_config()))
-    except botocore.exceptions.ProfileNotFound as error:
-        raise UsageError(str(error), "check --profile or AWS_PROFILE") from None
+    return aws_config.watched(aws_config.client(aws_config.session(profile, region), "s3"))
 
 
 def local_copy(source: SourceOptions, window: Window, criteria: Criteria | None) -> str:
