@@ -2149,6 +2149,12 @@ CASES = [
         local="refused (Trino: [ab, ef]; DuckDB ignored n)",
     ),
     Case(
+        "varchar(n) of a length Trino has no type for",
+        "SELECT CAST('abc' AS varchar(2147483648))",
+        error="Unknown type: varchar(2147483648)",
+        local="the same error (DuckDB: abc)",
+    ),
+    Case(
         "char(n)",
         "SELECT CAST('b' AS char(3)), CAST('b' AS char(3)) = 'b'",
         refused="char(n) is not run locally",

@@ -1014,6 +1014,10 @@ def _casts_to_a_length(
         target = trino_types.cast_target(node.to)
         if target is None or target.family != trino_types.TEXT or target.length is None:
             continue
+        if target.length > 2**63 - 1:  # (Trino's words; DuckDB took any length)
+            raise UsageError(f"Invalid type parameter: {target.length}")
+        if target.length > 2**31 - 1:
+            raise UsageError(f"Unknown type: varchar({target.length})")
         told = types.of(node.this)
         if told is None:
             kind = typing.of(node.this).kind
