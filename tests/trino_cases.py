@@ -2155,6 +2155,24 @@ CASES = [
         local="the same error (DuckDB: abc)",
     ),
     Case(
+        "VALUES ROW(...): its fields are the row's columns",
+        "SELECT x, y FROM (VALUES ROW('ab', 1), ROW('c', 2)) AS t(x, y) ORDER BY x",
+        rows=[("ab", 1), ("c", 2)],
+        local="gives Trino's answer (DuckDB: one column holding a struct; an alias list of two refused)",
+    ),
+    Case(
+        "VALUES of one ROW(...) of one field",
+        "SELECT * FROM (VALUES ROW('ab'))",
+        rows=[("ab",)],
+        local="gives Trino's answer (DuckDB: {'_0': 'ab'})",
+    ),
+    Case(
+        "a VALUES row of one value CAST to a row type",
+        "SELECT x FROM (VALUES CAST(ROW(1) AS ROW(a integer))) AS t(x)",
+        refused="a VALUES row of one value CAST to a row type is not run locally",
+        local="refused (Trino: 1, the row's field)",
+    ),
+    Case(
         "char(n)",
         "SELECT CAST('b' AS char(3)), CAST('b' AS char(3)) = 'b'",
         refused="char(n) is not run locally",

@@ -555,6 +555,7 @@ def duckdb_tree(tree: exp.Expr, fixes: Sequence[Fix] | None = None) -> exp.Expr:
 def _duckdb_tree(tree: exp.Expr, fixes: Sequence[Fix] | None) -> exp.Expr:
     copied = tree.copy()
     _refuse_forms_written_otherwise(copied)
+    _rows_of_values_as_columns(copied)
     typing = semantics.Items(copied)
     _check_alias_lists(copied, typing)
     # IP addresses come from CAST(... AS IPADDRESS) only: without one, none is to be looked for.
@@ -2374,6 +2375,29 @@ def _visible_cte(table: exp.Table, seen: frozenset[int]) -> exp.CTE | None:
                     return cte
         node = node.parent
     return None
+
+
+def _rows_of_values_as_columns(tree: exp.Expr) -> None:
+    """A VALUES row of one value of a row type is a row of its fields in Trino: `VALUES ROW('a', 1)`
+    has two columns, as `VALUES ('a', 1)` has; sqlglot reads one column holding a struct (DuckDB
+    answered `{'_0': 'a', '_1': 1}`). A ROW(...) there becomes its fields (in place); a value CAST
+    to a row type there is refused."""
+    for values in tree.find_all(exp.Values):
+        for row in values.expressions:
+            only = row.expressions[0] if isinstance(row, exp.Tuple) and len(row.expressions) == 1 else row
+            if isinstance(only, exp.Struct) and not any(
+                isinstance(f, exp.PropertyEQ | exp.Alias | exp.Slice) for f in only.expressions
+            ):
+                if isinstance(row, exp.Tuple):
+                    row.set("expressions", list(only.expressions))
+                else:
+                    row.replace(exp.Tuple(expressions=list(only.expressions)))
+            elif isinstance(only, exp.Cast) and only.to.this == exp.DataType.Type.STRUCT:
+                raise UsageError(
+                    "a VALUES row of one value CAST to a row type is not run locally: Athena makes its "
+                    "fields the row's columns, DuckDB one column",
+                    "write the fields as the row's values: VALUES (1, 'a')",
+                )
 
 
 def _refuse_forms_written_otherwise(tree: exp.Expr) -> None:
