@@ -461,9 +461,10 @@ MACROS = {
     # Trino's IPADDRESS (toolkit/core/ipaddresses.py)
     **ipaddresses.macros(REFUSAL),
 }
-# The timestamp macros, which the rewrites nest (text of a rounding of a CAST of text), read each
-# argument once (`jsontext.bound_once`): expanded, `CAST(CAST(x AS timestamp(6)) AS varchar)` put x's
-# text check in nine times over, and took DuckDB about 0.6 s to plan.
+# The timestamp macros, which the rewrites nest (text of a rounding of a CAST of text), and the
+# CAST to varchar(n)'s read each argument once (`jsontext.bound_once`): expanded, `CAST(CAST(x AS
+# timestamp(6)) AS varchar)` put x's text check in nine times over, and took DuckDB about 0.6 s to
+# plan; CASTs to varchar(n) nested in one another multiplied the work eightfold a level.
 _READ_ONCE = {
     "trino_round_timestamp": ("p",),
     "trino_timestamp_ns": ("tried",),
@@ -711,9 +712,9 @@ class Context:
     #: The CASTs to an array, a map or a row holding varchar, of a value that is no JSON (its items
     #: become text, `trino_items_as_text`), by their id; none where an IP address may be.
     as_text: set[int] = dataclasses.field(default_factory=set)
-    #: The CASTs to varchar(n), by their id: None where `trino_varchar_of_length` gives Trino's
-    #: answer, else the name of the operand's type, whose text the local engine does not cut.
-    lengths: dict[int, str | None] = dataclasses.field(default_factory=dict)
+    #: The CASTs to varchar(n), by their id: n, and None where `trino_varchar_of_length` gives
+    #: Trino's answer, else the name of the operand's type, whose text the local engine does not cut.
+    lengths: dict[int, tuple[int, str | None]] = dataclasses.field(default_factory=dict)
 
 
 #: A fix: the node rewritten (or changed in place and returned), or None where it does not apply.
@@ -956,10 +957,7 @@ def _sequence_of_numbers_error(node: exp.GenerateSeries, types: trino_types.Trin
     if any(t is None for t in told):
         return None
     known = [t for t in told if t is not None]
-    if any(
-        t.family in (trino_types.TIME, semantics.YEAR_TO_MONTH.kind, semantics.DAY_TO_SECOND.kind)
-        for t in known
-    ):
+    if any(t.family in trino_types.TEMPORAL for t in known):
         return None
     if all(
         t.family is None or (t.family == trino_types.NUMBER and t.numeric.kind == "integer") for t in known
@@ -1004,13 +1002,13 @@ def _untold_casts(tree: exp.Expr, typing: semantics.Items, types: trino_types.Tr
 
 def _casts_to_a_length(
     tree: exp.Expr, typing: semantics.Items, types: trino_types.TrinoTypes
-) -> dict[int, str | None]:
-    """The CASTs to varchar(n), by their id: None where `trino_varchar_of_length` gives Trino's
-    answer (text, an integer, a boolean, a date, NULL, or an operand whose type the SQL does not
-    tell, told when the query runs), else the operand's type (a decimal, a double, a timestamp, JSON), whose text
-    is refused (Athena writes its own, and fails where it is longer than n). An array, a map, a row
-    or an IP address is Trino's error, given by other checks."""
-    found: dict[int, str | None] = {}
+) -> dict[int, tuple[int, str | None]]:
+    """The CASTs to varchar(n), by their id: n, and None where `trino_varchar_of_length` gives
+    Trino's answer (text, an integer, a boolean, a date, NULL, or an operand whose type the SQL does
+    not tell, told when the query runs), else the operand's type (a decimal, a double, a timestamp,
+    JSON), whose text is refused (Athena writes its own, and fails where it is longer than n). An
+    array, a map, a row or an IP address is Trino's error, given by other checks."""
+    found: dict[int, tuple[int, str | None]] = {}
     for node in tree.find_all(exp.Cast):
         target = trino_types.cast_target(node.to)
         if target is None or target.family != trino_types.TEXT or target.length is None:
@@ -1022,17 +1020,18 @@ def _casts_to_a_length(
         told = types.of(node.this)
         if told is None:
             kind = typing.of(node.this).kind
-            found[id(node)] = None if kind in ("unknown", "other", "null", "integer", "date") else kind
+            refused = None if kind in ("unknown", "other", "null", "integer", "date") else kind
         elif told.family in (trino_types.STRUCTURED, trino_types.IPADDRESS):
-            continue
+            continue  # (Trino's error, given by other checks)
         elif (
             told.family in (None, trino_types.TEXT, trino_types.BOOLEAN, "char")
             or told.name == "date"
             or (told.family == trino_types.NUMBER and told.numeric.kind == "integer")
         ):
-            found[id(node)] = None
+            refused = None
         else:
-            found[id(node)] = told.name
+            refused = told.name
+        found[id(node)] = (target.length, refused)
     return found
 
 
@@ -1648,20 +1647,18 @@ def text_of_a_declared_length(node: exp.Expr, context: Context) -> exp.Expr | No
     Refused for a decimal, a double, a timestamp or JSON, whose text Athena writes as its own."""
     if not isinstance(node, exp.Cast) or id(node) not in context.lengths:
         return None
-    refused = context.lengths[id(node)]
-    target = trino_types.cast_target(node.to)
-    assert target is not None and target.length is not None
+    length, refused = context.lengths[id(node)]
     if refused is not None:
         raise UsageError(
-            f"CAST of a {refused} to varchar({target.length}) is not run locally: Athena writes its text "
-            f"as its own, and fails where that is longer than {target.length} characters",
+            f"CAST of a {refused} to varchar({length}) is not run locally: Athena writes its text "
+            f"as its own, and fails where that is longer than {length} characters",
             "CAST to varchar, and cut it with substr; or run the query on Athena",
         )
     return exp.Anonymous(
         this="trino_varchar_of_length",
         expressions=[
             node.this,
-            exp.Literal.number(target.length),
+            exp.Literal.number(length),
             exp.Boolean(this=isinstance(node, exp.TryCast)),
         ],
     )
@@ -2161,8 +2158,8 @@ def _calls(tree: exp.Expr | None, names: set[str]) -> bool:
 
 def _refuse_what_duckdb_binds_nowhere(tree: exp.Expr) -> None:
     """Refused, where the query has no Trino error: char(n) (Trino pads its values with spaces,
-    DuckDB has no such type), and an array, a map or a row of varchar(n) (DuckDB ignores n). And where DuckDB's binder would fail with its own text: a rewrite
-    holding a subquery (json_parse) inside a lambda; one that may fail (json_extract_scalar's
+    DuckDB has no such type), and an array, a map or a row of varchar(n) (DuckDB ignores n). And
+    where DuckDB's binder would fail with its own text: a rewrite holding a subquery (json_parse) inside a lambda; one that may fail (json_extract_scalar's
     number, a CAST's check) in TRY or in a window's PARTITION BY or ORDER BY, which DuckDB takes
     only if it can never fail (a volatile function)."""
     for node in tree.walk():

@@ -11,6 +11,7 @@ a timestamp, NULL to anything).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from sqlglot import exp
@@ -594,7 +595,7 @@ def arithmetic_error(node: exp.Expr, types: TrinoTypes) -> str | None:
     if IPADDRESS in families:
         return None
     if not families & _NOT_ARITHMETIC and (
-        not families & _TEMPORAL or _has_signature(signatures, left, right)
+        not families & TEMPORAL or _has_signature(signatures, left, right)
     ):
         return None
     expected = ", ".join(f"$operator${name}({s})" for s in signatures.split("|"))
@@ -606,14 +607,20 @@ def arithmetic_error(node: exp.Expr, types: TrinoTypes) -> str | None:
 
 #: The families of dates, timestamps and intervals, whose arithmetic Trino takes only as its
 #: operators' signatures say (a date plus a number, or two intervals of the two kinds, it refuses).
-_TEMPORAL = frozenset({TIME, semantics.YEAR_TO_MONTH.kind, semantics.DAY_TO_SECOND.kind})
+TEMPORAL = frozenset({TIME, semantics.YEAR_TO_MONTH.kind, semantics.DAY_TO_SECOND.kind})
 
 
 def _has_signature(signatures: str, left: Told, right: Told) -> bool:
     """Whether an operator's signatures take these operands, numbers coerced to one another, a
     date to a timestamp and a timestamp to one with time zone (as Trino coerces them)."""
-    taken = {tuple(_signature_form(n) for n in s.split(", ")) for s in signatures.split("|")}
+    taken = _signature_forms(signatures)
     return any((a, b) in taken for a in _forms(left) for b in _forms(right))
+
+
+@functools.cache
+def _signature_forms(signatures: str) -> frozenset[tuple[str, ...]]:
+    """The pairs of signature names an operator's signatures list (read once an operator)."""
+    return frozenset(tuple(_signature_form(n) for n in s.split(", ")) for s in signatures.split("|"))
 
 
 def _signature_form(name: str) -> str:
