@@ -14,29 +14,42 @@ from conftest import run_in_process
 from toolkit import aws_config
 
 
-@pytest.fixture
-def silent_endpoint(monkeypatch, fake_aws_env):
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(16)
-    held: list[socket.socket] = []
+class SilentEndpoint:
+    """A socket on 127.0.0.1 that never answers. Nothing accepts its connections while a test
+    runs: each is completed by the kernel and waits in the listen backlog (a client cannot tell),
+    so that `connections()`, afterwards, counts every one the client made (a thread accepting
+    them could still be taking the last when it is counted)."""
 
-    def accept() -> None:
+    def __init__(self) -> None:
+        self.server = socket.socket()
+        self.server.bind(("127.0.0.1", 0))
+        self.server.listen(64)
+        self.taken: list[socket.socket] = []
+
+    def connections(self) -> int:
+        """How many connections were made to it so far."""
+        self.server.setblocking(False)
         while True:
             try:
-                connection, _ = server.accept()
-            except OSError:
-                return
-            held.append(connection)  # accepted, never answered
+                self.taken.append(self.server.accept()[0])
+            except BlockingIOError:
+                return len(self.taken)
 
-    threading.Thread(target=accept, daemon=True).start()
-    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{server.getsockname()[1]}")
+    def close(self) -> None:
+        self.connections()
+        for connection in self.taken:
+            connection.close()
+        self.server.close()
+
+
+@pytest.fixture
+def silent_endpoint(monkeypatch, fake_aws_env):
+    endpoint = SilentEndpoint()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{endpoint.server.getsockname()[1]}")
     monkeypatch.setattr(aws_config, "CONNECT_TIMEOUT", 1)
     monkeypatch.setattr(aws_config, "READ_TIMEOUT", 1)
-    yield held
-    server.close()
-    for connection in held:
-        connection.close()
+    yield endpoint
+    endpoint.close()
 
 
 @pytest.mark.parametrize(
@@ -111,7 +124,7 @@ def test_a_call_is_tried_as_many_times_as_attempts_says_the_first_included(silen
         capsys, "search", "--source", "s3://trail-bucket/AWSLogs", "--since", "1d"
     )
     assert code not in (0, 130)
-    assert len(silent_endpoint) == aws_config.ATTEMPTS  # one connection an attempt (it was one more)
+    assert silent_endpoint.connections() == aws_config.ATTEMPTS  # one connection an attempt (it was one more)
 
 
 def test_the_wait_line_counts_the_other_calls_in_words_that_agree(monkeypatch):
@@ -150,7 +163,7 @@ def test_the_library_on_an_s3_source_waits_no_longer_than_the_cli(silent_endpoin
         trail.search(since="1d")
     took = time.monotonic() - began
     assert took < 4 * aws_config.ATTEMPTS, f"{took:.1f}s"
-    assert len(silent_endpoint) == aws_config.ATTEMPTS
+    assert silent_endpoint.connections() == aws_config.ATTEMPTS
 
 
 def test_sessions_share_the_models_read_once_and_keep_their_own_settings(fake_aws_env, monkeypatch):
