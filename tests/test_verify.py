@@ -12,6 +12,7 @@ import gzip
 import json
 import random
 import shutil
+import sys
 from pathlib import Path
 
 import boto3
@@ -39,6 +40,31 @@ def digest_paths(root: Path, account: str = "520123456789", region: str = "us-we
 
 def key_of(root: Path, path: Path) -> str:
     return path.relative_to(root).as_posix()
+
+
+def test_a_signature_is_the_same_by_the_cryptography_package_or_in_python(monkeypatch):
+    """Signing (the sample's digests) is done by `cryptography` when it is installed, in Python
+    otherwise: a PKCS#1 v1.5 signature is deterministic, so both give the same bytes."""
+    pytest.importorskip("cryptography")
+    key = rsa.generate(random.Random(3))
+    signed_by = []
+    monkeypatch.setattr(rsa.PrivateKey, "sign_in_python", lambda *a: signed_by.append("python"))
+    messages = [b"", b"abc", bytes(range(256)) * 40]
+    fast = [key.sign(m) for m in messages]
+    assert signed_by == []  # (the package signed)
+    monkeypatch.undo()
+    assert fast == [key.sign_in_python(m) for m in messages]
+    assert all(key.public().verify(m, s) for m, s in zip(messages, fast, strict=True))
+    # without the package (not installed, or told not to), Python signs
+    rsa._cryptography_key.cache_clear()
+    monkeypatch.setitem(sys.modules, "cryptography.hazmat.primitives.asymmetric", None)
+    monkeypatch.setattr(rsa.PrivateKey, "sign_in_python", lambda *a: b"python")
+    assert key.sign(b"abc") == b"python"
+    monkeypatch.undo()
+    rsa._cryptography_key.cache_clear()
+    monkeypatch.setattr(rsa, "USE_CRYPTOGRAPHY", False)
+    monkeypatch.setattr(rsa.PrivateKey, "sign_in_python", lambda *a: b"python")
+    assert key.sign(b"abc") == b"python"
 
 
 def test_rsa_agrees_with_the_cryptography_package():

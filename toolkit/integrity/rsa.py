@@ -7,16 +7,21 @@ with the one recovered from the signature (nothing is parsed out of attacker-con
 
 Key generation and signing exist for the synthetic sample archive only (its digests must be signed
 by some key); they are deterministic given a seeded random generator and are not meant to protect
-anything.
+anything. Signing is two modular exponentiations of 1,024-bit numbers, about 10 ms in Python: half
+of the time of writing the sample's 504 digests. Where the `cryptography` package is installed
+(it is not required), it signs instead, in a tenth of a millisecond: a PKCS#1 v1.5 signature is
+deterministic, so the bytes are the same (the tests write the sample both ways and compare).
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import random
 from dataclasses import dataclass
+from typing import Any
 
 #: DER of DigestInfo{sha256, NULL} followed by the OCTET STRING header of a 32-byte hash.
 _SHA256_DIGEST_INFO = bytes.fromhex("3031300d060960864801650304020105000420")
@@ -71,6 +76,12 @@ class PrivateKey:
         return PublicKey(self.n, self.e)
 
     def sign(self, message: bytes) -> bytes:
+        """PKCS#1 v1.5 SHA-256 signature: by the `cryptography` package when it is installed,
+        else in Python (`sign_in_python`); the same bytes either way."""
+        signer = _cryptography_signer(self)
+        return signer(message) if signer is not None else self.sign_in_python(message)
+
+    def sign_in_python(self, message: bytes) -> bytes:
         """PKCS#1 v1.5 SHA-256 signature (CRT)."""
         size = (self.n.bit_length() + 7) // 8
         m = int.from_bytes(encode_sha256(message, size), "big")
@@ -78,6 +89,43 @@ class PrivateKey:
         s2 = pow(m, self.d % (self.q - 1), self.q)
         h = (pow(self.q, -1, self.p) * (s1 - s2)) % self.p
         return (s2 + h * self.q).to_bytes(size, "big")
+
+
+#: Whether `PrivateKey.sign` may use the `cryptography` package when it is installed.
+USE_CRYPTOGRAPHY = True
+
+
+@functools.lru_cache(maxsize=8)
+def _cryptography_key(key: PrivateKey) -> Any:
+    """The key as the `cryptography` package holds it, or None (not installed, or refused)."""
+    try:
+        from cryptography.hazmat.primitives.asymmetric import rsa as crypto
+    except ImportError:
+        return None
+    try:
+        return crypto.RSAPrivateNumbers(
+            key.p,
+            key.q,
+            key.d,
+            crypto.rsa_crt_dmp1(key.d, key.p),
+            crypto.rsa_crt_dmq1(key.d, key.q),
+            crypto.rsa_crt_iqmp(key.p, key.q),
+            crypto.RSAPublicNumbers(key.e, key.n),
+        ).private_key()
+    except (ValueError, TypeError):  # (a key it will not take: signed in Python)
+        return None
+
+
+def _cryptography_signer(key: PrivateKey) -> Any:
+    if not USE_CRYPTOGRAPHY:
+        return None
+    held = _cryptography_key(key)
+    if held is None:
+        return None
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    return lambda message: held.sign(message, padding.PKCS1v15(), hashes.SHA256())
 
 
 def encode_sha256(message: bytes, size: int) -> bytes:
