@@ -12,6 +12,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -38,14 +40,31 @@ def build(root: Path, base: Path, scope=ALL) -> columnar.BuildReport:
     return build_cache(root, base, scope)
 
 
-def rows(root: Path, sql: str, scope=ALL, cache: columnar.ColumnarCache | None = None):
+def answer(engine: LocalEngine, sql: str, scope=ALL):
     """Columns, rows as a sorted multiset (corpora repeat event ids: ORDER BY leaves ties), report."""
+    result = engine.run(TrailQuery.parse(sql, scope))
+    return result.columns, sorted(map(repr, result.rows)), result.report
+
+
+def rows(root: Path, sql: str, scope=ALL, cache: columnar.ColumnarCache | None = None):
+    """`answer` from an engine of its own."""
     engine = LocalEngine(root, cache=cache)
     try:
-        result = engine.run(TrailQuery.parse(sql, scope))
-        return result.columns, sorted(map(repr, result.rows)), result.report
+        return answer(engine, sql, scope)
     finally:
         engine.close()
+
+
+@contextmanager
+def raw_and_cached(root: Path, cache: columnar.ColumnarCache) -> Iterator[tuple[LocalEngine, LocalEngine]]:
+    """An engine reading the log files and one reading the cache, for several queries each (as a
+    notebook keeps one open): each query's answers are compared."""
+    raw, fast = LocalEngine(root), LocalEngine(root, cache=cache)
+    try:
+        yield raw, fast
+    finally:
+        raw.close()
+        fast.close()
 
 
 def copy_of(cache: columnar.ColumnarCache, base: Path) -> columnar.ColumnarCache:
@@ -73,13 +92,13 @@ def test_the_cache_gives_the_raw_results_on_the_sample(sample_root, cached_sampl
     cache, report = cached_sample
     assert report.days_built == report.days_total >= 31 * 5 and report.events > 3_000
     scope = window.parse(start="2025-03-10T12:00:00Z", end="2025-03-12T00:00:00Z")
-    for sql in QUERIES:
-        # All time (cache and raw in one query): an aggregate. Every column: over the cached days.
-        for span in (ALL, scope) if sql == QUERIES[1] else (scope,):
-            raw = rows(sample_root, sql, span)
-            fast = rows(sample_root, sql, span, cache)
-            assert fast[:2] == raw[:2], sql
-            assert "read from the columnar cache" in " ".join(fast[2].notes)
+    with raw_and_cached(sample_root, cache) as (raw, fast):
+        for sql in QUERIES:
+            # All time (cache and raw in one query): an aggregate. Every column: over the cached days.
+            for span in (ALL, scope) if sql == QUERIES[1] else (scope,):
+                from_cache = answer(fast, sql, span)
+                assert from_cache[:2] == answer(raw, sql, span)[:2], sql
+                assert "read from the columnar cache" in " ".join(from_cache[2].notes)
 
 
 def test_every_template_gives_the_same_rows_from_the_cache(
@@ -146,8 +165,9 @@ def test_the_cache_gives_the_raw_results_on_every_corpus(corpus_archives, tmp_pa
         # read the file, as on Trino)
         assert report.events == count - (name == "panther"), name
         assert len(report.skipped) == (name == "panther"), name
-        for sql in QUERIES:
-            assert rows(root, sql, ALL, cache)[:2] == rows(root, sql)[:2], (name, sql)
+        with raw_and_cached(root, cache) as (raw, fast):
+            for sql in QUERIES:
+                assert answer(fast, sql)[:2] == answer(raw, sql)[:2], (name, sql)
 
 
 def test_builds_are_incremental_and_a_changed_day_is_rebuilt(sample_root, tmp_path):
