@@ -54,9 +54,21 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ["TRAILCSI_THREADS"] = "1"
 
 
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Why tests were skipped, a line a reason with how many, whatever `-q` or `-rs` says (under
+    pytest-xdist the reports reach this process; the reasons say what to install or fetch)."""
+    reasons: dict[str, int] = defaultdict(int)
+    for report in terminalreporter.stats.get("skipped", []):
+        longrepr = getattr(report, "longrepr", None)
+        reason = longrepr[2] if isinstance(longrepr, tuple) and len(longrepr) == 3 else str(longrepr)
+        reasons[str(reason).removeprefix("Skipped: ")] += 1
+    for reason, count in sorted(reasons.items(), key=lambda item: -item[1]):
+        terminalreporter.write_line(f"{count:,} skipped: {reason}", yellow=True)
+
+
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
-    """`-n auto` (pyproject's addopts): half as many workers again as there are cores (three on
-    two), at most four more. About a sixth of the suite's time is tests waiting, not computing
+    """`-n auto` (pyproject's addopts): more workers than cores, cores // 2 more (one at least,
+    four at most: three on two cores). About a sixth of the suite's time is tests waiting, not computing
     (processes they start, signals, timeouts, files another worker is writing): a worker more than
     the cores computes meanwhile (on 2 cores: 4.8 minutes, against 5.3 with a worker a core).
     PYTEST_XDIST_AUTO_NUM_WORKERS, when set, is pytest-xdist's to honour."""

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import duckdb
@@ -59,12 +59,12 @@ def rows(root: Path, sql: str, scope=ALL, cache: columnar.ColumnarCache | None =
 def raw_and_cached(root: Path, cache: columnar.ColumnarCache) -> Iterator[tuple[LocalEngine, LocalEngine]]:
     """An engine reading the log files and one reading the cache, for several queries each (as a
     notebook keeps one open): each query's answers are compared."""
-    raw, fast = LocalEngine(root), LocalEngine(root, cache=cache)
-    try:
+    with ExitStack() as stack:
+        raw = LocalEngine(root)
+        stack.callback(raw.close)
+        fast = LocalEngine(root, cache=cache)
+        stack.callback(fast.close)
         yield raw, fast
-    finally:
-        raw.close()
-        fast.close()
 
 
 def copy_of(cache: columnar.ColumnarCache, base: Path) -> columnar.ColumnarCache:

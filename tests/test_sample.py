@@ -145,16 +145,19 @@ def test_window_reads_only_the_files_of_its_days(engine):
 
 def test_same_seed_same_bytes(tmp_path, sample_root, monkeypatch):
     from toolkit.integrity import rsa
+    from toolkit.sample import digests
 
-    def files(root):
-        return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*.json.gz")}
+    def files(root, pattern="*.json.gz"):
+        return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob(pattern) if p.is_file()}
 
     # the session's sample is one writing (days=130); a second writing is the same, every byte of
-    # every log and digest file. The session's digests were signed by the `cryptography` package
-    # where it is installed (the test extra installs it), these by trailcsi's Python: the 504
-    # signatures, each in the next digest too, agree.
+    # every file. The session's digests were signed by the `cryptography` package (the test extra
+    # installs it), these by trailcsi's Python: the 432 signatures agree (each is in the next
+    # digest, or in digest-metadata.json for a chain's newest)
+    assert rsa._signed_by_cryptography(digests.sample_key(SEED), b"x") is not None
     monkeypatch.setattr(rsa, "USE_CRYPTOGRAPHY", False)
     generator.write_archive(tmp_path / "again", days=130, seed=SEED, end_day=END_DAY)
+    assert files(tmp_path / "again", "*") == files(sample_root, "*")
     sample = files(sample_root)
     assert files(tmp_path / "again") == sample and len(sample) > 8000
     # another seed, another archive: its first day (no incident planted yet) written alone, beside

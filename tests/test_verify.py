@@ -17,7 +17,7 @@ from pathlib import Path
 
 import boto3
 import pytest
-from conftest import CORPORA, corpus_path, keys
+from conftest import CORPORA, SEED, corpus_path, keys
 from conftest import run_in_process as trailcsi
 from moto import mock_aws
 
@@ -44,27 +44,60 @@ def key_of(root: Path, path: Path) -> str:
 
 def test_a_signature_is_the_same_by_the_cryptography_package_or_in_python(monkeypatch):
     """Signing (the sample's digests) is done by `cryptography` when it is installed, in Python
-    otherwise: a PKCS#1 v1.5 signature is deterministic, so both give the same bytes."""
+    otherwise: a PKCS#1 v1.5 signature is deterministic, so both give the same bytes, and one of
+    the package's that does not verify, or a package that fails, leaves the signing to Python."""
     pytest.importorskip("cryptography")
+    from cryptography.hazmat.primitives.asymmetric import padding
+    from cryptography.hazmat.primitives.asymmetric import rsa as crypto_rsa
+
+    from toolkit.sample import digests as sample_digests
+
+    python_signed = []
+    in_python = rsa.PrivateKey.sign_in_python
+
+    def counted(key, message):
+        python_signed.append(message)
+        return in_python(key, message)
+
+    monkeypatch.setattr(rsa.PrivateKey, "sign_in_python", counted)
+    # a sample digest's signing string is about 200 bytes
+    messages = [b"", b"abc", b"2025-04-01T00:30:00Z\n" + bytes(range(32, 127)) * 2, bytes(range(256)) * 40]
+    for key in (rsa.generate(random.Random(3)), sample_digests.sample_key(SEED)):
+        fast = [key.sign(m) for m in messages]
+        assert python_signed == []  # (the package signed)
+        assert fast == [in_python(key, m) for m in messages]
+        # a signature of the package's that does not verify is not used: Python signs
+        wrong = bytearray(fast[1])
+        wrong[-1] ^= 1
+        monkeypatch.setattr(rsa, "_signed_by_cryptography", lambda *a, bad=bytes(wrong): bad)
+        assert key.sign(b"abc") == fast[1] and python_signed == [b"abc"]
+        monkeypatch.undo()
+        monkeypatch.setattr(rsa.PrivateKey, "sign_in_python", counted)
+        python_signed.clear()
     key = rsa.generate(random.Random(3))
-    signed_by = []
-    monkeypatch.setattr(rsa.PrivateKey, "sign_in_python", lambda *a: signed_by.append("python"))
-    messages = [b"", b"abc", bytes(range(256)) * 40]
-    fast = [key.sign(m) for m in messages]
-    assert signed_by == []  # (the package signed)
-    monkeypatch.undo()
-    assert fast == [key.sign_in_python(m) for m in messages]
-    assert all(key.public().verify(m, s) for m, s in zip(messages, fast, strict=True))
-    # without the package (not installed, or told not to), Python signs
+    expected = in_python(key, b"abc")
+
+    # a package that fails as a broken install does (pyo3's panic is a BaseException), or is
+    # missing, or is not to be used: Python signs
+    class Panic(BaseException):
+        pass
+
+    def panics(*args):
+        raise Panic("Python API call failed")
+
+    for break_it in (
+        lambda: monkeypatch.setattr(crypto_rsa, "RSAPrivateNumbers", panics),
+        lambda: monkeypatch.setattr(padding, "PKCS1v15", panics),
+        lambda: monkeypatch.setitem(sys.modules, "cryptography.hazmat.primitives.asymmetric", None),
+        lambda: monkeypatch.setattr(rsa, "USE_CRYPTOGRAPHY", False),
+    ):
+        rsa._cryptography_key.cache_clear()
+        break_it()
+        assert key.sign(b"abc") == expected and python_signed == [b"abc"]
+        monkeypatch.undo()
+        monkeypatch.setattr(rsa.PrivateKey, "sign_in_python", counted)
+        python_signed.clear()
     rsa._cryptography_key.cache_clear()
-    monkeypatch.setitem(sys.modules, "cryptography.hazmat.primitives.asymmetric", None)
-    monkeypatch.setattr(rsa.PrivateKey, "sign_in_python", lambda *a: b"python")
-    assert key.sign(b"abc") == b"python"
-    monkeypatch.undo()
-    rsa._cryptography_key.cache_clear()
-    monkeypatch.setattr(rsa, "USE_CRYPTOGRAPHY", False)
-    monkeypatch.setattr(rsa.PrivateKey, "sign_in_python", lambda *a: b"python")
-    assert key.sign(b"abc") == b"python"
 
 
 def test_rsa_agrees_with_the_cryptography_package():

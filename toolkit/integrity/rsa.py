@@ -8,9 +8,11 @@ with the one recovered from the signature (nothing is parsed out of attacker-con
 Key generation and signing exist for the synthetic sample archive only (its digests must be signed
 by some key); they are deterministic given a seeded random generator and are not meant to protect
 anything. Signing is two modular exponentiations of 1,024-bit numbers, about 10 ms in Python: half
-of the time of writing the sample's 504 digests. Where the `cryptography` package is installed
-(it is not required), it signs instead, in a tenth of a millisecond: a PKCS#1 v1.5 signature is
-deterministic, so the bytes are the same (the tests write the sample both ways and compare).
+of the time of writing the sample's 432 digests. Where the `cryptography` package is installed
+(it is not required), it signs instead, in about 0.5 ms. A PKCS#1 v1.5 signature is deterministic,
+and each one it gives is checked here (`PublicKey.verify`, which compares the whole encoded
+message: a signature that passes is the one Python would give) before it is used: else, or if the
+package fails in any way, Python signs. The bytes are the same either way.
 """
 
 from __future__ import annotations
@@ -76,10 +78,12 @@ class PrivateKey:
         return PublicKey(self.n, self.e)
 
     def sign(self, message: bytes) -> bytes:
-        """PKCS#1 v1.5 SHA-256 signature: by the `cryptography` package when it is installed,
-        else in Python (`sign_in_python`); the same bytes either way."""
-        signer = _cryptography_signer(self)
-        return signer(message) if signer is not None else self.sign_in_python(message)
+        """PKCS#1 v1.5 SHA-256 signature: by the `cryptography` package when it is installed and
+        its signature verifies, else in Python (`sign_in_python`); the same bytes either way."""
+        fast = _signed_by_cryptography(self, message)
+        if fast is not None and self.public().verify(message, fast):
+            return fast
+        return self.sign_in_python(message)
 
     def sign_in_python(self, message: bytes) -> bytes:
         """PKCS#1 v1.5 SHA-256 signature (CRT)."""
@@ -97,12 +101,11 @@ USE_CRYPTOGRAPHY = True
 
 @functools.lru_cache(maxsize=8)
 def _cryptography_key(key: PrivateKey) -> Any:
-    """The key as the `cryptography` package holds it, or None (not installed, or refused)."""
+    """The key as the `cryptography` package holds it, or None (not installed, broken, or the key
+    refused)."""
     try:
         from cryptography.hazmat.primitives.asymmetric import rsa as crypto
-    except ImportError:
-        return None
-    try:
+
         return crypto.RSAPrivateNumbers(
             key.p,
             key.q,
@@ -112,20 +115,29 @@ def _cryptography_key(key: PrivateKey) -> Any:
             crypto.rsa_crt_iqmp(key.p, key.q),
             crypto.RSAPublicNumbers(key.e, key.n),
         ).private_key()
-    except (ValueError, TypeError):  # (a key it will not take: signed in Python)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException:  # (a broken install can raise a BaseException: pyo3's PanicException)
         return None
 
 
-def _cryptography_signer(key: PrivateKey) -> Any:
+def _signed_by_cryptography(key: PrivateKey, message: bytes) -> bytes | None:
+    """The `cryptography` package's signature, or None (not to be used, or not available)."""
     if not USE_CRYPTOGRAPHY:
         return None
     held = _cryptography_key(key)
     if held is None:
         return None
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import padding
+    try:
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import padding
 
-    return lambda message: held.sign(message, padding.PKCS1v15(), hashes.SHA256())
+        signature = held.sign(message, padding.PKCS1v15(), hashes.SHA256())
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException:
+        return None
+    return signature if isinstance(signature, bytes) else None
 
 
 def encode_sha256(message: bytes, size: int) -> bytes:
