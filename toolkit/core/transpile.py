@@ -2159,9 +2159,10 @@ def _calls(tree: exp.Expr | None, names: set[str]) -> bool:
 def _refuse_what_duckdb_binds_nowhere(tree: exp.Expr) -> None:
     """Refused, where the query has no Trino error: char(n) (Trino pads its values with spaces,
     DuckDB has no such type), and an array, a map or a row of varchar(n) (DuckDB ignores n). And
-    where DuckDB's binder would fail with its own text: a rewrite holding a subquery (json_parse) inside a lambda; one that may fail (json_extract_scalar's
-    number, a CAST's check) in TRY or in a window's PARTITION BY or ORDER BY, which DuckDB takes
-    only if it can never fail (a volatile function)."""
+    where DuckDB's binder would fail with its own text: a rewrite holding a subquery (json_parse)
+    inside a lambda; one that may fail (json_extract_scalar's number, a CAST's check) in TRY or in
+    a window's PARTITION BY or ORDER BY, which DuckDB takes only if it can never fail (a volatile
+    function)."""
     for node in tree.walk():
         if isinstance(node, exp.DataType) and node.this in (exp.DataType.Type.CHAR, exp.DataType.Type.NCHAR):
             raise UsageError(
