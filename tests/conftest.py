@@ -91,14 +91,14 @@ def corpus_path(*parts: str) -> Path:
     return path
 
 
-def _shared_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def shared_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The run's temporary directory that every pytest-xdist worker sees (its own without xdist)."""
     base = tmp_path_factory.getbasetemp()
     return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
 
 @contextmanager
-def _once_per_run(shared: Path, name: str) -> Iterator[bool]:
+def once_per_run(shared: Path, name: str) -> Iterator[bool]:
     """Held by one worker at a time; yields whether `name` is still to be made (then marked made
     when the block ends without an error)."""
     import fcntl
@@ -113,16 +113,16 @@ def _once_per_run(shared: Path, name: str) -> Iterator[bool]:
 @pytest.fixture(scope="session", autouse=True)
 def _event_names_indexed_once_a_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """The event-name index is built from botocore's models (about 5 CPU-seconds) once for the
-    run, not once a pytest-xdist worker: the first worker that needs it builds it into the run's
-    shared temporary directory, the others read it. Tests of the building replace `build` again."""
+    run, not once a pytest-xdist worker: the first worker builds it into the run's shared temporary
+    directory, the others read it. Tests of the building replace `build` again."""
     from toolkit.core import names
 
-    shared = _shared_dir(tmp_path_factory)
+    shared = shared_dir(tmp_path_factory)
     build = names.NameIndex.build.__func__  # type: ignore[attr-defined]
 
     def built_once(cls: type[names.NameIndex]) -> names.NameIndex:
         path = shared / f"names-botocore-{cls.botocore_version()}.json"
-        with _once_per_run(shared, path.stem) as to_make:
+        with once_per_run(shared, path.stem) as to_make:
             if to_make:
                 index = build(cls)
                 path.write_text(json.dumps(index.to_json()), encoding="utf-8")
@@ -131,6 +131,9 @@ def _event_names_indexed_once_a_run(tmp_path_factory: pytest.TempPathFactory) ->
 
     patch = pytest.MonkeyPatch()
     patch.setattr(names.NameIndex, "build", classmethod(built_once))
+    # and in the worker's cache folder (XDG_CACHE_HOME, `pytest_configure`), where the CLI processes
+    # tests start look for it: else the first of them builds it again, a worker
+    names.NameIndex.load()
     yield
     patch.undo()
 
@@ -139,9 +142,9 @@ def _event_names_indexed_once_a_run(tmp_path_factory: pytest.TempPathFactory) ->
 def sample_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample archive, written once for the run: under pytest-xdist the first worker writes it
     in the run's shared temporary directory and the others wait for it (tests never change it)."""
-    shared = _shared_dir(tmp_path_factory)
+    shared = shared_dir(tmp_path_factory)
     root = shared / f"sample-{SEED}-{END_DAY}"
-    with _once_per_run(shared, "sample") as to_make:
+    with once_per_run(shared, "sample") as to_make:
         if to_make:
             shutil.rmtree(root, ignore_errors=True)  # (a writer that died half-way)
             generator.write_archive(root, days=130, seed=SEED, end_day=END_DAY)
@@ -157,9 +160,9 @@ def sample_cache(sample_root: Path, tmp_path_factory: pytest.TempPathFactory) ->
     from toolkit.cache import columnar
     from toolkit.core import window
 
-    shared = _shared_dir(tmp_path_factory)
+    shared = shared_dir(tmp_path_factory)
     base = shared / "sample-columnar"
-    with _once_per_run(shared, "sample-columnar") as to_make:
+    with once_per_run(shared, "sample-columnar") as to_make:
         if to_make:
             shutil.rmtree(base, ignore_errors=True)
             report = build_cache(sample_root, base, window.parse(all_time=True))
@@ -210,9 +213,9 @@ def every_template_on_the_files(
     from toolkit.engines.local import LocalEngine
     from toolkit.templates.catalog import Catalog
 
-    shared = _shared_dir(tmp_path_factory)
+    shared = shared_dir(tmp_path_factory)
     kept = shared / "every-template-on-the-files.pickle"
-    with _once_per_run(shared, "every-template-on-the-files") as to_make:
+    with once_per_run(shared, "every-template-on-the-files") as to_make:
         if to_make:
             runs: dict[str, TemplateRun] = {}
             engine = LocalEngine(sample_root)
@@ -276,9 +279,9 @@ def sample_swept(sample_root: Path, tmp_path_factory: pytest.TempPathFactory) ->
     peak RSS, tests/test_sweep.py its findings."""
     import pickle
 
-    shared = _shared_dir(tmp_path_factory)
+    shared = shared_dir(tmp_path_factory)
     kept = shared / "sample-swept.pickle"
-    with _once_per_run(shared, "sample-swept") as to_make:
+    with once_per_run(shared, "sample-swept") as to_make:
         if to_make:
             cache = shared / "sample-swept-cache"
             shutil.rmtree(cache, ignore_errors=True)
@@ -297,14 +300,16 @@ DIGEST_DAYS = ("2025/03/29", "2025/03/30", "2025/03/31", "2025/04/01")
 
 
 @functools.cache
-def _files_of_days(sample_root: Path, days: tuple[str, ...]) -> list[str]:
-    """The sample's log and digest files of these days (the sample is written once a run)."""
-    return [
-        key
-        for path in sample_root.rglob("*.json.gz")
-        for key in [path.relative_to(sample_root).as_posix()]
-        if any(f"/{day}/" in key for day in days)
-    ]
+def files_of_days(sample_root: Path, days: tuple[str, ...]) -> tuple[str, ...]:
+    """The sample's log and digest files of these days, by name (the sample is written once a run)."""
+    return tuple(
+        sorted(
+            key
+            for path in sample_root.rglob("*.json.gz")
+            for key in [path.relative_to(sample_root).as_posix()]
+            if any(f"/{day}/" in key for day in days)
+        )
+    )
 
 
 def sample_copy(sample_root: Path, root: Path, days: tuple[str, ...] = DIGEST_DAYS) -> Path:
@@ -313,7 +318,7 @@ def sample_copy(sample_root: Path, root: Path, days: tuple[str, ...] = DIGEST_DA
     from toolkit.sample import digests
 
     folders: set[Path] = set()
-    for key in _files_of_days(sample_root, days):
+    for key in files_of_days(sample_root, days):
         target = root / key
         if target.parent not in folders:
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -430,6 +435,18 @@ def run_in_process(capsys, *args: str) -> tuple[int, str, str]:
         sys.argv = saved
     out, err = capsys.readouterr()
     return code, out, err
+
+
+def put_in_moto(bucket: str, key: str, body: bytes, metadata: dict[str, str] | None = None) -> None:
+    """Put an object straight into moto's S3 (inside `mock_aws()`, the bucket made), with its user
+    metadata (`x-amz-meta-*`): a PutObject request costs tens of CPU-milliseconds of botocore and
+    moto, a sample's day hundreds of them, and what tests check is how objects are read."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.s3.models import s3_backends
+
+    stored = s3_backends[DEFAULT_ACCOUNT_ID]["aws"].put_object(bucket, key, body)
+    if metadata:
+        stored.set_metadata({f"x-amz-meta-{name}": value for name, value in metadata.items()})
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import build_cache, recent_query
+from conftest import build_cache, recent_query, run_in_process
 
 from toolkit.cache import columnar
 from toolkit.core import window
@@ -223,62 +223,34 @@ def test_a_killed_build_leaves_no_half_written_day_and_the_next_resumes(sample_r
     assert rows(root, sql, ALL, cache)[1] == rows(root, sql)[1]
 
 
-def test_cache_commands(sample_root, tmp_path):
-    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "xdg"))
-    trailcsi = [sys.executable, "-m", "toolkit.cli"]
-    built = subprocess.run(
-        [
-            *trailcsi,
-            "cache",
-            "build",
-            "--source",
-            str(sample_root),
-            "--start",
-            "2025-03-30",
-            "--end",
-            "2025-03-31",
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+def test_cache_commands(sample_root, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+
+    def trailcsi(*args: str) -> subprocess.CompletedProcess[str]:
+        code, out, err = run_in_process(capsys, *args)
+        return subprocess.CompletedProcess(["trailcsi", *args], code, out, err)
+
+    days = ["--start", "2025-03-30", "--end", "2025-03-31"]
+    built = trailcsi("cache", "build", "--source", str(sample_root), *days)
     assert built.returncode == 0 and "day folders converted" in built.stderr
-    status = subprocess.run(
-        [*trailcsi, "cache", "status", "--format", "json"], env=env, capture_output=True, text=True
-    )
-    (entry,) = __import__("json").loads(status.stdout)
+    status = trailcsi("cache", "status", "--format", "json")
+    (entry,) = json.loads(status.stdout)
     assert entry["source"] == str(sample_root.resolve()) and entry["first day"] == "2025-03-30"
-    query = [
-        *trailcsi,
-        "sql",
-        "SELECT count(*) FROM trail",
-        "--source",
-        str(sample_root),
-        "--start",
-        "2025-03-30",
-        "--end",
-        "2025-03-31",
-        "-f",
-        "csv",
-    ]
-    with_cache = subprocess.run(query, env=env, capture_output=True, text=True)
-    without = subprocess.run([*query, "--no-cache"], env=env, capture_output=True, text=True)
+    query = ["sql", "SELECT count(*) FROM trail", "--source", str(sample_root), *days, "-f", "csv"]
+    with_cache = trailcsi(*query)
+    without = trailcsi(*query, "--no-cache")
     assert with_cache.stdout == without.stdout and "columnar cache" in with_cache.stderr
     assert "columnar cache" not in without.stderr
     # --dry-run shows what the query reads: the cached days' Parquet, not their log files
-    planned = subprocess.run([*query, "--dry-run"], env=env, capture_output=True, text=True)
+    planned = trailcsi(*query, "--dry-run")
     assert planned.returncode == 0 and "read_parquet(" in planned.stdout, planned.stderr
     assert "day folders read from the columnar cache" in planned.stdout.splitlines()[0]
-    raw_plan = subprocess.run([*query, "--dry-run", "--no-cache"], env=env, capture_output=True, text=True)
+    raw_plan = trailcsi(*query, "--dry-run", "--no-cache")
     assert "read_parquet(" not in raw_plan.stdout and "read_json(" in raw_plan.stdout
-    cleared = subprocess.run(
-        [*trailcsi, "cache", "clear", "--source", str(sample_root)], env=env, capture_output=True, text=True
-    )
+    cleared = trailcsi("cache", "clear", "--source", str(sample_root))
     assert cleared.returncode == 0 and "removed" in cleared.stderr
-    status = subprocess.run(
-        [*trailcsi, "cache", "status", "--format", "json"], env=env, capture_output=True, text=True
-    )
-    assert __import__("json").loads(status.stdout) == []
+    status = trailcsi("cache", "status", "--format", "json")
+    assert json.loads(status.stdout) == []
 
 
 def test_a_second_build_of_the_same_cache_is_refused_while_one_runs(sample_root, tmp_path):

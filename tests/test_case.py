@@ -12,13 +12,14 @@ import gzip
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import run_in_process, sample_copy
+from conftest import once_per_run, run_in_process, sample_copy, shared_dir
 
 from toolkit import case
 from toolkit.case import raw, report
@@ -33,37 +34,49 @@ HOSTILE_AGENT = '</script><script>alert("agent")</script><img src=x onerror=aler
 HOSTILE_VALUE = "</SCRIPT ><b>bold</b>&amp;\u2028<!--"
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+def run_process(*args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m toolkit args`, the installed command's entry, as a process of its own."""
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     return subprocess.run(
         [sys.executable, "-m", "toolkit", *args], capture_output=True, text=True, env=env, timeout=300
     )
 
 
+def run_cli(capsys, *args: str) -> subprocess.CompletedProcess[str]:
+    """The command line run in this process (`run_in_process`), as a finished process."""
+    code, out, err = run_in_process(capsys, *args)
+    return subprocess.CompletedProcess(["trailcsi", *args], code, out, err)
+
+
 @pytest.fixture(scope="module")
 def brute_force_case(sample_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The brute-force case, built once through the CLI with the sample's keys and signatures."""
-    target = tmp_path_factory.mktemp("case") / "brute-force"
-    done = run_cli(
-        "case",
-        "build",
-        str(target),
-        "--source",
-        str(sample_root),
-        *WINDOW,
-        "--principal",
-        "alice",
-        "--finding-from-sweep",
-        "all",
-        "--title",
-        "Alice console compromise",
-        "--public-keys",
-        str(sample_root / digests.PUBLIC_KEYS),
-        "--signatures",
-        str(sample_root / digests.METADATA),
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == str(target / "report.html")
+    """The brute-force case, built through the installed command's entry with the sample's keys and
+    signatures: once for the run (pytest-xdist's workers share it; tests only read it)."""
+    shared = shared_dir(tmp_path_factory)
+    target = shared / "case-brute-force"
+    with once_per_run(shared, target.name) as to_make:
+        if to_make:
+            shutil.rmtree(target, ignore_errors=True)  # (a builder that died half-way)
+            done = run_process(
+                "case",
+                "build",
+                str(target),
+                "--source",
+                str(sample_root),
+                *WINDOW,
+                "--principal",
+                "alice",
+                "--finding-from-sweep",
+                "all",
+                "--title",
+                "Alice console compromise",
+                "--public-keys",
+                str(sample_root / digests.PUBLIC_KEYS),
+                "--signatures",
+                str(sample_root / digests.METADATA),
+            )
+            assert done.returncode == 0, done.stderr
+            assert done.stdout.strip() == str(target / "report.html")
     return target
 
 
@@ -569,8 +582,9 @@ def test_cli_refuses_before_reading(tmp_path: Path, sample_root: Path, capsys) -
         assert not fresh.exists()
 
 
-def test_event_ids_not_in_the_window_are_an_error(tmp_path: Path, sample_root: Path, answers) -> None:
+def test_event_ids_not_in_the_window_are_an_error(tmp_path: Path, sample_root: Path, answers, capsys) -> None:
     done = run_cli(
+        capsys,
         "case",
         "build",
         str(tmp_path / "c"),
@@ -584,7 +598,7 @@ def test_event_ids_not_in_the_window_are_an_error(tmp_path: Path, sample_root: P
     assert not (tmp_path / "c").exists()
 
 
-def test_template_with_params_and_event_ids(tmp_path: Path, sample_root: Path, answers) -> None:
+def test_template_with_params_and_event_ids(tmp_path: Path, sample_root: Path, answers, capsys) -> None:
     # the days around the rogue user's creation (a window of months read raw twice took a minute),
     # and another event of that day cited by its id
     day = answers.rogue_user_time[:10]
@@ -600,6 +614,7 @@ def test_template_with_params_and_event_ids(tmp_path: Path, sample_root: Path, a
     finally:
         engine.close()
     done = run_cli(
+        capsys,
         "case",
         "build",
         str(tmp_path / "c"),
@@ -645,9 +660,10 @@ def test_built_today_by_the_library(tmp_path: Path, sample_root: Path, answers) 
     assert built.built <= datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def test_a_case_whose_selections_find_nothing_is_an_error(tmp_path: Path, sample_root: Path) -> None:
+def test_a_case_whose_selections_find_nothing_is_an_error(tmp_path: Path, sample_root: Path, capsys) -> None:
     """A mistyped principal wrote an empty case and exited 0."""
     done = run_cli(
+        capsys,
         "case",
         "build",
         str(tmp_path / "c"),
@@ -662,36 +678,55 @@ def test_a_case_whose_selections_find_nothing_is_an_error(tmp_path: Path, sample
     assert not (tmp_path / "c").exists()
 
 
-def test_a_case_folder_inside_the_archive_is_refused(tmp_path: Path, sample_root: Path) -> None:
+def test_a_case_folder_inside_the_archive_is_refused(tmp_path: Path, sample_root: Path, capsys) -> None:
     """With --force, the case files landed in a day folder and were then read as bad log files."""
     inside = sample_root / "AWSLogs" / "case"
     done = run_cli(
-        "case", "build", str(inside), "--source", str(sample_root), *WINDOW, "--principal", "alice", "--force"
+        capsys,
+        "case",
+        "build",
+        str(inside),
+        "--source",
+        str(sample_root),
+        *WINDOW,
+        "--principal",
+        "alice",
+        "--force",
     )
     assert done.returncode == 2 and "inside the archive" in done.stderr
     assert not inside.exists()
 
 
-def test_a_case_file_that_cannot_be_written_is_one_line(tmp_path: Path, sample_root: Path) -> None:
+def test_a_case_file_that_cannot_be_written_is_one_line(tmp_path: Path, sample_root: Path, capsys) -> None:
     target = tmp_path / "c"
     (target / "report.html").mkdir(parents=True)  # a folder where the report goes
     done = run_cli(
-        "case", "build", str(target), "--source", str(sample_root), *WINDOW, "--principal", "alice", "--force"
+        capsys,
+        "case",
+        "build",
+        str(target),
+        "--source",
+        str(sample_root),
+        *WINDOW,
+        "--principal",
+        "alice",
+        "--force",
     )
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "cannot write" in done.stderr and "report.html" in done.stderr
 
 
 def test_a_case_built_on_the_columnar_cache_is_the_case_built_on_the_files(
-    tmp_path: Path, copy: Path
+    tmp_path: Path, copy: Path, capsys
 ) -> None:
     """The selections read the cached days from Parquet; the records are still cut from the files."""
     window = ("--start", "2025-03-29T02:00Z", "--end", "2025-03-30")
-    cached = run_cli("cache", "build", "--source", str(copy), *window)
+    cached = run_cli(capsys, "cache", "build", "--source", str(copy), *window)
     assert cached.returncode == 0, cached.stderr
     built = {}
     for name, extra in (("cache", ()), ("files", ("--no-cache",))):
         done = run_cli(
+            capsys,
             "case",
             "build",
             str(tmp_path / name),

@@ -10,17 +10,25 @@ import subprocess
 import sys
 
 import pytest
+from conftest import run_in_process
 
 from toolkit.errors import ExitCode
 
 
-def trailcsi(*args: str, cwd=None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "toolkit.cli", *args], capture_output=True, text=True, cwd=cwd
-    )
+@pytest.fixture
+def trailcsi(capsys):
+    """Runs the command line in this process (`run_in_process`: the `main` the installed command
+    calls), as a finished process: exit status, stdout, stderr. The process entry itself, stdin and
+    a closed pipe are tested with processes of their own below."""
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        code, out, err = run_in_process(capsys, *args)
+        return subprocess.CompletedProcess(["trailcsi", *args], code, out, err)
+
+    return run
 
 
-def test_search_csv_and_json_are_loss_free_and_agree(sample_root, answers):
+def test_search_csv_and_json_are_loss_free_and_agree(sample_root, answers, trailcsi):
     base = [
         "search",
         "--source",
@@ -51,7 +59,7 @@ def test_search_csv_and_json_are_loss_free_and_agree(sample_root, answers):
     assert "trailcsi:" not in as_csv.stdout
 
 
-def test_jsonl_columns_limit_and_output_file(sample_root, tmp_path):
+def test_jsonl_columns_limit_and_output_file(sample_root, tmp_path, trailcsi):
     target = tmp_path / "out.jsonl"
     done = trailcsi(
         "search",
@@ -72,7 +80,7 @@ def test_jsonl_columns_limit_and_output_file(sample_root, tmp_path):
     assert done.stdout == ""
 
 
-def test_event_prints_the_original_record(sample_root, answers):
+def test_event_prints_the_original_record(sample_root, answers, trailcsi):
     done = trailcsi("event", answers.rogue_user_event_id, "--source", str(sample_root), "--all-time")
     assert done.returncode == 0, done.stderr
     record = json.loads(done.stdout)
@@ -81,7 +89,7 @@ def test_event_prints_the_original_record(sample_root, answers):
     assert record["managementEvent"] is True  # keys outside the Athena schema are kept
 
 
-def test_sql_runs_athena_sql_and_dry_run_shows_both_engines_sql(sample_root):
+def test_sql_runs_athena_sql_and_dry_run_shows_both_engines_sql(sample_root, trailcsi):
     statement = "SELECT eventname, count(*) AS n FROM trail GROUP BY 1 ORDER BY 2 DESC, 1"
     done = trailcsi(
         "sql", statement, "--source", str(sample_root), "--all-time", "--format", "csv", "--limit", "3"
@@ -96,7 +104,7 @@ def test_sql_runs_athena_sql_and_dry_run_shows_both_engines_sql(sample_root):
 COMMENTED = "-- Events per name (published .sql files start with a comment)\nSELECT eventname, count(*) AS n\nFROM trail GROUP BY 1 ORDER BY 2 DESC, 1"
 
 
-def test_sql_starting_with_a_comment_from_the_argument_a_file_or_stdin(sample_root, tmp_path):
+def test_sql_starting_with_a_comment_from_the_argument_a_file_or_stdin(sample_root, tmp_path, trailcsi):
     # (one day is enough: what is checked is how the query is read, not what it finds)
     day = ["--start", "2025-03-30", "--end", "2025-03-30"]
     common = ["--source", str(sample_root), *day, "--format", "csv", "--limit", "2"]
@@ -151,7 +159,7 @@ def test_sql_starting_with_a_comment_from_the_argument_a_file_or_stdin(sample_ro
         (["event", "no-such-id", "--since", "2d"], ExitCode.NOT_FOUND, "no event"),
     ],
 )
-def test_user_mistakes_are_one_line_errors(sample_root, args, code, message):
+def test_user_mistakes_are_one_line_errors(sample_root, args, code, message, trailcsi):
     done = trailcsi(*args, "--source", str(sample_root))
     assert done.returncode == code
     errors = [line for line in done.stderr.splitlines() if "error:" in line]
@@ -159,19 +167,19 @@ def test_user_mistakes_are_one_line_errors(sample_root, args, code, message):
     assert "Traceback" not in done.stderr
 
 
-def test_a_window_outside_the_archive_says_so(sample_root):
+def test_a_window_outside_the_archive_says_so(sample_root, trailcsi):
     done = trailcsi("search", "--source", str(sample_root), "--since", "1d", "--format", "csv")
     assert done.returncode == 0 and "the archive holds" in done.stderr
     assert done.stdout.count("\n") == 1  # the header only
 
 
-def test_missing_source_directory(tmp_path):
+def test_missing_source_directory(tmp_path, trailcsi):
     done = trailcsi("search", "--source", str(tmp_path / "missing"))
     assert done.returncode == ExitCode.BAD_DATA and "does not exist" in done.stderr
     assert "Traceback" not in done.stderr
 
 
-def test_every_command_has_help():
+def test_every_command_has_help(trailcsi):
     for command in ("search", "sql", "event", "sample", "demo", "run", "queries"):
         done = trailcsi(command, "--help")
         assert done.returncode == 0 and "Usage" in done.stdout
@@ -196,7 +204,7 @@ def test_the_process_entry_runs_commands_with_garbage_collection_back_on():
     assert version.returncode == 0 and version.stdout.strip()
 
 
-def test_a_table_written_to_a_pipe_keeps_each_row_on_one_line():
+def test_a_table_written_to_a_pipe_keeps_each_row_on_one_line(trailcsi):
     """`trailcsi names ec2 | grep AssociateNatGatewayAddress` finds it: no cell is folded when the
     table does not go to a terminal, however wide."""
     import io as _io
@@ -269,7 +277,7 @@ def test_a_terminal_table_never_cuts_an_identifier_or_crops_a_column(monkeypatch
         assert any(line.split() == ["principal", "arn:aws:iam::410987654321:user/carol"] for line in lines)
 
 
-def test_dry_run_names_a_few_log_files_and_says_how_many_all_files_names_each(sample_root):
+def test_dry_run_names_a_few_log_files_and_says_how_many_all_files_names_each(sample_root, trailcsi):
     base = ["sql", "SELECT count(*) FROM trail", "--source", str(sample_root), "--all-time", "--dry-run"]
     short = trailcsi(*base)
     assert short.returncode == 0, short.stderr
@@ -297,7 +305,7 @@ def test_a_reader_that_stops_early_ends_the_command_quietly(sample_root):
         assert "error" not in errors and "Traceback" not in errors, (fmt, errors)
 
 
-def test_a_path_the_system_refuses_is_one_line(tmp_path):
+def test_a_path_the_system_refuses_is_one_line(tmp_path, trailcsi):
     long = str(tmp_path / ("a" * 5000))
     for args in (["search", "--source", long], ["search", "--source", str(tmp_path), "-o", long + ".csv"]):
         done = trailcsi(*args)

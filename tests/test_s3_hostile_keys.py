@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 
 import boto3
 import pytest
+from conftest import files_of_days, put_in_moto
 from moto import mock_aws
 
 from toolkit.core import window
@@ -33,11 +34,10 @@ def bucket(sample_root, fake_aws_env):
         client = boto3.client("s3", region_name="us-east-1")
         client.create_bucket(Bucket="trail-copy")
         good: dict[str, bytes] = {}
-        for path in sorted(sample_root.rglob("*.json.gz")):
-            key = "mirror/" + path.relative_to(sample_root).as_posix()
-            if f"/{DAY}/" in key:
-                good[key] = path.read_bytes()
-                client.put_object(Bucket="trail-copy", Key=key, Body=good[key])
+        for name in files_of_days(sample_root, (DAY,)):
+            key = "mirror/" + name
+            good[key] = (sample_root / name).read_bytes()
+            put_in_moto("trail-copy", key, good[key])
         yield client, good
 
 

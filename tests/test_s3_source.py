@@ -8,6 +8,7 @@ from pathlib import Path
 
 import boto3
 import pytest
+from conftest import files_of_days
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.s3.models import s3_backends
@@ -31,11 +32,9 @@ def bucket(sample_root):
         # each of the 752 objects costs seconds, and what is tested is their reading
         s3 = s3_backends[DEFAULT_ACCOUNT_ID]["aws"]
         uploaded = 0
-        for path in sorted(sample_root.rglob("*.json.gz")):
-            key = "mirror/" + path.relative_to(sample_root).as_posix()
-            if any(f"/{day}/" in key for day in DAYS):
-                s3.put_object("trail-copy", key, path.read_bytes())
-                uploaded += 1
+        for name in files_of_days(sample_root, DAYS):
+            s3.put_object("trail-copy", "mirror/" + name, (sample_root / name).read_bytes())
+            uploaded += 1
         yield client, uploaded
 
 

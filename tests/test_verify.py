@@ -8,6 +8,7 @@ because moto has no ListPublicKeys.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import json
 import random
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import boto3
 import pytest
-from conftest import CORPORA, SEED, corpus_path, keys
+from conftest import CORPORA, SEED, corpus_path, keys, put_in_moto
 from conftest import run_in_process as trailcsi
 from moto import mock_aws
 
@@ -42,6 +43,12 @@ def key_of(root: Path, path: Path) -> str:
     return path.relative_to(root).as_posix()
 
 
+@functools.cache
+def generated_key() -> rsa.PrivateKey:
+    """A key of trailcsi's own generation (a second or more of pure-Python prime search: once)."""
+    return rsa.generate(random.Random(3))
+
+
 def test_a_signature_is_the_same_by_the_cryptography_package_or_in_python(monkeypatch):
     """Signing (the sample's digests) is done by `cryptography` when it is installed, in Python
     otherwise: a PKCS#1 v1.5 signature is deterministic, so both give the same bytes, and one of
@@ -62,7 +69,7 @@ def test_a_signature_is_the_same_by_the_cryptography_package_or_in_python(monkey
     monkeypatch.setattr(rsa.PrivateKey, "sign_in_python", counted)
     # a sample digest's signing string is about 200 bytes
     messages = [b"", b"abc", b"2025-04-01T00:30:00Z\n" + bytes(range(32, 127)) * 2, bytes(range(256)) * 40]
-    for key in (rsa.generate(random.Random(3)), sample_digests.sample_key(SEED)):
+    for key in (generated_key(), sample_digests.sample_key(SEED)):
         fast = [key.sign(m) for m in messages]
         assert python_signed == []  # (the package signed)
         assert fast == [in_python(key, m) for m in messages]
@@ -74,7 +81,7 @@ def test_a_signature_is_the_same_by_the_cryptography_package_or_in_python(monkey
         monkeypatch.undo()
         monkeypatch.setattr(rsa.PrivateKey, "sign_in_python", counted)
         python_signed.clear()
-    key = rsa.generate(random.Random(3))
+    key = generated_key()
     expected = in_python(key, b"abc")
 
     # a package that fails as a broken install does (pyo3's panic is a BaseException), or is
@@ -112,7 +119,7 @@ def test_rsa_agrees_with_the_cryptography_package():
         mine = rsa.load_public_key(public.public_bytes(serialization.Encoding.DER, form))
         assert mine.verify(b"digest string", signature)
         assert not mine.verify(b"digest strinG", signature)
-    ours = rsa.generate(random.Random(1))
+    ours = generated_key()
     ours_public = crypto.RSAPublicNumbers(ours.e, ours.n).public_key()
     ours_public.verify(ours.sign(b"abc"), b"abc", padding.PKCS1v15(), hashes.SHA256())  # raises if wrong
     assert ours.public().der() == ours_public.public_bytes(
@@ -250,7 +257,7 @@ def test_a_digest_moved_to_another_key_is_reported_as_moved(copy):
 
 
 def test_the_wrong_key_or_no_key(copy, tmp_path):
-    other = rsa.generate(random.Random(99)).public()
+    other = generated_key().public()  # not the sample's
     fingerprint = json.loads((copy / "public-keys.json").read_text())["PublicKeyList"][0]["Fingerprint"]
     not_found = {f"public key not found for fingerprint {fingerprint} (give --public-keys)"}
     # another key kept under the fingerprint is never used: the fingerprint is computed from the key
@@ -305,8 +312,7 @@ def test_from_s3_the_newest_digests_are_authenticated_by_their_metadata(copy, ca
         s3.create_bucket(Bucket="trail")
         for path in sorted((copy / "AWSLogs").rglob("*.json.gz")):
             key = key_of(copy, path)
-            extra = {"Metadata": metadata[key]} if key in metadata else {}
-            s3.put_object(Bucket="trail", Key=f"logs/{key}", Body=path.read_bytes(), **extra)
+            put_in_moto("trail", f"logs/{key}", path.read_bytes(), metadata.get(key))
         code, out, err = trailcsi(
             capsys,
             "verify",

@@ -17,7 +17,7 @@ from typing import Any
 
 import boto3
 import pytest
-from conftest import SEED, keys
+from conftest import SEED, keys, put_in_moto
 from conftest import run_in_process as trailcsi
 from moto import mock_aws
 
@@ -299,8 +299,7 @@ def _upload(s3: Any, root: Path) -> None:
     metadata = json.loads((root / sample_digests.METADATA).read_text())
     for path in sorted((root / "AWSLogs").rglob("*.json.gz")):
         key = key_of(root, path)
-        extra = {"Metadata": metadata[key]} if key in metadata else {}
-        s3.put_object(Bucket="trail", Key=f"logs/{key}", Body=path.read_bytes(), **extra)
+        put_in_moto("trail", f"logs/{key}", path.read_bytes(), metadata.get(key))
 
 
 def test_from_s3_hours_deleted_from_the_bucket_fail_whatever_the_cache_holds(copy, capsys, fake_aws_env):
