@@ -31,7 +31,7 @@ HERE = Path(__file__).resolve().parent
 
 #: any_match's macro with its operand named wherever the body reads it (before it read it once)
 ANY_MATCH_WRITTEN_OUT = (
-    "CREATE OR REPLACE MACRO trino_any_match(t) AS CASE WHEN t IS NULL THEN NULL "
+    "CREATE OR REPLACE TEMP MACRO trino_any_match(t) AS CASE WHEN t IS NULL THEN NULL "
     "WHEN list_contains(t, true) THEN true WHEN list_count(t) < len(t) THEN NULL ELSE false END"
 )
 
