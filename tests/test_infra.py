@@ -6,22 +6,28 @@ succeeds in a real account (moto's CloudFormation has no Athena workgroup or Glu
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
-
-cfnlint_api = pytest.importorskip("cfnlint.api")
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "infra" / "trailcsi-athena.yaml"
 
 
 @pytest.fixture(scope="module")
-def template() -> dict:
+def cfnlint_api() -> Any:
+    """cfn-lint's API, imported by the worker that runs these tests only (it imports sympy: four
+    CPU-seconds of each pytest-xdist worker's collection, when imported at the module's top)."""
+    return pytest.importorskip("cfnlint.api")
+
+
+@pytest.fixture(scope="module")
+def template(cfnlint_api: Any) -> dict:
     decoded, problems = cfnlint_api.decode_str(TEMPLATE.read_text(encoding="utf-8"))
     assert not problems
     return decoded
 
 
-def test_cfn_lint_finds_nothing():
+def test_cfn_lint_finds_nothing(cfnlint_api):
     config = cfnlint_api.ManualArgs(regions=["us-east-1", "eu-west-1", "ap-southeast-2"])
     matches = cfnlint_api.lint_file(TEMPLATE, config)
     assert [str(m) for m in matches] == []
