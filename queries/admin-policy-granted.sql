@@ -22,8 +22,10 @@ SELECT
     coalesce(json_extract_scalar(requestparameters, '$.userName'), json_extract_scalar(requestparameters, '$.roleName'), json_extract_scalar(requestparameters, '$.groupName')) AS granted_to,
     json_extract_scalar(requestparameters, '$.policyArn') AS policy_arn,
     eventid
-FROM trail
-CROSS JOIN UNNEST(ARRAY[TRY(json_parse(json_extract_scalar(requestparameters, '$.policyDocument')))]) AS parsed(policy)
+-- (the document's text taken in a projection of its own: json_parse's rewrite for the local engine
+-- names its operand several times, and DuckDB plans each: a column is planned at once)
+FROM (SELECT *, json_extract_scalar(requestparameters, '$.policyDocument') AS document FROM trail) AS calls
+CROSS JOIN UNNEST(ARRAY[TRY(json_parse(document))]) AS parsed(policy)
 WHERE eventsource = 'iam.amazonaws.com'
     AND eventname IN ('AttachUserPolicy', 'AttachRolePolicy', 'AttachGroupPolicy', 'PutUserPolicy', 'PutRolePolicy', 'PutGroupPolicy')
     AND (

@@ -30,8 +30,10 @@ SELECT
     errorcode,
     json_extract_scalar(requestparameters, '$.bucketName') AS bucket,
     eventid
-FROM trail
-CROSS JOIN UNNEST(ARRAY[coalesce(TRY(json_parse(json_extract_scalar(requestparameters, '$.bucketPolicy'))), json_extract(requestparameters, '$.bucketPolicy'))]) AS parsed(policy)
+-- (the policy's text taken in a projection of its own: json_parse's rewrite for the local engine
+-- names its operand several times, and DuckDB plans each: a column is planned at once)
+FROM (SELECT *, json_extract_scalar(requestparameters, '$.bucketPolicy') AS policy_text FROM trail) AS calls
+CROSS JOIN UNNEST(ARRAY[coalesce(TRY(json_parse(policy_text)), json_extract(requestparameters, '$.bucketPolicy'))]) AS parsed(policy)
 WHERE ((eventsource = 's3.amazonaws.com' AND eventname IN ('PutBucketPolicy', 'PutBucketAcl', 'PutBucketPublicAccessBlock', 'DeleteBucketPublicAccessBlock'))
     OR (eventsource = 's3-control.amazonaws.com' AND eventname IN ('DeletePublicAccessBlock', 'PutPublicAccessBlock')))
     AND (
