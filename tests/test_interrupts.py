@@ -351,37 +351,3 @@ def test_ctrl_c_during_an_extensions_import_waits_for_the_import_to_end(tmp_path
     assert (process.returncode, out) == (130, "interrupted after the import True\n"), err
     # once the import's 1.5 s are over, not when the main thread next wakes by itself (30 s on)
     assert time.monotonic() - sent < 1.5 + STOP_WITHIN
-
-
-def test_ctrl_c_in_the_import_machinery_is_held_until_it_leaves_it(monkeypatch):
-    """A Ctrl-C that lands in importlib's own code (a module lock's weakref callback, run as an
-    import ends) raised KeyboardInterrupt there: Python printed it as "Exception ignored" with a
-    traceback, went on, and the watchdog ended the process 3 s later. It is held, and told again
-    once the main thread is out of it (`_interrupt_after_imports`, which the ducked import uses)."""
-    from types import SimpleNamespace
-
-    from toolkit import cli
-
-    held: list[bool] = []
-    watchdogs: list[object] = []
-    monkeypatch.setattr(cli, "_interrupt_after_imports", lambda: held.append(True))
-    monkeypatch.setattr(cli._HeldCtrlC, "pending", False)
-    monkeypatch.setattr(cli._HeldCtrlC, "taken_at", 0.0)
-
-    class Watchdog:
-        def __init__(self, *args: object) -> None:
-            watchdogs.append(args)
-
-        def start(self) -> None:
-            pass
-
-    monkeypatch.setattr(cli.threading, "Timer", Watchdog)
-
-    def frame(filename: str) -> SimpleNamespace:
-        return SimpleNamespace(f_code=SimpleNamespace(co_filename=filename))
-
-    assert cli._on_interrupt(signal.SIGINT, frame("<frozen importlib._bootstrap>")) is None
-    assert held == [True] and watchdogs == []
-    with pytest.raises(KeyboardInterrupt):  # anywhere else: at once, the watchdog started
-        cli._on_interrupt(signal.SIGINT, frame(cli.__file__))
-    assert held == [True] and len(watchdogs) == 1

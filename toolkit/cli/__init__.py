@@ -983,14 +983,6 @@ def _importing(names: tuple[str, ...]) -> bool:
     return False
 
 
-def _in_import_machinery(frame: Any) -> bool:
-    """Whether the signal interrupted importlib's own code: there a KeyboardInterrupt may be raised
-    in a callback (a module lock's weakref callback, run as an import ends), where Python prints it
-    as "Exception ignored" with a traceback and goes on, and the Ctrl-C is lost (the watchdog
-    ended the process 3 s later)."""
-    return frame is not None and str(frame.f_code.co_filename).startswith("<frozen importlib")
-
-
 class _HeldCtrlC:
     """A Ctrl-C held during an import, told to the main thread again once the import ends."""
 
@@ -1042,11 +1034,10 @@ def _on_interrupt(signum: int, frame: Any) -> None:
     """Ctrl-C: KeyboardInterrupt, as Python's own handler raises, and a watchdog that ends the
     process (exit 130) if stopping in order takes longer than `STOP_GRACE` (a thread that does
     not stop cannot keep it alive). During an import that must not be cut short, the Ctrl-C is
-    held until it ends (`UNINTERRUPTIBLE_IMPORTS`); in the import machinery's own code, until it
-    leaves it (`_in_import_machinery`)."""
+    held until it ends (`UNINTERRUPTIBLE_IMPORTS`)."""
     import time
 
-    if _importing(UNINTERRUPTIBLE_IMPORTS) or _in_import_machinery(frame):
+    if _importing(UNINTERRUPTIBLE_IMPORTS):
         _interrupt_after_imports()
         return
     with _HeldCtrlC.lock:
