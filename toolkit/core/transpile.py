@@ -464,8 +464,7 @@ MACROS = {
 # The timestamp macros, which the rewrites nest (text of a rounding of a CAST of text), and the
 # CAST to varchar(n)'s read each argument once (`jsontext.bound_once`): expanded, `CAST(CAST(x AS
 # timestamp(6)) AS varchar)` put x's text check in nine times over, and took DuckDB about 0.6 s to
-# plan; CASTs to varchar(n) nested in one another multiplied the work eightfold a level; any_match's
-# predicate answers (a lambda over the array) were planned four times over: 0.8 s of a sweep's 2.4.
+# plan; CASTs to varchar(n) nested in one another multiplied the work eightfold a level.
 _READ_ONCE = {
     "trino_round_timestamp": ("p",),
     "trino_timestamp_ns": ("tried",),
@@ -475,7 +474,6 @@ _READ_ONCE = {
     "trino_date": ("tried",),
     "trino_millisecond_floor": (),
     "trino_varchar_of_length": ("n", "tried"),
-    "trino_any_match": (),
 }
 MACROS = {  # (bound_once gives each body before the macro calling it, which DuckDB needs: it binds a
     # lambda's body when the macro is created)
