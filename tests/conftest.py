@@ -437,6 +437,15 @@ def run_in_process(capsys, *args: str) -> tuple[int, str, str]:
     return code, out, err
 
 
+def finished_in_process(capsys, *args: str) -> Any:
+    """`run_in_process` as a finished process (`subprocess.CompletedProcess`: returncode, stdout,
+    stderr), for tests written against one."""
+    import subprocess
+
+    code, out, err = run_in_process(capsys, *args)
+    return subprocess.CompletedProcess(["trailcsi", *args], code, out, err)
+
+
 def put_in_moto(bucket: str, key: str, body: bytes, metadata: dict[str, str] | None = None) -> None:
     """Put an object straight into moto's S3 (inside `mock_aws()`, the bucket made), with its user
     metadata (`x-amz-meta-*`): a PutObject request costs tens of CPU-milliseconds of botocore and

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import build_cache, recent_query, run_in_process
+from conftest import build_cache, finished_in_process, recent_query
 
 from toolkit.cache import columnar
 from toolkit.core import window
@@ -227,8 +227,7 @@ def test_cache_commands(sample_root, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
 
     def trailcsi(*args: str) -> subprocess.CompletedProcess[str]:
-        code, out, err = run_in_process(capsys, *args)
-        return subprocess.CompletedProcess(["trailcsi", *args], code, out, err)
+        return finished_in_process(capsys, *args)
 
     days = ["--start", "2025-03-30", "--end", "2025-03-31"]
     built = trailcsi("cache", "build", "--source", str(sample_root), *days)

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import once_per_run, run_in_process, sample_copy, shared_dir
+from conftest import finished_in_process, once_per_run, run_in_process, sample_copy, shared_dir
 
 from toolkit import case
 from toolkit.case import raw, report
@@ -42,10 +42,8 @@ def run_process(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def run_cli(capsys, *args: str) -> subprocess.CompletedProcess[str]:
-    """The command line run in this process (`run_in_process`), as a finished process."""
-    code, out, err = run_in_process(capsys, *args)
-    return subprocess.CompletedProcess(["trailcsi", *args], code, out, err)
+#: The command line run in this process, as a finished process.
+run_cli = finished_in_process
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import re
@@ -10,7 +11,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import run_in_process
+from conftest import finished_in_process
 
 from toolkit.errors import ExitCode
 
@@ -21,11 +22,7 @@ def trailcsi(capsys):
     calls), as a finished process: exit status, stdout, stderr. The process entry itself, stdin and
     a closed pipe are tested with processes of their own below."""
 
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        code, out, err = run_in_process(capsys, *args)
-        return subprocess.CompletedProcess(["trailcsi", *args], code, out, err)
-
-    return run
+    return functools.partial(finished_in_process, capsys)
 
 
 def test_search_csv_and_json_are_loss_free_and_agree(sample_root, answers, trailcsi):
