@@ -582,6 +582,16 @@ CASES = [
         rows=[(False, True, True, None, True, None, False, None, False)],
     ),
     Case(
+        "any_match, all_match, none_match in HAVING",
+        "SELECT k, count(*) FROM (VALUES (1, 1), (1, 3), (2, 0)) AS t(k, v) GROUP BY k HAVING any_match(array_agg(v), x -> x > 2) AND all_match(array_agg(v), x -> x > 0) AND NOT none_match(array_agg(v), x -> x = 3)",
+        rows=[(1, 2)],
+    ),
+    Case(
+        "CAST to varchar(n), and a timestamp's text, in HAVING",
+        "SELECT k, CAST(max(s) AS varchar(3)) FROM (VALUES (1, 'abcd', TIMESTAMP '2024-01-02 03:04:05.123'), (2, 'xyz', TIMESTAMP '2024-01-02 03:04:05.000')) AS t(k, s, ts) GROUP BY k HAVING CAST(max(s) AS varchar(3)) = 'abc' AND CAST(max(ts) AS varchar) = '2024-01-02 03:04:05.123'",
+        rows=[(1, "abc")],
+    ),
+    Case(
         "json_extract_scalar of json_parse: its numbers as Java writes them",
         'SELECT json_extract_scalar(json_parse(\'{"a":"x","n":1.50,"e":1e20}\'), \'$.a\'), json_extract_scalar(json_parse(\'{"a":"x","n":1.50,"e":1e20}\'), \'$.n\'), json_extract_scalar(json_parse(\'{"a":"x","n":1.50,"e":1e20}\'), \'$.e\')',
         rows=[("x", "1.5", "1.0E20")],

@@ -291,7 +291,8 @@ def bound_once(macros: dict[str, str], passed: tuple[str, ...] = ()) -> dict[str
         fields = ", ".join(f"{p} := {p}" for p in once)
         # (the lambda's parameter named after the macro: an argument handed on as it is may hold
         # another macro's, which a parameter of the same name inside would hide)
-        args = ", ".join(p if p in passed else f"{name}_args.{p}" for p in params)
+        # (struct_extract, not `{name}_args.p`: in HAVING, DuckDB binds a dotted name as a column)
+        args = ", ".join(p if p in passed else f"struct_extract({name}_args, '{p}')" for p in params)
         bound[name] = (
             f"({shape['params']}) AS list_transform([struct_pack({fields})], "
             f"lambda {name}_args: {name}_body({args}))[1]"

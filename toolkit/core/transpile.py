@@ -474,6 +474,7 @@ _READ_ONCE = {
     "trino_date": ("tried",),
     "trino_millisecond_floor": (),
     "trino_varchar_of_length": ("n", "tried"),
+    "trino_any_match": (),
 }
 MACROS = {  # (bound_once gives each body before the macro calling it, which DuckDB needs: it binds a
     # lambda's body when the macro is created)
