@@ -330,18 +330,27 @@ def _visible_columns(scope: Scope) -> set[str] | None:
     return names
 
 
-def _source_columns(node: exp.Expr, source: object) -> set[str] | None:
+def _source_columns(
+    node: exp.Expr, source: object, seen: dict[int, set[str] | None] | None = None
+) -> set[str] | None:
     alias = node.args.get("alias") if isinstance(node, exp.Expr) else None
     if isinstance(alias, exp.TableAlias) and alias.columns:
         return {c.name.lower() for c in alias.columns}
     if isinstance(source, exp.Table):
         return set(schema.COLUMN_NAMES) if source.name.lower() in TRAIL_TABLES else None
     if isinstance(source, Scope):
-        return _scope_columns(source)
+        if seen is None:
+            seen = {}
+        if id(source) not in seen:
+            seen[id(source)] = _scope_columns(source, seen)
+        return seen[id(source)]
     return None
 
 
-def _scope_columns(scope: Scope) -> set[str] | None:
+def _scope_columns(scope: Scope, seen: dict[int, set[str] | None] | None = None) -> set[str] | None:
+    """The names of a scope's columns, or None when they cannot be told. `seen` holds the scopes'
+    answered within one call: a chain of WITH queries each reading the one before twice (a JOIN of
+    it with itself) was otherwise read 2^n times over."""
     expression = scope.expression
     if isinstance(expression, exp.SetOperation):
         expression = expression.left
@@ -360,7 +369,7 @@ def _scope_columns(scope: Scope) -> set[str] | None:
             if inner is None:
                 return None
             for _name, (node, source) in inner.selected_sources.items():
-                columns = _source_columns(node, source)
+                columns = _source_columns(node, source, seen)
                 if columns is None:
                     return None
                 names |= columns

@@ -592,11 +592,7 @@ def _duckdb_tree(tree: exp.Expr, fixes: Sequence[Fix] | None) -> exp.Expr:
         if id(node) in context.times:  # the rewritten node has the Trino type of the node it replaces
             context.times[id(new)] = (new, context.times[id(node)][1])
         if _larger_than(new, MAX_REWRITTEN_NODES):
-            raise UsageError(
-                "the query nests functions the local engine rewrites (json_extract_scalar, "
-                f"format_datetime, ...) too deeply: its DuckDB SQL would pass {MAX_REWRITTEN_NODES:,} parts",
-                "nest them less deeply, or run the query on Athena",
-            )
+            raise _nested_too_deeply()
         if parent is None or key is None:
             root = new
         else:
@@ -664,6 +660,14 @@ def trino_column_names(names: Sequence[str]) -> list[str]:
 #: (json_extract_scalar's several times), so nesting grows the SQL geometrically: seven nested
 #: json_extract_scalar took gigabytes. The catalog's largest template has under a thousand.
 MAX_REWRITTEN_NODES = 100_000
+
+
+def _nested_too_deeply() -> UsageError:
+    return UsageError(
+        "the query nests functions the local engine rewrites (json_extract_scalar, "
+        f"format_datetime, ...) too deeply: its DuckDB SQL would pass {MAX_REWRITTEN_NODES:,} parts",
+        "nest them less deeply, or run the query on Athena",
+    )
 
 
 def _larger_than(tree: exp.Expr, most: int) -> bool:
@@ -1269,6 +1273,10 @@ def _json_extract(node: exp.JSONExtract | exp.JSONExtractScalar) -> exp.Expr:
     if paths is None:
         return node
     scalar = isinstance(node, exp.JSONExtractScalar)
+    # The operand is written six times a path for json_extract_scalar (once for json_extract):
+    # refused before it is copied (seven nested took 4 s to copy before the size was checked).
+    if _larger_than(node.this, MAX_REWRITTEN_NODES // (len(paths) * (6 if scalar else 1))):
+        raise _nested_too_deeply()
     readings: list[exp.Expr] = []
     for path in paths:
         kind = exp.JSONExtractScalar if scalar else exp.JSONExtract
