@@ -203,3 +203,15 @@ def test_the_sample_command_refuses_a_folder_that_is_not_empty(capsys, tmp_path)
     code, out, err = run_in_process(capsys, "sample", str(tmp_path), "--end", "2025-03-31")
     assert code == 2 and out == "" and "is not empty (1 entries)" in err and "--force" in err
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]  # nothing written
+
+
+def test_the_default_seeds_key_is_the_one_generated_from_the_seed():
+    """The default seed's key is kept as its primes (the pure-Python search took a second of every
+    `sample`): they are the ones `rsa.generate` finds from the seed (another seed's key is
+    generated)."""
+    from toolkit.integrity import rsa
+    from toolkit.sample import digests
+
+    assert digests.sample_key(SEED) == digests.generated_key(SEED)
+    assert digests.sample_key(SEED) == rsa.from_primes(digests.sample_key(SEED).p, digests.sample_key(SEED).q)
+    assert list(digests._DEFAULT_SEED_PRIMES) == [SEED]

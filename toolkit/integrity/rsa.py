@@ -172,14 +172,20 @@ def load_public_key(data: bytes) -> PublicKey:
 
 def generate(rng: random.Random, bits: int = 2048) -> PrivateKey:
     """A key pair from `rng` (deterministic for a seeded generator). For the sample archive only."""
-    e = 65537
     while True:
         p = _prime(rng, bits // 2)
         q = _prime(rng, bits - bits // 2)
         n = p * q
-        phi = (p - 1) * (q - 1)
-        if p != q and n.bit_length() == bits and phi % e:
-            return PrivateKey(n, e, pow(e, -1, phi), p, q)
+        if p != q and n.bit_length() == bits and (p - 1) * (q - 1) % _E:
+            return from_primes(p, q)
+
+
+_E = 65537
+
+
+def from_primes(p: int, q: int) -> PrivateKey:
+    """The key pair of primes p and q, with the public exponent 65537."""
+    return PrivateKey(p * q, _E, pow(_E, -1, (p - 1) * (q - 1)), p, q)
 
 
 # -- DER -------------------------------------------------------------------------------------
