@@ -284,6 +284,8 @@ def _first_copies(
     by_name: dict[str, list[LogFile]] = {}
     for log in files:
         by_name.setdefault(os.path.basename(log.path), []).append(log)
+    if len(by_name) == len(files):
+        return files  # every name once (as CloudTrail delivers them)
     kept = []
     for log in files:
         group = by_name[os.path.basename(log.path)]

@@ -9,6 +9,7 @@ Paths are matched at their end, so the folders above `AWSLogs/` may be named any
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass
@@ -110,9 +111,13 @@ def is_log_name(name: str) -> bool:
 def delivered_at(name: str) -> datetime | None:
     """The delivery time in a log file's name (to the minute), if it has CloudTrail's form."""
     stamp = _DELIVERED.search(name)
-    if not stamp:
-        return None
-    text = stamp.group(1)  # YYYYMMDDTHHMM (strptime is ten times slower, and archives are big)
+    return _minute(stamp.group(1)) if stamp else None
+
+
+@functools.lru_cache(maxsize=4096)
+def _minute(text: str) -> datetime | None:
+    """YYYYMMDDTHHMM as a UTC time, or None (strptime is ten times slower, and archives are big;
+    an archive's files share their delivery minutes across accounts and regions: read once)."""
     try:
         return datetime(
             int(text[:4]), int(text[4:6]), int(text[6:8]), int(text[9:11]), int(text[11:13]), tzinfo=UTC
