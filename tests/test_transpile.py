@@ -145,3 +145,11 @@ def test_nested_casts_to_varchar_of_a_length_read_their_operand_once(con):
         nested = f"CAST({nested} AS varchar({length}))"
     sql = f"SELECT {nested}, CAST(CAST(CAST(y AS varchar(9)) AS varchar(8)) AS varchar(5)) FROM (VALUES ('abcdefghij', 12345)) AS t(x, y)"
     assert con.execute(to_duckdb(parse_select(sql))).fetchall() == [("abcdefgh", "12345")]
+
+
+def test_java_double_text_reads_a_capital_e(con):
+    """The macro writing a double as Java does split its text at a small `e` only: `-2.5E-10`
+    (as JSON text may hold it) became -2.5E-1."""
+    assert con.execute(
+        "SELECT trino_java_double('-2.5E-10'), trino_java_double('1e-05'), trino_java_double('1.5E3')"
+    ).fetchall() == [("-2.5E-10", "1.0E-5", "1500.0")]

@@ -582,6 +582,11 @@ CASES = [
         rows=[(False, True, True, None, True, None, False, None, False)],
     ),
     Case(
+        "json_format of JSON numbers beyond a double's range, written with a capital E",
+        "SELECT json_format(json_extract('[1E400, -1E400, 1E-400, 2.5E-10]', '$')), json_format(json_extract('{\"a\":1E400}', '$.a'))",
+        rows=[('["Infinity","-Infinity",0.0,2.5E-10]', '"Infinity"')],
+    ),
+    Case(
         "any_match, all_match, none_match in HAVING",
         "SELECT k, count(*) FROM (VALUES (1, 1), (1, 3), (2, 0)) AS t(k, v) GROUP BY k HAVING any_match(array_agg(v), x -> x > 2) AND all_match(array_agg(v), x -> x > 0) AND NOT none_match(array_agg(v), x -> x = 3)",
         rows=[(1, 2)],

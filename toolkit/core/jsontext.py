@@ -49,9 +49,10 @@ _STRING = r'"(?:[^"\\]|\\.)*"'
 #: What DuckDB's JSON reader reads and Jackson does not, outside strings: NaN, Infinity, a
 #: trailing comma.
 _LENIENT = r"(?i)nan|inf|,[ \t\n\r]*[\]}]"
-#: DuckDB's text of a double that Java writes otherwise: an exponent, or 8 digits and more
+#: DuckDB's text of a double that Java writes otherwise: an exponent (`1E400`, beyond a double, as
+#: written: DuckDB keeps it), or 8 digits and more
 #: before the point, or a value below 0.001 (a cheap test before the exact rewrite).
-_OTHER_DOUBLE = r"[0-9]e|[0-9]{8,}\.[0-9]|(?:^|[^0-9])0\.00[0-9]"
+_OTHER_DOUBLE = r"[0-9][eE]|[0-9]{8,}\.[0-9]|(?:^|[^0-9])0\.00[0-9]"
 #: DuckDB types (as typeof writes them) whose JSON text is not Trino's: reals, times, intervals.
 _UNWRITTEN = r"\b(?:FLOAT|REAL|TIMESTAMP|TIMESTAMP_[A-Z]+|TIMESTAMP WITH TIME ZONE|TIME|TIMETZ|INTERVAL|BLOB|UUID|BIT|UNION|ENUM)\b"
 #: ... and, within an array, map or row, decimals (DuckDB drops their trailing zeros).
@@ -165,8 +166,8 @@ def macros(refusal: str) -> dict[str, str]:
         "trino_java_double_m": "(neg, m, e) AS trino_java_double_d(neg, rtrim(ltrim(replace(m, '.', ''), '0'), '0'), "
         "CAST(e + length(split_part(m, '.', 1)) - 1 "
         "- (length(replace(m, '.', '')) - length(ltrim(replace(m, '.', ''), '0'))) AS INTEGER))",
-        "trino_java_double": "(a) AS trino_java_double_m(starts_with(a, '-'), split_part(ltrim(a, '-'), 'e', 1), "
-        "CAST(coalesce(nullif(split_part(ltrim(a, '-'), 'e', 2), ''), '0') AS INTEGER))",
+        "trino_java_double": "(a) AS trino_java_double_m(starts_with(a, '-'), split_part(ltrim(lower(a), '-'), 'e', 1), "
+        "CAST(coalesce(nullif(split_part(ltrim(lower(a), '-'), 'e', 2), ''), '0') AS INTEGER))",
         # A JSON scalar (its DuckDB type and text) as Trino's JSON writer writes it: a double as Java
         # does, an integer beyond 64 bits (DuckDB keeps its digits) as written, beyond the doubles
         # as the string "Infinity"; a subnormal double (Java writes 4.9E-324 for 5e-324) refused.
