@@ -9,6 +9,7 @@ import re
 import shutil
 import sys
 import tempfile
+import threading
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -52,6 +53,34 @@ def pytest_configure(config: pytest.Config) -> None:
         # CPU (DuckDB's threads contend for the cores the other workers use). The interrupt tests and
         # the measured processes (peak RSS) run with the default, every core.
         os.environ["TRAILCSI_THREADS"] = "1"
+
+
+@pytest.hookimpl(trylast=True, specname="pytest_configure")  # (after pytest's: its temporary paths)
+def pytest_configure_makes_first(config: pytest.Config) -> None:
+    """Under pytest-xdist, in a run of the whole suite, the controlling process makes what most
+    workers need (the event-name index, the sample, its columnar cache) on a thread of its own
+    while the workers start and collect. At the start of a run one worker made each while the
+    others waited for it, a core idle; now a worker finds it made, or waits for the thread. Each
+    is made once either way (the lock and mark of `once_per_run`: whoever takes the lock first
+    makes it)."""
+    if not getattr(config.option, "numprocesses", None) or hasattr(config, "workerinput"):
+        return
+    whole = config.args_source is pytest.Config.ArgsSource.TESTPATHS
+    if not whole or config.option.keyword or config.option.markexpr or getattr(config.option, "lf", False):
+        return  # (a run of some tests: they may need none of it)
+    shared = config._tmp_path_factory.getbasetemp()  # type: ignore[attr-defined]  # the workers' `shared_dir`
+
+    def make() -> None:
+        try:
+            from toolkit.core import names
+
+            names_index(shared, names.NameIndex.build.__func__)  # type: ignore[attr-defined]
+            sample_root_in(shared)
+            sample_cache_in(shared)
+        except Exception:  # noqa: S110  (a worker makes it then, and its tests fail with the error)
+            pass
+
+    threading.Thread(target=make, name="made-first", daemon=True).start()
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
@@ -121,13 +150,7 @@ def _event_names_indexed_once_a_run(tmp_path_factory: pytest.TempPathFactory) ->
     build = names.NameIndex.build.__func__  # type: ignore[attr-defined]
 
     def built_once(cls: type[names.NameIndex]) -> names.NameIndex:
-        path = shared / f"names-botocore-{cls.botocore_version()}.json"
-        with once_per_run(shared, path.stem) as to_make:
-            if to_make:
-                index = build(cls)
-                path.write_text(json.dumps(index.to_json()), encoding="utf-8")
-                return index
-        return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
+        return names_index(shared, build)
 
     patch = pytest.MonkeyPatch()
     patch.setattr(names.NameIndex, "build", classmethod(built_once))
@@ -142,7 +165,24 @@ def _event_names_indexed_once_a_run(tmp_path_factory: pytest.TempPathFactory) ->
 def sample_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample archive, written once for the run: under pytest-xdist the first worker writes it
     in the run's shared temporary directory and the others wait for it (tests never change it)."""
-    shared = shared_dir(tmp_path_factory)
+    return sample_root_in(shared_dir(tmp_path_factory))
+
+
+def names_index(shared: Path, build: Any) -> Any:
+    """The event-name index, built by `build` once for the run into `shared`."""
+    from toolkit.core import names
+
+    path = shared / f"names-botocore-{names.NameIndex.botocore_version()}.json"
+    with once_per_run(shared, path.stem) as to_make:
+        if to_make:
+            index = build(names.NameIndex)
+            path.write_text(json.dumps(index.to_json()), encoding="utf-8")
+            return index
+    return names.NameIndex.from_json(json.loads(path.read_text(encoding="utf-8")))
+
+
+def sample_root_in(shared: Path) -> Path:
+    """The sample, written once for the run into `shared`."""
     root = shared / f"sample-{SEED}-{END_DAY}"
     with once_per_run(shared, "sample") as to_make:
         if to_make:
@@ -151,23 +191,28 @@ def sample_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+def sample_cache_in(shared: Path) -> Any:
+    """The sample's columnar cache of every day, built once for the run into `shared`."""
+    from toolkit.cache import columnar
+    from toolkit.core import window
+
+    root = sample_root_in(shared)
+    base = shared / "sample-columnar"
+    with once_per_run(shared, "sample-columnar") as to_make:
+        if to_make:
+            shutil.rmtree(base, ignore_errors=True)
+            report = build_cache(root, base, window.parse(all_time=True))
+            assert report.days_built == report.days_total > 130 * 5
+    return columnar.ColumnarCache(root, base)
+
+
 @pytest.fixture(scope="session")
 def sample_cache(sample_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
     """The columnar cache of every day of the sample, built once for the run in the run's shared
     temporary directory (never under XDG_CACHE_HOME, where the CLI looks for a cache: a test reads
     it only through an engine it is given to). For tests of what a query over all time answers,
     not of how log files are read: tests/test_cache.py shows the cache gives the files' rows."""
-    from toolkit.cache import columnar
-    from toolkit.core import window
-
-    shared = shared_dir(tmp_path_factory)
-    base = shared / "sample-columnar"
-    with once_per_run(shared, "sample-columnar") as to_make:
-        if to_make:
-            shutil.rmtree(base, ignore_errors=True)
-            report = build_cache(sample_root, base, window.parse(all_time=True))
-            assert report.days_built == report.days_total > 130 * 5
-    return columnar.ColumnarCache(sample_root, base)
+    return sample_cache_in(shared_dir(tmp_path_factory))
 
 
 #: The sample's last eleven days (its last day's late events are in the next day's folders): they
