@@ -303,3 +303,21 @@ def test_the_columns_of_a_chain_of_with_queries_are_read_once_a_query(monkeypatc
     sql = f"WITH {', '.join(chain)} SELECT y + 1 FROM t20"
     transpile.to_duckdb(parse_select(sql))
     assert 0 < len(read) <= 5 * 22  # a few a query (82 here), not 2^20
+
+
+def test_a_large_operand_of_json_parse_within_the_limit_is_not_refused(monkeypatch):
+    """The size check before json_extract_scalar's operand is copied counted six copies where the
+    rewrite of json_parse's writes five: an operand of a sixth to a fifth of the limit (16,667 to
+    20,000 parts) was refused as nested too deeply (nothing nested), where Trino answers. Here
+    the limit is set to the rewritten query's size, which six copies of the operand pass."""
+    from toolkit.core import transpile
+    from toolkit.core.query import parse_select
+
+    items = ", ".join(f"'{{\"a\": {i}}}'" for i in range(300))
+    operand = f"json_parse(element_at(ARRAY[{items}], 2))"
+    sql = f"SELECT json_extract_scalar({operand}, '$.a')"
+    size = sum(1 for _ in transpile.duckdb_tree(parse_select(f"SELECT {operand}")).walk())
+    rewritten = sum(1 for _ in transpile.duckdb_tree(parse_select(sql)).walk())
+    assert 6 * size > rewritten
+    monkeypatch.setattr(transpile, "MAX_REWRITTEN_NODES", rewritten)
+    assert "trino_json_parse" in transpile.to_duckdb(parse_select(sql)).lower()

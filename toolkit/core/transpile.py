@@ -1273,9 +1273,11 @@ def _json_extract(node: exp.JSONExtract | exp.JSONExtractScalar) -> exp.Expr:
     if paths is None:
         return node
     scalar = isinstance(node, exp.JSONExtractScalar)
-    # The operand is written six times a path for json_extract_scalar (once for json_extract):
-    # refused before it is copied (seven nested took 4 s to copy before the size was checked).
-    if _larger_than(node.this, MAX_REWRITTEN_NODES // (len(paths) * (6 if scalar else 1))):
+    parsed = isinstance(node.this, exp.Anonymous) and node.this.name == "trino_json_parse"
+    # The operand is written once a path for json_extract, six times for json_extract_scalar (five
+    # of json_parse): refused before it is copied (seven nested took 4 s to copy, then were refused).
+    copies = len(paths) * ((5 if parsed else 6) if scalar else 1)
+    if _larger_than(node.this, MAX_REWRITTEN_NODES // copies):
         raise _nested_too_deeply()
     readings: list[exp.Expr] = []
     for path in paths:
@@ -1292,7 +1294,6 @@ def _json_extract(node: exp.JSONExtract | exp.JSONExtractScalar) -> exp.Expr:
                 this=json_type.copy(),
                 expressions=[exp.Literal.string(k) for k in ("DOUBLE", "BIGINT", "UBIGINT")],
             )
-            parsed = isinstance(node.this, exp.Anonymous) and node.this.name == "trino_json_parse"
             number = (  # json_parse's numbers are Java's already: no token as written to find
                 exp.Anonymous(this="trino_json_atom", expressions=[json_type.copy(), reading.copy()])
                 if parsed
