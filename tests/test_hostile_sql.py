@@ -271,15 +271,21 @@ def test_two_unnests_without_an_alias_are_one_line_not_a_traceback(sql):
     assert "\n" not in str(raised.value)
 
 
+def calls_counted(monkeypatch, module, name: str) -> list[int]:
+    """A list that grows by one at each call of `module.name` (called as before)."""
+    calls: list[int] = []
+    function = getattr(module, name)
+    monkeypatch.setattr(module, name, lambda *args: calls.append(1) or function(*args))
+    return calls
+
+
 def test_alias_lists_over_a_chain_of_with_queries_count_each_query_once(monkeypatch):
     """Each WITH query of a chain reading the one before twice (a JOIN of it with itself) had its
     width counted again for each reading: 2^n counts, 100 s for twenty WITH queries (Trino: 0.08 s)."""
     from toolkit.core import transpile
     from toolkit.core.query import parse_select
 
-    counted: list[int] = []
-    count = transpile._count_width
-    monkeypatch.setattr(transpile, "_count_width", lambda q, *rest: counted.append(1) or count(q, *rest))
+    counted = calls_counted(monkeypatch, transpile, "_count_width")
     chain = ["t0 AS (SELECT 1 AS x)"] + [
         f"t{i} AS (SELECT * FROM t{i - 1} AS a JOIN t{i - 1} AS b USING (x))" for i in range(1, 21)
     ]
@@ -294,9 +300,7 @@ def test_the_columns_of_a_chain_of_with_queries_are_read_once_a_query(monkeypatc
     from toolkit.core import semantics, transpile
     from toolkit.core.query import parse_select
 
-    read: list[int] = []
-    columns = semantics._scope_columns
-    monkeypatch.setattr(semantics, "_scope_columns", lambda s, *rest: read.append(1) or columns(s, *rest))
+    read = calls_counted(monkeypatch, semantics, "_scope_columns")
     chain = ["t0 AS (SELECT 1 AS x, 2 AS y)"] + [
         f"t{i} AS (SELECT * FROM t{i - 1} AS a JOIN t{i - 1} AS b USING (x, y))" for i in range(1, 21)
     ]
