@@ -58,11 +58,11 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.hookimpl(trylast=True, specname="pytest_configure")  # (after pytest's: its temporary paths)
 def pytest_configure_makes_first(config: pytest.Config) -> None:
     """Under pytest-xdist, in a run of the whole suite, the controlling process makes what most
-    workers need (the event-name index, the sample, its columnar cache) on a thread of its own
-    while the workers start and collect. At the start of a run one worker made each while the
-    others waited for it, a core idle; now a worker finds it made, or waits for the thread. Each
-    is made once either way (the lock and mark of `once_per_run`: whoever takes the lock first
-    makes it)."""
+    workers need (the event-name index, the sample, every template's rows on it, its columnar
+    cache) on a thread of its own while the workers start and collect. At the start of a run one
+    worker made each while the others waited for it, a core idle; now a worker finds it made, or
+    waits for the thread. Each is made once either way (the lock and mark of `once_per_run`:
+    whoever takes the lock first makes it)."""
     if not getattr(config.option, "numprocesses", None) or hasattr(config, "workerinput"):
         return
     whole = config.args_source is pytest.Config.ArgsSource.TESTPATHS
@@ -76,6 +76,7 @@ def pytest_configure_makes_first(config: pytest.Config) -> None:
 
             names_index(shared, names.NameIndex.build.__func__)  # type: ignore[attr-defined]
             sample_root_in(shared)
+            every_template_on_the_files_in(shared)
             sample_cache_in(shared)
         except Exception:  # noqa: S110  (a worker makes it then, and its tests fail with the error)
             pass
@@ -253,12 +254,17 @@ def every_template_on_the_files(
     (no columnar cache), by name. Run once for the whole run (kept in the run's shared temporary
     directory, as `sample_root` is): the test that every template runs, and the tests that compare
     another reading (the columnar cache, the Athena double) with the files', share it."""
+    return every_template_on_the_files_in(shared_dir(tmp_path_factory))
+
+
+def every_template_on_the_files_in(shared: Path) -> dict[str, TemplateRun]:
+    """`every_template_on_the_files`, run once for the run into `shared`."""
     import pickle
 
     from toolkit.engines.local import LocalEngine
     from toolkit.templates.catalog import Catalog
 
-    shared = shared_dir(tmp_path_factory)
+    sample_root = sample_root_in(shared)
     kept = shared / "every-template-on-the-files.pickle"
     with once_per_run(shared, "every-template-on-the-files") as to_make:
         if to_make:
