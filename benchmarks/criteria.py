@@ -71,6 +71,14 @@ def best(args: list[str], env: dict[str, str], repeat: int) -> tuple[float, floa
     return wall, cpu, len(out.splitlines()) - 1  # CSV: less the header
 
 
+def the_sample() -> Path:
+    """The sample archive the benchmarks read by default, written once to benchmarks/data/sample."""
+    source = HERE / "data" / "sample"
+    if not source.exists():
+        subprocess.run([sys.executable, "-m", "toolkit", "sample", str(source)], check=True)
+    return source
+
+
 def most_common(source: Path, env: dict[str, str], sql: str) -> str:
     out = trailcsi(["sql", sql, "--source", str(source), "--all-time", "--format", "csv"], env)[2]
     return out.splitlines()[1].split(",")[0]
@@ -85,11 +93,7 @@ def main() -> None:
     parser.add_argument("--only", metavar="TEXT", help="only the cases whose question contains TEXT")
     parser.add_argument("--store", choices=("raw", "cache"), help="only reading from raw files or the cache")
     options = parser.parse_args()
-    source = options.source
-    if source is None:
-        source = HERE / "data" / "sample"
-        if not source.exists():
-            subprocess.run([sys.executable, "-m", "toolkit", "sample", str(source)], check=True)
+    source = options.source or the_sample()
     with tempfile.TemporaryDirectory(prefix="trailcsi-bench-") as cache_home:
         env = {**os.environ, "XDG_CACHE_HOME": cache_home}
         user = most_common(

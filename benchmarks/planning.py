@@ -27,6 +27,9 @@ from datetime import date
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from criteria import the_sample  # noqa: E402  (the sample both read by default)
+
 VARIANTS = ("as written", "read once")
 
 
@@ -81,11 +84,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--child", choices=VARIANTS, help=argparse.SUPPRESS)
     options = parser.parse_args()
-    source = options.source
-    if source is None:
-        source = HERE / "data" / "sample"
-        if not source.exists():
-            subprocess.run([sys.executable, "-m", "toolkit", "sample", str(source)], check=True)
+    source = options.source or the_sample()
     if options.child:
         child(options.child, str(source), options.since, options.repeat)
         return

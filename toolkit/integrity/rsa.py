@@ -170,6 +170,10 @@ def load_public_key(data: bytes) -> PublicKey:
         raise KeyFormatError("truncated DER") from None
 
 
+#: The public exponent of the keys made here.
+_E = 65537
+
+
 def generate(rng: random.Random, bits: int = 2048) -> PrivateKey:
     """A key pair from `rng` (deterministic for a seeded generator). For the sample archive only."""
     while True:
@@ -178,9 +182,6 @@ def generate(rng: random.Random, bits: int = 2048) -> PrivateKey:
         n = p * q
         if p != q and n.bit_length() == bits and (p - 1) * (q - 1) % _E:
             return from_primes(p, q)
-
-
-_E = 65537
 
 
 def from_primes(p: int, q: int) -> PrivateKey:
