@@ -62,6 +62,10 @@ class TrinoError(Exception):
     """Trino refused or failed a statement (the message is Trino's), or the server is unusable."""
 
 
+class StatementError(TrinoError):
+    """Trino's own answer to a statement: it refused or failed it (the message is Trino's)."""
+
+
 # -- where things are -------------------------------------------------------------------------
 
 
@@ -436,7 +440,7 @@ def query(
                 time.sleep(0.5)
                 request, columns, rows = submit, [], []
                 continue
-            raise TrinoError(_failure(page["error"]))
+            raise StatementError(_failure(page["error"]))
         columns = page.get("columns") or columns
         rows.extend(page.get("data") or [])
         next_uri = page.get("nextUri")

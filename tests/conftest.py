@@ -84,9 +84,28 @@ def pytest_configure_makes_first(config: pytest.Config) -> None:
     threading.Thread(target=make, name="made-first", daemon=True).start()
 
 
+#: Of the conformance tests' questions to Trino: how many the server answered, how many were
+#: answered from its earlier answers (tests/conformance/conftest.py's Oracle; summed over workers).
+_TRINO_ANSWERS: dict[str, int] = defaultdict(int)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "teardown":
+        for name, counts in report.user_properties:
+            if name == "trino answers":
+                for kind, count in counts.items():
+                    _TRINO_ANSWERS[kind] += count
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """Why tests were skipped, a line a reason with how many, whatever `-q` or `-rs` says (under
-    pytest-xdist the reports reach this process; the reasons say what to install or fetch)."""
+    pytest-xdist the reports reach this process; the reasons say what to install or fetch); and
+    how Trino answered the conformance tests."""
+    if _TRINO_ANSWERS:
+        terminalreporter.write_line(
+            f"Trino's answers: {_TRINO_ANSWERS['asked']:,} asked of the server, "
+            f"{_TRINO_ANSWERS['recalled']:,} it gave before (TRAILCSI_TRINO_FRESH=1 asks every one)"
+        )
     reasons: dict[str, int] = defaultdict(int)
     for report in terminalreporter.stats.get("skipped", []):
         longrepr = getattr(report, "longrepr", None)

@@ -1,29 +1,40 @@
 """Conformance: the same Athena SQL on a real Trino server and on the local engine, rows compared.
 
 The server is `scripts/trino.py`'s (fetched once into the user cache): it is used if it runs, else
-started here and stopped at the end. Without a fetched server every test here is skipped, and the
-run's summary says how to fetch it. Two archives are loaded into Trino as Hive tables, partitioned
-by `account`, `region` and `day` as Athena's table is:
+started here when a test first needs it and stopped at the end. Without a fetched server every test
+here is skipped, and the run's summary says how to fetch it. Each archive is loaded into Trino as a
+Hive table `<schema>.trail`, partitioned by `account`, `region` and `day` as Athena's table is, in
+a schema named by what it holds (`Dataset`: its files, the table's declaration, the loader):
 
-- `trailcsi_conformance.trail`: two real corpora (346 events, 2014 to 2024);
-- `trailcsi_conformance_incidents.trail`: the sample archive's last days (`INCIDENT_DAYS`), which
+- `trailcsi_conformance_<hash>`: two real corpora (346 events, 2014 to 2024);
+- `trailcsi_conformance_incidents_<hash>`: the sample archive's last days (`INCIDENT_DAYS`), which
   hold its planted incidents, so that detections return rows (on Trino, one file a partition);
-- `trailcsi_conformance_panther.trail`: the events of Panther's rule tests (471, 2015 to 2026),
+- `trailcsi_conformance_panther_<hash>`: the events of Panther's rule tests (471, 2015 to 2026),
   crafted to make detections fire, some of them not as CloudTrail writes events.
-- `trailcsi_conformance_crafted.trail`: events crafted here (`crafted_records`, May and June
+- `trailcsi_conformance_crafted_<hash>`: events crafted here (`crafted_records`, May and June
   2024) to make the detections' rules over time fire: denials paced under the hourly burst but
   many in a day, a burst under a spoofed user agent, and Lambda changes on days before and after.
 
 A raw SQL text reading `trail` runs as it is on both engines (`Engines.both`); a `TrailQuery` (a
 template, a search, criteria) goes to Trino as the SQL the Athena engine would send for it, bound
 to the Hive table with the partition predicates of its window and criteria (`Engines.compare`).
+
+Trino's answers are kept (`Oracle`): a statement Trino answered (rows or error) over the same
+schema, the same server (its version, its configuration and loader in scripts/trino.py, its Java)
+is answered again from `<server home>/answers/`, and the server is started only for a statement it
+has not answered. The SQL text, the schema's content and the server are the whole key: a changed
+template, criterion or case, or changed data, is asked of the server. `TRAILCSI_TRINO_FRESH=1`
+asks the server every statement (and keeps its answers); the run's summary says how many answers
+were asked and how many kept.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import os
+import re
 import shutil
 from collections import Counter
 from collections.abc import Iterator
@@ -48,17 +59,6 @@ from toolkit.engines.local import LocalEngine
 from toolkit.sources import archive
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "trino.py"
-#: One Hive schema a test process (pytest-xdist workers load their fixture side by side).
-SCHEMA = "_".join(filter(None, ["trailcsi_conformance", os.environ.get("PYTEST_XDIST_WORKER")]))
-INCIDENTS_SCHEMA = "_".join(
-    filter(None, ["trailcsi_conformance_incidents", os.environ.get("PYTEST_XDIST_WORKER")])
-)
-PANTHER_SCHEMA = "_".join(
-    filter(None, ["trailcsi_conformance_panther", os.environ.get("PYTEST_XDIST_WORKER")])
-)
-CRAFTED_SCHEMA = "_".join(
-    filter(None, ["trailcsi_conformance_crafted", os.environ.get("PYTEST_XDIST_WORKER")])
-)
 #: The sample archive's last days loaded into Trino: its recent planted incidents (the brute
 #: force, the Elastic IP, the pipeline's changes) are in them, and they load in about a second.
 INCIDENT_DAYS = 10
@@ -111,37 +111,174 @@ def _locked(path: Path) -> Iterator[None]:
         yield
 
 
-@pytest.fixture(scope="session")
-def trino_url(trino_script: ModuleType) -> Iterator[str]:
-    """The URL of a running Trino server: the user's if it runs, else one started by the tests.
+#: Statements whose answer depends on when or by chance they run: never answered from a record.
+_VOLATILE = re.compile(r"\b(now|current_\w+|localtime\w*|rand\w*|uuid|shuffle)\b", re.IGNORECASE)
 
-    Test processes (pytest-xdist workers) share one server: each registers itself while it uses
-    it, and the last one to finish stops a server the tests started (never the user's own)."""
-    home = trino_script.home()
-    lock, users, started = home / "tests.lock", home / "tests-using", home / "started-by-tests"
-    me = users / str(os.getpid())
-    with _locked(lock):
-        url = trino_script.running()
-        if not url:
-            if not trino_script.fetched():
-                _skip(NOT_FETCHED)
+
+@dataclass(frozen=True)
+class Dataset:
+    """An archive as Trino's Hive table `<schema>.trail`; the schema is named by the digest of
+    what makes the table: each log file's path, partition and bytes, the table's declaration,
+    how the files are loaded and the loader itself (scripts/trino.py)."""
+
+    root: Path
+    schema: str
+    merge: bool
+
+    @classmethod
+    def of(cls, script: ModuleType, root: Path, name: str, *, merge: bool = False) -> Dataset:
+        digest = hashlib.sha256(Path(script.__file__).read_bytes())
+        digest.update(json.dumps([script.create_table_sql("s", "trail"), merge]).encode())
+        for log in archive.scan(root).files:
+            where = [str(Path(log.path).relative_to(root)), log.account, log.region, str(log.day)]
+            digest.update(json.dumps(where).encode())
+            digest.update(hashlib.sha256(Path(log.path).read_bytes()).digest())
+        return cls(root, f"{name}_{digest.hexdigest()[:16]}", merge)
+
+
+class Oracle:
+    """Trino's answers: from the record of a statement it answered before over the same schema on
+    the same server, else from the server (started, and the schema loaded, when first needed)."""
+
+    def __init__(self, script: ModuleType) -> None:
+        self.script = script
+        self.home: Path = script.home()
+        self.records = self.home / "answers"
+        self.fresh = os.environ.get("TRAILCSI_TRINO_FRESH", "") not in ("", "0")
+        java = (script.java_home() / "release").read_text(encoding="utf-8", errors="replace")
+        server = hashlib.sha256(Path(script.__file__).read_bytes())
+        server.update(f"{script.VERSION}\n{java}".encode())
+        self.server = server.hexdigest()
+        self.asked = self.recalled = 0
+        self._url: str | None = None
+        self._loaded: set[str] = set()
+
+    def answer(self, sql: str, dataset: Dataset) -> tuple[list[dict[str, Any]], list[list[Any]]]:
+        """Trino's columns and rows for `sql` with `dataset`'s schema the session's; Trino's
+        error (StatementError) if it refuses or fails it."""
+        key = hashlib.sha256(json.dumps([self.server, dataset.schema, sql]).encode()).hexdigest()
+        path = self.records / key[:2] / f"{key}.json"
+        keep = not _VOLATILE.search(sql)
+        recorded = _read_record(path) if keep and not self.fresh else None
+        if recorded is not None:
+            self.recalled += 1
+            if "error" in recorded:
+                raise self.script.StatementError(recorded["error"])
+            return recorded["columns"], recorded["rows"]
+        url = self._server()
+        self._load(url, dataset)
+        self.asked += 1
+        record: dict[str, Any] = {"schema": dataset.schema, "sql": sql}
+        try:
+            columns, rows = self.script.query(url, sql, schema=dataset.schema)
+        except self.script.StatementError as error:  # Trino's answer: kept (not an unusable server)
+            if keep:
+                _write_record(path, record | {"error": str(error)})
+            raise
+        if keep:
+            _write_record(path, record | {"columns": columns, "rows": rows})
+        return columns, rows
+
+    def _server(self) -> str:
+        """The running server's URL, started if need be; this process is registered as using it."""
+        if self._url is None:
+            with _locked(self.home / "tests.lock"):
+                url = self.script.running()
+                if not url:
+                    url = self.script.start()
+                    (self.home / "started-by-tests").touch()
+                (self.home / "tests-using").mkdir(parents=True, exist_ok=True)
+                (self.home / "tests-using" / str(os.getpid())).touch()
+            self._url = url
+        return self._url
+
+    def _load(self, url: str, dataset: Dataset) -> None:
+        """`dataset`'s table, loaded unless a load of it finished before and Trino reads it."""
+        if dataset.schema in self._loaded:
+            return
+        with _locked(self.home / "loading" / f"{dataset.schema}.lock"):
+            done = self.script.run_dir() / "fs" / self.script.WAREHOUSE / dataset.schema / "loaded.json"
             try:
-                trino_script.java_home()
-            except trino_script.TrinoError as error:
-                _skip(str(error))
-            url = trino_script.start()
-            started.touch()
-        users.mkdir(parents=True, exist_ok=True)
-        me.touch()
-    try:
-        yield url
-    finally:
-        with _locked(lock):
-            me.unlink(missing_ok=True)
-            others = [p for p in users.iterdir() if p.name.isdigit() and trino_script._alive(int(p.name))]
+                expected = json.loads(done.read_text(encoding="utf-8"))["records"]
+                counted = self.script.query(url, 'SELECT count(*) FROM "trail"', schema=dataset.schema)[1]
+            except (OSError, ValueError, KeyError, TypeError, self.script.TrinoError):
+                expected, counted = None, None
+            if counted != [[expected]]:
+                records = self.script.load(
+                    url, dataset.root, schema=dataset.schema, table="trail", merge=dataset.merge
+                )
+                done.parent.mkdir(parents=True, exist_ok=True)
+                done.write_text(json.dumps({"records": records}), encoding="utf-8")
+        self._loaded.add(dataset.schema)
+
+    def close(self) -> None:
+        """Unregister this process; the last one out stops a server the tests started."""
+        if self._url is None:
+            return
+        users, started = self.home / "tests-using", self.home / "started-by-tests"
+        with _locked(self.home / "tests.lock"):
+            (users / str(os.getpid())).unlink(missing_ok=True)
+            others = [p for p in users.iterdir() if p.name.isdigit() and self.script._alive(int(p.name))]
             if not others and started.exists():
-                trino_script.stop()
+                self.script.stop()
                 started.unlink(missing_ok=True)
+
+
+def _read_record(path: Path) -> dict[str, Any] | None:
+    """A kept answer; None if there is none or it cannot be read (then the server is asked)."""
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict):
+        return None
+    if isinstance(record.get("error"), str) or (
+        isinstance(record.get("columns"), list) and isinstance(record.get("rows"), list)
+    ):
+        return record
+    return None
+
+
+def _write_record(path: Path, record: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+    partial.write_text(json.dumps(record), encoding="utf-8")
+    os.replace(partial, path)  # whole or not at all, whoever writes it at the same time
+
+
+@pytest.fixture(scope="session")
+def oracle(trino_script: ModuleType) -> Iterator[Oracle]:
+    """Trino's answers, kept or asked. Skips when no server is fetched or no Java can run it."""
+    if not trino_script.fetched():
+        _skip(NOT_FETCHED)
+    try:
+        made = Oracle(trino_script)
+    except trino_script.TrinoError as error:
+        _skip(str(error))
+    _ORACLES.append(made)
+    try:
+        yield made
+    finally:
+        made.close()
+
+
+#: The Oracle of this process (one a session), for `count_trino_answers`.
+_ORACLES: list[Oracle] = []
+
+
+def _answers() -> tuple[int, int]:
+    return sum(o.asked for o in _ORACLES), sum(o.recalled for o in _ORACLES)
+
+
+@pytest.fixture(autouse=True)
+def count_trino_answers(request: pytest.FixtureRequest) -> Iterator[None]:
+    """How Trino answered this test, for the run's summary (tests/conftest.py)."""
+    asked, recalled = _answers()
+    yield
+    now_asked, now_recalled = _answers()
+    if (now_asked, now_recalled) != (asked, recalled):
+        counts = {"asked": now_asked - asked, "recalled": now_recalled - recalled}
+        request.node.user_properties.append(("trino answers", counts))
 
 
 @pytest.fixture(scope="session")
@@ -167,15 +304,15 @@ class Compared:
 class Engines:
     """Runs Athena SQL on Trino (the Hive table `<schema>.trail`) and on the local engine."""
 
-    def __init__(self, script: ModuleType, url: str, archive: Path, schema: str = SCHEMA) -> None:
-        self.script, self.url, self.schema = script, url, schema
-        self.local = LocalEngine(archive)
+    def __init__(self, oracle: Oracle, dataset: Dataset) -> None:
+        self.oracle, self.script, self.dataset, self.schema = oracle, oracle.script, dataset, dataset.schema
+        self.local = LocalEngine(dataset.root)
         # Only renders SQL: nothing here reaches AWS.
-        self.athena = AthenaEngine(AthenaSettings(database=schema, table="trail"))
+        self.athena = AthenaEngine(AthenaSettings(database=dataset.schema, table="trail"))
         self._answers: dict[str, tuple[list[dict[str, Any]], list[list[Any]]]] = {}
 
     def trino(self, sql: str) -> tuple[list[dict[str, Any]], list[list[Any]]]:
-        return self.script.query(self.url, sql, schema=self.schema)
+        return self.oracle.answer(sql, self.dataset)
 
     def trino_once(self, sql: str) -> tuple[list[dict[str, Any]], list[list[Any]]]:
         """Trino's answer to `sql`, asked once a session (the fixture tables do not change)."""
@@ -220,9 +357,8 @@ def as_wire(rows: Any, columns: list[dict[str, Any]]) -> list[list[Any]]:
 
 
 @pytest.fixture(scope="session")
-def engines(trino_script: ModuleType, trino_url: str, conformance_archive: Path) -> Iterator[Engines]:
-    trino_script.load(trino_url, conformance_archive, schema=SCHEMA, table="trail")
-    made = Engines(trino_script, trino_url, conformance_archive)
+def engines(oracle: Oracle, conformance_archive: Path) -> Iterator[Engines]:
+    made = Engines(oracle, Dataset.of(oracle.script, conformance_archive, "trailcsi_conformance"))
     yield made
     made.local.close()
 
@@ -243,11 +379,11 @@ def incidents_archive(sample_root: Path, tmp_path_factory: pytest.TempPathFactor
 
 
 @pytest.fixture(scope="session")
-def incident_engines(trino_script: ModuleType, trino_url: str, incidents_archive: Path) -> Iterator[Engines]:
+def incident_engines(oracle: Oracle, incidents_archive: Path) -> Iterator[Engines]:
     # One file a partition on Trino (the sample writes one log file every few hours): the same rows,
     # read three times faster.
-    trino_script.load(trino_url, incidents_archive, schema=INCIDENTS_SCHEMA, table="trail", merge=True)
-    made = Engines(trino_script, trino_url, incidents_archive, INCIDENTS_SCHEMA)
+    dataset = Dataset.of(oracle.script, incidents_archive, "trailcsi_conformance_incidents", merge=True)
+    made = Engines(oracle, dataset)
     yield made
     made.local.close()
 
@@ -265,12 +401,9 @@ def panther_records() -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="session")
-def panther_engines(
-    trino_script: ModuleType, trino_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Engines]:
+def panther_engines(oracle: Oracle, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engines]:
     root = lay_out(panther_records(), tmp_path_factory.mktemp("panther"))
-    trino_script.load(trino_url, root, schema=PANTHER_SCHEMA, table="trail")
-    made = Engines(trino_script, trino_url, root, PANTHER_SCHEMA)
+    made = Engines(oracle, Dataset.of(oracle.script, root, "trailcsi_conformance_panther"))
     yield made
     made.local.close()
 
@@ -345,12 +478,9 @@ def crafted_records() -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="session")
-def crafted_engines(
-    trino_script: ModuleType, trino_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Engines]:
+def crafted_engines(oracle: Oracle, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engines]:
     root = lay_out(crafted_records(), tmp_path_factory.mktemp("crafted"))
-    trino_script.load(trino_url, root, schema=CRAFTED_SCHEMA, table="trail")
-    made = Engines(trino_script, trino_url, root, CRAFTED_SCHEMA)
+    made = Engines(oracle, Dataset.of(oracle.script, root, "trailcsi_conformance_crafted"))
     yield made
     made.local.close()
 

@@ -6,13 +6,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 from conftest import corpus_path, lay_out, read_jsonl
 
 from conformance.addresses import EDGE_NETWORKS, networks, texts
-from conformance.conftest import SCHEMA, Engines
+from conformance.conftest import Dataset, Engines, Oracle
 from toolkit.core.query import TrailQuery
 from toolkit.core.window import parse
 from toolkit.errors import UsageError
@@ -20,7 +19,6 @@ from toolkit.errors import UsageError
 pytestmark = pytest.mark.conformance
 
 ALL_TIME = parse(all_time=True)
-IP_SCHEMA = SCHEMA.replace("trailcsi_conformance", "trailcsi_conformance_ip")
 
 #: sourceIPAddress values CloudTrail writes (addresses, service names, `AWS Internal`), and
 #: addresses written in the other ways Trino reads (or refuses), set on real events in turn.
@@ -116,16 +114,13 @@ def test_networks_at_the_edges(engines, cidr):
 
 
 @pytest.fixture(scope="module")
-def ip_engines(
-    trino_script: ModuleType, trino_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Engines]:
+def ip_engines(oracle: Oracle, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engines]:
     """Real events (Stratus Red Team's) whose sourceIPAddress is each of SOURCES in turn."""
     records = read_jsonl(corpus_path("stratus-red-team-detonations", "events.jsonl"))
     for i, record in enumerate(records):
         record["sourceIPAddress"] = SOURCES[i % len(SOURCES)]
     root: Path = lay_out(records, tmp_path_factory.mktemp("ip"))
-    trino_script.load(trino_url, root, schema=IP_SCHEMA, table="trail")
-    made = Engines(trino_script, trino_url, root, IP_SCHEMA)
+    made = Engines(oracle, Dataset.of(oracle.script, root, "trailcsi_conformance_ip"))
     yield made
     made.local.close()
 
