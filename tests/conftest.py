@@ -82,6 +82,24 @@ def pytest_configure_makes_first(config: pytest.Config) -> None:
             pass
 
     threading.Thread(target=make, name="made-first", daemon=True).start()
+    if config.option.basetemp is None and config.getini("tmp_path_retention_policy") != "none":
+        threading.Thread(target=_remove_old_runs, args=(config, shared), name="old-runs", daemon=True).start()
+
+
+def _remove_old_runs(config: pytest.Config, basetemp: Path) -> None:
+    """The earlier runs' temporary directories pytest no longer keeps (tmp_path_retention_count),
+    removed while this run's tests run. pytest removes them when the run ends, the controlling
+    process busy meanwhile: a run's directory holds some 100,000 files (the tests write whole
+    archives), and removing one took 20 to 30 s at the end of every run on this project's 2-core
+    machine. The same removal as pytest's (its lock taken, then renamed away): pytest finds it
+    done, or does what is left."""
+    from _pytest.pathlib import LOCK_TIMEOUT, cleanup_numbered_dir
+
+    keep = int(config.getini("tmp_path_retention_count"))
+    try:
+        cleanup_numbered_dir(basetemp.parent, "pytest-", keep, basetemp.stat().st_mtime - LOCK_TIMEOUT)
+    except OSError:  # (pytest tries again when the run ends)
+        pass
 
 
 #: Of the conformance tests' questions to Trino: how many the server answered, how many were
@@ -113,6 +131,31 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         reasons[str(reason).removeprefix("Skipped: ")] += 1
     for reason, count in sorted(reasons.items(), key=lambda item: -item[1]):
         terminalreporter.write_line(f"{count:,} skipped: {reason}", yellow=True)
+
+
+#: The longest tests (10 to 30 s each on 2 cores), run first: pytest-xdist hands out the tests in
+#: their order, and one of these among the last kept a worker busy alone for 20 s at the end of a
+#: run, the others done.
+RUN_FIRST = (
+    "tests/test_help.py::test_the_examples_run_as_printed",
+    "tests/test_demo.py::test_demo_finds_every_planted_incident_and_reuses_its_archive",
+    "tests/test_cache.py::test_the_cache_gives_the_raw_results_on_every_corpus",
+    "tests/test_sample.py::test_same_seed_same_bytes",
+    "tests/test_case_athena.py::test_an_athena_case_cites_what_a_local_case_cites",
+    "tests/test_sweep.py::test_sweep_summary_and_min_severity",
+    "tests/test_suppress.py::test_sweep_reports_suppressions_and_lists_them_on_request",
+    "tests/test_verify.py::test_from_s3_the_newest_digests_are_authenticated_by_their_metadata",
+)
+
+
+@pytest.hookimpl(trylast=True)  # (after pytest's own ordering, by fixture)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    first = sorted(
+        (item for item in items if item.nodeid in RUN_FIRST), key=lambda i: RUN_FIRST.index(i.nodeid)
+    )
+    if first:
+        rest = [item for item in items if item.nodeid not in RUN_FIRST]
+        items[:] = first + rest
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
