@@ -172,11 +172,17 @@ def test_the_cache_gives_the_raw_results_on_every_corpus(corpus_archives, tmp_pa
 
 def test_builds_are_incremental_and_a_changed_day_is_rebuilt(sample_root, tmp_path):
     root = tmp_path / "archive"
-    shutil.copytree(sample_root / "AWSLogs", root / "AWSLogs")
+    # the sample's last days: the window's, and four before it that the build leaves alone
+    for pattern in ("2025/03/2[4-9]", "2025/03/3?", "2025/04/??"):
+        for day in sample_root.glob(f"AWSLogs/**/CloudTrail/*/{pattern}"):
+            shutil.copytree(day, root / day.relative_to(sample_root))
     base = tmp_path / "cache"
     scope = window.parse(start="2025-03-28", end="2025-03-31")
     first = build(root, base, scope)
     assert first.days_built == first.days_total > 10
+    # the window's days only (and the next day's folder: it holds the window's last minutes)
+    built = {d["day"] for d in columnar.ColumnarCache(root, base).days()}
+    assert built == {"2025-03-28", "2025-03-29", "2025-03-30", "2025-03-31", "2025-04-01"}
     again = build(root, base, scope)
     assert (again.days_built, again.days_reused) == (0, first.days_total)
     day = next(root.rglob("CloudTrail/us-east-1/2025/03/30"))
