@@ -149,7 +149,9 @@ RUN_FIRST = (
 
 
 @pytest.hookimpl(trylast=True)  # (after pytest's own ordering, by fixture)
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if getattr(config.option, "failedfirst", False) or getattr(config.option, "newfirst", False):
+        return  # (the order asked for: --ff, --nf)
     first = sorted(
         (item for item in items if item.nodeid in RUN_FIRST), key=lambda i: RUN_FIRST.index(i.nodeid)
     )
