@@ -56,7 +56,7 @@ from toolkit.core import window
 from toolkit.core.query import TrailQuery
 from toolkit.engines.athena import AthenaEngine
 from toolkit.engines.local import LocalEngine
-from toolkit.sources import archive
+from toolkit.sources import archive, layout
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "trino.py"
 #: The sample archive's last days loaded into Trino: its recent planted incidents (the brute
@@ -130,7 +130,9 @@ class Dataset:
         digest = hashlib.sha256(Path(script.__file__).read_bytes())
         digest.update(json.dumps([script.create_table_sql("s", "trail"), merge]).encode())
         for log in archive.scan(root).files:
-            where = [str(Path(log.path).relative_to(root)), log.account, log.region, str(log.day)]
+            # the partition values as the loader writes them (`layout.day_value` is the toolkit's)
+            day = layout.day_value(log.day)
+            where = [str(Path(log.path).relative_to(root)), log.account, log.region, day]
             digest.update(json.dumps(where).encode())
             digest.update(hashlib.sha256(Path(log.path).read_bytes()).digest())
         return cls(root, f"{name}_{digest.hexdigest()[:16]}", merge)
