@@ -88,7 +88,8 @@ def steps(key: incidents.AnswerKey) -> list[Step]:
             "What changed on the app's security group, instance and role before it broke at "
             f"{key.outage_time}?",
             f"search --resource-name {key.security_group_id} --resource-name {key.instance_id} "
-            f"--resource-name {key.role_name} --write-only --start <outage-2h> --end <outage>",
+            f"--resource-name {key.role_name} --write-only "
+            f"--start {outage - timedelta(hours=2):%Y-%m-%dT%H:%M:%SZ} --end {key.outage_time}",
             search.build(
                 Criteria(
                     resource_name=[key.security_group_id, key.instance_id, key.role_name], write_only=True

@@ -882,7 +882,7 @@ def sample(
             f"{directory} is not empty ({held} entries): a sample written into it would mix with what is there",
             "choose an empty or new folder, or pass --force",
         )
-    say(f"writing {days} days of logs ending {end_day} to {directory} (about 10 s a hundred days)")
+    say(f"writing {days} days of logs ending {end_day} to {directory} (a few seconds)")
     if held:  # --force: written in place (files of the same name replaced)
         summary = generator.write_archive(directory, days=days, seed=seed, end_day=end_day)
     else:
