@@ -63,7 +63,12 @@ class TrinoError(Exception):
 
 
 class StatementError(TrinoError):
-    """Trino's own answer to a statement: it refused or failed it (the message is Trino's)."""
+    """Trino's own answer to a statement: it refused or failed it (the message is Trino's).
+    `name` and `kind` are Trino's errorName and errorType (USER_ERROR: the statement's fault)."""
+
+    def __init__(self, message: str, name: str = "", kind: str = "") -> None:
+        super().__init__(message)
+        self.name, self.kind = name, kind
 
 
 # -- where things are -------------------------------------------------------------------------
@@ -298,6 +303,27 @@ def _info(url: str) -> dict[str, Any] | None:
     return info if isinstance(info, dict) else None
 
 
+def fingerprint(jdk: Path) -> str:
+    """What a server started now is made of: this script (its configuration and loader), the
+    Trino version and the Java it runs on (its `release` file)."""
+    import hashlib
+
+    made = hashlib.sha256(Path(__file__).read_bytes())
+    try:
+        java = (jdk / "release").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        java = ""
+    made.update(f"{VERSION}\n{jdk}\n{java}".encode())
+    return made.hexdigest()
+
+
+def running_fingerprint() -> str | None:
+    """The fingerprint of the running server (None: none runs, or started by an older script)."""
+    state = _state() if running() else None
+    found = state.get("fingerprint") if state else None
+    return found if isinstance(found, str) else None
+
+
 def running() -> str | None:
     """The URL of the server this cache started, if it is up and done starting."""
     state = _state()
@@ -344,7 +370,14 @@ def start(port: int | None = None, timeout: float = 300) -> str:
             env=env,
             start_new_session=True,
         )
-    state = {"pid": process.pid, "port": chosen, "url": url, "log": str(launcher_log), "version": VERSION}
+    state = {
+        "pid": process.pid,
+        "port": chosen,
+        "url": url,
+        "log": str(launcher_log),
+        "version": VERSION,
+        "fingerprint": fingerprint(jdk),
+    }
     state_file().write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8")
     while time.monotonic() - started < timeout:
         if process.poll() is not None:
@@ -440,7 +473,10 @@ def query(
                 time.sleep(0.5)
                 request, columns, rows = submit, [], []
                 continue
-            raise StatementError(_failure(page["error"]))
+            error = page["error"]
+            raise StatementError(
+                _failure(error), str(error.get("errorName", "")), str(error.get("errorType", ""))
+            )
         columns = page.get("columns") or columns
         rows.extend(page.get("data") or [])
         next_uri = page.get("nextUri")

@@ -82,7 +82,10 @@ def pytest_configure_makes_first(config: pytest.Config) -> None:
             pass
 
     threading.Thread(target=make, name="made-first", daemon=True).start()
-    if config.option.basetemp is None and config.getini("tmp_path_retention_policy") != "none":
+    kept = int(config.getini("tmp_path_retention_count"))
+    if config.option.basetemp is None and config.getini("tmp_path_retention_policy") != "none" and kept > 0:
+        # (with none kept, pytest locks no directory, this run's own among them: it removes them at
+        # the end only)
         threading.Thread(target=_remove_old_runs, args=(config, shared), name="old-runs", daemon=True).start()
 
 

@@ -36,6 +36,7 @@ import json
 import os
 import re
 import shutil
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -101,18 +102,52 @@ def trino_script() -> ModuleType:
 
 
 @contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """One test process at a time (pytest-xdist runs several) starts or stops the server."""
+def _locked(path: Path, *, shared: bool = False) -> Iterator[None]:
+    """One test process at a time (pytest-xdist runs several) starts or stops the server, or
+    loads a table; any number at a time ask about a table (`shared`), none while it loads."""
     import fcntl
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
         yield
 
 
-#: Statements whose answer depends on when or by chance they run: never answered from a record.
-_VOLATILE = re.compile(r"\b(now|current_\w+|localtime\w*|rand\w*|uuid|shuffle)\b", re.IGNORECASE)
+#: Statements whose answer depends on when, by chance or after what else they run (the time,
+#: random numbers, the files' own times, the server's state and catalogs): never kept.
+_VOLATILE = re.compile(
+    r"\b(now|current_\w+|localtime\w*|rand\w*|uuid|shuffle|system|information_schema|show|explain)\b"
+    r"|\$file_modified_time",
+    re.IGNORECASE,
+)
+#: Trino's errors that are not the statement's answer: the table gone, the query killed or
+#: cancelled, the server busy. Kept: the statement's errors (USER_ERROR) and Trino's own failures
+#: on it (INTERNAL_ERROR: some CIDRs fail Trino's parser so, every time) but these, and of the
+#: connector's (EXTERNAL), those the rows' content causes (`_KEPT_EXTERNAL`); never a shortage
+#: (INSUFFICIENT_RESOURCES).
+_NOT_KEPT_ERRORS = frozenset(
+    {
+        "TABLE_NOT_FOUND",
+        "SCHEMA_NOT_FOUND",
+        "CATALOG_NOT_FOUND",
+        "ADMINISTRATIVELY_KILLED",
+        "ADMINISTRATIVELY_PREEMPTED",
+        "USER_CANCELED",
+        "QUERY_REJECTED",
+        "NO_NODES_AVAILABLE",
+        "SERVER_SHUTTING_DOWN",
+    }
+)
+_KEPT_EXTERNAL = frozenset({"HIVE_CURSOR_ERROR", "HIVE_BAD_DATA"})
+
+
+def _kept_error(error: Any) -> bool:
+    """Whether a StatementError is the statement's own answer, the same at every asking."""
+    if error.name in _NOT_KEPT_ERRORS:
+        return False
+    return error.kind in ("USER_ERROR", "INTERNAL_ERROR") or (
+        error.kind == "EXTERNAL" and error.name in _KEPT_EXTERNAL
+    )
 
 
 @dataclass(frozen=True)
@@ -140,46 +175,56 @@ class Dataset:
 
 class Oracle:
     """Trino's answers: from the record of a statement it answered before over the same schema on
-    the same server, else from the server (started, and the schema loaded, when first needed)."""
+    a server made the same way, else from the server (started, and the schema loaded, when first
+    needed). A running server is keyed by what it was started with (its fingerprint in
+    server.json), not by what this checkout would start: a server started before scripts/trino.py
+    or the Java changed gives answers kept under its own key, never given for the new one."""
 
-    def __init__(self, script: ModuleType) -> None:
+    def __init__(self, script: ModuleType, run: str = "") -> None:
         self.script = script
         self.home: Path = script.home()
         self.records = self.home / "answers"
         self.fresh = os.environ.get("TRAILCSI_TRINO_FRESH", "") not in ("", "0")
-        java = (script.java_home() / "release").read_text(encoding="utf-8", errors="replace")
-        server = hashlib.sha256(Path(script.__file__).read_bytes())
-        server.update(f"{script.VERSION}\n{java}".encode())
-        self.server = server.hexdigest()
+        self.run = run  # this test run (pytest-xdist's testrunuid): FRESH loads each table once a run
+        self.server: str = script.fingerprint(script.java_home())  # what a server started now is
         self.asked = self.recalled = 0
         self._url: str | None = None
+        self._asking: str | None = None  # the running server's fingerprint
         self._loaded: set[str] = set()
+
+    def _path(self, server: str, schema: str, sql: str) -> Path:
+        key = hashlib.sha256(json.dumps([server, schema, sql]).encode()).hexdigest()
+        return self.records / key[:2] / f"{key}.json"
 
     def answer(self, sql: str, dataset: Dataset) -> tuple[list[dict[str, Any]], list[list[Any]]]:
         """Trino's columns and rows for `sql` with `dataset`'s schema the session's; Trino's
         error (StatementError) if it refuses or fails it."""
-        key = hashlib.sha256(json.dumps([self.server, dataset.schema, sql]).encode()).hexdigest()
-        path = self.records / key[:2] / f"{key}.json"
         keep = not _VOLATILE.search(sql)
-        recorded = _read_record(path) if keep and not self.fresh else None
-        if recorded is not None:
-            self.recalled += 1
-            if "error" in recorded:
-                raise self.script.StatementError(recorded["error"])
-            return recorded["columns"], recorded["rows"]
+        if keep and not self.fresh:
+            recorded = _read_record(self._path(self.server, dataset.schema, sql), dataset.schema, sql)
+            if recorded is not None:
+                self.recalled += 1
+                if "error" in recorded:
+                    raise self.script.StatementError(recorded["error"])
+                return recorded["columns"], recorded["rows"]
         url = self._server()
         self._load(url, dataset)
         self.asked += 1
+        path = self._path(self._asking, dataset.schema, sql) if keep and self._asking else None
         record: dict[str, Any] = {"schema": dataset.schema, "sql": sql}
         try:
-            columns, rows = self.script.query(url, sql, schema=dataset.schema)
-        except self.script.StatementError as error:  # Trino's answer: kept (not an unusable server)
-            if keep:
+            with _locked(self._lock(dataset), shared=True):  # (no process loads it meanwhile)
+                columns, rows = self.script.query(url, sql, schema=dataset.schema)
+        except self.script.StatementError as error:
+            if path and _kept_error(error):
                 _write_record(path, record | {"error": str(error)})
             raise
-        if keep:
+        if path:
             _write_record(path, record | {"columns": columns, "rows": rows})
         return columns, rows
+
+    def _lock(self, dataset: Dataset) -> Path:
+        return self.home / "loading" / f"{dataset.schema}.lock"
 
     def _server(self) -> str:
         """The running server's URL, started if need be; this process is registered as using it."""
@@ -191,26 +236,30 @@ class Oracle:
                     (self.home / "started-by-tests").touch()
                 (self.home / "tests-using").mkdir(parents=True, exist_ok=True)
                 (self.home / "tests-using" / str(os.getpid())).touch()
+                self._asking = self.script.running_fingerprint()
             self._url = url
         return self._url
 
     def _load(self, url: str, dataset: Dataset) -> None:
-        """`dataset`'s table, loaded unless a load of it finished before and Trino reads it."""
+        """`dataset`'s table, loaded unless a load of it finished before (this run, with FRESH)
+        and Trino reads the rows it wrote."""
         if dataset.schema in self._loaded:
             return
-        with _locked(self.home / "loading" / f"{dataset.schema}.lock"):
+        with _locked(self._lock(dataset)):
             done = self.script.run_dir() / "fs" / self.script.WAREHOUSE / dataset.schema / "loaded.json"
             try:
-                expected = json.loads(done.read_text(encoding="utf-8"))["records"]
+                marker = json.loads(done.read_text(encoding="utf-8"))
+                expected = marker["records"]
                 counted = self.script.query(url, 'SELECT count(*) FROM "trail"', schema=dataset.schema)[1]
             except (OSError, ValueError, KeyError, TypeError, self.script.TrinoError):
-                expected, counted = None, None
-            if counted != [[expected]]:
+                marker, expected, counted = {}, None, None
+            if counted != [[expected]] or (self.fresh and marker.get("run") != self.run):
+                done.unlink(missing_ok=True)
                 records = self.script.load(
                     url, dataset.root, schema=dataset.schema, table="trail", merge=dataset.merge
                 )
                 done.parent.mkdir(parents=True, exist_ok=True)
-                done.write_text(json.dumps({"records": records}), encoding="utf-8")
+                done.write_text(json.dumps({"records": records, "run": self.run}), encoding="utf-8")
         self._loaded.add(dataset.schema)
 
     def close(self) -> None:
@@ -226,16 +275,21 @@ class Oracle:
                 started.unlink(missing_ok=True)
 
 
-def _read_record(path: Path) -> dict[str, Any] | None:
-    """A kept answer; None if there is none or it cannot be read (then the server is asked)."""
+def _read_record(path: Path, schema: str, sql: str) -> dict[str, Any] | None:
+    """The answer kept for this statement over this schema; None if there is none, it cannot be
+    read or it is another statement's (then the server is asked)."""
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if not isinstance(record, dict):
+    if not isinstance(record, dict) or record.get("sql") != sql or record.get("schema") != schema:
         return None
     if isinstance(record.get("error"), str) or (
-        isinstance(record.get("columns"), list) and isinstance(record.get("rows"), list)
+        isinstance(record.get("columns"), list)
+        and record["columns"]
+        and all(isinstance(c, dict) and isinstance(c.get("name"), str) for c in record["columns"])
+        and isinstance(record.get("rows"), list)
+        and all(isinstance(r, list) and len(r) == len(record["columns"]) for r in record["rows"])
     ):
         return record
     return None
@@ -249,12 +303,14 @@ def _write_record(path: Path, record: dict[str, Any]) -> None:
 
 
 @pytest.fixture(scope="session")
-def oracle(trino_script: ModuleType) -> Iterator[Oracle]:
+def oracle(trino_script: ModuleType, request: pytest.FixtureRequest) -> Iterator[Oracle]:
     """Trino's answers, kept or asked. Skips when no server is fetched or no Java can run it."""
     if not trino_script.fetched():
         _skip(NOT_FETCHED)
+    workerinput = getattr(request.config, "workerinput", None)
+    run = workerinput["testrunuid"] if workerinput else uuid.uuid4().hex
     try:
-        made = Oracle(trino_script)
+        made = Oracle(trino_script, run)
     except trino_script.TrinoError as error:
         _skip(str(error))
     _ORACLES.append(made)
