@@ -86,10 +86,10 @@ def pytest_configure_makes_first(config: pytest.Config) -> None:
     if config.option.basetemp is None and config.getini("tmp_path_retention_policy") != "none" and kept > 0:
         # (with none kept, pytest locks no directory, this run's own among them: it removes them at
         # the end only)
-        threading.Thread(target=_remove_old_runs, args=(config, shared), name="old-runs", daemon=True).start()
+        threading.Thread(target=_remove_old_runs, args=(shared, kept), name="old-runs", daemon=True).start()
 
 
-def _remove_old_runs(config: pytest.Config, basetemp: Path) -> None:
+def _remove_old_runs(basetemp: Path, keep: int) -> None:
     """The earlier runs' temporary directories pytest no longer keeps (tmp_path_retention_count),
     removed while this run's tests run. pytest removes them when the run ends, the controlling
     process busy meanwhile: a run's directory holds some 100,000 files (the tests write whole
@@ -98,7 +98,6 @@ def _remove_old_runs(config: pytest.Config, basetemp: Path) -> None:
     done, or does what is left."""
     from _pytest.pathlib import LOCK_TIMEOUT, cleanup_numbered_dir
 
-    keep = int(config.getini("tmp_path_retention_count"))
     try:
         cleanup_numbered_dir(basetemp.parent, "pytest-", keep, basetemp.stat().st_mtime - LOCK_TIMEOUT)
     except OSError:  # (pytest tries again when the run ends)
