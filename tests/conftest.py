@@ -62,7 +62,9 @@ def pytest_configure_makes_first(config: pytest.Config) -> None:
     cache) on a thread of its own while the workers start and collect. At the start of a run one
     worker made each while the others waited for it, a core idle; now a worker finds it made, or
     waits for the thread. Each is made once either way (the lock and mark of `once_per_run`:
-    whoever takes the lock first makes it)."""
+    whoever takes the lock first makes it). Another thread removes the earlier runs' temporary
+    directories meanwhile (`_remove_old_runs`; in a whole run only: a short one could end before
+    it, leaving a directory half removed)."""
     if not getattr(config.option, "numprocesses", None) or hasattr(config, "workerinput"):
         return
     whole = config.args_source is pytest.Config.ArgsSource.TESTPATHS

@@ -23,9 +23,11 @@ Trino's answers are kept (`Oracle`): a statement Trino answered (rows or error) 
 schema, the same server (its version, its configuration and loader in scripts/trino.py, its Java)
 is answered again from `<server home>/answers/`, and the server is started only for a statement it
 has not answered. The SQL text, the schema's content and the server are the whole key: a changed
-template, criterion or case, or changed data, is asked of the server. `TRAILCSI_TRINO_FRESH=1`
-asks the server every statement (and keeps its answers); the run's summary says how many answers
-were asked and how many kept.
+template, criterion or case, or changed data, is asked of the server; a running server is keyed by
+what it was started with. Only the statement's own errors are kept (`_kept_error`), and statements
+reading the time, chance or the server's state never (`_VOLATILE`). `TRAILCSI_TRINO_FRESH=1` loads
+each table again once a run and asks the server every statement (and keeps its answers); the
+run's summary says how many answers were asked and how many kept.
 """
 
 from __future__ import annotations
